@@ -1,0 +1,245 @@
+using Trellis.Core.Ipam;
+using Trellis.Core.Model;
+using Trellis.Core.Validation;
+
+namespace Trellis.Core.Planning;
+
+/// <summary>Capacity planning: how many addresses the site needs of each pool, what the pools hold, and what-if questions.</summary>
+public static class CapacityPlanner
+{
+    /// <summary>
+    /// Addresses of a subnet that no pool can use: the network and broadcast addresses, network+1 (the gateway, and the
+    /// off-by-one edge) and broadcast−1 (the other edge).
+    /// </summary>
+    public const int PrefixOverhead = 4;
+
+    public static CapacityReport Report(ResolvedSite site, IReadOnlyList<Allocation> allocations)
+    {
+        var pools = SitePlanner.Pools(site).ToDictionary(p => p.Id, StringComparer.Ordinal);
+        var allocated = allocations.GroupBy(a => a.Pool).ToDictionary(g => g.Key, g => (long)g.Count(), StringComparer.Ordinal);
+        var breakdown = Breakdown(site);
+        var networks = new List<NetworkCapacity>();
+        foreach (var n in site.Networks)
+        {
+            networks.Add(new NetworkCapacity(n.Name, n.Method.ToString(), n.Prefix.ToString(),
+                Pool(PoolIds.Nodes(n.Name)), Pool(PoolIds.Vips(n.Name)), Pool(PoolIds.Dhcp(n.Name)),
+                site.Model == SiteModel.AksArc ? Pool(PoolIds.ControlPlaneIps(n.Name)) : null));
+        }
+
+        var clusters = site.Clusters.Select(c => new ClusterCapacity(c.Name, c.Network.Name,
+            breakdown.Where(l => l.Scope == $"cluster {c.Name}" && l.Pool == SitePlanner.NodeAddressPool(c.Network)).Sum(l => l.Count),
+            breakdown.Where(l => l.Scope == $"cluster {c.Name}" && (l.Pool == PoolIds.Vips(c.Network.Name) || l.Pool == PoolIds.MetalLb(c.Name))).Sum(l => l.Count),
+            Pool(PoolIds.Pods(c.Name))!, Pool(PoolIds.ClusterIps(c.Name))!, Pool(PoolIds.NodePorts(c.Name))!)).ToList();
+
+        var nodePools = networks.Select(n => n.NodeIpPool ?? n.DhcpScope).OfType<PoolCapacity>().ToList();
+        var vipPools = site.Model == SiteModel.AksArc
+            ? site.Clusters.Select(c => Pool(PoolIds.MetalLb(c.Name)) ?? new PoolCapacity(PoolIds.MetalLb(c.Name), "MetalLB", Required(PoolIds.MetalLb(c.Name)), 0, 0, 0, 0)).ToList()
+            : networks.Select(n => n.VipPool).OfType<PoolCapacity>().ToList();
+        var nodeTotal = Sum("node IP pool", "node IP pools (static) and DHCP scopes", nodePools);
+        var vipTotal = Sum("VIP pool", site.Model == SiteModel.AksArc ? "MetalLB address pools" : "VIP pools", vipPools);
+        var controlPlaneIps = site.Model == SiteModel.AksArc ? site.Clusters.Count : 0;
+        var total = nodeTotal.Required + vipTotal.Required + controlPlaneIps;
+        return new CapacityReport(site.Spec.Name, site.Model, nodeTotal, vipTotal, controlPlaneIps, total,
+            RecommendedPrefixLength(total), Rules(site), networks, clusters, breakdown);
+
+        long Required(string pool) => breakdown.Where(l => l.Pool == pool).Sum(l => l.Count);
+
+        PoolCapacity? Pool(string id)
+        {
+            if (!pools.TryGetValue(id, out var pool))
+            {
+                return null;
+            }
+
+            var ledger = pool.NewLedger();
+            var size = ledger.Free;
+            var taken = allocated.GetValueOrDefault(id);
+            var required = Required(id);
+            var surge = SurgeBeyondReserve(site, id);
+            return new PoolCapacity(id, pool.Description, required, size, taken, size - taken, size - Math.Max(taken, required) - surge);
+        }
+    }
+
+    /// <summary>The smallest IPv4 prefix whose subnet holds the addresses plus <see cref="PrefixOverhead"/>.</summary>
+    public static int RecommendedPrefixLength(long addresses) =>
+        Addressing.Prefix.SmallestLengthFor((UInt128)(addresses + PrefixOverhead), System.Net.Sockets.AddressFamily.InterNetwork);
+
+    /// <summary>Rolling upgrades take one surge address per cluster; the update reserve covers it on Static networks, DHCP leases a new one.</summary>
+    private static long SurgeBeyondReserve(ResolvedSite site, string poolId) =>
+        site.Clusters.Count(c => SitePlanner.NodeAddressPool(c.Network) == poolId && (c.Network.Method == IpAllocationMethod.Dhcp || site.WorkloadUpdateReserve == 0));
+
+    private static PoolCapacity Sum(string name, string description, IReadOnlyList<PoolCapacity> pools) =>
+        new(name, description, pools.Sum(p => p.Required), pools.Sum(p => p.Size), pools.Sum(p => p.Allocated), pools.Sum(p => p.Free), pools.Sum(p => p.HeadroomAfterUpgrade));
+
+    public static IReadOnlyList<string> Rules(ResolvedSite site)
+    {
+        var rules = new List<string>();
+        if (site.Model == SiteModel.AksArc)
+        {
+            rules.Add($"IP pool: 1 address per control plane and worker VM, plus {site.WorkloadUpdateReserve} per cluster for rolling upgrades (AKS Arc IP address planning), plus HAProxy VMs when loadBalancerCount > 0.");
+            rules.Add("Control plane IPs: 1 per cluster, inside the logical network's prefix and outside its IP pool (Az.AksArc validation).");
+            rules.Add("Load balancer IPs: 1 per LoadBalancer service (services with one sharedIpKey share one, on distinct ports), from the cluster's MetalLB pools outside the IP pool.");
+        }
+        else
+        {
+            rules.Add($"Node IP pool: management cluster 1 VM + {site.Settings.ManagementUpdateReserve} update addresses; each workload cluster: control plane and worker VMs, 1 per HAProxy load balancer VM, + {site.WorkloadUpdateReserve} update addresses (AksHci minimum reservation table).");
+            rules.Add(site.Settings.ManagementClusterVip
+                ? "VIP pool: 1 API server VIP per workload cluster + 1 for the management cluster (architecture guide; settings.managementClusterVip: true)."
+                : "VIP pool: 1 API server VIP per workload cluster; the management cluster's VIP is not counted, as in the product documentation's worked example (settings.managementClusterVip: false).");
+            rules.Add("Services: 1 VIP per LoadBalancer service; services of one cluster with the same sharedIpKey share one VIP on distinct ports; VIPs are never shared across clusters.");
+            rules.Add("DHCP networks: node VMs lease from the scope; the VIP pool, the cloud agent and the gateway are excluded from it; update addresses are leased during upgrades.");
+        }
+
+        rules.Add($"Recommended prefix: the smallest subnet holding the total plus {PrefixOverhead} addresses no pool may use (network, broadcast, network+1 gateway/edge, broadcast−1 edge).");
+        return rules;
+    }
+
+    public static IReadOnlyList<RequirementLine> Breakdown(ResolvedSite site)
+    {
+        var lines = new List<RequirementLine>();
+        var host = site.HostNetwork;
+        if (site.HasManagementCluster)
+        {
+            var pool = SitePlanner.NodeAddressPool(host);
+            lines.Add(new("management cluster", pool, "management cluster VM", 1));
+            lines.Add(new("management cluster", pool, "update addresses", site.Settings.ManagementUpdateReserve));
+            if (site.Settings.ManagementClusterVip)
+            {
+                lines.Add(new("management cluster", PoolIds.Vips(host.Name), "API server VIP", 1));
+            }
+        }
+
+        foreach (var c in site.Clusters)
+        {
+            var scope = $"cluster {c.Name}";
+            var pool = SitePlanner.NodeAddressPool(c.Network);
+            lines.Add(new(scope, pool, "control plane VMs", c.Spec.ControlPlaneNodeCount));
+            lines.Add(new(scope, pool, "worker VMs", c.WorkerCount));
+            lines.Add(new(scope, pool, "load balancer VMs", c.LoadBalancerVmCount));
+            lines.Add(new(scope, pool, "update addresses", site.WorkloadUpdateReserve));
+            if (site.Model == SiteModel.AksArc)
+            {
+                lines.Add(new(scope, PoolIds.ControlPlaneIps(c.Network.Name), "control plane IP", 1));
+                lines.Add(new(scope, PoolIds.MetalLb(c.Name), "service IPs", SitePlanner.ServiceVipOwners(c).Count()));
+            }
+            else
+            {
+                lines.Add(new(scope, PoolIds.Vips(c.Network.Name), "API server VIP", 1));
+                lines.Add(new(scope, PoolIds.Vips(c.Network.Name), "service VIPs", SitePlanner.ServiceVipOwners(c).Count()));
+            }
+
+            var nodes = c.Spec.ControlPlaneNodeCount + c.WorkerCount;
+            lines.Add(new(scope, PoolIds.Pods(c.Name), c.Spec.PrimaryNetworkPlugin == NetworkPlugin.Flannel ? "node pod subnets" : "node IPAM blocks", nodes));
+            lines.Add(new(scope, PoolIds.ClusterIps(c.Name), "ClusterIPs (kubernetes, kube-dns, services)", 2 + c.Spec.Services.Count));
+            lines.Add(new(scope, PoolIds.NodePorts(c.Name), "NodePorts", c.Spec.Services.Sum(s => s.Ports.Count)));
+        }
+
+        // Static update addresses are owned in the node IP pool; on DHCP networks they are leased only during an upgrade.
+        return lines.Where(l => l.Count > 0 && !(l.Item == "update addresses" && l.Pool.EndsWith("/dhcp", StringComparison.Ordinal))).ToList();
+    }
+
+    /// <summary>Findings for pools the plan does not fit in, with the field to change.</summary>
+    public static IReadOnlyList<Finding> Check(ResolvedSite site)
+    {
+        var findings = new List<Finding>();
+        var report = Report(site, []);
+        foreach (var n in report.Networks)
+        {
+            var path = n.Name == site.HostNetwork.Name
+                ? (site.Model == SiteModel.AksArc ? "spec.logicalNetwork" : "spec.hostNetwork")
+                : $"spec.clusterNetworks[{IndexOfNetwork(site, n.Name)}]";
+            Short(n.NodeIpPool, site.Model == SiteModel.AksArc ? "IpPoolTooSmall" : "NodeIpPoolTooSmall",
+                site.Model == SiteModel.AksArc ? $"{path}.ipPoolEnd" : $"{path}.k8sNodeIpPoolEnd", "node VMs, load balancer VMs and update addresses");
+            Short(n.VipPool, "VipPoolTooSmall", $"{path}.vipPoolEnd", "API servers and LoadBalancer services");
+            Short(n.DhcpScope, "DhcpScopeTooSmall", $"{path}.dhcpScope.end", "node VM leases after the exclusions");
+            Short(n.ControlPlaneIps, "ControlPlaneIpsExhausted", $"{path}.addressPrefixes", "control plane IPs outside the IP pool");
+        }
+
+        for (var i = 0; i < report.Clusters.Count; i++)
+        {
+            var c = report.Clusters[i];
+            var path = $"spec.clusters[{SiteValidator.IndexOf(site.Spec, c.Name)}]";
+            Short(c.PodSubnets, "PodCidrTooSmall", $"{path}.podCidr", "one pod subnet per node");
+            Short(c.ClusterIps, "ServiceCidrTooSmall", $"{path}.serviceCidr", "ClusterIPs");
+            Short(c.NodePorts, "NodePortsExhausted", $"{path}.services", "NodePorts (30000–32767)");
+            if (site.Model == SiteModel.AksArc)
+            {
+                var metal = report.VipPool;
+                _ = metal;
+            }
+        }
+
+        if (site.Model == SiteModel.AksArc)
+        {
+            foreach (var c in site.Clusters)
+            {
+                var needed = SitePlanner.ServiceVipOwners(c).Count();
+                var size = c.MetalLbRanges.Sum(r => (long)(r.Last - r.First) + 1);
+                if (needed > size)
+                {
+                    findings.Add(Finding.Error("MetalLbPoolTooSmall", $"spec.clusters[{SiteValidator.IndexOf(site.Spec, c.Name)}].loadBalancers",
+                        $"Cluster '{c.Name}' needs {needed} load balancer IPs but its MetalLB pools hold {size}.", "Widen the MetalLB address ranges (outside the IP pool)."));
+                }
+            }
+        }
+
+        return findings;
+
+        void Short(PoolCapacity? pool, string code, string path, string what)
+        {
+            if (pool is null)
+            {
+                return;
+            }
+
+            if (pool.Required > pool.Size)
+            {
+                findings.Add(Finding.Error(code, path,
+                    $"The {pool.Description} holds {pool.Size} addresses but the plan needs {pool.Required} for {what}.",
+                    $"Widen it by at least {pool.Required - pool.Size} before deployment (it cannot grow afterwards), or plan fewer nodes or services."));
+            }
+            else if (pool.HeadroomAfterUpgrade < 0)
+            {
+                findings.Add(Finding.Warning("NoUpgradeHeadroom", path,
+                    $"The {pool.Description} fits the plan but has no address left for the surge VM of a rolling upgrade.",
+                    "Widen the pool by one address per cluster that upgrades at a time."));
+            }
+        }
+    }
+
+    private static int IndexOfNetwork(ResolvedSite site, string name)
+    {
+        for (var i = 0; i < site.Spec.ClusterNetworks.Count; i++)
+        {
+            if (site.Spec.ClusterNetworks[i].Name == name)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>Validates the changed spec and compares its capacity with the current one.</summary>
+    public static WhatIfResult WhatIf(string question, SiteSpec current, SiteSpec changed, IReadOnlyList<Allocation> allocations)
+    {
+        var before = SiteValidator.Validate(current);
+        var after = SiteValidator.Validate(changed);
+        var beforeReport = before.Site is null ? null : Report(before.Site, allocations);
+        if (after.Site is null)
+        {
+            var capacityCodes = new[] { "NodeIpPoolTooSmall", "IpPoolTooSmall", "VipPoolTooSmall", "DhcpScopeTooSmall", "PodCidrTooSmall", "ServiceCidrTooSmall", "NodePortsExhausted", "MetalLbPoolTooSmall", "ControlPlaneIpsExhausted" };
+            var first = after.Findings.FirstOrDefault(f => f.Severity == Severity.Error && capacityCodes.Contains(f.Code));
+            return new WhatIfResult(question, false, beforeReport, null, first?.Path, after.Findings);
+        }
+
+        var afterReport = Report(after.Site, SitePlanner.Plan(after.Site, allocations, DateTimeOffset.UnixEpoch).Result);
+        var tightest = afterReport.Networks
+            .SelectMany(n => new[] { n.NodeIpPool, n.VipPool, n.DhcpScope, n.ControlPlaneIps })
+            .Concat(afterReport.Clusters.SelectMany(c => new[] { c.PodSubnets, c.ClusterIps }))
+            .OfType<PoolCapacity>()
+            .Where(p => p.Size > 0)
+            .MinBy(p => (double)(p.Size - p.Required) / p.Size);
+        return new WhatIfResult(question, true, beforeReport, afterReport, tightest?.Pool, after.Findings);
+    }
+}

@@ -1,0 +1,36 @@
+using Trellis.Core.Model;
+
+namespace Trellis.Core.Planning;
+
+/// <summary>One pool side by side with what the plan needs of it.</summary>
+public sealed record PoolCapacity(string Pool, string Description, long Required, long Size, long Allocated, long Free, long HeadroomAfterUpgrade)
+{
+    public bool Fits => Required <= Size;
+}
+
+/// <summary>One line of the address budget, e.g. cluster 'a' needs 5 update addresses of the node IP pool.</summary>
+public sealed record RequirementLine(string Scope, string Pool, string Item, long Count);
+
+public sealed record NetworkCapacity(string Name, string Method, string Prefix, PoolCapacity? NodeIpPool, PoolCapacity? VipPool, PoolCapacity? DhcpScope, PoolCapacity? ControlPlaneIps);
+
+public sealed record ClusterCapacity(string Name, string Network, long NodeAddresses, long Vips, PoolCapacity PodSubnets, PoolCapacity ClusterIps, PoolCapacity NodePorts);
+
+/// <summary>
+/// Required addresses per the reference formulas (AksHci §2.2–§2.3, AKS Arc §2.8) next to what each pool holds.
+/// <see cref="NodeIpPool"/> and <see cref="VipPool"/> add up every network of the site; <see cref="Rules"/> says which counting rules were applied.
+/// </summary>
+public sealed record CapacityReport(
+    string Site,
+    SiteModel Model,
+    PoolCapacity NodeIpPool,
+    PoolCapacity VipPool,
+    long ControlPlaneIps,
+    long TotalRequired,
+    int RecommendedPrefixLength,
+    IReadOnlyList<string> Rules,
+    IReadOnlyList<NetworkCapacity> Networks,
+    IReadOnlyList<ClusterCapacity> Clusters,
+    IReadOnlyList<RequirementLine> Breakdown);
+
+/// <summary>The answer to "can this site take that change?".</summary>
+public sealed record WhatIfResult(string Question, bool Fits, CapacityReport? Before, CapacityReport? After, string? FirstToRunOut, IReadOnlyList<Validation.Finding> Findings);

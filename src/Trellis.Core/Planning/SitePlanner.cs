@@ -1,0 +1,371 @@
+using Trellis.Core.Addressing;
+using Trellis.Core.Ipam;
+using Trellis.Core.Model;
+using Trellis.Core.Validation;
+
+namespace Trellis.Core.Planning;
+
+/// <summary>A plan is data: allocations to add and to remove, derived from a resolved site and the current allocations.</summary>
+public sealed record AllocationPlan(IReadOnlyList<Allocation> Added, IReadOnlyList<Allocation> Removed, IReadOnlyList<Allocation> Result, IReadOnlyList<Finding> Findings)
+{
+    public bool IsEmpty => Added.Count == 0 && Removed.Count == 0;
+}
+
+/// <summary>
+/// Plans every address of a site: the pools it defines, the owners it needs in each, and the lowest free number for
+/// each new owner. Existing holders keep their addresses, so re-applying the same spec changes nothing.
+/// </summary>
+public static class SitePlanner
+{
+    public const int NodePortFirst = 30000;
+    public const int NodePortLast = 32767;
+
+    public static IReadOnlyList<PoolDefinition> Pools(ResolvedSite site)
+    {
+        var pools = new List<PoolDefinition>();
+        foreach (var n in site.Networks)
+        {
+            if (n.NodePool is { } np)
+            {
+                pools.Add(PoolDefinition.ForAddresses(PoolIds.Nodes(n.Name),
+                    site.Model == SiteModel.AksArc ? $"logical network {n.Name} IP pool" : $"node IP pool of {n.Name}", np));
+            }
+
+            if (n.VipPool is { } vp)
+            {
+                pools.Add(PoolDefinition.ForAddresses(PoolIds.Vips(n.Name), $"VIP pool of {n.Name}", vp));
+            }
+
+            if (n.Dhcp is { } d)
+            {
+                pools.Add(DhcpPool(site, n, d));
+            }
+        }
+
+        if (site.CloudAgentAddress is { } agent)
+        {
+            pools.Add(PoolDefinition.ForAddresses(PoolIds.Infra(site.HostNetwork.Name), "infrastructure addresses", AddressRange.Single(agent)));
+        }
+
+        if (site.Model == SiteModel.AksArc)
+        {
+            pools.Add(ArcControlPlanePool(site));
+        }
+
+        foreach (var c in site.Clusters)
+        {
+            if (c.MetalLbRanges.Count > 0)
+            {
+                pools.Add(PoolDefinition.ForAddresses(PoolIds.MetalLb(c.Name), $"MetalLB pools of {c.Name}", Disjoint(c.MetalLbRanges)));
+            }
+
+            pools.Add(PoolDefinition.ForSubnets(PoolIds.Pods(c.Name), $"pod CIDR of {c.Name}", c.PodCidr, PodSubnetLength(site, c)));
+            pools.Add(PoolDefinition.ForAddresses(PoolIds.ClusterIps(c.Name), $"service CIDR of {c.Name}", c.ServiceCidr.Range)
+                with
+            { Blocked = [(c.ServiceCidr.First, c.ServiceCidr.First), (c.ServiceCidr.Last, c.ServiceCidr.Last)] });
+            pools.Add(new PoolDefinition(PoolIds.NodePorts(c.Name), PoolKind.Port, $"NodePorts of {c.Name}", [(NodePortFirst, NodePortLast)]));
+        }
+
+        return pools;
+    }
+
+    public static int PodSubnetLength(ResolvedSite site, ResolvedCluster c) =>
+        c.Spec.PrimaryNetworkPlugin == NetworkPlugin.Flannel ? site.Settings.FlannelSubnetLen : site.Settings.CalicoBlockSize;
+
+    private static PoolDefinition DhcpPool(ResolvedSite site, ResolvedNetwork n, ResolvedDhcpScope d)
+    {
+        var ranges = new List<AddressRange> { d.Range };
+        ranges.AddRange(d.Reservations.Where(r => !d.Range.Contains(r.Address)).Select(r => AddressRange.Single(r.Address)));
+        return PoolDefinition.ForAddresses(PoolIds.Dhcp(n.Name), $"DHCP scope of {n.Name}", Disjoint(ranges).ToArray())
+            with
+        { Blocked = DhcpExclusions(site, n).Select(r => (r.First, r.Last)).ToList() };
+    }
+
+    /// <summary>What the DHCP server must not lease: the VIP pool, the cloud agent and the gateway, where they fall in the scope range.</summary>
+    public static IReadOnlyList<AddressRange> DhcpExclusions(ResolvedSite site, ResolvedNetwork n)
+    {
+        if (n.Dhcp is not { } d)
+        {
+            return [];
+        }
+
+        var holes = new List<AddressRange>();
+        if (n.VipPool is { } vip && vip.Overlaps(d.Range))
+        {
+            holes.Add(new AddressRange(UInt128.Max(vip.First, d.Range.First), UInt128.Min(vip.Last, d.Range.Last), vip.Family));
+        }
+
+        foreach (var single in new[] { site.CloudAgentAddress, n.Gateway })
+        {
+            if (single is not null && d.Range.Contains(single))
+            {
+                holes.Add(AddressRange.Single(single));
+            }
+        }
+
+        return holes.OrderBy(h => h.First).ToList();
+    }
+
+    private static PoolDefinition ArcControlPlanePool(ResolvedSite site)
+    {
+        var lnet = site.HostNetwork;
+        var inner = new AddressRange(lnet.Prefix.First + 1, lnet.Prefix.Last - 1, lnet.Prefix.Family);
+        var blocked = new List<AddressRange> { lnet.NodePool!.Value };
+        blocked.AddRange(site.Clusters.SelectMany(c => c.MetalLbRanges));
+        if (lnet.Gateway is not null)
+        {
+            blocked.Add(AddressRange.Single(lnet.Gateway));
+        }
+
+        return PoolDefinition.ForAddresses(PoolIds.ControlPlaneIps(lnet.Name), "control plane IPs (prefix outside the IP pool)", inner)
+            with
+        { Blocked = blocked.Select(b => (b.First, b.Last)).ToList() };
+    }
+
+    private static AddressRange[] Disjoint(IEnumerable<AddressRange> ranges)
+    {
+        var sorted = ranges.OrderBy(r => r.First).ToList();
+        var merged = new List<AddressRange>();
+        foreach (var r in sorted)
+        {
+            if (merged.Count > 0 && merged[^1].Last >= r.First - 1 && r.First > 0)
+            {
+                merged[^1] = new AddressRange(merged[^1].First, UInt128.Max(merged[^1].Last, r.Last), r.Family);
+            }
+            else
+            {
+                merged.Add(r);
+            }
+        }
+
+        return merged.ToArray();
+    }
+
+    /// <summary>Where a cluster's (or the management cluster's) node VMs take their addresses.</summary>
+    public static string NodeAddressPool(ResolvedNetwork n) => n.Method == IpAllocationMethod.Dhcp ? PoolIds.Dhcp(n.Name) : PoolIds.Nodes(n.Name);
+
+    /// <summary>Kubernetes node names of a cluster, control plane first, each with its OS.</summary>
+    public static IEnumerable<(string Name, string Owner, OsType Os)> KubernetesNodes(ResolvedCluster c)
+    {
+        for (var i = 1; i <= c.Spec.ControlPlaneNodeCount; i++)
+        {
+            yield return ($"control-plane-{i}", PoolIds.ControlPlane(c.Name, i), OsType.Linux);
+        }
+
+        foreach (var pool in c.Spec.NodePools)
+        {
+            for (var i = 1; i <= pool.Count; i++)
+            {
+                yield return ($"{pool.Name}-{i}", PoolIds.Worker(c.Name, pool.Name, i), pool.OsType);
+            }
+        }
+    }
+
+    public static IReadOnlyList<Claim> Claims(ResolvedSite site)
+    {
+        var claims = new List<Claim>();
+        var host = site.HostNetwork;
+        if (site.HasManagementCluster)
+        {
+            var lease = host.Dhcp?.LeaseDuration;
+            claims.Add(new Claim(NodeAddressPool(host), PoolIds.ManagementVm, Lease: lease));
+            if (host.Method == IpAllocationMethod.Static)
+            {
+                for (var i = 1; i <= site.Settings.ManagementUpdateReserve; i++)
+                {
+                    claims.Add(new Claim(PoolIds.Nodes(host.Name), PoolIds.ManagementReserve(i)));
+                }
+            }
+
+            if (site.Settings.ManagementClusterVip)
+            {
+                claims.Add(new Claim(PoolIds.Vips(host.Name), PoolIds.ManagementApiServer));
+            }
+        }
+
+        if (site.CloudAgentAddress is { } agent)
+        {
+            claims.Add(new Claim(PoolIds.Infra(host.Name), PoolIds.CloudAgent, IpNumber.ToNumber(agent)));
+        }
+
+        foreach (var n in site.Networks)
+        {
+            foreach (var r in n.Dhcp?.Reservations ?? [])
+            {
+                claims.Add(new Claim(PoolIds.Dhcp(n.Name), PoolIds.Reservation(r.Name), IpNumber.ToNumber(r.Address), $"mac {r.MacAddress}"));
+            }
+        }
+
+        foreach (var c in site.Clusters)
+        {
+            ClusterClaims(site, c, claims);
+        }
+
+        return claims;
+    }
+
+    private static void ClusterClaims(ResolvedSite site, ResolvedCluster c, List<Claim> claims)
+    {
+        var n = c.Network;
+        var nodePool = NodeAddressPool(n);
+        var lease = n.Dhcp?.LeaseDuration;
+        foreach (var (_, owner, _) in KubernetesNodes(c).Where(k => k.Owner.Contains("/control-plane-", StringComparison.Ordinal)))
+        {
+            claims.Add(new Claim(nodePool, owner, Lease: lease));
+        }
+
+        for (var i = 1; i <= c.LoadBalancerVmCount; i++)
+        {
+            claims.Add(new Claim(nodePool, PoolIds.LoadBalancerVm(c.Name, i), Lease: lease));
+        }
+
+        foreach (var (_, owner, _) in KubernetesNodes(c).Where(k => k.Owner.Contains("/node/", StringComparison.Ordinal)))
+        {
+            claims.Add(new Claim(nodePool, owner, Lease: lease));
+        }
+
+        if (n.Method == IpAllocationMethod.Static)
+        {
+            for (var i = 1; i <= site.WorkloadUpdateReserve; i++)
+            {
+                claims.Add(new Claim(nodePool, PoolIds.UpgradeReserve(c.Name, i)));
+            }
+        }
+
+        if (site.Model == SiteModel.AksArc)
+        {
+            var fixedIp = c.ControlPlaneIp is null ? (UInt128?)null : IpNumber.ToNumber(c.ControlPlaneIp);
+            claims.Add(new Claim(PoolIds.ControlPlaneIps(n.Name), PoolIds.ControlPlaneIp(c.Name), fixedIp));
+        }
+        else
+        {
+            claims.Add(new Claim(PoolIds.Vips(n.Name), PoolIds.ApiServer(c.Name)));
+        }
+
+        var vipPool = site.Model == SiteModel.AksArc ? PoolIds.MetalLb(c.Name) : PoolIds.Vips(n.Name);
+        foreach (var (owner, detail) in ServiceVipOwners(c))
+        {
+            claims.Add(new Claim(vipPool, owner, Detail: detail));
+        }
+
+        var subnetLength = PodSubnetLength(site, c);
+        foreach (var (node, _, os) in KubernetesNodes(c))
+        {
+            claims.Add(c.Spec.PrimaryNetworkPlugin == NetworkPlugin.Flannel
+                ? new Claim(PoolIds.Pods(c.Name), PoolIds.NodePodCidr(c.Name, node))
+                : new Claim(PoolIds.Pods(c.Name), PoolIds.NodeBlock(c.Name, node, 1),
+                    Detail: os == OsType.Windows ? $"windows, {ClusterRules.CalicoWindowsReservedPerBlock} reserved, {(1 << (32 - subnetLength)) - ClusterRules.CalicoWindowsReservedPerBlock} usable" : null));
+        }
+
+        var clusterIps = PoolIds.ClusterIps(c.Name);
+        claims.Add(new Claim(clusterIps, PoolIds.ClusterIp("default", "kubernetes"), c.ServiceCidr.First + 1));
+        claims.Add(new Claim(clusterIps, PoolIds.ClusterIp("kube-system", "kube-dns"), c.ServiceCidr.First + 10));
+        foreach (var s in c.Spec.Services)
+        {
+            claims.Add(new Claim(clusterIps, PoolIds.ClusterIp(s.Namespace, s.Name)));
+        }
+
+        foreach (var s in c.Spec.Services)
+        {
+            foreach (var port in s.Ports)
+            {
+                claims.Add(new Claim(PoolIds.NodePorts(c.Name), PoolIds.NodePort(s.Namespace, s.Name, s.Protocol, port), Detail: $"{s.Protocol} {port}"));
+            }
+        }
+    }
+
+    /// <summary>One VIP per service, except that services with the same sharedIpKey share one (validation keeps their ports distinct).</summary>
+    public static IEnumerable<(string Owner, string Detail)> ServiceVipOwners(ResolvedCluster c)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var s in c.Spec.Services)
+        {
+            if (s.SharedIpKey is { } key)
+            {
+                if (seen.Add(key))
+                {
+                    var members = c.Spec.Services.Where(x => x.SharedIpKey == key)
+                        .Select(x => $"{x.Namespace}/{x.Name}:{string.Join(",", x.Ports)}");
+                    yield return (PoolIds.SharedVip(c.Name, key), string.Join(" ", members));
+                }
+            }
+            else
+            {
+                yield return (PoolIds.ServiceVip(c.Name, s.Namespace, s.Name), $"{s.Namespace}/{s.Name}:{string.Join(",", s.Ports)}");
+            }
+        }
+    }
+
+    /// <summary>Plans allocations: keeps every current holder that is still wanted, releases the rest, and gives each new owner the lowest free number.</summary>
+    public static AllocationPlan Plan(ResolvedSite site, IReadOnlyList<Allocation> current, DateTimeOffset now) =>
+        Plan(Pools(site), Claims(site), current, now);
+
+    public static AllocationPlan Plan(IReadOnlyList<PoolDefinition> pools, IReadOnlyList<Claim> claims, IReadOnlyList<Allocation> current, DateTimeOffset now)
+    {
+        var poolById = pools.ToDictionary(p => p.Id, StringComparer.Ordinal);
+        var claimByKey = claims.ToDictionary(c => (c.Pool, c.Owner));
+        var ledgers = pools.ToDictionary(p => p.Id, p => p.NewLedger(), StringComparer.Ordinal);
+        var kept = new Dictionary<(string Pool, string Owner), Allocation>();
+        var removed = new List<Allocation>();
+
+        foreach (var a in current.OrderBy(a => a.Pool, StringComparer.Ordinal).ThenBy(a => a.Owner, StringComparer.Ordinal))
+        {
+            var keep = poolById.TryGetValue(a.Pool, out var pool)
+                && claimByKey.TryGetValue((a.Pool, a.Owner), out var claim)
+                && !kept.ContainsKey((a.Pool, a.Owner))
+                && pool.TryParse(a.Address, out var number)
+                && (claim.Fixed is null || claim.Fixed == number)
+                && ledgers[a.Pool].TryAllocate(number);
+            if (keep)
+            {
+                kept[(a.Pool, a.Owner)] = a;
+            }
+            else
+            {
+                removed.Add(a);
+            }
+        }
+
+        var added = new List<Allocation>();
+        var findings = new List<Finding>();
+        foreach (var claim in claims)
+        {
+            if (kept.ContainsKey((claim.Pool, claim.Owner)))
+            {
+                continue;
+            }
+
+            var pool = poolById[claim.Pool];
+            var ledger = ledgers[claim.Pool];
+            UInt128 number;
+            if (claim.Fixed is { } fixedNumber)
+            {
+                if (!ledger.TryAllocate(fixedNumber))
+                {
+                    findings.Add(Finding.Error("AddressUnavailable", claim.Owner,
+                        $"{claim.Owner} needs {pool.Format(fixedNumber)} in {pool.Description}, but it is outside the pool or already held.",
+                        "Choose another address, or release the one that holds it."));
+                    continue;
+                }
+
+                number = fixedNumber;
+            }
+            else if (!ledger.TryAllocateLowest(out number))
+            {
+                findings.Add(Finding.Error("PoolExhausted", claim.Owner,
+                    $"The {pool.Description} ({pool.Id}, {pool.Size} in all) has no free address left for {claim.Owner}.",
+                    "Shrink the plan, or plan a larger pool (pools cannot grow after deployment)."));
+                continue;
+            }
+
+            added.Add(new Allocation(claim.Pool, pool.Format(number), claim.Owner)
+            {
+                Detail = claim.Detail,
+                ExpiresAt = claim.Lease is { } lease ? now + lease : null,
+            });
+        }
+
+        var result = kept.Values.Concat(added).OrderBy(a => a.Pool, StringComparer.Ordinal).ThenBy(a => a.Owner, StringComparer.Ordinal).ToList();
+        return new AllocationPlan(added, removed, result, findings);
+    }
+}

@@ -1,0 +1,303 @@
+using System.Net;
+using Trellis.Core.Addressing;
+using Trellis.Core.Model;
+using Trellis.Core.Planning;
+
+namespace Trellis.Core.Validation;
+
+/// <summary>Rules of New-AksHciCluster, New-AksHciNodePool and LoadBalancer services (reference §1.5–§1.6, §1.9–§1.10).</summary>
+internal static class ClusterRules
+{
+    public const int MaxNodesPerCluster = 200;
+
+    public static ResolvedCluster? Resolve(ValidationContext v, SiteSpec site, ClusterSpec c, string path,
+        IReadOnlyDictionary<string, ResolvedNetwork> networks, ResolvedNetwork? defaultNetwork)
+    {
+        var before = v.ErrorCount;
+        var arc = site.Model == SiteModel.AksArc;
+        if (!Names.AksHciName().IsMatch(c.Name))
+        {
+            v.Error("InvalidName", $"{path}.name", $"Cluster name '{c.Name}' is not valid.",
+                "Use only lowercase letters and digits, starting with a letter; hyphens make cluster creation fail.");
+        }
+
+        if (c.ControlPlaneNodeCount is not (1 or 3 or 5))
+        {
+            v.Error("InvalidControlPlaneCount", $"{path}.controlPlaneNodeCount",
+                $"{c.ControlPlaneNodeCount} control plane nodes: you must specify at least one control plane node, and to maintain etcd quorum the count should be an odd number.",
+                "Use 1, 3 or 5.");
+        }
+
+        if (!Names.KubernetesVersion().IsMatch(c.KubernetesVersion))
+        {
+            v.Error("InvalidKubernetesVersion", $"{path}.kubernetesVersion", $"'{c.KubernetesVersion}' is not a Kubernetes version.", "Write it as v1.29.4.");
+        }
+
+        if (c.PrimaryNetworkPlugin == NetworkPlugin.Flannel)
+        {
+            if (arc)
+            {
+                v.Error("NetworkPluginNotSupported", $"{path}.primaryNetworkPlugin", "AKS Arc supports only calico as its network policy plugin.",
+                    "Use primaryNetworkPlugin: calico.");
+            }
+            else
+            {
+                v.Warning("FlannelRetired", $"{path}.primaryNetworkPlugin",
+                    "Flannel was retired in December 2023 and enforces no network policy; the plugin cannot be changed after deployment.",
+                    "Prefer calico unless you must match an existing cluster.");
+            }
+        }
+
+        var network = ResolveNetworkReference(v, c, path, networks, defaultNetwork, arc);
+        var lb = ResolveLoadBalancer(v, site, c, path);
+        var pod = v.NetworkPrefix(c.PodCidr, $"{path}.podCidr", required: true, "10.244.0.0/16", minLength: 8, maxLength: 28);
+        var service = v.NetworkPrefix(c.ServiceCidr, $"{path}.serviceCidr", required: true, "10.96.0.0/12", minLength: 12, maxLength: 28);
+        if (arc && c.ServiceCidr != SiteSpecDefaults.ServiceCidr)
+        {
+            v.Warning("ServiceCidrNotCustomizable", $"{path}.serviceCidr", "AKS does not support customizing the service network CIDR today.",
+                $"Keep {SiteSpecDefaults.ServiceCidr}.");
+        }
+
+        if (pod is { } p && service is { } s && p.Overlaps(s))
+        {
+            v.Error("PodServiceCidrOverlap", $"{path}.serviceCidr", $"The service CIDR {s} overlaps the pod CIDR {p}.", "Choose disjoint ranges, e.g. 10.244.0.0/16 and 10.96.0.0/12.");
+        }
+
+        NodePools(v, site, c, path, pod);
+        Services(v, c, path, lb);
+        if (v.ErrorCount > before || network is null || lb is null || pod is null || service is null)
+        {
+            return null;
+        }
+
+        return new ResolvedCluster(c, network, lb, pod.Value, service.Value, null, []);
+    }
+
+    private static ResolvedNetwork? ResolveNetworkReference(ValidationContext v, ClusterSpec c, string path,
+        IReadOnlyDictionary<string, ResolvedNetwork> networks, ResolvedNetwork? defaultNetwork, bool arc)
+    {
+        if (c.Vnet is null)
+        {
+            return defaultNetwork;
+        }
+
+        if (networks.TryGetValue(c.Vnet, out var network))
+        {
+            return network;
+        }
+
+        v.Error("UnknownNetwork", $"{path}.vnet", $"No network named '{c.Vnet}' is defined in this site.",
+            arc ? "Use the logical network's name, or omit vnet." : $"Use one of: {string.Join(", ", networks.Keys)}; or omit vnet for the host network.");
+        return null;
+    }
+
+    private static LoadBalancerSettingSpec? ResolveLoadBalancer(ValidationContext v, SiteSpec site, ClusterSpec c, string path)
+    {
+        if (c.LoadBalancerSettings is null)
+        {
+            return site.Model == SiteModel.AksArc
+                ? new LoadBalancerSettingSpec { Name = "kubevip", LoadBalancerSku = LoadBalancerSku.None, LoadBalancerCount = 0 }
+                : new LoadBalancerSettingSpec { Name = "default", LoadBalancerSku = LoadBalancerSku.HAProxy, LoadBalancerCount = 1 };
+        }
+
+        var lb = site.LoadBalancerSettings.FirstOrDefault(l => l.Name == c.LoadBalancerSettings);
+        if (lb is null)
+        {
+            v.Error("UnknownLoadBalancerSetting", $"{path}.loadBalancerSettings", $"No load balancer setting named '{c.LoadBalancerSettings}'.",
+                "Define it under spec.loadBalancerSettings, or omit the field for one HAProxy VM.");
+        }
+
+        return lb;
+    }
+
+    private static void NodePools(ValidationContext v, SiteSpec site, ClusterSpec c, string path, Prefix? pod)
+    {
+        var arc = site.Model == SiteModel.AksArc;
+        if (arc && c.NodePools.Count is < 1 or > 16)
+        {
+            v.Error("NodePoolCount", $"{path}.nodePools", $"{c.NodePools.Count} node pools; AKS Arc supports 1 to 16 per cluster.", "Give between 1 and 16 node pools.");
+        }
+
+        if (arc && c.NodePools.Count > 0 && !c.NodePools.Any(p => p.OsType == OsType.Linux && p.Count > 0))
+        {
+            v.Error("LinuxNodePoolRequired", $"{path}.nodePools", "AKS Arc needs at least one Linux node pool to host the Arc agents.", "Add a Linux node pool with at least one node.");
+        }
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < c.NodePools.Count; i++)
+        {
+            var np = c.NodePools[i];
+            var pp = $"{path}.nodePools[{i}]";
+            if (!Names.AksHciName().IsMatch(np.Name))
+            {
+                v.Error("InvalidName", $"{pp}.name", $"Node pool name '{np.Name}' is not valid.", "Use only lowercase letters and digits, starting with a letter.");
+            }
+            else if (!names.Add(np.Name))
+            {
+                v.Error("DuplicateName", $"{pp}.name", $"Node pool '{np.Name}' appears twice in cluster '{c.Name}'.", "Node pool names must be unique in a cluster.");
+            }
+
+            var (min, max) = arc ? (1, 64) : (0, MaxNodesPerCluster);
+            if (np.Count < min || np.Count > max)
+            {
+                v.Error("InvalidNodeCount", $"{pp}.count", $"{np.Count} nodes is outside {min}–{max}.",
+                    arc ? "AKS Arc node pools hold 1 to 64 nodes (empty pools are not supported)." : $"Use {min} to {max} nodes.");
+            }
+
+            if (np.MaxPodCount <= 50 || np.MaxPodCount > 250)
+            {
+                v.Error("InvalidMaxPodCount", $"{pp}.maxPodCount", $"maxPodCount {np.MaxPodCount} is out of range: it must be greater than 50 (and at most 250).",
+                    "Use the default 110 unless you need more.");
+            }
+            else
+            {
+                PodsPerNodeFit(v, site, c, np, pp);
+            }
+
+            var skus = np.OsType == OsType.Windows ? new[] { "Windows2019", "Windows2022" } : ["CBLMariner", "AzureLinux"];
+            if (np.OsSku is not null && !skus.Contains(np.OsSku, StringComparer.OrdinalIgnoreCase))
+            {
+                v.Error("InvalidOsSku", $"{pp}.osSku", $"'{np.OsSku}' is not an OS SKU for {np.OsType} nodes.", $"Use one of: {string.Join(", ", skus)}.");
+            }
+        }
+
+        var total = c.NodePools.Sum(p => (long)p.Count) + c.ControlPlaneNodeCount;
+        if (total > MaxNodesPerCluster)
+        {
+            var message = $"The cluster has {total} nodes; AKS hybrid supports at most {MaxNodesPerCluster} per cluster.";
+            if (arc)
+            {
+                v.Error("ClusterTooLarge", $"{path}.nodePools", message, "Split the workload over more clusters.");
+            }
+            else
+            {
+                v.Warning("ClusterTooLarge", $"{path}.nodePools", message, "Split the workload over more clusters.");
+            }
+        }
+
+        if (pod is { } p && c.PrimaryNetworkPlugin == NetworkPlugin.Flannel && site.Settings.FlannelSubnetLen <= p.Length)
+        {
+            v.Error("PodCidrTooSmall", $"{path}.podCidr", $"Flannel's SubnetLen /{site.Settings.FlannelSubnetLen} does not fit inside the pod CIDR {p}.",
+                $"Use a pod CIDR shorter than /{site.Settings.FlannelSubnetLen}, e.g. 10.244.0.0/16.");
+        }
+    }
+
+    private static void PodsPerNodeFit(ValidationContext v, SiteSpec site, ClusterSpec c, NodePoolSpec np, string pp)
+    {
+        if (c.PrimaryNetworkPlugin == NetworkPlugin.Flannel)
+        {
+            var perNode = (1 << (32 - site.Settings.FlannelSubnetLen)) - 2;
+            if (np.MaxPodCount > perNode)
+            {
+                v.Error("MaxPodsExceedNodeSubnet", $"{pp}.maxPodCount", $"maxPodCount {np.MaxPodCount} exceeds the {perNode} pod addresses of a node's /{site.Settings.FlannelSubnetLen} subnet.",
+                    $"Use at most {perNode}.");
+            }
+        }
+        else if (np.OsType == OsType.Windows)
+        {
+            var perBlock = (1 << (32 - site.Settings.CalicoBlockSize)) - CalicoWindowsReservedPerBlock;
+            if (np.MaxPodCount > perBlock)
+            {
+                v.Error("WindowsMaxPodsExceedBlock", $"{pp}.maxPodCount",
+                    $"A Windows node with Calico uses a single /{site.Settings.CalicoBlockSize} IPAM block with 4 reserved addresses, so it holds at most {perBlock} pods, not {np.MaxPodCount}.",
+                    $"Set maxPodCount to {perBlock} or less, or a larger block (settings.calicoBlockSize) before deployment.");
+            }
+        }
+    }
+
+    /// <summary>Calico for Windows reserves 4 addresses of every block a Windows node owns.</summary>
+    public const int CalicoWindowsReservedPerBlock = 4;
+
+    private static void Services(ValidationContext v, ClusterSpec c, string path, LoadBalancerSettingSpec? lb)
+    {
+        var seen = new HashSet<(string, string)>();
+        var sharedPorts = new Dictionary<string, Dictionary<(string, int), string>>(StringComparer.Ordinal);
+        for (var i = 0; i < c.Services.Count; i++)
+        {
+            var s = c.Services[i];
+            var sp = $"{path}.services[{i}]";
+            if (!Names.Dns1123Label().IsMatch(s.Namespace))
+            {
+                v.Error("InvalidName", $"{sp}.namespace", $"Namespace '{s.Namespace}' is not a valid Kubernetes name.", "Use lowercase letters, digits and '-', at most 63.");
+            }
+
+            if (!Names.Dns1123Label().IsMatch(s.Name))
+            {
+                v.Error("InvalidName", $"{sp}.name", $"Service name '{s.Name}' is not a valid Kubernetes name.", "Use lowercase letters, digits and '-', at most 63.");
+            }
+            else if (!seen.Add((s.Namespace, s.Name)))
+            {
+                v.Error("DuplicateName", $"{sp}.name", $"Service {s.Namespace}/{s.Name} appears twice in cluster '{c.Name}'.", "Each service is listed once.");
+            }
+
+            if (s.Protocol is not ("TCP" or "UDP" or "SCTP"))
+            {
+                v.Error("InvalidProtocol", $"{sp}.protocol", $"'{s.Protocol}' is not a service protocol.", "Use TCP, UDP or SCTP.");
+            }
+
+            if (s.Ports.Count == 0)
+            {
+                v.Error("ServiceWithoutPorts", $"{sp}.ports", $"Service {s.Namespace}/{s.Name} has no ports.", "List the ports it exposes, e.g. ports: [443].");
+            }
+            else if (s.Ports.Distinct().Count() != s.Ports.Count)
+            {
+                v.Error("DuplicatePort", $"{sp}.ports", $"Service {s.Namespace}/{s.Name} lists a port twice.", "List each port once.");
+            }
+
+            if (s.SharedIpKey is { } key)
+            {
+                var ports = sharedPorts.TryGetValue(key, out var existing) ? existing : sharedPorts[key] = [];
+                foreach (var port in s.Ports.Distinct())
+                {
+                    if (ports.TryGetValue((s.Protocol, port), out var other))
+                    {
+                        v.Error("SharedIpPortConflict", $"{sp}.ports",
+                            $"Services {other} and {s.Namespace}/{s.Name} share the VIP of key '{key}' and both use {s.Protocol} port {port}.",
+                            "Services share one VIP only on distinct ports: change a port or the sharedIpKey.");
+                    }
+                    else
+                    {
+                        ports[(s.Protocol, port)] = $"{s.Namespace}/{s.Name}";
+                    }
+                }
+            }
+        }
+
+        if (c.Services.Count > 0 && lb is { LoadBalancerSku: LoadBalancerSku.None } && c.LoadBalancers.Count == 0)
+        {
+            v.Warning("ServicesNeedOwnLoadBalancer", $"{path}.services",
+                "With load balancer SKU 'none', kube-vip serves only the API server: these LoadBalancer services are unreachable until you configure your own load balancer.",
+                "Configure MetalLB or another load balancer for the service VIPs, or use the HAProxy SKU.");
+        }
+    }
+
+    public static void ControlPlaneIpsUnique(ValidationContext v, IReadOnlyList<(string Path, IPAddress Address)> ips)
+    {
+        foreach (var group in ips.GroupBy(x => x.Address).Where(g => g.Count() > 1))
+        {
+            foreach (var (p, a) in group.Skip(1))
+            {
+                v.Error("ControlPlaneIpDuplicate", p, $"Control plane IP {a} is used by more than one cluster; a reused control plane IP makes the API server unreachable.",
+                    "Give every cluster its own control plane IP.");
+            }
+        }
+    }
+
+    public static IEnumerable<(string Path, AddressRange Range)> NetworkRanges(ResolvedNetwork n, string path)
+    {
+        if (n.NodePool is { } np)
+        {
+            yield return ($"{path}.k8sNodeIpPoolStart", np);
+        }
+
+        if (n.VipPool is { } vp)
+        {
+            yield return ($"{path}.vipPoolStart", vp);
+        }
+
+        if (n.Dhcp is { } d)
+        {
+            yield return ($"{path}.dhcpScope.start", d.Range);
+        }
+    }
+}

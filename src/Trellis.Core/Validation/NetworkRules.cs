@@ -1,0 +1,264 @@
+using System.Net;
+using Trellis.Core.Addressing;
+using Trellis.Core.Model;
+using Trellis.Core.Planning;
+
+namespace Trellis.Core.Validation;
+
+/// <summary>Rules of New-AksHciNetworkSetting / New-AksHciClusterNetwork (reference §1.1–§1.2, §2.5–§2.6).</summary>
+internal static class NetworkRules
+{
+    /// <summary>Windows DHCP Server's default lease.</summary>
+    public static readonly TimeSpan DefaultLease = TimeSpan.FromDays(8);
+
+    /// <summary>Leases shorter than this re-address node VMs after a host restart (MSLab PR #452).</summary>
+    public static readonly TimeSpan ShortLease = TimeSpan.FromDays(1);
+
+    public static ResolvedNetwork? Resolve(ValidationContext v, NetworkSpec n, string path)
+    {
+        var before = v.ErrorCount;
+        if (!Names.AksHciName().IsMatch(n.Name))
+        {
+            v.Error("InvalidName", $"{path}.name", $"Network name '{n.Name}' is not valid.",
+                "Use only lowercase letters and digits, starting with a letter (at most 40), e.g. 'mgmtvnet'.");
+        }
+
+        if (string.IsNullOrWhiteSpace(n.VswitchName))
+        {
+            v.Error("RequiredFieldMissing", $"{path}.vswitchName", "Field 'vswitchName' is required.",
+                "Give the name of the external virtual switch (Get-VMSwitch), the same on every host.");
+        }
+
+        if (n.VlanId is 0 or 4095)
+        {
+            v.Error("InvalidVlanId", $"{path}.vlanID", $"VLAN ID {n.VlanId} is reserved.", "Use 1–4094, or omit vlanID for an untagged network.");
+        }
+
+        var dns = DnsServers(v, n.DnsServers, $"{path}.dnsServers", n.IpAllocationMethod == IpAllocationMethod.Static);
+        var vip = v.Range(n.VipPoolStart, n.VipPoolEnd, $"{path}.vipPoolStart", $"{path}.vipPoolEnd", required: true, "172.16.0.150", "172.16.0.199");
+
+        return n.IpAllocationMethod == IpAllocationMethod.Static
+            ? ResolveStatic(v, n, path, vip, dns, before)
+            : ResolveDhcp(v, n, path, vip, dns, before);
+    }
+
+    public static IReadOnlyList<IPAddress> DnsServers(ValidationContext v, IReadOnlyList<string> texts, string path, bool required)
+    {
+        if (texts.Count == 0 && !required)
+        {
+            return [];
+        }
+
+        if (texts.Count is < 1 or > 3)
+        {
+            v.Error("DnsServerCount", path, $"{texts.Count} DNS servers are given; AKS hybrid takes a minimum of one and a maximum of 3.",
+                "List one to three DNS servers that resolve the cloud agent's name.");
+        }
+
+        var result = new List<IPAddress>();
+        for (var i = 0; i < texts.Count; i++)
+        {
+            if (v.Address(texts[i], $"{path}[{i}]", required: true, "172.16.0.2") is { } address)
+            {
+                if (result.Contains(address))
+                {
+                    v.Warning("DnsServerDuplicate", $"{path}[{i}]", $"DNS server {address} is listed twice.", "Remove the duplicate.");
+                }
+
+                result.Add(address);
+            }
+        }
+
+        return result;
+    }
+
+    private static ResolvedNetwork? ResolveStatic(ValidationContext v, NetworkSpec n, string path, AddressRange? vip, IReadOnlyList<IPAddress> dns, int before)
+    {
+        var prefix = v.NetworkPrefix(n.IpAddressPrefix, $"{path}.ipAddressPrefix", required: true, "172.16.0.0/24", minLength: 8, maxLength: 29);
+        var gateway = v.Address(n.Gateway, $"{path}.gateway", required: true, "172.16.0.1");
+        var nodePool = v.Range(n.K8sNodeIpPoolStart, n.K8sNodeIpPoolEnd, $"{path}.k8sNodeIpPoolStart", $"{path}.k8sNodeIpPoolEnd",
+            required: true, "172.16.0.20", "172.16.0.99");
+
+        if (n.DhcpScope is not null)
+        {
+            v.Warning("DhcpScopeIgnored", $"{path}.dhcpScope", "A Static network has no DHCP scope; dhcpScope is ignored.",
+                "Remove dhcpScope, or set ipAllocationMethod: Dhcp.");
+        }
+
+        if (prefix is { } p)
+        {
+            if (nodePool is { } np)
+            {
+                v.PoolInsidePrefix(np, p, "node IP pool", $"{path}.k8sNodeIpPoolStart", $"{path}.k8sNodeIpPoolEnd", "NodePoolOutsidePrefix");
+            }
+
+            if (vip is { } vp)
+            {
+                v.PoolInsidePrefix(vp, p, "VIP pool", $"{path}.vipPoolStart", $"{path}.vipPoolEnd", "VipPoolOutsidePrefix");
+            }
+
+            if (gateway is not null)
+            {
+                CheckGateway(v, gateway, p, $"{path}.gateway", nodePool, vip);
+            }
+        }
+
+        if (nodePool is { } a && vip is { } b && a.Overlaps(b))
+        {
+            v.Error("VipPoolOverlapsNodePool", $"{path}.vipPoolStart", $"The VIP pool {b} overlaps the node IP pool {a}.",
+                "Make the two pools disjoint ranges of the same subnet.");
+        }
+
+        return v.ErrorCount > before || prefix is null
+            ? null
+            : new ResolvedNetwork(n.Name, n.VswitchName ?? "", n.VlanId, IpAllocationMethod.Static, prefix.Value, gateway, dns, nodePool, vip, null);
+    }
+
+    private static void CheckGateway(ValidationContext v, IPAddress gateway, Prefix prefix, string path, AddressRange? nodePool, AddressRange? vip)
+    {
+        if (!prefix.Contains(gateway))
+        {
+            v.Error("GatewayOutsidePrefix", path, $"The gateway {gateway} is not inside {prefix}.",
+                "Give the default gateway of this subnet; a wrong gateway makes Install-AksHci time out.");
+            return;
+        }
+
+        var number = IpNumber.ToNumber(gateway);
+        if (number == prefix.First || number == prefix.Last)
+        {
+            v.Error("GatewayIsNetworkOrBroadcast", path, $"The gateway {gateway} is the network or broadcast address of {prefix}.",
+                "Give the router's address on this subnet.");
+        }
+
+        if ((nodePool?.Contains(gateway) ?? false) || (vip?.Contains(gateway) ?? false))
+        {
+            v.Error("GatewayInPool", path, $"The gateway {gateway} lies inside the {(nodePool?.Contains(gateway) ?? false ? "node IP pool" : "VIP pool")}.",
+                "Move the pool so that it does not include the gateway.");
+        }
+    }
+
+    private static ResolvedNetwork? ResolveDhcp(ValidationContext v, NetworkSpec n, string path, AddressRange? vip, IReadOnlyList<IPAddress> dns, int before)
+    {
+        if (n.K8sNodeIpPoolStart is not null || n.K8sNodeIpPoolEnd is not null)
+        {
+            v.Error("NodePoolNotSupportedWithDhcp", $"{path}.k8sNodeIpPoolStart",
+                "A node IP pool is not supported with DHCP networking: node VMs take their addresses from the DHCP server.",
+                "Remove k8sNodeIpPoolStart/End, or set ipAllocationMethod: Static.");
+        }
+
+        var scopePath = $"{path}.dhcpScope";
+        if (n.DhcpScope is not { } scope)
+        {
+            v.Error("DhcpScopeMissing", scopePath, "A Dhcp network needs the DHCP server's scope to check exclusions and capacity.",
+                "Add dhcpScope: { subnet, start, end, leaseDuration } as configured on your DHCP server.");
+            return null;
+        }
+
+        var subnet = v.NetworkPrefix(scope.Subnet, $"{scopePath}.subnet", required: true, "172.16.0.0/24", minLength: 8, maxLength: 29);
+        var range = v.Range(scope.Start, scope.End, $"{scopePath}.start", $"{scopePath}.end", required: true, "172.16.0.20", "172.16.0.250");
+        var lease = v.Duration(scope.LeaseDuration, $"{scopePath}.leaseDuration", DefaultLease);
+        if (lease is { } l && l < ShortLease)
+        {
+            v.Warning("DhcpLeaseShort", $"{scopePath}.leaseDuration",
+                $"A lease of {l} can expire while hosts restart, and node VMs then come back with new addresses that etcd and the API server do not know.",
+                "Use a lease of several days (Windows DHCP's default is 8 days).");
+        }
+
+        if (n.IpAddressPrefix is not null && subnet is { } s0
+            && v.NetworkPrefix(n.IpAddressPrefix, $"{path}.ipAddressPrefix", required: false, "172.16.0.0/24") is { } declared && declared != s0)
+        {
+            v.Error("DhcpSubnetMismatch", $"{path}.ipAddressPrefix", $"ipAddressPrefix {declared} differs from the DHCP scope's subnet {s0}.",
+                "Make them the same, or omit ipAddressPrefix for a Dhcp network.");
+        }
+
+        var gateway = v.Address(n.Gateway, $"{path}.gateway", required: false, "172.16.0.1");
+        if (subnet is not { } sub)
+        {
+            return null;
+        }
+
+        if (range is { } r && !sub.Contains(r))
+        {
+            v.Error("DhcpScopeOutsideSubnet", $"{scopePath}.start", $"The scope range {r} is not inside its subnet {sub}.", $"Keep start and end inside {sub}.");
+        }
+        else if (range is { } r2 && (r2.First == sub.First || r2.Last == sub.Last))
+        {
+            v.Error("PoolIncludesNetworkOrBroadcast", $"{scopePath}.start", $"The scope range {r2} includes the network or broadcast address of {sub}.",
+                "Leave out the first and last address of the subnet.");
+        }
+
+        if (vip is { } vp)
+        {
+            if (!sub.Contains(vp))
+            {
+                v.Error("VipPoolOutsideDhcpSubnet", $"{path}.vipPoolStart", $"The VIP pool {vp} is not inside the DHCP scope's subnet {sub}.",
+                    "VIP pool addresses must be in the same subnet as the DHCP scope (they are excluded from leasing).");
+            }
+            else
+            {
+                v.PoolInsidePrefix(vp, sub, "VIP pool", $"{path}.vipPoolStart", $"{path}.vipPoolEnd", "VipPoolOutsideDhcpSubnet");
+            }
+        }
+
+        if (gateway is not null)
+        {
+            CheckGateway(v, gateway, sub, $"{path}.gateway", null, vip);
+            if (range is { } gr && gr.Contains(gateway))
+            {
+                v.Error("GatewayInPool", $"{path}.gateway", $"The gateway {gateway} lies inside the DHCP scope range {gr}.",
+                    "Exclude the gateway from the scope range on the DHCP server and here.");
+            }
+        }
+
+        var reservations = Reservations(v, scope.Reservations, $"{scopePath}.reservations", sub, vip);
+        if (v.ErrorCount > before || range is null || lease is null)
+        {
+            return null;
+        }
+
+        var dhcp = new ResolvedDhcpScope(sub, range.Value, lease.Value, vip is { } x && x.Overlaps(range.Value) ? [x] : [], reservations);
+        return new ResolvedNetwork(n.Name, n.VswitchName ?? "", n.VlanId, IpAllocationMethod.Dhcp, sub, gateway, dns, null, vip, dhcp);
+    }
+
+    private static IReadOnlyList<ResolvedReservation> Reservations(ValidationContext v, IReadOnlyList<DhcpReservationSpec> specs, string path, Prefix subnet, AddressRange? vip)
+    {
+        var result = new List<ResolvedReservation>();
+        for (var i = 0; i < specs.Count; i++)
+        {
+            var r = specs[i];
+            var rp = $"{path}[{i}]";
+            var address = v.Address(r.IpAddress, $"{rp}.ipAddress", required: true, "172.16.0.30");
+            if (r.MacAddress is null || !Names.MacAddress().IsMatch(r.MacAddress))
+            {
+                v.Error("InvalidMacAddress", $"{rp}.macAddress", $"'{r.MacAddress}' is not a MAC address.", "Write six hex byte pairs, e.g. 02-1E-2B-78-00-01.");
+                continue;
+            }
+
+            if (address is null)
+            {
+                continue;
+            }
+
+            if (!subnet.Contains(address))
+            {
+                v.Error("ReservationOutsideSubnet", $"{rp}.ipAddress", $"Reserved address {address} is not inside {subnet}.", "Reserve an address of the scope's subnet.");
+            }
+            else if (vip?.Contains(address) ?? false)
+            {
+                v.Error("ReservationInVipPool", $"{rp}.ipAddress", $"Reserved address {address} lies in the VIP pool.", "Reserve an address outside the VIP pool.");
+            }
+
+            var mac = r.MacAddress.Replace(':', '-').ToUpperInvariant();
+            if (result.Any(x => x.Address.Equals(address) || x.MacAddress == mac || x.Name == r.Name))
+            {
+                v.Error("ReservationDuplicate", rp, $"Reservation '{r.Name}' repeats the name, address or MAC of an earlier one.",
+                    "Give each reservation its own name, address and MAC.");
+                continue;
+            }
+
+            result.Add(new ResolvedReservation(r.Name, address, mac));
+        }
+
+        return result;
+    }
+}

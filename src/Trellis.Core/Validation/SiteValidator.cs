@@ -1,0 +1,312 @@
+using System.Net;
+using Trellis.Core.Addressing;
+using Trellis.Core.Model;
+using Trellis.Core.Planning;
+
+namespace Trellis.Core.Validation;
+
+/// <summary>
+/// Checks a site spec against every rule of the reference and, when it holds, resolves it for planning.
+/// Reports every problem at once. Pure: no I/O, no clock.
+/// </summary>
+public static class SiteValidator
+{
+    public const int MaxClusters = 1024;
+    public const int MaxArcClusters = 32;
+
+    public static ValidationResult Validate(SiteSpec spec)
+    {
+        var v = new ValidationContext();
+        if (!Names.Dns1123Label().IsMatch(spec.Name))
+        {
+            v.Error("InvalidName", "metadata.name", $"Site name '{spec.Name}' is not valid.", "Use lowercase letters, digits and '-', at most 63.");
+        }
+
+        LoadBalancerSettings(v, spec);
+        IReadOnlyList<ResolvedNetwork?> clusterNetworks = [];
+        var host = spec.Model == SiteModel.AksArc ? ArcRules.ResolveLogicalNetwork(v, spec) : ResolveAksHciNetworks(v, spec, out clusterNetworks);
+
+        var cloudAgent = spec.Model == SiteModel.AksHci ? CloudAgent(v, spec, host, clusterNetworks) : null;
+
+        var networks = new Dictionary<string, ResolvedNetwork>(StringComparer.Ordinal);
+        foreach (var n in clusterNetworks.Prepend(host).OfType<ResolvedNetwork>())
+        {
+            networks.TryAdd(n.Name, n);
+        }
+
+        var clusters = Clusters(v, spec, networks, host);
+        if (v.ErrorCount > 0 || host is null)
+        {
+            return new ValidationResult(v.Findings, null);
+        }
+
+        var resolved = new ResolvedSite(spec, host, clusterNetworks.OfType<ResolvedNetwork>().ToList(), cloudAgent, clusters);
+        foreach (var finding in CapacityPlanner.Check(resolved))
+        {
+            v.Add(finding);
+        }
+
+        return new ValidationResult(v.Findings, v.ErrorCount > 0 ? null : resolved);
+    }
+
+    private static ResolvedNetwork? ResolveAksHciNetworks(ValidationContext v, SiteSpec spec, out IReadOnlyList<ResolvedNetwork?> clusterNetworks)
+    {
+        if (spec.LogicalNetwork is not null)
+        {
+            v.Error("FieldNotForModel", "spec.logicalNetwork", "logicalNetwork belongs to the AksArc model.", "Set model: AksArc, or describe the network as hostNetwork.");
+        }
+
+        ResolvedNetwork? host = null;
+        if (spec.HostNetwork is null)
+        {
+            v.Error("RequiredFieldMissing", "spec.hostNetwork", "The site has no host network (New-AksHciNetworkSetting).", "Add spec.hostNetwork.");
+        }
+        else
+        {
+            host = NetworkRules.Resolve(v, spec.HostNetwork, "spec.hostNetwork");
+        }
+
+        var list = new List<ResolvedNetwork?>();
+        var names = new HashSet<string>(StringComparer.Ordinal) { spec.HostNetwork?.Name ?? "" };
+        for (var i = 0; i < spec.ClusterNetworks.Count; i++)
+        {
+            var path = $"spec.clusterNetworks[{i}]";
+            if (!names.Add(spec.ClusterNetworks[i].Name))
+            {
+                v.Error("DuplicateName", $"{path}.name", $"Network name '{spec.ClusterNetworks[i].Name}' is used twice.", "Give every network its own name.");
+            }
+
+            list.Add(NetworkRules.Resolve(v, spec.ClusterNetworks[i], path));
+        }
+
+        clusterNetworks = list;
+        NetworksDisjoint(v, host, list);
+        return host;
+    }
+
+    /// <summary>Networks that share a subnet must not hand out the same addresses (two AKS hosts on one pool break each other).</summary>
+    private static void NetworksDisjoint(ValidationContext v, ResolvedNetwork? host, IReadOnlyList<ResolvedNetwork?> clusterNetworks)
+    {
+        var all = new List<(ResolvedNetwork Network, string Path)>();
+        if (host is not null)
+        {
+            all.Add((host, "spec.hostNetwork"));
+        }
+
+        for (var i = 0; i < clusterNetworks.Count; i++)
+        {
+            if (clusterNetworks[i] is { } n)
+            {
+                all.Add((n, $"spec.clusterNetworks[{i}]"));
+            }
+        }
+
+        for (var i = 0; i < all.Count; i++)
+        {
+            for (var j = i + 1; j < all.Count; j++)
+            {
+                var (a, ap) = all[i];
+                var (b, bp) = all[j];
+                if (!a.Prefix.Overlaps(b.Prefix))
+                {
+                    continue;
+                }
+
+                if (a.Prefix != b.Prefix)
+                {
+                    v.Warning("PrefixOverlapMismatch", $"{bp}.ipAddressPrefix", $"Networks '{a.Name}' ({a.Prefix}) and '{b.Name}' ({b.Prefix}) overlap but are not the same subnet.",
+                        "Networks that share addresses should describe the same subnet.");
+                }
+                else if (a.Gateway is not null && b.Gateway is not null && !a.Gateway.Equals(b.Gateway) && a.VlanId == b.VlanId)
+                {
+                    v.Warning("GatewayMismatch", $"{bp}.gateway", $"Networks '{a.Name}' and '{b.Name}' share {a.Prefix} but name different gateways ({a.Gateway}, {b.Gateway}).",
+                        "Use the subnet's one default gateway in both.");
+                }
+
+                foreach (var (pathA, rangeA) in ClusterRules.NetworkRanges(a, ap))
+                {
+                    foreach (var (pathB, rangeB) in ClusterRules.NetworkRanges(b, bp))
+                    {
+                        if (rangeA.Overlaps(rangeB))
+                        {
+                            v.Error("PoolOverlapAcrossNetworks", pathB, $"{rangeB} of network '{b.Name}' overlaps {rangeA} of network '{a.Name}' ({pathA}).",
+                                "Networks that share a subnet need disjoint pools, or their API servers and nodes get the same addresses.");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static IPAddress? CloudAgent(ValidationContext v, SiteSpec spec, ResolvedNetwork? host, IReadOnlyList<ResolvedNetwork?> clusterNetworks)
+    {
+        const string path = "spec.cloudServiceCidr";
+        if (spec.CloudServiceCidr is null)
+        {
+            if (spec.HostNetwork?.IpAllocationMethod == IpAllocationMethod.Static)
+            {
+                v.Error("CloudServiceCidrRequired", path, "Cloud Service IP CIDR is required when using static IP assignment.",
+                    "Give the MOC cloud agent's address with its prefix length, e.g. cloudServiceCidr: 172.16.0.10/24, outside the node and VIP pools.");
+            }
+
+            return null;
+        }
+
+        if (!Prefix.TryParse(spec.CloudServiceCidr, out var prefix, out var address, out var hostBitsSet)
+            || address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
+        {
+            v.Error("InvalidCloudServiceCidr", path, $"'{spec.CloudServiceCidr}' is not an IPv4 address with a prefix length.",
+                "Write the cloud agent's address and its subnet's prefix length, e.g. 172.16.0.10/24.");
+            return null;
+        }
+
+        if (!hostBitsSet && prefix.Length < 32)
+        {
+            v.Error("CloudServiceCidrIsNetworkAddress", path, $"{spec.CloudServiceCidr} is a network address, not an address for the cloud agent.",
+                $"Give one free address of {prefix} with /{prefix.Length}, e.g. {IpNumber.Format(prefix.First + 10, prefix.Family)}/{prefix.Length}.");
+            return null;
+        }
+
+        foreach (var network in clusterNetworks.Prepend(host).OfType<ResolvedNetwork>())
+        {
+            foreach (var (rangePath, range) in ClusterRules.NetworkRanges(network, network == host ? "spec.hostNetwork" : $"network '{network.Name}'"))
+            {
+                if (range.Contains(address) && network.Dhcp?.Range != range)
+                {
+                    v.Error("CloudAgentInPool", path, $"The cloud agent address {address} lies in {range} ({rangePath}).",
+                        "The cloud service IP must not overlap the VIP pool or the k8s node IP pool: choose a free address of the host subnet.");
+                }
+            }
+
+            if (address.Equals(network.Gateway))
+            {
+                v.Error("CloudAgentIsGateway", path, $"The cloud agent address {address} is the gateway of network '{network.Name}'.", "Choose a free address.");
+            }
+        }
+
+        if (host is not null && !host.Prefix.Contains(address))
+        {
+            v.Warning("CloudAgentOutsideHostNetwork", path, $"The cloud agent address {address} is outside the host network {host.Prefix}.",
+                "It must be in the same subnet as the Windows Server cluster nodes; check that this is intended.");
+        }
+        else if (host is not null && (IpNumber.ToNumber(address) == host.Prefix.First || IpNumber.ToNumber(address) == host.Prefix.Last))
+        {
+            v.Error("CloudAgentIsNetworkOrBroadcast", path, $"{address} is the network or broadcast address of {host.Prefix}.", "Choose a host address.");
+        }
+
+        return address;
+    }
+
+    private static void LoadBalancerSettings(ValidationContext v, SiteSpec spec)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < spec.LoadBalancerSettings.Count; i++)
+        {
+            var lb = spec.LoadBalancerSettings[i];
+            var path = $"spec.loadBalancerSettings[{i}]";
+            if (!Names.AksHciName().IsMatch(lb.Name))
+            {
+                v.Error("InvalidName", $"{path}.name", $"Load balancer setting name '{lb.Name}' is not valid.", "Use lowercase letters and digits.");
+            }
+            else if (!names.Add(lb.Name))
+            {
+                v.Error("DuplicateName", $"{path}.name", $"Load balancer setting '{lb.Name}' is defined twice.", "Give each setting its own name.");
+            }
+
+            if (lb.LoadBalancerSku == LoadBalancerSku.HAProxy && lb.LoadBalancerCount < 1)
+            {
+                v.Error("InvalidLoadBalancerCount", $"{path}.loadBalancerCount", "The HAProxy SKU needs at least one load balancer VM.",
+                    "Set loadBalancerCount to 1 or more (2 or 3 for high availability), or use loadBalancerSku: none.");
+            }
+            else if (lb.LoadBalancerSku == LoadBalancerSku.None && lb.LoadBalancerCount > 0)
+            {
+                v.Warning("LoadBalancerCountIgnored", $"{path}.loadBalancerCount", "With SKU 'none' no load balancer VMs are deployed; the count is ignored.",
+                    "Remove loadBalancerCount.");
+            }
+        }
+    }
+
+    private static IReadOnlyList<ResolvedCluster> Clusters(ValidationContext v, SiteSpec spec, IReadOnlyDictionary<string, ResolvedNetwork> networks, ResolvedNetwork? host)
+    {
+        var max = spec.Model == SiteModel.AksArc ? MaxArcClusters : MaxClusters;
+        if (spec.Clusters.Count > max)
+        {
+            v.Error("TooManyClusters", "spec.clusters", $"{spec.Clusters.Count} clusters; at most {max} are supported.", "Split the site.");
+        }
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var result = new List<ResolvedCluster>();
+        for (var i = 0; i < spec.Clusters.Count; i++)
+        {
+            var c = spec.Clusters[i];
+            var path = $"spec.clusters[{i}]";
+            if (!names.Add(c.Name))
+            {
+                v.Error("DuplicateName", $"{path}.name", $"Cluster '{c.Name}' is defined twice.", "Give each cluster its own name.");
+            }
+
+            if (ClusterRules.Resolve(v, spec, c, path, networks, host) is { } resolved)
+            {
+                result.Add(resolved);
+            }
+        }
+
+        if (spec.Model == SiteModel.AksArc && host is not null)
+        {
+            result = ArcRules.ResolveClusters(v, spec, host, result);
+        }
+
+        OverlaysDisjointFromSite(v, spec, networks.Values, result);
+        SharedNetworkWarnings(v, spec, result);
+        return result;
+    }
+
+    private static void OverlaysDisjointFromSite(ValidationContext v, SiteSpec spec, IEnumerable<ResolvedNetwork> networks, IReadOnlyList<ResolvedCluster> clusters)
+    {
+        var list = networks.ToList();
+        foreach (var c in clusters)
+        {
+            var path = $"spec.clusters[{IndexOf(spec, c.Name)}]";
+            foreach (var (field, overlay) in new[] { ("podCidr", c.PodCidr), ("serviceCidr", c.ServiceCidr) })
+            {
+                foreach (var n in list.Where(n => n.Prefix.Overlaps(overlay)))
+                {
+                    v.Error("OverlayOverlapsSiteNetwork", $"{path}.{field}", $"The {field} {overlay} overlaps network '{n.Name}' ({n.Prefix}).",
+                        "Pod and service CIDRs must not overlap any physical network, or pods cannot reach those addresses.");
+                }
+            }
+        }
+    }
+
+    /// <summary>Clusters on one AksHciClusterNetwork that share VIPs across ports can be handed duplicate VIPs (reference §3.4).</summary>
+    private static void SharedNetworkWarnings(ValidationContext v, SiteSpec spec, IReadOnlyList<ResolvedCluster> clusters)
+    {
+        if (spec.Model != SiteModel.AksHci)
+        {
+            return;
+        }
+
+        foreach (var group in clusters.Where(c => c.Spec.Vnet is not null).GroupBy(c => c.Network.Name).Where(g => g.Count() > 1))
+        {
+            foreach (var c in group.Where(c => c.Spec.Services.Any(s => s.SharedIpKey is not null)))
+            {
+                v.Warning("SharedNetworkVipSharing", $"spec.clusters[{IndexOf(spec, c.Name)}].services",
+                    $"Cluster '{c.Name}' shares VIPs between ports on cluster network '{c.Network.Name}', which other clusters also use; AKS hybrid can then assign one VIP twice.",
+                    "Give each cluster its own cluster network, or use one port per VIP.");
+            }
+        }
+    }
+
+    internal static int IndexOf(SiteSpec spec, string clusterName)
+    {
+        for (var i = 0; i < spec.Clusters.Count; i++)
+        {
+            if (spec.Clusters[i].Name == clusterName)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+}

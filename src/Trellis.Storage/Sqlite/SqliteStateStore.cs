@@ -1,0 +1,228 @@
+using Microsoft.Data.Sqlite;
+
+namespace Trellis.Storage.Sqlite;
+
+/// <summary>
+/// The embedded state store: one SQLite file in WAL mode. Every call opens its own (pooled) connection,
+/// so one instance serves concurrent callers, and SQLite's file locks let several processes share the file.
+/// </summary>
+public sealed class SqliteStateStore : IStateStore
+{
+    private readonly string connectionString;
+    private int disposed;
+
+    private SqliteStateStore(string filePath)
+    {
+        FilePath = filePath;
+        connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = filePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+    }
+
+    /// <summary>The full path of the database file.</summary>
+    public string FilePath { get; }
+
+    /// <summary>Opens the store at <paramref name="path"/>, creating the directory, the file and the tables if missing.</summary>
+    /// <exception cref="StoreException">The file cannot be created or opened, is not a state store, or has another schema version.</exception>
+    public static SqliteStateStore Open(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var filePath = Path.GetFullPath(path);
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(filePath)!);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StoreException($"Cannot create the directory of the SQLite state store '{filePath}': {e.Message}", e);
+        }
+
+        var store = new SqliteStateStore(filePath);
+        try
+        {
+            using var connection = store.Connect();
+            SqliteSchema.Ensure(connection, filePath);
+            return store;
+        }
+        catch (SqliteException e)
+        {
+            store.ClearPool();
+            throw store.Failure("open", e);
+        }
+        catch (StoreException)
+        {
+            store.ClearPool();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<StoreSnapshot> ReadAsync(string prefix, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        ObjectDisposedException.ThrowIf(disposed != 0, this);
+        var upperBound = StoreKeys.UpperBound(prefix);
+        cancellationToken.ThrowIfCancellationRequested();
+        try
+        {
+            await using var connection = Connect();
+
+            // A deferred transaction reads from one WAL snapshot, from its first SELECT to its end.
+            await using var transaction = connection.BeginTransaction(deferred: true);
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = "SELECT revision FROM meta WHERE id = 1;";
+            var revision = (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+
+            command.CommandText = upperBound is null
+                ? "SELECT key, value, mod_revision FROM kv WHERE key >= $low ORDER BY key;"
+                : "SELECT key, value, mod_revision FROM kv WHERE key >= $low AND key < $high ORDER BY key;";
+            command.Parameters.AddWithValue("$low", prefix);
+            if (upperBound is not null)
+            {
+                command.Parameters.AddWithValue("$high", upperBound);
+            }
+
+            var items = new List<StoredItem>();
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    items.Add(new StoredItem(reader.GetString(0), reader.GetFieldValue<byte[]>(1), reader.GetInt64(2)));
+                }
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+
+            // SQLite orders by code point; the contract promises UTF-16 ordinal, which differs beyond U+FFFF.
+            items.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+            return new StoreSnapshot(revision, items);
+        }
+        catch (SqliteException e)
+        {
+            throw Failure("read", e);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<CommitResult> CommitAsync(StoreTransaction transaction, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        ObjectDisposedException.ThrowIf(disposed != 0, this);
+        foreach (var key in transaction.Conditions.Select(c => c.Key).Concat(transaction.Operations.Select(o => o.Key)))
+        {
+            if (key is null || !StoreKeys.IsValid(key))
+            {
+                throw new ArgumentException($"A key must be non-empty, well-formed UTF-16; got '{key}'.", nameof(transaction));
+            }
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        try
+        {
+            await using var connection = Connect();
+
+            // IMMEDIATE takes the write lock before the conditions are read, so nobody changes them before the writes.
+            await using var sqlTransaction = connection.BeginTransaction(deferred: false);
+            using var commands = new SqliteCommitCommands(connection, sqlTransaction);
+            var current = await commands.ReadStoreRevisionAsync(cancellationToken);
+
+            foreach (var condition in transaction.Conditions)
+            {
+                var holds = condition switch
+                {
+                    TxnCondition.RevisionEquals equals =>
+                        await commands.ModRevisionAsync(equals.Key, cancellationToken) == equals.Revision,
+                    _ => throw new ArgumentException($"Unknown condition {condition.GetType().Name}.", nameof(transaction)),
+                };
+                if (!holds)
+                {
+                    return new CommitResult(false, current, condition.Key);
+                }
+            }
+
+            // etcd semantics: every change of one commit carries the same next revision.
+            var next = current + 1;
+            var changed = false;
+            foreach (var operation in transaction.Operations)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                switch (operation)
+                {
+                    case TxnOperation.Create create:
+                        if (!await commands.TryCreateAsync(create.Key, create.Value, next, cancellationToken))
+                        {
+                            return new CommitResult(false, current, create.Key);
+                        }
+
+                        changed = true;
+                        break;
+                    case TxnOperation.Put put:
+                        await commands.PutAsync(put.Key, put.Value, next, cancellationToken);
+                        changed = true;
+                        break;
+                    case TxnOperation.Delete delete:
+                        changed |= await commands.DeleteAsync(delete.Key, cancellationToken);
+                        break;
+                    default:
+                        throw new ArgumentException($"Unknown operation {operation.GetType().Name}.", nameof(transaction));
+                }
+            }
+
+            if (!changed)
+            {
+                return new CommitResult(true, current, null);
+            }
+
+            await commands.WriteStoreRevisionAsync(next, cancellationToken);
+            await sqlTransaction.CommitAsync(cancellationToken);
+            return new CommitResult(true, next, null);
+        }
+        catch (SqliteException e)
+        {
+            throw Failure("commit", e);
+        }
+    }
+
+    /// <summary>Closes the pooled connections to the file.</summary>
+    public ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) == 0)
+        {
+            ClearPool();
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    // Pooled, so opening is cheap; the settings are per connection, so they are applied on every open.
+    private SqliteConnection Connect()
+    {
+        var connection = new SqliteConnection(connectionString);
+        try
+        {
+            connection.Open();
+            SqliteSchema.ApplyConnectionSettings(connection);
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    private void ClearPool()
+    {
+        using var connection = new SqliteConnection(connectionString);
+        SqliteConnection.ClearPool(connection);
+    }
+
+    private StoreException Failure(string action, SqliteException e) =>
+        new($"The SQLite state store '{FilePath}' failed to {action}: {e.Message} (SQLite error {e.SqliteExtendedErrorCode}).", e);
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what the tests need and runs every test of the solution.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "test.sh: the .NET SDK (dotnet) is required; install dotnet-sdk-10.0" >&2
+  exit 2
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+dotnet build Trellis.slnx -c Release -nologo -v quiet
+results="$(mktemp -d)"
+status=0
+dotnet test Trellis.slnx -c Release --no-build -nologo --logger "trx" --results-directory "$results" || status=$?
+
+# One closing line for CI: N passed, N failed.
+python3 - "$results" <<'PY' || true
+import sys, glob, xml.etree.ElementTree as ET
+passed = failed = skipped = 0
+for f in glob.glob(sys.argv[1] + "/*.trx"):
+    c = ET.parse(f).getroot().find(".//{*}Counters")
+    if c is None: continue
+    passed += int(c.get("passed", 0)); failed += int(c.get("failed", 0)) + int(c.get("error", 0))
+    skipped += int(c.get("notExecuted", 0))
+print(f"{passed} passed, {failed} failed, {skipped} skipped")
+PY
+rm -rf "$results"
+exit $status

@@ -1,0 +1,74 @@
+using CsCheck;
+using Trellis.Storage.Sqlite;
+
+namespace Trellis.Storage.Tests.Sqlite;
+
+/// <summary>Random transaction sequences give the same results on SQLite as on <see cref="InMemoryStateStore"/>.</summary>
+public sealed class SqliteStateStoreModelTests : IDisposable
+{
+    // Few keys, so that creates collide and conditions sometimes hold; siblings that share a prefix; and
+    // characters where UTF-8 (SQLite) and UTF-16 ordinal (the contract) order differently.
+    private static readonly string[] Keys =
+        ["a", "ab", "alloc/a", "alloc/a/1", "alloc/ab", "alloc/b", "k/\uFFFD", "k/\U0001F600", "k/\uE000"];
+
+    private static readonly string[] Prefixes = ["", "a", "alloc/", "alloc/a", "alloc/a/", "alloc/ab", "k/", "k/\U0001F600", "z"];
+
+    private static readonly Gen<string> Key = Gen.OneOfConst(Keys);
+
+    private static readonly Gen<TxnCondition> Condition =
+        Gen.Select(Key, Gen.Long[0, 4], (key, revision) => (TxnCondition)new TxnCondition.RevisionEquals(key, revision));
+
+    private static readonly Gen<TxnOperation> Operation = Gen.Frequency(
+        (3, Gen.Select(Key, Gen.Byte.Array[0, 3], (key, value) => (TxnOperation)new TxnOperation.Create(key, value))),
+        (3, Gen.Select(Key, Gen.Byte.Array[0, 3], (key, value) => (TxnOperation)new TxnOperation.Put(key, value))),
+        (2, Key.Select(key => (TxnOperation)new TxnOperation.Delete(key))));
+
+    private static readonly Gen<StoreTransaction> Transaction = Gen.Select(
+        Gen.Frequency((3, Gen.Const(Array.Empty<TxnCondition>())), (2, Condition.Array[1, 2])),
+        Operation.Array[0, 4],
+        (conditions, operations) => new StoreTransaction(conditions, operations));
+
+    private readonly TempDirectory directory = new();
+
+    public void Dispose() => directory.Dispose();
+
+    [Fact]
+    public Task Commit_RandomTransactionSequences_MatchTheInMemoryModel() =>
+        Transaction.Array[1, 12].SampleAsync(
+            async transactions =>
+            {
+                await using var model = new InMemoryStateStore();
+                await using var store = SqliteStateStore.Open(directory.File($"{Guid.NewGuid():N}.db"));
+                foreach (var transaction in transactions)
+                {
+                    Assert.Equal(await model.CommitAsync(transaction), await store.CommitAsync(transaction));
+                }
+
+                foreach (var prefix in Prefixes)
+                {
+                    AssertSameSnapshot(await model.ReadAsync(prefix), await store.ReadAsync(prefix));
+                }
+            },
+            iter: 150,
+            print: Print);
+
+    private static void AssertSameSnapshot(StoreSnapshot expected, StoreSnapshot actual)
+    {
+        Assert.Equal(expected.Revision, actual.Revision);
+        Assert.Equal(View(expected), View(actual));
+    }
+
+    private static IEnumerable<(string, string, long)> View(StoreSnapshot snapshot) =>
+        snapshot.Items.Select(i => (i.Key, Convert.ToHexString(i.Value), i.Revision));
+
+    private static string Print(StoreTransaction[] transactions) =>
+        string.Join(Environment.NewLine, transactions.Select(t =>
+            $"if [{string.Join(", ", t.Conditions)}] do [{string.Join(", ", t.Operations.Select(Print))}]"));
+
+    private static string Print(TxnOperation operation) => operation switch
+    {
+        TxnOperation.Create c => $"Create {c.Key}={Convert.ToHexString(c.Value)}",
+        TxnOperation.Put p => $"Put {p.Key}={Convert.ToHexString(p.Value)}",
+        _ => $"Delete {operation.Key}",
+    };
+}
