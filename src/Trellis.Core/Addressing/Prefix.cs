@@ -93,7 +93,7 @@ public readonly record struct Prefix
     public UInt128 SubnetCount(int subnetLength)
     {
         var shift = subnetLength - Length;
-        return shift < 0 ? UInt128.Zero : shift >= 127 ? UInt128.MaxValue : UInt128.One << shift;
+        return shift < 0 ? UInt128.Zero : shift >= 128 ? UInt128.MaxValue : UInt128.One << shift;
     }
 
     /// <summary>The <paramref name="index"/>th subnet of length <paramref name="subnetLength"/> (0-based, in address order).</summary>

@@ -15,6 +15,9 @@ public static class SiteSpecReader
     /// <summary>Specs larger than this are refused before parsing.</summary>
     public const int MaxSpecBytes = 16 * 1024 * 1024;
 
+    /// <summary>Nesting deeper than this is refused before loading: YamlDotNet builds nodes recursively and would overflow the stack.</summary>
+    public const int MaxNestingDepth = 64;
+
     public static SpecReadResult Read(string yaml)
     {
         if (yaml.Length > MaxSpecBytes)
@@ -26,6 +29,12 @@ public static class SiteSpecReader
         var stream = new YamlStream();
         try
         {
+            if (NestingDepthExceeded(yaml) is { } deep)
+            {
+                return Fail(Finding.Error("YamlTooDeep", "", $"The YAML nests deeper than {MaxNestingDepth} levels at line {deep.Line}, column {deep.Column}.",
+                    "A site spec nests only a few levels; check for runaway brackets or indentation."));
+            }
+
             stream.Load(new StringReader(yaml));
         }
         catch (YamlException e)
@@ -50,11 +59,40 @@ public static class SiteSpecReader
 
     private static SpecReadResult Fail(Finding finding) => new(null, [finding]);
 
+    private static Mark? NestingDepthExceeded(string yaml)
+    {
+        var parser = new Parser(new StringReader(yaml));
+        var depth = 0;
+        while (parser.MoveNext())
+        {
+            switch (parser.Current)
+            {
+                case YamlDotNet.Core.Events.MappingStart or YamlDotNet.Core.Events.SequenceStart:
+                    if (++depth > MaxNestingDepth)
+                    {
+                        return parser.Current.Start;
+                    }
+
+                    break;
+                case YamlDotNet.Core.Events.MappingEnd or YamlDotNet.Core.Events.SequenceEnd:
+                    depth--;
+                    break;
+            }
+        }
+
+        return null;
+    }
+
     private static SiteSpec? ReadSite(YamlBinder b, YamlNode root)
     {
         var top = b.Mapping(root, "", "apiVersion", "kind", "metadata", "spec");
         if (top is null)
         {
+            if (!YamlBinder.IsNull(root))
+            {
+                return null;
+            }
+
             b.Add(Finding.Error("SpecEmpty", "", "The document is empty.", "Start from one of the files in examples/."));
             return null;
         }

@@ -70,6 +70,12 @@ internal sealed class YamlBinder
             $"Write {expected} here."));
     }
 
+    private static bool IsWholeNumber(string text)
+    {
+        var digits = text.AsSpan(text.StartsWith('-') || text.StartsWith('+') ? 1 : 0);
+        return digits.Length > 0 && !digits.ContainsAnyExceptInRange('0', '9');
+    }
+
     private static string Truncate(string? value) =>
         value is null ? "" : value.Length <= 40 ? value : string.Concat(value.AsSpan(0, 40), "…");
 
@@ -158,16 +164,17 @@ internal sealed class YamlBinder
                 return null;
             }
 
-            if (node is not YamlScalarNode { Value: { } text } || !long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+            if (node is not YamlScalarNode { Value: { } text } || !IsWholeNumber(text))
             {
                 binder.WrongType(FieldPath(key), node, "a whole number");
                 return null;
             }
 
-            if (value < min || value > max)
+            // A whole number too long for a long is out of range, not of the wrong type.
+            if (!long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
             {
                 binder.Add(Finding.Error("ValueOutOfRange", FieldPath(key),
-                    $"{value} is outside the allowed range {min}–{max}.", $"Use a number from {min} to {max}."));
+                    $"{Truncate(text)} is outside the allowed range {min}–{max}.", $"Use a number from {min} to {max}."));
                 return null;
             }
 

@@ -87,7 +87,7 @@ public static class CapacityPlanner
                 ? "VIP pool: 1 API server VIP per workload cluster + 1 for the management cluster (architecture guide; settings.managementClusterVip: true)."
                 : "VIP pool: 1 API server VIP per workload cluster; the management cluster's VIP is not counted, as in the product documentation's worked example (settings.managementClusterVip: false).");
             rules.Add("Services: 1 VIP per LoadBalancer service; services of one cluster with the same sharedIpKey share one VIP on distinct ports; VIPs are never shared across clusters.");
-            rules.Add("DHCP networks: node VMs lease from the scope; the VIP pool, the cloud agent and the gateway are excluded from it; update addresses are leased during upgrades.");
+            rules.Add("DHCP networks: node VMs lease from the scope and reservations hold their fixed addresses of it; the VIP pool, the cloud agent and the gateway are excluded from it; update addresses are leased during upgrades.");
         }
 
         rules.Add($"Recommended prefix: the smallest subnet holding the total plus {PrefixOverhead} addresses no pool may use (network, broadcast, network+1 gateway/edge, broadcast−1 edge).");
@@ -106,6 +106,14 @@ public static class CapacityPlanner
             if (site.Settings.ManagementClusterVip)
             {
                 lines.Add(new("management cluster", PoolIds.Vips(host.Name), "API server VIP", 1));
+            }
+        }
+
+        foreach (var n in site.Networks)
+        {
+            if (n.Dhcp is { Reservations.Count: > 0 } d)
+            {
+                lines.Add(new($"network {n.Name}", PoolIds.Dhcp(n.Name), "DHCP reservations", d.Reservations.Count));
             }
         }
 

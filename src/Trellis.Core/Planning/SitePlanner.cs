@@ -112,10 +112,8 @@ public static class SitePlanner
         var inner = new AddressRange(lnet.Prefix.First + 1, lnet.Prefix.Last - 1, lnet.Prefix.Family);
         var blocked = new List<AddressRange> { lnet.NodePool!.Value };
         blocked.AddRange(site.Clusters.SelectMany(c => c.MetalLbRanges));
-        if (lnet.Gateway is not null)
-        {
-            blocked.Add(AddressRange.Single(lnet.Gateway));
-        }
+        // The gateway and the DNS servers are infrastructure addresses that a control plane IP must not take.
+        blocked.AddRange(lnet.DnsServers.Prepend(lnet.Gateway).OfType<System.Net.IPAddress>().Select(AddressRange.Single));
 
         return PoolDefinition.ForAddresses(PoolIds.ControlPlaneIps(lnet.Name), "control plane IPs (prefix outside the IP pool)", inner)
             with
@@ -328,7 +326,8 @@ public static class SitePlanner
 
         var added = new List<Allocation>();
         var findings = new List<Finding>();
-        foreach (var claim in claims)
+        // Pinned numbers first, so that no lowest-free claim takes the address a reservation or a given IP needs.
+        foreach (var claim in claims.Where(c => c.Fixed is not null).Concat(claims.Where(c => c.Fixed is null)))
         {
             if (kept.ContainsKey((claim.Pool, claim.Owner)))
             {

@@ -10,6 +10,9 @@ internal static class ArcRules
 {
     private const string Help = "Read aka.ms/aks-arc-networking-requirements for more information.";
 
+    /// <summary>A /16: far more than any cluster's services, and small enough that all of a cluster's ranges fit one ledger.</summary>
+    public const int MaxMetalLbRange = 1 << 16;
+
     public static ResolvedNetwork? ResolveLogicalNetwork(ValidationContext v, SiteSpec spec)
     {
         foreach (var (present, field) in new[]
@@ -220,6 +223,13 @@ internal static class ArcRules
         if (range is not { } r || r.Family != System.Net.Sockets.AddressFamily.InterNetwork)
         {
             v.Error("InvalidAddressRange", path, $"'{text}' is not an IPv4 range or CIDR.", "Write start-end (10.220.32.47-10.220.32.49) or a CIDR.");
+            return null;
+        }
+
+        if (r.Count > MaxMetalLbRange)
+        {
+            v.Error("MetalLbRangeTooLarge", path, $"{r} holds {r.Count} addresses; a MetalLB range holds at most {MaxMetalLbRange}.",
+                "Give the load balancer a /16 or smaller range: one address per LoadBalancer service is enough.");
             return null;
         }
 

@@ -180,6 +180,11 @@ internal static class ClusterRules
             v.Error("PodCidrTooSmall", $"{path}.podCidr", $"Flannel's SubnetLen /{site.Settings.FlannelSubnetLen} does not fit inside the pod CIDR {p}.",
                 $"Use a pod CIDR shorter than /{site.Settings.FlannelSubnetLen}, e.g. 10.244.0.0/16.");
         }
+        else if (pod is { } cp && c.PrimaryNetworkPlugin == NetworkPlugin.Calico && site.Settings.CalicoBlockSize < cp.Length)
+        {
+            v.Error("PodCidrTooSmall", $"{path}.podCidr", $"Calico's IPAM block size /{site.Settings.CalicoBlockSize} does not fit inside the pod CIDR {cp}.",
+                $"Use a pod CIDR of /{site.Settings.CalicoBlockSize} or shorter, e.g. 10.244.0.0/16.");
+        }
     }
 
     private static void PodsPerNodeFit(ValidationContext v, SiteSpec site, ClusterSpec c, NodePoolSpec np, string pp)
@@ -228,6 +233,11 @@ internal static class ClusterRules
             else if (!seen.Add((s.Namespace, s.Name)))
             {
                 v.Error("DuplicateName", $"{sp}.name", $"Service {s.Namespace}/{s.Name} appears twice in cluster '{c.Name}'.", "Each service is listed once.");
+            }
+            else if ((s.Namespace, s.Name) is ("default", "kubernetes") or ("kube-system", "kube-dns"))
+            {
+                v.Error("ReservedServiceName", $"{sp}.name", $"Service {s.Namespace}/{s.Name} is Kubernetes' own ClusterIP service, not a LoadBalancer service of yours.",
+                    "Give the service another name or namespace.");
             }
 
             if (s.Protocol is not ("TCP" or "UDP" or "SCTP"))

@@ -1,0 +1,43 @@
+using System.Text.Json.Serialization;
+using Trellis.Core.Ipam;
+using Trellis.Core.Planning;
+using Trellis.Core.Validation;
+using Trellis.Engine;
+
+namespace Trellis.Cli;
+
+/// <summary>The documented JSON shapes of the CLI's output (docs/cli.md).</summary>
+public sealed record ValidateOutput(bool Valid, IReadOnlyList<Finding> Findings);
+
+public sealed record ApplyOutput(
+    bool Applied,
+    bool DryRun,
+    long Revision,
+    IReadOnlyList<ObjectChange> Changes,
+    IReadOnlyList<Allocation> Added,
+    IReadOnlyList<Allocation> Removed,
+    IReadOnlyList<UpgradeStep> UpgradeSteps,
+    IReadOnlyList<Finding> Findings,
+    CapacityReport? Capacity);
+
+public sealed record WhatIfOutput(string Question, bool Fits, string? FirstToRunOut, CapacityReport? Before, CapacityReport? After, IReadOnlyList<Finding> Findings);
+
+public sealed record ErrorOutput(string Error, int ExitCode);
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    UseStringEnumConverter = true,
+    WriteIndented = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ValidateOutput))]
+[JsonSerializable(typeof(ApplyOutput))]
+[JsonSerializable(typeof(CapacityReport))]
+[JsonSerializable(typeof(WhatIfOutput))]
+[JsonSerializable(typeof(IReadOnlyList<NetworkRow>))]
+[JsonSerializable(typeof(IReadOnlyList<ClusterRow>))]
+[JsonSerializable(typeof(IReadOnlyList<NodePoolRow>))]
+[JsonSerializable(typeof(IReadOnlyList<ServiceRow>))]
+[JsonSerializable(typeof(IReadOnlyList<PoolRow>))]
+[JsonSerializable(typeof(IReadOnlyList<Allocation>))]
+[JsonSerializable(typeof(ErrorOutput))]
+internal sealed partial class CliJsonContext : JsonSerializerContext;

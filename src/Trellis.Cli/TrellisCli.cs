@@ -1,0 +1,483 @@
+using System.CommandLine;
+using Spectre.Console;
+using Trellis.Core.Model;
+using Trellis.Core.Planning;
+using Trellis.Core.Validation;
+using Trellis.Engine;
+using Trellis.Storage.Sqlite;
+
+namespace Trellis.Cli;
+
+/// <summary>The <c>trellis</c> command line: parses, calls the Engine, formats. No networking is computed here.</summary>
+public sealed class TrellisCli(TextWriter stdout, TextWriter stderr)
+{
+    private readonly Option<string?> _state = new("--state")
+    {
+        Description = "State file (embedded SQLite). Default: $TRELLIS_STATE, else .trellis/state.db",
+        Recursive = true,
+    };
+
+    private readonly Option<string> _output = new("--output", "-o")
+    {
+        Description = "Output format: table, json or yaml",
+        DefaultValueFactory = _ => "table",
+        Recursive = true,
+    };
+
+    private readonly Option<bool> _dryRun = new("--dry-run") { Description = "Show the plan without writing anything" };
+
+    public async Task<int> RunAsync(string[] args)
+    {
+        _output.AcceptOnlyFromAmong("table", "json", "yaml");
+        var root = new RootCommand("Trellis: plans, allocates and configures the networking of AKS-hybrid-style Kubernetes sites.");
+        root.Options.Add(_state);
+        root.Options.Add(_output);
+        root.Subcommands.Add(ValidateCommand());
+        root.Subcommands.Add(ApplyCommand());
+        root.Subcommands.Add(CapacityCommand());
+        root.Subcommands.Add(GetCommand());
+        root.Subcommands.Add(ScaleCommand());
+        root.Subcommands.Add(UpgradeCommand());
+        root.Subcommands.Add(DeleteCommand());
+        root.Subcommands.Add(AddCommand());
+
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+            {
+                await stderr.WriteLineAsync($"trellis: {error.Message}").ConfigureAwait(false);
+            }
+
+            await stderr.WriteLineAsync("Run 'trellis --help' for usage.").ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+
+        return await parse.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr }).ConfigureAwait(false);
+    }
+
+    private Output OutputFor(ParseResult p)
+    {
+        var format = p.GetValue(_output) switch { "json" => OutputFormat.Json, "yaml" => OutputFormat.Yaml, _ => OutputFormat.Table };
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(stdout),
+            Ansi = stdout == Console.Out && !Console.IsOutputRedirected ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = stdout == Console.Out && !Console.IsOutputRedirected ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = stdout == Console.Out && !Console.IsOutputRedirected ? InteractionSupport.Detect : InteractionSupport.No,
+        });
+        if (stdout != Console.Out || Console.IsOutputRedirected)
+        {
+            console.Profile.Width = 200;
+        }
+
+        return new Output(console, stdout, format);
+    }
+
+    private SqliteStateStore OpenStore(ParseResult p)
+    {
+        var path = p.GetValue(_state) ?? Environment.GetEnvironmentVariable("TRELLIS_STATE") ?? Path.Combine(".trellis", "state.db");
+        return SqliteStateStore.Open(path);
+    }
+
+    private static TrellisEngine Engine(SqliteStateStore store) => new(store, TimeProvider.System);
+
+    /// <summary>Reads a spec file; problems with the file itself become findings too.</summary>
+    private async Task<(SiteSpec? Spec, IReadOnlyList<Finding> Findings)> ReadSpecAsync(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return (null, [Finding.Error("FileNotFound", "-f", $"No file '{path}'.", "Give the path of a site spec, e.g. examples/worked-example.yaml.")]);
+        }
+
+        if (new FileInfo(path).Length > SiteSpecReader.MaxSpecBytes)
+        {
+            return (null, [Finding.Error("SpecTooLarge", "-f", $"'{path}' is larger than {SiteSpecReader.MaxSpecBytes:N0} bytes.", "Split the site.")]);
+        }
+
+        var read = SiteSpecReader.Read(await File.ReadAllTextAsync(path).ConfigureAwait(false));
+        return (read.Spec, read.Findings);
+    }
+
+    private static Option<string> FileOption(bool required = true) => new("--file", "-f") { Description = "Site spec (YAML)", Required = required };
+
+    private Command ValidateCommand()
+    {
+        var file = FileOption();
+        var command = new Command("validate", "Check a site spec against every rule; report every finding at once") { file };
+        command.SetAction(async (p, _) =>
+        {
+            var output = OutputFor(p);
+            var (spec, findings) = await ReadSpecAsync(p.GetValue(file)!).ConfigureAwait(false);
+            var all = spec is null ? findings : [.. findings, .. TrellisEngine.Validate(spec).Findings];
+            var valid = !all.HasErrors();
+            if (output.Format == OutputFormat.Table)
+            {
+                output.Findings(all);
+                output.Console.MarkupLine(valid ? "[green]The site spec is valid.[/]" : "[red]The site spec has errors.[/]");
+            }
+            else
+            {
+                output.Document(new ValidateOutput(valid, all), CliJsonContext.Default.ValidateOutput);
+            }
+
+            return valid ? ExitCodes.Ok : ExitCodes.Findings;
+        });
+        return command;
+    }
+
+    private Command ApplyCommand()
+    {
+        var file = FileOption();
+        var command = new Command("apply", "Plan a site spec, show the plan as a diff, and apply it in one transaction") { file, _dryRun };
+        command.SetAction(async (p, ct) =>
+        {
+            var output = OutputFor(p);
+            var (spec, findings) = await ReadSpecAsync(p.GetValue(file)!).ConfigureAwait(false);
+            if (spec is null)
+            {
+                return Report(output, new CommandResult(false, false, findings, [], null, [], 0, 0), null);
+            }
+
+            await using var store = OpenStore(p);
+            var engine = Engine(store);
+            var result = await WithProgressAsync(output, "Applying", progress =>
+                engine.ApplyAsync(spec, new CommandOptions(p.GetValue(_dryRun), progress), ct)).ConfigureAwait(false);
+            var capacity = result.HasErrors ? null : result.DryRun && TrellisEngine.Validate(spec).Site is { } s && result.Plan is { } plan
+                ? CapacityPlanner.Report(s, plan.Result)
+                : SiteViews.Capacity(await engine.ReadAsync(ct).ConfigureAwait(false));
+            return Report(output, result with { Findings = [.. findings, .. result.Findings] }, capacity);
+        });
+        return command;
+    }
+
+    private static async Task<CommandResult> WithProgressAsync(Output output, string title, Func<IProgress<string>?, Task<CommandResult>> run)
+    {
+        if (output.Format != OutputFormat.Table || !output.Console.Profile.Capabilities.Interactive)
+        {
+            return await run(null).ConfigureAwait(false);
+        }
+
+        return await output.Console.Status().StartAsync(title, async ctx =>
+            await run(new Progress<string>(message => ctx.Status(Markup.Escape(message)))).ConfigureAwait(false)).ConfigureAwait(false);
+    }
+
+    private static int Report(Output output, CommandResult result, CapacityReport? capacity)
+    {
+        if (output.Format == OutputFormat.Table)
+        {
+            output.Findings(result.Findings);
+            if (!result.HasErrors)
+            {
+                output.Changes(result.Changes, result.Plan, result.DryRun);
+                foreach (var step in result.UpgradeSteps)
+                {
+                    output.Console.MarkupLine($"  [yellow]↻[/] {Markup.Escape(step.Description)}");
+                }
+
+                if (result.Plan is { } plan && (result.Applied || result.DryRun))
+                {
+                    output.Console.Write(new Rule("[bold]Allocations[/]").LeftJustified());
+                    output.Allocations(plan.Result);
+                }
+
+                if (capacity is not null)
+                {
+                    output.Capacity(capacity);
+                }
+
+                output.Console.MarkupLine(result.DryRun ? "[grey]Dry run: nothing was written.[/]" : $"[green]Applied[/] at store revision {result.Revision}.");
+            }
+        }
+        else
+        {
+            output.Document(new ApplyOutput(result.Applied, result.DryRun, result.Revision, result.Changes, result.Plan?.Added ?? [], result.Plan?.Removed ?? [],
+                result.UpgradeSteps, result.Findings, capacity), CliJsonContext.Default.ApplyOutput);
+        }
+
+        return result.HasErrors ? ExitCodes.Findings : ExitCodes.Ok;
+    }
+
+    private Command CapacityCommand()
+    {
+        var file = FileOption(required: false);
+        var whatIf = new Option<string[]>("--what-if")
+        {
+            Description = "A change to test, e.g. \"add-nodepool cluster=b name=win osType=Windows count=10\" (also scale-nodepool, add-cluster, add-service)",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var command = new Command("capacity", "Required addresses per pool side by side with what each pool holds; what-if questions") { file, whatIf };
+        command.SetAction(async (p, ct) =>
+        {
+            var output = OutputFor(p);
+            SiteSpec? spec;
+            IReadOnlyList<Finding> findings = [];
+            IReadOnlyList<Core.Ipam.Allocation> allocations = [];
+            if (p.GetValue(file) is { } path)
+            {
+                (spec, findings) = await ReadSpecAsync(path).ConfigureAwait(false);
+            }
+            else
+            {
+                await using var store = OpenStore(p);
+                var state = await Engine(store).ReadAsync(ct).ConfigureAwait(false);
+                spec = state.Spec;
+                allocations = state.Allocations;
+                if (spec is null)
+                {
+                    findings = SpecMutations.NoSite().Findings;
+                }
+            }
+
+            if (spec is null)
+            {
+                return Report(output, CommandResult.Rejected(findings, 0), null);
+            }
+
+            var questions = p.GetValue(whatIf) ?? [];
+            if (questions.Length > 0)
+            {
+                return WhatIf(output, spec, allocations, questions);
+            }
+
+            var validation = TrellisEngine.Validate(spec);
+            if (validation.Site is null)
+            {
+                return Report(output, CommandResult.Rejected([.. findings, .. validation.Findings], 0), null);
+            }
+
+            var report = CapacityPlanner.Report(validation.Site, allocations.Count > 0 ? allocations : SitePlanner.Plan(validation.Site, [], DateTimeOffset.UnixEpoch).Result);
+            if (output.Format == OutputFormat.Table)
+            {
+                output.Findings(validation.Findings);
+                output.Capacity(report);
+            }
+            else
+            {
+                output.Document(report, CliJsonContext.Default.CapacityReport);
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static int WhatIf(Output output, SiteSpec spec, IReadOnlyList<Core.Ipam.Allocation> allocations, string[] questions)
+    {
+        var changed = spec;
+        foreach (var q in questions)
+        {
+            var (next, errors) = WhatIfParser.Apply(changed, q);
+            if (next is null)
+            {
+                return Report(output, CommandResult.Rejected(errors, 0), null);
+            }
+
+            changed = next;
+        }
+
+        var question = string.Join("; ", questions);
+        var result = CapacityPlanner.WhatIf(question, spec, changed, allocations);
+        if (output.Format == OutputFormat.Table)
+        {
+            output.Console.MarkupLine($"[bold]What if:[/] {Markup.Escape(question)}");
+            output.Console.MarkupLine(result.Fits ? "[green bold]Yes[/], the site can take it." : "[red bold]No[/], the site cannot take it.");
+            if (result.FirstToRunOut is { } first)
+            {
+                output.Console.MarkupLine($"{(result.Fits ? "Tightest after the change" : "Runs out first")}: [bold]{Markup.Escape(first)}[/]");
+            }
+
+            output.Findings(result.Findings.Where(f => f.Severity != Severity.Info).ToList());
+            if (result.After is not null)
+            {
+                output.Capacity(result.After);
+            }
+        }
+        else
+        {
+            output.Document(new WhatIfOutput(result.Question, result.Fits, result.FirstToRunOut, result.Before, result.After, result.Findings), CliJsonContext.Default.WhatIfOutput);
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    private Command GetCommand()
+    {
+        var resource = new Argument<string>("resource") { Description = "networks | clusters | nodepools | pools | allocations | services | capacity" };
+        resource.AcceptOnlyFromAmong("networks", "clusters", "nodepools", "pools", "allocations", "services", "capacity");
+        var cluster = new Option<string?>("--cluster") { Description = "Only this cluster's allocations" };
+        var command = new Command("get", "Show stored objects and allocations") { resource, cluster };
+        command.SetAction(async (p, ct) =>
+        {
+            var output = OutputFor(p);
+            await using var store = OpenStore(p);
+            var state = await Engine(store).ReadAsync(ct).ConfigureAwait(false);
+            if (state.Spec is null)
+            {
+                return Report(output, CommandResult.Rejected(SpecMutations.NoSite().Findings, state.Revision), null);
+            }
+
+            var table = output.Format == OutputFormat.Table;
+            switch (p.GetValue(resource))
+            {
+                case "networks":
+                    var networks = SiteViews.Networks(state);
+                    if (table) { output.Rows(["Name", "Kind", "Method", "Prefix", "Gateway", "VLAN", "Node IP pool", "VIP pool", "DHCP scope", "DHCP exclusions"], networks.Select(n => new[] { n.Name, n.Kind, n.Method, n.Prefix, n.Gateway, n.Vlan?.ToString(System.Globalization.CultureInfo.InvariantCulture), n.NodeIpPool, n.VipPool, n.DhcpScope, string.Join(" ", n.DhcpExclusions) })); }
+                    else { output.Document(networks, CliJsonContext.Default.IReadOnlyListNetworkRow); }
+                    break;
+                case "clusters":
+                    var clusters = SiteViews.Clusters(state);
+                    if (table) { output.Rows(["Name", "Network", "Version", "Plugin", "Control plane", "Workers", "LB", "Pod CIDR", "Service CIDR", "API server", "VXLAN", "Upgrading to"], clusters.Select(c => new[] { c.Name, c.Network, c.KubernetesVersion, c.NetworkPlugin, $"{c.ControlPlaneNodeCount}", $"{c.WorkerCount}", $"{c.LoadBalancerSku} x{c.LoadBalancerCount}", c.PodCidr, c.ServiceCidr, c.ApiServerVip, $"VNI {c.Vni} UDP {c.VxlanPort} MTU {c.Mtu}", c.UpgradeTarget })); }
+                    else { output.Document(clusters, CliJsonContext.Default.IReadOnlyListClusterRow); }
+                    break;
+                case "nodepools":
+                    var pools = SiteViews.NodePools(state);
+                    if (table) { output.Rows(["Cluster", "Name", "OS", "OS SKU", "Count", "VM size", "Max pods"], pools.Select(n => new[] { n.Cluster, n.Name, n.OsType, n.OsSku, $"{n.Count}", n.VmSize, $"{n.MaxPodCount}" })); }
+                    else { output.Document(pools, CliJsonContext.Default.IReadOnlyListNodePoolRow); }
+                    break;
+                case "pools":
+                    var rows = SiteViews.Pools(state);
+                    if (table) { output.Rows(["Pool", "Description", "Size", "Allocated", "Free"], rows.Select(r => new[] { r.Pool, r.Description, $"{r.Size}", $"{r.Allocated}", $"{r.Free}" })); }
+                    else { output.Document(rows, CliJsonContext.Default.IReadOnlyListPoolRow); }
+                    break;
+                case "allocations":
+                    var allocations = SiteViews.Allocations(state, p.GetValue(cluster));
+                    if (table) { output.Allocations(allocations); }
+                    else { output.Document(allocations, CliJsonContext.Default.IReadOnlyListAllocation); }
+                    break;
+                case "services":
+                    var services = SiteViews.Services(state);
+                    if (table) { output.Rows(["Cluster", "Namespace", "Name", "Ports", "Shared key", "VIP", "ClusterIP", "NodePorts"], services.Select(s => new[] { s.Cluster, s.Namespace, s.Name, $"{s.Protocol} {string.Join(",", s.Ports)}", s.SharedIpKey, s.Vip, s.ClusterIp, string.Join(",", s.NodePorts) })); }
+                    else { output.Document(services, CliJsonContext.Default.IReadOnlyListServiceRow); }
+                    break;
+                default:
+                    var report = SiteViews.Capacity(state)!;
+                    if (table) { output.Capacity(report); }
+                    else { output.Document(report, CliJsonContext.Default.CapacityReport); }
+                    break;
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private Command ScaleCommand()
+    {
+        var cluster = new Option<string?>("--cluster") { Description = "Cluster to scale" };
+        var nodePool = new Option<string?>("--nodepool") { Description = "Node pool to scale (Set-AksHciNodePool -count)" };
+        var controlPlane = new Option<bool>("--control-plane") { Description = "Scale the control plane (Set-AksHciCluster -controlPlaneNodeCount)" };
+        var loadBalancer = new Option<string?>("--load-balancer") { Description = "Load balancer setting to scale (Set-AksHciLoadBalancer -loadBalancerCount)" };
+        var count = new Option<int>("--count") { Description = "New count", Required = true };
+        var command = new Command("scale", "Change a node pool's, control plane's or load balancer's count") { cluster, nodePool, controlPlane, loadBalancer, count, _dryRun };
+        command.Validators.Add(r =>
+        {
+            var targets = (r.GetValue(nodePool) is not null ? 1 : 0) + (r.GetValue(controlPlane) ? 1 : 0) + (r.GetValue(loadBalancer) is not null ? 1 : 0);
+            if (targets != 1)
+            {
+                r.AddError("Give exactly one of --nodepool, --control-plane or --load-balancer.");
+            }
+            else if (r.GetValue(loadBalancer) is null && r.GetValue(cluster) is null)
+            {
+                r.AddError("--cluster is required with --nodepool and --control-plane.");
+            }
+        });
+        command.SetAction((p, ct) => ChangeAsync(p, "scale", spec =>
+            p.GetValue(loadBalancer) is { } lb ? SpecMutations.SetLoadBalancerCount(spec, lb, p.GetValue(count))
+            : p.GetValue(controlPlane) ? SpecMutations.ScaleControlPlane(spec, p.GetValue(cluster)!, p.GetValue(count))
+            : SpecMutations.ScaleNodePool(spec, p.GetValue(cluster)!, p.GetValue(nodePool)!, p.GetValue(count)), ct));
+        return command;
+    }
+
+    private Command UpgradeCommand()
+    {
+        var cluster = new Option<string>("--cluster") { Description = "Cluster to upgrade", Required = true };
+        var version = new Option<string>("--version") { Description = "Target Kubernetes version, e.g. v1.30.1", Required = true };
+        var command = new Command("upgrade", "Rolling upgrade: surge addresses come from the update reserve and go back to it") { cluster, version, _dryRun };
+        command.SetAction(async (p, ct) =>
+        {
+            var output = OutputFor(p);
+            await using var store = OpenStore(p);
+            var engine = Engine(store);
+            var result = await WithProgressAsync(output, "Upgrading", progress =>
+                engine.UpgradeAsync(p.GetValue(cluster)!, p.GetValue(version)!, new CommandOptions(p.GetValue(_dryRun), progress), ct)).ConfigureAwait(false);
+            return Report(output, result, null);
+        });
+        return command;
+    }
+
+    private Command DeleteCommand()
+    {
+        var kind = new Argument<string>("kind") { Description = "cluster | nodepool | service | site" };
+        kind.AcceptOnlyFromAmong("cluster", "nodepool", "service", "site");
+        var name = new Argument<string?>("name") { Description = "cluster NAME | nodepool CLUSTER/POOL | service CLUSTER/NAMESPACE/NAME", Arity = ArgumentArity.ZeroOrOne };
+        var command = new Command("delete", "Delete a cluster, node pool, service or the whole site, releasing its addresses") { kind, name, _dryRun };
+        command.SetAction(async (p, ct) =>
+        {
+            var parts = (p.GetValue(name) ?? "").Split('/');
+            switch (p.GetValue(kind))
+            {
+                case "site":
+                    var output = OutputFor(p);
+                    await using (var store = OpenStore(p))
+                    {
+                        return Report(output, await Engine(store).DeleteSiteAsync(new CommandOptions(p.GetValue(_dryRun)), ct).ConfigureAwait(false), null);
+                    }
+
+                case "cluster" when parts is [{ Length: > 0 } c]:
+                    return await ChangeAsync(p, "delete cluster", spec => SpecMutations.DeleteCluster(spec, c), ct).ConfigureAwait(false);
+                case "nodepool" when parts is [var c, var pool]:
+                    return await ChangeAsync(p, "delete nodepool", spec => SpecMutations.DeleteNodePool(spec, c, pool), ct).ConfigureAwait(false);
+                case "service" when parts is [var c, var ns, var svc]:
+                    return await ChangeAsync(p, "delete service", spec => SpecMutations.RemoveService(spec, c, ns, svc), ct).ConfigureAwait(false);
+                default:
+                    await stderr.WriteLineAsync("trellis: delete needs a name: cluster NAME, nodepool CLUSTER/POOL, or service CLUSTER/NAMESPACE/NAME.").ConfigureAwait(false);
+                    return ExitCodes.Usage;
+            }
+        });
+        return command;
+    }
+
+    private Command AddCommand()
+    {
+        var add = new Command("add", "Add a node pool or a LoadBalancer service to a stored cluster");
+        var cluster = new Option<string>("--cluster") { Required = true, Description = "Cluster" };
+        var name = new Option<string>("--name") { Required = true, Description = "Name" };
+        var os = new Option<string>("--os-type") { DefaultValueFactory = _ => "Linux", Description = "Linux or Windows" };
+        os.AcceptOnlyFromAmong("Linux", "Windows");
+        var count = new Option<int>("--count") { DefaultValueFactory = _ => 1, Description = "Nodes" };
+        var maxPods = new Option<int>("--max-pod-count") { DefaultValueFactory = _ => SiteSpecDefaults.MaxPodCount, Description = "Max pods per node" };
+        var nodePool = new Command("nodepool", "New-AksHciNodePool") { cluster, name, os, count, maxPods, _dryRun };
+        nodePool.SetAction((p, ct) => ChangeAsync(p, "add nodepool", spec => SpecMutations.AddNodePool(spec, p.GetValue(cluster)!, new NodePoolSpec
+        {
+            Name = p.GetValue(name)!,
+            OsType = p.GetValue(os) == "Windows" ? OsType.Windows : OsType.Linux,
+            Count = p.GetValue(count),
+            MaxPodCount = p.GetValue(maxPods),
+        }), ct));
+
+        var ns = new Option<string>("--namespace") { DefaultValueFactory = _ => "default", Description = "Namespace" };
+        var ports = new Option<int[]>("--port") { Required = true, Description = "Port (repeat for several)", AllowMultipleArgumentsPerToken = true };
+        var key = new Option<string?>("--shared-ip-key") { Description = "Share one VIP with the services of this key (distinct ports)" };
+        var service = new Command("service", "A Service of type LoadBalancer") { cluster, name, ns, ports, key, _dryRun };
+        service.SetAction((p, ct) => ChangeAsync(p, "add service", spec => SpecMutations.AddService(spec, p.GetValue(cluster)!, new ServiceSpec
+        {
+            Namespace = p.GetValue(ns)!,
+            Name = p.GetValue(name)!,
+            Ports = p.GetValue(ports)!,
+            SharedIpKey = p.GetValue(key),
+        }), ct));
+        add.Subcommands.Add(nodePool);
+        add.Subcommands.Add(service);
+        return add;
+    }
+
+    private async Task<int> ChangeAsync(ParseResult p, string command, Func<SiteSpec?, (SiteSpec?, IReadOnlyList<Finding>)> change, CancellationToken ct)
+    {
+        var output = OutputFor(p);
+        await using var store = OpenStore(p);
+        var engine = Engine(store);
+        var result = await WithProgressAsync(output, command, progress => engine.ChangeAsync(command, change, new CommandOptions(p.GetValue(_dryRun), progress), ct)).ConfigureAwait(false);
+        return Report(output, result, null);
+    }
+}

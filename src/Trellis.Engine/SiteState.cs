@@ -1,0 +1,55 @@
+using System.Text.Json;
+using Trellis.Core.Ipam;
+using Trellis.Core.Model;
+using Trellis.Core.Planning;
+using Trellis.Storage;
+
+namespace Trellis.Engine;
+
+/// <summary>A consistent snapshot of one site: its applied spec, every allocation, and upgrades in progress.</summary>
+public sealed record SiteState(
+    long Revision,
+    long GenerationRevision,
+    SiteSpec? Spec,
+    IReadOnlyList<Allocation> Allocations,
+    IReadOnlyList<UpgradeProgress> Upgrades,
+    IReadOnlyList<AuditEntry> Audit)
+{
+    public static SiteState Empty { get; } = new(0, 0, null, [], [], []);
+
+    internal static SiteState From(StoreSnapshot snapshot)
+    {
+        SiteSpec? spec = null;
+        long generation = 0;
+        var allocations = new List<Allocation>();
+        var upgrades = new List<UpgradeProgress>();
+        var audit = new List<AuditEntry>();
+        foreach (var item in snapshot.Items)
+        {
+            if (item.Key == StateKeys.Spec)
+            {
+                spec = JsonSerializer.Deserialize(item.Value, EngineJsonContext.Default.SiteSpec);
+            }
+            else if (item.Key == StateKeys.Generation)
+            {
+                generation = item.Revision;
+            }
+            else if (item.Key.StartsWith(StateKeys.AllocationPrefix, StringComparison.Ordinal))
+            {
+                var stored = JsonSerializer.Deserialize(item.Value, EngineJsonContext.Default.StoredAllocation)!;
+                allocations.Add(new Allocation(stored.Pool, stored.Address, stored.Owner) { Detail = stored.Detail, ExpiresAt = stored.ExpiresAt });
+            }
+            else if (item.Key.StartsWith(StateKeys.UpgradePrefix, StringComparison.Ordinal))
+            {
+                upgrades.Add(JsonSerializer.Deserialize(item.Value, EngineJsonContext.Default.UpgradeProgress)!);
+            }
+            else if (item.Key.StartsWith(StateKeys.AuditPrefix, StringComparison.Ordinal))
+            {
+                audit.Add(JsonSerializer.Deserialize(item.Value, EngineJsonContext.Default.AuditEntry)!);
+            }
+        }
+
+        allocations.Sort((a, b) => string.CompareOrdinal(a.Pool, b.Pool) is var c and not 0 ? c : string.CompareOrdinal(a.Owner, b.Owner));
+        return new SiteState(snapshot.Revision, generation, spec, allocations, upgrades, audit);
+    }
+}

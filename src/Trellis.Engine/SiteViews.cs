@@ -1,0 +1,118 @@
+using Trellis.Core.Ipam;
+using Trellis.Core.Model;
+using Trellis.Core.Planning;
+using Trellis.Core.Validation;
+
+namespace Trellis.Engine;
+
+public sealed record NetworkRow(string Name, string Kind, string Method, string Prefix, string? Gateway, int? Vlan, string? NodeIpPool, string? VipPool, string? DhcpScope, IReadOnlyList<string> DhcpExclusions);
+
+public sealed record ClusterRow(string Name, string Network, string KubernetesVersion, string NetworkPlugin, int ControlPlaneNodeCount, int WorkerCount,
+    string LoadBalancerSku, int LoadBalancerCount, string PodCidr, string ServiceCidr, string? ApiServerVip, string? UpgradeTarget, int? Vni, int? VxlanPort, int Mtu);
+
+public sealed record NodePoolRow(string Cluster, string Name, string OsType, string? OsSku, int Count, string VmSize, int MaxPodCount);
+
+public sealed record ServiceRow(string Cluster, string Namespace, string Name, string Protocol, IReadOnlyList<int> Ports, string? SharedIpKey, string? Vip, string? ClusterIp, IReadOnlyList<int> NodePorts);
+
+public sealed record PoolRow(string Pool, string Description, long Size, long Allocated, long Free);
+
+/// <summary>Read views derived from a snapshot; nothing here is stored.</summary>
+public static class SiteViews
+{
+    /// <summary>The Windows VXLAN constraints: VNI 4096 and UDP 4789 (Calico's default too); Flannel on Linux alone uses VNI 1 and 8472.</summary>
+    public const int WindowsVni = 4096;
+    public const int WindowsVxlanPort = 4789;
+    public const int VxlanOverhead = 50;
+
+    public static ResolvedSite? Resolve(SiteState state) => state.Spec is null ? null : SiteValidator.Validate(state.Spec).Site;
+
+    public static IReadOnlyList<NetworkRow> Networks(SiteState state)
+    {
+        if (Resolve(state) is not { } site)
+        {
+            return [];
+        }
+
+        return site.Networks.Select(n => new NetworkRow(
+            n.Name,
+            site.Model == SiteModel.AksArc ? "logical" : n == site.HostNetwork ? "host" : "cluster",
+            n.Method.ToString(),
+            n.Prefix.ToString(),
+            n.Gateway?.ToString(),
+            n.VlanId,
+            n.NodePool?.ToString(),
+            n.VipPool?.ToString(),
+            n.Dhcp?.Range.ToString(),
+            SitePlanner.DhcpExclusions(site, n).Select(r => r.ToString()).ToList())).ToList();
+    }
+
+    public static IReadOnlyList<ClusterRow> Clusters(SiteState state)
+    {
+        if (Resolve(state) is not { } site)
+        {
+            return [];
+        }
+
+        return site.Clusters.Select(c =>
+        {
+            var (vni, port) = Vxlan(c);
+            var vip = state.Allocations.FirstOrDefault(a => a.Owner == PoolIds.ApiServer(c.Name) || a.Owner == PoolIds.ControlPlaneIp(c.Name))?.Address;
+            return new ClusterRow(c.Name, c.Network.Name, c.Spec.KubernetesVersion, c.Spec.PrimaryNetworkPlugin.ToString().ToLowerInvariant(),
+                c.Spec.ControlPlaneNodeCount, c.WorkerCount, c.LoadBalancer.LoadBalancerSku.ToString(), c.LoadBalancerVmCount,
+                c.PodCidr.ToString(), c.ServiceCidr.ToString(), vip, state.Upgrades.FirstOrDefault(u => u.Cluster == c.Name)?.TargetVersion,
+                vni, port, site.Settings.UnderlayMtu - VxlanOverhead);
+        }).ToList();
+    }
+
+    /// <summary>VXLAN settings of a cluster's overlay: Windows nodes need VNI ≥ 4096 on UDP 4789; Calico uses those everywhere.</summary>
+    public static (int Vni, int Port) Vxlan(ResolvedCluster c) =>
+        c.Spec.PrimaryNetworkPlugin == NetworkPlugin.Calico || c.HasWindowsNodes ? (WindowsVni, WindowsVxlanPort) : (1, 8472);
+
+    public static IReadOnlyList<NodePoolRow> NodePools(SiteState state) =>
+        state.Spec?.Clusters.SelectMany(c => c.NodePools.Select(p => new NodePoolRow(c.Name, p.Name, p.OsType.ToString(), p.OsSku, p.Count, p.VmSize, p.MaxPodCount))).ToList() ?? [];
+
+    public static IReadOnlyList<ServiceRow> Services(SiteState state)
+    {
+        var rows = new List<ServiceRow>();
+        foreach (var c in state.Spec?.Clusters ?? [])
+        {
+            foreach (var s in c.Services)
+            {
+                var vipOwner = s.SharedIpKey is { } key ? PoolIds.SharedVip(c.Name, key) : PoolIds.ServiceVip(c.Name, s.Namespace, s.Name);
+                var vip = state.Allocations.FirstOrDefault(a => a.Owner == vipOwner)?.Address;
+                var clusterIp = state.Allocations.FirstOrDefault(a => a.Pool == PoolIds.ClusterIps(c.Name) && a.Owner == PoolIds.ClusterIp(s.Namespace, s.Name))?.Address;
+                var nodePorts = s.Ports.Select(p => state.Allocations.FirstOrDefault(a => a.Pool == PoolIds.NodePorts(c.Name) && a.Owner == PoolIds.NodePort(s.Namespace, s.Name, s.Protocol, p))?.Address)
+                    .OfType<string>().Select(int.Parse).ToList();
+                rows.Add(new ServiceRow(c.Name, s.Namespace, s.Name, s.Protocol, s.Ports, s.SharedIpKey, vip, clusterIp, nodePorts));
+            }
+        }
+
+        return rows;
+    }
+
+    public static IReadOnlyList<PoolRow> Pools(SiteState state)
+    {
+        if (Resolve(state) is not { } site)
+        {
+            return [];
+        }
+
+        var counts = state.Allocations.GroupBy(a => a.Pool).ToDictionary(g => g.Key, g => (long)g.Count(), StringComparer.Ordinal);
+        return SitePlanner.Pools(site).Select(p =>
+        {
+            var size = p.NewLedger().Free;
+            var taken = counts.GetValueOrDefault(p.Id);
+            return new PoolRow(p.Id, p.Description, size, taken, size - taken);
+        }).ToList();
+    }
+
+    public static CapacityReport? Capacity(SiteState state) => Resolve(state) is { } site ? CapacityPlanner.Report(site, state.Allocations) : null;
+
+    public static IReadOnlyList<Allocation> Allocations(SiteState state, string? cluster) =>
+        cluster is null
+            ? state.Allocations
+            : state.Allocations.Where(a => a.Pool.StartsWith($"cluster/{cluster}/", StringComparison.Ordinal)
+                || a.Owner.StartsWith($"cluster/{cluster}/", StringComparison.Ordinal)
+                || a.Owner.StartsWith($"service/{cluster}/", StringComparison.Ordinal)
+                || a.Owner.StartsWith($"node/{cluster}/", StringComparison.Ordinal)).ToList();
+}

@@ -1,0 +1,99 @@
+using Trellis.Core.Model;
+using Trellis.Core.Validation;
+
+namespace Trellis.Engine;
+
+/// <summary>
+/// The imperative commands (New-AksHciNodePool, Set-AksHciNodePool -count, Set-AksHciLoadBalancer, Remove-...) as
+/// changes of the stored spec, so that they take the same validate-plan-commit path as apply.
+/// </summary>
+public static class SpecMutations
+{
+    public static (SiteSpec? Spec, IReadOnlyList<Finding> Findings) NoSite() =>
+        (null, [Finding.Error("NoSite", "--state", "No site is stored in this state.", "Apply a site spec first: trellis apply -f SITE.")]);
+
+    private static (SiteSpec?, IReadOnlyList<Finding>) UnknownCluster(string cluster) =>
+        (null, [Finding.Error("UnknownCluster", "--cluster", $"No cluster '{cluster}' is stored.", "Run 'trellis get clusters' to list them.")]);
+
+    private static (SiteSpec?, IReadOnlyList<Finding>) WithCluster(SiteSpec? spec, string cluster, Func<ClusterSpec, (ClusterSpec?, IReadOnlyList<Finding>)> change)
+    {
+        if (spec is null)
+        {
+            return NoSite();
+        }
+
+        var c = spec.Clusters.FirstOrDefault(x => x.Name == cluster);
+        if (c is null)
+        {
+            return UnknownCluster(cluster);
+        }
+
+        var (changed, findings) = change(c);
+        return changed is null ? (null, findings) : (spec with { Clusters = spec.Clusters.Select(x => x.Name == cluster ? changed : x).ToList() }, findings);
+    }
+
+    public static (SiteSpec?, IReadOnlyList<Finding>) ScaleNodePool(SiteSpec? spec, string cluster, string pool, int count) =>
+        WithCluster(spec, cluster, c => c.NodePools.Any(p => p.Name == pool)
+            ? (c with { NodePools = c.NodePools.Select(p => p.Name == pool ? p with { Count = count } : p).ToList() }, [])
+            : (null, [Finding.Error("UnknownNodePool", "--nodepool", $"Cluster '{cluster}' has no node pool '{pool}'.", "Run 'trellis get nodepools' to list them.")]));
+
+    public static (SiteSpec?, IReadOnlyList<Finding>) ScaleControlPlane(SiteSpec? spec, string cluster, int count) =>
+        WithCluster(spec, cluster, c => (c with { ControlPlaneNodeCount = count }, []));
+
+    public static (SiteSpec?, IReadOnlyList<Finding>) AddNodePool(SiteSpec? spec, string cluster, NodePoolSpec pool) =>
+        WithCluster(spec, cluster, c => c.NodePools.Any(p => p.Name == pool.Name)
+            ? (null, [Finding.Error("DuplicateName", "--name", $"Cluster '{cluster}' already has a node pool '{pool.Name}'.", "Choose another name, or scale the pool.")])
+            : (c with { NodePools = [.. c.NodePools, pool] }, []));
+
+    public static (SiteSpec?, IReadOnlyList<Finding>) DeleteNodePool(SiteSpec? spec, string cluster, string pool) =>
+        WithCluster(spec, cluster, c => c.NodePools.Any(p => p.Name == pool)
+            ? (c with { NodePools = c.NodePools.Where(p => p.Name != pool).ToList() }, [])
+            : (null, [Finding.Error("UnknownNodePool", "--nodepool", $"Cluster '{cluster}' has no node pool '{pool}'.", "Run 'trellis get nodepools' to list them.")]));
+
+    public static (SiteSpec?, IReadOnlyList<Finding>) AddService(SiteSpec? spec, string cluster, ServiceSpec service) =>
+        WithCluster(spec, cluster, c => c.Services.Any(s => s.Namespace == service.Namespace && s.Name == service.Name)
+            ? (null, [Finding.Error("DuplicateName", "--name", $"Service {service.Namespace}/{service.Name} already exists in '{cluster}'.", "Remove it first or choose another name.")])
+            : (c with { Services = [.. c.Services, service] }, []));
+
+    public static (SiteSpec?, IReadOnlyList<Finding>) RemoveService(SiteSpec? spec, string cluster, string ns, string name) =>
+        WithCluster(spec, cluster, c => c.Services.Any(s => s.Namespace == ns && s.Name == name)
+            ? (c with { Services = c.Services.Where(s => !(s.Namespace == ns && s.Name == name)).ToList() }, [])
+            : (null, [Finding.Error("UnknownService", "--name", $"Cluster '{cluster}' has no service {ns}/{name}.", "Run 'trellis get services' to list them.")]));
+
+    public static (SiteSpec?, IReadOnlyList<Finding>) DeleteCluster(SiteSpec? spec, string cluster)
+    {
+        if (spec is null)
+        {
+            return NoSite();
+        }
+
+        return spec.Clusters.Any(c => c.Name == cluster)
+            ? (spec with { Clusters = spec.Clusters.Where(c => c.Name != cluster).ToList() }, [])
+            : UnknownCluster(cluster);
+    }
+
+    public static (SiteSpec?, IReadOnlyList<Finding>) AddCluster(SiteSpec? spec, ClusterSpec cluster)
+    {
+        if (spec is null)
+        {
+            return NoSite();
+        }
+
+        return spec.Clusters.Any(c => c.Name == cluster.Name)
+            ? (null, [Finding.Error("DuplicateName", "--name", $"Cluster '{cluster.Name}' already exists.", "Choose another name.")])
+            : (spec with { Clusters = [.. spec.Clusters, cluster] }, []);
+    }
+
+    /// <summary>Set-AksHciLoadBalancer -loadBalancerCount: scales the HAProxy VMs of every cluster using that setting.</summary>
+    public static (SiteSpec?, IReadOnlyList<Finding>) SetLoadBalancerCount(SiteSpec? spec, string setting, int count)
+    {
+        if (spec is null)
+        {
+            return NoSite();
+        }
+
+        return spec.LoadBalancerSettings.Any(l => l.Name == setting)
+            ? (spec with { LoadBalancerSettings = spec.LoadBalancerSettings.Select(l => l.Name == setting ? l with { LoadBalancerCount = count } : l).ToList() }, [])
+            : (null, [Finding.Error("UnknownLoadBalancerSetting", "--load-balancer", $"No load balancer setting '{setting}'.", "Run 'trellis get clusters' to see which settings clusters use.")]);
+    }
+}

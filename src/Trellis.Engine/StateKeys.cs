@@ -1,0 +1,19 @@
+namespace Trellis.Engine;
+
+/// <summary>
+/// The layout of a site in the store. <c>alloc/&lt;pool&gt;/&lt;address&gt;</c> is the unique key of an allocation:
+/// the store itself refuses a second holder of one address of one pool.
+/// </summary>
+internal static class StateKeys
+{
+    public const string Spec = "site/spec";
+    /// <summary>Bumped by every change, and compared by every change, so that concurrent writers serialize.</summary>
+    public const string Generation = "site/generation";
+    public const string AllocationPrefix = "alloc/";
+    public const string UpgradePrefix = "upgrade/";
+    public const string AuditPrefix = "audit/";
+
+    public static string Allocation(string pool, string address) => $"{AllocationPrefix}{pool}/{address}";
+    public static string Upgrade(string cluster) => $"{UpgradePrefix}{cluster}";
+    public static string Audit(long revision) => $"{AuditPrefix}{revision:D12}";
+}

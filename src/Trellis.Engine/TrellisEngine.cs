@@ -1,0 +1,293 @@
+using System.Text.Json;
+using Trellis.Core.Ipam;
+using Trellis.Core.Model;
+using Trellis.Core.Planning;
+using Trellis.Core.Validation;
+using Trellis.Storage;
+
+namespace Trellis.Engine;
+
+public sealed record CommandOptions(bool DryRun = false, IProgress<string>? Progress = null);
+
+/// <summary>
+/// The application API every front end calls. Each change reads a snapshot, validates, plans, and commits one
+/// conditional transaction; when another writer got there first it re-reads and re-plans.
+/// </summary>
+public sealed class TrellisEngine(IStateStore store, TimeProvider time)
+{
+    private static readonly JsonSerializerOptions AuditOptions = new();
+
+    public int MaxAttempts { get; init; } = 100;
+
+    public async Task<SiteState> ReadAsync(CancellationToken cancellationToken = default) =>
+        SiteState.From(await store.ReadAsync("", cancellationToken).ConfigureAwait(false));
+
+    /// <summary>Makes the stored site match <paramref name="spec"/>: the plan as a diff, then one transaction (or none with a dry run).</summary>
+    public Task<CommandResult> ApplyAsync(SiteSpec spec, CommandOptions? options = null, CancellationToken cancellationToken = default) =>
+        ChangeAsync("apply", _ => (spec, []), options ?? new(), cancellationToken);
+
+    /// <summary>Changes the stored spec with <paramref name="change"/> (re-run on every retry) and applies the result.</summary>
+    public async Task<CommandResult> ChangeAsync(string command, Func<SiteSpec?, (SiteSpec? Spec, IReadOnlyList<Finding> Findings)> change,
+        CommandOptions options, CancellationToken cancellationToken = default)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var state = await ReadAsync(cancellationToken).ConfigureAwait(false);
+            var (desired, changeFindings) = change(state.Spec);
+            if (desired is null || changeFindings.HasErrors())
+            {
+                return CommandResult.Rejected(changeFindings, state.Revision);
+            }
+
+            var validation = SiteValidator.Validate(desired);
+            var findings = validation.Findings.ToList();
+            if (state.Spec is not null)
+            {
+                if (state.Spec.Name != desired.Name)
+                {
+                    findings.Add(Finding.Error("SiteMismatch", "metadata.name",
+                        $"The state holds site '{state.Spec.Name}', not '{desired.Name}'.", "Use another --state file for another site, or delete the stored site first."));
+                }
+
+                findings.AddRange(ImmutabilityRules.Check(state.Spec, desired));
+                foreach (var u in state.Upgrades)
+                {
+                    findings.Add(Finding.Error("UpgradeInProgress", $"cluster {u.Cluster}",
+                        $"Cluster '{u.Cluster}' is being upgraded to {u.TargetVersion} ({u.Done.Count} VMs done).", $"Finish it first: trellis upgrade --cluster {u.Cluster} --version {u.TargetVersion}."));
+                }
+            }
+
+            if (findings.HasErrors() || validation.Site is null)
+            {
+                return CommandResult.Rejected(findings, state.Revision);
+            }
+
+            // Version bumps run afterwards as rolling upgrades, one VM per transaction.
+            var upgrades = desired.Clusters.Where(c => state.Spec?.Clusters.FirstOrDefault(s => s.Name == c.Name) is { } s && UpgradePlanner.IsUpgrade(s, c)).ToList();
+            var committed = desired with
+            {
+                Clusters = desired.Clusters.Select(c => upgrades.Contains(c) ? c with { KubernetesVersion = state.Spec!.Clusters.First(s => s.Name == c.Name).KubernetesVersion } : c).ToList(),
+            };
+            var site = upgrades.Count == 0 ? validation.Site : SiteValidator.Validate(committed).Site!;
+            var now = time.GetUtcNow();
+            var plan = SitePlanner.Plan(site, state.Allocations, now);
+            findings.AddRange(plan.Findings);
+            var changes = SpecDiff.Compare(state.Spec, desired);
+            if (plan.Findings.HasErrors())
+            {
+                return CommandResult.Rejected(findings, state.Revision);
+            }
+
+            if (options.DryRun)
+            {
+                return new CommandResult(false, true, findings, changes, plan, [], state.Revision, attempt);
+            }
+
+            var specChanged = state.Spec is null || Json(state.Spec) != Json(committed);
+            var revision = state.Revision;
+            if (specChanged || !plan.IsEmpty)
+            {
+                options.Progress?.Report($"committing {plan.Added.Count} new and {plan.Removed.Count} released allocations");
+                var ops = new List<TxnOperation> { new TxnOperation.Put(StateKeys.Spec, JsonSerializer.SerializeToUtf8Bytes(committed, EngineJsonContext.Default.SiteSpec)) };
+                ops.AddRange(AllocationOps(plan.Removed, plan.Added));
+                var result = await CommitAsync(state, command, $"{changes.Count} object changes", plan.Added.Count, plan.Removed.Count, ops, cancellationToken).ConfigureAwait(false);
+                if (!result.Succeeded)
+                {
+                    await BackoffAsync(attempt, command, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                revision = result.Revision;
+            }
+
+            var steps = new List<UpgradeStep>();
+            foreach (var c in upgrades)
+            {
+                var upgrade = await UpgradeAsync(c.Name, c.KubernetesVersion, options, cancellationToken).ConfigureAwait(false);
+                findings.AddRange(upgrade.Findings);
+                steps.AddRange(upgrade.UpgradeSteps);
+                revision = upgrade.Revision;
+                if (upgrade.HasErrors)
+                {
+                    return new CommandResult(true, false, findings, changes, plan, steps, revision, attempt);
+                }
+            }
+
+            return new CommandResult(true, false, findings, changes, plan, steps, revision, attempt);
+        }
+    }
+
+    /// <summary>Rolling upgrade of one cluster to <paramref name="version"/>; resumes an interrupted one.</summary>
+    public async Task<CommandResult> UpgradeAsync(string cluster, string version, CommandOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new();
+        var steps = new List<UpgradeStep>();
+        for (var attempt = 1; ;)
+        {
+            var state = await ReadAsync(cancellationToken).ConfigureAwait(false);
+            var spec = state.Spec;
+            var clusterSpec = spec?.Clusters.FirstOrDefault(c => c.Name == cluster);
+            if (spec is null || clusterSpec is null)
+            {
+                return CommandResult.Rejected([Finding.Error("UnknownCluster", "--cluster", $"No cluster '{cluster}' is stored.", "Run trellis get clusters to see the stored clusters.")], state.Revision);
+            }
+
+            var progress = state.Upgrades.FirstOrDefault(u => u.Cluster == cluster);
+            if (progress is not null && progress.TargetVersion != version)
+            {
+                return CommandResult.Rejected([Finding.Error("UpgradeInProgress", "--version",
+                    $"Cluster '{cluster}' is being upgraded to {progress.TargetVersion}.", $"Finish that upgrade first with --version {progress.TargetVersion}.")], state.Revision);
+            }
+
+            if (progress is null)
+            {
+                var order = UpgradePlanner.CompareVersions(version, clusterSpec.KubernetesVersion);
+                if (order < 0 || !System.Text.RegularExpressions.Regex.IsMatch(version, "^v?[0-9]+\\.[0-9]+\\.[0-9]+$"))
+                {
+                    return CommandResult.Rejected([Finding.Error(order < 0 ? "DowngradeNotSupported" : "InvalidKubernetesVersion", "--version",
+                        $"Cannot upgrade '{cluster}' from {clusterSpec.KubernetesVersion} to '{version}'.", "Give a higher version, written like v1.30.1.")], state.Revision);
+                }
+
+                if (order == 0)
+                {
+                    return new CommandResult(true, options.DryRun, [], [], null, steps, state.Revision, attempt);
+                }
+
+                progress = new UpgradeProgress(cluster, clusterSpec.KubernetesVersion, version, [], null);
+            }
+
+            var site = SiteValidator.Validate(spec).Site!;
+            var resolved = site.Clusters.Single(c => c.Name == cluster);
+            if (options.DryRun)
+            {
+                return Simulate(site, resolved, progress, state, steps);
+            }
+
+            var (step, next, error) = UpgradePlanner.Next(site, resolved, progress, state.Allocations, time.GetUtcNow());
+            if (error is not null)
+            {
+                return CommandResult.Rejected([Finding.Error("UpgradeNeedsAddress", $"cluster {cluster}", error, "Free an address of the pool, or add update addresses before deployment.")], state.Revision);
+            }
+
+            List<TxnOperation> ops;
+            if (step is null)
+            {
+                var upgraded = spec with { Clusters = spec.Clusters.Select(c => c.Name == cluster ? c with { KubernetesVersion = version } : c).ToList() };
+                ops = [new TxnOperation.Put(StateKeys.Spec, JsonSerializer.SerializeToUtf8Bytes(upgraded, EngineJsonContext.Default.SiteSpec)), new TxnOperation.Delete(StateKeys.Upgrade(cluster))];
+            }
+            else
+            {
+                ops = [.. AllocationOps(step.Remove, step.Add), new TxnOperation.Put(StateKeys.Upgrade(cluster), JsonSerializer.SerializeToUtf8Bytes(next, EngineJsonContext.Default.UpgradeProgress))];
+            }
+
+            var result = await CommitAsync(state, "upgrade", step?.Description ?? $"cluster {cluster} now runs {version}", step?.Add.Count ?? 0, step?.Remove.Count ?? 0, ops, cancellationToken).ConfigureAwait(false);
+            if (!result.Succeeded)
+            {
+                await BackoffAsync(attempt++, "upgrade", cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            if (step is null)
+            {
+                return new CommandResult(true, false, [], [new ObjectChange(ChangeKind.Change, "cluster", cluster, $"{progress.FromVersion} → {version}")], null, steps, result.Revision, attempt);
+            }
+
+            steps.Add(step);
+            options.Progress?.Report($"upgrade {cluster}: {step.Description}");
+        }
+    }
+
+    private static CommandResult Simulate(ResolvedSite site, ResolvedCluster cluster, UpgradeProgress progress, SiteState state, List<UpgradeStep> steps)
+    {
+        var allocations = state.Allocations.ToList();
+        while (true)
+        {
+            var (step, next, error) = UpgradePlanner.Next(site, cluster, progress, allocations, DateTimeOffset.UnixEpoch);
+            if (error is not null)
+            {
+                return CommandResult.Rejected([Finding.Error("UpgradeNeedsAddress", $"cluster {cluster.Name}", error, "Free an address of the pool.")], state.Revision);
+            }
+
+            if (step is null)
+            {
+                return new CommandResult(false, true, [], [new ObjectChange(ChangeKind.Change, "cluster", cluster.Name, $"{progress.FromVersion} → {progress.TargetVersion}")], null, steps, state.Revision, 1);
+            }
+
+            steps.Add(step);
+            allocations = allocations.Except(step.Remove).Concat(step.Add).ToList();
+            progress = next;
+        }
+    }
+
+    /// <summary>Removes the site and releases every address it holds, in one transaction.</summary>
+    public async Task<CommandResult> DeleteSiteAsync(CommandOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new();
+        for (var attempt = 1; ; attempt++)
+        {
+            var state = await ReadAsync(cancellationToken).ConfigureAwait(false);
+            if (state.Spec is null)
+            {
+                return CommandResult.Rejected([Finding.Error("NoSite", "--state", "No site is stored here.", "Check --state.")], state.Revision);
+            }
+
+            var plan = new AllocationPlan([], state.Allocations, [], []);
+            var changes = SpecDiff.Compare(state.Spec, state.Spec with { HostNetwork = null, ClusterNetworks = [], LogicalNetwork = null, LoadBalancerSettings = [], Clusters = [] });
+            if (options.DryRun)
+            {
+                return new CommandResult(false, true, [], changes, plan, [], state.Revision, attempt);
+            }
+
+            var ops = new List<TxnOperation> { new TxnOperation.Delete(StateKeys.Spec) };
+            ops.AddRange(state.Allocations.Select(a => new TxnOperation.Delete(StateKeys.Allocation(a.Pool, a.Address))));
+            ops.AddRange(state.Upgrades.Select(u => new TxnOperation.Delete(StateKeys.Upgrade(u.Cluster))));
+            var result = await CommitAsync(state, "delete site", $"site {state.Spec.Name} deleted", 0, state.Allocations.Count, ops, cancellationToken).ConfigureAwait(false);
+            if (result.Succeeded)
+            {
+                return new CommandResult(true, false, [], changes, plan, [], result.Revision, attempt);
+            }
+
+            await BackoffAsync(attempt, "delete", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static IEnumerable<TxnOperation> AllocationOps(IEnumerable<Allocation> remove, IEnumerable<Allocation> add)
+    {
+        foreach (var a in remove)
+        {
+            yield return new TxnOperation.Delete(StateKeys.Allocation(a.Pool, a.Address));
+        }
+
+        foreach (var a in add)
+        {
+            yield return new TxnOperation.Create(StateKeys.Allocation(a.Pool, a.Address),
+                JsonSerializer.SerializeToUtf8Bytes(new StoredAllocation(a.Pool, a.Address, a.Owner, a.Detail, a.ExpiresAt), EngineJsonContext.Default.StoredAllocation));
+        }
+    }
+
+    private async Task<CommitResult> CommitAsync(SiteState state, string command, string summary, int added, int removed, List<TxnOperation> ops, CancellationToken cancellationToken)
+    {
+        var audit = new AuditEntry(time.GetUtcNow(), command, summary, added, removed);
+        ops.Add(new TxnOperation.Put(StateKeys.Generation, BitConverter.GetBytes(state.Revision + 1)));
+        ops.Add(new TxnOperation.Put(StateKeys.Audit(state.Revision + 1), JsonSerializer.SerializeToUtf8Bytes(audit, EngineJsonContext.Default.AuditEntry)));
+        var conditions = new List<TxnCondition> { new TxnCondition.RevisionEquals(StateKeys.Generation, state.GenerationRevision) };
+        return await store.CommitAsync(new StoreTransaction(conditions, ops), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task BackoffAsync(int attempt, string command, CancellationToken cancellationToken)
+    {
+        if (attempt >= MaxAttempts)
+        {
+            throw new ConflictException($"'{command}' met a concurrent change {attempt} times in a row; nothing of it was written. Try again.");
+        }
+
+        // Jitter spreads writers that collided; it affects only timing, never the plan.
+        await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 5 + Math.Min(attempt, 20) * 5)), time, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static string Json(SiteSpec spec) => JsonSerializer.Serialize(spec, EngineJsonContext.Default.SiteSpec);
+
+    public static ValidationResult Validate(SiteSpec spec) => SiteValidator.Validate(spec);
+
+    public static IReadOnlyList<Allocation> NoAllocations { get; } = [];
+}
