@@ -18,13 +18,19 @@ internal enum OutputFormat
 /// <summary>Formats results: Spectre.Console tables for people, stable JSON and YAML for scripts.</summary>
 internal sealed class Output(IAnsiConsole console, TextWriter stdout, OutputFormat format)
 {
+    /// <summary>Same shapes as <see cref="CliJsonContext.Default"/>, without escaping '+', quotes and non-ASCII for HTML.</summary>
+    private static readonly CliJsonContext RelaxedJson = new(new JsonSerializerOptions(CliJsonContext.Default.Options)
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+
     public OutputFormat Format => format;
 
     public IAnsiConsole Console => console;
 
     public void Document<T>(T value, JsonTypeInfo<T> type)
     {
-        var json = JsonSerializer.Serialize(value, type);
+        var json = JsonSerializer.Serialize(value, (JsonTypeInfo<T>)RelaxedJson.GetTypeInfo(typeof(T))!);
         stdout.WriteLine(format == OutputFormat.Yaml ? YamlEmitter.FromJson(json).TrimEnd('\n') : json);
     }
 
