@@ -68,22 +68,34 @@ tail -n 3 "$WORK/apply.log"
 echo "== checking the output once"
 dotnet "$CLI" get allocations --state "$STATE" -o json >"$WORK/allocations.json"
 python3 - "$WORK/allocations.json" <<'PY'
-import json, sys
+import json, os, sys
 data = json.load(open(sys.argv[1]))
 items = data if isinstance(data, list) else next((v for v in data.values() if isinstance(v, list)), [])
-print(f"   {len(items)} allocations, {sum(1 for _ in open(sys.argv[1], 'rb').read())} bytes of JSON")
+print(f"   {len(items)} allocations, {os.path.getsize(sys.argv[1])} bytes of JSON")
 PY
 
 echo "== timing $RUNS runs of: trellis get allocations --state <file> -o json > /dev/null"
+echo "   (then, for scale, $RUNS runs of: trellis --version, i.e. process start and runtime load only)"
 python3 - "$RUNS" "$CLI" "$STATE" <<'PY'
 import statistics, subprocess, sys, time
 runs, cli, state = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-times = []
-for i in range(runs):
-    start = time.perf_counter()
-    subprocess.run(["dotnet", cli, "get", "allocations", "--state", state, "-o", "json"],
-                   stdout=subprocess.DEVNULL, check=True)
-    times.append(time.perf_counter() - start)
-    print(f"   run {i + 1:2}: {times[-1] * 1000:8.1f} ms")
-print(f"min {min(times) * 1000:.1f} ms, median {statistics.median(times) * 1000:.1f} ms, max {max(times) * 1000:.1f} ms ({runs} runs)")
+
+def measure(args, show):
+    times = []
+    for i in range(runs):
+        start = time.perf_counter()
+        subprocess.run(["dotnet", cli, *args], stdout=subprocess.DEVNULL, check=True)
+        times.append(time.perf_counter() - start)
+        if show:
+            print(f"   run {i + 1:2}: {times[-1] * 1000:8.1f} ms")
+    return times
+
+def summary(name, times):
+    print(f"{name}: min {min(times) * 1000:.1f} ms, median {statistics.median(times) * 1000:.1f} ms, "
+          f"max {max(times) * 1000:.1f} ms ({len(times)} runs)")
+
+get = measure(["get", "allocations", "--state", state, "-o", "json"], True)
+baseline = measure(["--version"], False)
+summary("get allocations -o json", get)
+summary("--version (baseline)   ", baseline)
 PY

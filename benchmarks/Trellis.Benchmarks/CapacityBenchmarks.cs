@@ -20,6 +20,8 @@ public class CapacityBenchmarks
     private SiteSpec spec = null!;
     private ResolvedSite site = null!;
     private IReadOnlyList<Allocation> allocations = null!;
+    private ResolvedSite smallServiceSite = null!;
+    private IReadOnlyList<Allocation> smallServiceAllocations = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -35,6 +37,9 @@ public class CapacityBenchmarks
         }
 
         allocations = plan.Result;
+
+        smallServiceSite = SiteValidator.Validate(Sites.SmallClusters(Clusters, "10.96.0.0/20")).Site ?? throw new InvalidOperationException("The /20 variant does not validate.");
+        smallServiceAllocations = SitePlanner.Plan(smallServiceSite, [], DateTimeOffset.UnixEpoch).Result;
     }
 
     /// <summary>What <c>trellis capacity</c> computes for a deployed site: the report over every planned allocation.</summary>
@@ -44,6 +49,13 @@ public class CapacityBenchmarks
     /// <summary>The report before deployment (no allocations yet), as validation computes it.</summary>
     [Benchmark(Description = "CapacityPlanner.Report, no allocations")]
     public CapacityReport ReportEmpty() => CapacityPlanner.Report(site, []);
+
+    /// <summary>
+    /// Diagnostic, not a target: the same site with a /20 service CIDR instead of the default /12, to show what building a
+    /// ledger of 1,048,576 ClusterIPs per cluster (a 128 KB bitset on the large object heap) costs the report.
+    /// </summary>
+    [Benchmark(Description = "CapacityPlanner.Report, all allocations, serviceCidr /20 (diagnostic)")]
+    public CapacityReport ReportSmallServiceCidr() => CapacityPlanner.Report(smallServiceSite, smallServiceAllocations);
 
     /// <summary>Every rule of the spec, including the capacity check (which itself builds a report).</summary>
     [Benchmark(Description = "SiteValidator.Validate")]

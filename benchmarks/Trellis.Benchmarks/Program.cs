@@ -1,3 +1,4 @@
+using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Running;
 
 namespace Trellis.Benchmarks;
@@ -5,8 +6,24 @@ namespace Trellis.Benchmarks;
 public static class Program
 {
     /// <summary>
-    /// Runs the benchmarks chosen by the BenchmarkSwitcher arguments, e.g. <c>--filter '*'</c> or
-    /// <c>--filter '*Ledger*' --job short</c>. See docs/benchmarks.md.
+    /// Runs the benchmarks chosen by the BenchmarkSwitcher arguments, e.g. <c>--filter '*'</c> or <c>--filter '*Ledger*'</c>.
+    /// Results go to benchmarks/Trellis.Benchmarks/BenchmarkDotNet.Artifacts unless <c>--artifacts</c> says otherwise.
+    /// See docs/benchmarks.md.
     /// </summary>
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    public static void Main(string[] args) =>
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, DefaultConfig.Instance.WithArtifactsPath(ArtifactsPath()));
+
+    // Beside the project, not in whatever directory `dotnet run` was started from (usually the repository root).
+    private static string ArtifactsPath()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Trellis.Benchmarks.csproj")))
+            {
+                return Path.Combine(dir.FullName, "BenchmarkDotNet.Artifacts");
+            }
+        }
+
+        return Path.Combine(Directory.GetCurrentDirectory(), "BenchmarkDotNet.Artifacts");
+    }
 }

@@ -9,9 +9,9 @@ public static class Sites
     /// <paramref name="clusters"/> clusters on one Static /16 host network (10.0.0.0/16): node IP pool
     /// 10.0.0.10–10.0.199.255, VIP pool 10.0.200.0–10.0.255.200. Each cluster: 1 control plane node, one Linux
     /// pool of 3 workers, one LoadBalancer service; Calico with the default pod (10.244.0.0/16) and service
-    /// (10.96.0.0/12) CIDRs, which every cluster may reuse.
+    /// (10.96.0.0/12 unless <paramref name="serviceCidr"/> says otherwise) CIDRs, which every cluster may reuse.
     /// </summary>
-    public static SiteSpec SmallClusters(int clusters) => new()
+    public static SiteSpec SmallClusters(int clusters, string serviceCidr = SiteSpecDefaults.ServiceCidr) => new()
     {
         Name = $"bench{clusters}",
         HostNetwork = HostNetwork("10.0.0.10", "10.0.199.255", "10.0.200.0", "10.0.255.200"),
@@ -21,6 +21,7 @@ public static class Sites
             Name = $"c{i}",
             PrimaryNetworkPlugin = NetworkPlugin.Calico,
             ControlPlaneNodeCount = 1,
+            ServiceCidr = serviceCidr,
             NodePools = [new NodePoolSpec { Name = "workers", OsType = OsType.Linux, Count = 3 }],
             Services = [new ServiceSpec { Namespace = "app", Name = "web", Ports = [443] }],
         }).ToList(),
