@@ -4,6 +4,7 @@ using Trellis.Core.Model;
 using Trellis.Core.Planning;
 using Trellis.Core.Validation;
 using Trellis.Engine;
+using Trellis.Storage;
 using Trellis.Storage.Sqlite;
 
 namespace Trellis.Cli;
@@ -53,7 +54,32 @@ public sealed class TrellisCli(TextWriter stdout, TextWriter stderr)
             return ExitCodes.Usage;
         }
 
-        return await parse.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr }).ConfigureAwait(false);
+        // Without this, System.CommandLine's default handler turns every exception into exit code 1 and a stack trace,
+        // so store errors and exhausted conflict retries would never reach exit code 3.
+        try
+        {
+            return await parse.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+        }
+        catch (StoreException e)
+        {
+            await stderr.WriteLineAsync($"trellis: store error: {e.Message}").ConfigureAwait(false);
+            return ExitCodes.ConflictOrStore;
+        }
+        catch (ConflictException e)
+        {
+            await stderr.WriteLineAsync($"trellis: conflict: {e.Message}").ConfigureAwait(false);
+            return ExitCodes.ConflictOrStore;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A bug: shown in full, as System.CommandLine's default handler showed it.
+            await stderr.WriteLineAsync($"Unhandled exception: {e}").ConfigureAwait(false);
+            return 1;
+        }
+        catch (OperationCanceledException)
+        {
+            return 1;
+        }
     }
 
     private Output OutputFor(ParseResult p)

@@ -1,11 +1,12 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 
 namespace Trellis.Cli;
 
 /// <summary>Writes the CLI's JSON documents as YAML, so that -o yaml and -o json always carry the same fields.</summary>
-internal static class YamlEmitter
+internal static partial class YamlEmitter
 {
     public static string FromJson(string json)
     {
@@ -82,9 +83,55 @@ internal static class YamlEmitter
 
     private static string Quote(string s)
     {
-        var plain = s.Length > 0 && !s.Any(c => ":#{}[],&*!|>'\"%@`\n\\".Contains(c)) && !char.IsWhiteSpace(s[0]) && !char.IsWhiteSpace(s[^1])
+        var plain = s.Length > 0 && !s.Any(c => ":#{}[],&*!|>'\"%@`\\".Contains(c) || Unprintable(c) || char.IsSurrogate(c))
+            && !char.IsWhiteSpace(s[0]) && !char.IsWhiteSpace(s[^1]) && s[0] is not ('-' or '?')
             && !double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out _)
-            && s is not ("true" or "false" or "null" or "~" or "yes" or "no" or "on" or "off") && s[0] != '-';
-        return plain ? s : JsonSerializer.Serialize(s);
+            && !NotAString().IsMatch(s);
+        return plain ? s : DoubleQuoted(s);
+    }
+
+    /// <summary>
+    /// Plain scalars that YAML 1.2 (core schema) or YAML 1.1 (still many parsers' default) reads as a null, a boolean,
+    /// a number, a date or a special key rather than a string.
+    /// </summary>
+    [GeneratedRegex(@"^(~|null|y|yes|n|no|true|false|on|off|=|<<|[-+]?(0b[01_]+|0o?[0-7_]+|0x[0-9a-f_]+|[0-9][0-9_]*(\.[0-9_]*)?(e[-+]?[0-9]+)?|\.[0-9_]+(e[-+]?[0-9]+)?|\.inf)|\.nan|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}.*)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex NotAString();
+
+    /// <summary>Characters YAML does not print as they are: controls, and what YAML 1.1 reads as a line break or a byte order mark.</summary>
+    private static bool Unprintable(char c) => char.IsControl(c) || c is '\u2028' or '\u2029' or '\uFEFF' or '\uFFFE' or '\uFFFF';
+
+    /// <summary>A YAML double-quoted scalar: escapes for what YAML does not print (not JSON's UTF-16 surrogate escapes).</summary>
+    private static string DoubleQuoted(string s)
+    {
+        var b = new StringBuilder(s.Length + 2).Append('"');
+        for (var i = 0; i < s.Length; i++)
+        {
+            var c = s[i];
+            switch (c)
+            {
+                case '"': b.Append("\\\""); break;
+                case '\\': b.Append("\\\\"); break;
+                case '\n': b.Append("\\n"); break;
+                case '\r': b.Append("\\r"); break;
+                case '\t': b.Append("\\t"); break;
+                default:
+                    if (char.IsHighSurrogate(c) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1]))
+                    {
+                        b.Append(CultureInfo.InvariantCulture, $"\\U{char.ConvertToUtf32(c, s[++i]):X8}");
+                    }
+                    else if (Unprintable(c) || char.IsSurrogate(c))
+                    {
+                        b.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:X4}");
+                    }
+                    else
+                    {
+                        b.Append(c);
+                    }
+
+                    break;
+            }
+        }
+
+        return b.Append('"').ToString();
     }
 }
