@@ -13,6 +13,10 @@ public static class PoolIds
     public static string ClusterIps(string cluster) => $"cluster/{cluster}/cluster-ips";
     public static string NodePorts(string cluster) => $"cluster/{cluster}/node-ports";
 
+    /// <summary>VRRP virtual_router_id values (1–255) of one L2 segment: a vSwitch and VLAN.</summary>
+    public static string VirtualRouterIds(string vswitch, int? vlan) =>
+        $"l2/{vswitch}/{(vlan is { } v ? v.ToString(System.Globalization.CultureInfo.InvariantCulture) : "untagged")}/vrrp";
+
     public const string ManagementVm = "management/vm";
     public const string ManagementApiServer = "management/api-server";
     public const string CloudAgent = "site/cloud-agent";
@@ -32,4 +36,5 @@ public static class PoolIds
     public static string ClusterIp(string ns, string name) => $"service/{ns}/{name}";
     public static string NodePort(string ns, string name, string protocol, int port) => $"service/{ns}/{name}/{protocol.ToLowerInvariant()}/{port}";
     public static string Reservation(string name) => $"reservation/{name}";
+    public static string VirtualRouter(string cluster) => $"cluster/{cluster}/vrrp";
 }

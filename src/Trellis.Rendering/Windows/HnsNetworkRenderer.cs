@@ -1,0 +1,72 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Trellis.Core.Addressing;
+using Trellis.Core.Model;
+using Trellis.Core.Planning;
+
+namespace Trellis.Rendering.Windows;
+
+/// <summary>
+/// The HNS overlay network of a Windows node, with the kube-proxy settings that go with it
+/// (reference/aks-hybrid-networking.md §4.2, §4.4).
+/// </summary>
+public static class HnsNetworkRenderer
+{
+    /// <summary>Windows overlay accepts only VSID ≥ 4096; 4096 is also Calico's default on Linux and Windows.</summary>
+    public const int Vni = 4096;
+
+    /// <summary>Windows overlay accepts only UDP 4789 (Linux Flannel defaults to 8472).</summary>
+    public const int VxlanPort = 4789;
+
+    public const string CalicoNetworkName = "Calico";
+    public const string FlannelNetworkName = "vxlan0";
+
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, IndentSize = 2, NewLine = "\n" };
+
+    public static string NetworkName(ResolvedCluster cluster) =>
+        cluster.Spec.PrimaryNetworkPlugin == NetworkPlugin.Calico ? CalicoNetworkName : FlannelNetworkName;
+
+    /// <summary>The gateway of a pod subnet: its first address.</summary>
+    public static IPAddress Gateway(Prefix podSubnet) => IpNumber.ToAddress(podSubnet.First + 1, podSubnet.Family);
+
+    /// <summary>kube-proxy's source VIP on a VXLAN node: the second address of the node's pod block (10.0.0.0/26 -> 10.0.0.2).</summary>
+    public static IPAddress SourceVip(Prefix podSubnet) => IpNumber.ToAddress(podSubnet.First + 2, podSubnet.Family);
+
+    public static string Render(ResolvedSite site, ClusterTopology cluster, PlacedNode node)
+    {
+        if (node.Os != OsType.Windows)
+        {
+            throw new InvalidOperationException($"Node '{node.Name}' of cluster '{cluster.Name}' runs {node.Os}; only Windows nodes have an HNS network.");
+        }
+
+        var name = NetworkName(cluster.Cluster);
+        var network = new JsonObject
+        {
+            ["Name"] = name,
+            ["Type"] = "Overlay",
+            ["ManagementIP"] = node.Address.ToString(),
+        };
+
+        // HNS takes the DNS servers as one comma-separated string; without any it uses the host's.
+        if (cluster.Cluster.Network.DnsServers.Count > 0)
+        {
+            network["DNSServerList"] = string.Join(",", cluster.Cluster.Network.DnsServers);
+        }
+
+        network["Subnets"] = new JsonArray(new JsonObject
+        {
+            ["AddressPrefix"] = node.PodSubnet.ToString(),
+            ["GatewayAddress"] = Gateway(node.PodSubnet).ToString(),
+            ["Policies"] = new JsonArray(new JsonObject { ["Type"] = "VSID", ["VSID"] = Vni }),
+        });
+        network["KubeProxy"] = new JsonObject
+        {
+            ["NetworkName"] = name,
+            ["SourceVip"] = SourceVip(node.PodSubnet).ToString(),
+            ["VxlanPort"] = VxlanPort,
+        };
+
+        return network.ToJsonString(Indented) + "\n";
+    }
+}
