@@ -58,7 +58,7 @@ internal static class SpecEdits
         var result = SiteValidator.Validate(s);
         var matches = result.Findings.Where(f => f.Code == code).ToList();
         Assert.True(matches.Count > 0, $"expected {code} at {path}; got:\n{string.Join("\n", result.Findings)}");
-        var finding = Assert.Single(matches.Where(f => f.Path == path));
+        var finding = Assert.Single(matches, f => f.Path == path);
         Assert.Equal(severity, finding.Severity);
         Assert.False(string.IsNullOrWhiteSpace(finding.Message));
         Assert.False(string.IsNullOrWhiteSpace(finding.Hint));

@@ -1,5 +1,6 @@
 using Trellis.Core.Validation;
 using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
 
 namespace Trellis.Core.Model;
@@ -26,22 +27,19 @@ public static class SiteSpecReader
                 "Split the site into smaller specs."));
         }
 
+        if (Prescan(yaml) is { } refused)
+        {
+            return Fail(refused);
+        }
+
         var stream = new YamlStream();
         try
         {
-            if (NestingDepthExceeded(yaml) is { } deep)
-            {
-                return Fail(Finding.Error("YamlTooDeep", "", $"The YAML nests deeper than {MaxNestingDepth} levels at line {deep.Line}, column {deep.Column}.",
-                    "A site spec nests only a few levels; check for runaway brackets or indentation."));
-            }
-
             stream.Load(new StringReader(yaml));
         }
         catch (YamlException e)
         {
-            return Fail(Finding.Error("YamlSyntax", "",
-                $"The YAML is malformed at line {e.Start.Line}, column {e.Start.Column}: {e.Message}",
-                "Check indentation, colons and quotes around that line."));
+            return Fail(Syntax(e.Start, e.Message));
         }
 
         var documents = stream.Documents.Where(d => d.RootNode is not YamlScalarNode { Value: null or "" }).ToList();
@@ -59,28 +57,72 @@ public static class SiteSpecReader
 
     private static SpecReadResult Fail(Finding finding) => new(null, [finding]);
 
-    private static Mark? NestingDepthExceeded(string yaml)
+    private static Finding Syntax(Mark at, string message) =>
+        Finding.Error("YamlSyntax", "", $"The YAML is malformed at line {at.Line}, column {at.Column}: {message}",
+            "Check indentation, colons and quotes around that line.");
+
+    /// <summary>
+    /// Runs the parser alone first, because YamlDotNet's YamlStream is not safe on every bad input: it builds nodes
+    /// recursively (deep nesting overflows the stack), its scanner throws InvalidOperationException on some unclosed flow
+    /// collections ("a: { b: c" followed by block lines) and ArgumentException on malformed tags ("!![x"), and its
+    /// parser can emit a mapping key without a value ("a:\n  : b"), on which YamlStream throws ArgumentException.
+    /// </summary>
+    private static Finding? Prescan(string yaml)
     {
         var parser = new Parser(new StringReader(yaml));
-        var depth = 0;
-        while (parser.MoveNext())
+        var open = new Stack<(bool IsMapping, Mark Start, int Children)>();
+        var last = Mark.Empty;
+        try
         {
-            switch (parser.Current)
+            while (parser.MoveNext())
             {
-                case YamlDotNet.Core.Events.MappingStart or YamlDotNet.Core.Events.SequenceStart:
-                    if (++depth > MaxNestingDepth)
-                    {
-                        return parser.Current.Start;
-                    }
+                var current = parser.Current!;
+                last = current.End;
+                switch (current)
+                {
+                    case MappingStart or SequenceStart:
+                        AddChild(open);
+                        open.Push((current is MappingStart, current.Start, 0));
+                        if (open.Count > MaxNestingDepth)
+                        {
+                            return Finding.Error("YamlTooDeep", "",
+                                $"The YAML nests deeper than {MaxNestingDepth} levels at line {current.Start.Line}, column {current.Start.Column}.",
+                                "A site spec nests only a few levels; check for runaway brackets or indentation.");
+                        }
 
-                    break;
-                case YamlDotNet.Core.Events.MappingEnd or YamlDotNet.Core.Events.SequenceEnd:
-                    depth--;
-                    break;
+                        break;
+                    case MappingEnd or SequenceEnd when open.Count > 0:
+                        var (isMapping, start, children) = open.Pop();
+                        if (isMapping && children % 2 != 0)
+                        {
+                            return Syntax(start, "A key of the mapping that starts here has no value.");
+                        }
+
+                        break;
+                    case Scalar or AnchorAlias:
+                        AddChild(open);
+                        break;
+                }
             }
+        }
+        catch (YamlException e)
+        {
+            return Syntax(e.Start, e.Message);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            return Syntax(last, $"{e.Message} (after this point: an unclosed '{{' or '[', or a malformed '!' tag?)");
         }
 
         return null;
+
+        static void AddChild(Stack<(bool IsMapping, Mark Start, int Children)> open)
+        {
+            if (open.TryPop(out var top))
+            {
+                open.Push(top with { Children = top.Children + 1 });
+            }
+        }
     }
 
     private static SiteSpec? ReadSite(YamlBinder b, YamlNode root)

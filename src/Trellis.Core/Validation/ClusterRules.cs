@@ -48,7 +48,7 @@ internal static class ClusterRules
             }
         }
 
-        var network = ResolveNetworkReference(v, c, path, networks, defaultNetwork, arc);
+        var network = ResolveNetworkReference(v, site, c, path, networks, defaultNetwork, arc);
         var lb = ResolveLoadBalancer(v, site, c, path);
         var pod = v.NetworkPrefix(c.PodCidr, $"{path}.podCidr", required: true, "10.244.0.0/16", minLength: 8, maxLength: 28);
         var service = v.NetworkPrefix(c.ServiceCidr, $"{path}.serviceCidr", required: true, "10.96.0.0/12", minLength: 12, maxLength: 28);
@@ -73,7 +73,7 @@ internal static class ClusterRules
         return new ResolvedCluster(c, network, lb, pod.Value, service.Value, null, []);
     }
 
-    private static ResolvedNetwork? ResolveNetworkReference(ValidationContext v, ClusterSpec c, string path,
+    private static ResolvedNetwork? ResolveNetworkReference(ValidationContext v, SiteSpec site, ClusterSpec c, string path,
         IReadOnlyDictionary<string, ResolvedNetwork> networks, ResolvedNetwork? defaultNetwork, bool arc)
     {
         if (c.Vnet is null)
@@ -84,6 +84,12 @@ internal static class ClusterRules
         if (networks.TryGetValue(c.Vnet, out var network))
         {
             return network;
+        }
+
+        // A network that is declared but did not resolve has its own findings already; do not call it unknown.
+        if (site.HostNetwork?.Name == c.Vnet || site.LogicalNetwork?.Name == c.Vnet || site.ClusterNetworks.Any(n => n.Name == c.Vnet))
+        {
+            return null;
         }
 
         v.Error("UnknownNetwork", $"{path}.vnet", $"No network named '{c.Vnet}' is defined in this site.",
@@ -248,6 +254,10 @@ internal static class ClusterRules
             if (s.Ports.Count == 0)
             {
                 v.Error("ServiceWithoutPorts", $"{sp}.ports", $"Service {s.Namespace}/{s.Name} has no ports.", "List the ports it exposes, e.g. ports: [443].");
+            }
+            else if (s.Ports.Where(p => p is < 1 or > 65535).Select(p => (int?)p).FirstOrDefault() is { } bad)
+            {
+                v.Error("InvalidPort", $"{sp}.ports", $"Service {s.Namespace}/{s.Name} lists port {bad}, outside 1–65535.", "Use port numbers from 1 to 65535.");
             }
             else if (s.Ports.Distinct().Count() != s.Ports.Count)
             {

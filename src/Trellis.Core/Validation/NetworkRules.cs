@@ -203,7 +203,7 @@ internal static class NetworkRules
         if (gateway is not null)
         {
             CheckGateway(v, gateway, sub, $"{path}.gateway", null, vip);
-            if (range is { } gr && gr.Contains(gateway))
+            if (range is { } gr && gr.Contains(gateway) && !(vip?.Contains(gateway) ?? false))
             {
                 v.Error("GatewayInPool", $"{path}.gateway", $"The gateway {gateway} lies inside the DHCP scope range {gr}.",
                     "Exclude the gateway from the scope range on the DHCP server and here.");

@@ -1,0 +1,340 @@
+using Trellis.Core.Model;
+using Trellis.Core.Validation;
+using static Trellis.Core.Tests.SpecEdits;
+
+namespace Trellis.Core.Tests.Validation;
+
+/// <summary>New-AksHciCluster, New-AksHciNodePool and LoadBalancer service rules, on the contoso example (clusters payments, analytics, legacy).</summary>
+public class ClusterRulesTests
+{
+    private const string Payments = "spec.clusters[0]";
+    private const string Analytics = "spec.clusters[1]";
+    private const string Legacy = "spec.clusters[2]";
+
+    [Theory]
+    [InlineData("pay-ments")]
+    [InlineData("Payments")]
+    [InlineData("1payments")]
+    [InlineData("")]
+    public void Validate_RejectsClusterNamesThatAreNotLowercaseLettersAndDigits(string name)
+    {
+        Contoso.Cluster(0, c => c with { Name = name }).AssertFinding("InvalidName", $"{Payments}.name");
+    }
+
+    [Fact]
+    public void Validate_AcceptsALowercaseClusterNameWithDigits()
+    {
+        Contoso.Cluster(0, c => c with { Name = "payments2" }).AssertClean("InvalidName");
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    [InlineData(4)]
+    [InlineData(7)]
+    public void Validate_RejectsControlPlaneCountsOtherThan135(int count)
+    {
+        var finding = Contoso.Cluster(0, c => c with { ControlPlaneNodeCount = count }).AssertFinding("InvalidControlPlaneCount", $"{Payments}.controlPlaneNodeCount");
+
+        Assert.Contains("odd number", finding.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(5)]
+    public void Validate_AcceptsControlPlaneCounts135(int count)
+    {
+        Contoso.Cluster(0, c => c with { ControlPlaneNodeCount = count }).AssertClean("InvalidControlPlaneCount");
+    }
+
+    [Theory]
+    [InlineData("1.29")]
+    [InlineData("latest")]
+    [InlineData("v1.29.4-rc1")]
+    public void Validate_RejectsMalformedKubernetesVersions(string version)
+    {
+        Contoso.Cluster(0, c => c with { KubernetesVersion = version }).AssertFinding("InvalidKubernetesVersion", $"{Payments}.kubernetesVersion");
+    }
+
+    [Theory]
+    [InlineData("v1.30.2")]
+    [InlineData("1.29.4")]
+    public void Validate_AcceptsKubernetesVersionsWithOrWithoutV(string version)
+    {
+        Contoso.Cluster(0, c => c with { KubernetesVersion = version }).AssertClean("InvalidKubernetesVersion");
+    }
+
+    [Fact]
+    public void Validate_WarnsThatFlannelIsRetired()
+    {
+        Contoso.AssertFinding("FlannelRetired", $"{Legacy}.primaryNetworkPlugin", Severity.Warning);
+        Worked.AssertClean("FlannelRetired");
+    }
+
+    [Fact]
+    public void Validate_RejectsAnUnknownVnet_AndListsTheNetworks()
+    {
+        var finding = Contoso.Cluster(0, c => c with { Vnet = "nope" }).AssertFinding("UnknownNetwork", $"{Payments}.vnet");
+
+        Assert.Contains("prodvnet", finding.Hint, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_DoesNotCallAnInvalidButDeclaredNetworkUnknown()
+    {
+        var findings = Contoso.ClusterNetwork(0, n => n with { VlanId = 0 }).Findings();
+
+        Assert.Contains(findings, f => f.Code == "InvalidVlanId");
+        Assert.DoesNotContain(findings, f => f.Code == "UnknownNetwork");
+    }
+
+    [Fact]
+    public void Validate_RejectsAnUnknownLoadBalancerSetting()
+    {
+        Contoso.Cluster(0, c => c with { LoadBalancerSettings = "haproxy3" }).AssertFinding("UnknownLoadBalancerSetting", $"{Payments}.loadBalancerSettings");
+    }
+
+    [Fact]
+    public void Validate_RejectsMalformedOverlayPrefixes()
+    {
+        Contoso.Cluster(0, c => c with { PodCidr = "10.244.0.0/33" }).AssertFinding("InvalidPrefix", $"{Payments}.podCidr");
+        Contoso.Cluster(0, c => c with { ServiceCidr = "10.96.0.1/12" }).AssertFinding("PrefixHostBitsSet", $"{Payments}.serviceCidr");
+    }
+
+    [Fact]
+    public void Validate_RejectsAServiceCidrLargerThanSlash12()
+    {
+        Contoso.Cluster(0, c => c with { ServiceCidr = "10.96.0.0/11" }).AssertFinding("PrefixLengthOutOfRange", $"{Payments}.serviceCidr");
+        Contoso.Cluster(0, c => c with { PodCidr = "10.244.0.0/29" }).AssertFinding("PrefixLengthOutOfRange", $"{Payments}.podCidr");
+    }
+
+    [Fact]
+    public void Validate_RejectsOverlappingPodAndServiceCidrs()
+    {
+        Contoso.Cluster(0, c => c with { PodCidr = "10.96.0.0/16" }).AssertFinding("PodServiceCidrOverlap", $"{Payments}.serviceCidr");
+        Contoso.Cluster(0, c => c with { PodCidr = "10.112.0.0/16" }).AssertClean("PodServiceCidrOverlap");
+    }
+
+    // ---- node pools ----
+
+    [Fact]
+    public void Validate_RejectsANodePoolNameWithAHyphen()
+    {
+        Contoso.NodePool(0, 1, p => p with { Name = "win-pool" }).AssertFinding("InvalidName", $"{Payments}.nodePools[1].name");
+    }
+
+    [Fact]
+    public void Validate_RejectsTwoNodePoolsWithOneName()
+    {
+        Contoso.NodePool(0, 1, p => p with { Name = "linuxpool" }).AssertFinding("DuplicateName", $"{Payments}.nodePools[1].name");
+    }
+
+    [Fact]
+    public void Validate_AllowsTheSameNodePoolNameInTwoClusters()
+    {
+        Contoso.NodePool(1, 0, p => p with { Name = "linuxpool" }).AssertClean("DuplicateName");
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(201)]
+    public void Validate_RejectsAksHciNodeCountsOutside0To200(int count)
+    {
+        Contoso.NodePool(1, 0, p => p with { Count = count }).AssertFinding("InvalidNodeCount", $"{Analytics}.nodePools[0].count");
+    }
+
+    [Fact]
+    public void Validate_AcceptsAnEmptyAksHciNodePool()
+    {
+        Contoso.NodePool(1, 0, p => p with { Count = 0 }).AssertClean("InvalidNodeCount");
+    }
+
+    [Theory]
+    [InlineData(50)]
+    [InlineData(251)]
+    [InlineData(0)]
+    public void Validate_RejectsMaxPodCountsOutside51To250(int maxPods)
+    {
+        var finding = Contoso.NodePool(1, 0, p => p with { MaxPodCount = maxPods }).AssertFinding("InvalidMaxPodCount", $"{Analytics}.nodePools[0].maxPodCount");
+
+        Assert.Contains("greater than 50", finding.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(51)]
+    [InlineData(250)]
+    public void Validate_AcceptsMaxPodCountsFrom51To250(int maxPods)
+    {
+        Contoso.NodePool(1, 0, p => p with { MaxPodCount = maxPods }).AssertClean("InvalidMaxPodCount");
+    }
+
+    [Fact]
+    public void Validate_RejectsMorePodsThanAFlannelNodeSubnetHolds()
+    {
+        var finding = Contoso.Settings(s => s with { FlannelSubnetLen = 25 }).NodePool(2, 0, p => p with { MaxPodCount = 127 })
+            .AssertFinding("MaxPodsExceedNodeSubnet", $"{Legacy}.nodePools[0].maxPodCount");
+
+        Assert.Contains("126", finding.Message, StringComparison.Ordinal);
+        Contoso.Settings(s => s with { FlannelSubnetLen = 25 }).NodePool(2, 0, p => p with { MaxPodCount = 126 }).NodePool(2, 1, p => p with { MaxPodCount = 126 })
+            .AssertClean("MaxPodsExceedNodeSubnet");
+    }
+
+    [Fact]
+    public void Validate_RejectsMoreThan60PodsOnACalicoWindowsNode()
+    {
+        var finding = Contoso.NodePool(0, 1, p => p with { MaxPodCount = 61 }).AssertFinding("WindowsMaxPodsExceedBlock", $"{Payments}.nodePools[1].maxPodCount");
+
+        Assert.Contains("60", finding.Message, StringComparison.Ordinal);
+        Contoso.NodePool(0, 1, p => p with { MaxPodCount = 60 }).AssertClean("WindowsMaxPodsExceedBlock");
+    }
+
+    [Fact]
+    public void Validate_RaisesTheWindowsPodLimitWithALargerBlock()
+    {
+        Contoso.Settings(s => s with { CalicoBlockSize = 25 }).NodePool(0, 1, p => p with { MaxPodCount = 124 }).AssertClean("WindowsMaxPodsExceedBlock");
+        Contoso.Settings(s => s with { CalicoBlockSize = 25 }).NodePool(0, 1, p => p with { MaxPodCount = 125 })
+            .AssertFinding("WindowsMaxPodsExceedBlock", $"{Payments}.nodePools[1].maxPodCount");
+    }
+
+    [Fact]
+    public void Validate_DoesNotLimitFlannelWindowsNodesToACalicoBlock()
+    {
+        Contoso.NodePool(2, 1, p => p with { MaxPodCount = 110 }).AssertClean("WindowsMaxPodsExceedBlock");
+    }
+
+    [Theory]
+    [InlineData(OsType.Linux, "Windows2022")]
+    [InlineData(OsType.Windows, "CBLMariner")]
+    [InlineData(OsType.Windows, "Windows2016")]
+    public void Validate_RejectsAnOsSkuOfTheOtherOs(OsType os, string sku)
+    {
+        Contoso.NodePool(0, 1, p => p with { OsType = os, OsSku = sku, MaxPodCount = 60 }).AssertFinding("InvalidOsSku", $"{Payments}.nodePools[1].osSku");
+    }
+
+    [Theory]
+    [InlineData(OsType.Linux, "AzureLinux")]
+    [InlineData(OsType.Linux, "cblmariner")]
+    [InlineData(OsType.Windows, "Windows2019")]
+    public void Validate_AcceptsTheOsSkusOfTheOs(OsType os, string sku)
+    {
+        Contoso.NodePool(0, 1, p => p with { OsType = os, OsSku = sku, MaxPodCount = 60 }).AssertClean("InvalidOsSku");
+    }
+
+    [Fact]
+    public void Validate_WarnsAboutAnAksHciClusterOver200Nodes()
+    {
+        Contoso.NodePool(1, 0, p => p with { Count = 198 }).AssertFinding("ClusterTooLarge", $"{Analytics}.nodePools", Severity.Warning);
+        Contoso.NodePool(1, 0, p => p with { Count = 197 }).AssertClean("ClusterTooLarge");
+    }
+
+    [Fact]
+    public void Validate_RejectsAFlannelPodCidrNoLargerThanTheNodeSubnet()
+    {
+        Contoso.Cluster(2, c => c with { PodCidr = "10.244.0.0/24" }).AssertFinding("PodCidrTooSmall", $"{Legacy}.podCidr");
+    }
+
+    [Fact]
+    public void Validate_RejectsACalicoPodCidrSmallerThanOneBlock_InsteadOfThrowing()
+    {
+        var finding = Contoso.Cluster(0, c => c with { PodCidr = "10.244.0.0/28" }).AssertFinding("PodCidrTooSmall", $"{Payments}.podCidr");
+
+        Assert.Contains("/26", finding.Message, StringComparison.Ordinal);
+    }
+
+    // ---- services ----
+
+    [Fact]
+    public void Validate_RejectsServiceNamesThatAreNotKubernetesNames()
+    {
+        Contoso.Service(0, 0, s => s with { Namespace = "Shop" }).AssertFinding("InvalidName", $"{Payments}.services[0].namespace");
+        Contoso.Service(0, 0, s => s with { Name = "web_1" }).AssertFinding("InvalidName", $"{Payments}.services[0].name");
+        Contoso.Service(0, 0, s => s with { Name = "web-1" }).AssertClean("InvalidName");
+    }
+
+    [Fact]
+    public void Validate_RejectsAServiceListedTwice()
+    {
+        Contoso.AddService(0, Contoso.Clusters[0].Services[2]).AssertFinding("DuplicateName", $"{Payments}.services[3].name");
+        Contoso.AddService(0, Contoso.Clusters[0].Services[2] with { Namespace = "other" }).AssertClean("DuplicateName");
+    }
+
+    [Theory]
+    [InlineData("default", "kubernetes")]
+    [InlineData("kube-system", "kube-dns")]
+    public void Validate_RejectsKubernetesOwnServiceNames_InsteadOfPlanningThemTwice(string ns, string name)
+    {
+        Contoso.AddService(1, new ServiceSpec { Namespace = ns, Name = name, Ports = [443] }).AssertFinding("ReservedServiceName", $"{Analytics}.services[1].name");
+        Contoso.AddService(1, new ServiceSpec { Namespace = "shop", Name = name, Ports = [443] }).AssertClean("ReservedServiceName");
+    }
+
+    [Theory]
+    [InlineData("HTTP")]
+    [InlineData("tcp")]
+    public void Validate_RejectsUnknownProtocols(string protocol)
+    {
+        Contoso.Service(0, 2, s => s with { Protocol = protocol }).AssertFinding("InvalidProtocol", $"{Payments}.services[2].protocol");
+    }
+
+    [Theory]
+    [InlineData("UDP")]
+    [InlineData("SCTP")]
+    public void Validate_AcceptsUdpAndSctp(string protocol)
+    {
+        Contoso.Service(0, 2, s => s with { Protocol = protocol }).AssertClean("InvalidProtocol");
+    }
+
+    [Fact]
+    public void Validate_RejectsAServiceWithoutPorts()
+    {
+        Contoso.Service(0, 2, s => s with { Ports = [] }).AssertFinding("ServiceWithoutPorts", $"{Payments}.services[2].ports");
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(65536)]
+    [InlineData(-443)]
+    public void Validate_RejectsPortsOutside1To65535(int port)
+    {
+        var finding = Contoso.Service(0, 2, s => s with { Ports = [8443, port] }).AssertFinding("InvalidPort", $"{Payments}.services[2].ports");
+
+        Assert.Contains(port.ToString(System.Globalization.CultureInfo.InvariantCulture), finding.Message, StringComparison.Ordinal);
+        Contoso.Service(0, 2, s => s with { Ports = [1, 65535] }).AssertClean("InvalidPort");
+    }
+
+    [Fact]
+    public void Validate_RejectsAPortListedTwice()
+    {
+        Contoso.Service(0, 2, s => s with { Ports = [8443, 8443] }).AssertFinding("DuplicatePort", $"{Payments}.services[2].ports");
+        Contoso.Service(0, 2, s => s with { Ports = [8443, 9443] }).AssertClean("DuplicatePort");
+    }
+
+    [Fact]
+    public void Validate_RejectsTwoServicesOnOneSharedVipAndPort()
+    {
+        var finding = Worked.Service(0, 3, s => s with { Ports = [443] }).AssertFinding("SharedIpPortConflict", "spec.clusters[0].services[3].ports");
+
+        Assert.Contains("shop/web1", finding.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_AllowsOnePortNumberOnASharedVip_ForDifferentProtocols()
+    {
+        Worked.Service(0, 3, s => s with { Ports = [443], Protocol = "UDP" }).AssertClean("SharedIpPortConflict");
+    }
+
+    [Fact]
+    public void Validate_AllowsOnePortNumber_UnderDifferentSharedKeysOrInDifferentClusters()
+    {
+        Contoso.Service(0, 1, s => s with { Ports = [443], SharedIpKey = "back" }).AssertClean("SharedIpPortConflict");
+        Contoso.Service(1, 0, s => s with { SharedIpKey = "front" }).AssertClean("SharedIpPortConflict");
+    }
+
+    [Fact]
+    public void Validate_WarnsThatSkuNoneLeavesServicesUnreachable()
+    {
+        Contoso.AddService(2, new ServiceSpec { Namespace = "iis", Name = "site", Ports = [80] })
+            .AssertFinding("ServicesNeedOwnLoadBalancer", $"{Legacy}.services", Severity.Warning);
+        Contoso.AssertClean("ServicesNeedOwnLoadBalancer");
+    }
+}
