@@ -100,7 +100,7 @@ public static class SiteViews
         var counts = state.Allocations.GroupBy(a => a.Pool).ToDictionary(g => g.Key, g => (long)g.Count(), StringComparer.Ordinal);
         return SitePlanner.Pools(site).Select(p =>
         {
-            var size = p.NewLedger().Free;
+            var size = p.UsableSize;
             var taken = counts.GetValueOrDefault(p.Id);
             return new PoolRow(p.Id, p.Description, size, taken, size - taken);
         }).ToList();

@@ -121,6 +121,8 @@ public sealed record ClusterSpec
     public string ServiceCidr { get; init; } = SiteSpecDefaults.ServiceCidr;
     /// <summary>AKS Arc: the KubeVIP control plane IP, inside the logical network's prefix and outside its IP pool.</summary>
     public string? ControlPlaneIp { get; init; }
+    /// <summary>HAProxy SKU: the keepalived virtual_router_id (1–255), unique on its vSwitch and VLAN; planned when omitted.</summary>
+    public int? VirtualRouterId { get; init; }
     /// <summary>AKS Arc: MetalLB address pools for LoadBalancer services.</summary>
     public IReadOnlyList<MetalLbPoolSpec> LoadBalancers { get; init; } = [];
     public IReadOnlyList<NodePoolSpec> NodePools { get; init; } = [];

@@ -279,7 +279,7 @@ public static class SiteSpecReader
     private static ClusterSpec? ReadCluster(YamlBinder b, YamlNode node, string path)
     {
         var f = b.Mapping(node, path, "name", "vnet", "primaryNetworkPlugin", "kubernetesVersion", "controlPlaneNodeCount",
-            "controlPlaneVmSize", "loadBalancerSettings", "podCidr", "serviceCidr", "controlPlaneIp", "loadBalancers", "nodePools", "services");
+            "controlPlaneVmSize", "loadBalancerSettings", "podCidr", "serviceCidr", "controlPlaneIp", "virtualRouterId", "loadBalancers", "nodePools", "services");
         if (f is null)
         {
             return null;
@@ -297,6 +297,7 @@ public static class SiteSpecReader
             PodCidr = f.String("podCidr") ?? SiteSpecDefaults.PodCidr,
             ServiceCidr = f.String("serviceCidr") ?? SiteSpecDefaults.ServiceCidr,
             ControlPlaneIp = f.String("controlPlaneIp"),
+            VirtualRouterId = f.Int("virtualRouterId", 0, 1_000_000),
             LoadBalancers = f.List("loadBalancers", (n, p) =>
             {
                 var m = b.Mapping(n, p, "name", "addresses", "advertiseMode");

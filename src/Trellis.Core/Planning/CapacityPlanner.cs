@@ -18,6 +18,11 @@ public static class CapacityPlanner
         var pools = SitePlanner.Pools(site).ToDictionary(p => p.Id, StringComparer.Ordinal);
         var allocated = allocations.GroupBy(a => a.Pool).ToDictionary(g => g.Key, g => (long)g.Count(), StringComparer.Ordinal);
         var breakdown = Breakdown(site);
+        var requiredByPool = breakdown.GroupBy(l => l.Pool).ToDictionary(g => g.Key, g => g.Sum(l => l.Count), StringComparer.Ordinal);
+        var requiredByScope = breakdown.GroupBy(l => (l.Scope, l.Pool)).ToDictionary(g => g.Key, g => g.Sum(l => l.Count));
+        var surgeByPool = site.Clusters
+            .Where(c => c.Network.Method == IpAllocationMethod.Dhcp || site.WorkloadUpdateReserve == 0)
+            .GroupBy(c => SitePlanner.NodeAddressPool(c.Network)).ToDictionary(g => g.Key, g => (long)g.Count(), StringComparer.Ordinal);
         var networks = new List<NetworkCapacity>();
         foreach (var n in site.Networks)
         {
@@ -27,8 +32,8 @@ public static class CapacityPlanner
         }
 
         var clusters = site.Clusters.Select(c => new ClusterCapacity(c.Name, c.Network.Name,
-            breakdown.Where(l => l.Scope == $"cluster {c.Name}" && l.Pool == SitePlanner.NodeAddressPool(c.Network)).Sum(l => l.Count),
-            breakdown.Where(l => l.Scope == $"cluster {c.Name}" && (l.Pool == PoolIds.Vips(c.Network.Name) || l.Pool == PoolIds.MetalLb(c.Name))).Sum(l => l.Count),
+            requiredByScope.GetValueOrDefault(($"cluster {c.Name}", SitePlanner.NodeAddressPool(c.Network))),
+            requiredByScope.GetValueOrDefault(($"cluster {c.Name}", PoolIds.Vips(c.Network.Name))) + requiredByScope.GetValueOrDefault(($"cluster {c.Name}", PoolIds.MetalLb(c.Name))),
             Pool(PoolIds.Pods(c.Name))!, Pool(PoolIds.ClusterIps(c.Name))!, Pool(PoolIds.NodePorts(c.Name))!)).ToList();
 
         var nodePools = networks.Select(n => n.NodeIpPool ?? n.DhcpScope).OfType<PoolCapacity>().ToList();
@@ -42,7 +47,7 @@ public static class CapacityPlanner
         return new CapacityReport(site.Spec.Name, site.Model, nodeTotal, vipTotal, controlPlaneIps, total,
             RecommendedPrefixLength(total), Rules(site), networks, clusters, breakdown);
 
-        long Required(string pool) => breakdown.Where(l => l.Pool == pool).Sum(l => l.Count);
+        long Required(string pool) => requiredByPool.GetValueOrDefault(pool);
 
         PoolCapacity? Pool(string id)
         {
@@ -51,11 +56,10 @@ public static class CapacityPlanner
                 return null;
             }
 
-            var ledger = pool.NewLedger();
-            var size = ledger.Free;
+            var size = pool.UsableSize;
             var taken = allocated.GetValueOrDefault(id);
             var required = Required(id);
-            var surge = SurgeBeyondReserve(site, id);
+            var surge = surgeByPool.GetValueOrDefault(id);
             return new PoolCapacity(id, pool.Description, required, size, taken, size - taken, size - Math.Max(taken, required) - surge);
         }
     }
@@ -63,10 +67,6 @@ public static class CapacityPlanner
     /// <summary>The smallest IPv4 prefix whose subnet holds the addresses plus <see cref="PrefixOverhead"/>.</summary>
     public static int RecommendedPrefixLength(long addresses) =>
         Addressing.Prefix.SmallestLengthFor((UInt128)(addresses + PrefixOverhead), System.Net.Sockets.AddressFamily.InterNetwork);
-
-    /// <summary>Rolling upgrades take one surge address per cluster; the update reserve covers it on Static networks, DHCP leases a new one.</summary>
-    private static long SurgeBeyondReserve(ResolvedSite site, string poolId) =>
-        site.Clusters.Count(c => SitePlanner.NodeAddressPool(c.Network) == poolId && (c.Network.Method == IpAllocationMethod.Dhcp || site.WorkloadUpdateReserve == 0));
 
     private static PoolCapacity Sum(string name, string description, IReadOnlyList<PoolCapacity> pools) =>
         new(name, description, pools.Sum(p => p.Required), pools.Sum(p => p.Size), pools.Sum(p => p.Allocated), pools.Sum(p => p.Free), pools.Sum(p => p.HeadroomAfterUpgrade));
@@ -170,11 +170,6 @@ public static class CapacityPlanner
             Short(c.PodSubnets, "PodCidrTooSmall", $"{path}.podCidr", "one pod subnet per node");
             Short(c.ClusterIps, "ServiceCidrTooSmall", $"{path}.serviceCidr", "ClusterIPs");
             Short(c.NodePorts, "NodePortsExhausted", $"{path}.services", "NodePorts (30000–32767)");
-            if (site.Model == SiteModel.AksArc)
-            {
-                var metal = report.VipPool;
-                _ = metal;
-            }
         }
 
         if (site.Model == SiteModel.AksArc)

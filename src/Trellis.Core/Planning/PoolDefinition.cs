@@ -22,6 +22,42 @@ public sealed record PoolDefinition(string Id, PoolKind Kind, string Description
 
     public long Size => Ranges.Sum(r => (long)(r.Last - r.First) + 1);
 
+    /// <summary>The numbers that can be handed out: <see cref="Size"/> less the blocked ones, computed without building a ledger.</summary>
+    public long UsableSize
+    {
+        get
+        {
+            long blocked = 0;
+            var merged = new List<(UInt128 First, UInt128 Last)>();
+            foreach (var b in Blocked.OrderBy(b => b.First))
+            {
+                if (merged.Count > 0 && b.First <= merged[^1].Last + 1 && merged[^1].Last != UInt128.MaxValue)
+                {
+                    merged[^1] = (merged[^1].First, UInt128.Max(merged[^1].Last, b.Last));
+                }
+                else
+                {
+                    merged.Add(b);
+                }
+            }
+
+            foreach (var (first, last) in Ranges)
+            {
+                foreach (var b in merged)
+                {
+                    var lo = UInt128.Max(first, b.First);
+                    var hi = UInt128.Min(last, b.Last);
+                    if (lo <= hi)
+                    {
+                        blocked += (long)(hi - lo) + 1;
+                    }
+                }
+            }
+
+            return Size - blocked;
+        }
+    }
+
     public AllocationLedger NewLedger()
     {
         var ledger = new AllocationLedger(Ranges);

@@ -19,6 +19,8 @@ public static class SitePlanner
 {
     public const int NodePortFirst = 30000;
     public const int NodePortLast = 32767;
+    public const int VirtualRouterIdFirst = 1;
+    public const int VirtualRouterIdLast = 255;
 
     public static IReadOnlyList<PoolDefinition> Pools(ResolvedSite site)
     {
@@ -50,6 +52,13 @@ public static class SitePlanner
         if (site.Model == SiteModel.AksArc)
         {
             pools.Add(ArcControlPlanePool(site));
+        }
+
+        foreach (var segment in site.Clusters.Where(c => c.LoadBalancerVmCount > 0).Select(c => (c.Network.VswitchName, c.Network.VlanId)).Distinct())
+        {
+            pools.Add(new PoolDefinition(PoolIds.VirtualRouterIds(segment.VswitchName, segment.VlanId), PoolKind.Port,
+                $"VRRP virtual_router_ids of vSwitch {segment.VswitchName} VLAN {segment.VlanId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "untagged"}",
+                [(VirtualRouterIdFirst, VirtualRouterIdLast)]));
         }
 
         foreach (var c in site.Clusters)
@@ -240,6 +249,12 @@ public static class SitePlanner
             claims.Add(new Claim(PoolIds.Vips(n.Name), PoolIds.ApiServer(c.Name)));
         }
 
+        if (c.LoadBalancerVmCount > 0)
+        {
+            var fixedId = c.Spec.VirtualRouterId is { } id ? (UInt128?)(ulong)id : null;
+            claims.Add(new Claim(PoolIds.VirtualRouterIds(n.VswitchName, n.VlanId), PoolIds.VirtualRouter(c.Name), fixedId));
+        }
+
         var vipPool = site.Model == SiteModel.AksArc ? PoolIds.MetalLb(c.Name) : PoolIds.Vips(n.Name);
         foreach (var (owner, detail) in ServiceVipOwners(c))
         {
@@ -326,6 +341,19 @@ public static class SitePlanner
 
         var added = new List<Allocation>();
         var findings = new List<Finding>();
+
+        var rewritten = new HashSet<(string Pool, string Owner)>();
+        // A holder whose description changed (members of a shared VIP, a reservation's MAC) keeps its number; its record is rewritten.
+        foreach (var (key, a) in kept.OrderBy(k => k.Value.Pool, StringComparer.Ordinal).ThenBy(k => k.Value.Owner, StringComparer.Ordinal))
+        {
+            if (claimByKey[key].Detail != a.Detail)
+            {
+                rewritten.Add(key);
+                removed.Add(a);
+                added.Add(a with { Detail = claimByKey[key].Detail });
+            }
+        }
+
         // Pinned numbers first, so that no lowest-free claim takes the address a reservation or a given IP needs.
         foreach (var claim in claims.Where(c => c.Fixed is not null).Concat(claims.Where(c => c.Fixed is null)))
         {
@@ -364,7 +392,7 @@ public static class SitePlanner
             });
         }
 
-        var result = kept.Values.Concat(added).OrderBy(a => a.Pool, StringComparer.Ordinal).ThenBy(a => a.Owner, StringComparer.Ordinal).ToList();
+        var result = kept.Where(k => !rewritten.Contains(k.Key)).Select(k => k.Value).Concat(added).OrderBy(a => a.Pool, StringComparer.Ordinal).ThenBy(a => a.Owner, StringComparer.Ordinal).ToList();
         return new AllocationPlan(added, removed, result, findings);
     }
 }

@@ -257,6 +257,7 @@ public static class SiteValidator
         }
 
         OverlaysDisjointFromSite(v, spec, networks.Values, result);
+        VirtualRouterIds(v, spec, result);
         SharedNetworkWarnings(v, spec, result);
         return result;
     }
@@ -293,6 +294,35 @@ public static class SiteValidator
                 v.Warning("SharedNetworkVipSharing", $"spec.clusters[{IndexOf(spec, c.Name)}].services",
                     $"Cluster '{c.Name}' shares VIPs between ports on cluster network '{c.Network.Name}', which other clusters also use; AKS hybrid can then assign one VIP twice.",
                     "Give each cluster its own cluster network, or use one port per VIP.");
+            }
+        }
+    }
+
+    /// <summary>keepalived's virtual_router_id must be unique on each L2 segment (vSwitch and VLAN), or VRRP instances of two clusters collide.</summary>
+    private static void VirtualRouterIds(ValidationContext v, SiteSpec spec, IReadOnlyList<ResolvedCluster> clusters)
+    {
+        var taken = new Dictionary<(string Switch, int? Vlan, int Id), string>();
+        foreach (var c in clusters.Where(c => c.Spec.VirtualRouterId is not null))
+        {
+            var path = $"spec.clusters[{IndexOf(spec, c.Name)}].virtualRouterId";
+            var id = c.Spec.VirtualRouterId!.Value;
+            if (id is < 1 or > 255)
+            {
+                v.Error("InvalidVirtualRouterId", path, $"virtual_router_id {id} is outside 1–255.", "Use 1–255, or omit it and Trellis picks the lowest free id of the segment.");
+            }
+            else if (c.LoadBalancerVmCount == 0)
+            {
+                v.Warning("VirtualRouterIdIgnored", path, $"Cluster '{c.Name}' has no HAProxy load balancer VMs, so no VRRP instance uses this id.", "Remove virtualRouterId.");
+            }
+            else if (taken.TryGetValue((c.Network.VswitchName, c.Network.VlanId, id), out var other))
+            {
+                v.Error("VirtualRouterIdCollision", path,
+                    $"Clusters '{other}' and '{c.Name}' both use virtual_router_id {id} on vSwitch '{c.Network.VswitchName}' VLAN {c.Network.VlanId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "untagged"}; their VRRP instances would fight over the VIPs.",
+                    "Give each cluster on one vSwitch and VLAN its own id, or omit it to have one planned.");
+            }
+            else
+            {
+                taken[(c.Network.VswitchName, c.Network.VlanId, id)] = c.Name;
             }
         }
     }

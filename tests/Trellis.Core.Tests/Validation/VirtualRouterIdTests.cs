@@ -1,0 +1,84 @@
+using Trellis.Core.Model;
+using Trellis.Core.Planning;
+using Trellis.Core.Validation;
+
+namespace Trellis.Core.Tests.Validation;
+
+public class VirtualRouterIdTests
+{
+    private static readonly SiteSpec Contoso = SpecEdits.Contoso;
+
+    private static IReadOnlyList<Trellis.Core.Ipam.Allocation> Plan(SiteSpec spec) =>
+        SitePlanner.Plan(ExampleSites.Resolve(spec), [], DateTimeOffset.UnixEpoch).Result;
+
+    [Fact]
+    public void Plan_GivesEachHaProxyClusterOfASegmentItsOwnId()
+    {
+        var allocations = Plan(Contoso);
+
+        var ids = allocations.Where(a => a.Owner.EndsWith("/vrrp", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["cluster/analytics/vrrp", "cluster/payments/vrrp"], ids.Select(a => a.Owner).Order(StringComparer.Ordinal));
+        Assert.All(ids, a => Assert.Equal("l2/External/17/vrrp", a.Pool));
+        Assert.Equal(2, ids.Select(a => a.Address).Distinct().Count());
+        Assert.DoesNotContain(allocations, a => a.Owner == "cluster/legacy/vrrp");
+    }
+
+    [Fact]
+    public void Plan_HonoursAPinnedId_AndOtherSegmentsReuseNumbers()
+    {
+        var spec = Contoso.Cluster(1, c => c with { VirtualRouterId = 1 });
+
+        var allocations = Plan(spec);
+
+        Assert.Equal("1", allocations.Single(a => a.Owner == "cluster/analytics/vrrp").Address);
+        Assert.Equal("2", allocations.Single(a => a.Owner == "cluster/payments/vrrp").Address);
+        Assert.Equal("1", Plan(SpecEdits.Worked).Single(a => a.Owner == "cluster/a/vrrp").Address);
+        Assert.Equal("2", Plan(SpecEdits.Worked).Single(a => a.Owner == "cluster/b/vrrp").Address);
+    }
+
+    [Fact]
+    public void Validate_RejectsACollisionOnOneSegment()
+    {
+        var spec = Contoso.Cluster(0, c => c with { VirtualRouterId = 7 }).Cluster(1, c => c with { VirtualRouterId = 7 });
+        spec.AssertFinding("VirtualRouterIdCollision", "spec.clusters[1].virtualRouterId");
+    }
+
+    [Fact]
+    public void Validate_AllowsTheSameIdOnDifferentSegments()
+    {
+        // payments is on prodvnet (VLAN 17), legacy on the host network (VLAN 7) but has no HAProxy VMs; use the worked example's two clusters instead.
+        var spec = Contoso.Cluster(0, c => c with { VirtualRouterId = 7 }).Cluster(1, c => c with { VirtualRouterId = 8 });
+        Assert.DoesNotContain(spec.Findings(), f => f.Code == "VirtualRouterIdCollision");
+    }
+
+    [Fact]
+    public void Validate_RejectsAnIdOutsideTheVrrpRange()
+    {
+        Contoso.Cluster(0, c => c with { VirtualRouterId = 256 }).AssertFinding("InvalidVirtualRouterId", "spec.clusters[0].virtualRouterId");
+        Assert.DoesNotContain(Contoso.Cluster(0, c => c with { VirtualRouterId = 255 }).Findings(), f => f.Code == "InvalidVirtualRouterId");
+    }
+
+    [Fact]
+    public void Validate_WarnsWhenNoHaProxyVmUsesTheId()
+    {
+        Contoso.Cluster(2, c => c with { VirtualRouterId = 9 }).AssertFinding("VirtualRouterIdIgnored", "spec.clusters[2].virtualRouterId", Severity.Warning);
+    }
+
+    [Fact]
+    public void Plan_RewritesADetailThatChanged_KeepingTheAddress()
+    {
+        var site = ExampleSites.Resolve(SpecEdits.Worked);
+        var first = SitePlanner.Plan(site, [], DateTimeOffset.UnixEpoch).Result;
+        var shared = first.Single(a => a.Owner == "service/a/shared:front");
+        var changed = SpecEdits.Worked.Service(0, 3, s => s with { Ports = [8080] });
+
+        var plan = SitePlanner.Plan(ExampleSites.Resolve(changed), first, DateTimeOffset.UnixEpoch);
+
+        var rewritten = Assert.Single(plan.Added, a => a.Owner == shared.Owner);
+        Assert.Equal(shared.Address, rewritten.Address);
+        Assert.Contains("8080", rewritten.Detail, StringComparison.Ordinal);
+        Assert.Contains(shared, plan.Removed);
+        Assert.Single(plan.Result, a => a.Owner == shared.Owner);
+        Assert.True(SitePlanner.Plan(ExampleSites.Resolve(changed), plan.Result, DateTimeOffset.UnixEpoch).IsEmpty);
+    }
+}
