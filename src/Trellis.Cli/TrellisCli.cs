@@ -22,7 +22,6 @@ public sealed class TrellisCli(TextWriter stdout, TextWriter stderr)
     {
         Description = "Output format: table, json or yaml",
         DefaultValueFactory = _ => "table",
-        Recursive = true,
     };
 
     private readonly Option<bool> _dryRun = new("--dry-run") { Description = "Show the plan without writing anything" };
@@ -32,7 +31,6 @@ public sealed class TrellisCli(TextWriter stdout, TextWriter stderr)
         _output.AcceptOnlyFromAmong("table", "json", "yaml");
         var root = new RootCommand("Trellis: plans, allocates and configures the networking of AKS-hybrid-style Kubernetes sites.");
         root.Options.Add(_state);
-        root.Options.Add(_output);
         root.Subcommands.Add(ValidateCommand());
         root.Subcommands.Add(ApplyCommand());
         root.Subcommands.Add(CapacityCommand());
@@ -41,6 +39,11 @@ public sealed class TrellisCli(TextWriter stdout, TextWriter stderr)
         root.Subcommands.Add(UpgradeCommand());
         root.Subcommands.Add(DeleteCommand());
         root.Subcommands.Add(AddCommand());
+        root.Subcommands.Add(RenderCommand());
+        foreach (var command in root.Subcommands.SelectMany(c => c.Subcommands.Count > 0 ? c.Subcommands : [c]).Where(c => c.Name != "render"))
+        {
+            command.Options.Add(_output);
+        }
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -496,6 +499,62 @@ public sealed class TrellisCli(TextWriter stdout, TextWriter stderr)
         add.Subcommands.Add(nodePool);
         add.Subcommands.Add(service);
         return add;
+    }
+
+    private Command RenderCommand()
+    {
+        var component = new Argument<string>("component") { Description = "all | " + string.Join(" | ", Rendering.SiteRenderer.Components) };
+        component.AcceptOnlyFromAmong(["all", .. Rendering.SiteRenderer.Components]);
+        var cluster = new Option<string?>("--cluster") { Description = "Only this cluster (and its network's DHCP files)" };
+        var node = new Option<string?>("--node") { Description = "Only this node or load balancer VM" };
+        var directory = new Option<string?>("--output-dir", "-o") { Description = "Write the files as a tree under this directory instead of printing them" };
+        var command = new Command("render", "Configuration for HAProxy, keepalived, Kea, Windows DHCP, Flannel, Calico, HNS, MetalLB, kube-vip, from the stored plan")
+        {
+            component, cluster, node, directory,
+        };
+        command.SetAction(async (p, ct) =>
+        {
+            await using var store = OpenStore(p);
+            var state = await Engine(store).ReadAsync(ct).ConfigureAwait(false);
+            if (state.Spec is null)
+            {
+                return Report(OutputFor(p), CommandResult.Rejected(SpecMutations.NoSite().Findings, state.Revision), null);
+            }
+
+            var which = p.GetValue(component) is "all" or null ? [] : new[] { p.GetValue(component)! };
+            var files = SiteViews.Render(state, which, p.GetValue(cluster), p.GetValue(node));
+            if (files.Count == 0)
+            {
+                return Report(OutputFor(p), CommandResult.Rejected([Finding.Error("NothingToRender", "component",
+                    $"The stored site has nothing to render for '{p.GetValue(component)}'{(p.GetValue(cluster) is { } c ? $" in cluster '{c}'" : "")}{(p.GetValue(node) is { } n ? $" on '{n}'" : "")}.",
+                    "HAProxy and keepalived need a cluster with HAProxy VMs, Kea a Dhcp network, HNS a Windows node, MetalLB MetalLB pools; check --cluster and --node with 'trellis get clusters'.")], state.Revision), null);
+            }
+
+            if (p.GetValue(directory) is { } dir)
+            {
+                foreach (var file in files)
+                {
+                    var path = Path.Combine(dir, file.Path);
+                    Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                    await File.WriteAllTextAsync(path, file.Content, new System.Text.UTF8Encoding(false), ct).ConfigureAwait(false);
+                    await stdout.WriteLineAsync(path).ConfigureAwait(false);
+                }
+            }
+            else if (files.Count == 1)
+            {
+                await stdout.WriteAsync(files[0].Content).ConfigureAwait(false);
+            }
+            else
+            {
+                foreach (var file in files)
+                {
+                    await stdout.WriteAsync($"# ==> {file.Path} <==\n{file.Content}").ConfigureAwait(false);
+                }
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
     }
 
     private async Task<int> ChangeAsync(ParseResult p, string command, Func<SiteSpec?, (SiteSpec?, IReadOnlyList<Finding>)> change, CancellationToken ct)

@@ -106,6 +106,10 @@ public static class SiteViews
         }).ToList();
     }
 
+    /// <summary>The configuration files of the real components for the stored plan (all components when none are named).</summary>
+    public static IReadOnlyList<Rendering.RenderedFile> Render(SiteState state, IReadOnlyCollection<string>? components, string? cluster, string? node) =>
+        Resolve(state) is { } site ? Rendering.SiteRenderer.Render(site, state.Allocations, components, cluster, node) : [];
+
     public static CapacityReport? Capacity(SiteState state) => Resolve(state) is { } site ? CapacityPlanner.Report(site, state.Allocations) : null;
 
     public static IReadOnlyList<Allocation> Allocations(SiteState state, string? cluster) =>

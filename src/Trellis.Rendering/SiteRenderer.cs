@@ -1,0 +1,112 @@
+using Trellis.Core.Ipam;
+using Trellis.Core.Model;
+using Trellis.Core.Planning;
+using Trellis.Rendering.Cni;
+using Trellis.Rendering.Dhcp;
+using Trellis.Rendering.HaProxy;
+using Trellis.Rendering.Keepalived;
+using Trellis.Rendering.MetalLb;
+using Trellis.Rendering.Windows;
+
+namespace Trellis.Rendering;
+
+/// <summary>
+/// Renders the configuration of every real component from a site's stored plan, as a tree per cluster and node.
+/// The same state gives the same files, byte for byte, so the tree can be committed and diffed.
+/// </summary>
+public static class SiteRenderer
+{
+    public static readonly IReadOnlyList<string> Components =
+        ["haproxy", "keepalived", "kea", "windows-dhcp", "flannel", "calico", "hns", "metallb", "kube-vip", "lb-json"];
+
+    /// <summary>Files of the given components (all when empty), for one cluster and one node or load balancer VM when given.</summary>
+    public static IReadOnlyList<RenderedFile> Render(ResolvedSite site, IReadOnlyList<Allocation> allocations,
+        IReadOnlyCollection<string>? components = null, string? cluster = null, string? node = null)
+    {
+        bool Wanted(string c) => components is null || components.Count == 0 || components.Contains(c);
+        var files = new List<RenderedFile>();
+        foreach (var network in site.Networks.Where(n => n.Method == IpAllocationMethod.Dhcp))
+        {
+            if (cluster is not null && site.Clusters.All(c => c.Name != cluster || c.Network.Name != network.Name))
+            {
+                continue;
+            }
+
+            if (Wanted("kea"))
+            {
+                files.Add(new($"networks/{network.Name}/kea-dhcp4.json", KeaConfigRenderer.Render(site, network), "kea"));
+            }
+
+            if (Wanted("windows-dhcp"))
+            {
+                files.Add(new($"networks/{network.Name}/windows-dhcp.ps1", WindowsDhcpScriptRenderer.Render(site, network), "windows-dhcp"));
+            }
+        }
+
+        foreach (var c in site.Clusters.Where(c => cluster is null || c.Name == cluster))
+        {
+            var topology = ClusterTopology.From(site, c, allocations);
+            var dir = $"clusters/{c.Name}";
+            foreach (var vm in topology.LoadBalancerVms.Where(v => node is null || v.Name == node))
+            {
+                if (Wanted("haproxy"))
+                {
+                    files.Add(new($"{dir}/load-balancers/{vm.Name}/haproxy.cfg", HaProxyConfigRenderer.Render(site, topology, vm), "haproxy"));
+                }
+
+                if (Wanted("keepalived"))
+                {
+                    files.Add(new($"{dir}/load-balancers/{vm.Name}/keepalived.conf", KeepalivedConfigRenderer.Render(site, topology, vm), "keepalived"));
+                }
+            }
+
+            var flannel = c.Spec.PrimaryNetworkPlugin == NetworkPlugin.Flannel;
+            if (node is null && flannel && Wanted("flannel"))
+            {
+                files.Add(new($"{dir}/flannel/net-conf.json", FlannelRenderer.NetConf(site, topology), "flannel"));
+            }
+
+            if (node is null && !flannel && Wanted("calico"))
+            {
+                files.Add(new($"{dir}/calico/ippool.yaml", CalicoRenderer.IpPool(site, topology), "calico"));
+                files.Add(new($"{dir}/calico/ipamconfiguration.yaml", CalicoRenderer.IpamConfiguration(site, topology), "calico"));
+                files.Add(new($"{dir}/calico/felixconfiguration.yaml", CalicoRenderer.FelixConfiguration(site, topology), "calico"));
+            }
+
+            foreach (var n in topology.Nodes.Where(n => node is null || n.Name == node))
+            {
+                if (flannel && Wanted("flannel"))
+                {
+                    files.Add(new($"{dir}/nodes/{n.Name}/subnet.env", FlannelRenderer.SubnetEnv(site, topology, n), "flannel"));
+                }
+
+                if (n.Os == OsType.Windows && Wanted("hns"))
+                {
+                    files.Add(new($"{dir}/nodes/{n.Name}/hns-network.json", HnsNetworkRenderer.Render(site, topology, n), "hns"));
+                }
+            }
+
+            if (node is not null)
+            {
+                continue;
+            }
+
+            if (c.Spec.LoadBalancers.Count > 0 && Wanted("metallb"))
+            {
+                files.Add(new($"{dir}/metallb/metallb.yaml", MetalLbRenderer.Render(site, topology), "metallb"));
+            }
+
+            if ((site.Model == SiteModel.AksArc || c.LoadBalancer.LoadBalancerSku == LoadBalancerSku.None) && topology.ApiServerVip is not null && Wanted("kube-vip"))
+            {
+                files.Add(new($"{dir}/kube-vip/kube-vip.yaml", KubeVipRenderer.Render(site, topology), "kube-vip"));
+            }
+
+            if (Wanted("lb-json"))
+            {
+                files.Add(new($"{dir}/load-balancer.json", LoadBalancerJsonRenderer.Render(site, topology), "lb-json"));
+            }
+        }
+
+        return files.OrderBy(f => f.Path, StringComparer.Ordinal).ToList();
+    }
+}
