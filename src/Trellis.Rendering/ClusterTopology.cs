@@ -65,10 +65,10 @@ public sealed record ClusterTopology(
             .Select(x => Address(nodePool, x.Owner) is { } ip ? new PlacedVm(x.Name, x.Owner, ip, OsType.Linux) : null)
             .OfType<PlacedVm>().ToList();
 
-        var vipPool = site.Model == SiteModel.AksArc ? PoolIds.MetalLb(cluster.Name) : PoolIds.Vips(cluster.Network.Name);
+        var vipPool = SitePlanner.ServiceVipPool(site, cluster);
         var apiVip = site.Model == SiteModel.AksArc
             ? Address(PoolIds.ControlPlaneIps(cluster.Network.Name), PoolIds.ControlPlaneIp(cluster.Name))
-            : Address(vipPool, PoolIds.ApiServer(cluster.Name));
+            : Address(PoolIds.Vips(cluster.Network.Name), PoolIds.ApiServer(cluster.Name));
 
         var vips = new List<PlacedVip>();
         foreach (var (owner, _) in SitePlanner.ServiceVipOwners(cluster))

@@ -39,7 +39,7 @@ public static class CapacityPlanner
         var nodePools = networks.Select(n => n.NodeIpPool ?? n.DhcpScope).OfType<PoolCapacity>().ToList();
         var vipPools = site.Model == SiteModel.AksArc
             ? site.Clusters.Select(c => Pool(PoolIds.MetalLb(c.Name)) ?? new PoolCapacity(PoolIds.MetalLb(c.Name), "MetalLB", Required(PoolIds.MetalLb(c.Name)), 0, 0, 0, 0)).ToList()
-            : networks.Select(n => n.VipPool).OfType<PoolCapacity>().ToList();
+            : networks.Select(n => n.VipPool).Concat(site.Clusters.Where(c => c.MetalLbRanges.Count > 0).Select(c => Pool(PoolIds.MetalLb(c.Name)))).OfType<PoolCapacity>().ToList();
         var nodeTotal = Sum("node IP pool", "node IP pools (static) and DHCP scopes", nodePools);
         var vipTotal = Sum("VIP pool", site.Model == SiteModel.AksArc ? "MetalLB address pools" : "VIP pools", vipPools);
         var controlPlaneIps = site.Model == SiteModel.AksArc ? site.Clusters.Count : 0;
@@ -133,7 +133,7 @@ public static class CapacityPlanner
             else
             {
                 lines.Add(new(scope, PoolIds.Vips(c.Network.Name), "API server VIP", 1));
-                lines.Add(new(scope, PoolIds.Vips(c.Network.Name), "service VIPs", SitePlanner.ServiceVipOwners(c).Count()));
+                lines.Add(new(scope, SitePlanner.ServiceVipPool(site, c), "service VIPs", SitePlanner.ServiceVipOwners(c).Count()));
             }
 
             var nodes = c.Spec.ControlPlaneNodeCount + c.WorkerCount;
@@ -172,9 +172,8 @@ public static class CapacityPlanner
             Short(c.NodePorts, "NodePortsExhausted", $"{path}.services", "NodePorts (30000–32767)");
         }
 
-        if (site.Model == SiteModel.AksArc)
         {
-            foreach (var c in site.Clusters)
+            foreach (var c in site.Clusters.Where(c => site.Model == SiteModel.AksArc || c.MetalLbRanges.Count > 0))
             {
                 var needed = SitePlanner.ServiceVipOwners(c).Count();
                 var size = c.MetalLbRanges.Sum(r => (long)(r.Last - r.First) + 1);

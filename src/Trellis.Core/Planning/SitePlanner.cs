@@ -104,6 +104,11 @@ public static class SitePlanner
             holes.Add(new AddressRange(UInt128.Max(vip.First, d.Range.First), UInt128.Min(vip.Last, d.Range.Last), vip.Family));
         }
 
+        foreach (var metalLb in site.Clusters.Where(c => c.Network == n).SelectMany(c => c.MetalLbRanges).Where(r => r.Overlaps(d.Range)))
+        {
+            holes.Add(new AddressRange(UInt128.Max(metalLb.First, d.Range.First), UInt128.Min(metalLb.Last, d.Range.Last), metalLb.Family));
+        }
+
         foreach (var single in new[] { site.CloudAgentAddress, n.Gateway })
         {
             if (single is not null && d.Range.Contains(single))
@@ -147,6 +152,10 @@ public static class SitePlanner
 
         return merged.ToArray();
     }
+
+    /// <summary>Where a cluster's LoadBalancer services take their VIPs: MetalLB pools when it has them (AKS Arc, or SKU none), else the VIP pool.</summary>
+    public static string ServiceVipPool(ResolvedSite site, ResolvedCluster c) =>
+        site.Model == SiteModel.AksArc || c.MetalLbRanges.Count > 0 ? PoolIds.MetalLb(c.Name) : PoolIds.Vips(c.Network.Name);
 
     /// <summary>Where a cluster's (or the management cluster's) node VMs take their addresses.</summary>
     public static string NodeAddressPool(ResolvedNetwork n) => n.Method == IpAllocationMethod.Dhcp ? PoolIds.Dhcp(n.Name) : PoolIds.Nodes(n.Name);
@@ -255,7 +264,7 @@ public static class SitePlanner
             claims.Add(new Claim(PoolIds.VirtualRouterIds(n.VswitchName, n.VlanId), PoolIds.VirtualRouter(c.Name), fixedId));
         }
 
-        var vipPool = site.Model == SiteModel.AksArc ? PoolIds.MetalLb(c.Name) : PoolIds.Vips(n.Name);
+        var vipPool = ServiceVipPool(site, c);
         foreach (var (owner, detail) in ServiceVipOwners(c))
         {
             claims.Add(new Claim(vipPool, owner, Detail: detail));

@@ -206,7 +206,7 @@ internal static class ArcRules
         return result;
     }
 
-    private static AddressRange? MetalLbRange(ValidationContext v, string text, string path, ResolvedNetwork lnet, string mode)
+    internal static AddressRange? MetalLbRange(ValidationContext v, string text, string path, ResolvedNetwork lnet, string mode, string poolName = "the logical network's IP pool")
     {
         AddressRange? range = null;
         var dash = text.IndexOf('-', StringComparison.Ordinal);
@@ -241,7 +241,7 @@ internal static class ArcRules
 
         if (lnet.NodePool is { } pool && pool.Overlaps(r))
         {
-            v.Error("MetalLbRangeInIpPool", path, $"{r} overlaps the logical network's IP pool {pool}.",
+            v.Error("MetalLbRangeInIpPool", path, $"{r} overlaps {poolName} {pool}.",
                 "Load balancer IPs must lie outside the IP pool, or AKS Arc VMs and services collide.");
         }
 

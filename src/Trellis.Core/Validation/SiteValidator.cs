@@ -255,6 +255,10 @@ public static class SiteValidator
         {
             result = ArcRules.ResolveClusters(v, spec, host, result);
         }
+        else if (spec.Model == SiteModel.AksHci)
+        {
+            result = MetalLbRules.ResolveAksHci(v, spec, result);
+        }
 
         OverlaysDisjointFromSite(v, spec, networks.Values, result);
         VirtualRouterIds(v, spec, result);

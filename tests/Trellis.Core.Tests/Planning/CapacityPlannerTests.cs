@@ -51,7 +51,9 @@ public class CapacityPlannerTests
         Assert.Equal(5, Line(r, "cluster legacy", "node pod subnets"));
         Assert.DoesNotContain(r.Breakdown, l => l.Scope == "cluster legacy" && l.Item == "load balancer VMs");
         Assert.Equal(1, Line(r, "management cluster", "API server VIP"));
-        Assert.Equal((55, 7, 62, 25), (r.NodeIpPool.Required, r.VipPool.Required, r.TotalRequired, r.RecommendedPrefixLength));
+        // legacy (SKU none) serves its one service from its MetalLB pool, which the VIP total includes.
+        Assert.Equal(1, Line(r, "cluster legacy", "service VIPs"));
+        Assert.Equal((55, 8, 63, 25), (r.NodeIpPool.Required, r.VipPool.Required, r.TotalRequired, r.RecommendedPrefixLength));
     }
 
     [Fact]

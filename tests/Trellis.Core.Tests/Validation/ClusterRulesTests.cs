@@ -333,7 +333,7 @@ public class ClusterRulesTests
     [Fact]
     public void Validate_WarnsThatSkuNoneLeavesServicesUnreachable()
     {
-        Contoso.AddService(2, new ServiceSpec { Namespace = "iis", Name = "site", Ports = [80] })
+        Contoso.Cluster(2, c => c with { LoadBalancers = [] })
             .AssertFinding("ServicesNeedOwnLoadBalancer", $"{Legacy}.services", Severity.Warning);
         Contoso.AssertClean("ServicesNeedOwnLoadBalancer");
     }

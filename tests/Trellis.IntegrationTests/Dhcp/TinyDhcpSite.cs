@@ -1,0 +1,39 @@
+using Trellis.Core.Model;
+using Trellis.IntegrationTests.Infrastructure;
+
+namespace Trellis.IntegrationTests.Dhcp;
+
+/// <summary>
+/// A DHCP site small enough to exhaust in seconds: a /28 scope .2-.13 with the cloud agent (.4) and the VIP pool (.9-.10)
+/// inside the range, the gateway (.1) outside it, one reservation inside a pool (.7) and one outside the range (.14).
+/// Eight addresses are left to lease dynamically.
+/// </summary>
+internal static class TinyDhcpSite
+{
+    public const string Yaml = """
+        apiVersion: trellis/v1
+        kind: Site
+        metadata: { name: tiny }
+        spec:
+          hostNetwork:
+            name: tinyvnet
+            vswitchName: External
+            ipAllocationMethod: Dhcp
+            gateway: 10.77.0.1
+            dnsServers: [10.77.0.1]
+            vipPoolStart: 10.77.0.9
+            vipPoolEnd: 10.77.0.10
+            dhcpScope:
+              subnet: 10.77.0.0/28
+              start: 10.77.0.2
+              end: 10.77.0.13
+              leaseDuration: 1.12:30:00
+              reservations:
+                - { name: printer, ipAddress: 10.77.0.7, macAddress: 02-54-52-00-00-07 }
+                - { name: jumphost, ipAddress: 10.77.0.14, macAddress: 02-54-52-00-00-0E }
+          cloudServiceCidr: 10.77.0.4/28
+        """;
+
+    public static ExampleState State => ExampleState.FromSpec(SiteSpecReader.Read(Yaml).Spec
+        ?? throw new InvalidOperationException("The tiny DHCP site does not parse."));
+}

@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Net;
+using Trellis.IntegrationTests.Infrastructure;
+using Trellis.Rendering.Keepalived;
+using Xunit.Abstractions;
+
+namespace Trellis.IntegrationTests.LoadBalancing;
+
+/// <summary>
+/// contoso's two payments LB VMs as two namespaces joined by a veth pair (each end named eth0 and holding the VM's
+/// planned address), each running real haproxy and real keepalived with its own rendered files.
+/// </summary>
+public class KeepalivedFailoverTests(ITestOutputHelper output)
+{
+    private static readonly string Unshare = Tools.Require("unshare", "util-linux");
+
+    [Fact]
+    public void Vips_StartOnTheMaster_AndMoveToTheBackup_WhenItsHaproxyDies()
+    {
+        var (site, payments) = LoadBalancerVms.Load("contoso-multicluster.yaml", "payments");
+        Assert.Equal(2, payments.LoadBalancerVms.Count);
+        var vips = KeepalivedConfigRenderer.Vips(payments);
+        var prefix = payments.Cluster.Network.Prefix.Length;
+
+        var dir = Directory.CreateTempSubdirectory("trellis-lb-vrrp-");
+        using var master = new NetworkNamespace("vrrp1");
+        using var backup = new NetworkNamespace("vrrp2");
+        try
+        {
+            master.Link(backup, "eth0", "eth0");
+            var vms = new[] { (Ns: master, Vm: payments.LoadBalancerVms[0]), (Ns: backup, Vm: payments.LoadBalancerVms[1]) };
+            var logs = new List<string>();
+            foreach (var (ns, vm) in vms)
+            {
+                ns.Exec("ip", "addr", "add", $"{vm.Address}/{prefix}", "dev", "eth0");
+                var vmDir = Directory.CreateDirectory(Path.Combine(dir.FullName, vm.Name)).FullName;
+                var (haproxy, keepalived) = LoadBalancerVms.Write(vmDir, site, payments, vm);
+                logs.Add(Path.Combine(vmDir, "keepalived.log"));
+                logs.Add(Path.Combine(vmDir, "haproxy.log"));
+                // A PID namespace per VM as well: 'pidof haproxy' in the check must see this VM's haproxy only.
+                var script = $"{Quote(LoadBalancerVms.HaProxyCommand(haproxy))} >'{vmDir}/haproxy.log' 2>&1 & "
+                    + $"'{LoadBalancerVms.Keepalived}' -n -l -D -P -f '{keepalived}' -p '{vmDir}/keepalived.pid' -r '{vmDir}/vrrp.pid' -c '{vmDir}/checkers.pid' >'{vmDir}/keepalived.log' 2>&1 & "
+                    + "wait";
+                ns.Start(Unshare, "--pid", "--fork", "--mount-proc", "/bin/sh", "-c", script);
+            }
+
+            string Diagnostics() => string.Join("\n", logs.Select(l => $"--- {Path.GetFileName(Path.GetDirectoryName(l))}/{Path.GetFileName(l)}\n{LoadBalancerVms.ReadLog(l)}"));
+
+            var elected = WaitUntil(TimeSpan.FromSeconds(15), () => HoldsAll(master, vips));
+            Assert.True(elected is not null, $"The master never took the VIPs {string.Join(", ", vips)}:\n{Addresses(master)}\n{Diagnostics()}");
+            Assert.True(HoldsNone(backup, vips), $"The backup holds VIPs while the master does:\n{Addresses(backup)}\n{Diagnostics()}");
+
+            var haproxyPids = LoadBalancerVms.ProcessesIn(master, "haproxy");
+            Assert.True(haproxyPids.Count == 1, $"expected one haproxy on the master, found {haproxyPids.Count}\n{Diagnostics()}");
+            using (var haproxyOnMaster = Process.GetProcessById(haproxyPids[0]))
+            {
+                haproxyOnMaster.Kill();
+            }
+
+            var moved = WaitUntil(TimeSpan.FromSeconds(12), () => HoldsAll(backup, vips) && HoldsNone(master, vips));
+            Assert.True(moved is not null,
+                $"The VIPs did not move to the backup within 12 s of haproxy dying on the master.\nmaster:\n{Addresses(master)}\nbackup:\n{Addresses(backup)}\n{Diagnostics()}");
+            output.WriteLine($"master took {vips.Count} VIPs after {elected.Value.TotalSeconds:0.0} s; they moved to the backup {moved.Value.TotalSeconds:0.0} s after haproxy died");
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    private static string Quote(IEnumerable<string> command) => string.Join(' ', command.Select(a => $"'{a}'"));
+
+    private static string Addresses(NetworkNamespace ns) => ns.Exec("ip", "-4", "addr", "show", "dev", "eth0").Stdout;
+
+    private static bool HoldsAll(NetworkNamespace ns, IEnumerable<IPAddress> vips)
+    {
+        var shown = Addresses(ns);
+        return vips.All(v => shown.Contains($"inet {v}/", StringComparison.Ordinal));
+    }
+
+    private static bool HoldsNone(NetworkNamespace ns, IEnumerable<IPAddress> vips)
+    {
+        var shown = Addresses(ns);
+        return !vips.Any(v => shown.Contains($"inet {v}/", StringComparison.Ordinal));
+    }
+
+    /// <summary>Polls every 250 ms; returns how long it took, or null on timeout.</summary>
+    private static TimeSpan? WaitUntil(TimeSpan timeout, Func<bool> condition)
+    {
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < timeout)
+        {
+            if (condition())
+            {
+                return watch.Elapsed;
+            }
+
+            Thread.Sleep(250);
+        }
+
+        return null;
+    }
+}
