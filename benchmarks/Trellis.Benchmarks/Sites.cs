@@ -58,6 +58,33 @@ public static class Sites
         }).ToList(),
     };
 
+    /// <summary>
+    /// <paramref name="clusters"/> clusters with <paramref name="servicesPerCluster"/> LoadBalancer services each, for rendering:
+    /// 3 control plane nodes, 2 HAProxy VMs, 16 Linux and 4 Windows workers per cluster; every fourth cluster on Flannel.
+    /// </summary>
+    public static SiteSpec ManyServices(int clusters, int servicesPerCluster) => new()
+    {
+        Name = $"render{clusters}",
+        HostNetwork = HostNetwork("10.0.0.10", "10.0.99.255", "10.0.100.0", "10.0.255.200"),
+        CloudServiceCidr = "10.0.0.5/16",
+        LoadBalancerSettings = [new LoadBalancerSettingSpec { Name = "haproxy2", LoadBalancerSku = LoadBalancerSku.HAProxy, LoadBalancerCount = 2 }],
+        Clusters = Enumerable.Range(0, clusters).Select(i => new ClusterSpec
+        {
+            Name = $"r{i}",
+            PrimaryNetworkPlugin = i % 4 == 3 ? NetworkPlugin.Flannel : NetworkPlugin.Calico,
+            ControlPlaneNodeCount = 3,
+            LoadBalancerSettings = "haproxy2",
+            PodCidr = $"10.{128 + i}.0.0/16",
+            NodePools =
+            [
+                new NodePoolSpec { Name = "linux", OsType = OsType.Linux, Count = 16 },
+                new NodePoolSpec { Name = "win", OsType = OsType.Windows, OsSku = "Windows2022", Count = 4, MaxPodCount = 60 },
+            ],
+            Services = Enumerable.Range(0, servicesPerCluster)
+                .Select(s => new ServiceSpec { Namespace = $"ns{s % 10}", Name = $"svc{s}", Ports = [443, 8000 + s % 100] }).ToList(),
+        }).ToList(),
+    };
+
     private static NetworkSpec HostNetwork(string nodeStart, string nodeEnd, string vipStart, string vipEnd) => new()
     {
         Name = "mgmtvnet",

@@ -124,8 +124,9 @@ public sealed class TrellisCli(TextWriter stdout, TextWriter stderr)
             return (null, [Finding.Error("SpecTooLarge", "-f", $"'{path}' is larger than {SiteSpecReader.MaxSpecBytes:N0} bytes.", "Split the site.")]);
         }
 
-        var read = SiteSpecReader.Read(await File.ReadAllTextAsync(path).ConfigureAwait(false));
-        return (read.Spec, read.Findings);
+        var text = await File.ReadAllTextAsync(path).ConfigureAwait(false);
+        var read = SiteSpecReader.Read(text);
+        return read.Spec is not null ? (read.Spec, read.Findings) : (null, SiteValidator.ValidateText(text).Findings);
     }
 
     private static Option<string> FileOption(bool required = true) => new("--file", "-f") { Description = "Site spec (YAML)", Required = required };

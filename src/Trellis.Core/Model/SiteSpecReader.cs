@@ -5,7 +5,14 @@ using YamlDotNet.RepresentationModel;
 
 namespace Trellis.Core.Model;
 
-public sealed record SpecReadResult(SiteSpec? Spec, IReadOnlyList<Finding> Findings);
+public sealed record SpecReadResult(SiteSpec? Spec, IReadOnlyList<Finding> Findings)
+{
+    /// <summary>
+    /// When the reader found errors, the spec as far as it could be read (bad fields at their defaults), so that validation
+    /// can still report the other problems at once. Never apply it.
+    /// </summary>
+    public SiteSpec? Partial { get; init; }
+}
 
 /// <summary>
 /// Reads a site spec from YAML (JSON is YAML too). Malformed text, wrong types and unknown fields become
@@ -52,7 +59,7 @@ public static class SiteSpecReader
 
         var binder = new YamlBinder();
         var spec = ReadSite(binder, documents[0].RootNode);
-        return new SpecReadResult(binder.Findings.HasErrors() ? null : spec, binder.Findings);
+        return new SpecReadResult(binder.Findings.HasErrors() ? null : spec, binder.Findings) { Partial = spec };
     }
 
     private static SpecReadResult Fail(Finding finding) => new(null, [finding]);

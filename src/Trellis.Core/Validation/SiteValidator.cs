@@ -14,6 +14,32 @@ public static class SiteValidator
     public const int MaxClusters = 1024;
     public const int MaxArcClusters = 32;
 
+    /// <summary>
+    /// Reads and validates a spec text in one go: the reader's findings, and — even when some fields could not be read —
+    /// every validation finding about the other fields, so that an operator sees all problems at once.
+    /// </summary>
+    public static ValidationResult ValidateText(string yaml)
+    {
+        var read = SiteSpecReader.Read(yaml);
+        if (read.Spec is not null)
+        {
+            var result = Validate(read.Spec);
+            return result with { Findings = [.. read.Findings, .. result.Findings] };
+        }
+
+        if (read.Partial is null)
+        {
+            return new ValidationResult(read.Findings, null);
+        }
+
+        // A field the reader rejected stays at its default; findings at or under such a field would only repeat the problem.
+        var unreadable = read.Findings.Where(f => f.Severity == Severity.Error).Select(f => f.Path).ToList();
+        bool Related(string path) => unreadable.Any(u => u.Length == 0 || path == u || path.StartsWith(u + ".", StringComparison.Ordinal)
+            || path.StartsWith(u + "[", StringComparison.Ordinal) || u.StartsWith(path + ".", StringComparison.Ordinal));
+        var more = Validate(read.Partial).Findings.Where(f => !Related(f.Path));
+        return new ValidationResult([.. read.Findings, .. more], null);
+    }
+
     public static ValidationResult Validate(SiteSpec spec)
     {
         var v = new ValidationContext();
