@@ -125,6 +125,8 @@ public sealed record ClusterSpec
     public int? VirtualRouterId { get; init; }
     /// <summary>AKS Arc: MetalLB address pools for LoadBalancer services.</summary>
     public IReadOnlyList<MetalLbPoolSpec> LoadBalancers { get; init; } = [];
+    /// <summary>MetalLB BGP peers (az k8s-runtime bgp-peer create); needed by load balancers that advertise by BGP.</summary>
+    public IReadOnlyList<BgpPeerSpec> BgpPeers { get; init; } = [];
     public IReadOnlyList<NodePoolSpec> NodePools { get; init; } = [];
     public IReadOnlyList<ServiceSpec> Services { get; init; } = [];
 }
@@ -157,6 +159,16 @@ public sealed record MetalLbPoolSpec
     public required string Name { get; init; }
     public IReadOnlyList<string> Addresses { get; init; } = [];
     public string AdvertiseMode { get; init; } = "ARP";
+}
+
+/// <summary>A BGP router MetalLB speakers peer with (ToR switch), as in az k8s-runtime bgp-peer create.</summary>
+public sealed record BgpPeerSpec
+{
+    public required string Name { get; init; }
+    public long MyAsn { get; init; }
+    public long PeerAsn { get; init; }
+    public string? PeerAddress { get; init; }
+    public int? PeerPort { get; init; }
 }
 
 /// <summary>Where the AksHci documentation disagrees with itself, the choice is a setting (see docs/decisions.md).</summary>

@@ -286,7 +286,7 @@ public static class SiteSpecReader
     private static ClusterSpec? ReadCluster(YamlBinder b, YamlNode node, string path)
     {
         var f = b.Mapping(node, path, "name", "vnet", "primaryNetworkPlugin", "kubernetesVersion", "controlPlaneNodeCount",
-            "controlPlaneVmSize", "loadBalancerSettings", "podCidr", "serviceCidr", "controlPlaneIp", "virtualRouterId", "loadBalancers", "nodePools", "services");
+            "controlPlaneVmSize", "loadBalancerSettings", "podCidr", "serviceCidr", "controlPlaneIp", "virtualRouterId", "loadBalancers", "bgpPeers", "nodePools", "services");
         if (f is null)
         {
             return null;
@@ -315,6 +315,20 @@ public static class SiteSpecReader
                         Name = m.RequiredString("name", "Name the load balancer, e.g. 'lb1'."),
                         Addresses = m.StringList("addresses"),
                         AdvertiseMode = m.String("advertiseMode") ?? "ARP",
+                    };
+            }, 64),
+            BgpPeers = f.List("bgpPeers", (n, p) =>
+            {
+                var m = b.Mapping(n, p, "name", "myAsn", "peerAsn", "peerAddress", "peerPort");
+                return m is null
+                    ? null
+                    : new BgpPeerSpec
+                    {
+                        Name = m.RequiredString("name", "Name the peer, e.g. 'tor1'."),
+                        MyAsn = m.Long("myAsn", 0, uint.MaxValue) ?? 0,
+                        PeerAsn = m.Long("peerAsn", 0, uint.MaxValue) ?? 0,
+                        PeerAddress = m.String("peerAddress"),
+                        PeerPort = m.Int("peerPort", 1, 65535),
                     };
             }, 64),
             NodePools = f.List("nodePools", (n, p) => ReadNodePool(b, n, p), 256),

@@ -156,7 +156,9 @@ internal sealed class YamlBinder
             return value ?? "";
         }
 
-        public int? Int(string key, int min, int max)
+        public int? Int(string key, int min, int max) => (int?)Long(key, min, max);
+
+        public long? Long(string key, long min, long max)
         {
             var node = Node(key);
             if (node is null)
@@ -178,7 +180,7 @@ internal sealed class YamlBinder
                 return null;
             }
 
-            return (int)value;
+            return value;
         }
 
         public bool? Bool(string key)

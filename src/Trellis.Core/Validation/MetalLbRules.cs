@@ -10,6 +10,49 @@ namespace Trellis.Core.Validation;
 /// </summary>
 internal static class MetalLbRules
 {
+    /// <summary>BGP peers: valid ASNs and addresses, and at least one when a load balancer advertises by BGP (mandatory for BGP/Both).</summary>
+    public static void BgpPeers(ValidationContext v, SiteSpec spec, ClusterSpec c)
+    {
+        var path = $"spec.clusters[{SiteValidator.IndexOf(spec, c.Name)}]";
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < c.BgpPeers.Count; i++)
+        {
+            var peer = c.BgpPeers[i];
+            var pp = $"{path}.bgpPeers[{i}]";
+            if (!Names.MetalLbName().IsMatch(peer.Name) || !names.Add(peer.Name))
+            {
+                v.Error("InvalidName", $"{pp}.name", $"BGP peer name '{peer.Name}' is not valid or is repeated.", "Use 3–24 letters, digits or hyphens, unique in the cluster.");
+            }
+
+            foreach (var (field, asn) in new[] { ("myAsn", peer.MyAsn), ("peerAsn", peer.PeerAsn) })
+            {
+                if (asn is < 1 or > uint.MaxValue - 1)
+                {
+                    v.Error("InvalidAsn", $"{pp}.{field}", $"{asn} is not a usable autonomous system number.", "Use 1–4294967294 (private ranges: 64512–65534, 4200000000–4294967294).");
+                }
+            }
+
+            v.Address(peer.PeerAddress, $"{pp}.peerAddress", required: true, "10.220.32.1");
+        }
+
+        if (c.BgpPeers.Count == 0)
+        {
+            for (var i = 0; i < c.LoadBalancers.Count; i++)
+            {
+                if (c.LoadBalancers[i].AdvertiseMode is "BGP" or "Both")
+                {
+                    v.Error("BgpPeerRequired", $"{path}.loadBalancers[{i}].advertiseMode",
+                        $"Load balancer '{c.LoadBalancers[i].Name}' advertises by {c.LoadBalancers[i].AdvertiseMode}, but cluster '{c.Name}' has no BGP peer.",
+                        "Add bgpPeers: [{ name: tor1, myAsn: 64512, peerAsn: 64513, peerAddress: <router> }], or advertise by ARP.");
+                }
+            }
+        }
+        else if (c.LoadBalancers.All(l => l.AdvertiseMode == "ARP"))
+        {
+            v.Warning("BgpPeersUnused", $"{path}.bgpPeers", $"Cluster '{c.Name}' has BGP peers but no load balancer advertises by BGP.", "Remove bgpPeers, or set advertiseMode: BGP or Both.");
+        }
+    }
+
     public static List<ResolvedCluster> ResolveAksHci(ValidationContext v, SiteSpec spec, List<ResolvedCluster> clusters)
     {
         var result = new List<ResolvedCluster>();

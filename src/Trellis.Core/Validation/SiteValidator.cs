@@ -286,6 +286,11 @@ public static class SiteValidator
             result = MetalLbRules.ResolveAksHci(v, spec, result);
         }
 
+        foreach (var c in spec.Clusters.Where(c => c.BgpPeers.Count > 0 || c.LoadBalancers.Count > 0))
+        {
+            MetalLbRules.BgpPeers(v, spec, c);
+        }
+
         OverlaysDisjointFromSite(v, spec, networks.Values, result);
         VirtualRouterIds(v, spec, result);
         SharedNetworkWarnings(v, spec, result);

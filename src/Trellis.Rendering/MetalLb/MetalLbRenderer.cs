@@ -53,8 +53,25 @@ public static class MetalLbRenderer
 
             if (pool.AdvertiseMode is "BGP" or "Both")
             {
-                documents.Add(Advertisement("BGPAdvertisement", name, ns, "  aggregationLength: 32\n"));
+                var peers = string.Concat(cluster.Cluster.Spec.BgpPeers.Select(p => $"    - {p.Name.ToLowerInvariant()}\n"));
+                documents.Add(Advertisement("BGPAdvertisement", name, ns, $"  aggregationLength: 32\n  peers:\n{peers}"));
             }
+        }
+
+        foreach (var peer in cluster.Cluster.Spec.BgpPeers)
+        {
+            documents.Add($"""
+                apiVersion: metallb.io/v1beta2
+                kind: BGPPeer
+                metadata:
+                  name: {peer.Name.ToLowerInvariant()}
+                  namespace: {ns}
+                spec:
+                  myASN: {peer.MyAsn}
+                  peerASN: {peer.PeerAsn}
+                  peerAddress: {peer.PeerAddress}
+                {(peer.PeerPort is { } port ? $"  peerPort: {port}\n" : "")}
+                """);
         }
 
         return string.Join("---\n", documents.Select(d => d.ReplaceLineEndings("\n")));

@@ -261,7 +261,8 @@ public class ArcRulesTests
     [Fact]
     public void Validate_RequiresAMetalLbForLoadBalancerServices()
     {
-        Arc.AddService(1, new ServiceSpec { Namespace = "shop", Name = "web", Ports = [443] }).AssertFinding("NoLoadBalancerForServices", "spec.clusters[1].services");
+        Arc.Cluster(1, c => c with { LoadBalancers = [], BgpPeers = [] })
+            .AddService(1, new ServiceSpec { Namespace = "shop", Name = "web", Ports = [443] }).AssertFinding("NoLoadBalancerForServices", "spec.clusters[1].services");
     }
 
     [Theory]
@@ -285,7 +286,7 @@ public class ArcRulesTests
     public void Validate_RejectsAnArpRangeOutsideThePrefix_ButNotABgpOne()
     {
         Arc.MetalLb(0, 0, lb => lb with { Addresses = ["10.221.0.1-10.221.0.3"] }).AssertFinding("MetalLbRangeOutsidePrefix", "spec.clusters[0].loadBalancers[0].addresses[0]");
-        Arc.MetalLb(0, 0, lb => lb with { Addresses = ["10.221.0.1-10.221.0.3"], AdvertiseMode = "BGP" }).AssertClean("MetalLbRangeOutsidePrefix");
+        WithPeer(Arc.MetalLb(0, 0, lb => lb with { Addresses = ["10.221.0.1-10.221.0.3"], AdvertiseMode = "BGP" })).AssertClean("MetalLbRangeOutsidePrefix");
     }
 
     [Fact]
@@ -324,6 +325,9 @@ public class ArcRulesTests
     {
         Arc.MetalLb(0, 0, lb => lb with { Addresses = ["128.0.0.0/1"], AdvertiseMode = "BGP" })
             .AssertFinding("MetalLbRangeTooLarge", "spec.clusters[0].loadBalancers[0].addresses[0]");
-        Arc.MetalLb(0, 0, lb => lb with { Addresses = ["192.168.0.0/16"], AdvertiseMode = "BGP" }).AssertClean("MetalLbRangeTooLarge");
+        WithPeer(Arc.MetalLb(0, 0, lb => lb with { Addresses = ["192.168.0.0/16"], AdvertiseMode = "BGP" })).AssertClean("MetalLbRangeTooLarge");
     }
+
+    private static SiteSpec WithPeer(SiteSpec s) =>
+        s.Cluster(0, c => c with { BgpPeers = [new BgpPeerSpec { Name = "tor1", MyAsn = 64512, PeerAsn = 64513, PeerAddress = "10.220.32.1" }] });
 }

@@ -15,9 +15,14 @@ public sealed class MetalLbRendererTests
         return (state, ClusterTopology.From(state.Site, state.Site.Clusters.Single(c => c.Name == name), state.Allocations));
     }
 
+    private static readonly BgpPeerSpec Peer = new() { Name = "tor1", MyAsn = 64512, PeerAsn = 64513, PeerAddress = "10.220.32.1" };
+
+    /// <summary>The cluster with these pools, and a BGP peer when one of them advertises by BGP (validation requires one).</summary>
     private static SiteSpec WithPools(SiteSpec spec, string cluster, params MetalLbPoolSpec[] pools) => spec with
     {
-        Clusters = spec.Clusters.Select(c => c.Name == cluster ? c with { LoadBalancers = pools } : c).ToList(),
+        Clusters = spec.Clusters.Select(c => c.Name == cluster
+            ? c with { LoadBalancers = pools, BgpPeers = pools.Any(p => p.AdvertiseMode != "ARP") ? [Peer] : [] }
+            : c).ToList(),
     };
 
     private static List<YamlMappingNode> Documents(string yaml)
@@ -89,7 +94,7 @@ public sealed class MetalLbRendererTests
         var spec = WithPools(Spec("aksarc-site.yaml"), "a", new MetalLbPoolSpec { Name = "lb-a", Addresses = ["10.220.32.48/30"], AdvertiseMode = mode });
         var (state, cluster) = Cluster(spec, "a");
 
-        var docs = Documents(MetalLbRenderer.Render(state.Site, cluster));
+        var docs = Documents(MetalLbRenderer.Render(state.Site, cluster)).Where(d => Scalar(d, "kind") != "BGPPeer").ToList();
 
         Assert.Equal(kinds, docs.Select(d => Scalar(d, "kind")));
         Assert.Equal(["10.220.32.48/30"], List(docs[0], "spec", "addresses"));
@@ -110,7 +115,7 @@ public sealed class MetalLbRendererTests
 
         var docs = Documents(MetalLbRenderer.Render(state.Site, cluster));
 
-        Assert.Equal(["IPAddressPool/front-lb", "L2Advertisement/front-lb", "IPAddressPool/back", "BGPAdvertisement/back"],
+        Assert.Equal(["IPAddressPool/front-lb", "L2Advertisement/front-lb", "IPAddressPool/back", "BGPAdvertisement/back", "BGPPeer/tor1"],
             docs.Select(d => $"{Scalar(d, "kind")}/{Scalar(d, "metadata", "name")}"));
         Assert.Equal(["10.220.32.47-10.220.32.49", "10.220.32.60/31"], List(docs[0], "spec", "addresses"));
     }
@@ -142,7 +147,7 @@ public sealed class MetalLbRendererTests
     [Fact]
     public void Render_RejectsAClusterWithoutMetalLbPools()
     {
-        var (state, cluster) = Cluster(Spec("aksarc-site.yaml"), "b");
+        var (state, cluster) = Cluster(WithPools(Spec("aksarc-site.yaml"), "b"), "b");
 
         Assert.Throws<InvalidOperationException>(() => MetalLbRenderer.Render(state.Site, cluster));
     }
