@@ -3,7 +3,7 @@ using Trellis.Core.Model;
 using Trellis.Core.Planning;
 using Trellis.Core.Validation;
 
-namespace Trellis.IntegrationTests.Infrastructure;
+namespace Trellis.TestSupport;
 
 /// <summary>An example site resolved and planned from scratch: the same state that 'trellis apply' stores.</summary>
 internal sealed record ExampleState(ResolvedSite Site, IReadOnlyList<Allocation> Allocations)
