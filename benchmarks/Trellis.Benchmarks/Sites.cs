@@ -6,7 +6,7 @@ namespace Trellis.Benchmarks;
 public static class Sites
 {
     /// <summary>
-    /// <paramref name="clusters"/> clusters on one Static /16 host network (10.0.0.0/16): node IP pool
+    /// <paramref name="clusters"/> clusters (load balancer SKU none) on one Static /16 host network (10.0.0.0/16): node IP pool
     /// 10.0.0.10–10.0.199.255, VIP pool 10.0.200.0–10.0.255.200. Each cluster: 1 control plane node, one Linux
     /// pool of 3 workers, one LoadBalancer service; Calico with the default pod (10.244.0.0/16) and service
     /// (10.96.0.0/12 unless <paramref name="serviceCidr"/> says otherwise) CIDRs, which every cluster may reuse.
@@ -16,9 +16,12 @@ public static class Sites
         Name = $"bench{clusters}",
         HostNetwork = HostNetwork("10.0.0.10", "10.0.199.255", "10.0.200.0", "10.0.255.200"),
         CloudServiceCidr = "10.0.0.5/16",
+        // VRRP allows 255 HAProxy clusters per vSwitch/VLAN; this many clusters on one network use kube-vip and MetalLB-style VIPs instead.
+        LoadBalancerSettings = [new LoadBalancerSettingSpec { Name = "kubevip", LoadBalancerSku = LoadBalancerSku.None, LoadBalancerCount = 0 }],
         Clusters = Enumerable.Range(1, clusters).Select(i => new ClusterSpec
         {
             Name = $"c{i}",
+            LoadBalancerSettings = "kubevip",
             PrimaryNetworkPlugin = NetworkPlugin.Calico,
             ControlPlaneNodeCount = 1,
             ServiceCidr = serviceCidr,

@@ -19,11 +19,6 @@ public sealed record PoolRow(string Pool, string Description, long Size, long Al
 /// <summary>Read views derived from a snapshot; nothing here is stored.</summary>
 public static class SiteViews
 {
-    /// <summary>The Windows VXLAN constraints: VNI 4096 and UDP 4789 (Calico's default too); Flannel on Linux alone uses VNI 1 and 8472.</summary>
-    public const int WindowsVni = 4096;
-    public const int WindowsVxlanPort = 4789;
-    public const int VxlanOverhead = 50;
-
     public static ResolvedSite? Resolve(SiteState state) => state.Spec is null ? null : SiteValidator.Validate(state.Spec).Site;
 
     public static IReadOnlyList<NetworkRow> Networks(SiteState state)
@@ -60,13 +55,12 @@ public static class SiteViews
             return new ClusterRow(c.Name, c.Network.Name, c.Spec.KubernetesVersion, c.Spec.PrimaryNetworkPlugin.ToString().ToLowerInvariant(),
                 c.Spec.ControlPlaneNodeCount, c.WorkerCount, c.LoadBalancer.LoadBalancerSku.ToString(), c.LoadBalancerVmCount,
                 c.PodCidr.ToString(), c.ServiceCidr.ToString(), vip, state.Upgrades.FirstOrDefault(u => u.Cluster == c.Name)?.TargetVersion,
-                vni, port, site.Settings.UnderlayMtu - VxlanOverhead);
+                vni, port, OverlayFacts.Mtu(site));
         }).ToList();
     }
 
     /// <summary>VXLAN settings of a cluster's overlay: Windows nodes need VNI ≥ 4096 on UDP 4789; Calico uses those everywhere.</summary>
-    public static (int Vni, int Port) Vxlan(ResolvedCluster c) =>
-        c.Spec.PrimaryNetworkPlugin == NetworkPlugin.Calico || c.HasWindowsNodes ? (WindowsVni, WindowsVxlanPort) : (1, 8472);
+    public static (int Vni, int Port) Vxlan(ResolvedCluster c) => OverlayFacts.Vxlan(c);
 
     public static IReadOnlyList<NodePoolRow> NodePools(SiteState state) =>
         state.Spec?.Clusters.SelectMany(c => c.NodePools.Select(p => new NodePoolRow(c.Name, p.Name, p.OsType.ToString(), p.OsSku, p.Count, p.VmSize, p.MaxPodCount))).ToList() ?? [];

@@ -185,6 +185,15 @@ public static class CapacityPlanner
             }
         }
 
+        // keepalived's virtual_router_id is one byte: at most 255 HAProxy clusters can share one vSwitch and VLAN.
+        foreach (var segment in site.Clusters.Where(c => c.LoadBalancerVmCount > 0).GroupBy(c => (c.Network.VswitchName, c.Network.VlanId)).Where(g => g.Count() > SitePlanner.VirtualRouterIdLast))
+        {
+            var last = segment.ElementAt(SitePlanner.VirtualRouterIdLast);
+            findings.Add(Finding.Error("VirtualRouterIdsExhausted", $"spec.clusters[{SiteValidator.IndexOf(site.Spec, last.Name)}].loadBalancerSettings",
+                $"{segment.Count()} clusters with HAProxy load balancers share vSwitch '{segment.Key.VswitchName}' VLAN {segment.Key.VlanId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "untagged"}, but VRRP has only 255 virtual_router_ids per L2 segment.",
+                "Put clusters on cluster networks with their own VLANs, or use loadBalancerSku: none (kube-vip) for some of them."));
+        }
+
         return findings;
 
         void Short(PoolCapacity? pool, string code, string path, string what)

@@ -15,17 +15,14 @@ namespace Trellis.Rendering.Cni;
 public static class FlannelRenderer
 {
     /// <summary>Flannel's VXLAN defaults on Linux (kernel VNI 1, UDP 8472); Windows nodes force VNI 4096 on UDP 4789 everywhere.</summary>
-    public const int LinuxVni = 1;
-    public const int LinuxVxlanPort = 8472;
-
-    private const int VxlanHeaderBytes = 50;
+    public const int LinuxVni = OverlayFacts.LinuxFlannelVni;
+    public const int LinuxVxlanPort = OverlayFacts.LinuxFlannelVxlanPort;
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, IndentSize = 2, NewLine = "\n" };
 
-    public static (int Vni, int Port) Vxlan(ResolvedCluster cluster) =>
-        cluster.HasWindowsNodes ? (HnsNetworkRenderer.Vni, HnsNetworkRenderer.VxlanPort) : (LinuxVni, LinuxVxlanPort);
+    public static (int Vni, int Port) Vxlan(ResolvedCluster cluster) => OverlayFacts.Vxlan(cluster);
 
-    public static int Mtu(ResolvedSite site) => site.Settings.UnderlayMtu - VxlanHeaderBytes;
+    public static int Mtu(ResolvedSite site) => OverlayFacts.Mtu(site);
 
     public static string NetConf(ResolvedSite site, ClusterTopology cluster)
     {

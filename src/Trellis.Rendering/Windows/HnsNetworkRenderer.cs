@@ -14,24 +14,23 @@ namespace Trellis.Rendering.Windows;
 public static class HnsNetworkRenderer
 {
     /// <summary>Windows overlay accepts only VSID ≥ 4096; 4096 is also Calico's default on Linux and Windows.</summary>
-    public const int Vni = 4096;
+    public const int Vni = OverlayFacts.WindowsVni;
 
     /// <summary>Windows overlay accepts only UDP 4789 (Linux Flannel defaults to 8472).</summary>
-    public const int VxlanPort = 4789;
+    public const int VxlanPort = OverlayFacts.WindowsVxlanPort;
 
-    public const string CalicoNetworkName = "Calico";
-    public const string FlannelNetworkName = "vxlan0";
+    public const string CalicoNetworkName = OverlayFacts.CalicoHnsNetwork;
+    public const string FlannelNetworkName = OverlayFacts.FlannelHnsNetwork;
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, IndentSize = 2, NewLine = "\n" };
 
-    public static string NetworkName(ResolvedCluster cluster) =>
-        cluster.Spec.PrimaryNetworkPlugin == NetworkPlugin.Calico ? CalicoNetworkName : FlannelNetworkName;
+    public static string NetworkName(ResolvedCluster cluster) => OverlayFacts.HnsNetworkName(cluster);
 
     /// <summary>The gateway of a pod subnet: its first address.</summary>
-    public static IPAddress Gateway(Prefix podSubnet) => IpNumber.ToAddress(podSubnet.First + 1, podSubnet.Family);
+    public static IPAddress Gateway(Prefix podSubnet) => OverlayFacts.Gateway(podSubnet);
 
     /// <summary>kube-proxy's source VIP on a VXLAN node: the second address of the node's pod block (10.0.0.0/26 -> 10.0.0.2).</summary>
-    public static IPAddress SourceVip(Prefix podSubnet) => IpNumber.ToAddress(podSubnet.First + 2, podSubnet.Family);
+    public static IPAddress SourceVip(Prefix podSubnet) => OverlayFacts.SourceVip(podSubnet);
 
     public static string Render(ResolvedSite site, ClusterTopology cluster, PlacedNode node)
     {

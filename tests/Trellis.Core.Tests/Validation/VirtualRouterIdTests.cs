@@ -82,3 +82,40 @@ public class VirtualRouterIdTests
         Assert.True(SitePlanner.Plan(ExampleSites.Resolve(changed), plan.Result, DateTimeOffset.UnixEpoch).IsEmpty);
     }
 }
+
+public class VirtualRouterIdCapacityTests
+{
+    private static SiteSpec ManyHaProxyClusters(int count, string? sku = null)
+    {
+        var spec = SpecEdits.Worked with
+        {
+            HostNetwork = SpecEdits.Worked.HostNetwork! with
+            {
+                IpAddressPrefix = "172.16.0.0/16",
+                K8sNodeIpPoolStart = "172.16.1.0",
+                K8sNodeIpPoolEnd = "172.16.20.255",
+                VipPoolStart = "172.16.30.0",
+                VipPoolEnd = "172.16.33.255",
+            },
+            CloudServiceCidr = "172.16.0.10/16",
+            LoadBalancerSettings = sku is null ? [] : [new LoadBalancerSettingSpec { Name = "byolb", LoadBalancerSku = LoadBalancerSku.None, LoadBalancerCount = 0 }],
+        };
+        return spec with
+        {
+            Clusters = Enumerable.Range(0, count).Select(i => new ClusterSpec
+            {
+                Name = $"c{i}",
+                LoadBalancerSettings = sku is null ? null : "byolb",
+                NodePools = [new NodePoolSpec { Name = "pool", Count = 1 }],
+            }).ToList(),
+        };
+    }
+
+    [Fact]
+    public void Validate_RejectsMoreHaProxyClustersOnOneSegmentThanVrrpHasIds()
+    {
+        ManyHaProxyClusters(256).AssertFinding("VirtualRouterIdsExhausted", "spec.clusters[255].loadBalancerSettings");
+        ManyHaProxyClusters(255).AssertClean("VirtualRouterIdsExhausted");
+        ManyHaProxyClusters(300, sku: "none").AssertClean("VirtualRouterIdsExhausted");
+    }
+}

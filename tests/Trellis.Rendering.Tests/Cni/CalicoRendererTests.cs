@@ -1,3 +1,4 @@
+using Trellis.Core.Planning;
 using Trellis.Core.Model;
 using Trellis.Rendering.Cni;
 using YamlDotNet.RepresentationModel;

@@ -1,3 +1,4 @@
+using Trellis.Core.Planning;
 using System.Net;
 using Trellis.Rendering.Keepalived;
 using Trellis.Rendering.Tests.HaProxy;

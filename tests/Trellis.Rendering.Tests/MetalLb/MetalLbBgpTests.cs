@@ -1,3 +1,4 @@
+using Trellis.Core.Planning;
 using Trellis.Rendering.MetalLb;
 using YamlDotNet.RepresentationModel;
 

@@ -2,9 +2,8 @@ using System.Net;
 using Trellis.Core.Addressing;
 using Trellis.Core.Ipam;
 using Trellis.Core.Model;
-using Trellis.Core.Planning;
 
-namespace Trellis.Rendering;
+namespace Trellis.Core.Planning;
 
 /// <summary>A VM of the plan with the address it holds.</summary>
 public sealed record PlacedVm(string Name, string Owner, IPAddress Address, OsType Os);
