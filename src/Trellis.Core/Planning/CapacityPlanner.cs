@@ -128,12 +128,12 @@ public static class CapacityPlanner
             if (site.Model == SiteModel.AksArc)
             {
                 lines.Add(new(scope, PoolIds.ControlPlaneIps(c.Network.Name), "control plane IP", 1));
-                lines.Add(new(scope, PoolIds.MetalLb(c.Name), "service IPs", SitePlanner.ServiceVipOwners(c).Count()));
+                lines.Add(new(scope, PoolIds.MetalLb(c.Name), "service IPs", SitePlanner.ServiceVipCount(c)));
             }
             else
             {
                 lines.Add(new(scope, PoolIds.Vips(c.Network.Name), "API server VIP", 1));
-                lines.Add(new(scope, SitePlanner.ServiceVipPool(site, c), "service VIPs", SitePlanner.ServiceVipOwners(c).Count()));
+                lines.Add(new(scope, SitePlanner.ServiceVipPool(site, c), "service VIPs", SitePlanner.ServiceVipCount(c)));
             }
 
             var nodes = c.Spec.ControlPlaneNodeCount + c.WorkerCount;
@@ -175,7 +175,7 @@ public static class CapacityPlanner
         {
             foreach (var c in site.Clusters.Where(c => site.Model == SiteModel.AksArc || c.MetalLbRanges.Count > 0))
             {
-                var needed = SitePlanner.ServiceVipOwners(c).Count();
+                var needed = SitePlanner.ServiceVipCount(c);
                 var size = c.MetalLbRanges.Sum(r => (long)(r.Last - r.First) + 1);
                 if (needed > size)
                 {

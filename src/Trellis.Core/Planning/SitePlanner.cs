@@ -296,6 +296,26 @@ public static class SitePlanner
         }
     }
 
+    /// <summary>How many VIPs a cluster's services take: one per service without a key, one per distinct sharedIpKey.</summary>
+    public static int ServiceVipCount(ResolvedCluster c)
+    {
+        var unshared = 0;
+        HashSet<string>? keys = null;
+        foreach (var s in c.Spec.Services)
+        {
+            if (s.SharedIpKey is { } key)
+            {
+                (keys ??= new HashSet<string>(StringComparer.Ordinal)).Add(key);
+            }
+            else
+            {
+                unshared++;
+            }
+        }
+
+        return unshared + (keys?.Count ?? 0);
+    }
+
     /// <summary>One VIP per service, except that services with the same sharedIpKey share one (validation keeps their ports distinct).</summary>
     public static IEnumerable<(string Owner, string Detail)> ServiceVipOwners(ResolvedCluster c)
     {
