@@ -24,6 +24,12 @@ public sealed record WhatIfOutput(string Question, bool Fits, string? FirstToRun
 
 public sealed record ErrorOutput(string Error, int ExitCode);
 
+public sealed record CheckOutput(CheckAnswer Answer, IReadOnlyList<Finding> Findings);
+
+public sealed record TraceHopOutput(string Where, string What, string? Verdict, bool Dropped, IReadOnlyList<string> Facts);
+
+public sealed record TraceOutput(string Question, bool Delivered, IReadOnlyList<TraceHopOutput> Hops, IReadOnlyList<string> Notes);
+
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     UseStringEnumConverter = true,
@@ -40,4 +46,6 @@ public sealed record ErrorOutput(string Error, int ExitCode);
 [JsonSerializable(typeof(IReadOnlyList<PoolRow>))]
 [JsonSerializable(typeof(IReadOnlyList<Allocation>))]
 [JsonSerializable(typeof(ErrorOutput))]
+[JsonSerializable(typeof(CheckOutput))]
+[JsonSerializable(typeof(TraceOutput))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -10,7 +10,7 @@ using Trellis.Storage.Sqlite;
 namespace Trellis.Cli;
 
 /// <summary>The <c>trellis</c> command line: parses, calls the Engine, formats. No networking is computed here.</summary>
-public sealed class TrellisCli(TextWriter stdout, TextWriter stderr)
+public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr)
 {
     private readonly Option<string?> _state = new("--state")
     {
@@ -40,7 +40,10 @@ public sealed class TrellisCli(TextWriter stdout, TextWriter stderr)
         root.Subcommands.Add(DeleteCommand());
         root.Subcommands.Add(AddCommand());
         root.Subcommands.Add(RenderCommand());
-        foreach (var command in root.Subcommands.SelectMany(c => c.Subcommands.Count > 0 ? c.Subcommands : [c]).Where(c => c.Name != "render"))
+        root.Subcommands.Add(NetpolCommand());
+        root.Subcommands.Add(TraceCommand());
+        foreach (var command in root.Subcommands.SelectMany(c => c.Subcommands.Count > 0 ? c.Subcommands : [c])
+                     .Where(c => c.Name is not ("render" or "matrix" or "diff")))
         {
             command.Options.Add(_output);
         }

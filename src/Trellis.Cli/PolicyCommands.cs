@@ -1,0 +1,272 @@
+using System.CommandLine;
+using Spectre.Console;
+using Trellis.Core.Validation;
+using Trellis.Engine;
+using Trellis.Policy.Connectivity;
+using Trellis.Policy.Manifests;
+
+namespace Trellis.Cli;
+
+/// <summary>trellis netpol check|matrix|diff|lint and trellis trace: parse, ask the Engine, format.</summary>
+public sealed partial class TrellisCli
+{
+    private static Option<string[]> ManifestOption() => new("--file", "-f")
+    {
+        Description = "Manifest file or folder (kubectl apply -f style); repeat for several",
+        Required = true,
+        AllowMultipleArgumentsPerToken = true,
+    };
+
+    private readonly Option<string?> _site = new("--site") { Description = "Site spec whose planned overlay gives pods their addresses (else the stored site when --cluster is given)" };
+    private readonly Option<string?> _cluster = new("--cluster") { Description = "The cluster of the site the manifests run in" };
+
+    /// <summary>The planned cluster the manifests run in: from --site, from the stored state with --cluster, or none.</summary>
+    private async Task<(PolicyContext? Context, IReadOnlyList<Finding> Findings, bool Failed)> ContextAsync(ParseResult p, bool required, CancellationToken ct)
+    {
+        if (p.GetValue(_site) is { } sitePath)
+        {
+            if (!File.Exists(sitePath))
+            {
+                return (null, [Finding.Error("FileNotFound", "--site", $"No file '{sitePath}'.", "Give the path of a site spec.")], true);
+            }
+
+            var (context, findings) = NetworkPolicyService.ContextFromSpec(await File.ReadAllTextAsync(sitePath, ct).ConfigureAwait(false), p.GetValue(_cluster), TimeProvider.System.GetUtcNow());
+            return (context, findings, context is null);
+        }
+
+        if (p.GetValue(_cluster) is not null || required)
+        {
+            await using var store = OpenStore(p);
+            var state = await Engine(store).ReadAsync(ct).ConfigureAwait(false);
+            if (SiteViews.Resolve(state) is not { } site)
+            {
+                return (null, SpecMutations.NoSite().Findings, true);
+            }
+
+            var (context, findings) = NetworkPolicyService.ContextFrom(site, state.Allocations, p.GetValue(_cluster));
+            return (context, findings, context is null);
+        }
+
+        return (null, [], false);
+    }
+
+    private static IReadOnlyList<Finding> LoadFindings(PolicySet set) =>
+        [.. set.Findings, .. set.Notes.Select(n => new Finding("SkippedDocument", $"{n.Source.File}#{n.Source.Document}", n.Message, "Trellis reads only the kinds it analyses.", Severity.Info))];
+
+    private Command NetpolCommand()
+    {
+        var netpol = new Command("netpol", "Kubernetes and Calico network policy: which traffic the manifests allow, and why");
+
+        var checkFiles = ManifestOption();
+        var from = new Option<string>("--from") { Required = true, Description = "ns/workload, ns/workload[Kind] or an IP address" };
+        var to = new Option<string>("--to") { Required = true, Description = "ns/workload, ns/workload[Kind] or an IP address" };
+        var port = new Option<string>("--port") { Required = true, Description = "tcp/80, udp/53, sctp/9 or icmp" };
+        var check = new Command("check", "May A talk to B on this protocol and port, and which policy and rule decide it in each direction?")
+        {
+            checkFiles, from, to, port, _site, _cluster,
+        };
+        check.SetAction(async (p, ct) =>
+        {
+            var output = OutputFor(p);
+            var (context, contextFindings, failed) = await ContextAsync(p, required: false, ct).ConfigureAwait(false);
+            if (failed)
+            {
+                return Report(output, CommandResult.Rejected(contextFindings, 0), null);
+            }
+
+            var set = NetworkPolicyService.Load(p.GetValue(checkFiles)!, context);
+            var (answer, findings) = NetworkPolicyService.Check(set, context, p.GetValue(from)!, p.GetValue(to)!, p.GetValue(port)!);
+            IReadOnlyList<Finding> all = [.. LoadFindings(set), .. findings];
+            if (answer is null)
+            {
+                return Report(output, CommandResult.Rejected(all, 0), null);
+            }
+
+            if (output.Format == OutputFormat.Table)
+            {
+                output.Findings(all.Where(f => f.Severity != Severity.Info).ToList());
+                output.Console.MarkupLine($"{Markup.Escape(answer.Flow)}: {(answer.Allowed ? "[green bold]allowed[/]" : "[red bold]denied[/]")}{(answer.Enforced ? "" : " [yellow](not enforced)[/]")}");
+                foreach (var d in new[] { answer.Egress, answer.Ingress })
+                {
+                    output.Console.MarkupLine($"  {Markup.Escape(d.Direction.ToLowerInvariant())} of {Markup.Escape(d.Endpoint)}: {(d.Allowed ? "[green]allow[/]" : "[red]deny[/]")} — {Markup.Escape(d.Explanation)}");
+                }
+
+                if (answer.Note is { } note)
+                {
+                    output.Console.MarkupLine($"[yellow]{Markup.Escape(note)}[/]");
+                }
+            }
+            else
+            {
+                output.Document(new CheckOutput(answer, all), CliJsonContext.Default.CheckOutput);
+            }
+
+            return ExitCodes.Ok;
+        });
+
+        var matrixFiles = ManifestOption();
+        var format = new Option<string>("--output", "-o") { DefaultValueFactory = _ => "table", Description = "table (src => dst : conns lines), json, csv, or html (a heatmap page)" };
+        format.AcceptOnlyFromAmong("table", "text", "json", "csv", "html");
+        var outFile = new Option<string?>("--out") { Description = "Write to this file instead of standard output" };
+        var matrix = new Command("matrix", "Allowed connections between every pair of workloads and the outside world") { matrixFiles, format, outFile, _site, _cluster };
+        matrix.SetAction(async (p, ct) =>
+        {
+            var (context, contextFindings, failed) = await ContextAsync(p, required: false, ct).ConfigureAwait(false);
+            if (failed)
+            {
+                return Report(OutputFor(p), CommandResult.Rejected(contextFindings, 0), null);
+            }
+
+            var set = NetworkPolicyService.Load(p.GetValue(matrixFiles)!, context);
+            var report = NetworkPolicyService.Matrix(set, context);
+            var text = p.GetValue(format) switch
+            {
+                "json" => ConnectivityJson.Write(report),
+                "csv" => ConnectivityCsv.Write(report),
+                "html" => ConnectivityHeatmap.Write(report),
+                _ => ConnectivityText.Write(report),
+            };
+            await WriteResultAsync(p.GetValue(outFile), text, ct).ConfigureAwait(false);
+            foreach (var f in set.Findings)
+            {
+                await stderr.WriteLineAsync($"{f.Severity.ToString().ToLowerInvariant()} {f.Code} {f.Path}: {f.Message}").ConfigureAwait(false);
+            }
+
+            return ExitCodes.Ok;
+        });
+
+        var before = new Argument<string>("before") { Description = "Manifests before the change (file or folder)" };
+        var after = new Argument<string>("after") { Description = "Manifests after the change (file or folder)" };
+        var diffFormat = new Option<string>("--output", "-o") { DefaultValueFactory = _ => "table", Description = "table, json or csv" };
+        diffFormat.AcceptOnlyFromAmong("table", "text", "json", "csv");
+        var diff = new Command("diff", "Which connections a policy change opens and which it closes") { before, after, diffFormat, _site, _cluster };
+        diff.SetAction(async (p, ct) =>
+        {
+            var (context, contextFindings, failed) = await ContextAsync(p, required: false, ct).ConfigureAwait(false);
+            if (failed)
+            {
+                return Report(OutputFor(p), CommandResult.Rejected(contextFindings, 0), null);
+            }
+
+            var result = NetworkPolicyService.Diff(NetworkPolicyService.Load([p.GetValue(before)!], context), NetworkPolicyService.Load([p.GetValue(after)!], context), context);
+            var text = p.GetValue(diffFormat) switch
+            {
+                "json" => ConnectivityJson.Write(result),
+                "csv" => ConnectivityCsv.Write(result),
+                _ => result.IsEmpty ? "No connection changes.\n" : result.ToString() + "\n",
+            };
+            await stdout.WriteAsync(text).ConfigureAwait(false);
+            return ExitCodes.Ok;
+        });
+
+        var lintFiles = ManifestOption();
+        var lint = new Command("lint", "Policies that select nothing, shadowed rules, named ports that resolve nowhere, ipBlocks over pod CIDRs, Flannel and Windows limits")
+        {
+            lintFiles, _site, _cluster,
+        };
+        lint.SetAction(async (p, ct) =>
+        {
+            var output = OutputFor(p);
+            var (context, contextFindings, failed) = await ContextAsync(p, required: false, ct).ConfigureAwait(false);
+            if (failed)
+            {
+                return Report(output, CommandResult.Rejected(contextFindings, 0), null);
+            }
+
+            var set = NetworkPolicyService.Load(p.GetValue(lintFiles)!, context);
+            IReadOnlyList<Finding> all = [.. LoadFindings(set), .. NetworkPolicyService.Lint(set, context)];
+            if (output.Format == OutputFormat.Table)
+            {
+                output.Findings(all);
+                output.Console.MarkupLine(all.Count == 0 ? "[green]No findings.[/]" : $"{all.Count} findings.");
+            }
+            else
+            {
+                output.Document(new ValidateOutput(!all.HasErrors(), all), CliJsonContext.Default.ValidateOutput);
+            }
+
+            return all.HasErrors() ? ExitCodes.Findings : ExitCodes.Ok;
+        });
+
+        netpol.Subcommands.Add(check);
+        netpol.Subcommands.Add(matrix);
+        netpol.Subcommands.Add(diff);
+        netpol.Subcommands.Add(lint);
+        return netpol;
+    }
+
+    private Command TraceCommand()
+    {
+        var files = ManifestOption();
+        var from = new Option<string>("--from") { Required = true, Description = "ns/workload, ns/workload[Kind] or an IP address (an external client)" };
+        var to = new Option<string>("--to") { Required = true, Description = "ns/workload, svc/ns/name (ClusterIP), a LoadBalancer VIP, or an IP address" };
+        var port = new Option<string>("--port") { Required = true, Description = "tcp/80, udp/53, sctp/9" };
+        var command = new Command("trace", "The path a packet takes through the planned site, with the policy verdict at each hop")
+        {
+            files, from, to, port, _site, _cluster,
+        };
+        command.SetAction(async (p, ct) =>
+        {
+            var output = OutputFor(p);
+            var (context, contextFindings, failed) = await ContextAsync(p, required: true, ct).ConfigureAwait(false);
+            if (failed || context is null)
+            {
+                return Report(output, CommandResult.Rejected(contextFindings, 0), null);
+            }
+
+            var set = NetworkPolicyService.Load(p.GetValue(files)!, context);
+            var (trace, findings) = NetworkPolicyService.Trace(set, context, p.GetValue(from)!, p.GetValue(to)!, p.GetValue(port)!);
+            if (trace is null)
+            {
+                return Report(output, CommandResult.Rejected([.. set.Findings, .. findings], 0), null);
+            }
+
+            if (output.Format == OutputFormat.Table)
+            {
+                output.Findings(set.Findings);
+                output.Console.Write(new Rule($"[bold]{Markup.Escape(trace.Question)}[/]").LeftJustified());
+                var i = 1;
+                foreach (var hop in trace.Hops)
+                {
+                    output.Console.MarkupLine($"{i++,2}. [bold]{Markup.Escape(hop.Where)}[/]: {Markup.Escape(hop.What)}");
+                    if (hop.Verdict is { } v)
+                    {
+                        output.Console.MarkupLine($"    {(hop.Dropped ? "[red]" : "[green]")}{Markup.Escape(v)}[/]");
+                    }
+
+                    foreach (var fact in hop.Facts)
+                    {
+                        output.Console.MarkupLine($"    [grey]{Markup.Escape(fact)}[/]");
+                    }
+                }
+
+                foreach (var note in trace.Notes)
+                {
+                    output.Console.MarkupLine($"[yellow]{Markup.Escape(note)}[/]");
+                }
+
+                output.Console.MarkupLine(trace.Delivered ? "[green bold]Delivered.[/]" : "[red bold]Dropped.[/]");
+            }
+            else
+            {
+                output.Document(new TraceOutput(trace.Question, trace.Delivered, trace.Hops.Select(h => new TraceHopOutput(h.Where, h.What, h.Verdict, h.Dropped, h.Facts)).ToList(), trace.Notes),
+                    CliJsonContext.Default.TraceOutput);
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private async Task WriteResultAsync(string? path, string text, CancellationToken ct)
+    {
+        if (path is null)
+        {
+            await stdout.WriteAsync(text).ConfigureAwait(false);
+            return;
+        }
+
+        await File.WriteAllTextAsync(path, text, new System.Text.UTF8Encoding(false), ct).ConfigureAwait(false);
+        await stdout.WriteLineAsync(path).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,141 @@
+using Trellis.Core.Ipam;
+using Trellis.Core.Planning;
+using Trellis.Core.Validation;
+using Trellis.Policy;
+using Trellis.Policy.Connectivity;
+using Trellis.Policy.Evaluation;
+using Trellis.Policy.Lint;
+using Trellis.Policy.Manifests;
+using Trellis.Policy.Trace;
+
+namespace Trellis.Engine;
+
+/// <summary>The cluster of a planned site that manifests run in: pods get addresses from its overlay, and its plugin decides enforcement.</summary>
+public sealed record PolicyContext(ResolvedSite Site, string Cluster, IReadOnlyList<Allocation> Allocations)
+{
+    public ResolvedCluster ResolvedCluster => Site.Clusters.Single(c => c.Name == Cluster);
+}
+
+/// <summary>One direction's verdict in plain words, for front ends.</summary>
+public sealed record DirectionAnswer(string Direction, string Endpoint, bool Allowed, string Decision, string Explanation, string? Tier, string? Policy, string? Rule, string? Action);
+
+public sealed record CheckAnswer(string Flow, bool Allowed, bool Enforced, string? Note, DirectionAnswer Egress, DirectionAnswer Ingress);
+
+/// <summary>
+/// Network policy questions for every front end: load manifests (placing pods in a planned cluster when one is given),
+/// then check one flow, compute the connectivity matrix, diff two policy sets, lint, or trace a packet.
+/// </summary>
+public static class NetworkPolicyService
+{
+    public static PolicySet Load(IReadOnlyList<string> paths, PolicyContext? context)
+    {
+        var set = ManifestLoader.Load(paths, recursive: true);
+        return context is null ? set : set.AssignAddresses(context.Site, context.Cluster, context.Allocations);
+    }
+
+    public static PolicyOptions Options(PolicyContext? context) => context is null ? PolicyOptions.Calico : PolicyOptions.ForCluster(context.ResolvedCluster);
+
+    /// <summary>The cluster context from a site spec planned from scratch, or null with findings.</summary>
+    public static (PolicyContext? Context, IReadOnlyList<Finding> Findings) ContextFromSpec(string yaml, string? cluster, DateTimeOffset now)
+    {
+        var validation = SiteValidator.ValidateText(yaml);
+        if (validation.Site is not { } site)
+        {
+            return (null, validation.Findings);
+        }
+
+        return ContextFrom(site, SitePlanner.Plan(site, [], now).Result, cluster);
+    }
+
+    public static (PolicyContext? Context, IReadOnlyList<Finding> Findings) ContextFrom(ResolvedSite site, IReadOnlyList<Allocation> allocations, string? cluster)
+    {
+        var name = cluster ?? (site.Clusters.Count == 1 ? site.Clusters[0].Name : null);
+        if (name is null || site.Clusters.All(c => c.Name != name))
+        {
+            return (null, [Finding.Error("UnknownCluster", "--cluster",
+                name is null ? "The site has several clusters; say which one the manifests run in." : $"The site has no cluster '{name}'.",
+                $"Use --cluster with one of: {string.Join(", ", site.Clusters.Select(c => c.Name))}.")]);
+        }
+
+        return (new PolicyContext(site, name, allocations), []);
+    }
+
+    public static (CheckAnswer? Answer, IReadOnlyList<Finding> Findings) Check(PolicySet set, PolicyContext? context, string from, string to, string port)
+    {
+        var engine = PolicyEngine.Compile(set, Options(context));
+        var findings = new List<Finding>();
+        var source = Endpoint(engine, set, from, "--from", findings);
+        var destination = Endpoint(engine, set, to, "--to", findings);
+        var (protocol, number) = Port(port, findings);
+        if (source is null || destination is null || findings.HasErrors())
+        {
+            return (null, findings);
+        }
+
+        var verdict = engine.Check(new Flow(source, destination, protocol, number));
+        return (new CheckAnswer(verdict.Flow.ToString(), verdict.Allowed, verdict.Enforced, verdict.Note, Answer(verdict.Egress), Answer(verdict.Ingress)), findings);
+    }
+
+    public static ConnectivityReport Matrix(PolicySet set, PolicyContext? context) => ConnectivityAnalyzer.Matrix(set, Options(context));
+
+    public static ConnectivityDiff Diff(PolicySet before, PolicySet after, PolicyContext? context) => ConnectivityAnalyzer.Diff(before, after, Options(context));
+
+    public static IReadOnlyList<Finding> Lint(PolicySet set, PolicyContext? context) => PolicyLinter.Lint(set, Options(context));
+
+    public static (PacketTrace? Trace, IReadOnlyList<Finding> Findings) Trace(PolicySet set, PolicyContext context, string from, string to, string port)
+    {
+        var findings = new List<Finding>();
+        var (protocol, number) = Port(port, findings);
+        if (findings.HasErrors())
+        {
+            return (null, findings);
+        }
+
+        var tracer = new PacketTracer(PolicyEngine.Compile(set, Options(context)), context.Site, context.Cluster, context.Allocations);
+        return (tracer.Trace(new TraceRequest(from, to, protocol, number)), findings);
+    }
+
+    private static Endpoint? Endpoint(PolicyEngine engine, PolicySet set, string text, string option, List<Finding> findings)
+    {
+        if (Core.Addressing.IpNumber.TryParse(text, out var address))
+        {
+            return set.WorkloadAt(address) is { } w ? Policy.Evaluation.Endpoint.Of(w, address) : Policy.Evaluation.Endpoint.External(address);
+        }
+
+        if (set.Workload(text) is { } workload)
+        {
+            if (workload.Address is null)
+            {
+                findings.Add(Finding.Error("WorkloadHasNoAddress", option, $"Workload {workload.Id} has no IP address in the manifests.",
+                    "Give the site (--site FILE --cluster C) so that pods get addresses from the planned overlay."));
+                return null;
+            }
+
+            return engine.FindEndpoint(workload.Id) ?? Policy.Evaluation.Endpoint.Of(workload);
+        }
+
+        findings.Add(Finding.Error("UnknownEndpoint", option, $"'{text}' is neither a workload of the manifests nor an IP address.",
+            "Write namespace/name (e.g. shop/web), namespace/name[Kind], or an IPv4 address."));
+        return null;
+    }
+
+    /// <summary>Parses "tcp/80", "udp/53", "sctp/9", "icmp" or a bare port (TCP).</summary>
+    public static (Protocol Protocol, int Port) Port(string text, List<Finding> findings)
+    {
+        var slash = text.IndexOf('/', StringComparison.Ordinal);
+        var protocolText = slash < 0 ? (text.All(char.IsAsciiDigit) ? "TCP" : text) : text[..slash];
+        var portText = slash < 0 ? (text.All(char.IsAsciiDigit) ? text : "0") : text[(slash + 1)..];
+        if (!Protocol.TryParse(protocolText, out var protocol)
+            || !int.TryParse(portText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
+            || port > 65535 || (protocol.HasPorts && port == 0))
+        {
+            findings.Add(Finding.Error("InvalidPort", "--port", $"'{text}' is not a protocol and port.", "Write tcp/80, udp/53, sctp/9 or icmp."));
+            return (Protocol.Tcp, 0);
+        }
+
+        return (protocol, port);
+    }
+
+    private static DirectionAnswer Answer(DirectionVerdict v) =>
+        new(v.Direction.ToString(), v.Endpoint, v.Allowed, v.Decision.ToString(), v.Explanation, v.Tier, v.Policy?.ToString(), v.Rule?.Path, v.Action?.ToString());
+}

@@ -1,0 +1,346 @@
+using System.Net;
+using System.Net.Sockets;
+using Trellis.Core.Addressing;
+using Trellis.Policy.Evaluation;
+using Trellis.Policy.Manifests;
+
+namespace Trellis.Policy.Connectivity;
+
+/// <summary>Connectivity between every pair of workloads and the outside world, and how a change moves it.</summary>
+public static class ConnectivityAnalyzer
+{
+    public static ConnectivityReport Matrix(PolicySet set, PolicyOptions? options = null) =>
+        Matrix(PolicyEngine.Compile(set, options));
+
+    public static ConnectivityReport Matrix(PolicyEngine engine)
+    {
+        var outsideRanges = OutsideRanges([engine.Set], engine.Options);
+        var outside = outsideRanges.Select(r => r.Range).ToList();
+        var workloads = engine.Set.Workloads;
+        var n = workloads.Count;
+        var peers = Enumerable.Range(0, n).Select(engine.WorkloadPeer).ToArray();
+        var outsidePeers = outsideRanges.Select(r => engine.PeerFor(r.Representative)).ToArray();
+        var lines = new List<ConnectivityLine>();
+        var pair = new ConnectionSet?[n, n];
+        for (var i = 0; i < n; i++)
+        {
+            for (var j = 0; j < n; j++)
+            {
+                if (i == j)
+                {
+                    continue;
+                }
+
+                var conns = ConnectionProbe.Connections(engine, peers[i], peers[j]);
+                pair[i, j] = conns;
+                if (!conns.IsEmpty)
+                {
+                    lines.Add(new ConnectivityLine(workloads[i].Id, workloads[j].Id, conns));
+                }
+            }
+        }
+
+        // in[e][w]: outside range e to workload w; out[e][w]: workload w to range e.
+        var inbound = new ConnectionSet[outside.Count][];
+        var outbound = new ConnectionSet[outside.Count][];
+        for (var e = 0; e < outside.Count; e++)
+        {
+            inbound[e] = new ConnectionSet[n];
+            outbound[e] = new ConnectionSet[n];
+            for (var w = 0; w < n; w++)
+            {
+                inbound[e][w] = ConnectionProbe.Connections(engine, outsidePeers[e], peers[w]);
+                outbound[e][w] = ConnectionProbe.Connections(engine, peers[w], outsidePeers[e]);
+            }
+        }
+
+        for (var w = 0; w < n; w++)
+        {
+            foreach (var (ranges, conns) in GroupRanges(outside, e => inbound[e][w]))
+            {
+                lines.Add(new ConnectivityLine(RangesText(ranges), workloads[w].Id, conns));
+            }
+
+            foreach (var (ranges, conns) in GroupRanges(outside, e => outbound[e][w]))
+            {
+                lines.Add(new ConnectivityLine(workloads[w].Id, RangesText(ranges), conns));
+            }
+        }
+
+        lines.Sort((a, b) =>
+        {
+            var c = string.CompareOrdinal(a.Source, b.Source);
+            return c != 0 ? c : string.CompareOrdinal(a.Destination, b.Destination);
+        });
+
+        // Heatmap nodes: workloads, then outside ranges merged where every workload sees them alike.
+        var nodes = workloads.Select(w => new ConnectivityNode(w.Id, false, w.Namespace, [])).ToList();
+        var groups = new List<(List<AddressRange> Ranges, int Representative)>();
+        for (var e = 0; e < outside.Count; e++)
+        {
+            var same = groups.FindIndex(g => Enumerable.Range(0, n).All(w => inbound[g.Representative][w].Equals(inbound[e][w]) && outbound[g.Representative][w].Equals(outbound[e][w])));
+            if (same >= 0)
+            {
+                groups[same].Ranges.Add(outside[e]);
+            }
+            else
+            {
+                groups.Add(([outside[e]], e));
+            }
+        }
+
+        foreach (var g in groups)
+        {
+            var merged = MergeAdjacent(g.Ranges);
+            nodes.Add(new ConnectivityNode(RangesText(merged), true, null, merged));
+        }
+
+        var cells = new List<IReadOnlyList<ConnectionSet?>>();
+        for (var r = 0; r < nodes.Count; r++)
+        {
+            var row = new ConnectionSet?[nodes.Count];
+            for (var c = 0; c < nodes.Count; c++)
+            {
+                row[c] = (r < n, c < n) switch
+                {
+                    (true, true) => r == c ? null : pair[r, c],
+                    (false, true) => inbound[groups[r - n].Representative][c],
+                    (true, false) => outbound[groups[c - n].Representative][r],
+                    _ => null,
+                };
+            }
+
+            cells.Add(row);
+        }
+
+        return new ConnectivityReport(nodes, lines, cells)
+        {
+            Enforced = engine.Options.Enforcing,
+            Note = engine.Options.Enforcing ? null : $"the cluster's network plugin ({engine.Options.Plugin}) enforces no network policy: every connection is allowed",
+        };
+    }
+
+    /// <summary>Which connections <paramref name="after"/> opens and closes relative to <paramref name="before"/>.</summary>
+    public static ConnectivityDiff Diff(PolicySet before, PolicySet after, PolicyOptions? options = null)
+    {
+        options ??= PolicyOptions.Calico;
+        var b = PolicyEngine.Compile(before, options);
+        var a = PolicyEngine.Compile(after, options);
+        var ids = before.Workloads.Select(w => w.Id).Union(after.Workloads.Select(w => w.Id)).Order(StringComparer.Ordinal).ToList();
+        var outsideRanges = OutsideRanges([before, after], options);
+        var outside = outsideRanges.Select(r => r.Range).ToList();
+        var reps = outsideRanges.Select(r => r.Representative).ToList();
+        var lines = new List<DiffLine>();
+        Peer? PeerOf(PolicyEngine e, string id) => e.FindEndpoint(id) is { Workload: { } w } ? e.Resolve(Endpoint.Of(w)) : null;
+        string? Info(string id) => PeerOf(b, id) is null ? "workload added" : PeerOf(a, id) is null ? "workload removed" : null;
+        ConnectionSet Between(PolicyEngine e, Peer? s, Peer? d) => s is null || d is null ? ConnectionSet.None : ConnectionProbe.Connections(e, s, d);
+
+        foreach (var s in ids)
+        {
+            foreach (var d in ids)
+            {
+                if (s == d)
+                {
+                    continue;
+                }
+
+                var was = Between(b, PeerOf(b, s), PeerOf(b, d));
+                var now = Between(a, PeerOf(a, s), PeerOf(a, d));
+                if (!was.Equals(now))
+                {
+                    lines.Add(Line(s, d, was, now) with { Info = Info(s) ?? Info(d) });
+                }
+            }
+        }
+
+        foreach (var id in ids)
+        {
+            var wasIn = reps.Select(r => Between(b, b.PeerFor(r), PeerOf(b, id))).ToArray();
+            var nowIn = reps.Select(r => Between(a, a.PeerFor(r), PeerOf(a, id))).ToArray();
+            var wasOut = reps.Select(r => Between(b, PeerOf(b, id), b.PeerFor(r))).ToArray();
+            var nowOut = reps.Select(r => Between(a, PeerOf(a, id), a.PeerFor(r))).ToArray();
+            foreach (var (ranges, was, now) in GroupChanges(outside, wasIn, nowIn))
+            {
+                lines.Add(Line(RangesText(ranges), id, was, now) with { Info = Info(id) });
+            }
+
+            foreach (var (ranges, was, now) in GroupChanges(outside, wasOut, nowOut))
+            {
+                lines.Add(Line(id, RangesText(ranges), was, now) with { Info = Info(id) });
+            }
+        }
+
+        lines.Sort((x, y) =>
+        {
+            var c = string.CompareOrdinal(x.Source, y.Source);
+            return c != 0 ? c : string.CompareOrdinal(x.Destination, y.Destination);
+        });
+        return new ConnectivityDiff(lines);
+    }
+
+    private static DiffLine Line(string s, string d, ConnectionSet was, ConnectionSet now) =>
+        new(was.IsEmpty ? DiffKind.Added : now.IsEmpty ? DiffKind.Removed : DiffKind.Changed, s, d, was, now);
+
+    private static IEnumerable<(List<AddressRange> Ranges, ConnectionSet Was, ConnectionSet Now)> GroupChanges(
+        IReadOnlyList<AddressRange> outside, ConnectionSet[] was, ConnectionSet[] now)
+    {
+        var groups = new List<(List<AddressRange> Ranges, ConnectionSet Was, ConnectionSet Now)>();
+        for (var e = 0; e < outside.Count; e++)
+        {
+            if (was[e].Equals(now[e]))
+            {
+                continue;
+            }
+
+            var g = groups.FindIndex(x => x.Was.Equals(was[e]) && x.Now.Equals(now[e]));
+            if (g >= 0)
+            {
+                groups[g].Ranges.Add(outside[e]);
+            }
+            else
+            {
+                groups.Add(([outside[e]], was[e], now[e]));
+            }
+        }
+
+        return groups.Select(g => (MergeAdjacent(g.Ranges), g.Was, g.Now));
+    }
+
+    /// <summary>Outside ranges with the same connections to one workload, merged (netpol-analyzer's ip-block lines).</summary>
+    private static IEnumerable<(List<AddressRange> Ranges, ConnectionSet Conns)> GroupRanges(IReadOnlyList<AddressRange> outside, Func<int, ConnectionSet> conns)
+    {
+        var groups = new List<(List<AddressRange> Ranges, ConnectionSet Conns)>();
+        for (var e = 0; e < outside.Count; e++)
+        {
+            var c = conns(e);
+            if (c.IsEmpty)
+            {
+                continue;
+            }
+
+            var g = groups.FindIndex(x => x.Conns.Equals(c));
+            if (g >= 0)
+            {
+                groups[g].Ranges.Add(outside[e]);
+            }
+            else
+            {
+                groups.Add(([outside[e]], c));
+            }
+        }
+
+        return groups.Select(g => (MergeAdjacent(g.Ranges), g.Conns));
+    }
+
+    internal static List<AddressRange> MergeAdjacent(IEnumerable<AddressRange> ranges)
+    {
+        var merged = new List<AddressRange>();
+        foreach (var r in ranges.OrderBy(r => r.Family).ThenBy(r => r.First))
+        {
+            if (merged.Count > 0 && merged[^1].Family == r.Family && merged[^1].Last != IpNumber.MaxValue(r.Family) && merged[^1].Last + 1 >= r.First)
+            {
+                merged[^1] = new AddressRange(merged[^1].First, UInt128.Max(merged[^1].Last, r.Last), r.Family);
+            }
+            else
+            {
+                merged.Add(r);
+            }
+        }
+
+        return merged;
+    }
+
+    internal static string RangesText(IEnumerable<AddressRange> ranges) =>
+        string.Join(",", ranges.Select(r => $"{r.Start}-{r.End}"));
+
+    /// <summary>An outside range and the address that stands for it in probes (one that no workload holds).</summary>
+    internal readonly record struct OutsideRange(AddressRange Range, IPAddress Representative);
+
+    /// <summary>
+    /// The outside world as disjoint ranges: the address space cut at every CIDR that a policy or network set mentions,
+    /// less the cluster's pod CIDRs when they are known. Without them, a range is probed at an address no workload holds,
+    /// and a range made only of workload addresses is left out (those are the workloads themselves).
+    /// </summary>
+    internal static List<OutsideRange> OutsideRanges(IEnumerable<PolicySet> sets, PolicyOptions options)
+    {
+        var nets = new List<Prefix>();
+        var holes = new List<AddressRange>(options.PodCidrs.Select(p => p.Range));
+        var podAddresses = new HashSet<UInt128>();
+        var v6 = false;
+        foreach (var set in sets)
+        {
+            foreach (var k in set.KubernetesPolicies)
+            {
+                foreach (var peer in k.Ingress.Concat(k.Egress).SelectMany(r => r.Peers))
+                {
+                    if (peer.IpBlock is { } block)
+                    {
+                        nets.Add(block.Cidr);
+                        nets.AddRange(block.Except);
+                    }
+                }
+            }
+
+            foreach (var c in set.CalicoPolicies)
+            {
+                foreach (var r in c.Ingress.Concat(c.Egress))
+                {
+                    nets.AddRange(r.Source.Nets);
+                    nets.AddRange(r.Source.NotNets);
+                    nets.AddRange(r.Destination.Nets);
+                    nets.AddRange(r.Destination.NotNets);
+                }
+            }
+
+            nets.AddRange(set.NetworkSets.SelectMany(s => s.Nets));
+            foreach (var address in set.Workloads.SelectMany(w => w.Addresses))
+            {
+                podAddresses.Add(IpNumber.ToNumber(address));
+                v6 |= address.AddressFamily == AddressFamily.InterNetworkV6;
+            }
+        }
+
+        var families = new List<AddressFamily> { AddressFamily.InterNetwork };
+        if (v6 || nets.Any(p => p.Family == AddressFamily.InterNetworkV6) || holes.Any(h => h.Family == AddressFamily.InterNetworkV6))
+        {
+            families.Add(AddressFamily.InterNetworkV6);
+        }
+
+        var result = new List<OutsideRange>();
+        foreach (var family in families)
+        {
+            var max = IpNumber.MaxValue(family);
+            var cuts = new SortedSet<UInt128> { UInt128.Zero };
+            foreach (var p in nets.Where(p => p.Family == family))
+            {
+                cuts.Add(p.First);
+                if (p.Last < max)
+                {
+                    cuts.Add(p.Last + 1);
+                }
+            }
+
+            var points = cuts.ToList();
+            var familyHoles = holes.Where(h => h.Family == family).ToList();
+            for (var i = 0; i < points.Count; i++)
+            {
+                var range = new AddressRange(points[i], i + 1 < points.Count ? points[i + 1] - 1 : max, family);
+                foreach (var piece in range.Except(familyHoles))
+                {
+                    var probe = piece.First;
+                    while (podAddresses.Contains(probe) && probe < piece.Last)
+                    {
+                        probe++;
+                    }
+
+                    if (!podAddresses.Contains(probe))
+                    {
+                        result.Add(new OutsideRange(piece, IpNumber.ToAddress(probe, family)));
+                    }
+                }
+            }
+        }
+
+        return result;
+    }
+}

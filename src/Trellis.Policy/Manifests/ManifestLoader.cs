@@ -1,0 +1,101 @@
+using System.Text;
+using Trellis.Core.Validation;
+
+namespace Trellis.Policy.Manifests;
+
+/// <summary>
+/// Loads manifests the way <c>kubectl apply -f</c> takes them: files and folders of multi-document YAML (or JSON), and
+/// <c>kind: List</c>. A broken document gives a finding and the rest is still loaded; unknown kinds give a note.
+/// </summary>
+public static class ManifestLoader
+{
+    private static readonly string[] Extensions = [".yaml", ".yml", ".json"];
+
+    /// <summary>Loads files and folders (a folder's manifest files in name order; subfolders only when <paramref name="recursive"/>, as kubectl -R).</summary>
+    public static PolicySet Load(IEnumerable<string> paths, bool recursive = false)
+    {
+        var builder = new ManifestBuilder();
+        foreach (var path in paths)
+        {
+            if (Directory.Exists(path))
+            {
+                var files = Directory.EnumerateFiles(path, "*", recursive ? SearchOption.AllDirectories : SearchOption.TopDirectoryOnly)
+                    .Where(f => Extensions.Contains(System.IO.Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))
+                    .Order(StringComparer.Ordinal);
+                var folder = System.IO.Path.GetFileName(System.IO.Path.TrimEndingDirectorySeparator(path));
+                foreach (var file in files)
+                {
+                    builder.AddText(File.ReadAllText(file), System.IO.Path.Combine(folder, System.IO.Path.GetRelativePath(path, file)));
+                }
+            }
+            else if (File.Exists(path))
+            {
+                builder.AddText(File.ReadAllText(path), System.IO.Path.GetFileName(path));
+            }
+            else
+            {
+                builder.Findings.Add(Finding.Error("ManifestNotFound", path, $"No file or folder '{path}'.", "Check the path given with -f."));
+            }
+        }
+
+        return builder.Build();
+    }
+
+    public static PolicySet Load(params string[] paths) => Load(paths, recursive: false);
+
+    /// <summary>Loads manifest text; <paramref name="fileName"/> names it in findings.</summary>
+    public static PolicySet LoadText(string yaml, string fileName = "manifest.yaml")
+    {
+        var builder = new ManifestBuilder();
+        builder.AddText(yaml, fileName);
+        return builder.Build();
+    }
+
+    /// <summary>Several sets as one apply: later objects replace earlier ones with the same kind, namespace and name.</summary>
+    internal static PolicySet Combine(IEnumerable<PolicySet> sets)
+    {
+        var builder = new ManifestBuilder();
+        foreach (var s in sets)
+        {
+            builder.Add(s);
+        }
+
+        return builder.Build();
+    }
+
+    /// <summary>Splits a stream at its document markers, so that a syntax error costs one document, not the rest of the file.</summary>
+    internal static IEnumerable<string> SplitDocuments(string text)
+    {
+        var current = new StringBuilder();
+        using var reader = new StringReader(text);
+        while (reader.ReadLine() is { } line)
+        {
+            if (line.StartsWith("---", StringComparison.Ordinal) && (line.Length == 3 || char.IsWhiteSpace(line[3])))
+            {
+                yield return current.ToString();
+                current.Clear();
+                var rest = line[3..].Trim();
+                if (rest.Length > 0 && !rest.StartsWith('#'))
+                {
+                    current.AppendLine(rest);
+                }
+
+                continue;
+            }
+
+            if (line.StartsWith("...", StringComparison.Ordinal) && line.TrimEnd() == "...")
+            {
+                yield return current.ToString();
+                current.Clear();
+                continue;
+            }
+
+            current.AppendLine(line);
+        }
+
+        yield return current.ToString();
+    }
+
+    internal static bool IsBlank(string document) =>
+        document.Split('\n').All(l => l.Trim().Length == 0 || l.TrimStart().StartsWith('#') || l.TrimStart().StartsWith('%'));
+}

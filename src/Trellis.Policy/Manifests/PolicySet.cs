@@ -1,0 +1,55 @@
+using System.Net;
+using Trellis.Core.Ipam;
+using Trellis.Core.Planning;
+using Trellis.Core.Validation;
+using Trellis.Policy.Calico;
+using Trellis.Policy.Kubernetes;
+
+namespace Trellis.Policy.Manifests;
+
+/// <summary>
+/// Everything loaded from a set of manifests: the cluster's namespaces and workloads, its services, and every
+/// Kubernetes and Calico policy object; plus the findings for broken documents and notes for skipped ones.
+/// </summary>
+public sealed record PolicySet
+{
+    public static PolicySet Empty { get; } = new();
+
+    public IReadOnlyList<NamespaceInfo> Namespaces { get; init; } = [];
+    public IReadOnlyList<Workload> Workloads { get; init; } = [];
+    public IReadOnlyList<ServiceInfo> Services { get; init; } = [];
+    public IReadOnlyList<ServiceAccountInfo> ServiceAccounts { get; init; } = [];
+    public IReadOnlyList<KubernetesNetworkPolicy> KubernetesPolicies { get; init; } = [];
+    public IReadOnlyList<CalicoPolicy> CalicoPolicies { get; init; } = [];
+    /// <summary>Declared tiers; the built-in ones (<see cref="Tier.BuiltIn"/>) are added when not declared.</summary>
+    public IReadOnlyList<Tier> Tiers { get; init; } = [];
+    public IReadOnlyList<NetworkSet> NetworkSets { get; init; } = [];
+    public IReadOnlyList<IpPoolInfo> IpPools { get; init; } = [];
+    public IReadOnlyList<FelixVxlanSettings> FelixConfigurations { get; init; } = [];
+    public IReadOnlyList<Finding> Findings { get; init; } = [];
+    public IReadOnlyList<LoadNote> Notes { get; init; } = [];
+
+    /// <summary>Declared tiers plus the built-in ones that were not redeclared.</summary>
+    public IReadOnlyList<Tier> EffectiveTiers =>
+        Tiers.Concat(Tier.BuiltIn.Where(b => Tiers.All(t => t.Name != b.Name))).ToList();
+
+    public int PolicyCount => KubernetesPolicies.Count + CalicoPolicies.Count;
+
+    public NamespaceInfo? Namespace(string name) => Namespaces.FirstOrDefault(n => n.Name == name);
+
+    public Workload? Workload(string id) => Workloads.FirstOrDefault(w => w.Id == id || $"{w.Namespace}/{w.Name}" == id);
+
+    /// <summary>The workload that holds this address, if any.</summary>
+    public Workload? WorkloadAt(IPAddress address) => Workloads.FirstOrDefault(w => w.Addresses.Contains(address));
+
+    /// <summary>
+    /// Gives every workload without an address addresses from the cluster's planned pod network: the node pod subnets
+    /// (Calico blocks or Flannel leases) in <paramref name="allocations"/>, else blocks carved from the pod CIDR as
+    /// Calico IPAM would. Workloads are spread over the nodes deterministically (see <see cref="PodAddressPlanner"/>).
+    /// </summary>
+    public PolicySet AssignAddresses(ResolvedSite site, string cluster, IReadOnlyList<Allocation> allocations) =>
+        PodAddressPlanner.Assign(this, site, cluster, allocations);
+
+    /// <summary>Two sets as if their manifests had been applied together (later objects of the same identity win).</summary>
+    public PolicySet Merge(PolicySet other) => ManifestLoader.Combine([this, other]);
+}

@@ -1,0 +1,133 @@
+using System.Text.Json;
+using Trellis.Cli.Tests.Infrastructure;
+
+namespace Trellis.Cli.Tests;
+
+/// <summary>trellis netpol and trellis trace on the shop manifests of the contoso site.</summary>
+public sealed class PolicyCommandTests
+{
+    private static string Shop => Path.Combine(Specs.ExamplesDirectory, "manifests", "shop.yaml");
+
+    private static async Task<CliResult> Ok(Task<CliResult> run)
+    {
+        var r = await run;
+        Assert.True(r.ExitCode == 0, r.ToString());
+        return r;
+    }
+
+    [Fact]
+    public async Task Check_ExplainsTheDecisivePolicyInEachDirection_AsJson()
+    {
+        using var ws = new Workspace();
+
+        var r = await Ok(ws.Run("netpol", "check", "-f", Shop, "--site", Specs.Contoso, "--cluster", "payments",
+            "--from", "shop/web", "--to", "shop/db", "--port", "tcp/5432", "-o", "json"));
+
+        using var json = JsonDocument.Parse(r.Stdout);
+        var answer = json.RootElement.GetProperty("answer");
+        Assert.True(answer.GetProperty("allowed").GetBoolean());
+        Assert.Contains("front-to-db", answer.GetProperty("egress").GetProperty("policy").GetString(), StringComparison.Ordinal);
+        Assert.Contains("db-from-front", answer.GetProperty("ingress").GetProperty("policy").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Check_DeniedFlow_SaysWhichTierEndedIt()
+    {
+        using var ws = new Workspace();
+
+        var r = await Ok(ws.Run("netpol", "check", "-f", Shop, "--site", Specs.Contoso, "--cluster", "payments",
+            "--from", "shop/db", "--to", "shop/web", "--port", "tcp/8443"));
+
+        Assert.Contains("denied", r.Stdout, StringComparison.Ordinal);
+        Assert.Contains("end of tier default", r.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Check_OnAFlannelCluster_SaysNothingIsEnforced()
+    {
+        using var ws = new Workspace();
+
+        var r = await Ok(ws.Run("netpol", "check", "-f", Shop, "--site", Specs.Contoso, "--cluster", "legacy",
+            "--from", "shop/db", "--to", "shop/web", "--port", "tcp/8443", "-o", "json"));
+
+        using var json = JsonDocument.Parse(r.Stdout);
+        var answer = json.RootElement.GetProperty("answer");
+        Assert.False(answer.GetProperty("enforced").GetBoolean());
+        Assert.Contains("Flannel", answer.GetProperty("note").GetString(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task Matrix_PrintsSrcDstConnsLines_AndWritesAHeatmap()
+    {
+        using var ws = new Workspace();
+
+        var text = await Ok(ws.Run("netpol", "matrix", "-f", Shop));
+        var html = await Ok(ws.Run("netpol", "matrix", "-f", Shop, "-o", "html", "--out", ws.PathOf("matrix.html")));
+
+        Assert.Contains("shop/web[Deployment] => shop/db[StatefulSet] : TCP 5432", text.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("shop/db[StatefulSet] => shop/web[Deployment]", text.Stdout, StringComparison.Ordinal);
+        var page = await File.ReadAllTextAsync(ws.PathOf("matrix.html"));
+        Assert.StartsWith("<!DOCTYPE html>", page, StringComparison.Ordinal);
+        Assert.Contains("id=\"heat\"", page, StringComparison.Ordinal);
+        Assert.Contains("shop/web[Deployment]", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Diff_ShowsWhatAChangeOpens()
+    {
+        using var ws = new Workspace();
+        // Both ends must open port 22: the front end's egress and the database's ingress.
+        var opened = ws.WriteText("opened.yaml", File.ReadAllText(Shop)
+            .Replace("      ports: [{ port: postgres }]", "      ports: [{ port: postgres }, { port: 22 }]", StringComparison.Ordinal)
+            .Replace("      ports: [{ port: 5432, protocol: TCP }]", "      ports: [{ port: 5432, protocol: TCP }, { port: 22, protocol: TCP }]", StringComparison.Ordinal));
+
+        var r = await Ok(ws.Run("netpol", "diff", Shop, opened));
+
+        Assert.Contains("22", r.Stdout, StringComparison.Ordinal);
+        Assert.Contains("shop/db[StatefulSet]", r.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Lint_FlagsAPolicyThatSelectsNothing()
+    {
+        using var ws = new Workspace();
+        var file = ws.WriteText("lint.yaml", File.ReadAllText(Shop) + """
+            ---
+            apiVersion: networking.k8s.io/v1
+            kind: NetworkPolicy
+            metadata: { name: orphan, namespace: shop }
+            spec:
+              podSelector: { matchLabels: { app: gone } }
+              ingress: [{}]
+            """);
+
+        var r = await ws.Run("netpol", "lint", "-f", file, "-o", "json");
+
+        Assert.Contains("orphan", r.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Trace_FromAClientThroughTheVip_UsesTheStoredSite()
+    {
+        using var ws = new Workspace();
+        await Ok(ws.Run("apply", "-f", Specs.Contoso));
+        var vip = (await ws.Allocations()).Single(a => a.Owner == "service/payments/shared:front").Address;
+
+        var r = await Ok(ws.Run("trace", "-f", Shop, "--cluster", "payments", "--from", "203.0.113.7", "--to", vip, "--port", "tcp/443", "-o", "json"));
+
+        using var json = JsonDocument.Parse(r.Stdout);
+        Assert.True(json.RootElement.GetProperty("delivered").GetBoolean(), r.Stdout);
+        var hops = json.RootElement.GetProperty("hops").EnumerateArray().Select(h => h.GetProperty("what").GetString()!).ToList();
+        Assert.Contains(hops, h => h.Contains("keepalived's MASTER", StringComparison.Ordinal));
+        Assert.Contains(hops, h => h.StartsWith("DNAT NodePort", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Trace_WithoutASite_IsRejectedWithAFinding()
+    {
+        using var ws = new Workspace();
+        var r = await ws.Run("trace", "-f", Shop, "--from", "shop/web", "--to", "shop/db", "--port", "tcp/5432");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("NoSite", r.Stdout + r.Stderr, StringComparison.Ordinal);
+    }
+}

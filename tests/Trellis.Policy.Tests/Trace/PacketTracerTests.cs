@@ -1,0 +1,134 @@
+using Trellis.Core.Model;
+using Trellis.Core.Planning;
+using Trellis.Core.Validation;
+using Trellis.Policy.Evaluation;
+using Trellis.Policy.Manifests;
+using Trellis.Policy.Trace;
+
+namespace Trellis.Policy.Tests.Trace;
+
+public class PacketTracerTests
+{
+    private static readonly string Examples = FindExamples();
+
+    private static string FindExamples()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !Directory.Exists(Path.Combine(dir.FullName, "examples")))
+        {
+            dir = dir.Parent;
+        }
+
+        return Path.Combine(dir!.FullName, "examples");
+    }
+
+    private static (PacketTracer Tracer, PolicySet Set, ResolvedSite Site, IReadOnlyList<Core.Ipam.Allocation> Allocations) Shop(Func<SiteSpec, SiteSpec>? edit = null)
+    {
+        var spec = SiteSpecReader.Read(File.ReadAllText(Path.Combine(Examples, "contoso-multicluster.yaml"))).Spec!;
+        spec = edit?.Invoke(spec) ?? spec;
+        var site = SiteValidator.Validate(spec).Site!;
+        var allocations = SitePlanner.Plan(site, [], DateTimeOffset.UnixEpoch).Result;
+        var set = ManifestLoader.Load(Path.Combine(Examples, "manifests", "shop.yaml")).AssignAddresses(site, "payments", allocations);
+        return (new PacketTracer(PolicyEngine.Compile(set), site, "payments", allocations), set, site, allocations);
+    }
+
+    [Fact]
+    public void PodToPod_AcrossNodes_ShowsTheVxlanHop_AndBothVerdicts()
+    {
+        var (tracer, set, _, _) = Shop();
+        var web = set.Workload("shop/web")!;
+        var db = set.Workload("shop/db")!;
+        Assert.NotEqual(web.Nodes[0], db.Nodes[0]);
+
+        var trace = tracer.Trace(new TraceRequest("shop/web", "shop/db", Protocol.Tcp, 5432));
+
+        Assert.True(trace.Delivered, string.Join("\n", trace.Hops.Select(h => $"{h.Where}: {h.What} {h.Verdict}")));
+        var vxlan = Assert.Single(trace.Hops, h => h.What.Contains("VXLAN", StringComparison.Ordinal));
+        Assert.Contains("VNI 4096", vxlan.What, StringComparison.Ordinal);
+        Assert.Contains("UDP 4789", vxlan.What, StringComparison.Ordinal);
+        Assert.Contains("MTU 1450", vxlan.What, StringComparison.Ordinal);
+        Assert.True(trace.Policy!.Egress.Allowed);
+        Assert.Equal("front-to-db", trace.Policy.Egress.Policy?.Name);
+        Assert.Equal("db-from-front", trace.Policy.Ingress.Policy?.Name);
+    }
+
+    [Fact]
+    public void PodToPod_DeniedByDefaultDeny_IsDroppedAtTheSource()
+    {
+        var (tracer, _, _, _) = Shop();
+
+        var trace = tracer.Trace(new TraceRequest("shop/db", "shop/web", Protocol.Tcp, 8443));
+
+        Assert.False(trace.Delivered);
+        Assert.True(trace.Hops[0].Dropped);
+        Assert.StartsWith("egress:", trace.Hops[0].Verdict, StringComparison.Ordinal);
+        Assert.False(trace.Policy!.Allowed);
+    }
+
+    [Fact]
+    public void PodToClusterIp_SelectsAnEndpoint_AndTranslatesTheNamedTargetPort()
+    {
+        var (tracer, _, _, _) = Shop();
+
+        var trace = tracer.Trace(new TraceRequest("shop/web", "svc/shop/db", Protocol.Tcp, 5432));
+
+        var dnat = Assert.Single(trace.Hops, h => h.What.StartsWith("DNAT ClusterIP", StringComparison.Ordinal));
+        Assert.Contains(":5432", dnat.What, StringComparison.Ordinal);
+        Assert.Contains("endpoint 1 of 1", dnat.What, StringComparison.Ordinal);
+        Assert.True(trace.Delivered);
+    }
+
+    [Fact]
+    public void ExternalToLoadBalancerVip_GoesThroughHaProxyAndTheNodePort_ToAWindowsPod()
+    {
+        var (tracer, _, _, allocations) = Shop();
+        var vip = allocations.Single(a => a.Owner == "service/payments/shared:front").Address;
+        var nodePort = allocations.Single(a => a.Pool == "cluster/payments/node-ports" && a.Owner == "service/shop/api/tcp/80").Address;
+
+        var trace = tracer.Trace(new TraceRequest("203.0.113.7", vip, Protocol.Tcp, 80));
+
+        Assert.Contains(trace.Hops, h => h.What.Contains("keepalived's MASTER load-balancer-1", StringComparison.Ordinal));
+        Assert.Contains(trace.Hops, h => h.Where.StartsWith("HAProxy on load-balancer-1", StringComparison.Ordinal) && h.What.Contains($"NodePort {nodePort}", StringComparison.Ordinal));
+        var dnat = Assert.Single(trace.Hops, h => h.What.StartsWith("DNAT NodePort", StringComparison.Ordinal));
+        Assert.Contains(":8080", dnat.What, StringComparison.Ordinal);
+        Assert.Contains(trace.Hops, h => h.Facts.Any(f => f.Contains("HNS network 'Calico'", StringComparison.Ordinal)));
+        Assert.Contains(trace.Hops, h => h.Facts.Any(f => f.Contains("source VIP", StringComparison.Ordinal)));
+        Assert.True(trace.Delivered, string.Join("\n", trace.Hops.Select(h => $"{h.Where}: {h.What} {h.Verdict}")));
+    }
+
+    [Fact]
+    public void UnknownVipPort_IsDroppedAtTheVip()
+    {
+        var (tracer, _, _, allocations) = Shop();
+        var vip = allocations.Single(a => a.Owner == "service/payments/shared:front").Address;
+
+        var trace = tracer.Trace(new TraceRequest("203.0.113.7", vip, Protocol.Tcp, 9999));
+
+        Assert.False(trace.Delivered);
+        Assert.True(Assert.Single(trace.Hops).Dropped);
+    }
+
+    [Fact]
+    public void FlannelCluster_SaysNothingIsEnforced()
+    {
+        var (_, set, site, allocations) = Shop(s => s with
+        {
+            Clusters = s.Clusters.Select(c => c.Name == "payments" ? c with { PrimaryNetworkPlugin = NetworkPlugin.Flannel } : c).ToList(),
+        });
+        var tracer = new PacketTracer(PolicyEngine.Compile(set, PolicyOptions.Flannel), site, "payments", allocations);
+
+        var trace = tracer.Trace(new TraceRequest("shop/db", "shop/web", Protocol.Tcp, 8443));
+
+        Assert.Contains(trace.Notes, n => n.Contains("Flannel", StringComparison.Ordinal));
+        Assert.Contains(trace.Hops, h => h.What.Contains("VNI 4096", StringComparison.Ordinal) || h.What.Contains("local pod", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void UnknownWorkload_IsReportedNotThrown()
+    {
+        var (tracer, _, _, _) = Shop();
+        var trace = tracer.Trace(new TraceRequest("shop/nothing", "shop/db", Protocol.Tcp, 5432));
+        Assert.False(trace.Delivered);
+        Assert.Contains("No workload", trace.Hops[0].What, StringComparison.Ordinal);
+    }
+}
