@@ -3,7 +3,7 @@
 #
 #   benchmarks/get-allocations.sh [runs]      (default 10 runs; run from anywhere)
 #
-# Builds the CLI in Release, writes the site spec (the same shape as Sites.BigClusters in
+# Builds the CLI as ./trellis does (ReadyToRun), writes the site spec (the same shape as Sites.BigClusters in
 # benchmarks/Trellis.Benchmarks/Sites.cs), applies it to a fresh SQLite state file with the CLI, then runs
 # `trellis get allocations --state <file> -o json > /dev/null` N times and prints min / median / max.
 # Needs: dotnet (SDK 10), python3. Temporary files are removed on exit.
@@ -11,12 +11,12 @@ set -euo pipefail
 
 RUNS="${1:-10}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-CLI="$ROOT/src/Trellis.Cli/bin/Release/net10.0/trellis.dll"
+CLI="$ROOT/artifacts/trellis/trellis"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/trellis-get-allocations.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 
-echo "== building the CLI (Release)"
-dotnet build "$ROOT/src/Trellis.Cli" -c Release -nologo -v quiet >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
+echo "== building the CLI as ./trellis does (Release, ReadyToRun)"
+"$ROOT/trellis" --version >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
 
 echo "== writing the 32 x 200 site spec"
 python3 - "$WORK/site.yaml" <<'PY'
@@ -62,11 +62,11 @@ PY
 
 echo "== applying it to a fresh state file"
 STATE="$WORK/state.db"
-dotnet "$CLI" apply -f "$WORK/site.yaml" --state "$STATE" >"$WORK/apply.log" 2>&1 || { tail -n 40 "$WORK/apply.log"; echo "apply failed"; exit 1; }
+"$CLI" apply -f "$WORK/site.yaml" --state "$STATE" >"$WORK/apply.log" 2>&1 || { tail -n 40 "$WORK/apply.log"; echo "apply failed"; exit 1; }
 tail -n 3 "$WORK/apply.log"
 
 echo "== checking the output once"
-dotnet "$CLI" get allocations --state "$STATE" -o json >"$WORK/allocations.json"
+"$CLI" get allocations --state "$STATE" -o json >"$WORK/allocations.json"
 python3 - "$WORK/allocations.json" <<'PY'
 import json, os, sys
 data = json.load(open(sys.argv[1]))
@@ -84,7 +84,7 @@ def measure(args, show):
     times = []
     for i in range(runs):
         start = time.perf_counter()
-        subprocess.run(["dotnet", cli, *args], stdout=subprocess.DEVNULL, check=True)
+        subprocess.run([cli, *args], stdout=subprocess.DEVNULL, check=True)
         times.append(time.perf_counter() - start)
         if show:
             print(f"   run {i + 1:2}: {times[-1] * 1000:8.1f} ms")
