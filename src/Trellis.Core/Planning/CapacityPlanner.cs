@@ -16,10 +16,21 @@ public static class CapacityPlanner
     public static CapacityReport Report(ResolvedSite site, IReadOnlyList<Allocation> allocations)
     {
         var pools = SitePlanner.Pools(site).ToDictionary(p => p.Id, StringComparer.Ordinal);
-        var allocated = allocations.GroupBy(a => a.Pool).ToDictionary(g => g.Key, g => (long)g.Count(), StringComparer.Ordinal);
+        var allocated = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var a in allocations)
+        {
+            allocated[a.Pool] = allocated.GetValueOrDefault(a.Pool) + 1;
+        }
+
         var breakdown = Breakdown(site);
-        var requiredByPool = breakdown.GroupBy(l => l.Pool).ToDictionary(g => g.Key, g => g.Sum(l => l.Count), StringComparer.Ordinal);
-        var requiredByScope = breakdown.GroupBy(l => (l.Scope, l.Pool)).ToDictionary(g => g.Key, g => g.Sum(l => l.Count));
+        var requiredByPool = new Dictionary<string, long>(StringComparer.Ordinal);
+        var requiredByScope = new Dictionary<(string Scope, string Pool), long>();
+        foreach (var l in breakdown)
+        {
+            requiredByPool[l.Pool] = requiredByPool.GetValueOrDefault(l.Pool) + l.Count;
+            requiredByScope[(l.Scope, l.Pool)] = requiredByScope.GetValueOrDefault((l.Scope, l.Pool)) + l.Count;
+        }
+
         var surgeByPool = site.Clusters
             .Where(c => c.Network.Method == IpAllocationMethod.Dhcp || site.WorkloadUpdateReserve == 0)
             .GroupBy(c => SitePlanner.NodeAddressPool(c.Network)).ToDictionary(g => g.Key, g => (long)g.Count(), StringComparer.Ordinal);
