@@ -8,8 +8,9 @@ namespace Trellis.Benchmarks;
 
 /// <summary>
 /// Capacity and validation of a site of <see cref="Clusters"/> clusters (<see cref="Sites.SmallClusters"/>): per cluster
-/// 1 control plane + 3 workers + 1 HAProxy VM + 5 update addresses in the node IP pool, 1 API server VIP and 1 service
-/// VIP. The target is for 1,000 clusters; 100 is measured as well to show how the time grows with the site.
+/// 1 control plane + 3 workers + 5 update addresses in the node IP pool (load balancer SKU none, so no HAProxy VM),
+/// 1 API server VIP and 1 service VIP. The target is for 1,000 clusters; 100 is measured as well to show how the time
+/// grows with the site.
 /// </summary>
 [Config(typeof(BenchConfig))]
 public class CapacityBenchmarks

@@ -1,0 +1,87 @@
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Diagnosers;
+using BenchmarkDotNet.Engines;
+using BenchmarkDotNet.Jobs;
+using Trellis.Policy.Connectivity;
+using Trellis.Policy.Evaluation;
+
+namespace Trellis.Benchmarks;
+
+/// <summary>
+/// <see cref="ConnectivityAnalyzer.Matrix(PolicyEngine)"/> (every workload to every other workload and to the outside
+/// ranges, from an engine compiled in setup) on a sample of <see cref="PolicyClusters.Large"/>: the pods of every
+/// 20th, 10th or 5th of its 500 namespaces, with all 2,000 policies, all namespaces and all outside ranges. Each pod thus
+/// meets the same tiers and policies as in the full cluster, and the matrix differs only in its number of pairs: the
+/// full 10,000-pod matrix has 100 times the pairs of the 1,000-pod sample (docs/benchmarks.md extrapolates from these
+/// three sizes). The full matrix is <see cref="FullMatrixBenchmarks"/>, outside <c>--filter '*Policy*'</c>.
+/// </summary>
+[Config(typeof(PolicyMatrixConfig))]
+public class PolicyMatrixBenchmarks
+{
+    private PolicyEngine engine = null!;
+
+    [Params(500, 1_000, 2_000)]
+    public int Pods { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var full = PolicyClusters.Large();
+        var every = full.Workloads.Count / Pods;
+        var sample = full with { Workloads = full.Workloads.Where((_, i) => i / PolicyClusters.PodsPerNamespace % every == 0).ToList() };
+        if (sample.Workloads.Count != Pods)
+        {
+            throw new InvalidOperationException($"The sample has {sample.Workloads.Count} pods, not {Pods}.");
+        }
+
+        engine = PolicyEngine.Compile(sample);
+    }
+
+    [Benchmark(Description = "ConnectivityAnalyzer.Matrix, sample of the 10,000-pod cluster, 2,000 policies")]
+    public int Matrix() => ConnectivityAnalyzer.Matrix(engine).Lines.Count;
+}
+
+/// <summary>
+/// <see cref="ConnectivityAnalyzer.Matrix(PolicyEngine)"/> of the whole 10,000-pod, 2,000-policy cluster, the case the
+/// 5 s target is for. With the pair-probing matrix of 2026-11-27 one run was estimated at 20 minutes on the 2-core
+/// machine, so this runs it once (no warmup, one measured invocation, <see cref="PolicyMatrixOnceConfig"/>) and its
+/// name keeps it out of <c>--filter '*Policy*'</c>: run it with <c>--filter '*FullMatrix*'</c>.
+/// </summary>
+[Config(typeof(PolicyMatrixOnceConfig))]
+public class FullMatrixBenchmarks
+{
+    private PolicyEngine engine = null!;
+
+    [GlobalSetup]
+    public void Setup() => engine = PolicyEngine.Compile(PolicyClusters.Large());
+
+    [Benchmark(Description = "ConnectivityAnalyzer.Matrix, 10,000 pods / 2,000 policies")]
+    public int Matrix() => ConnectivityAnalyzer.Matrix(engine).Lines.Count;
+}
+
+/// <summary>
+/// 1 launch, 1 warmup and 3 measured iterations of one invocation each, without pilot or overhead runs: a matrix takes
+/// seconds. The memory diagnoser runs the matrix once more.
+/// </summary>
+public sealed class PolicyMatrixConfig : ManualConfig
+{
+    public PolicyMatrixConfig()
+    {
+        AddJob(Job.Default.WithId("Matrix").WithStrategy(RunStrategy.Monitoring).WithLaunchCount(1).WithWarmupCount(1).WithIterationCount(3)
+            .WithInvocationCount(1).WithUnrollFactor(1));
+        AddDiagnoser(MemoryDiagnoser.Default);
+        AddColumn(StatisticColumn.OperationsPerSecond);
+    }
+}
+
+/// <summary>One launch, no warmup, one measured invocation and no memory diagnoser (it would run the matrix again).</summary>
+public sealed class PolicyMatrixOnceConfig : ManualConfig
+{
+    public PolicyMatrixOnceConfig()
+    {
+        AddJob(Job.Default.WithId("Once").WithStrategy(RunStrategy.Monitoring).WithLaunchCount(1).WithWarmupCount(0).WithIterationCount(1)
+            .WithInvocationCount(1).WithUnrollFactor(1));
+    }
+}
