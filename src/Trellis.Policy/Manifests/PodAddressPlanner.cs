@@ -164,9 +164,10 @@ internal static class PodAddressPlanner
 
         private (UInt128 First, UInt128 Last) Usable(Prefix block)
         {
+            // A Windows node keeps the second address of its subnet as kube-proxy's source VIP, with Flannel as with Calico.
             if (flannel && block.Size >= 4)
             {
-                return (block.First + 2, block.Last - 1);
+                return (block.First + (windows && block.Size >= 8 ? 3u : 2u), block.Last - 1);
             }
 
             return windows && block.Size >= 8 ? (block.First + 3, block.Last - 1) : (block.First, block.Last);

@@ -132,3 +132,36 @@ public class PacketTracerTests
         Assert.Contains("No workload", trace.Hops[0].What, StringComparison.Ordinal);
     }
 }
+
+public class WindowsSourceVipTests
+{
+    [Fact]
+    public void FlannelWindowsNode_NeverGivesAPodItsSourceVip()
+    {
+        var examples = Path.Combine(FindRoot(), "examples");
+        var spec = SiteSpecReader.Read(File.ReadAllText(Path.Combine(examples, "contoso-multicluster.yaml"))).Spec!;
+        var site = SiteValidator.Validate(spec).Site!;
+        var allocations = SitePlanner.Plan(site, [], DateTimeOffset.UnixEpoch).Result;
+        var set = ManifestLoader.Load(Path.Combine(examples, "manifests", "shop.yaml")).AssignAddresses(site, "legacy", allocations);
+        var topology = ClusterTopology.From(site, site.Clusters.Single(c => c.Name == "legacy"), allocations);
+
+        foreach (var node in topology.Nodes.Where(n => n.Os == OsType.Windows))
+        {
+            var sourceVip = OverlayFacts.SourceVip(node.PodSubnet);
+            Assert.DoesNotContain(set.Workloads, w => w.Addresses.Contains(sourceVip));
+        }
+
+        Assert.Contains(set.Workloads, w => w.Name == "api" && w.Addresses.Count > 0);
+    }
+
+    private static string FindRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !Directory.Exists(Path.Combine(dir.FullName, "examples")))
+        {
+            dir = dir.Parent;
+        }
+
+        return dir!.FullName;
+    }
+}
