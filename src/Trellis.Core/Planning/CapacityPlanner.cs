@@ -19,16 +19,27 @@ public static class CapacityPlanner
         var allocated = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var a in allocations)
         {
-            allocated[a.Pool] = allocated.GetValueOrDefault(a.Pool) + 1;
+            System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(allocated, a.Pool, out _)++;
         }
 
         var breakdown = Breakdown(site);
         var requiredByPool = new Dictionary<string, long>(StringComparer.Ordinal);
-        var requiredByScope = new Dictionary<(string Scope, string Pool), long>();
+        var byCluster = new Dictionary<string, (long Nodes, long Vips)>(StringComparer.Ordinal);
         foreach (var l in breakdown)
         {
             requiredByPool[l.Pool] = requiredByPool.GetValueOrDefault(l.Pool) + l.Count;
-            requiredByScope[(l.Scope, l.Pool)] = requiredByScope.GetValueOrDefault((l.Scope, l.Pool)) + l.Count;
+            if (l.Cluster is { } cluster)
+            {
+                ref var totals = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(byCluster, cluster, out _);
+                if (l.NodeAddress)
+                {
+                    totals.Nodes += l.Count;
+                }
+                else if (l.Vip)
+                {
+                    totals.Vips += l.Count;
+                }
+            }
         }
 
         var surgeByPool = site.Clusters
@@ -43,8 +54,8 @@ public static class CapacityPlanner
         }
 
         var clusters = site.Clusters.Select(c => new ClusterCapacity(c.Name, c.Network.Name,
-            requiredByScope.GetValueOrDefault(($"cluster {c.Name}", SitePlanner.NodeAddressPool(c.Network))),
-            requiredByScope.GetValueOrDefault(($"cluster {c.Name}", PoolIds.Vips(c.Network.Name))) + requiredByScope.GetValueOrDefault(($"cluster {c.Name}", PoolIds.MetalLb(c.Name))),
+            byCluster.GetValueOrDefault(c.Name).Nodes,
+            byCluster.GetValueOrDefault(c.Name).Vips,
             Pool(PoolIds.Pods(c.Name))!, Pool(PoolIds.ClusterIps(c.Name))!, Pool(PoolIds.NodePorts(c.Name))!)).ToList();
 
         var nodePools = networks.Select(n => n.NodeIpPool ?? n.DhcpScope).OfType<PoolCapacity>().ToList();
@@ -132,19 +143,21 @@ public static class CapacityPlanner
         {
             var scope = $"cluster {c.Name}";
             var pool = SitePlanner.NodeAddressPool(c.Network);
-            lines.Add(new(scope, pool, "control plane VMs", c.Spec.ControlPlaneNodeCount));
-            lines.Add(new(scope, pool, "worker VMs", c.WorkerCount));
-            lines.Add(new(scope, pool, "load balancer VMs", c.LoadBalancerVmCount));
-            lines.Add(new(scope, pool, "update addresses", site.WorkloadUpdateReserve));
+            RequirementLine Node(string item, long count) => new(scope, pool, item, count) { Cluster = c.Name, NodeAddress = true };
+            RequirementLine Vip(string vipPool, string item, long count) => new(scope, vipPool, item, count) { Cluster = c.Name, Vip = true };
+            lines.Add(Node("control plane VMs", c.Spec.ControlPlaneNodeCount));
+            lines.Add(Node("worker VMs", c.WorkerCount));
+            lines.Add(Node("load balancer VMs", c.LoadBalancerVmCount));
+            lines.Add(Node("update addresses", site.WorkloadUpdateReserve));
             if (site.Model == SiteModel.AksArc)
             {
-                lines.Add(new(scope, PoolIds.ControlPlaneIps(c.Network.Name), "control plane IP", 1));
-                lines.Add(new(scope, PoolIds.MetalLb(c.Name), "service IPs", SitePlanner.ServiceVipCount(c)));
+                lines.Add(new(scope, PoolIds.ControlPlaneIps(c.Network.Name), "control plane IP", 1) { Cluster = c.Name });
+                lines.Add(Vip(PoolIds.MetalLb(c.Name), "service IPs", SitePlanner.ServiceVipCount(c)));
             }
             else
             {
-                lines.Add(new(scope, PoolIds.Vips(c.Network.Name), "API server VIP", 1));
-                lines.Add(new(scope, SitePlanner.ServiceVipPool(site, c), "service VIPs", SitePlanner.ServiceVipCount(c)));
+                lines.Add(Vip(PoolIds.Vips(c.Network.Name), "API server VIP", 1));
+                lines.Add(Vip(SitePlanner.ServiceVipPool(site, c), "service VIPs", SitePlanner.ServiceVipCount(c)));
             }
 
             var nodes = c.Spec.ControlPlaneNodeCount + c.WorkerCount;

@@ -9,7 +9,20 @@ public sealed record PoolCapacity(string Pool, string Description, long Required
 }
 
 /// <summary>One line of the address budget, e.g. cluster 'a' needs 5 update addresses of the node IP pool.</summary>
-public sealed record RequirementLine(string Scope, string Pool, string Item, long Count);
+public sealed record RequirementLine(string Scope, string Pool, string Item, long Count)
+{
+    /// <summary>The workload cluster the line counts for, if any.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string? Cluster { get; init; }
+
+    /// <summary>The line counts node VM addresses (node IP pool or DHCP scope).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool NodeAddress { get; init; }
+
+    /// <summary>The line counts VIPs (VIP pool or MetalLB).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool Vip { get; init; }
+}
 
 public sealed record NetworkCapacity(string Name, string Method, string Prefix, PoolCapacity? NodeIpPool, PoolCapacity? VipPool, PoolCapacity? DhcpScope, PoolCapacity? ControlPlaneIps);
 

@@ -20,16 +20,33 @@ public sealed record PoolDefinition(string Id, PoolKind Kind, string Description
 
     public int SubnetLength { get; init; }
 
-    public long Size => Ranges.Sum(r => (long)(r.Last - r.First) + 1);
+    public long Size
+    {
+        get
+        {
+            long size = 0;
+            foreach (var (first, last) in Ranges)
+            {
+                size += (long)(last - first) + 1;
+            }
+
+            return size;
+        }
+    }
 
     /// <summary>The numbers that can be handed out: <see cref="Size"/> less the blocked ones, computed without building a ledger.</summary>
     public long UsableSize
     {
         get
         {
-            long blocked = 0;
-            var merged = new List<(UInt128 First, UInt128 Last)>();
-            foreach (var b in Blocked.OrderBy(b => b.First))
+            var size = Size;
+            if (Blocked.Count == 0)
+            {
+                return size;
+            }
+
+            var merged = new List<(UInt128 First, UInt128 Last)>(Blocked.Count);
+            foreach (var b in Blocked.Count == 1 ? Blocked : (IEnumerable<(UInt128 First, UInt128 Last)>)Blocked.OrderBy(b => b.First))
             {
                 if (merged.Count > 0 && b.First <= merged[^1].Last + 1 && merged[^1].Last != UInt128.MaxValue)
                 {
@@ -41,6 +58,7 @@ public sealed record PoolDefinition(string Id, PoolKind Kind, string Description
                 }
             }
 
+            long blocked = 0;
             foreach (var (first, last) in Ranges)
             {
                 foreach (var b in merged)
@@ -54,7 +72,7 @@ public sealed record PoolDefinition(string Id, PoolKind Kind, string Description
                 }
             }
 
-            return Size - blocked;
+            return size - blocked;
         }
     }
 
