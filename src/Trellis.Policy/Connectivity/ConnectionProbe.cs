@@ -10,7 +10,7 @@ namespace Trellis.Policy.Connectivity;
 /// </summary>
 internal static class ConnectionProbe
 {
-    private static readonly Protocol[] Shown = [Protocol.Tcp, Protocol.Udp, Protocol.Sctp];
+    internal static readonly Protocol[] Shown = [Protocol.Tcp, Protocol.Udp, Protocol.Sctp];
 
     public static ConnectionSet Connections(PolicyEngine engine, Peer src, Peer dst)
     {
@@ -139,7 +139,7 @@ internal static class ConnectionProbe
         }
     }
 
-    private static void PortCuts(EntityMatcher e, Peer dst, Protocol protocol, SortedSet<int> cuts)
+    internal static void PortCuts(EntityMatcher e, Peer dst, Protocol protocol, SortedSet<int> cuts)
     {
         foreach (var list in new[] { e.Ports, e.NotPorts })
         {
@@ -181,7 +181,7 @@ internal static class ConnectionProbe
         }
     }
 
-    private static void IcmpCuts(Calico.IcmpMatch? icmp, SortedSet<int> cuts)
+    internal static void IcmpCuts(Calico.IcmpMatch? icmp, SortedSet<int> cuts)
     {
         if (icmp?.Type is { } t)
         {

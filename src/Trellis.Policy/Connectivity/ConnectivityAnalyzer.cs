@@ -12,7 +12,16 @@ public static class ConnectivityAnalyzer
     public static ConnectivityReport Matrix(PolicySet set, PolicyOptions? options = null) =>
         Matrix(PolicyEngine.Compile(set, options));
 
-    public static ConnectivityReport Matrix(PolicyEngine engine)
+    public static ConnectivityReport Matrix(PolicyEngine engine) => Matrix(engine, fast: true);
+
+    /// <summary>
+    /// The reference for <see cref="Matrix(PolicyEngine)"/>: the same report, computed by probing every pair with the
+    /// engine (one check per piece of the port space that the pair's rules cut). Slow; for tests and comparisons.
+    /// </summary>
+    public static ConnectivityReport MatrixByProbing(PolicyEngine engine) => Matrix(engine, fast: false);
+
+    /// <summary>The matrix on bitsets (<see cref="FastMatrix"/>), or by probing every pair with the engine.</summary>
+    private static ConnectivityReport Matrix(PolicyEngine engine, bool fast)
     {
         var outsideRanges = OutsideRanges([engine.Set], engine.Options);
         var outside = outsideRanges.Select(r => r.Range).ToList();
@@ -20,24 +29,27 @@ public static class ConnectivityAnalyzer
         var n = workloads.Count;
         var peers = Enumerable.Range(0, n).Select(engine.WorkloadPeer).ToArray();
         var outsidePeers = outsideRanges.Select(r => engine.PeerFor(r.Representative)).ToArray();
-        var lines = new List<ConnectivityLine>();
-        var pair = new ConnectionSet?[n, n];
-        for (var i = 0; i < n; i++)
-        {
-            for (var j = 0; j < n; j++)
-            {
-                if (i == j)
-                {
-                    continue;
-                }
 
-                var conns = ConnectionProbe.Connections(engine, peers[i], peers[j]);
-                pair[i, j] = conns;
-                if (!conns.IsEmpty)
+        // Endpoints: the workloads 0..n-1, then the outside ranges n..; between(s, d) is ConnectionProbe.Connections of them.
+        var all = peers.Concat(outsidePeers).ToArray();
+        Func<int, int, ConnectionSet> between;
+        Action<int, ConnectionSet?[]> workloadRow;
+        if (fast)
+        {
+            var matrix = new FastMatrix(engine, all);
+            between = matrix.Between;
+            workloadRow = (i, row) => matrix.Row(i, n, row);
+        }
+        else
+        {
+            between = (s, d) => ConnectionProbe.Connections(engine, all[s], all[d]);
+            workloadRow = (i, row) =>
+            {
+                for (var j = 0; j < n; j++)
                 {
-                    lines.Add(new ConnectivityLine(workloads[i].Id, workloads[j].Id, conns));
+                    row[j] = i == j ? null : between(i, j);
                 }
-            }
+            };
         }
 
         // in[e][w]: outside range e to workload w; out[e][w]: workload w to range e.
@@ -49,29 +61,10 @@ public static class ConnectivityAnalyzer
             outbound[e] = new ConnectionSet[n];
             for (var w = 0; w < n; w++)
             {
-                inbound[e][w] = ConnectionProbe.Connections(engine, outsidePeers[e], peers[w]);
-                outbound[e][w] = ConnectionProbe.Connections(engine, peers[w], outsidePeers[e]);
+                inbound[e][w] = between(n + e, w);
+                outbound[e][w] = between(w, n + e);
             }
         }
-
-        for (var w = 0; w < n; w++)
-        {
-            foreach (var (ranges, conns) in GroupRanges(outside, e => inbound[e][w]))
-            {
-                lines.Add(new ConnectivityLine(RangesText(ranges), workloads[w].Id, conns));
-            }
-
-            foreach (var (ranges, conns) in GroupRanges(outside, e => outbound[e][w]))
-            {
-                lines.Add(new ConnectivityLine(workloads[w].Id, RangesText(ranges), conns));
-            }
-        }
-
-        lines.Sort((a, b) =>
-        {
-            var c = string.CompareOrdinal(a.Source, b.Source);
-            return c != 0 ? c : string.CompareOrdinal(a.Destination, b.Destination);
-        });
 
         // Heatmap nodes: workloads, then outside ranges merged where every workload sees them alike.
         var nodes = workloads.Select(w => new ConnectivityNode(w.Id, false, w.Namespace, [])).ToList();
@@ -95,23 +88,78 @@ public static class ConnectivityAnalyzer
             nodes.Add(new ConnectivityNode(RangesText(merged), true, null, merged));
         }
 
-        var cells = new List<IReadOnlyList<ConnectionSet?>>();
-        for (var r = 0; r < nodes.Count; r++)
+        // Cells, and the lines between workloads read off them; rows of the fast matrix are filled in parallel (it is
+        // read-only once built), the probing ones in order.
+        var cells = new ConnectionSet?[nodes.Count][];
+        var rowLines = new List<ConnectivityLine>[n];
+        void Row(int r)
         {
             var row = new ConnectionSet?[nodes.Count];
-            for (var c = 0; c < nodes.Count; c++)
+            if (r < n)
             {
-                row[c] = (r < n, c < n) switch
+                workloadRow(r, row);
+                var list = new List<ConnectivityLine>();
+                for (var c = 0; c < n; c++)
                 {
-                    (true, true) => r == c ? null : pair[r, c],
-                    (false, true) => inbound[groups[r - n].Representative][c],
-                    (true, false) => outbound[groups[c - n].Representative][r],
-                    _ => null,
-                };
+                    if (row[c] is { IsEmpty: false } conns)
+                    {
+                        list.Add(new ConnectivityLine(workloads[r].Id, workloads[c].Id, conns));
+                    }
+                }
+
+                rowLines[r] = list;
+                for (var c = n; c < nodes.Count; c++)
+                {
+                    row[c] = outbound[groups[c - n].Representative][r];
+                }
+            }
+            else
+            {
+                for (var c = 0; c < n; c++)
+                {
+                    row[c] = inbound[groups[r - n].Representative][c];
+                }
             }
 
-            cells.Add(row);
+            cells[r] = row;
         }
+
+        if (fast)
+        {
+            Parallel.For(0, nodes.Count, Row);
+        }
+        else
+        {
+            for (var r = 0; r < nodes.Count; r++)
+            {
+                Row(r);
+            }
+        }
+
+        var lines = new List<ConnectivityLine>(rowLines.Sum(l => l.Count));
+        foreach (var list in rowLines)
+        {
+            lines.AddRange(list);
+        }
+
+        for (var w = 0; w < n; w++)
+        {
+            foreach (var (ranges, conns) in GroupRanges(outside, e => inbound[e][w]))
+            {
+                lines.Add(new ConnectivityLine(RangesText(ranges), workloads[w].Id, conns));
+            }
+
+            foreach (var (ranges, conns) in GroupRanges(outside, e => outbound[e][w]))
+            {
+                lines.Add(new ConnectivityLine(workloads[w].Id, RangesText(ranges), conns));
+            }
+        }
+
+        lines.Sort((a, b) =>
+        {
+            var c = string.CompareOrdinal(a.Source, b.Source);
+            return c != 0 ? c : string.CompareOrdinal(a.Destination, b.Destination);
+        });
 
         return new ConnectivityReport(nodes, lines, cells)
         {

@@ -12,6 +12,9 @@ internal abstract class LabelTest
 {
     public abstract bool Matches(IReadOnlyDictionary<string, string> labels, bool isGlobal);
 
+    /// <summary>The test as text: equal keys test alike (the connectivity matrix shares work on it).</summary>
+    public abstract string Key { get; }
+
     public static LabelTest Of(Selector selector) => new CalicoTest(selector);
 
     public static LabelTest Of(LabelSelector selector) => new KubernetesTest(selector);
@@ -19,11 +22,17 @@ internal abstract class LabelTest
     private sealed class CalicoTest(Selector selector) : LabelTest
     {
         public override bool Matches(IReadOnlyDictionary<string, string> labels, bool isGlobal) => selector.Matches(labels, isGlobal);
+
+        public override string Key => "calico:" + selector;
     }
 
     private sealed class KubernetesTest(LabelSelector selector) : LabelTest
     {
         public override bool Matches(IReadOnlyDictionary<string, string> labels, bool isGlobal) => selector.Matches(labels);
+
+        public override string Key =>
+            "k8s:" + string.Join("\u0002", selector.MatchLabels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}\u0001{l.Value}"))
+            + "\u0003" + string.Join("\u0002", selector.MatchExpressions.Select(e => $"{e.Key}\u0001{e.Operator}\u0001{string.Join("\u0001", e.Values)}"));
     }
 }
 

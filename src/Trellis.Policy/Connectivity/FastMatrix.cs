@@ -1,0 +1,788 @@
+using System.Net.Sockets;
+using Trellis.Policy.Calico;
+using Trellis.Policy.Evaluation;
+
+namespace Trellis.Policy.Connectivity;
+
+/// <summary>
+/// The connections between every pair of endpoints, computed on bitsets rather than one probe per pair and piece.
+/// Endpoints that share a plan (and how its rules' own side matches them) share a group; for each group and probe packet
+/// one walk of the plan, as <see cref="PolicyEngine.Evaluate"/> does it, decides the packet for every peer at once.
+/// The probes are cut once for all rules (named ports resolved on every port profile), so every pair's own pieces
+/// (<see cref="ConnectionProbe.Probes"/>) are unions of them; a pair reads its probes' bits and assembles its set with its
+/// own protocols and "other protocols" probe, as the probing gives it. Pairs whose rules test the IP version or a
+/// destination service fall back to probing.
+/// </summary>
+internal sealed class FastMatrix
+{
+    private const int Open = -1;
+    private const int Complex = -2;
+
+    private readonly PolicyEngine _engine;
+    private readonly Peer[] _peers;
+    private readonly int _words;
+    private readonly ulong[] _all;
+    private readonly int[] _egressGroup;
+    private readonly int[] _ingressGroup;
+    private readonly int[] _profile;
+    private readonly List<Peer> _profileRep = [];
+    private readonly List<ulong[]> _profileBits = [];
+    private readonly List<Group> _egress = [];
+    private readonly List<Group> _ingress = [];
+    private readonly Dictionary<EntityMatcher, ulong[]> _matcherBits = new(ReferenceEqualityComparer.Instance as IEqualityComparer<EntityMatcher>);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(CompiledRule, PacketKey), ulong[]?> _portMasks = new();
+    private readonly Dictionary<string, ulong[]> _matcherByFingerprint = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(int, UInt128), ConnectionSet> _sets = new();
+    private ConnectionProbe.Probe[]? _probes;
+    private int[,] _pairSets = new int[0, 0];
+    private List<(bool[] Explicit, int Other)> _pairProtocols = [];
+    private readonly int[] _peerClass;
+    private readonly List<int> _classRep = [];
+    private readonly List<List<int>> _classMembers = [];
+    private readonly Dictionary<string, List<int>> _classesByNamespace = new(StringComparer.Ordinal);
+
+    private readonly record struct PacketKey(byte Protocol, int Port, int? Type, int? Code);
+
+    private sealed class Group(TierPlan[] plan, bool[] self, int profile)
+    {
+        public TierPlan[] Plan { get; } = plan;
+        /// <summary>Per rule of the plan in order: whether its own side (source of egress, destination of ingress) matches the group.</summary>
+        public bool[] Self { get; } = self;
+        public int Profile { get; } = profile;
+        public int ProtocolSet { get; set; }
+        /// <summary>Per probe, the peers the plan allows; and their union.</summary>
+        public ulong[][]? Results { get; set; }
+        public ulong[]? Any { get; set; }
+    }
+
+    public FastMatrix(PolicyEngine engine, Peer[] peers)
+    {
+        _engine = engine;
+        _peers = peers;
+        var n = peers.Length;
+        _words = (n + 63) / 64;
+        _all = new ulong[_words];
+        for (var i = 0; i < n; i++)
+        {
+            _all[i >> 6] |= 1UL << i;
+        }
+
+        // Peers alike for selectors: the same identities (workload identities compared by what selectors can see).
+        _peerClass = new int[n];
+        var idKeys = new Dictionary<Identity, string>(ReferenceEqualityComparer.Instance as IEqualityComparer<Identity>);
+        var classes = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < n; i++)
+        {
+            var key = string.Join("\u0001", peers[i].Identities.Select(id => idKeys.TryGetValue(id, out var k) ? k : idKeys[id] = IdentityKey(id)));
+            if (!classes.TryGetValue(key, out var c))
+            {
+                classes[key] = c = _classRep.Count;
+                _classRep.Add(i);
+                _classMembers.Add([]);
+                foreach (var ns in peers[i].Identities.Select(id => id.Namespace).OfType<string>().Distinct())
+                {
+                    if (!_classesByNamespace.TryGetValue(ns, out var list))
+                    {
+                        _classesByNamespace[ns] = list = [];
+                    }
+
+                    list.Add(c);
+                }
+            }
+
+            _classMembers[c].Add(i);
+
+            _peerClass[i] = c;
+        }
+
+        // Peers alike for named ports: the same container ports.
+        _profile = new int[n];
+        var profiles = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < n; i++)
+        {
+            var w = peers[i].Workload;
+            var key = w is null ? "-" : "+" + string.Join(";", w.Ports.Select(p => $"{p.Name}/{p.Port}/{p.Protocol.Number}"));
+            if (!profiles.TryGetValue(key, out var p))
+            {
+                profiles[key] = p = _profileRep.Count;
+                _profileRep.Add(peers[i]);
+                _profileBits.Add(new ulong[_words]);
+            }
+
+            _profile[i] = p;
+            _profileBits[p][i >> 6] |= 1UL << i;
+        }
+
+        _egressGroup = Groups(Direction.Egress, _egress);
+        _ingressGroup = Groups(Direction.Ingress, _ingress);
+        BuildProbes();
+        if (_probes is not null)
+        {
+            // Every matcher's bits first (they are cached in plain dictionaries), then the groups' decisions in parallel.
+            foreach (var (groups, direction) in new[] { (_egress, Direction.Egress), (_ingress, Direction.Ingress) })
+            {
+                foreach (var group in groups)
+                {
+                    foreach (var rule in Rules(group.Plan, direction))
+                    {
+                        MatcherBits(rule.Source);
+                        MatcherBits(rule.Destination);
+                    }
+                }
+            }
+
+            Parallel.For(0, _egress.Count + _ingress.Count, k =>
+            {
+                if (k < _egress.Count)
+                {
+                    Decided(_egress[k], Direction.Egress);
+                }
+                else
+                {
+                    Decided(_ingress[k - _egress.Count], Direction.Ingress);
+                }
+            });
+        }
+    }
+
+    /// <summary>Everything a selector, namespace selector or service account test can see of an identity.</summary>
+    private static string IdentityKey(Identity id) =>
+        $"{(id.IsWorkload ? "w" : "s")}\u0002{id.Namespace}\u0002{id.ServiceAccount}\u0002{Labels(id.Labels)}\u0002{Labels(id.NamespaceLabels)}\u0002{Labels(id.AccountLabels)}";
+
+    private static string Labels(IReadOnlyDictionary<string, string> labels) =>
+        string.Join("\u0003", labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}\u0004{l.Value}"));
+
+    private int[] Groups(Direction direction, List<Group> groups)
+    {
+        var result = new int[_peers.Length];
+        var index = new Dictionary<(TierPlan[], string, int), int>();
+        for (var i = 0; i < _peers.Length; i++)
+        {
+            var peer = _peers[i];
+            if (peer.WorkloadIndex < 0 || !_engine.Compiled[peer.WorkloadIndex].Policed || _engine.Compiled[peer.WorkloadIndex].Plan(direction).Length == 0)
+            {
+                result[i] = Open;
+                continue;
+            }
+
+            var plan = _engine.Compiled[peer.WorkloadIndex].Plan(direction);
+            var self = new List<bool>();
+            var complex = false;
+            foreach (var rule in Rules(plan, direction))
+            {
+                complex |= rule.IpVersion is not null || rule.Destination.HasService;
+                var own = direction == Direction.Egress ? rule.Source : rule.Destination;
+                self.Add(Has(MatcherBits(own), i));
+            }
+
+            if (complex)
+            {
+                result[i] = Complex;
+                continue;
+            }
+
+            var bits = string.Create(self.Count, self, (span, s) =>
+            {
+                for (var k = 0; k < s.Count; k++)
+                {
+                    span[k] = s[k] ? '1' : '0';
+                }
+            });
+            var profile = direction == Direction.Ingress ? _profile[i] : -1;
+            if (!index.TryGetValue((plan, bits, profile), out var g))
+            {
+                index[(plan, bits, profile)] = g = groups.Count;
+                groups.Add(new Group(plan, self.ToArray(), profile));
+            }
+
+            result[i] = g;
+        }
+
+        return result;
+    }
+
+    private static IEnumerable<CompiledRule> Rules(TierPlan[] plan, Direction direction)
+    {
+        foreach (var tier in plan)
+        {
+            foreach (var p in tier.Policies)
+            {
+                foreach (var r in p.Rules(direction))
+                {
+                    yield return r;
+                }
+            }
+        }
+    }
+
+    private static bool Has(ulong[] bits, int i) => (bits[i >> 6] & (1UL << i)) != 0;
+
+    /// <summary>The peers an entity matcher's address and selector part matches (its ports aside).</summary>
+    private ulong[] MatcherBits(EntityMatcher m)
+    {
+        if (m.IsAny)
+        {
+            return _all;
+        }
+
+        if (_matcherBits.TryGetValue(m, out var bits))
+        {
+            return bits;
+        }
+
+        // Matchers alike in what they test share their bits (every namespace's copy of a policy, say).
+        var fingerprint = m.HasService ? null : Fingerprint(m);
+        if (fingerprint is not null && _matcherByFingerprint.TryGetValue(fingerprint, out bits))
+        {
+            if (fingerprint is not null)
+        {
+            _matcherByFingerprint[fingerprint] = bits;
+        }
+
+        return _matcherBits[m] = bits;
+        }
+
+        bits = new ulong[_words];
+        if (m.Nets.Length > 0 || m.NotNets.Length > 0 || m.HasService)
+        {
+            for (var i = 0; i < _peers.Length; i++)
+            {
+                if (m.MatchesPeer(_peers[i], Protocol.Tcp, null))
+                {
+                    bits[i >> 6] |= 1UL << i;
+                }
+            }
+        }
+        else
+        {
+            // A selector bound to one namespace can only match peers with an identity in it.
+            IEnumerable<int> candidates = m.Positive?.NamespaceEquals is { } ns
+                ? _classesByNamespace.GetValueOrDefault(ns) ?? []
+                : Enumerable.Range(0, _classRep.Count);
+            foreach (var c in candidates)
+            {
+                if (m.MatchesPeer(_peers[_classRep[c]], Protocol.Tcp, null))
+                {
+                    foreach (var i in _classMembers[c])
+                    {
+                        bits[i >> 6] |= 1UL << i;
+                    }
+                }
+            }
+        }
+
+        if (fingerprint is not null)
+        {
+            _matcherByFingerprint[fingerprint] = bits;
+        }
+
+        return _matcherBits[m] = bits;
+    }
+
+    private static string Fingerprint(EntityMatcher m)
+    {
+        var sb = new System.Text.StringBuilder();
+        if (m.Positive is { } p)
+        {
+            sb.Append("P\u0001").Append(p.NamespaceEquals ?? "\u0002").Append('\u0001').Append(p.NamespaceTest?.Key ?? "\u0002")
+                .Append('\u0001').Append(p.RequireWorkload).Append('\u0001').Append(p.EndpointTest?.Key ?? "\u0002")
+                .Append('\u0001').Append(p.AccountNames is null ? "\u0002" : string.Join("\u0003", p.AccountNames.Order(StringComparer.Ordinal)))
+                .Append('\u0001').Append(p.AccountTest?.Key ?? "\u0002");
+        }
+
+        sb.Append("\u0001N\u0001").Append(m.Not?.Key ?? "\u0002");
+        sb.Append("\u0001nets\u0001").Append(m.NetsOnlyOutside).Append(string.Join(",", m.Nets.Select(n => $"{n.Family}/{n.First}/{n.Last}")));
+        sb.Append("\u0001notnets\u0001").Append(string.Join(",", m.NotNets.Select(n => $"{n.Family}/{n.First}/{n.Last}")));
+        return sb.ToString();
+    }
+
+    /// <summary>The tests of a rule that depend on the packet alone (probes carry no source port and their IP version is never asked).</summary>
+    private static bool PacketMatches(CompiledRule rule, in Packet p)
+    {
+        if (rule.Never)
+        {
+            return false;
+        }
+
+        if (rule.Protocol is { } proto && proto != p.Protocol)
+        {
+            return false;
+        }
+
+        if (rule.NotProtocol is { } notProto && notProto == p.Protocol)
+        {
+            return false;
+        }
+
+        if (rule.Icmp is { } icmp && (!p.Protocol.IsIcmp || !icmp.Matches(p.IcmpType, p.IcmpCode) || (icmp.Type is not null && p.IcmpType is null)))
+        {
+            return false;
+        }
+
+        if (rule.NotIcmp is { } notIcmp && p.Protocol.IsIcmp && p.IcmpType is not null && notIcmp.Matches(p.IcmpType, p.IcmpCode))
+        {
+            return false;
+        }
+
+        int? srcPort = p.Protocol.HasPorts ? p.SourcePort : null;
+        return rule.Source.MatchesPorts(EmptyPeer, p.Protocol, srcPort);
+    }
+
+    private static readonly Peer EmptyPeer = new([], false, UInt128.Zero, AddressFamily.InterNetwork, -1);
+
+    private static bool HasNamedPorts(EntityMatcher m) =>
+        m.Ports.Any(p => p.Name is not null) || m.NotPorts.Any(p => p.Name is not null);
+
+    /// <summary>For an egress rule: the destinations whose ports it matches for the packet; null for all, empty when none.</summary>
+    private ulong[]? PortMask(CompiledRule rule, in Packet p, PacketKey key)
+    {
+        int? dstPort = p.Protocol.HasPorts ? p.Port : null;
+        if (!HasNamedPorts(rule.Destination))
+        {
+            return rule.Destination.MatchesPorts(EmptyPeer, p.Protocol, dstPort) ? null : [];
+        }
+
+        if (_portMasks.TryGetValue((rule, key), out var mask))
+        {
+            return mask;
+        }
+
+        mask = new ulong[_words];
+        for (var profile = 0; profile < _profileRep.Count; profile++)
+        {
+            if (rule.Destination.MatchesPorts(_profileRep[profile], p.Protocol, dstPort))
+            {
+                Or(mask, _profileBits[profile]);
+            }
+        }
+
+        return _portMasks[(rule, key)] = mask;
+    }
+
+    private static void Or(ulong[] a, ulong[] b)
+    {
+        for (var i = 0; i < a.Length; i++)
+        {
+            a[i] |= b[i];
+        }
+    }
+
+    private static PacketKey KeyOf(in Packet p) => new(p.Protocol.Number, p.Port, p.IcmpType, p.IcmpCode);
+
+    /// <summary>The peers the group's direction allows for a packet: destinations for egress, sources for ingress.</summary>
+    private ulong[] Decide(Group group, Direction direction, in Packet packet)
+    {
+        var key = KeyOf(packet);
+        var w = _words;
+        var undecided = (ulong[])_all.Clone();
+        var allowed = new ulong[w];
+        var passed = new ulong[w];
+        var k = 0;
+        foreach (var tier in group.Plan)
+        {
+            Array.Clear(passed);
+            foreach (var policy in tier.Policies)
+            {
+                foreach (var rule in policy.Rules(direction))
+                {
+                    var self = group.Self[k++];
+                    if (!self || rule.Action == RuleAction.Log || !PacketMatches(rule, packet))
+                    {
+                        continue;
+                    }
+
+                    ulong[] peers;
+                    ulong[]? mask = null;
+                    if (direction == Direction.Egress)
+                    {
+                        mask = PortMask(rule, packet, key);
+                        if (mask is { Length: 0 })
+                        {
+                            continue;
+                        }
+
+                        peers = MatcherBits(rule.Destination);
+                    }
+                    else
+                    {
+                        int? dstPort = packet.Protocol.HasPorts ? packet.Port : null;
+                        if (!rule.Destination.MatchesPorts(_profileRep[group.Profile], packet.Protocol, dstPort))
+                        {
+                            continue;
+                        }
+
+                        peers = MatcherBits(rule.Source);
+                    }
+
+                    for (var i = 0; i < w; i++)
+                    {
+                        var m = peers[i] & undecided[i] & ~passed[i];
+                        if (mask is not null)
+                        {
+                            m &= mask[i];
+                        }
+
+                        switch (rule.Action)
+                        {
+                            case RuleAction.Allow:
+                                allowed[i] |= m;
+                                undecided[i] &= ~m;
+                                break;
+                            case RuleAction.Deny:
+                                undecided[i] &= ~m;
+                                break;
+                            case RuleAction.Pass:
+                                passed[i] |= m;
+                                break;
+                        }
+                    }
+                }
+            }
+
+            if (tier.Tier.DefaultAction != TierDefaultAction.Pass)
+            {
+                for (var i = 0; i < w; i++)
+                {
+                    undecided[i] &= passed[i];
+                }
+            }
+        }
+
+        for (var i = 0; i < w; i++)
+        {
+            allowed[i] |= undecided[i];
+        }
+
+        return allowed;
+    }
+
+    /// <summary>What <see cref="ConnectionProbe.Connections"/> gives for peers <paramref name="i"/> to <paramref name="j"/>.</summary>
+    public ConnectionSet Between(int i, int j)
+    {
+        if (!_engine.Options.Enforcing || (_engine.Options.AllowSelfTraffic && PolicyEngine.IsSelf(_peers[i], _peers[j])))
+        {
+            return ConnectionSet.All;
+        }
+
+        var g = _egressGroup[i];
+        var h = _ingressGroup[j];
+        if (g == Complex || h == Complex || _probes is null)
+        {
+            return ConnectionProbe.Connections(_engine, _peers[i], _peers[j]);
+        }
+
+        if (g == Open && h == Open)
+        {
+            return ConnectionSet.All;
+        }
+
+        var jw = j >> 6;
+        var jb = 1UL << j;
+        var iw = i >> 6;
+        var ib = 1UL << i;
+        ulong[][]? eg = null;
+        ulong[][]? ing = null;
+        if (g >= 0)
+        {
+            var group = Decided(_egress[g], Direction.Egress);
+            if ((group.Any![jw] & jb) == 0)
+            {
+                return ConnectionSet.None;
+            }
+
+            eg = group.Results!;
+        }
+
+        if (h >= 0)
+        {
+            var group = Decided(_ingress[h], Direction.Ingress);
+            if ((group.Any![iw] & ib) == 0)
+            {
+                return ConnectionSet.None;
+            }
+
+            ing = group.Results!;
+        }
+
+        UInt128 bits = 0;
+        for (var k = 0; k < _probes.Length; k++)
+        {
+            if ((eg is null || (eg[k][jw] & jb) != 0) && (ing is null || (ing[k][iw] & ib) != 0))
+            {
+                bits |= UInt128.One << k;
+            }
+        }
+
+        var set = _pairSets[g >= 0 ? _egress[g].ProtocolSet : 0, h >= 0 ? _ingress[h].ProtocolSet : 0];
+        return _sets.TryGetValue((set, bits), out var result) ? result : _sets.GetOrAdd((set, bits), key => Assemble(key.Item1, key.Item2));
+    }
+
+    /// <summary>Row <paramref name="i"/> of the workload matrix: <see cref="Between"/> to each of the first <paramref name="count"/> peers, null to itself.</summary>
+    public void Row(int i, int count, ConnectionSet?[] row)
+    {
+        var g = _egressGroup[i];
+        var any = g >= 0 && _probes is not null && _engine.Options.Enforcing ? _egress[g].Any : null;
+        var iw = i >> 6;
+        var ib = 1UL << i;
+        for (var j = 0; j < count; j++)
+        {
+            if (j == i)
+            {
+                row[j] = null;
+                continue;
+            }
+
+            // Peers that no probe lets through in one direction get nothing (as the probes would find).
+            if (any is not null)
+            {
+                var h = _ingressGroup[j];
+                if (h != Complex && (any[j >> 6] & (1UL << j)) == 0)
+                {
+                    row[j] = ConnectionSet.None;
+                    continue;
+                }
+
+                if (h >= 0 && (_ingress[h].Any![iw] & ib) == 0)
+                {
+                    row[j] = ConnectionSet.None;
+                    continue;
+                }
+            }
+
+            row[j] = Between(i, j);
+        }
+    }
+
+    private Group Decided(Group group, Direction direction)
+    {
+        if (group.Results is null)
+        {
+            var results = new ulong[_probes!.Length][];
+            var any = new ulong[_words];
+            var bySignature = new Dictionary<string, ulong[]>(StringComparer.Ordinal);
+            for (var k = 0; k < results.Length; k++)
+            {
+                var signature = Signature(group, direction, _probes[k].Packet);
+                if (!bySignature.TryGetValue(signature, out var r))
+                {
+                    bySignature[signature] = r = Decide(group, direction, _probes[k].Packet);
+                    Or(any, r);
+                }
+
+                results[k] = r;
+            }
+
+            group.Any = any;
+            group.Results = results;
+        }
+
+        return group;
+    }
+
+    /// <summary>How the group's rules see a packet: packets alike here get the same decision.</summary>
+    private string Signature(Group group, Direction direction, in Packet packet)
+    {
+        var sb = new System.Text.StringBuilder();
+        var k = 0;
+        int? dstPort = packet.Protocol.HasPorts ? packet.Port : null;
+        foreach (var tier in group.Plan)
+        {
+            foreach (var policy in tier.Policies)
+            {
+                foreach (var rule in policy.Rules(direction))
+                {
+                    if (!group.Self[k++] || rule.Action == RuleAction.Log || !PacketMatches(rule, packet))
+                    {
+                        sb.Append('0');
+                    }
+                    else if (direction == Direction.Ingress)
+                    {
+                        sb.Append(rule.Destination.MatchesPorts(_profileRep[group.Profile], packet.Protocol, dstPort) ? '1' : '0');
+                    }
+                    else if (!HasNamedPorts(rule.Destination))
+                    {
+                        sb.Append(rule.Destination.MatchesPorts(EmptyPeer, packet.Protocol, dstPort) ? '1' : '0');
+                    }
+                    else
+                    {
+                        sb.Append('[');
+                        for (var p = 0; p < _profileRep.Count; p++)
+                        {
+                            sb.Append(rule.Destination.MatchesPorts(_profileRep[p], packet.Protocol, dstPort) ? '1' : '0');
+                        }
+
+                        sb.Append(']');
+                    }
+                }
+            }
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// One probe per piece of every protocol's range that any rule treats alike (every pair's pieces are unions of these),
+    /// then one per protocol that some pair probes as its "other protocols".
+    /// </summary>
+    private void BuildProbes()
+    {
+        var rules = _engine.Policies.SelectMany(p => p.Ingress.Concat(p.Egress)).ToList();
+        var protocols = new SortedSet<byte>(ConnectionProbe.Shown.Select(p => p.Number));
+        foreach (var r in rules)
+        {
+            if (r.Protocol is { } p)
+            {
+                protocols.Add(p.Number);
+            }
+
+            if (r.NotProtocol is { } q)
+            {
+                protocols.Add(q.Number);
+            }
+        }
+
+        var probes = new List<ConnectionProbe.Probe>();
+        foreach (var number in protocols)
+        {
+            var protocol = new Protocol(number);
+            var domain = ConnectionSet.Domain(protocol).Ranges[0];
+            var cuts = new SortedSet<int> { domain.First };
+            foreach (var r in rules)
+            {
+                if (r.Protocol is { } rp && rp != protocol)
+                {
+                    continue;
+                }
+
+                if (protocol.HasPorts)
+                {
+                    foreach (var rep in _profileRep)
+                    {
+                        ConnectionProbe.PortCuts(r.Destination, rep, protocol, cuts);
+                    }
+                }
+                else if (protocol.IsIcmp)
+                {
+                    ConnectionProbe.IcmpCuts(r.Icmp, cuts);
+                    ConnectionProbe.IcmpCuts(r.NotIcmp, cuts);
+                }
+            }
+
+            var points = cuts.Where(c => c >= domain.First && c <= domain.Last).ToList();
+            for (var i = 0; i < points.Count; i++)
+            {
+                var first = points[i];
+                var last = i + 1 < points.Count ? points[i + 1] - 1 : domain.Last;
+                var packet = protocol.HasPorts ? new Packet(protocol, first, null, null, null, 4)
+                    : protocol.IsIcmp ? new Packet(protocol, 0, null, first >> 8, first & 255, 4)
+                    : new Packet(protocol, 0, null, null, null, 4);
+                probes.Add(new ConnectionProbe.Probe(packet, first, last, false));
+            }
+        }
+
+        // The protocol sets of plans, and of pairs (a pair probes the protocols its rules name, and one other for the rest).
+        var setIds = new Dictionary<string, int>(StringComparer.Ordinal);
+        var setList = new List<SortedSet<byte>>();
+        int SetOf(SortedSet<byte> set)
+        {
+            var key = string.Join(",", set);
+            if (!setIds.TryGetValue(key, out var id))
+            {
+                setIds[key] = id = setList.Count;
+                setList.Add(set);
+            }
+
+            return id;
+        }
+
+        SetOf(new SortedSet<byte>(ConnectionProbe.Shown.Select(p => p.Number)));
+        foreach (var (groups, direction) in new[] { (_egress, Direction.Egress), (_ingress, Direction.Ingress) })
+        {
+            foreach (var group in groups)
+            {
+                var set = new SortedSet<byte>(ConnectionProbe.Shown.Select(p => p.Number));
+                foreach (var r in Rules(group.Plan, direction))
+                {
+                    if (r.Protocol is { } p)
+                    {
+                        set.Add(p.Number);
+                    }
+
+                    if (r.NotProtocol is { } q)
+                    {
+                        set.Add(q.Number);
+                    }
+                }
+
+                group.ProtocolSet = SetOf(set);
+            }
+        }
+
+        var planSets = setList.Count;
+        _pairSets = new int[planSets, planSets];
+        var pairSets = new List<(bool[] Explicit, int Other)>();
+        var pairIds = new Dictionary<string, int>(StringComparer.Ordinal);
+        var others = new Dictionary<byte, int>();
+        for (var a = 0; a < planSets; a++)
+        {
+            for (var b = 0; b < planSets; b++)
+            {
+                var union = new SortedSet<byte>(setList[a]);
+                union.UnionWith(setList[b]);
+                var key = string.Join(",", union);
+                if (!pairIds.TryGetValue(key, out var id))
+                {
+                    pairIds[key] = id = pairSets.Count;
+                    var other = Enumerable.Range(1, 255).Select(n => (byte)n).FirstOrDefault(n => !union.Contains(n));
+                    var otherProbe = -1;
+                    if (other != 0 && !others.TryGetValue(other, out otherProbe))
+                    {
+                        others[other] = otherProbe = probes.Count;
+                        probes.Add(new ConnectionProbe.Probe(new Packet(new Protocol(other), 0, null, null, null, 4), 0, 0, true));
+                    }
+
+                    var explicitSet = new bool[256];
+                    foreach (var p in union)
+                    {
+                        explicitSet[p] = true;
+                    }
+
+                    pairSets.Add((explicitSet, otherProbe));
+                }
+
+                _pairSets[a, b] = id;
+            }
+        }
+
+        _pairProtocols = pairSets;
+        _probes = probes.Count <= 128 ? probes.ToArray() : null;
+    }
+
+    private ConnectionSet Assemble(int set, UInt128 bits)
+    {
+        var (explicitSet, otherProbe) = _pairProtocols[set];
+        var allowed = new SortedDictionary<byte, List<(int, int)>>();
+        for (var k = 0; k < _probes!.Length; k++)
+        {
+            var probe = _probes[k];
+            var number = probe.Packet.Protocol.Number;
+            if (probe.Other || !explicitSet[number])
+            {
+                continue;
+            }
+
+            if (!allowed.TryGetValue(number, out var list))
+            {
+                allowed[number] = list = [];
+            }
+
+            if (((bits >> k) & UInt128.One) != 0)
+            {
+                list.Add((probe.First, probe.Last));
+            }
+        }
+
+        var others = otherProbe >= 0 && ((bits >> otherProbe) & UInt128.One) != 0;
+        return ConnectionSet.Create(allowed.Select(kv => (new Protocol(kv.Key), IntervalSet.FromRanges(kv.Value))), others);
+    }
+}

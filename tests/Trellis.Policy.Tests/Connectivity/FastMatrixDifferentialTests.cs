@@ -1,0 +1,74 @@
+using CsCheck;
+using Trellis.Core.Addressing;
+using Trellis.Policy.Connectivity;
+using Trellis.Policy.Evaluation;
+using Trellis.Policy.Manifests;
+using static Trellis.Policy.Tests.Evaluation.PolicyGenerators;
+
+namespace Trellis.Policy.Tests.Connectivity;
+
+/// <summary>
+/// <see cref="ConnectivityAnalyzer.Matrix(PolicyEngine)"/> (on bitsets) against <see cref="ConnectivityAnalyzer.MatrixByProbing"/>
+/// (one engine check per pair and piece of the port space): the reports must be the same, node for node, line for line
+/// and cell for cell, on random clusters and policies and on the shop example.
+/// </summary>
+public sealed class FastMatrixDifferentialTests
+{
+    private static readonly Gen<PolicyOptions> Options = Gen.OneOfConst(
+        PolicyOptions.Calico,
+        PolicyOptions.Calico with { IpBlockMatchesPods = false },
+        PolicyOptions.Calico with { AllowSelfTraffic = false },
+        PolicyOptions.Calico with { PodCidrs = [Prefix.Parse("10.0.0.0/8")] },
+        PolicyOptions.Flannel);
+
+    [Fact]
+    public void FastMatrix_EqualsTheProbingMatrix_OnRandomClusters()
+    {
+        Gen.Select(Clusters, Options).Sample((set, options) => AssertSame(PolicyEngine.Compile(set, options)), iter: 400);
+    }
+
+    [Fact]
+    public void FastMatrix_EqualsTheProbingMatrix_OnTheShopExample()
+    {
+        var shop = ManifestLoader.Load(Path.Combine(RepositoryRoot(), "examples", "manifests", "shop.yaml"));
+        AssertSame(PolicyEngine.Compile(shop));
+        AssertSame(PolicyEngine.Compile(shop, PolicyOptions.Calico with { IpBlockMatchesPods = false }));
+    }
+
+    [Fact]
+    public void FastMatrix_EqualsTheProbingMatrix_OnTheMinimalExample()
+    {
+        AssertSame(PolicyEngine.Compile(MinimalExample.Load()));
+    }
+
+    private static void AssertSame(PolicyEngine engine)
+    {
+        var fast = ConnectivityAnalyzer.Matrix(engine);
+        var probed = ConnectivityAnalyzer.MatrixByProbing(engine);
+        Assert.Equal(probed.Enforced, fast.Enforced);
+        Assert.Equal(probed.Note, fast.Note);
+        Assert.Equal(probed.Nodes.Select(n => n.ToString()), fast.Nodes.Select(n => n.ToString()));
+        Assert.Equal(probed.Nodes.Select(n => n.IsExternal), fast.Nodes.Select(n => n.IsExternal));
+        Assert.Equal(probed.Lines.Select(l => l.ToString()), fast.Lines.Select(l => l.ToString()));
+        Assert.Equal(probed.Lines, fast.Lines);
+        Assert.Equal(probed.Cells.Count, fast.Cells.Count);
+        for (var r = 0; r < probed.Cells.Count; r++)
+        {
+            for (var c = 0; c < probed.Cells.Count; c++)
+            {
+                Assert.True(Equals(probed.Cells[r][c], fast.Cells[r][c]), $"cell {probed.Nodes[r]} -> {probed.Nodes[c]}: probing {probed.Cells[r][c]}, fast {fast.Cells[r][c]}");
+            }
+        }
+    }
+
+    private static string RepositoryRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Trellis.slnx")))
+        {
+            dir = dir.Parent;
+        }
+
+        return dir?.FullName ?? throw new InvalidOperationException("The repository root (Trellis.slnx) is not above the test's directory.");
+    }
+}
