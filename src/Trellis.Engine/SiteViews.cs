@@ -72,7 +72,7 @@ public static class SiteViews
         {
             foreach (var s in c.Services)
             {
-                var vipOwner = s.SharedIpKey is { } key ? PoolIds.SharedVip(c.Name, key) : PoolIds.ServiceVip(c.Name, s.Namespace, s.Name);
+                var vipOwner = PoolIds.ServiceVipOwner(c.Name, s);
                 var vip = state.Allocations.FirstOrDefault(a => a.Owner == vipOwner)?.Address;
                 var clusterIp = state.Allocations.FirstOrDefault(a => a.Pool == PoolIds.ClusterIps(c.Name) && a.Owner == PoolIds.ClusterIp(s.Namespace, s.Name))?.Address;
                 var nodePorts = s.Ports.Select(p => state.Allocations.FirstOrDefault(a => a.Pool == PoolIds.NodePorts(c.Name) && a.Owner == PoolIds.NodePort(s.Namespace, s.Name, s.Protocol, p))?.Address)

@@ -288,6 +288,4 @@ public sealed class TrellisEngine(IStateStore store, TimeProvider time)
     private static string Json(SiteSpec spec) => JsonSerializer.Serialize(spec, EngineJsonContext.Default.SiteSpec);
 
     public static ValidationResult Validate(SiteSpec spec) => SiteValidator.Validate(spec);
-
-    public static IReadOnlyList<Allocation> NoAllocations { get; } = [];
 }

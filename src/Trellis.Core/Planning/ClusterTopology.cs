@@ -77,7 +77,7 @@ public sealed record ClusterTopology(
                 continue;
             }
 
-            var members = cluster.Spec.Services.Where(s => (s.SharedIpKey is { } key ? PoolIds.SharedVip(cluster.Name, key) : PoolIds.ServiceVip(cluster.Name, s.Namespace, s.Name)) == owner);
+            var members = cluster.Spec.Services.Where(s => PoolIds.ServiceVipOwner(cluster.Name, s) == owner);
             var ports = members.SelectMany(s => s.Ports.Select(p => (s, p)))
                 .Select(x => byOwner.TryGetValue((PoolIds.NodePorts(cluster.Name), PoolIds.NodePort(x.s.Namespace, x.s.Name, x.s.Protocol, x.p)), out var np)
                     ? new PlacedServicePort(x.s.Namespace, x.s.Name, x.s.Protocol, x.p, int.Parse(np.Address, System.Globalization.CultureInfo.InvariantCulture))

@@ -31,6 +31,10 @@ public static class PoolIds
     public static string ControlPlaneIp(string cluster) => $"cluster/{cluster}/control-plane-ip";
     public static string ServiceVip(string cluster, string ns, string name) => $"service/{cluster}/{ns}/{name}";
     public static string SharedVip(string cluster, string key) => $"service/{cluster}/shared:{key}";
+
+    /// <summary>The owner of a LoadBalancer service's VIP: the service itself, or its sharedIpKey group.</summary>
+    public static string ServiceVipOwner(string cluster, Model.ServiceSpec service) =>
+        service.SharedIpKey is { } key ? SharedVip(cluster, key) : ServiceVip(cluster, service.Namespace, service.Name);
     public static string NodePodCidr(string cluster, string node) => $"node/{cluster}/{node}/pod-cidr";
     public static string NodeBlock(string cluster, string node, int i) => $"node/{cluster}/{node}/block-{i}";
     public static string ClusterIp(string ns, string name) => $"service/{ns}/{name}";

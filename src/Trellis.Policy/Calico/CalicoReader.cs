@@ -31,19 +31,7 @@ internal static class CalicoReader
         var saSelector = ReadSelector(r, spec, "serviceAccountSelector", "spec.serviceAccountSelector");
         var ingress = ReadRules(r, spec, "ingress");
         var egress = ReadRules(r, spec, "egress");
-        var declared = r.Strings(spec, "types", "spec.types");
-        var types = PolicyTypes.None;
-        for (var i = 0; i < declared.Count; i++)
-        {
-            switch (declared[i])
-            {
-                case "Ingress": types |= PolicyTypes.Ingress; break;
-                case "Egress": types |= PolicyTypes.Egress; break;
-                default:
-                    r.Error($"spec.types[{i}]", "PolicyTypeInvalid", $"types[{i}] is '{declared[i]}'.", "Use Ingress or Egress.");
-                    break;
-            }
-        }
+        var types = r.PolicyTypes(spec, "types", "spec.types");
 
         if (r.Bool(spec, "doNotTrack", "spec.doNotTrack") || r.Bool(spec, "preDNAT", "spec.preDNAT"))
         {

@@ -14,19 +14,7 @@ internal static class KubernetesPolicyReader
         var podSelector = ReadSelector(r, spec, "podSelector", "spec.podSelector") ?? LabelSelector.Empty;
         var ingress = ReadRules(r, spec, Direction.Ingress, ns);
         var egress = ReadRules(r, spec, Direction.Egress, ns);
-        var declared = r.Strings(spec, "policyTypes", "spec.policyTypes");
-        var types = PolicyTypes.None;
-        for (var i = 0; i < declared.Count; i++)
-        {
-            switch (declared[i])
-            {
-                case "Ingress": types |= PolicyTypes.Ingress; break;
-                case "Egress": types |= PolicyTypes.Egress; break;
-                default:
-                    r.Error($"spec.policyTypes[{i}]", "PolicyTypeInvalid", $"policyTypes[{i}] is '{declared[i]}'.", "Use Ingress or Egress.");
-                    break;
-            }
-        }
+        var types = r.PolicyTypes(spec, "policyTypes", "spec.policyTypes");
 
         var typesDeclared = types != PolicyTypes.None;
         if (!typesDeclared)

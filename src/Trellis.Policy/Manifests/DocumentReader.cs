@@ -152,6 +152,26 @@ internal sealed class DocumentReader(SourceRef source, List<Finding> findings, s
         return false;
     }
 
+    /// <summary>A policyTypes / types list: Ingress and Egress, each other entry a PolicyTypeInvalid error. None when absent.</summary>
+    public PolicyTypes PolicyTypes(YamlNode? parent, string key, string path)
+    {
+        var declared = Strings(parent, key, path);
+        var types = Policy.PolicyTypes.None;
+        for (var i = 0; i < declared.Count; i++)
+        {
+            switch (declared[i])
+            {
+                case "Ingress": types |= Policy.PolicyTypes.Ingress; break;
+                case "Egress": types |= Policy.PolicyTypes.Egress; break;
+                default:
+                    Error($"{path}[{i}]", "PolicyTypeInvalid", $"{key}[{i}] is '{declared[i]}'.", "Use Ingress or Egress.");
+                    break;
+            }
+        }
+
+        return types;
+    }
+
     public IReadOnlyList<string> Strings(YamlNode? parent, string key, string path)
     {
         var result = new List<string>();

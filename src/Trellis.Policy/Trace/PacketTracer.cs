@@ -129,7 +129,7 @@ public sealed class PacketTracer
             return [];
         }
 
-        var specs = _cluster.Spec.Services.Where(s => owner == (s.SharedIpKey is { } key ? PoolIds.SharedVip(_cluster.Name, key) : PoolIds.ServiceVip(_cluster.Name, s.Namespace, s.Name)));
+        var specs = _cluster.Spec.Services.Where(s => owner == PoolIds.ServiceVipOwner(_cluster.Name, s));
         return specs.Select(s => _engine.Set.Services.FirstOrDefault(m => m.Namespace == s.Namespace && m.Name == s.Name)
                 ?? new ServiceInfo(s.Namespace, s.Name, null, s.Ports.Select(p => new ServicePort(null, p, p.ToString(System.Globalization.CultureInfo.InvariantCulture), Protocol.Tcp)).ToList()))
             .ToList();
