@@ -63,9 +63,28 @@ public sealed class ConnectionSet : IEquatable<ConnectionSet>
         return Create(keys.Select(k => (new Protocol(k), op(For(new Protocol(k)), other.For(new Protocol(k))))), others);
     }
 
-    public bool Equals(ConnectionSet? other) =>
-        other is not null && OtherProtocols == other.OtherProtocols && _explicit.Count == other._explicit.Count
-        && _explicit.All(kv => other._explicit.TryGetValue(kv.Key, out var o) && o.Equals(kv.Value));
+    public bool Equals(ConnectionSet? other)
+    {
+        if (ReferenceEquals(this, other))
+        {
+            return true;
+        }
+
+        if (other is null || OtherProtocols != other.OtherProtocols || _explicit.Count != other._explicit.Count)
+        {
+            return false;
+        }
+
+        foreach (var (protocol, set) in _explicit)
+        {
+            if (!other._explicit.TryGetValue(protocol, out var o) || !o.Equals(set))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     public override bool Equals(object? obj) => Equals(obj as ConnectionSet);
 

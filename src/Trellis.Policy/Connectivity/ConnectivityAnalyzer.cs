@@ -27,13 +27,14 @@ public static class ConnectivityAnalyzer
         var outside = outsideRanges.Select(r => r.Range).ToList();
         var workloads = engine.Set.Workloads;
         var n = workloads.Count;
+        var ids = workloads.Select(w => w.Id).ToArray();
         var peers = Enumerable.Range(0, n).Select(engine.WorkloadPeer).ToArray();
         var outsidePeers = outsideRanges.Select(r => engine.PeerFor(r.Representative)).ToArray();
 
         // Endpoints: the workloads 0..n-1, then the outside ranges n..; between(s, d) is ConnectionProbe.Connections of them.
         var all = peers.Concat(outsidePeers).ToArray();
         Func<int, int, ConnectionSet> between;
-        Action<int, ConnectionSet?[]> workloadRow;
+        Action<int, List<(int Column, ConnectionSet Connections)>> workloadRow;
         if (fast)
         {
             var matrix = new FastMatrix(engine, all);
@@ -42,12 +43,21 @@ public static class ConnectivityAnalyzer
         }
         else
         {
-            between = (s, d) => ConnectionProbe.Connections(engine, all[s], all[d]);
+            var probed = new ConnectionSet[n, n];
+            between = (s, d) => s < n && d < n && s != d && probed[s, d] is { } known ? known : ConnectionProbe.Connections(engine, all[s], all[d]);
             workloadRow = (i, row) =>
             {
+                row.Clear();
                 for (var j = 0; j < n; j++)
                 {
-                    row[j] = i == j ? null : between(i, j);
+                    if (j != i)
+                    {
+                        probed[i, j] = ConnectionProbe.Connections(engine, all[i], all[j]);
+                        if (!probed[i, j].IsEmpty)
+                        {
+                            row.Add((j, probed[i, j]));
+                        }
+                    }
                 }
             };
         }
@@ -71,7 +81,7 @@ public static class ConnectivityAnalyzer
         var groups = new List<(List<AddressRange> Ranges, int Representative)>();
         for (var e = 0; e < outside.Count; e++)
         {
-            var same = groups.FindIndex(g => Enumerable.Range(0, n).All(w => inbound[g.Representative][w].Equals(inbound[e][w]) && outbound[g.Representative][w].Equals(outbound[e][w])));
+            var same = groups.FindIndex(g => SameColumn(inbound[g.Representative], inbound[e]) && SameColumn(outbound[g.Representative], outbound[e]));
             if (same >= 0)
             {
                 groups[same].Ranges.Add(outside[e]);
@@ -88,84 +98,143 @@ public static class ConnectivityAnalyzer
             nodes.Add(new ConnectivityNode(RangesText(merged), true, null, merged));
         }
 
-        // Cells, and the lines between workloads read off them; rows of the fast matrix are filled in parallel (it is
-        // read-only once built), the probing ones in order.
-        var cells = new ConnectionSet?[nodes.Count][];
-        var rowLines = new List<ConnectivityLine>[n];
+        // Lines between workloads, row by row (rows of the fast matrix in parallel: it is read-only once built); then
+        // between workloads and the outside, where workloads that see every range alike share their lines' ranges.
+        var rowLines = new List<(int Column, ConnectionSet Connections)>[n];
         void Row(int r)
         {
-            var row = new ConnectionSet?[nodes.Count];
-            if (r < n)
-            {
-                workloadRow(r, row);
-                var list = new List<ConnectivityLine>();
-                for (var c = 0; c < n; c++)
-                {
-                    if (row[c] is { IsEmpty: false } conns)
-                    {
-                        list.Add(new ConnectivityLine(workloads[r].Id, workloads[c].Id, conns));
-                    }
-                }
-
-                rowLines[r] = list;
-                for (var c = n; c < nodes.Count; c++)
-                {
-                    row[c] = outbound[groups[c - n].Representative][r];
-                }
-            }
-            else
-            {
-                for (var c = 0; c < n; c++)
-                {
-                    row[c] = inbound[groups[r - n].Representative][c];
-                }
-            }
-
-            cells[r] = row;
+            var row = new List<(int Column, ConnectionSet Connections)>();
+            workloadRow(r, row);
+            rowLines[r] = row;
         }
 
         if (fast)
         {
-            Parallel.For(0, nodes.Count, Row);
+            Parallel.For(0, n, Row);
         }
         else
         {
-            for (var r = 0; r < nodes.Count; r++)
+            for (var r = 0; r < n; r++)
             {
                 Row(r);
             }
         }
 
-        var lines = new List<ConnectivityLine>(rowLines.Sum(l => l.Count));
-        foreach (var list in rowLines)
+        var lines = new List<(string Source, string Destination, ConnectionSet Connections)>(rowLines.Sum(l => l.Count));
+        for (var r = 0; r < n; r++)
         {
-            lines.AddRange(list);
+            foreach (var (c, conns) in rowLines[r])
+            {
+                lines.Add((ids[r], ids[c], conns));
+            }
         }
 
+        var inLines = new Dictionary<ConnectionSet[], List<(string Ranges, ConnectionSet Conns)>>(ColumnComparer.Instance);
+        var outLines = new Dictionary<ConnectionSet[], List<(string Ranges, ConnectionSet Conns)>>(ColumnComparer.Instance);
         for (var w = 0; w < n; w++)
         {
-            foreach (var (ranges, conns) in GroupRanges(outside, e => inbound[e][w]))
+            foreach (var (ranges, conns) in OutsideLines(outside, inbound.Select(column => column[w]).ToArray(), inLines))
             {
-                lines.Add(new ConnectivityLine(RangesText(ranges), workloads[w].Id, conns));
+                lines.Add((ranges, ids[w], conns));
             }
 
-            foreach (var (ranges, conns) in GroupRanges(outside, e => outbound[e][w]))
+            foreach (var (ranges, conns) in OutsideLines(outside, outbound.Select(column => column[w]).ToArray(), outLines))
             {
-                lines.Add(new ConnectivityLine(workloads[w].Id, RangesText(ranges), conns));
+                lines.Add((ids[w], ranges, conns));
             }
         }
 
-        lines.Sort((a, b) =>
-        {
-            var c = string.CompareOrdinal(a.Source, b.Source);
-            return c != 0 ? c : string.CompareOrdinal(a.Destination, b.Destination);
-        });
-
-        return new ConnectivityReport(nodes, lines, cells)
+        var cells = new CellGrid(nodes.Count, (r, c) =>
+            r == c ? null
+            : r < n && c < n ? between(r, c)
+            : r < n ? outbound[groups[c - n].Representative][r]
+            : c < n ? inbound[groups[r - n].Representative][c]
+            : null);
+        return new ConnectivityReport(nodes, SortedLines(lines), cells)
         {
             Enforced = engine.Options.Enforcing,
             Note = engine.Options.Enforcing ? null : $"the cluster's network plugin ({engine.Options.Plugin}) enforces no network policy: every connection is allowed",
         };
+    }
+
+    private static bool SameColumn(ConnectionSet[] a, ConnectionSet[] b)
+    {
+        for (var i = 0; i < a.Length; i++)
+        {
+            if (!a[i].Equals(b[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Outside ranges grouped by their connections, once per distinct column of connections.</summary>
+    private static List<(string Ranges, ConnectionSet Conns)> OutsideLines(
+        IReadOnlyList<AddressRange> outside, ConnectionSet[] column, Dictionary<ConnectionSet[], List<(string Ranges, ConnectionSet Conns)>> known)
+    {
+        if (!known.TryGetValue(column, out var lines))
+        {
+            known[column] = lines = GroupRanges(outside, e => column[e]).Select(g => (RangesText(g.Ranges), g.Conns)).ToList();
+        }
+
+        return lines;
+    }
+
+    /// <summary>Columns of connections compared by value.</summary>
+    private sealed class ColumnComparer : IEqualityComparer<ConnectionSet[]>
+    {
+        public static readonly ColumnComparer Instance = new();
+
+        public bool Equals(ConnectionSet[]? x, ConnectionSet[]? y) => x is not null && y is not null && x.Length == y.Length && SameColumn(x, y);
+
+        public int GetHashCode(ConnectionSet[] column)
+        {
+            var hash = new HashCode();
+            foreach (var set in column)
+            {
+                hash.Add(set);
+            }
+
+            return hash.ToHashCode();
+        }
+    }
+
+    /// <summary>The lines ordered by source, then destination (ordinal), each name compared once through its rank.</summary>
+    private static List<ConnectivityLine> SortedLines(List<(string Source, string Destination, ConnectionSet Connections)> lines)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (source, destination, _) in lines)
+        {
+            names.Add(source);
+            names.Add(destination);
+        }
+
+        var ordered = names.ToArray();
+        Array.Sort(ordered, StringComparer.Ordinal);
+        var rank = new Dictionary<string, int>(ordered.Length, StringComparer.Ordinal);
+        for (var i = 0; i < ordered.Length; i++)
+        {
+            rank[ordered[i]] = i;
+        }
+
+        var keys = new long[lines.Count];
+        var order = new int[lines.Count];
+        for (var i = 0; i < lines.Count; i++)
+        {
+            keys[i] = ((long)rank[lines[i].Source] << 32) | (uint)rank[lines[i].Destination];
+            order[i] = i;
+        }
+
+        Array.Sort(keys, order);
+        var sorted = new List<ConnectivityLine>(lines.Count);
+        foreach (var i in order)
+        {
+            sorted.Add(new ConnectivityLine(lines[i].Source, lines[i].Destination, lines[i].Connections));
+        }
+
+        return sorted;
     }
 
     /// <summary>Which connections <paramref name="after"/> opens and closes relative to <paramref name="before"/>.</summary>

@@ -24,6 +24,11 @@ internal sealed class FastMatrix
     private readonly ulong[] _all;
     private readonly int[] _egressGroup;
     private readonly int[] _ingressGroup;
+    /// <summary>Peers whose ingress is decided by probing (<see cref="Complex"/>).</summary>
+    private readonly ulong[] _complexIngress;
+    /// <summary>Peers without ingress policy (<see cref="Open"/>).</summary>
+    private readonly ulong[] _openIngress;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(int, int), ConnectionSet> _probed = new();
     private readonly int[] _profile;
     private readonly List<Peer> _profileRep = [];
     private readonly List<ulong[]> _profileBits = [];
@@ -43,8 +48,11 @@ internal sealed class FastMatrix
 
     private readonly record struct PacketKey(byte Protocol, int Port, int? Type, int? Code);
 
-    private sealed class Group(TierPlan[] plan, bool[] self, int profile)
+    private sealed class Group(TierPlan[] plan, bool[] self, int profile, int words)
     {
+        /// <summary>The peers in the group.</summary>
+        public ulong[] Members { get; } = new ulong[words];
+
         public TierPlan[] Plan { get; } = plan;
         /// <summary>Per rule of the plan in order: whether its own side (source of egress, destination of ingress) matches the group.</summary>
         public bool[] Self { get; } = self;
@@ -115,6 +123,14 @@ internal sealed class FastMatrix
 
         _egressGroup = Groups(Direction.Egress, _egress);
         _ingressGroup = Groups(Direction.Ingress, _ingress);
+        _complexIngress = new ulong[_words];
+        _openIngress = new ulong[_words];
+        for (var i = 0; i < n; i++)
+        {
+            var bits = _ingressGroup[i] switch { Complex => _complexIngress, Open => _openIngress, var h => _ingress[h].Members };
+            bits[i >> 6] |= 1UL << i;
+        }
+
         BuildProbes();
         if (_probes is not null)
         {
@@ -192,7 +208,7 @@ internal sealed class FastMatrix
             if (!index.TryGetValue((plan, bits, profile), out var g))
             {
                 index[(plan, bits, profile)] = g = groups.Count;
-                groups.Add(new Group(plan, self.ToArray(), profile));
+                groups.Add(new Group(plan, self.ToArray(), profile, _words));
             }
 
             result[i] = g;
@@ -468,7 +484,8 @@ internal sealed class FastMatrix
         var h = _ingressGroup[j];
         if (g == Complex || h == Complex || _probes is null)
         {
-            return ConnectionProbe.Connections(_engine, _peers[i], _peers[j]);
+            // Probed once per pair: the report's cells read pairs again.
+            return _probed.GetOrAdd((i, j), key => ConnectionProbe.Connections(_engine, _peers[key.Item1], _peers[key.Item2]));
         }
 
         if (g == Open && h == Open)
@@ -517,40 +534,71 @@ internal sealed class FastMatrix
         return _sets.TryGetValue((set, bits), out var result) ? result : _sets.GetOrAdd((set, bits), key => Assemble(key.Item1, key.Item2));
     }
 
-    /// <summary>Row <paramref name="i"/> of the workload matrix: <see cref="Between"/> to each of the first <paramref name="count"/> peers, null to itself.</summary>
-    public void Row(int i, int count, ConnectionSet?[] row)
+    /// <summary>
+    /// Row <paramref name="i"/> of the workload matrix: the peers among the first <paramref name="count"/> (itself aside)
+    /// that <paramref name="i"/> may reach, with what it may send them. Only destinations that some probe lets out of
+    /// <paramref name="i"/> and whose ingress some probe lets <paramref name="i"/> into (<see cref="Admitting"/>) are
+    /// assembled, and those decided by probing; every other pair gets nothing, as probing finds.
+    /// </summary>
+    public void Row(int i, int count, List<(int Column, ConnectionSet Connections)> into)
     {
+        into.Clear();
         var g = _egressGroup[i];
-        var any = g >= 0 && _probes is not null && _engine.Options.Enforcing ? _egress[g].Any : null;
+        if (g == Complex || _probes is null || !_engine.Options.Enforcing)
+        {
+            for (var j = 0; j < count; j++)
+            {
+                Add(j);
+            }
+
+            return;
+        }
+
+        var any = g >= 0 ? _egress[g].Any! : null;
+        var admitting = Admitting(i);
+        for (var w = 0; w < _words && w << 6 < count; w++)
+        {
+            var word = (admitting[w] & (any is null ? ~0UL : any[w])) | _complexIngress[w];
+            while (word != 0)
+            {
+                var j = (w << 6) + System.Numerics.BitOperations.TrailingZeroCount(word);
+                word &= word - 1;
+                if (j >= count)
+                {
+                    break;
+                }
+
+                Add(j);
+            }
+        }
+
+        void Add(int j)
+        {
+            if (j != i && Between(i, j) is { IsEmpty: false } set)
+            {
+                into.Add((j, set));
+            }
+        }
+    }
+
+    /// <summary>
+    /// The peers whose ingress lets some probe in from <paramref name="i"/>: open ones, and the members of every ingress
+    /// group that lets <paramref name="i"/> in on some probe.
+    /// </summary>
+    private ulong[] Admitting(int i)
+    {
+        var admitting = (ulong[])_openIngress.Clone();
         var iw = i >> 6;
         var ib = 1UL << i;
-        for (var j = 0; j < count; j++)
+        for (var h = 0; h < _ingress.Count; h++)
         {
-            if (j == i)
+            if ((_ingress[h].Any![iw] & ib) != 0)
             {
-                row[j] = null;
-                continue;
+                Or(admitting, _ingress[h].Members);
             }
-
-            // Peers that no probe lets through in one direction get nothing (as the probes would find).
-            if (any is not null)
-            {
-                var h = _ingressGroup[j];
-                if (h != Complex && (any[j >> 6] & (1UL << j)) == 0)
-                {
-                    row[j] = ConnectionSet.None;
-                    continue;
-                }
-
-                if (h >= 0 && (_ingress[h].Any![iw] & ib) == 0)
-                {
-                    row[j] = ConnectionSet.None;
-                    continue;
-                }
-            }
-
-            row[j] = Between(i, j);
         }
+
+        return admitting;
     }
 
     private Group Decided(Group group, Direction direction)

@@ -405,7 +405,8 @@ public sealed class PolicyEngine
             }
         }
 
-        var plans = new Dictionary<List<CompiledPolicy>, TierPlan[]>(ReferenceEqualityComparer.Instance as IEqualityComparer<List<CompiledPolicy>>);
+        // Classes selected by the same policies share one plan (pods that differ only in labels no policy tests).
+        var plans = new Dictionary<List<CompiledPolicy>, TierPlan[]>(SamePolicies.Instance);
         for (var i = 0; i < _endpoints.Length; i++)
         {
             _endpoints[i].Ingress = ingress[i] is null ? [] : PlanOf(ingress[i], plans);
@@ -436,6 +437,46 @@ public sealed class PolicyEngine
         }
 
         return cache[policies] = tiers.ToArray();
+    }
+
+    /// <summary>Lists of the same policies in the same order.</summary>
+    private sealed class SamePolicies : IEqualityComparer<List<CompiledPolicy>>
+    {
+        public static readonly SamePolicies Instance = new();
+
+        public bool Equals(List<CompiledPolicy>? x, List<CompiledPolicy>? y)
+        {
+            if (ReferenceEquals(x, y))
+            {
+                return true;
+            }
+
+            if (x is null || y is null || x.Count != y.Count)
+            {
+                return false;
+            }
+
+            for (var i = 0; i < x.Count; i++)
+            {
+                if (!ReferenceEquals(x[i], y[i]))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        public int GetHashCode(List<CompiledPolicy> list)
+        {
+            var hash = new HashCode();
+            foreach (var p in list)
+            {
+                hash.Add(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(p));
+            }
+
+            return hash.ToHashCode();
+        }
     }
 
     private static string ClassKey(Workload w) =>
