@@ -14,8 +14,7 @@ namespace Trellis.Benchmarks;
 /// ranges, from an engine compiled in setup) on a sample of <see cref="PolicyClusters.Large"/>: the pods of every
 /// 20th, 10th or 5th of its 500 namespaces, with all 2,000 policies, all namespaces and all outside ranges. Each pod thus
 /// meets the same tiers and policies as in the full cluster, and the matrix differs only in its number of pairs: the
-/// full 10,000-pod matrix has 100 times the pairs of the 1,000-pod sample (docs/benchmarks.md extrapolates from these
-/// three sizes). The full matrix is <see cref="FullMatrixBenchmarks"/>, outside <c>--filter '*Policy*'</c>.
+/// full 10,000-pod matrix has 100 times the pairs of the 1,000-pod sample. The full matrix is <see cref="FullMatrixBenchmarks"/>.
 /// </summary>
 [Config(typeof(PolicyMatrixConfig))]
 public class PolicyMatrixBenchmarks
@@ -45,11 +44,10 @@ public class PolicyMatrixBenchmarks
 
 /// <summary>
 /// <see cref="ConnectivityAnalyzer.Matrix(PolicyEngine)"/> of the whole 10,000-pod, 2,000-policy cluster, the case the
-/// 5 s target is for. With the pair-probing matrix of 2026-11-27 one run was estimated at 20 minutes on the 2-core
-/// machine, so this runs it once (no warmup, one measured invocation, <see cref="PolicyMatrixOnceConfig"/>) and its
-/// name keeps it out of <c>--filter '*Policy*'</c>: run it with <c>--filter '*FullMatrix*'</c>.
+/// 5 s target is for, from an engine compiled in setup. The first (warmup) run is the cold one: BenchmarkDotNet prints
+/// it as <c>WorkloadWarmup</c>, and docs/benchmarks.md reports it next to the measured runs.
 /// </summary>
-[Config(typeof(PolicyMatrixOnceConfig))]
+[Config(typeof(PolicyMatrixConfig))]
 public class FullMatrixBenchmarks
 {
     private PolicyEngine engine = null!;
@@ -73,15 +71,5 @@ public sealed class PolicyMatrixConfig : ManualConfig
             .WithInvocationCount(1).WithUnrollFactor(1));
         AddDiagnoser(MemoryDiagnoser.Default);
         AddColumn(StatisticColumn.OperationsPerSecond);
-    }
-}
-
-/// <summary>One launch, no warmup, one measured invocation and no memory diagnoser (it would run the matrix again).</summary>
-public sealed class PolicyMatrixOnceConfig : ManualConfig
-{
-    public PolicyMatrixOnceConfig()
-    {
-        AddJob(Job.Default.WithId("Once").WithStrategy(RunStrategy.Monitoring).WithLaunchCount(1).WithWarmupCount(0).WithIterationCount(1)
-            .WithInvocationCount(1).WithUnrollFactor(1));
     }
 }
