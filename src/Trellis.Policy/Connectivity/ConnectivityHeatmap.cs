@@ -6,37 +6,52 @@ namespace Trellis.Policy.Connectivity;
 
 /// <summary>
 /// A self-contained HTML page: a heatmap of sources (rows) against destinations (columns), grouped by namespace, each
-/// cell coloured by how open it is and titled with its connections; then the connection list with a filter.
+/// cell coloured by how open it is and titled with its connections; then the connection list with a filter. Up to
+/// <see cref="MaxWorkloadCells"/> workloads get a row and a column each; a larger cluster gets one per namespace, each
+/// cell counting the pairs of workloads it stands for, so that 10,000 pods are 500 × 500 cells rather than 10⁸.
 /// </summary>
 public static class ConnectivityHeatmap
 {
-    public static string Write(ConnectivityReport report, string title = "Trellis connectivity")
+    /// <summary>The most workloads shown one per row and column.</summary>
+    public const int MaxWorkloadCells = 250;
+
+    /// <summary>The most lines in the page's connection list (text, JSON and CSV give them all).</summary>
+    public const int MaxListedLines = 5_000;
+
+    /// <summary>A row or column: one node of the report, or the workloads of one namespace.</summary>
+    private sealed record Axis(string Label, string Name, string? Namespace, bool IsExternal, int[] Members);
+
+    /// <summary>The pairs of workloads (or outside groups) a cell stands for, how many have connections, and how many all.</summary>
+    private record struct Tally(int Pairs, int Connected, int All);
+
+    public static string Write(ConnectivityReport report, string title = "Trellis connectivity") =>
+        Write(report, title, MaxWorkloadCells, MaxListedLines);
+
+    public static string Write(ConnectivityReport report, string title, int maxWorkloadCells, int maxListedLines)
     {
         var nodes = report.Nodes;
-        var open = 0;
-        var partial = 0;
-        var closed = 0;
-        foreach (var row in report.Cells)
+        var workloads = nodes.Count(n => !n.IsExternal);
+        var byNamespace = workloads > maxWorkloadCells;
+        var axes = byNamespace ? NamespaceAxes(nodes) : nodes.Select((n, i) => new Axis(Short(n), n.Name, n.Namespace, n.IsExternal, [i])).ToList();
+        var tallies = byNamespace ? NamespaceTallies(report, axes) : null;
+        Tally TallyOf(int r, int c)
         {
-            foreach (var cell in row)
+            if (tallies is not null)
             {
-                if (cell is null)
-                {
-                    continue;
-                }
+                return tallies[r, c];
+            }
 
-                if (cell.IsAll)
-                {
-                    open++;
-                }
-                else if (cell.IsEmpty)
-                {
-                    closed++;
-                }
-                else
-                {
-                    partial++;
-                }
+            var cell = report.Cells[r][c];
+            return cell is null ? default : new Tally(1, cell.IsEmpty ? 0 : 1, cell.IsAll ? 1 : 0);
+        }
+
+        var total = default(Tally);
+        for (var r = 0; r < axes.Count; r++)
+        {
+            for (var c = 0; c < axes.Count; c++)
+            {
+                var t = TallyOf(r, c);
+                total = new Tally(total.Pairs + t.Pairs, total.Connected + t.Connected, total.All + t.All);
             }
         }
 
@@ -49,39 +64,63 @@ public static class ConnectivityHeatmap
         }
 
         sb.Append("<p class=\"summary\">")
-          .Append(nodes.Count(n => !n.IsExternal).ToString(CultureInfo.InvariantCulture)).Append(" workloads, ")
-          .Append(nodes.Count(n => n.IsExternal).ToString(CultureInfo.InvariantCulture)).Append(" outside address groups. Pairs: ")
-          .Append("<span class=\"k all\"></span> ").Append(open.ToString(CultureInfo.InvariantCulture)).Append(" all connections, ")
-          .Append("<span class=\"k some\"></span> ").Append(partial.ToString(CultureInfo.InvariantCulture)).Append(" some, ")
-          .Append("<span class=\"k none\"></span> ").Append(closed.ToString(CultureInfo.InvariantCulture)).Append(" none.")
+          .Append(N(workloads)).Append(" workloads, ")
+          .Append(N(nodes.Count(n => n.IsExternal))).Append(" outside address groups. Pairs: ")
+          .Append("<span class=\"k all\"></span> ").Append(N(total.All)).Append(" all connections, ")
+          .Append("<span class=\"k some\"></span> ").Append(N(total.Connected - total.All)).Append(" some, ")
+          .Append("<span class=\"k none\"></span> ").Append(N(total.Pairs - total.Connected)).Append(" none.")
           .Append(" Rows are sources, columns destinations; hover a cell for its connections.</p>\n");
+        if (byNamespace)
+        {
+            sb.Append("<p class=\"note\">More than ").Append(N(maxWorkloadCells)).Append(" workloads: one row and one column per namespace (")
+              .Append(N(axes.Count(a => !a.IsExternal))).Append(" namespaces). A cell is green when every pair of workloads it stands for has all ")
+              .Append("connections, grey when none has any, amber otherwise; its title counts the pairs.</p>\n");
+        }
 
         sb.Append("<div class=\"grid\"><table id=\"heat\">\n<thead><tr><th class=\"corner\">source \\ destination</th>");
-        for (var c = 0; c < nodes.Count; c++)
+        for (var c = 0; c < axes.Count; c++)
         {
-            sb.Append("<th class=\"col").Append(Break(nodes, c)).Append("\"><div>").Append(E(Short(nodes[c]))).Append("</div></th>");
+            sb.Append("<th class=\"col").Append(Break(axes, c)).Append("\"><div>").Append(E(axes[c].Label)).Append("</div></th>");
         }
 
         sb.Append("</tr></thead>\n<tbody>\n");
-        for (var r = 0; r < nodes.Count; r++)
+        for (var r = 0; r < axes.Count; r++)
         {
-            sb.Append("<tr class=\"").Append(Break(nodes, r).Trim()).Append("\"><th class=\"row\" title=\"").Append(E(nodes[r].Name)).Append("\">")
-              .Append(E(Short(nodes[r]))).Append("</th>");
-            for (var c = 0; c < nodes.Count; c++)
+            sb.Append("<tr class=\"").Append(Break(axes, r).Trim()).Append("\"><th class=\"row\" title=\"").Append(E(axes[r].Name)).Append("\">")
+              .Append(E(axes[r].Label)).Append("</th>");
+            for (var c = 0; c < axes.Count; c++)
             {
-                var cell = report.Cells[r][c];
-                var css = cell is null ? "self" : cell.IsAll ? "all" : cell.IsEmpty ? "none" : "some";
-                var text = cell is null ? (r == c ? "itself" : "—") : cell.ToString();
-                sb.Append("<td class=\"").Append(css).Append(Break(nodes, c)).Append("\" title=\"")
-                  .Append(E($"{nodes[r].Name} => {nodes[c].Name} : {text}")).Append("\"></td>");
+                string css, text;
+                if (tallies is null)
+                {
+                    var cell = report.Cells[r][c];
+                    css = cell is null ? "self" : cell.IsAll ? "all" : cell.IsEmpty ? "none" : "some";
+                    text = cell is null ? (r == c ? "itself" : "—") : cell.ToString();
+                }
+                else
+                {
+                    var t = tallies[r, c];
+                    css = t.Pairs == 0 ? "self" : t.All == t.Pairs ? "all" : t.Connected == 0 ? "none" : "some";
+                    text = t.Pairs == 0 ? "—" : $"{N(t.Connected)} of {N(t.Pairs)} pairs connected, {N(t.All)} with all connections";
+                }
+
+                sb.Append("<td class=\"").Append(css).Append(Break(axes, c)).Append("\" title=\"")
+                  .Append(E($"{axes[r].Name} => {axes[c].Name} : {text}")).Append("\"></td>");
             }
 
             sb.Append("</tr>\n");
         }
 
-        sb.Append("</tbody></table></div>\n<h2>Allowed connections</h2>\n<input id=\"filter\" placeholder=\"filter, e.g. TCP 443 or a namespace\">\n")
+        sb.Append("</tbody></table></div>\n<h2>Allowed connections</h2>\n");
+        if (report.Lines.Count > maxListedLines)
+        {
+            sb.Append("<p class=\"note\">The first ").Append(N(maxListedLines)).Append(" of ").Append(N(report.Lines.Count))
+              .Append(" lines. <code>trellis netpol matrix -o text</code> (or <code>csv</code>, <code>json</code>) lists them all.</p>\n");
+        }
+
+        sb.Append("<input id=\"filter\" placeholder=\"filter, e.g. TCP 443 or a namespace\">\n")
           .Append("<table id=\"list\"><thead><tr><th>source</th><th>destination</th><th>connections</th></tr></thead><tbody>\n");
-        foreach (var l in report.Lines)
+        foreach (var l in report.Lines.Take(maxListedLines))
         {
             sb.Append("<tr><td>").Append(E(l.Source)).Append("</td><td>").Append(E(l.Destination)).Append("</td><td>")
               .Append(E(l.Connections.ToString())).Append("</td></tr>\n");
@@ -91,9 +130,120 @@ public static class ConnectivityHeatmap
         return sb.ToString();
     }
 
+    /// <summary>One axis entry per namespace (in the order workloads list them), then one per outside group.</summary>
+    private static List<Axis> NamespaceAxes(IReadOnlyList<ConnectivityNode> nodes)
+    {
+        var members = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        var order = new List<string>();
+        var axes = new List<Axis>();
+        for (var i = 0; i < nodes.Count; i++)
+        {
+            if (nodes[i].IsExternal)
+            {
+                continue;
+            }
+
+            var ns = nodes[i].Namespace ?? "";
+            if (!members.TryGetValue(ns, out var list))
+            {
+                members[ns] = list = [];
+                order.Add(ns);
+            }
+
+            list.Add(i);
+        }
+
+        foreach (var ns in order)
+        {
+            var count = members[ns].Count;
+            // No namespace for the border between blocks: every row is its own namespace here.
+            axes.Add(new Axis(ns, $"{ns} ({N(count)} workload{(count == 1 ? "" : "s")})", null, false, members[ns].ToArray()));
+        }
+
+        for (var i = 0; i < nodes.Count; i++)
+        {
+            if (nodes[i].IsExternal)
+            {
+                axes.Add(new Axis(Short(nodes[i]), nodes[i].Name, null, true, [i]));
+            }
+        }
+
+        return axes;
+    }
+
+    /// <summary>
+    /// The tallies between axis entries: workload pairs from the report's lines (a line per connected pair), every
+    /// pair that has no line being unconnected; pairs with an outside group from its cells.
+    /// </summary>
+    private static Tally[,] NamespaceTallies(ConnectivityReport report, List<Axis> axes)
+    {
+        var nodes = report.Nodes;
+        var axisOf = new int[nodes.Count];
+        var workloadIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var a = 0; a < axes.Count; a++)
+        {
+            foreach (var m in axes[a].Members)
+            {
+                axisOf[m] = a;
+                if (!axes[a].IsExternal)
+                {
+                    workloadIndex.TryAdd(nodes[m].Name, m);
+                }
+            }
+        }
+
+        var tallies = new Tally[axes.Count, axes.Count];
+        for (var r = 0; r < axes.Count; r++)
+        {
+            for (var c = 0; c < axes.Count; c++)
+            {
+                var (from, to) = (axes[r], axes[c]);
+                if (from.IsExternal && to.IsExternal)
+                {
+                    continue;
+                }
+
+                if (from.IsExternal || to.IsExternal)
+                {
+                    var t = default(Tally);
+                    foreach (var m in from.Members)
+                    {
+                        foreach (var n in to.Members)
+                        {
+                            if (report.Cells[m][n] is { } cell)
+                            {
+                                t = new Tally(t.Pairs + 1, t.Connected + (cell.IsEmpty ? 0 : 1), t.All + (cell.IsAll ? 1 : 0));
+                            }
+                        }
+                    }
+
+                    tallies[r, c] = t;
+                }
+                else
+                {
+                    var pairs = (long)from.Members.Length * to.Members.Length - (r == c ? from.Members.Length : 0);
+                    tallies[r, c] = new Tally((int)Math.Min(pairs, int.MaxValue), 0, 0);
+                }
+            }
+        }
+
+        foreach (var line in report.Lines)
+        {
+            if (workloadIndex.TryGetValue(line.Source, out var s) && workloadIndex.TryGetValue(line.Destination, out var d))
+            {
+                ref var t = ref tallies[axisOf[s], axisOf[d]];
+                t = t with { Connected = t.Connected + 1, All = t.All + (line.Connections.IsAll ? 1 : 0) };
+            }
+        }
+
+        return tallies;
+    }
+
+    private static string N(int n) => n.ToString("N0", CultureInfo.InvariantCulture);
+
     /// <summary>A thicker line where the namespace changes, so each namespace reads as a block.</summary>
-    private static string Break(IReadOnlyList<ConnectivityNode> nodes, int i) =>
-        i > 0 && (nodes[i].Namespace != nodes[i - 1].Namespace || nodes[i].IsExternal != nodes[i - 1].IsExternal) ? " ns" : "";
+    private static string Break(List<Axis> axes, int i) =>
+        i > 0 && (axes[i].Namespace != axes[i - 1].Namespace || axes[i].IsExternal != axes[i - 1].IsExternal) ? " ns" : "";
 
     private static string Short(ConnectivityNode node) => node.IsExternal && node.Name.Length > 40 ? node.Name[..37] + "..." : node.Name;
 

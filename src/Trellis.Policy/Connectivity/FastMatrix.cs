@@ -386,13 +386,13 @@ internal sealed class FastMatrix
     private static PacketKey KeyOf(in Packet p) => new(p.Protocol.Number, p.Port, p.IcmpType, p.IcmpCode);
 
     /// <summary>The peers the group's direction allows for a packet: destinations for egress, sources for ingress.</summary>
-    private ulong[] Decide(Group group, Direction direction, in Packet packet)
+    /// <remarks><paramref name="undecided"/> and <paramref name="passed"/> are scratch space of the caller's.</remarks>
+    private ulong[] Decide(Group group, Direction direction, in Packet packet, ulong[] undecided, ulong[] passed)
     {
         var key = KeyOf(packet);
         var w = _words;
-        var undecided = (ulong[])_all.Clone();
+        Array.Copy(_all, undecided, w);
         var allowed = new ulong[w];
-        var passed = new ulong[w];
         var k = 0;
         foreach (var tier in group.Plan)
         {
@@ -608,12 +608,14 @@ internal sealed class FastMatrix
             var results = new ulong[_probes!.Length][];
             var any = new ulong[_words];
             var bySignature = new Dictionary<string, ulong[]>(StringComparer.Ordinal);
+            var undecided = new ulong[_words];
+            var passed = new ulong[_words];
             for (var k = 0; k < results.Length; k++)
             {
                 var signature = Signature(group, direction, _probes[k].Packet);
                 if (!bySignature.TryGetValue(signature, out var r))
                 {
-                    bySignature[signature] = r = Decide(group, direction, _probes[k].Packet);
+                    bySignature[signature] = r = Decide(group, direction, _probes[k].Packet, undecided, passed);
                     Or(any, r);
                 }
 

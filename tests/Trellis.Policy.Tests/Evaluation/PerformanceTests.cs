@@ -85,6 +85,47 @@ public sealed class LargeClusterTests
         Assert.Contains(findings, f => f.Code == "ShadowAnalysisSkipped");
     }
 
+    /// <summary>
+    /// The whole 10,000-pod matrix (the one FullMatrixBenchmarks measures) against single checks: for sampled flows
+    /// between workloads and between workloads and outside addresses, the matrix cell holds the flow's port exactly
+    /// when the engine allows the flow; and every line is its pair's cell.
+    /// </summary>
+    [Fact]
+    public void Matrix_OfTheLargeCluster_AgreesWithChecks()
+    {
+        var engine = Engine.Value;
+        var report = Trellis.Policy.Connectivity.ConnectivityAnalyzer.Matrix(engine);
+        Assert.Equal(10_000 + report.Nodes.Count(n => n.IsExternal), report.Nodes.Count);
+        string NodeOf(string endpoint) => engine.FindEndpoint(endpoint) is not null
+            ? endpoint
+            : report.Nodes.Single(n => n.IsExternal && n.Ranges.Any(r => r.Contains(System.Net.IPAddress.Parse(endpoint)))).Name;
+
+        var specs = PolicyClusters.SampleFlows(Large.Value, 3_000, seed: 5);
+        var flows = PolicyClusters.EngineFlows(engine, specs);
+        var allowed = 0;
+        for (var i = 0; i < specs.Length; i++)
+        {
+            if (specs[i].From == specs[i].To)
+            {
+                continue;
+            }
+
+            var verdict = engine.Check(flows[i]);
+            var cell = report.Cell(NodeOf(specs[i].From), NodeOf(specs[i].To));
+            Assert.NotNull(cell);
+            Assert.True(verdict.Allowed == cell.For(specs[i].Protocol).Contains(specs[i].Port), $"matrix says {cell}: {verdict}");
+            allowed += verdict.Allowed ? 1 : 0;
+        }
+
+        Assert.InRange(allowed, 300, specs.Length - 300);
+        var betweenWorkloads = report.Lines.Where(l => engine.FindEndpoint(l.Source) is not null && engine.FindEndpoint(l.Destination) is not null).ToList();
+        Assert.InRange(betweenWorkloads.Count, 100_000, report.Lines.Count - 1);
+        foreach (var line in betweenWorkloads.Where((_, k) => k % 499 == 0))
+        {
+            Assert.Equal(line.Connections, report.Cell(line.Source, line.Destination));
+        }
+    }
+
     /// <summary>The benchmark that compares the two evaluators assumes they agree on its cluster; so does this test.</summary>
     [Fact]
     public void NaiveEvaluator_AgreesWithTheEngine_OnTheSmallBenchmarkCluster()
