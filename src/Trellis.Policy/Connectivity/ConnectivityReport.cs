@@ -36,17 +36,22 @@ public sealed record ConnectivityReport(
         return i < 0 || j < 0 ? null : Cells[i][j];
     }
 
+    // Node names to indexes, built on first use per list of nodes (kept out of the record's fields and equality).
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IReadOnlyList<ConnectivityNode>, Dictionary<string, int>> Indexes = new();
+
     private int IndexOf(string name)
     {
-        for (var i = 0; i < Nodes.Count; i++)
+        var index = Indexes.GetValue(Nodes, nodes =>
         {
-            if (Nodes[i].Name == name)
+            var index = new Dictionary<string, int>(nodes.Count, StringComparer.Ordinal);
+            for (var i = 0; i < nodes.Count; i++)
             {
-                return i;
+                index.TryAdd(nodes[i].Name, i);
             }
-        }
 
-        return -1;
+            return index;
+        });
+        return index.TryGetValue(name, out var at) ? at : -1;
     }
 
     public override string ToString() => ConnectivityText.Write(this);
