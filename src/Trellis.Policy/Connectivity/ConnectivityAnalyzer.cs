@@ -20,14 +20,22 @@ public static class ConnectivityAnalyzer
     /// </summary>
     public static ConnectivityReport MatrixByProbing(PolicyEngine engine) => Matrix(engine, fast: false);
 
-    /// <summary>The matrix on bitsets (<see cref="FastMatrix"/>), or by probing every pair with the engine.</summary>
-    private static ConnectivityReport Matrix(PolicyEngine engine, bool fast)
+    /// <summary>
+    /// Every workload's connections under one engine: to each other workload (a row of the non-empty ones per source)
+    /// and with each outside range, both ways. <see cref="Between"/> gives any pair of endpoints (workloads, then ranges).
+    /// </summary>
+    private sealed record PairTable(
+        string[] Ids,
+        List<(int Column, ConnectionSet Connections)>[] Rows,
+        ConnectionSet[][] Inbound,
+        ConnectionSet[][] Outbound,
+        Func<int, int, ConnectionSet> Between);
+
+    /// <summary>The pair table on bitsets (<see cref="FastMatrix"/>), or by probing every pair with the engine.</summary>
+    private static PairTable Pairs(PolicyEngine engine, IReadOnlyList<OutsideRange> outsideRanges, bool fast)
     {
-        var outsideRanges = OutsideRanges([engine.Set], engine.Options);
-        var outside = outsideRanges.Select(r => r.Range).ToList();
         var workloads = engine.Set.Workloads;
         var n = workloads.Count;
-        var ids = workloads.Select(w => w.Id).ToArray();
         var peers = Enumerable.Range(0, n).Select(engine.WorkloadPeer).ToArray();
         var outsidePeers = outsideRanges.Select(r => engine.PeerFor(r.Representative)).ToArray();
 
@@ -63,9 +71,9 @@ public static class ConnectivityAnalyzer
         }
 
         // in[e][w]: outside range e to workload w; out[e][w]: workload w to range e.
-        var inbound = new ConnectionSet[outside.Count][];
-        var outbound = new ConnectionSet[outside.Count][];
-        for (var e = 0; e < outside.Count; e++)
+        var inbound = new ConnectionSet[outsideRanges.Count][];
+        var outbound = new ConnectionSet[outsideRanges.Count][];
+        for (var e = 0; e < outsideRanges.Count; e++)
         {
             inbound[e] = new ConnectionSet[n];
             outbound[e] = new ConnectionSet[n];
@@ -75,6 +83,39 @@ public static class ConnectivityAnalyzer
                 outbound[e][w] = between(w, n + e);
             }
         }
+
+        // Rows of the fast matrix in parallel (it is read-only once built), the probing ones in order.
+        var rows = new List<(int Column, ConnectionSet Connections)>[n];
+        void Row(int r)
+        {
+            var row = new List<(int Column, ConnectionSet Connections)>();
+            workloadRow(r, row);
+            rows[r] = row;
+        }
+
+        if (fast)
+        {
+            Parallel.For(0, n, Row);
+        }
+        else
+        {
+            for (var r = 0; r < n; r++)
+            {
+                Row(r);
+            }
+        }
+
+        return new PairTable(workloads.Select(w => w.Id).ToArray(), rows, inbound, outbound, between);
+    }
+
+    /// <summary>The matrix report of a pair table.</summary>
+    private static ConnectivityReport Matrix(PolicyEngine engine, bool fast)
+    {
+        var outsideRanges = OutsideRanges([engine.Set], engine.Options);
+        var outside = outsideRanges.Select(r => r.Range).ToList();
+        var workloads = engine.Set.Workloads;
+        var n = workloads.Count;
+        var (ids, rows, inbound, outbound, between) = Pairs(engine, outsideRanges, fast);
 
         // Heatmap nodes: workloads, then outside ranges merged where every workload sees them alike.
         var nodes = workloads.Select(w => new ConnectivityNode(w.Id, false, w.Namespace, [])).ToList();
@@ -98,32 +139,12 @@ public static class ConnectivityAnalyzer
             nodes.Add(new ConnectivityNode(RangesText(merged), true, null, merged));
         }
 
-        // Lines between workloads, row by row (rows of the fast matrix in parallel: it is read-only once built); then
-        // between workloads and the outside, where workloads that see every range alike share their lines' ranges.
-        var rowLines = new List<(int Column, ConnectionSet Connections)>[n];
-        void Row(int r)
-        {
-            var row = new List<(int Column, ConnectionSet Connections)>();
-            workloadRow(r, row);
-            rowLines[r] = row;
-        }
-
-        if (fast)
-        {
-            Parallel.For(0, n, Row);
-        }
-        else
-        {
-            for (var r = 0; r < n; r++)
-            {
-                Row(r);
-            }
-        }
-
-        var lines = new List<(string Source, string Destination, ConnectionSet Connections)>(rowLines.Sum(l => l.Count));
+        // Lines between workloads, then between workloads and the outside, where workloads that see every range alike
+        // share their lines' ranges.
+        var lines = new List<(string Source, string Destination, ConnectionSet Connections)>(rows.Sum(l => l.Count));
         for (var r = 0; r < n; r++)
         {
-            foreach (var (c, conns) in rowLines[r])
+            foreach (var (c, conns) in rows[r])
             {
                 lines.Add((ids[r], ids[c], conns));
             }
@@ -237,8 +258,91 @@ public static class ConnectivityAnalyzer
         return sorted;
     }
 
-    /// <summary>Which connections <paramref name="after"/> opens and closes relative to <paramref name="before"/>.</summary>
+    /// <summary>
+    /// Which connections <paramref name="after"/> opens and closes relative to <paramref name="before"/>: the two
+    /// clusters' pair tables (<see cref="FastMatrix"/>) over the outside ranges that either mentions, compared pair by pair.
+    /// </summary>
     public static ConnectivityDiff Diff(PolicySet before, PolicySet after, PolicyOptions? options = null)
+    {
+        options ??= PolicyOptions.Calico;
+        var b = PolicyEngine.Compile(before, options);
+        var a = PolicyEngine.Compile(after, options);
+        var outsideRanges = OutsideRanges([before, after], options);
+        var outside = outsideRanges.Select(r => r.Range).ToList();
+        var was = Pairs(b, outsideRanges, fast: true);
+        var now = Pairs(a, outsideRanges, fast: true);
+
+        // A workload is the last one with its id, as the engine finds it by name.
+        static Dictionary<string, int> ById(string[] ids)
+        {
+            var index = new Dictionary<string, int>(ids.Length, StringComparer.Ordinal);
+            for (var i = 0; i < ids.Length; i++)
+            {
+                index[ids[i]] = i;
+            }
+
+            return index;
+        }
+
+        var inBefore = ById(was.Ids);
+        var inAfter = ById(now.Ids);
+        string? Info(string id) => !inBefore.ContainsKey(id) ? "workload added" : !inAfter.ContainsKey(id) ? "workload removed" : null;
+
+        // A source's non-empty connections by destination id.
+        static Dictionary<string, ConnectionSet> RowOf(PairTable table, Dictionary<string, int> byId, string id)
+        {
+            var row = new Dictionary<string, ConnectionSet>(StringComparer.Ordinal);
+            if (byId.TryGetValue(id, out var r))
+            {
+                foreach (var (c, conns) in table.Rows[r])
+                {
+                    if (byId[table.Ids[c]] == c && table.Ids[c] != id)
+                    {
+                        row[table.Ids[c]] = conns;
+                    }
+                }
+            }
+
+            return row;
+        }
+
+        var lines = new List<DiffLine>();
+        foreach (var id in inBefore.Keys.Union(inAfter.Keys))
+        {
+            var before1 = RowOf(was, inBefore, id);
+            var after1 = RowOf(now, inAfter, id);
+            foreach (var d in before1.Keys.Union(after1.Keys))
+            {
+                var x = before1.GetValueOrDefault(d, ConnectionSet.None);
+                var y = after1.GetValueOrDefault(d, ConnectionSet.None);
+                if (!x.Equals(y))
+                {
+                    lines.Add(Line(id, d, x, y) with { Info = Info(id) ?? Info(d) });
+                }
+            }
+
+            ConnectionSet[] Column(PairTable table, Dictionary<string, int> byId, ConnectionSet[][] sets) =>
+                byId.TryGetValue(id, out var w) ? sets.Select(range => range[w]).ToArray() : outside.Select(_ => ConnectionSet.None).ToArray();
+
+            foreach (var (ranges, x, y) in GroupChanges(outside, Column(was, inBefore, was.Inbound), Column(now, inAfter, now.Inbound)))
+            {
+                lines.Add(Line(RangesText(ranges), id, x, y) with { Info = Info(id) });
+            }
+
+            foreach (var (ranges, x, y) in GroupChanges(outside, Column(was, inBefore, was.Outbound), Column(now, inAfter, now.Outbound)))
+            {
+                lines.Add(Line(id, RangesText(ranges), x, y) with { Info = Info(id) });
+            }
+        }
+
+        return new ConnectivityDiff(SortedDiff(lines));
+    }
+
+    /// <summary>
+    /// The reference for <see cref="Diff"/>: every pair of workload names in either cluster, and every workload with
+    /// every outside range, probed with both engines. Slow; for tests and comparisons.
+    /// </summary>
+    public static ConnectivityDiff DiffByProbing(PolicySet before, PolicySet after, PolicyOptions? options = null)
     {
         options ??= PolicyOptions.Calico;
         var b = PolicyEngine.Compile(before, options);
@@ -287,12 +391,17 @@ public static class ConnectivityAnalyzer
             }
         }
 
+        return new ConnectivityDiff(SortedDiff(lines));
+    }
+
+    private static List<DiffLine> SortedDiff(List<DiffLine> lines)
+    {
         lines.Sort((x, y) =>
         {
             var c = string.CompareOrdinal(x.Source, y.Source);
             return c != 0 ? c : string.CompareOrdinal(x.Destination, y.Destination);
         });
-        return new ConnectivityDiff(lines);
+        return lines;
     }
 
     private static DiffLine Line(string s, string d, ConnectionSet was, ConnectionSet now) =>

@@ -41,6 +41,32 @@ public sealed class FastMatrixDifferentialTests
         AssertSame(PolicyEngine.Compile(MinimalExample.Load()));
     }
 
+    [Fact]
+    public void Diff_EqualsTheProbingDiff_OnRandomPolicyChanges()
+    {
+        // The same workloads under other policies, and other workloads altogether (added, removed and relabelled pods).
+        var samePods = Gen.Select(Clusters, Clusters).Select((x, y) => (x, y with { Workloads = x.Workloads, Namespaces = x.Namespaces }));
+        var otherPods = Gen.Select(Clusters, Clusters);
+        Gen.Select(Gen.OneOf(samePods, otherPods), Options).Sample((pair, options) =>
+        {
+            var fast = ConnectivityAnalyzer.Diff(pair.Item1, pair.Item2, options);
+            var probed = ConnectivityAnalyzer.DiffByProbing(pair.Item1, pair.Item2, options);
+            Assert.Equal(probed.ToString(), fast.ToString());
+            Assert.Equal(probed.Lines, fast.Lines);
+        }, iter: 300);
+    }
+
+    [Fact]
+    public void Diff_EqualsTheProbingDiff_OnTheShopExample()
+    {
+        var shop = ManifestLoader.Load(Path.Combine(RepositoryRoot(), "examples", "manifests", "shop.yaml"));
+        var open = shop with { KubernetesPolicies = shop.KubernetesPolicies.Skip(1).ToList(), CalicoPolicies = shop.CalicoPolicies.Take(1).ToList() };
+        var fast = ConnectivityAnalyzer.Diff(shop, open);
+        Assert.False(fast.IsEmpty);
+        Assert.Equal(ConnectivityAnalyzer.DiffByProbing(shop, open).Lines, fast.Lines);
+        Assert.Equal(ConnectivityAnalyzer.DiffByProbing(open, shop).Lines, ConnectivityAnalyzer.Diff(open, shop).Lines);
+    }
+
     private static void AssertSame(PolicyEngine engine)
     {
         var fast = ConnectivityAnalyzer.Matrix(engine);

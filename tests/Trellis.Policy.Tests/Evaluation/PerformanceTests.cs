@@ -126,6 +126,21 @@ public sealed class LargeClusterTests
         }
     }
 
+    /// <summary>PolicyDiffBenchmarks' change: dropping one team's allow-same-namespace only closes that team's traffic.</summary>
+    [Fact]
+    public void Diff_OfTheLargeCluster_ClosesOnlyTheChangedNamespacesTraffic()
+    {
+        var before = Large.Value;
+        var team = before.Namespaces.Where(n => n.Labels["team"] == "team3").Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+        var after = before with { KubernetesPolicies = before.KubernetesPolicies.Where(p => !(p.Name == "allow-same-namespace" && team.Contains(p.Namespace))).ToList() };
+        var diff = Trellis.Policy.Connectivity.ConnectivityAnalyzer.Diff(before, after);
+        Assert.Equal(20, team.Count);
+        Assert.InRange(diff.Lines.Count, 20 * 300, 100_000);
+        Assert.All(diff.Lines, l => Assert.True(l.Opened.IsEmpty, l.ToString()));
+        Assert.All(diff.Lines, l => Assert.True(team.Contains(l.Source.Split('/')[0]) || team.Contains(l.Destination.Split('/')[0]), l.ToString()));
+        Assert.Contains(diff.Lines, l => l.Source == "ns003/api-4[Pod]" && l.Destination == "ns003/db-14[Pod]" && l.After.IsEmpty);
+    }
+
     /// <summary>The benchmark that compares the two evaluators assumes they agree on its cluster; so does this test.</summary>
     [Fact]
     public void NaiveEvaluator_AgreesWithTheEngine_OnTheSmallBenchmarkCluster()
