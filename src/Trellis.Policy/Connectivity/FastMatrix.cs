@@ -63,7 +63,8 @@ internal sealed class FastMatrix
         public ulong[]? Any { get; set; }
     }
 
-    public FastMatrix(PolicyEngine engine, Peer[] peers)
+    /// <param name="decide">Decide every group's probes now (the matrix needs them; <see cref="ReplayRules"/> does not).</param>
+    public FastMatrix(PolicyEngine engine, Peer[] peers, bool decide = true)
     {
         _engine = engine;
         _peers = peers;
@@ -129,6 +130,10 @@ internal sealed class FastMatrix
         {
             var bits = _ingressGroup[i] switch { Complex => _complexIngress, Open => _openIngress, var h => _ingress[h].Members };
             bits[i >> 6] |= 1UL << i;
+            if (_egressGroup[i] >= 0)
+            {
+                _egress[_egressGroup[i]].Members[i >> 6] |= 1UL << i;
+            }
         }
 
         BuildProbes();
@@ -145,6 +150,11 @@ internal sealed class FastMatrix
                         MatcherBits(rule.Destination);
                     }
                 }
+            }
+
+            if (!decide)
+            {
+                return;
             }
 
             Parallel.For(0, _egress.Count + _ingress.Count, k =>
@@ -472,6 +482,206 @@ internal sealed class FastMatrix
         return allowed;
     }
 
+    /// <summary>False when there are too many probes for bitset walks: every pair is then probed.</summary>
+    public bool HasProbes => _probes is not null;
+
+    /// <summary>The peers whose plan in <paramref name="direction"/> is replayed by probing, not by <see cref="ReplayRules"/>.</summary>
+    public IEnumerable<int> ProbedPeers(Direction direction)
+    {
+        var groups = direction == Direction.Egress ? _egressGroup : _ingressGroup;
+        for (var i = 0; i < groups.Length; i++)
+        {
+            if (groups[i] == Complex)
+            {
+                yield return i;
+            }
+        }
+    }
+
+    /// <summary>
+    /// For the shadowed-rule analysis: every group's plan in <paramref name="direction"/> walked for every probe as
+    /// <see cref="Decide"/> walks it, reporting each rule that matches some pair of a group member and a peer (itself
+    /// aside when self traffic is allowed): whether it matched one still undecided and not passed in its tier, and,
+    /// on demand, what decided first a pair that it matched too late. Groups of <see cref="ProbedPeers"/> are not walked.
+    /// </summary>
+    public void ReplayRules(Direction direction, Action<CompiledRule, bool, Func<string?>> matched)
+    {
+        var w = _words;
+        var undecided = new ulong[w];
+        var passed = new ulong[w];
+        foreach (var group in direction == Direction.Egress ? _egress : _ingress)
+        {
+            // A group of one pod cannot pair with itself when self traffic is allowed.
+            var alone = _engine.Options.AllowSelfTraffic && PopCount(group.Members) == 1 ? FirstBit(group.Members) : -1;
+            bool AnyPair(ulong[] bits) => bits.AsSpan().ContainsAnyExcept(0UL) && (alone < 0 || FirstBit(bits, except: alone) >= 0);
+
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var probe in _probes!)
+            {
+                var packet = probe.Packet;
+                if (!seen.Add(Signature(group, direction, packet, withLog: true)))
+                {
+                    continue;
+                }
+
+                Array.Copy(_all, undecided, w);
+                var k = 0;
+                foreach (var tier in group.Plan)
+                {
+                    Array.Clear(passed);
+                    foreach (var policy in tier.Policies)
+                    {
+                        foreach (var rule in policy.Rules(direction))
+                        {
+                            var index = k++;
+                            if (RulePeers(group, direction, rule, index, packet) is not { } peers || !AnyPair(peers))
+                            {
+                                continue;
+                            }
+
+                            var open = new ulong[w];
+                            var late = new ulong[w];
+                            for (var i = 0; i < w; i++)
+                            {
+                                open[i] = peers[i] & undecided[i] & ~passed[i];
+                                late[i] = peers[i] & ~open[i];
+                            }
+
+                            matched(rule, AnyPair(open), () =>
+                            {
+                                var peer = FirstBit(late, except: alone);
+                                return peer < 0 ? null : FirstDecider(group, direction, packet, peer, index);
+                            });
+                            for (var i = 0; i < w; i++)
+                            {
+                                switch (rule.Action)
+                                {
+                                    case RuleAction.Allow or RuleAction.Deny:
+                                        undecided[i] &= ~open[i];
+                                        break;
+                                    case RuleAction.Pass:
+                                        passed[i] |= open[i];
+                                        break;
+                                }
+                            }
+                        }
+                    }
+
+                    if (tier.Tier.DefaultAction != TierDefaultAction.Pass)
+                    {
+                        for (var i = 0; i < w; i++)
+                        {
+                            undecided[i] &= passed[i];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>The peers rule number <paramref name="index"/> of the group's plan matches for a packet; null for none.</summary>
+    private ulong[]? RulePeers(Group group, Direction direction, CompiledRule rule, int index, in Packet packet)
+    {
+        if (!group.Self[index] || !PacketMatches(rule, packet))
+        {
+            return null;
+        }
+
+        if (direction == Direction.Egress)
+        {
+            var mask = PortMask(rule, packet, KeyOf(packet));
+            if (mask is { Length: 0 })
+            {
+                return null;
+            }
+
+            var peers = (ulong[])MatcherBits(rule.Destination).Clone();
+            if (mask is not null)
+            {
+                for (var i = 0; i < peers.Length; i++)
+                {
+                    peers[i] &= mask[i];
+                }
+            }
+
+            return peers;
+        }
+
+        int? dstPort = packet.Protocol.HasPorts ? packet.Port : null;
+        return rule.Destination.MatchesPorts(_profileRep[group.Profile], packet.Protocol, dstPort) ? MatcherBits(rule.Source) : null;
+    }
+
+    /// <summary>What decided a packet for one peer before rule number <paramref name="before"/>: a rule, a Pass, or a tier's end.</summary>
+    private string? FirstDecider(Group group, Direction direction, in Packet packet, int peer, int before)
+    {
+        var k = 0;
+        foreach (var tier in group.Plan)
+        {
+            string? passedBy = null;
+            foreach (var policy in tier.Policies)
+            {
+                foreach (var rule in policy.Rules(direction))
+                {
+                    var index = k++;
+                    if (index == before)
+                    {
+                        return passedBy;
+                    }
+
+                    if (passedBy is not null || rule.Action == RuleAction.Log || RulePeers(group, direction, rule, index, packet) is not { } peers || !Has(peers, peer))
+                    {
+                        continue;
+                    }
+
+                    if (rule.Action is RuleAction.Allow or RuleAction.Deny)
+                    {
+                        return $"{rule.Ref.Policy} {rule.Ref.Path} ({rule.Action})";
+                    }
+
+                    passedBy = $"{rule.Ref.Policy} {rule.Ref.Path} (Pass)";
+                }
+            }
+
+            if (passedBy is null && tier.Tier.DefaultAction == TierDefaultAction.Deny)
+            {
+                return $"the end of tier {tier.Tier.Name} (deny)";
+            }
+        }
+
+        return null;
+    }
+
+    private static int PopCount(ulong[] bits)
+    {
+        var count = 0;
+        foreach (var word in bits)
+        {
+            count += System.Numerics.BitOperations.PopCount(word);
+        }
+
+        return count;
+    }
+
+    /// <summary>The lowest set bit, other than <paramref name="except"/>; -1 when there is none.</summary>
+    private static int FirstBit(ulong[] bits, int except = -1)
+    {
+        for (var i = 0; i < bits.Length; i++)
+        {
+            var word = bits[i];
+            if (except >> 6 == i && except >= 0)
+            {
+                word &= ~(1UL << except);
+            }
+
+            if (word != 0)
+            {
+                return (i << 6) + System.Numerics.BitOperations.TrailingZeroCount(word);
+            }
+        }
+
+        return -1;
+    }
+
     /// <summary>What <see cref="ConnectionProbe.Connections"/> gives for peers <paramref name="i"/> to <paramref name="j"/>.</summary>
     public ConnectionSet Between(int i, int j)
     {
@@ -629,8 +839,11 @@ internal sealed class FastMatrix
         return group;
     }
 
-    /// <summary>How the group's rules see a packet: packets alike here get the same decision.</summary>
-    private string Signature(Group group, Direction direction, in Packet packet)
+    /// <summary>
+    /// How the group's rules see a packet: packets alike here get the same decision. Log rules decide nothing and are
+    /// left out unless <paramref name="withLog"/> (the rule replay reports them too).
+    /// </summary>
+    private string Signature(Group group, Direction direction, in Packet packet, bool withLog = false)
     {
         var sb = new System.Text.StringBuilder();
         var k = 0;
@@ -641,7 +854,7 @@ internal sealed class FastMatrix
             {
                 foreach (var rule in policy.Rules(direction))
                 {
-                    if (!group.Self[k++] || rule.Action == RuleAction.Log || !PacketMatches(rule, packet))
+                    if (!group.Self[k++] || (rule.Action == RuleAction.Log && !withLog) || !PacketMatches(rule, packet))
                     {
                         sb.Append('0');
                     }

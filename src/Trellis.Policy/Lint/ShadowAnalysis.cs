@@ -6,9 +6,11 @@ using Trellis.Policy.Evaluation;
 namespace Trellis.Policy.Lint;
 
 /// <summary>
-/// Replays every loaded workload's chains against every other workload and outside range, one probe per piece of the
-/// port space, and records for each rule whether it ever matched and whether it was ever reached when it did. A rule
-/// that matched but was never reached is shadowed by what decided first; one that never matched matches nothing here.
+/// Replays every loaded workload's chains against every other workload and outside range, for every piece of the port
+/// space, and records for each rule whether it ever matched and whether it was ever reached when it did. A rule that
+/// matched but was never reached is shadowed by what decided first; one that never matched matches nothing here.
+/// The replay runs on bitsets (<see cref="FastMatrix.ReplayRules"/>): one walk per group of alike workloads and probe
+/// packet covers every peer. Workloads whose rules test the IP version or a Service are replayed pair by pair.
 /// </summary>
 internal static class ShadowAnalysis
 {
@@ -21,15 +23,82 @@ internal static class ShadowAnalysis
 
     public static void Run(PolicyEngine engine, List<Finding> findings)
     {
-        var outside = ConnectivityAnalyzer.OutsideRanges([engine.Set], engine.Options).Select(r => engine.PeerFor(r.Representative)).ToList();
+        var peers = Peers(engine);
+        var matrix = new FastMatrix(engine, peers.ToArray(), decide: false);
+        if (!matrix.HasProbes)
+        {
+            RunByProbing(engine, findings);
+            return;
+        }
+
+        var states = new Dictionary<CompiledRule, RuleState>(ReferenceEqualityComparer.Instance);
+        var probed = new Dictionary<Direction, HashSet<int>>();
+        foreach (var d in new[] { Direction.Ingress, Direction.Egress })
+        {
+            matrix.ReplayRules(d, (rule, effective, blocker) =>
+            {
+                var state = StateOf(states, rule);
+                state.Matched = true;
+                state.Effective |= effective;
+                if (!effective && state.ShadowedBy is null)
+                {
+                    state.ShadowedBy = blocker();
+                }
+            });
+            probed[d] = matrix.ProbedPeers(d).ToHashSet();
+        }
+
+        if (!Replay(engine, peers, (i, d) => probed[d].Contains(i), states, findings))
+        {
+            return;
+        }
+
+        Report(engine, states, findings);
+    }
+
+    /// <summary>The reference for <see cref="Run"/>: every workload's chains replayed pair by pair with the engine.</summary>
+    public static void RunByProbing(PolicyEngine engine, List<Finding> findings)
+    {
+        var states = new Dictionary<CompiledRule, RuleState>(ReferenceEqualityComparer.Instance);
+        if (Replay(engine, Peers(engine), (_, _) => true, states, findings))
+        {
+            Report(engine, states, findings);
+        }
+    }
+
+    /// <summary>Every workload, then the outside ranges, as the matrix sees them.</summary>
+    private static List<Peer> Peers(PolicyEngine engine)
+    {
+        var outside = ConnectivityAnalyzer.OutsideRanges([engine.Set], engine.Options).Select(r => engine.PeerFor(r.Representative));
+        return Enumerable.Range(0, engine.Compiled.Count).Select(engine.WorkloadPeer).Concat(outside).ToList();
+    }
+
+    private static RuleState StateOf(Dictionary<CompiledRule, RuleState> states, CompiledRule rule)
+    {
+        if (!states.TryGetValue(rule, out var state))
+        {
+            states[rule] = state = new RuleState();
+        }
+
+        return state;
+    }
+
+    /// <summary>
+    /// Replays the chains of the workloads and directions <paramref name="which"/> picks, pair by pair; false (with an
+    /// Info finding) when that would exceed <see cref="PolicyLinter.ShadowAnalysisBudget"/>.
+    /// </summary>
+    private static bool Replay(PolicyEngine engine, List<Peer> peers, Func<int, Direction, bool> which, Dictionary<CompiledRule, RuleState> states, List<Finding> findings)
+    {
         var endpoints = engine.Compiled;
-        var peers = Enumerable.Range(0, endpoints.Count).Select(engine.WorkloadPeer).Concat(outside).ToList();
         long budget = 0;
-        foreach (var e in endpoints)
+        for (var i = 0; i < endpoints.Count; i++)
         {
             foreach (var d in new[] { Direction.Ingress, Direction.Egress })
             {
-                budget += e.Plan(d).Sum(t => t.Policies.Sum(p => p.Rules(d).Length)) * (long)peers.Count * 8;
+                if (endpoints[i].Policed && which(i, d))
+                {
+                    budget += endpoints[i].Plan(d).Sum(t => t.Policies.Sum(p => p.Rules(d).Length)) * (long)peers.Count * 8;
+                }
             }
         }
 
@@ -37,10 +106,9 @@ internal static class ShadowAnalysis
         {
             findings.Add(new Finding("ShadowAnalysisSkipped", "policies", $"Shadowed-rule analysis skipped: about {budget} rule evaluations exceed the budget of {PolicyLinter.ShadowAnalysisBudget}.",
                 "Lint a smaller set of manifests (one namespace or application at a time).", Severity.Info));
-            return;
+            return false;
         }
 
-        var states = new Dictionary<CompiledRule, RuleState>(ReferenceEqualityComparer.Instance);
         for (var i = 0; i < endpoints.Count; i++)
         {
             var self = endpoints[i];
@@ -52,7 +120,7 @@ internal static class ShadowAnalysis
             foreach (var d in new[] { Direction.Ingress, Direction.Egress })
             {
                 var plan = self.Plan(d);
-                if (plan.Length == 0)
+                if (plan.Length == 0 || !which(i, d))
                 {
                     continue;
                 }
@@ -75,7 +143,7 @@ internal static class ShadowAnalysis
             }
         }
 
-        Report(engine, states, findings);
+        return true;
     }
 
     private static void Replay(TierPlan[] plan, Direction d, Peer src, Peer dst, in Packet packet, Dictionary<CompiledRule, RuleState> states)
@@ -93,11 +161,7 @@ internal static class ShadowAnalysis
                         continue;
                     }
 
-                    if (!states.TryGetValue(rule, out var state))
-                    {
-                        states[rule] = state = new RuleState();
-                    }
-
+                    var state = StateOf(states, rule);
                     state.Matched = true;
                     var blocker = decidedBy ?? passedBy;
                     if (blocker is not null)
