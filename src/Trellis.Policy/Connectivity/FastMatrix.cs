@@ -504,11 +504,15 @@ internal sealed class FastMatrix
     /// aside when self traffic is allowed): whether it matched one still undecided and not passed in its tier, and,
     /// on demand, what decided first a pair that it matched too late. Groups of <see cref="ProbedPeers"/> are not walked.
     /// </summary>
+    /// <remarks><paramref name="matched"/> must call the blocker function before it returns, if at all.</remarks>
     public void ReplayRules(Direction direction, Action<CompiledRule, bool, Func<string?>> matched)
     {
         var w = _words;
         var undecided = new ulong[w];
         var passed = new ulong[w];
+        var hits = new ulong[w];
+        var open = new ulong[w];
+        var late = new ulong[w];
         foreach (var group in direction == Direction.Egress ? _egress : _ingress)
         {
             // A group of one pod cannot pair with itself when self traffic is allowed.
@@ -534,17 +538,21 @@ internal sealed class FastMatrix
                         foreach (var rule in policy.Rules(direction))
                         {
                             var index = k++;
-                            if (RulePeers(group, direction, rule, index, packet) is not { } peers || !AnyPair(peers))
+                            if (!RulePeers(group, direction, rule, index, packet, out var peers, out var mask))
                             {
                                 continue;
                             }
 
-                            var open = new ulong[w];
-                            var late = new ulong[w];
                             for (var i = 0; i < w; i++)
                             {
-                                open[i] = peers[i] & undecided[i] & ~passed[i];
-                                late[i] = peers[i] & ~open[i];
+                                hits[i] = mask is null ? peers[i] : peers[i] & mask[i];
+                                open[i] = hits[i] & undecided[i] & ~passed[i];
+                                late[i] = hits[i] & ~open[i];
+                            }
+
+                            if (!AnyPair(hits))
+                            {
+                                continue;
                             }
 
                             matched(rule, AnyPair(open), () =>
@@ -579,36 +587,29 @@ internal sealed class FastMatrix
         }
     }
 
-    /// <summary>The peers rule number <paramref name="index"/> of the group's plan matches for a packet; null for none.</summary>
-    private ulong[]? RulePeers(Group group, Direction direction, CompiledRule rule, int index, in Packet packet)
+    /// <summary>
+    /// The peers rule number <paramref name="index"/> of the group's plan matches for a packet: those of
+    /// <paramref name="peers"/> that <paramref name="mask"/> (when not null) also holds. False when it matches none.
+    /// </summary>
+    private bool RulePeers(Group group, Direction direction, CompiledRule rule, int index, in Packet packet, out ulong[] peers, out ulong[]? mask)
     {
+        peers = _all;
+        mask = null;
         if (!group.Self[index] || !PacketMatches(rule, packet))
         {
-            return null;
+            return false;
         }
 
         if (direction == Direction.Egress)
         {
-            var mask = PortMask(rule, packet, KeyOf(packet));
-            if (mask is { Length: 0 })
-            {
-                return null;
-            }
-
-            var peers = (ulong[])MatcherBits(rule.Destination).Clone();
-            if (mask is not null)
-            {
-                for (var i = 0; i < peers.Length; i++)
-                {
-                    peers[i] &= mask[i];
-                }
-            }
-
-            return peers;
+            mask = PortMask(rule, packet, KeyOf(packet));
+            peers = MatcherBits(rule.Destination);
+            return mask is not { Length: 0 };
         }
 
         int? dstPort = packet.Protocol.HasPorts ? packet.Port : null;
-        return rule.Destination.MatchesPorts(_profileRep[group.Profile], packet.Protocol, dstPort) ? MatcherBits(rule.Source) : null;
+        peers = MatcherBits(rule.Source);
+        return rule.Destination.MatchesPorts(_profileRep[group.Profile], packet.Protocol, dstPort);
     }
 
     /// <summary>What decided a packet for one peer before rule number <paramref name="before"/>: a rule, a Pass, or a tier's end.</summary>
@@ -628,7 +629,8 @@ internal sealed class FastMatrix
                         return passedBy;
                     }
 
-                    if (passedBy is not null || rule.Action == RuleAction.Log || RulePeers(group, direction, rule, index, packet) is not { } peers || !Has(peers, peer))
+                    if (passedBy is not null || rule.Action == RuleAction.Log || !RulePeers(group, direction, rule, index, packet, out var peers, out var mask)
+                        || !Has(peers, peer) || (mask is not null && !Has(mask, peer)))
                     {
                         continue;
                     }
