@@ -28,7 +28,7 @@ public sealed record CheckOutput(CheckAnswer Answer, IReadOnlyList<Finding> Find
 
 public sealed record TraceHopOutput(string Where, string What, string? Verdict, bool Dropped, IReadOnlyList<string> Facts);
 
-public sealed record TraceOutput(string Question, bool Delivered, IReadOnlyList<TraceHopOutput> Hops, IReadOnlyList<string> Notes);
+public sealed record TraceOutput(string Question, bool Delivered, IReadOnlyList<TraceHopOutput> Hops, IReadOnlyList<string> Notes, IReadOnlyList<Finding> Findings);
 
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,

@@ -53,6 +53,41 @@ public sealed partial class TrellisCli
     private static IReadOnlyList<Finding> LoadFindings(PolicySet set) =>
         [.. set.Findings, .. set.Notes.Select(n => new Finding("SkippedDocument", $"{n.Source.File}#{n.Source.Document}", n.Message, "Trellis reads only the kinds it analyses.", Severity.Info))];
 
+    /// <summary>Exit code of an answered question: 1 when the input had errors (the rest was still analysed), else 0.</summary>
+    private static int ExitFor(IReadOnlyList<Finding> findings) => findings.HasErrors() ? ExitCodes.Findings : ExitCodes.Ok;
+
+    /// <summary>A question that cannot be answered: its findings, as a table or as a validate-style document.</summary>
+    private static int Refused(Output output, IReadOnlyList<Finding> findings)
+    {
+        if (output.Format == OutputFormat.Table)
+        {
+            output.Findings(findings);
+        }
+        else
+        {
+            output.Document(new ValidateOutput(false, Ordered(findings)), CliJsonContext.Default.ValidateOutput);
+        }
+
+        return ExitCodes.Findings;
+    }
+
+    /// <summary>Findings in the order the findings table shows them: errors, then warnings, then the rest.</summary>
+    private static IReadOnlyList<Finding> Ordered(IReadOnlyList<Finding> findings) => findings.OrderByDescending(f => f.Severity).ToList();
+
+    /// <summary>
+    /// Findings beside an output that is data (matrix, diff): on standard error, one line each, so that standard output
+    /// stays the CSV, JSON, HTML or text asked for.
+    /// </summary>
+    private async Task<int> FindingsToStderrAsync(IReadOnlyList<Finding> findings)
+    {
+        foreach (var f in Ordered(findings))
+        {
+            await stderr.WriteLineAsync($"{f.Severity.ToString().ToLowerInvariant()} {f.Code} at {f.Path}: {f.Message} (hint: {f.Hint})").ConfigureAwait(false);
+        }
+
+        return ExitFor(findings);
+    }
+
     private Command NetpolCommand()
     {
         var netpol = new Command("netpol", "Kubernetes and Calico network policy: which traffic the manifests allow, and why");
@@ -71,7 +106,7 @@ public sealed partial class TrellisCli
             var (context, contextFindings, failed) = await ContextAsync(p, required: false, ct).ConfigureAwait(false);
             if (failed)
             {
-                return Report(output, CommandResult.Rejected(contextFindings, 0), null);
+                return Refused(output, contextFindings);
             }
 
             var set = NetworkPolicyService.Load(p.GetValue(checkFiles)!, context);
@@ -79,7 +114,7 @@ public sealed partial class TrellisCli
             IReadOnlyList<Finding> all = [.. LoadFindings(set), .. findings];
             if (answer is null)
             {
-                return Report(output, CommandResult.Rejected(all, 0), null);
+                return Refused(output, all);
             }
 
             if (output.Format == OutputFormat.Table)
@@ -98,10 +133,10 @@ public sealed partial class TrellisCli
             }
             else
             {
-                output.Document(new CheckOutput(answer, all), CliJsonContext.Default.CheckOutput);
+                output.Document(new CheckOutput(answer, Ordered(all)), CliJsonContext.Default.CheckOutput);
             }
 
-            return ExitCodes.Ok;
+            return ExitFor(all);
         });
 
         var matrixFiles = ManifestOption();
@@ -114,7 +149,8 @@ public sealed partial class TrellisCli
             var (context, contextFindings, failed) = await ContextAsync(p, required: false, ct).ConfigureAwait(false);
             if (failed)
             {
-                return Report(OutputFor(p), CommandResult.Rejected(contextFindings, 0), null);
+                await FindingsToStderrAsync(contextFindings).ConfigureAwait(false);
+                return ExitCodes.Findings;
             }
 
             var set = NetworkPolicyService.Load(p.GetValue(matrixFiles)!, context);
@@ -127,12 +163,7 @@ public sealed partial class TrellisCli
                 _ => ConnectivityText.Write(report),
             };
             await WriteResultAsync(p.GetValue(outFile), text, ct).ConfigureAwait(false);
-            foreach (var f in set.Findings)
-            {
-                await stderr.WriteLineAsync($"{f.Severity.ToString().ToLowerInvariant()} {f.Code} {f.Path}: {f.Message}").ConfigureAwait(false);
-            }
-
-            return ExitCodes.Ok;
+            return await FindingsToStderrAsync(LoadFindings(set)).ConfigureAwait(false);
         });
 
         var before = new Argument<string>("before") { Description = "Manifests before the change (file or folder)" };
@@ -145,18 +176,32 @@ public sealed partial class TrellisCli
             var (context, contextFindings, failed) = await ContextAsync(p, required: false, ct).ConfigureAwait(false);
             if (failed)
             {
-                return Report(OutputFor(p), CommandResult.Rejected(contextFindings, 0), null);
+                await FindingsToStderrAsync(contextFindings).ConfigureAwait(false);
+                return ExitCodes.Findings;
             }
 
-            var result = NetworkPolicyService.Diff(NetworkPolicyService.Load([p.GetValue(before)!], context), NetworkPolicyService.Load([p.GetValue(after)!], context), context);
+            var beforeSet = NetworkPolicyService.Load([p.GetValue(before)!], context);
+            var afterSet = NetworkPolicyService.Load([p.GetValue(after)!], context);
+            IReadOnlyList<Finding> loaded = [.. LoadFindings(beforeSet), .. LoadFindings(afterSet)];
+            if (loaded.Any(f => f.Code == "ManifestNotFound"))
+            {
+                // A side that is not there would read as every workload added or removed.
+                await FindingsToStderrAsync(loaded).ConfigureAwait(false);
+                return ExitCodes.Findings;
+            }
+
+            var result = NetworkPolicyService.Diff(beforeSet, afterSet, context);
+            var note = NetworkPolicyService.Options(context).Enforcing
+                ? null
+                : $"# cluster '{context!.Cluster}' runs {context.ResolvedCluster.Spec.PrimaryNetworkPlugin}, which enforces no network policy: no policy change opens or closes anything there\n";
             var text = p.GetValue(diffFormat) switch
             {
                 "json" => ConnectivityJson.Write(result),
                 "csv" => ConnectivityCsv.Write(result),
-                _ => result.IsEmpty ? "No connection changes.\n" : result.ToString() + "\n",
+                _ => note + (result.IsEmpty ? "No connection changes.\n" : result.ToString() + "\n"),
             };
             await stdout.WriteAsync(text).ConfigureAwait(false);
-            return ExitCodes.Ok;
+            return await FindingsToStderrAsync(loaded).ConfigureAwait(false);
         });
 
         var lintFiles = ManifestOption();
@@ -170,7 +215,7 @@ public sealed partial class TrellisCli
             var (context, contextFindings, failed) = await ContextAsync(p, required: false, ct).ConfigureAwait(false);
             if (failed)
             {
-                return Report(output, CommandResult.Rejected(contextFindings, 0), null);
+                return Refused(output, contextFindings);
             }
 
             var set = NetworkPolicyService.Load(p.GetValue(lintFiles)!, context);
@@ -182,7 +227,7 @@ public sealed partial class TrellisCli
             }
             else
             {
-                output.Document(new ValidateOutput(!all.HasErrors(), all), CliJsonContext.Default.ValidateOutput);
+                output.Document(new ValidateOutput(!all.HasErrors(), Ordered(all)), CliJsonContext.Default.ValidateOutput);
             }
 
             return all.HasErrors() ? ExitCodes.Findings : ExitCodes.Ok;
@@ -200,7 +245,7 @@ public sealed partial class TrellisCli
         var files = ManifestOption();
         var from = new Option<string>("--from") { Required = true, Description = "ns/workload, ns/workload[Kind] or an IP address (an external client)" };
         var to = new Option<string>("--to") { Required = true, Description = "ns/workload, svc/ns/name (ClusterIP), a LoadBalancer VIP, or an IP address" };
-        var port = new Option<string>("--port") { Required = true, Description = "tcp/80, udp/53, sctp/9" };
+        var port = new Option<string>("--port") { Required = true, Description = "tcp/80, udp/53, sctp/9 or icmp" };
         var command = new Command("trace", "The path a packet takes through the planned site, with the policy verdict at each hop")
         {
             files, from, to, port, _site, _cluster,
@@ -211,19 +256,20 @@ public sealed partial class TrellisCli
             var (context, contextFindings, failed) = await ContextAsync(p, required: true, ct).ConfigureAwait(false);
             if (failed || context is null)
             {
-                return Report(output, CommandResult.Rejected(contextFindings, 0), null);
+                return Refused(output, contextFindings);
             }
 
             var set = NetworkPolicyService.Load(p.GetValue(files)!, context);
             var (trace, findings) = NetworkPolicyService.Trace(set, context, p.GetValue(from)!, p.GetValue(to)!, p.GetValue(port)!);
+            IReadOnlyList<Finding> all = [.. LoadFindings(set), .. findings];
             if (trace is null)
             {
-                return Report(output, CommandResult.Rejected([.. set.Findings, .. findings], 0), null);
+                return Refused(output, all);
             }
 
             if (output.Format == OutputFormat.Table)
             {
-                output.Findings(set.Findings);
+                output.Findings(all.Where(f => f.Severity != Severity.Info).ToList());
                 output.Console.Write(new Rule($"[bold]{Markup.Escape(trace.Question)}[/]").LeftJustified());
                 var i = 1;
                 foreach (var hop in trace.Hops)
@@ -249,11 +295,11 @@ public sealed partial class TrellisCli
             }
             else
             {
-                output.Document(new TraceOutput(trace.Question, trace.Delivered, trace.Hops.Select(h => new TraceHopOutput(h.Where, h.What, h.Verdict, h.Dropped, h.Facts)).ToList(), trace.Notes),
+                output.Document(new TraceOutput(trace.Question, trace.Delivered, trace.Hops.Select(h => new TraceHopOutput(h.Where, h.What, h.Verdict, h.Dropped, h.Facts)).ToList(), trace.Notes, Ordered(all)),
                     CliJsonContext.Default.TraceOutput);
             }
 
-            return ExitCodes.Ok;
+            return ExitFor(all);
         });
         return command;
     }

@@ -85,6 +85,8 @@ public static class NetworkPolicyService
     public static (PacketTrace? Trace, IReadOnlyList<Finding> Findings) Trace(PolicySet set, PolicyContext context, string from, string to, string port)
     {
         var findings = new List<Finding>();
+        TraceEndpoint(set, from, "--from", findings);
+        TraceEndpoint(set, to, "--to", findings);
         var (protocol, number) = Port(port, findings);
         if (findings.HasErrors())
         {
@@ -114,23 +116,88 @@ public static class NetworkPolicyService
             return engine.FindEndpoint(workload.Id) ?? Policy.Evaluation.Endpoint.Of(workload);
         }
 
-        findings.Add(Finding.Error("UnknownEndpoint", option, $"'{text}' is neither a workload of the manifests nor an IP address.",
-            "Write namespace/name (e.g. shop/web), namespace/name[Kind], or an IPv4 address."));
+        findings.Add(UnknownEndpoint(text, option, services: false));
         return null;
     }
 
-    /// <summary>Parses "tcp/80", "udp/53", "sctp/9", "icmp" or a bare port (TCP).</summary>
+    private static Finding UnknownEndpoint(string text, string option, bool services) =>
+        Finding.Error("UnknownEndpoint", option, $"'{text}' is neither a workload of the manifests nor an IP address.",
+            $"Write namespace/name (e.g. shop/web), namespace/name[Kind]{(services ? ", svc/namespace/name for a Service's ClusterIP" : "")}, or an IPv4 or IPv6 address.");
+
+    /// <summary>A trace endpoint: a workload with an address, svc/namespace/name of a loaded Service, or an IP address.</summary>
+    private static void TraceEndpoint(PolicySet set, string text, string option, List<Finding> findings)
+    {
+        if (Core.Addressing.IpNumber.TryParse(text, out _))
+        {
+            return;
+        }
+
+        if (text.StartsWith("svc/", StringComparison.Ordinal))
+        {
+            if (set.Services.All(s => s.Id != text[4..]))
+            {
+                findings.Add(Finding.Error("UnknownService", option, $"No Service '{text[4..]}' in the manifests.",
+                    set.Services.Count == 0 ? "The manifests declare no Service; add its manifest with -f." : $"Use svc/ with one of: {string.Join(", ", set.Services.Select(s => s.Id).Take(10))}."));
+            }
+
+            return;
+        }
+
+        if (set.Workload(text) is not { } workload)
+        {
+            findings.Add(UnknownEndpoint(text, option, services: true));
+        }
+        else if (workload.Address is null)
+        {
+            findings.Add(Finding.Error("WorkloadHasNoAddress", option, $"Workload {workload.Id} has no IP address in the manifests or the site plan.",
+                "Check that the site's cluster (--cluster) is the one the manifests run in."));
+        }
+    }
+
+    /// <summary>Parses "tcp/80", "udp/53", "sctp/9", "icmp" or a bare port (TCP); an InvalidPort finding says what is wrong.</summary>
     public static (Protocol Protocol, int Port) Port(string text, List<Finding> findings)
     {
-        var slash = text.IndexOf('/', StringComparison.Ordinal);
-        var protocolText = slash < 0 ? (text.All(char.IsAsciiDigit) ? "TCP" : text) : text[..slash];
-        var portText = slash < 0 ? (text.All(char.IsAsciiDigit) ? text : "0") : text[(slash + 1)..];
-        if (!Protocol.TryParse(protocolText, out var protocol)
-            || !int.TryParse(portText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
-            || port > 65535 || (protocol.HasPorts && port == 0))
+        const string Hint = "Write tcp/80, udp/53, sctp/9, icmp, or a bare port number for TCP (e.g. 443).";
+        (Protocol, int) Invalid(string why)
         {
-            findings.Add(Finding.Error("InvalidPort", "--port", $"'{text}' is not a protocol and port.", "Write tcp/80, udp/53, sctp/9 or icmp."));
+            findings.Add(Finding.Error("InvalidPort", "--port", $"'{text}' is not a protocol and port: {why}.", Hint));
             return (Protocol.Tcp, 0);
+        }
+
+        var trimmed = text.Trim();
+        if (trimmed.Length == 0)
+        {
+            return Invalid("it is empty");
+        }
+
+        var slash = trimmed.IndexOf('/', StringComparison.Ordinal);
+        var bare = slash < 0 && trimmed.All(char.IsAsciiDigit);
+        var protocolText = slash < 0 ? (bare ? "TCP" : trimmed) : trimmed[..slash];
+        if (!Protocol.TryParse(protocolText, out var protocol))
+        {
+            return Invalid($"'{protocolText}' is not a protocol (tcp, udp, sctp, icmp, icmpv6, udplite, or a number 1-255)");
+        }
+
+        var portText = slash < 0 ? (bare ? trimmed : null) : trimmed[(slash + 1)..];
+        if (!protocol.HasPorts)
+        {
+            // ICMP and other protocols without ports: nothing after the slash (icmp), or a number that is ignored (icmp/0).
+            return portText is null or "" || portText.All(char.IsAsciiDigit) ? (protocol, 0) : Invalid($"{protocol} has no ports");
+        }
+
+        if (string.IsNullOrEmpty(portText))
+        {
+            return Invalid($"{protocol} needs a port after the slash");
+        }
+
+        if (!portText.All(char.IsAsciiDigit))
+        {
+            return Invalid($"'{portText}' is not a port number (named ports are resolved by policies, not here)");
+        }
+
+        if (!int.TryParse(portText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+        {
+            return Invalid($"port {portText} is outside 1-65535");
         }
 
         return (protocol, port);

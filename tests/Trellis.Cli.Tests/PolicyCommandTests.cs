@@ -130,4 +130,119 @@ public sealed class PolicyCommandTests
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("NoSite", r.Stdout + r.Stderr, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("tcp/99999", "port 99999 is outside 1-65535")]
+    [InlineData("foo/80", "'foo' is not a protocol")]
+    [InlineData("tcp/", "TCP needs a port after the slash")]
+    [InlineData("tcp/http", "'http' is not a port number")]
+    [InlineData("tcp/0", "port 0 is outside 1-65535")]
+    [InlineData("", "it is empty")]
+    public async Task Check_WithABadPort_SaysWhatIsWrongWithIt(string port, string why)
+    {
+        using var ws = new Workspace();
+        var r = await ws.Run("netpol", "check", "-f", Shop, "--site", Specs.Contoso, "--cluster", "payments", "--from", "shop/web", "--to", "shop/db", "--port", port, "-o", "json");
+
+        Assert.Equal(1, r.ExitCode);
+        using var json = JsonDocument.Parse(r.Stdout);
+        Assert.False(json.RootElement.GetProperty("valid").GetBoolean());
+        var finding = Assert.Single(json.RootElement.GetProperty("findings").EnumerateArray());
+        Assert.Equal("InvalidPort", finding.GetProperty("code").GetString());
+        Assert.Equal("--port", finding.GetProperty("path").GetString());
+        Assert.Contains(why, finding.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("matrix")]
+    [InlineData("check")]
+    [InlineData("lint")]
+    [InlineData("trace")]
+    public async Task BrokenDocument_IsAFinding_TheRestIsStillAnalysed_AndTheExitCodeIsOne(string command)
+    {
+        using var ws = new Workspace();
+        // An unclosed flow mapping followed by more lines: YamlDotNet throws on it rather than reporting it.
+        var broken = ws.WriteText("broken.yaml", """
+            apiVersion: v1
+            kind: Pod
+            metadata: { name: x, namespace: shop
+            spec:
+              containers: []
+            """);
+        string[] args = command switch
+        {
+            "matrix" => ["netpol", "matrix", "-f", Shop, "-f", broken],
+            "check" => ["netpol", "check", "-f", Shop, "-f", broken, "--site", Specs.Contoso, "--cluster", "payments", "--from", "shop/web", "--to", "shop/db", "--port", "tcp/5432"],
+            "lint" => ["netpol", "lint", "-f", Shop, "-f", broken],
+            _ => ["trace", "-f", Shop, "-f", broken, "--site", Specs.Contoso, "--cluster", "payments", "--from", "shop/web", "--to", "shop/db", "--port", "tcp/5432"],
+        };
+
+        var r = await ws.Run(args);
+
+        Assert.True(r.ExitCode == 1, r.ToString());
+        Assert.DoesNotContain("exception", r.Stdout + r.Stderr, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("ManifestYamlInvalid", r.Stdout + r.Stderr, StringComparison.Ordinal);
+        var answered = command switch
+        {
+            "matrix" => "shop/web[Deployment] => shop/db[StatefulSet] : TCP 5432",
+            "check" => "allowed",
+            "lint" => "findings.",
+            _ => "Delivered.",
+        };
+        Assert.Contains(answered, r.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Matrix_OfAMissingFile_IsAnErrorOnStandardError()
+    {
+        using var ws = new Workspace();
+        var r = await ws.Run("netpol", "matrix", "-f", ws.PathOf("nope.yaml"), "-o", "json");
+
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("error ManifestNotFound", r.Stderr, StringComparison.Ordinal);
+        Assert.Equal(JsonValueKind.Array, JsonDocument.Parse(r.Stdout).RootElement.ValueKind);
+    }
+
+    [Fact]
+    public async Task Diff_AgainstAMissingFile_IsRefused_NotEveryConnectionRemoved()
+    {
+        using var ws = new Workspace();
+        var r = await ws.Run("netpol", "diff", Shop, ws.PathOf("nope.yaml"));
+
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("ManifestNotFound", r.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("workload removed", r.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Diff_OnAFlannelCluster_SaysNothingIsEnforced()
+    {
+        using var ws = new Workspace();
+        // Without default-deny the shop is wide open under Calico; under Flannel it always was.
+        var open = ws.WriteText("open.yaml", File.ReadAllText(Shop).Replace(
+            "kind: NetworkPolicy\nmetadata: { name: default-deny, namespace: shop }", "kind: ConfigMap\nmetadata: { name: default-deny, namespace: shop }", StringComparison.Ordinal));
+        var calico = await Ok(ws.Run("netpol", "diff", Shop, open, "--site", Specs.Contoso, "--cluster", "payments"));
+        Assert.DoesNotContain("No connection changes.", calico.Stdout, StringComparison.Ordinal);
+
+        var r = await Ok(ws.Run("netpol", "diff", Shop, open, "--site", Specs.Contoso, "--cluster", "legacy"));
+
+        Assert.Contains("Flannel, which enforces no network policy", r.Stdout, StringComparison.Ordinal);
+        Assert.Contains("No connection changes.", r.Stdout, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("shop/nope", "UnknownEndpoint")]
+    [InlineData("web", "UnknownEndpoint")]
+    [InlineData("svc/shop/nope", "UnknownService")]
+    public async Task Trace_ToAnUnknownEndpoint_IsRefusedWithACode(string to, string code)
+    {
+        using var ws = new Workspace();
+        var r = await ws.Run("trace", "-f", Shop, "--site", Specs.Contoso, "--cluster", "payments", "--from", "shop/web", "--to", to, "--port", "tcp/80", "-o", "json");
+
+        Assert.Equal(1, r.ExitCode);
+        using var json = JsonDocument.Parse(r.Stdout);
+        Assert.False(json.RootElement.GetProperty("valid").GetBoolean());
+        var finding = Assert.Single(json.RootElement.GetProperty("findings").EnumerateArray());
+        Assert.Equal(code, finding.GetProperty("code").GetString());
+        Assert.Equal("--to", finding.GetProperty("path").GetString());
+    }
 }

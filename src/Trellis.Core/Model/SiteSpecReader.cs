@@ -24,7 +24,7 @@ public static class SiteSpecReader
     public const int MaxSpecBytes = 16 * 1024 * 1024;
 
     /// <summary>Nesting deeper than this is refused before loading: YamlDotNet builds nodes recursively and would overflow the stack.</summary>
-    public const int MaxNestingDepth = 64;
+    public const int MaxNestingDepth = YamlPrescan.MaxNestingDepth;
 
     public static SpecReadResult Read(string yaml)
     {
@@ -34,7 +34,7 @@ public static class SiteSpecReader
                 "Split the site into smaller specs."));
         }
 
-        if (Prescan(yaml) is { } refused)
+        if (YamlPrescan.Check(yaml) is { } refused)
         {
             return Fail(refused);
         }
@@ -46,7 +46,7 @@ public static class SiteSpecReader
         }
         catch (YamlException e)
         {
-            return Fail(Syntax(e.Start, e.Message));
+            return Fail(YamlPrescan.Syntax(e.Start, e.Message));
         }
 
         var documents = stream.Documents.Where(d => d.RootNode is not YamlScalarNode { Value: null or "" }).ToList();
@@ -63,74 +63,6 @@ public static class SiteSpecReader
     }
 
     private static SpecReadResult Fail(Finding finding) => new(null, [finding]);
-
-    private static Finding Syntax(Mark at, string message) =>
-        Finding.Error("YamlSyntax", "", $"The YAML is malformed at line {at.Line}, column {at.Column}: {message}",
-            "Check indentation, colons and quotes around that line.");
-
-    /// <summary>
-    /// Runs the parser alone first, because YamlDotNet's YamlStream is not safe on every bad input: it builds nodes
-    /// recursively (deep nesting overflows the stack), its scanner throws InvalidOperationException on some unclosed flow
-    /// collections ("a: { b: c" followed by block lines) and ArgumentException on malformed tags ("!![x"), and its
-    /// parser can emit a mapping key without a value ("a:\n  : b"), on which YamlStream throws ArgumentException.
-    /// </summary>
-    private static Finding? Prescan(string yaml)
-    {
-        var parser = new Parser(new StringReader(yaml));
-        var open = new Stack<(bool IsMapping, Mark Start, int Children)>();
-        var last = Mark.Empty;
-        try
-        {
-            while (parser.MoveNext())
-            {
-                var current = parser.Current!;
-                last = current.End;
-                switch (current)
-                {
-                    case MappingStart or SequenceStart:
-                        AddChild(open);
-                        open.Push((current is MappingStart, current.Start, 0));
-                        if (open.Count > MaxNestingDepth)
-                        {
-                            return Finding.Error("YamlTooDeep", "",
-                                $"The YAML nests deeper than {MaxNestingDepth} levels at line {current.Start.Line}, column {current.Start.Column}.",
-                                "A site spec nests only a few levels; check for runaway brackets or indentation.");
-                        }
-
-                        break;
-                    case MappingEnd or SequenceEnd when open.Count > 0:
-                        var (isMapping, start, children) = open.Pop();
-                        if (isMapping && children % 2 != 0)
-                        {
-                            return Syntax(start, "A key of the mapping that starts here has no value.");
-                        }
-
-                        break;
-                    case Scalar or AnchorAlias:
-                        AddChild(open);
-                        break;
-                }
-            }
-        }
-        catch (YamlException e)
-        {
-            return Syntax(e.Start, e.Message);
-        }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
-        {
-            return Syntax(last, $"{e.Message} (after this point: an unclosed '{{' or '[', or a malformed '!' tag?)");
-        }
-
-        return null;
-
-        static void AddChild(Stack<(bool IsMapping, Mark Start, int Children)> open)
-        {
-            if (open.TryPop(out var top))
-            {
-                open.Push(top with { Children = top.Children + 1 });
-            }
-        }
-    }
 
     private static SiteSpec? ReadSite(YamlBinder b, YamlNode root)
     {

@@ -1,3 +1,4 @@
+using Trellis.Core.Model;
 using Trellis.Core.Validation;
 using Trellis.Policy.Calico;
 using Trellis.Policy.Kubernetes;
@@ -89,6 +90,14 @@ internal sealed class ManifestBuilder
 
             number++;
             var source = new SourceRef(file, number);
+            if (YamlPrescan.Check(chunk) is { } refused)
+            {
+                // Unclosed flow collections, malformed tags and runaway nesting, which YamlStream cannot load safely.
+                Findings.Add(Finding.Error("ManifestYamlInvalid", source.Path(), $"The document is not valid YAML: {refused.Message}",
+                    $"{refused.Hint} The other documents were still read."));
+                continue;
+            }
+
             YamlNode root;
             try
             {

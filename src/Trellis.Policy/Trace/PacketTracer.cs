@@ -35,7 +35,7 @@ public sealed class PacketTracer
 
     public PacketTrace Trace(TraceRequest request)
     {
-        var question = $"{request.From} => {request.To} : {request.Protocol} {request.Port}";
+        var question = $"{request.From} => {request.To} : {request.Protocol}{(request.Protocol.HasPorts ? $" {request.Port}" : "")}";
         var source = Resolve(request.From);
         var destination = Resolve(request.To);
         if ((source.Error ?? destination.Error) is { } error)
@@ -243,6 +243,28 @@ public sealed class PacketTracer
     private PacketTrace ToClusterIp(string question, Place source, ServiceInfo service, IPAddress? clusterIp, TraceRequest request, List<string> notes)
     {
         var hops = new List<TraceHop>();
+        var at = $"ClusterIP {(clusterIp?.ToString() ?? "(not in the site plan)")}";
+        if (source.Workload is null && source.Node is null)
+        {
+            hops.Add(new TraceHop($"client {source.Address}",
+                $"{at} of service {service.Id} is reachable only from the cluster's pods and nodes: kube-proxy serves it on the nodes, and nothing routes the service CIDR from outside. Use a LoadBalancer VIP or a NodePort.")
+            {
+                Dropped = true,
+            });
+            return new PacketTrace(question, false, hops) { Notes = notes };
+        }
+
+        if (!service.Ports.Any(p => p.Port == request.Port && p.Protocol == request.Protocol))
+        {
+            var ports = string.Join(", ", service.Ports.Select(p => $"{p.Protocol} {p.Port}"));
+            hops.Add(new TraceHop($"service {service.Id}",
+                $"has no port {request.Protocol}{(request.Protocol.HasPorts ? $" {request.Port}" : "")} ({(ports.Length == 0 ? "it declares none" : $"it has {ports}")}): kube-proxy has no rule for it at {at}, so the packet goes nowhere")
+            {
+                Dropped = true,
+            });
+            return new PacketTrace(question, false, hops) { Notes = notes };
+        }
+
         if (PickEndpoint(_engine.Set, service, $"{source.Address}:{request.Port}") is not { } endpoint)
         {
             hops.Add(new TraceHop($"service {service.Id}", "has no endpoints: no workload matches its selector") { Dropped = true });
@@ -266,9 +288,12 @@ public sealed class PacketTracer
         var spec = _cluster.Spec.Services.FirstOrDefault(s => s.Namespace == service.Namespace && s.Name == service.Name);
         var nodePortText = _allocations.FirstOrDefault(a => a.Pool == PoolIds.NodePorts(_cluster.Name)
             && a.Owner == PoolIds.NodePort(service.Namespace, service.Name, spec?.Protocol ?? "TCP", request.Port))?.Address;
-        if (spec is null || !spec.Ports.Contains(request.Port) || nodePortText is null)
+        if (spec is null || !spec.Ports.Contains(request.Port) || nodePortText is null
+            || !string.Equals(spec.Protocol, request.Protocol.Name, StringComparison.OrdinalIgnoreCase))
         {
-            hops.Add(new TraceHop($"VIP {vip}", $"no LoadBalancer service listens on {request.Protocol} {request.Port} of this VIP") { Dropped = true });
+            var listening = string.Join(", ", _cluster.Spec.Services.Where(s => ServicesAtVip(vip).Any(m => m.Namespace == s.Namespace && m.Name == s.Name))
+                .SelectMany(s => s.Ports.Select(p => $"{s.Protocol.ToUpperInvariant()} {p} ({s.Namespace}/{s.Name})")));
+            hops.Add(new TraceHop($"VIP {vip}", $"no LoadBalancer service listens on {request.Protocol}{(request.Protocol.HasPorts ? $" {request.Port}" : "")} of this VIP{(listening.Length > 0 ? $"; it serves {listening}" : "")}") { Dropped = true });
             return new PacketTrace(question, false, hops) { Notes = notes };
         }
 

@@ -142,6 +142,39 @@ public sealed class ManifestLoaderTests
     }
 
     [Theory]
+    // YamlDotNet throws InvalidOperationException on an unclosed flow collection followed by more lines.
+    [InlineData("metadata: { name: x, namespace: shop\nspec:\n  containers: []")]
+    [InlineData("metadata: [ x\nspec: {}")]
+    // A malformed tag (YamlDotNet throws ArgumentException).
+    [InlineData("metadata: !![x y")]
+    // Nesting that would overflow YamlDotNet's recursive node builder.
+    [InlineData("deep: ##")]
+    public void YamlThatTheParserCannotLoad_IsAFinding_NotACrash(string body)
+    {
+        body = body.Replace("##", new string('[', 5_000) + new string(']', 5_000), StringComparison.Ordinal);
+        var set = ManifestLoader.LoadText($$"""
+            apiVersion: v1
+            kind: Namespace
+            metadata: { name: before }
+            ---
+            apiVersion: v1
+            kind: Pod
+            {{body}}
+            ---
+            apiVersion: v1
+            kind: Namespace
+            metadata: { name: after }
+            """, "broken.yaml");
+
+        var finding = Assert.Single(set.Findings);
+        Assert.Equal("ManifestYamlInvalid", finding.Code);
+        Assert.Equal("broken.yaml#2", finding.Path);
+        Assert.DoesNotContain("Exception", finding.Message, StringComparison.Ordinal);
+        Assert.Contains(set.Namespaces, n => n.Name == "before");
+        Assert.Contains(set.Namespaces, n => n.Name == "after");
+    }
+
+    [Theory]
     [InlineData("- from: [ {} ]", "PeerEmpty", "spec.ingress[0].from[0]")]
     [InlineData("- from: [ { ipBlock: { cidr: 10.0.0.0/16, except: [ 10.1.0.0/24 ] } } ]", "IpBlockExceptOutsideCidr", "spec.ingress[0].from[0].ipBlock.except[0]")]
     [InlineData("- ports: [ { port: http, endPort: 90 } ]", "EndPortWithoutNumericPort", "spec.ingress[0].ports[0].endPort")]

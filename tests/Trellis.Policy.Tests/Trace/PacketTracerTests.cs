@@ -109,6 +109,60 @@ public class PacketTracerTests
     }
 
     [Fact]
+    public void VipPort_OnAnotherProtocol_IsDroppedAtTheVip_WhichSaysWhatItServes()
+    {
+        var (tracer, _, _, allocations) = Shop();
+        var vip = allocations.Single(a => a.Owner == "service/payments/shared:front").Address;
+
+        var tcp = tracer.Trace(new TraceRequest("203.0.113.7", vip, Protocol.Tcp, 443));
+        var udp = tracer.Trace(new TraceRequest("203.0.113.7", vip, Protocol.Udp, 443));
+
+        Assert.True(tcp.Delivered, string.Join("\n", tcp.Hops.Select(h => $"{h.Where}: {h.What}")));
+        Assert.False(udp.Delivered);
+        var hop = Assert.Single(udp.Hops);
+        Assert.True(hop.Dropped);
+        Assert.Contains("no LoadBalancer service listens on UDP 443", hop.What, StringComparison.Ordinal);
+        Assert.Contains("TCP 443 (shop/web)", hop.What, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ClusterIp_FromOutsideTheCluster_IsUnreachable()
+    {
+        var (tracer, _, _, _) = Shop();
+
+        var inside = tracer.Trace(new TraceRequest("shop/web", "svc/shop/db", Protocol.Tcp, 5432));
+        var outside = tracer.Trace(new TraceRequest("203.0.113.7", "svc/shop/db", Protocol.Tcp, 5432));
+
+        Assert.True(inside.Delivered);
+        Assert.False(outside.Delivered);
+        var hop = Assert.Single(outside.Hops);
+        Assert.True(hop.Dropped);
+        Assert.Contains("reachable only from the cluster's pods and nodes", hop.What, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ClusterIp_OnAPortTheServiceDoesNotHave_GoesNowhere()
+    {
+        var (tracer, _, _, _) = Shop();
+
+        var trace = tracer.Trace(new TraceRequest("shop/web", "svc/shop/db", Protocol.Tcp, 5433));
+
+        Assert.False(trace.Delivered);
+        var hop = Assert.Single(trace.Hops);
+        Assert.True(hop.Dropped);
+        Assert.Contains("has no port TCP 5433 (it has TCP 5432)", hop.What, StringComparison.Ordinal);
+        Assert.DoesNotContain(trace.Hops, h => h.What.StartsWith("DNAT", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Icmp_IsAskedWithoutAPort()
+    {
+        var (tracer, _, _, _) = Shop();
+        var trace = tracer.Trace(new TraceRequest("shop/web", "shop/db", Protocol.Icmp, 0));
+        Assert.Equal("shop/web => shop/db : ICMP", trace.Question);
+    }
+
+    [Fact]
     public void FlannelCluster_SaysNothingIsEnforced()
     {
         var (_, set, site, allocations) = Shop(s => s with

@@ -1,0 +1,82 @@
+using Trellis.Core.Validation;
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
+
+namespace Trellis.Core.Model;
+
+/// <summary>A YAML text checked for what YamlDotNet's YamlStream cannot load safely, before it loads it.</summary>
+public static class YamlPrescan
+{
+    /// <summary>The deepest nesting of mappings and sequences accepted.</summary>
+    public const int MaxNestingDepth = 64;
+
+    /// <summary>A YamlSyntax error (line and column in its message, no path), as for any malformed YAML.</summary>
+    public static Finding Syntax(Mark at, string message) =>
+        Finding.Error("YamlSyntax", "", $"The YAML is malformed at line {at.Line}, column {at.Column}: {message}",
+            "Check indentation, colons and quotes around that line.");
+
+    /// <summary>
+    /// Runs the parser alone first, because YamlDotNet's YamlStream is not safe on every bad input: it builds nodes
+    /// recursively (deep nesting overflows the stack), its scanner throws InvalidOperationException on some unclosed flow
+    /// collections ("a: { b: c" followed by block lines) and ArgumentException on malformed tags ("!![x"), and its
+    /// parser can emit a mapping key without a value ("a:\n  : b"), on which YamlStream throws ArgumentException.
+    /// </summary>
+    public static Finding? Check(string yaml)
+    {
+        var parser = new Parser(new StringReader(yaml));
+        var open = new Stack<(bool IsMapping, Mark Start, int Children)>();
+        var last = Mark.Empty;
+        try
+        {
+            while (parser.MoveNext())
+            {
+                var current = parser.Current!;
+                last = current.End;
+                switch (current)
+                {
+                    case MappingStart or SequenceStart:
+                        AddChild(open);
+                        open.Push((current is MappingStart, current.Start, 0));
+                        if (open.Count > MaxNestingDepth)
+                        {
+                            return Finding.Error("YamlTooDeep", "",
+                                $"The YAML nests deeper than {MaxNestingDepth} levels at line {current.Start.Line}, column {current.Start.Column}.",
+                                "Site specs and Kubernetes manifests nest only a few levels; check for runaway brackets or indentation.");
+                        }
+
+                        break;
+                    case MappingEnd or SequenceEnd when open.Count > 0:
+                        var (isMapping, start, children) = open.Pop();
+                        if (isMapping && children % 2 != 0)
+                        {
+                            return Syntax(start, "A key of the mapping that starts here has no value.");
+                        }
+
+                        break;
+                    case Scalar or AnchorAlias:
+                        AddChild(open);
+                        break;
+                }
+            }
+        }
+        catch (YamlException e)
+        {
+            return Syntax(e.Start, e.Message);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            // YamlDotNet's message here is a bare resource key (e.g. "Arg_InvalidOperationException"): say what it means.
+            return Syntax(last, "the parser gave up after this point, most likely at an unclosed '{' or '[' or a malformed '!' tag");
+        }
+
+        return null;
+
+        static void AddChild(Stack<(bool IsMapping, Mark Start, int Children)> open)
+        {
+            if (open.TryPop(out var top))
+            {
+                open.Push(top with { Children = top.Children + 1 });
+            }
+        }
+    }
+}
