@@ -36,11 +36,16 @@ public static class SiteValidator
         var unreadable = read.Findings.Where(f => f.Severity == Severity.Error).Select(f => f.Path).ToList();
         bool Related(string path) => unreadable.Any(u => u.Length == 0 || path == u || path.StartsWith(u + ".", StringComparison.Ordinal)
             || path.StartsWith(u + "[", StringComparison.Ordinal) || u.StartsWith(path + ".", StringComparison.Ordinal));
-        var more = Validate(read.Partial).Findings.Where(f => !Related(f.Path));
+        // Capacity counts every node and address of the spec: a field that could not be read would skew it, unless only
+        // metadata was unreadable.
+        var capacity = unreadable.All(u => u.StartsWith("metadata", StringComparison.Ordinal));
+        var more = Validate(read.Partial, capacity).Findings.Where(f => !Related(f.Path));
         return new ValidationResult([.. read.Findings, .. more], null);
     }
 
-    public static ValidationResult Validate(SiteSpec spec)
+    public static ValidationResult Validate(SiteSpec spec) => Validate(spec, capacity: true);
+
+    private static ValidationResult Validate(SiteSpec spec, bool capacity)
     {
         var v = new ValidationContext();
         if (!Names.Dns1123Label().IsMatch(spec.Name))
@@ -61,12 +66,24 @@ public static class SiteValidator
         }
 
         var clusters = Clusters(v, spec, networks, host);
-        if (v.ErrorCount > 0 || host is null)
+
+        // The capacity check needs every network, cluster and the cloud agent resolved. With those in hand it runs even
+        // when other fields have errors (a bad name, a load balancer setting), so that one fix does not reveal the next.
+        var capacityInputs = capacity && host is not null && clusterNetworks.All(n => n is not null) && clusters.Count == spec.Clusters.Count
+            && (spec.Model != SiteModel.AksHci || spec.CloudServiceCidr is null || cloudAgent is not null)
+            && clusters.Select(c => c.Name).Distinct(StringComparer.Ordinal).Count() == clusters.Count;
+        if (!capacityInputs)
         {
             return new ValidationResult(v.Findings, null);
         }
 
-        var resolved = new ResolvedSite(spec, host, clusterNetworks.OfType<ResolvedNetwork>().ToList(), cloudAgent, clusters);
+        var resolved = new ResolvedSite(spec, host!, clusterNetworks.OfType<ResolvedNetwork>().ToList(), cloudAgent, clusters);
+        if (v.ErrorCount > 0 && SitePlanner.Pools(resolved).GroupBy(p => p.Id, StringComparer.Ordinal).Any(g => g.Count() > 1))
+        {
+            // Two networks (or clusters) of one name: their pools cannot be told apart, and DuplicateName says so.
+            return new ValidationResult(v.Findings, null);
+        }
+
         foreach (var finding in CapacityPlanner.Check(resolved))
         {
             v.Add(finding);

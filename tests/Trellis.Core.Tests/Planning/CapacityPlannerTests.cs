@@ -125,6 +125,48 @@ public class CapacityPlannerTests
     }
 
     [Fact]
+    public void Validate_ReportsAPoolTooSmall_NextToAnUnrelatedError()
+    {
+        var spec = Worked.Host(n => n with { K8sNodeIpPoolEnd = "172.16.0.45" }) with { Name = "Bad Name" };
+
+        var result = SiteValidator.Validate(spec);
+
+        Assert.Null(result.Site);
+        Assert.Contains(result.Findings, f => f.Code == "InvalidName");
+        Assert.Contains(result.Findings, f => f is { Code: "NodeIpPoolTooSmall", Path: "spec.hostNetwork.k8sNodeIpPoolEnd" } && f.Message.Contains("needs 27", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Validate_SkipsCapacity_WhenAClusterDidNotResolve()
+    {
+        // A cluster with an error is left out of the resolved site: counting without it would understate every pool.
+        var spec = Worked.Host(n => n with { K8sNodeIpPoolEnd = "172.16.0.45" }).Cluster(1, c => c with { ControlPlaneNodeCount = 2 });
+
+        var result = SiteValidator.Validate(spec);
+
+        Assert.Contains(result.Findings, f => f.Path.StartsWith("spec.clusters[1]", StringComparison.Ordinal) && f.Severity == Severity.Error);
+        Assert.DoesNotContain(result.Findings, f => f.Code == "NodeIpPoolTooSmall");
+    }
+
+    [Fact]
+    public void ValidateText_ReportsAPoolTooSmall_NextToAnUnknownMetadataField_ButNotNextToAnUnreadableSpecField()
+    {
+        var text = File.ReadAllText(Path.Combine(ExampleSites.Directory, "worked-example.yaml")).Replace("k8sNodeIpPoolEnd: 172.16.0.46", "k8sNodeIpPoolEnd: 172.16.0.45", StringComparison.Ordinal);
+        var metadataTypo = text.Replace("metadata: { name: jane }", "metadata: { name: jane, lables: { a: b } }", StringComparison.Ordinal);
+        var specTypo = text.Replace("  clusters:", "  clsuters:", StringComparison.Ordinal);
+        Assert.NotEqual(text, metadataTypo);
+        Assert.NotEqual(text, specTypo);
+
+        var withMetadataTypo = SiteValidator.ValidateText(metadataTypo);
+        var withSpecTypo = SiteValidator.ValidateText(specTypo);
+
+        Assert.Contains(withMetadataTypo.Findings, f => f.Path == "metadata.lables" && f.Severity == Severity.Error);
+        Assert.Contains(withMetadataTypo.Findings, f => f.Code == "NodeIpPoolTooSmall");
+        Assert.Contains(withSpecTypo.Findings, f => f.Path == "spec.clsuters" && f.Severity == Severity.Error);
+        Assert.DoesNotContain(withSpecTypo.Findings, f => f.Code == "NodeIpPoolTooSmall");
+    }
+
+    [Fact]
     public void Validate_AcceptsANodeIpPoolThatFitsExactly()
     {
         Worked.AssertClean("NodeIpPoolTooSmall");

@@ -44,7 +44,7 @@ public partial class FindingCoverageTests
     private static readonly int[] Numbers = [int.MinValue, -1, 0, 1, 2, 3, 5, 50, 60, 64, 65, 110, 200, 201, 4095, 65536, int.MaxValue];
 
     /// <summary>One random edit of one field of a spec, from values that sit on or past the rules' edges.</summary>
-    private static readonly Gen<Func<SiteSpec, SiteSpec>> Edit = Gen.Select(Gen.Int[0, 20], Gen.Int[0, 1000]).Select<int, int, Func<SiteSpec, SiteSpec>>((field, k) =>
+    private static readonly Gen<Func<SiteSpec, SiteSpec>> Edit = Gen.Select(Gen.Int[0, 22], Gen.Int[0, 1000]).Select<int, int, Func<SiteSpec, SiteSpec>>((field, k) =>
     {
         var address = Addresses[k % Addresses.Length];
         var prefix = Prefixes[k % Prefixes.Length];
@@ -71,6 +71,10 @@ public partial class FindingCoverageTests
             17 => s => s.HostNetwork?.DhcpScope is null ? s : s.Scope(d => d with { Reservations = [.. d.Reservations, new DhcpReservationSpec { Name = "r", IpAddress = address, MacAddress = k % 2 == 0 ? "02-00-00-00-00-01" : "bad" }] }),
             18 => s => s with { Clusters = [.. s.Clusters.Skip(k % Math.Max(1, s.Clusters.Count))] },
             19 => s => s with { Model = k % 7 == 0 ? SiteModel.AksArc : s.Model, Name = k % 4 == 0 ? "Bad Name" : s.Name },
+            // Names used twice: a cluster's, and a network's (cluster network named like another or like the host).
+            21 => s => s.Clusters.Count == 0 ? s : s with { Clusters = [.. s.Clusters, s.Clusters[k % s.Clusters.Count]] },
+            22 => s => s.ClusterNetworks.Count == 0 || s.HostNetwork is null ? s
+                : s with { ClusterNetworks = [.. s.ClusterNetworks.Select((n, i) => i == k % s.ClusterNetworks.Count ? n with { Name = k % 2 == 0 ? s.HostNetwork.Name : s.ClusterNetworks[0].Name } : n), .. k % 3 == 0 ? s.ClusterNetworks.Take(1) : []] },
             _ => s => s with { LoadBalancerSettings = [.. s.LoadBalancerSettings, new LoadBalancerSettingSpec { Name = k % 2 == 0 ? "haproxy2" : "x", LoadBalancerSku = LoadBalancerSku.None, LoadBalancerCount = number }] },
         };
     });
