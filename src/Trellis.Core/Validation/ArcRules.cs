@@ -109,7 +109,7 @@ internal static class ArcRules
 
         return v.ErrorCount > before || prefix is null || pool is null
             ? null
-            : new ResolvedNetwork(l.Name, l.VmSwitchName ?? "", l.Vlan, IpAllocationMethod.Static, prefix.Value, gateway, dns, pool, null, null);
+            : NetworkRules.DnsServersOutsidePools(v, new ResolvedNetwork(l.Name, l.VmSwitchName ?? "", l.Vlan, IpAllocationMethod.Static, prefix.Value, gateway, dns, pool, null, null), path);
     }
 
     public static List<ResolvedCluster> ResolveClusters(ValidationContext v, SiteSpec spec, ResolvedNetwork lnet, List<ResolvedCluster> clusters)

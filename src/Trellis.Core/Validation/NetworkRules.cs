@@ -37,9 +37,47 @@ internal static class NetworkRules
         var dns = DnsServers(v, n.DnsServers, $"{path}.dnsServers", n.IpAllocationMethod == IpAllocationMethod.Static);
         var vip = v.Range(n.VipPoolStart, n.VipPoolEnd, $"{path}.vipPoolStart", $"{path}.vipPoolEnd", required: true, "172.16.0.150", "172.16.0.199");
 
-        return n.IpAllocationMethod == IpAllocationMethod.Static
+        var resolved = n.IpAllocationMethod == IpAllocationMethod.Static
             ? ResolveStatic(v, n, path, vip, dns, before)
             : ResolveDhcp(v, n, path, vip, dns, before);
+        return resolved is null ? null : DnsServersOutsidePools(v, resolved, path);
+    }
+
+    /// <summary>
+    /// A DNS server inside a pool Trellis hands out would have its address given to a node VM, a load balancer or a
+    /// service: the network with its DNS server, or null (with DnsServerInPool) when one lies in a pool.
+    /// </summary>
+    public static ResolvedNetwork? DnsServersOutsidePools(ValidationContext v, ResolvedNetwork n, string path)
+    {
+        var before = v.ErrorCount;
+        for (var i = 0; i < n.DnsServers.Count; i++)
+        {
+            var dns = n.DnsServers[i];
+            var number = IpNumber.ToNumber(dns);
+            var pools = new List<(string Name, AddressRange Range)>();
+            if (n.NodePool is { } nodes)
+            {
+                pools.Add((n.Method == IpAllocationMethod.Static && n.VipPool is null ? "IP pool" : "node IP pool", nodes));
+            }
+
+            if (n.VipPool is { } vips)
+            {
+                pools.Add(("VIP pool", vips));
+            }
+
+            if (n.Dhcp is { } scope && !scope.Exclusions.Any(e => e.Contains(number)))
+            {
+                pools.Add(("DHCP scope (outside its exclusions)", scope.Range));
+            }
+
+            foreach (var (name, range) in pools.Where(p => p.Range.Family == dns.AddressFamily && p.Range.Contains(number)))
+            {
+                v.Error("DnsServerInPool", $"{path}.dnsServers[{i}]", $"DNS server {dns} lies in the {name} {range.Start}-{range.End} of network '{n.Name}'.",
+                    "Give the DNS server's real address, outside the pools; or move the pool so that it leaves that address out (Trellis would hand it to a VM or a service).");
+            }
+        }
+
+        return v.ErrorCount > before ? null : n;
     }
 
     public static IReadOnlyList<IPAddress> DnsServers(ValidationContext v, IReadOnlyList<string> texts, string path, bool required)

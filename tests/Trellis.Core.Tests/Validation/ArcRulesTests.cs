@@ -62,6 +62,14 @@ public class ArcRulesTests
     }
 
     [Fact]
+    public void Validate_RejectsADnsServerInsideTheIpPool()
+    {
+        var finding = Arc.Lnet(l => l with { DnsServers = ["10.220.32.20"] }).AssertFinding("DnsServerInPool", $"{L}.dnsServers[0]");
+        Assert.Contains("lies in the IP pool 10.220.32.18-10.220.32.37", finding.Message, StringComparison.Ordinal);
+        Arc.Lnet(l => l with { DnsServers = ["10.220.32.38"] }).AssertClean("DnsServerInPool");
+    }
+
+    [Fact]
     public void Validate_RejectsMoreThanThreeDnsServers()
     {
         Arc.Lnet(l => l with { DnsServers = ["10.220.32.2", "10.220.32.3", "10.220.32.4", "10.220.32.5"] }).AssertFinding("DnsServerCount", $"{L}.dnsServers");

@@ -52,6 +52,24 @@ public class NetworkRulesTests
         Worked.Host(n => n with { DnsServers = ["172.16.0.2", "172.16.0.3", "172.16.0.4"] }).AssertClean("DnsServerCount");
     }
 
+    [Theory]
+    [InlineData("172.16.0.30", "node IP pool")]
+    [InlineData("172.16.0.152", "VIP pool")]
+    public void Validate_RejectsADnsServerInsideAPool(string dns, string pool)
+    {
+        var finding = Worked.Host(n => n with { DnsServers = ["172.16.0.2", dns] }).AssertFinding("DnsServerInPool", $"{H}.dnsServers[1]");
+        Assert.Contains($"DNS server {dns} lies in the {pool}", finding.Message, StringComparison.Ordinal);
+        Worked.Host(n => n with { DnsServers = ["172.16.0.2", "172.16.0.19", "172.16.0.47"] }).AssertClean("DnsServerInPool");
+    }
+
+    [Fact]
+    public void Validate_RejectsADnsServerInsideTheDhcpScope()
+    {
+        var finding = Dhcp.Host(n => n with { DnsServers = ["10.12.0.100"] }).AssertFinding("DnsServerInPool", $"{H}.dnsServers[0]");
+        Assert.Contains("DHCP scope", finding.Message, StringComparison.Ordinal);
+        Dhcp.Host(n => n with { DnsServers = ["10.12.0.2", "10.12.0.251"] }).AssertClean("DnsServerInPool");
+    }
+
     [Fact]
     public void Validate_AllowsNoDnsServers_OnADhcpNetwork_ButNotFour()
     {
