@@ -56,6 +56,14 @@ public sealed partial class TrellisCli
     /// <summary>Exit code of an answered question: 1 when the input had errors (the rest was still analysed), else 0.</summary>
     private static int ExitFor(IReadOnlyList<Finding> findings) => findings.HasErrors() ? ExitCodes.Findings : ExitCodes.Ok;
 
+    /// <summary>For data outputs (JSON, CSV) that cannot carry it: the cluster's plugin enforces no policy.</summary>
+    private static IEnumerable<Finding> NotEnforced(PolicyContext? context) =>
+        NetworkPolicyService.Options(context).Enforcing
+            ? []
+            : [Finding.Warning("PolicyNotEnforced", "--cluster",
+                $"Cluster '{context!.Cluster}' runs {context.ResolvedCluster.Spec.PrimaryNetworkPlugin}, which enforces no network policy: every connection is allowed whatever the policies say.",
+                "Use Calico (primaryNetworkPlugin: calico) where network policy matters; the plugin cannot be changed after deployment.")];
+
     /// <summary>A question that cannot be answered: its findings, as a table or as a validate-style document.</summary>
     private static int Refused(Output output, IReadOnlyList<Finding> findings)
     {
@@ -163,7 +171,7 @@ public sealed partial class TrellisCli
                 _ => ConnectivityText.Write(report),
             };
             await WriteResultAsync(p.GetValue(outFile), text, ct).ConfigureAwait(false);
-            return await FindingsToStderrAsync(LoadFindings(set)).ConfigureAwait(false);
+            return await FindingsToStderrAsync([.. LoadFindings(set), .. NotEnforced(context)]).ConfigureAwait(false);
         });
 
         var before = new Argument<string>("before") { Description = "Manifests before the change (file or folder)" };
@@ -201,7 +209,7 @@ public sealed partial class TrellisCli
                 _ => note + (result.IsEmpty ? "No connection changes.\n" : result.ToString() + "\n"),
             };
             await stdout.WriteAsync(text).ConfigureAwait(false);
-            return await FindingsToStderrAsync(loaded).ConfigureAwait(false);
+            return await FindingsToStderrAsync([.. loaded, .. NotEnforced(context)]).ConfigureAwait(false);
         });
 
         var lintFiles = ManifestOption();

@@ -227,6 +227,20 @@ public sealed class PolicyCommandTests
 
         Assert.Contains("Flannel, which enforces no network policy", r.Stdout, StringComparison.Ordinal);
         Assert.Contains("No connection changes.", r.Stdout, StringComparison.Ordinal);
+        var json = await Ok(ws.Run("netpol", "diff", Shop, open, "--site", Specs.Contoso, "--cluster", "legacy", "-o", "json"));
+        Assert.Equal("[]", json.Stdout.Trim());
+        Assert.Contains("warning PolicyNotEnforced", json.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Matrix_AsCsvOnAFlannelCluster_SaysOnStandardErrorThatNothingIsEnforced()
+    {
+        using var ws = new Workspace();
+        var r = await Ok(ws.Run("netpol", "matrix", "-f", Shop, "--site", Specs.Contoso, "--cluster", "legacy", "-o", "csv"));
+
+        Assert.StartsWith("src,dst,conn\n", r.Stdout, StringComparison.Ordinal);
+        Assert.Contains("All Connections", r.Stdout, StringComparison.Ordinal);
+        Assert.Contains("warning PolicyNotEnforced at --cluster: Cluster 'legacy' runs Flannel", r.Stderr, StringComparison.Ordinal);
     }
 
     [Theory]
