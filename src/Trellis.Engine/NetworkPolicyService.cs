@@ -66,13 +66,13 @@ public static class NetworkPolicyService
         var findings = new List<Finding>();
         var source = Endpoint(engine, set, from, "--from", findings);
         var destination = Endpoint(engine, set, to, "--to", findings);
-        var (protocol, number) = Port(port, findings);
+        var (protocol, number, icmpType, icmpCode) = Port(port, findings);
         if (source is null || destination is null || findings.HasErrors())
         {
             return (null, findings);
         }
 
-        var verdict = engine.Check(new Flow(source, destination, protocol, number));
+        var verdict = engine.Check(new Flow(source, destination, protocol, number) { IcmpType = icmpType, IcmpCode = icmpCode });
         return (new CheckAnswer(verdict.Flow.ToString(), verdict.Allowed, verdict.Enforced, verdict.Note, Answer(verdict.Egress), Answer(verdict.Ingress)), findings);
     }
 
@@ -87,14 +87,14 @@ public static class NetworkPolicyService
         var findings = new List<Finding>();
         TraceEndpoint(set, from, "--from", findings);
         TraceEndpoint(set, to, "--to", findings);
-        var (protocol, number) = Port(port, findings);
+        var (protocol, number, icmpType, icmpCode) = Port(port, findings);
         if (findings.HasErrors())
         {
             return (null, findings);
         }
 
         var tracer = new PacketTracer(PolicyEngine.Compile(set, Options(context)), context.Site, context.Cluster, context.Allocations);
-        return (tracer.Trace(new TraceRequest(from, to, protocol, number)), findings);
+        return (tracer.Trace(new TraceRequest(from, to, protocol, number) { IcmpType = icmpType, IcmpCode = icmpCode }), findings);
     }
 
     private static Endpoint? Endpoint(PolicyEngine engine, PolicySet set, string text, string option, List<Finding> findings)
@@ -134,6 +134,13 @@ public static class NetworkPolicyService
 
         if (text.StartsWith("svc/", StringComparison.Ordinal))
         {
+            if (option == "--from")
+            {
+                findings.Add(Finding.Error("UnknownEndpoint", option, $"'{text}' is a Service: a Service receives connections but never starts one.",
+                    "Trace from the workload or address that sends the packet; the Service belongs in --to."));
+                return;
+            }
+
             if (set.Services.All(s => s.Id != text[4..]))
             {
                 findings.Add(Finding.Error("UnknownService", option, $"No Service '{text[4..]}' in the manifests.",
@@ -154,14 +161,17 @@ public static class NetworkPolicyService
         }
     }
 
-    /// <summary>Parses "tcp/80", "udp/53", "sctp/9", "icmp" or a bare port (TCP); an InvalidPort finding says what is wrong.</summary>
-    public static (Protocol Protocol, int Port) Port(string text, List<Finding> findings)
+    /// <summary>
+    /// Parses "tcp/80", "udp/53", "sctp/9", a bare port (TCP), or "icmp" with an optional type and code ("icmp/8",
+    /// "icmp/3/4"; also icmpv6); an InvalidPort finding says what is wrong.
+    /// </summary>
+    public static (Protocol Protocol, int Port, int? IcmpType, int? IcmpCode) Port(string text, List<Finding> findings)
     {
-        const string Hint = "Write tcp/80, udp/53, sctp/9, icmp, or a bare port number for TCP (e.g. 443).";
-        (Protocol, int) Invalid(string why)
+        const string Hint = "Write tcp/80, udp/53, sctp/9, a bare port number for TCP (e.g. 443), or icmp with an optional type and code (icmp, icmp/8, icmp/3/4).";
+        (Protocol, int, int?, int?) Invalid(string why)
         {
             findings.Add(Finding.Error("InvalidPort", "--port", $"'{text}' is not a protocol and port: {why}.", Hint));
-            return (Protocol.Tcp, 0);
+            return (Protocol.Tcp, 0, null, null);
         }
 
         var trimmed = text.Trim();
@@ -170,24 +180,43 @@ public static class NetworkPolicyService
             return Invalid("it is empty");
         }
 
-        var slash = trimmed.IndexOf('/', StringComparison.Ordinal);
-        var bare = slash < 0 && trimmed.All(char.IsAsciiDigit);
-        var protocolText = slash < 0 ? (bare ? "TCP" : trimmed) : trimmed[..slash];
+        var parts = trimmed.Split('/');
+        var bare = parts.Length == 1 && trimmed.All(char.IsAsciiDigit);
+        var protocolText = bare ? "TCP" : parts[0];
         if (!Protocol.TryParse(protocolText, out var protocol))
         {
             return Invalid($"'{protocolText}' is not a protocol (tcp, udp, sctp, icmp, icmpv6, udplite, or a number 1-255)");
         }
 
-        var portText = slash < 0 ? (bare ? trimmed : null) : trimmed[(slash + 1)..];
-        if (!protocol.HasPorts)
+        static bool Number(string s, int max, out int value) =>
+            int.TryParse(s, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out value) && value <= max;
+
+        if (protocol.IsIcmp)
         {
-            // ICMP and other protocols without ports: nothing after the slash (icmp), or a number that is ignored (icmp/0).
-            return portText is null or "" || portText.All(char.IsAsciiDigit) ? (protocol, 0) : Invalid($"{protocol} has no ports");
+            if (parts.Length > 3 || parts.Skip(1).Any(p => !Number(p, 255, out _)))
+            {
+                return Invalid($"{protocol} takes an optional type and code, each 0-255 (e.g. {protocol.Name.ToLowerInvariant()}/8 or {protocol.Name.ToLowerInvariant()}/3/4)");
+            }
+
+            int? type = parts.Length > 1 ? int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture) : null;
+            int? code = parts.Length > 2 ? int.Parse(parts[2], System.Globalization.CultureInfo.InvariantCulture) : null;
+            return (protocol, 0, type, code);
         }
 
-        if (string.IsNullOrEmpty(portText))
+        if (!protocol.HasPorts)
         {
-            return Invalid($"{protocol} needs a port after the slash");
+            return parts.Length == 1 ? (protocol, 0, null, null) : Invalid($"{protocol} has no ports; write {protocolText} alone");
+        }
+
+        var portText = bare ? trimmed : parts.Length > 1 ? parts[1] : "";
+        if (parts.Length > 2)
+        {
+            return Invalid("give one port after the protocol");
+        }
+
+        if (portText.Length == 0)
+        {
+            return Invalid($"{protocol} needs a port, as in {protocolText.ToLowerInvariant()}/443");
         }
 
         if (!portText.All(char.IsAsciiDigit))
@@ -195,12 +224,12 @@ public static class NetworkPolicyService
             return Invalid($"'{portText}' is not a port number (named ports are resolved by policies, not here)");
         }
 
-        if (!int.TryParse(portText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+        if (!Number(portText, 65535, out var port) || port < 1)
         {
             return Invalid($"port {portText} is outside 1-65535");
         }
 
-        return (protocol, port);
+        return (protocol, port, null, null);
     }
 
     private static DirectionAnswer Answer(DirectionVerdict v) =>

@@ -134,9 +134,11 @@ public sealed class PolicyCommandTests
     [Theory]
     [InlineData("tcp/99999", "port 99999 is outside 1-65535")]
     [InlineData("foo/80", "'foo' is not a protocol")]
-    [InlineData("tcp/", "TCP needs a port after the slash")]
+    [InlineData("tcp/", "TCP needs a port, as in tcp/443")]
     [InlineData("tcp/http", "'http' is not a port number")]
     [InlineData("tcp/0", "port 0 is outside 1-65535")]
+    [InlineData("tcp", "TCP needs a port, as in tcp/443")]
+    [InlineData("icmp/300", "ICMP takes an optional type and code, each 0-255")]
     [InlineData("", "it is empty")]
     public async Task Check_WithABadPort_SaysWhatIsWrongWithIt(string port, string why)
     {
@@ -241,6 +243,49 @@ public sealed class PolicyCommandTests
         Assert.StartsWith("src,dst,conn\n", r.Stdout, StringComparison.Ordinal);
         Assert.Contains("All Connections", r.Stdout, StringComparison.Ordinal);
         Assert.Contains("warning PolicyNotEnforced at --cluster: Cluster 'legacy' runs Flannel", r.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Check_OfIcmp_TakesATypeAndCode()
+    {
+        using var ws = new Workspace();
+        var rules = ws.WriteText("ping.yaml", File.ReadAllText(Shop) + """
+            ---
+            apiVersion: projectcalico.org/v3
+            kind: GlobalNetworkPolicy
+            metadata: { name: ping }
+            spec:
+              order: 1
+              selector: app == 'db'
+              ingress: [ { action: Allow, protocol: ICMP, icmp: { type: 8 } } ]
+              egress: [ { action: Allow, protocol: ICMP } ]
+            ---
+            apiVersion: projectcalico.org/v3
+            kind: GlobalNetworkPolicy
+            metadata: { name: ping-out }
+            spec:
+              order: 1
+              selector: app == 'web'
+              egress: [ { action: Allow, protocol: ICMP } ]
+            """);
+        string[] Ask(string port) => ["netpol", "check", "-f", rules, "--site", Specs.Contoso, "--cluster", "payments", "--from", "shop/web", "--to", "shop/db", "--port", port, "-o", "json"];
+
+        var echo = await Ok(ws.Run(Ask("icmp/8")));
+        var unreachable = await Ok(ws.Run(Ask("icmp/3/4")));
+
+        Assert.True(JsonDocument.Parse(echo.Stdout).RootElement.GetProperty("answer").GetProperty("allowed").GetBoolean(), echo.Stdout);
+        Assert.False(JsonDocument.Parse(unreachable.Stdout).RootElement.GetProperty("answer").GetProperty("allowed").GetBoolean(), unreachable.Stdout);
+    }
+
+    [Fact]
+    public async Task Trace_FromAService_IsRefused()
+    {
+        using var ws = new Workspace();
+        var r = await ws.Run("trace", "-f", Shop, "--site", Specs.Contoso, "--cluster", "payments", "--from", "svc/shop/db", "--to", "shop/api", "--port", "tcp/8080");
+
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("a Service receives connections but never starts one", r.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("Delivered", r.Stdout, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -11,9 +11,17 @@ public static class YamlPrescan
     public const int MaxNestingDepth = 64;
 
     /// <summary>A YamlSyntax error (line and column in its message, no path), as for any malformed YAML.</summary>
-    public static Finding Syntax(Mark at, string message) =>
-        Finding.Error("YamlSyntax", "", $"The YAML is malformed at line {at.Line}, column {at.Column}: {message}",
+    /// <param name="lineOffset">Lines before the text in its file (a document of a multi-document file).</param>
+    public static Finding Syntax(Mark at, string message, int lineOffset = 0) =>
+        Finding.Error("YamlSyntax", "", $"The YAML is malformed at line {at.Line + lineOffset}, column {at.Column}: {WithoutPosition(message)}",
             "Check indentation, colons and quotes around that line.");
+
+    /// <summary>A YamlDotNet message without its leading "(Line: 5, Col: 14, Idx: 80) - (Line: ...): ", which counts from the document.</summary>
+    public static string WithoutPosition(string message)
+    {
+        var at = message.IndexOf("): ", StringComparison.Ordinal);
+        return message.StartsWith("(Line:", StringComparison.Ordinal) && at > 0 ? message[(at + 3)..] : message;
+    }
 
     /// <summary>
     /// Runs the parser alone first, because YamlDotNet's YamlStream is not safe on every bad input: it builds nodes
@@ -21,7 +29,8 @@ public static class YamlPrescan
     /// collections ("a: { b: c" followed by block lines) and ArgumentException on malformed tags ("!![x"), and its
     /// parser can emit a mapping key without a value ("a:\n  : b"), on which YamlStream throws ArgumentException.
     /// </summary>
-    public static Finding? Check(string yaml)
+    /// <param name="lineOffset">Lines before the text in its file, added to the line numbers of the finding.</param>
+    public static Finding? Check(string yaml, int lineOffset = 0)
     {
         var parser = new Parser(new StringReader(yaml));
         var open = new Stack<(bool IsMapping, Mark Start, int Children)>();
@@ -40,7 +49,7 @@ public static class YamlPrescan
                         if (open.Count > MaxNestingDepth)
                         {
                             return Finding.Error("YamlTooDeep", "",
-                                $"The YAML nests deeper than {MaxNestingDepth} levels at line {current.Start.Line}, column {current.Start.Column}.",
+                                $"The YAML nests deeper than {MaxNestingDepth} levels at line {current.Start.Line + lineOffset}, column {current.Start.Column}.",
                                 "Site specs and Kubernetes manifests nest only a few levels; check for runaway brackets or indentation.");
                         }
 
@@ -49,7 +58,7 @@ public static class YamlPrescan
                         var (isMapping, start, children) = open.Pop();
                         if (isMapping && children % 2 != 0)
                         {
-                            return Syntax(start, "A key of the mapping that starts here has no value.");
+                            return Syntax(start, "A key of the mapping that starts here has no value.", lineOffset);
                         }
 
                         break;
@@ -61,12 +70,12 @@ public static class YamlPrescan
         }
         catch (YamlException e)
         {
-            return Syntax(e.Start, e.Message);
+            return Syntax(e.Start, e.Message, lineOffset);
         }
         catch (Exception e) when (e is InvalidOperationException or ArgumentException)
         {
             // YamlDotNet's message here is a bare resource key (e.g. "Arg_InvalidOperationException"): say what it means.
-            return Syntax(last, "the parser gave up after this point, most likely at an unclosed '{' or '[' or a malformed '!' tag");
+            return Syntax(last, "the parser gave up after this point, most likely at an unclosed '{' or '[' or a malformed '!' tag", lineOffset);
         }
 
         return null;

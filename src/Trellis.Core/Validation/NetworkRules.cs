@@ -45,11 +45,10 @@ internal static class NetworkRules
 
     /// <summary>
     /// A DNS server inside a pool Trellis hands out would have its address given to a node VM, a load balancer or a
-    /// service: the network with its DNS server, or null (with DnsServerInPool) when one lies in a pool.
+    /// service: DnsServerInPool for each. The network itself still resolves, so that the checks that build on it run.
     /// </summary>
-    public static ResolvedNetwork? DnsServersOutsidePools(ValidationContext v, ResolvedNetwork n, string path)
+    public static ResolvedNetwork DnsServersOutsidePools(ValidationContext v, ResolvedNetwork n, string path)
     {
-        var before = v.ErrorCount;
         for (var i = 0; i < n.DnsServers.Count; i++)
         {
             var dns = n.DnsServers[i];
@@ -77,7 +76,7 @@ internal static class NetworkRules
             }
         }
 
-        return v.ErrorCount > before ? null : n;
+        return n;
     }
 
     public static IReadOnlyList<IPAddress> DnsServers(ValidationContext v, IReadOnlyList<string> texts, string path, bool required)

@@ -38,7 +38,7 @@ public static class SiteValidator
             || path.StartsWith(u + "[", StringComparison.Ordinal) || u.StartsWith(path + ".", StringComparison.Ordinal));
         // Capacity counts every node and address of the spec: a field that could not be read would skew it, unless only
         // metadata was unreadable.
-        var capacity = unreadable.All(u => u.StartsWith("metadata", StringComparison.Ordinal));
+        var capacity = unreadable.All(u => u == "metadata" || u.StartsWith("metadata.", StringComparison.Ordinal));
         var more = Validate(read.Partial, capacity).Findings.Where(f => !Related(f.Path));
         return new ValidationResult([.. read.Findings, .. more], null);
     }

@@ -21,15 +21,14 @@ public static class ConnectivityAnalyzer
     public static ConnectivityReport MatrixByProbing(PolicyEngine engine) => Matrix(engine, fast: false);
 
     /// <summary>
-    /// Every workload's connections under one engine: to each other workload (a row of the non-empty ones per source)
-    /// and with each outside range, both ways. <see cref="Between"/> gives any pair of endpoints (workloads, then ranges).
+    /// Every workload's connections under one engine: to each other workload (a row of the non-empty ones per source, in
+    /// column order) and with each outside range, both ways.
     /// </summary>
     private sealed record PairTable(
         string[] Ids,
         List<(int Column, ConnectionSet Connections)>[] Rows,
         ConnectionSet[][] Inbound,
-        ConnectionSet[][] Outbound,
-        Func<int, int, ConnectionSet> Between);
+        ConnectionSet[][] Outbound);
 
     /// <summary>The pair table on bitsets (<see cref="FastMatrix"/>), or by probing every pair with the engine.</summary>
     private static PairTable Pairs(PolicyEngine engine, IReadOnlyList<OutsideRange> outsideRanges, bool fast)
@@ -51,20 +50,15 @@ public static class ConnectivityAnalyzer
         }
         else
         {
-            var probed = new ConnectionSet[n, n];
-            between = (s, d) => s < n && d < n && s != d && probed[s, d] is { } known ? known : ConnectionProbe.Connections(engine, all[s], all[d]);
+            between = (s, d) => ConnectionProbe.Connections(engine, all[s], all[d]);
             workloadRow = (i, row) =>
             {
                 row.Clear();
                 for (var j = 0; j < n; j++)
                 {
-                    if (j != i)
+                    if (j != i && between(i, j) is { IsEmpty: false } conns)
                     {
-                        probed[i, j] = ConnectionProbe.Connections(engine, all[i], all[j]);
-                        if (!probed[i, j].IsEmpty)
-                        {
-                            row.Add((j, probed[i, j]));
-                        }
+                        row.Add((j, conns));
                     }
                 }
             };
@@ -105,7 +99,7 @@ public static class ConnectivityAnalyzer
             }
         }
 
-        return new PairTable(workloads.Select(w => w.Id).ToArray(), rows, inbound, outbound, between);
+        return new PairTable(workloads.Select(w => w.Id).ToArray(), rows, inbound, outbound);
     }
 
     /// <summary>The matrix report of a pair table.</summary>
@@ -115,7 +109,7 @@ public static class ConnectivityAnalyzer
         var outside = outsideRanges.Select(r => r.Range).ToList();
         var workloads = engine.Set.Workloads;
         var n = workloads.Count;
-        var (ids, rows, inbound, outbound, between) = Pairs(engine, outsideRanges, fast);
+        var (ids, rows, inbound, outbound) = Pairs(engine, outsideRanges, fast);
 
         // Heatmap nodes: workloads, then outside ranges merged where every workload sees them alike.
         var nodes = workloads.Select(w => new ConnectivityNode(w.Id, false, w.Namespace, [])).ToList();
@@ -167,7 +161,7 @@ public static class ConnectivityAnalyzer
 
         var cells = new CellGrid(nodes.Count, (r, c) =>
             r == c ? null
-            : r < n && c < n ? between(r, c)
+            : r < n && c < n ? Find(rows[r], c)
             : r < n ? outbound[groups[c - n].Representative][r]
             : c < n ? inbound[groups[r - n].Representative][c]
             : null);
@@ -176,6 +170,32 @@ public static class ConnectivityAnalyzer
             Enforced = engine.Options.Enforcing,
             Note = engine.Options.Enforcing ? null : $"the cluster's network plugin ({engine.Options.Plugin}) enforces no network policy: every connection is allowed",
         };
+    }
+
+    /// <summary>A workload's connections to column <paramref name="c"/>: its row holds the non-empty ones, by column.</summary>
+    private static ConnectionSet Find(List<(int Column, ConnectionSet Connections)> row, int c)
+    {
+        int lo = 0, hi = row.Count - 1;
+        while (lo <= hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            var at = row[mid].Column;
+            if (at == c)
+            {
+                return row[mid].Connections;
+            }
+
+            if (at < c)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+
+        return ConnectionSet.None;
     }
 
     private static bool SameColumn(ConnectionSet[] a, ConnectionSet[] b)

@@ -22,7 +22,7 @@ public static class ConnectivityHeatmap
     private sealed record Axis(string Label, string Name, string? Namespace, bool IsExternal, int[] Members);
 
     /// <summary>The pairs of workloads (or outside groups) a cell stands for, how many have connections, and how many all.</summary>
-    private record struct Tally(int Pairs, int Connected, int All);
+    private record struct Tally(long Pairs, long Connected, long All);
 
     public static string Write(ConnectivityReport report, string title = "Trellis connectivity") =>
         Write(report, title, MaxWorkloadCells, MaxListedLines);
@@ -222,7 +222,7 @@ public static class ConnectivityHeatmap
                 else
                 {
                     var pairs = (long)from.Members.Length * to.Members.Length - (r == c ? from.Members.Length : 0);
-                    tallies[r, c] = new Tally((int)Math.Min(pairs, int.MaxValue), 0, 0);
+                    tallies[r, c] = new Tally(pairs, 0, 0);
                 }
             }
         }
@@ -239,7 +239,7 @@ public static class ConnectivityHeatmap
         return tallies;
     }
 
-    private static string N(int n) => n.ToString("N0", CultureInfo.InvariantCulture);
+    private static string N(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
 
     /// <summary>A thicker line where the namespace changes, so each namespace reads as a block.</summary>
     private static string Break(List<Axis> axes, int i) =>

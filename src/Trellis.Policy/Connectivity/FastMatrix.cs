@@ -28,7 +28,6 @@ internal sealed class FastMatrix
     private readonly ulong[] _complexIngress;
     /// <summary>Peers without ingress policy (<see cref="Open"/>).</summary>
     private readonly ulong[] _openIngress;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(int, int), ConnectionSet> _probed = new();
     private readonly int[] _profile;
     private readonly List<Peer> _profileRep = [];
     private readonly List<ulong[]> _profileBits = [];
@@ -696,8 +695,7 @@ internal sealed class FastMatrix
         var h = _ingressGroup[j];
         if (g == Complex || h == Complex || _probes is null)
         {
-            // Probed once per pair: the report's cells read pairs again.
-            return _probed.GetOrAdd((i, j), key => ConnectionProbe.Connections(_engine, _peers[key.Item1], _peers[key.Item2]));
+            return ConnectionProbe.Connections(_engine, _peers[i], _peers[j]);
         }
 
         if (g == Open && h == Open)

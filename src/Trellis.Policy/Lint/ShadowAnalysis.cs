@@ -48,12 +48,23 @@ internal static class ShadowAnalysis
             probed[d] = matrix.ProbedPeers(d).ToHashSet();
         }
 
-        if (!Replay(engine, peers, (i, d) => probed[d].Contains(i), states, findings))
+        if (Replay(engine, peers, (i, d) => probed[d].Contains(i), states, findings))
         {
+            Report(engine, states, findings, new HashSet<CompiledRule>());
             return;
         }
 
-        Report(engine, states, findings);
+        // Too many pairs to probe: judge every rule but those in the plans of the workloads that were not replayed.
+        var unjudged = new HashSet<CompiledRule>(ReferenceEqualityComparer.Instance);
+        foreach (var (d, workloads) in probed)
+        {
+            foreach (var i in workloads)
+            {
+                unjudged.UnionWith(engine.Compiled[i].Plan(d).SelectMany(t => t.Policies).SelectMany(p => p.Rules(d)));
+            }
+        }
+
+        Report(engine, states, findings, unjudged);
     }
 
     /// <summary>The reference for <see cref="Run"/>: every workload's chains replayed pair by pair with the engine.</summary>
@@ -62,7 +73,7 @@ internal static class ShadowAnalysis
         var states = new Dictionary<CompiledRule, RuleState>(ReferenceEqualityComparer.Instance);
         if (Replay(engine, Peers(engine), (_, _) => true, states, findings))
         {
-            Report(engine, states, findings);
+            Report(engine, states, findings, new HashSet<CompiledRule>());
         }
     }
 
@@ -104,8 +115,10 @@ internal static class ShadowAnalysis
 
         if (budget > PolicyLinter.ShadowAnalysisBudget)
         {
-            findings.Add(new Finding("ShadowAnalysisSkipped", "policies", $"Shadowed-rule analysis skipped: about {budget} rule evaluations exceed the budget of {PolicyLinter.ShadowAnalysisBudget}.",
-                "Lint a smaller set of manifests (one namespace or application at a time).", Severity.Info));
+            var count = Enumerable.Range(0, endpoints.Count).Count(i => endpoints[i].Policed && (which(i, Direction.Ingress) || which(i, Direction.Egress)));
+            findings.Add(new Finding("ShadowAnalysisSkipped", "policies",
+                $"Shadowed-rule analysis skipped for the rules of {count} workload(s) that are replayed pair by pair (their rules test the IP version or a destination Service, or the rules cut the port space too finely): about {budget} rule evaluations exceed the budget of {PolicyLinter.ShadowAnalysisBudget}. The other rules were judged.",
+                "Lint a smaller set of manifests (one namespace or application at a time) to judge those rules too.", Severity.Info));
             return false;
         }
 
@@ -189,7 +202,8 @@ internal static class ShadowAnalysis
         }
     }
 
-    private static void Report(PolicyEngine engine, Dictionary<CompiledRule, RuleState> states, List<Finding> findings)
+    /// <remarks>A rule written as several compiled rules is judged only when none of them is in <paramref name="unjudged"/>.</remarks>
+    private static void Report(PolicyEngine engine, Dictionary<CompiledRule, RuleState> states, List<Finding> findings, IReadOnlySet<CompiledRule> unjudged)
     {
         var selecting = engine.Policies.Where(p => engine.Selected(p).Count > 0).ToList();
         foreach (var p in selecting)
@@ -204,6 +218,11 @@ internal static class ShadowAnalysis
                 // A Kubernetes rule became several compiled rules (protocol x peer); judge the rule as written.
                 foreach (var group in p.Rules(d).GroupBy(r => r.Ref.Index).OrderBy(g => g.Key))
                 {
+                    if (group.Any(unjudged.Contains))
+                    {
+                        continue;
+                    }
+
                     var rs = group.Select(r => states.GetValueOrDefault(r)).ToList();
                     var path = $"spec.{d.FieldName()}[{group.Key}]";
                     if (rs.Any(s => s is { Effective: true }))

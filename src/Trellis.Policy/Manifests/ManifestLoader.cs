@@ -64,20 +64,30 @@ public static class ManifestLoader
     }
 
     /// <summary>Splits a stream at its document markers, so that a syntax error costs one document, not the rest of the file.</summary>
-    internal static IEnumerable<string> SplitDocuments(string text)
+    /// <summary>The documents of a multi-document text, each with the file line its text starts at (1-based).</summary>
+    internal static IEnumerable<(string Text, int FirstLine)> SplitDocuments(string text)
     {
         var current = new StringBuilder();
+        var first = 1;
+        var number = 0;
         using var reader = new StringReader(text);
         while (reader.ReadLine() is { } line)
         {
+            number++;
             if (line.StartsWith("---", StringComparison.Ordinal) && (line.Length == 3 || char.IsWhiteSpace(line[3])))
             {
-                yield return current.ToString();
+                yield return (current.ToString(), first);
                 current.Clear();
                 var rest = line[3..].Trim();
                 if (rest.Length > 0 && !rest.StartsWith('#'))
                 {
+                    // "--- {...}": the document starts on the marker's line.
                     current.AppendLine(rest);
+                    first = number;
+                }
+                else
+                {
+                    first = number + 1;
                 }
 
                 continue;
@@ -85,15 +95,16 @@ public static class ManifestLoader
 
             if (line.StartsWith("...", StringComparison.Ordinal) && line.TrimEnd() == "...")
             {
-                yield return current.ToString();
+                yield return (current.ToString(), first);
                 current.Clear();
+                first = number + 1;
                 continue;
             }
 
             current.AppendLine(line);
         }
 
-        yield return current.ToString();
+        yield return (current.ToString(), first);
     }
 
     internal static bool IsBlank(string document) =>

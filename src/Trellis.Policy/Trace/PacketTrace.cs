@@ -11,7 +11,13 @@ public sealed record TraceHop(string Where, string What)
 }
 
 /// <summary>What to trace: endpoints as <c>ns/workload</c>, <c>ns/workload[Kind]</c>, <c>svc/ns/name</c> or an IP address.</summary>
-public sealed record TraceRequest(string From, string To, Protocol Protocol, int Port);
+public sealed record TraceRequest(string From, string To, Protocol Protocol, int Port)
+{
+    /// <summary>For ICMP: the message type and code the policies see (none: any).</summary>
+    public int? IcmpType { get; init; }
+
+    public int? IcmpCode { get; init; }
+}
 
 /// <summary>The path of one packet through the planned site, with the policy verdict at each hop.</summary>
 public sealed record PacketTrace(string Question, bool Delivered, IReadOnlyList<TraceHop> Hops)

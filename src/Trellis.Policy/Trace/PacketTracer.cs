@@ -35,7 +35,7 @@ public sealed class PacketTracer
 
     public PacketTrace Trace(TraceRequest request)
     {
-        var question = $"{request.From} => {request.To} : {request.Protocol}{(request.Protocol.HasPorts ? $" {request.Port}" : "")}";
+        var question = $"{request.From} => {request.To} : {request.Protocol}{(request.Protocol.HasPorts ? $" {request.Port}" : "")}{(request.IcmpType is { } t ? $" type {t}" : "")}{(request.IcmpCode is { } c ? $" code {c}" : "")}";
         var source = Resolve(request.From);
         var destination = Resolve(request.To);
         if ((source.Error ?? destination.Error) is { } error)
@@ -144,7 +144,7 @@ public sealed class PacketTracer
         }
 
         var dstEndpoint = destination.Workload is { } dw ? Endpoint.Of(dw, destination.Address!) : Endpoint.External(destination.Address!);
-        var verdict = _engine.Check(new Flow(srcEndpoint, dstEndpoint, request.Protocol, request.Port));
+        var verdict = _engine.Check(new Flow(srcEndpoint, dstEndpoint, request.Protocol, request.Port) { IcmpType = request.IcmpType, IcmpCode = request.IcmpCode });
 
         if (source.Workload is not null && source.Node is { } srcNode)
         {
@@ -284,7 +284,8 @@ public sealed class PacketTracer
     {
         var hops = new List<TraceHop>();
         // Services sharing one VIP by key listen on distinct ports: the port picks the service.
-        service = ServicesAtVip(vip).FirstOrDefault(m => _cluster.Spec.Services.Any(s => s.Namespace == m.Namespace && s.Name == m.Name && s.Ports.Contains(request.Port))) ?? service;
+        service = ServicesAtVip(vip).FirstOrDefault(m => _cluster.Spec.Services.Any(s => s.Namespace == m.Namespace && s.Name == m.Name && s.Ports.Contains(request.Port)
+            && string.Equals(s.Protocol, request.Protocol.Name, StringComparison.OrdinalIgnoreCase))) ?? service;
         var spec = _cluster.Spec.Services.FirstOrDefault(s => s.Namespace == service.Namespace && s.Name == service.Name);
         var nodePortText = _allocations.FirstOrDefault(a => a.Pool == PoolIds.NodePorts(_cluster.Name)
             && a.Owner == PoolIds.NodePort(service.Namespace, service.Name, spec?.Protocol ?? "TCP", request.Port))?.Address;

@@ -63,6 +63,17 @@ public class NetworkRulesTests
     }
 
     [Fact]
+    public void Validate_ADnsServerInAPool_DoesNotHideTheOtherFindingsOfItsNetwork()
+    {
+        // The legacy cluster's pod CIDR overlaps the host network: found with and without a DNS server in the pool.
+        var overlap = Contoso.Cluster(2, c => c with { PodCidr = "172.16.0.0/16" });
+        overlap.AssertFinding("OverlayOverlapsSiteNetwork", "spec.clusters[2].podCidr");
+        var both = SiteValidator.Validate(overlap.Host(n => n with { DnsServers = [n.K8sNodeIpPoolStart!] })).Findings;
+        Assert.Contains(both, f => f.Code == "DnsServerInPool");
+        Assert.Contains(both, f => f.Code == "OverlayOverlapsSiteNetwork");
+    }
+
+    [Fact]
     public void Validate_RejectsADnsServerInsideTheDhcpScope()
     {
         var finding = Dhcp.Host(n => n with { DnsServers = ["10.12.0.100"] }).AssertFinding("DnsServerInPool", $"{H}.dnsServers[0]");

@@ -76,6 +76,38 @@ public sealed partial class ShadowAnalysisDifferentialTests
         Assert.Contains(findings, f => f.Code == "RuleShadowed" && f.Path.EndsWith("spec.egress[3]", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void OverBudget_OnlyTheRulesOfProbedWorkloadsGoUnjudged()
+    {
+        // Rules that test ipVersion are replayed pair by pair; on 1,000 pods that exceeds the budget for the batch pods
+        // this policy selects, and their policies' rules are left unjudged, while every other rule is still judged.
+        var cluster = Trellis.Benchmarks.PolicyClusters.Build(50);
+        var probe = ManifestLoader.LoadText("""
+            apiVersion: projectcalico.org/v3
+            kind: GlobalNetworkPolicy
+            metadata: { name: batch-v6 }
+            spec:
+              order: 1
+              selector: app == 'batch'
+              ingress: [ { action: Pass, ipVersion: 6 } ]
+            """, "v6.yaml");
+        var set = cluster with { CalicoPolicies = [.. cluster.CalicoPolicies, .. probe.CalicoPolicies] };
+        var engine = PolicyEngine.Compile(set);
+        var before = PolicyLinter.Lint(PolicyEngine.Compile(cluster));
+
+        var findings = new List<Finding>();
+        ShadowAnalysis.Run(engine, findings);
+
+        var skipped = Assert.Single(findings, f => f.Code == "ShadowAnalysisSkipped");
+        // 2 batch pods in each of 50 namespaces, less ns000's hostNetwork node agent, which no policy governs.
+        Assert.True(skipped.Message.Contains("the rules of 99 workload(s)", StringComparison.Ordinal), skipped.Message);
+        var judged = findings.Where(f => f.Code is "RuleShadowed" or "RuleMatchesNothing").ToList();
+        Assert.NotEmpty(judged);
+        Assert.DoesNotContain(judged, f => f.Message.Contains("batch-v6", StringComparison.Ordinal) && !f.Message.Contains("decided first by", StringComparison.Ordinal));
+        // Every rule judged now was judged alike without the probed workloads' policy.
+        Assert.All(judged, f => Assert.Contains(before, b => b.Code == f.Code && b.Path == f.Path));
+    }
+
     private static List<Finding> AssertSame(PolicyEngine engine)
     {
         var fast = new List<Finding>();

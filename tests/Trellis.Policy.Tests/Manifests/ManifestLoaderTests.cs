@@ -4,7 +4,7 @@ using Trellis.Policy.Manifests;
 
 namespace Trellis.Policy.Tests.Manifests;
 
-public sealed class ManifestLoaderTests
+public sealed partial class ManifestLoaderTests
 {
     [Fact]
     public void Load_ReadsEveryModelledKind_AndNotesTheRest()
@@ -175,6 +175,30 @@ public sealed class ManifestLoaderTests
     }
 
     [Theory]
+    [InlineData("metadata: { name: x, namespace: shop\nspec: {}")]
+    [InlineData("metadata:\n  name: [x\n  namespace: shop\n  labels: { a: b")]
+    [InlineData("metadata: x\n  bad: indentation")]
+    public void YamlErrors_GiveTheLineOfTheFile_NotOfTheDocument(string body)
+    {
+        // The body is lines 7 onwards of the file, lines 3 onwards of its document.
+        var set = ManifestLoader.LoadText($$"""
+            apiVersion: v1
+            kind: Namespace
+            metadata: { name: first }
+            ---
+            apiVersion: v1
+            kind: Pod
+            {{body}}
+            """, "pods.yaml");
+
+        var finding = Assert.Single(set.Findings);
+        Assert.Equal("pods.yaml#2", finding.Path);
+        var line = int.Parse(LineOf().Match(finding.Message).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(line, 7, 6 + body.Split('\n').Length);
+        Assert.DoesNotContain("(Line:", finding.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("- from: [ {} ]", "PeerEmpty", "spec.ingress[0].from[0]")]
     [InlineData("- from: [ { ipBlock: { cidr: 10.0.0.0/16, except: [ 10.1.0.0/24 ] } } ]", "IpBlockExceptOutsideCidr", "spec.ingress[0].from[0].ipBlock.except[0]")]
     [InlineData("- ports: [ { port: http, endPort: 90 } ]", "EndPortWithoutNumericPort", "spec.ingress[0].ports[0].endPort")]
@@ -340,4 +364,7 @@ public sealed class ManifestLoaderTests
         var second = ManifestLoader.LoadText("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: { name: p, namespace: a }\nspec: { podSelector: {}, policyTypes: [Egress] }\n");
         Assert.Equal(PolicyTypes.Egress, first.Merge(second).KubernetesPolicies.Single().PolicyTypes);
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"line (\d+)")]
+    private static partial System.Text.RegularExpressions.Regex LineOf();
 }

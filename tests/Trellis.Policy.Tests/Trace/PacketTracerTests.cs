@@ -126,6 +126,31 @@ public class PacketTracerTests
     }
 
     [Fact]
+    public void SharedVip_TakesTheServiceOfTheRequestsProtocol()
+    {
+        // A TCP and a UDP service on port 53 share one VIP by key.
+        var (tracer, _, _, allocations) = Shop(s => s with
+        {
+            Clusters = s.Clusters.Select(c => c.Name != "payments" ? c : c with
+            {
+                Services =
+                [
+                    .. c.Services,
+                    new ServiceSpec { Namespace = "kube-dns", Name = "dns-tcp", Ports = [53], SharedIpKey = "dns" },
+                    new ServiceSpec { Namespace = "kube-dns", Name = "dns-udp", Ports = [53], Protocol = "UDP", SharedIpKey = "dns" },
+                ],
+            }).ToList(),
+        });
+        var vip = allocations.Single(a => a.Owner == "service/payments/shared:dns").Address;
+        var udpNodePort = allocations.Single(a => a.Pool == "cluster/payments/node-ports" && a.Owner == "service/kube-dns/dns-udp/udp/53").Address;
+
+        var trace = tracer.Trace(new TraceRequest("203.0.113.7", vip, Protocol.Udp, 53));
+
+        Assert.DoesNotContain(trace.Hops, h => h.What.Contains("no LoadBalancer service listens", StringComparison.Ordinal));
+        Assert.Contains(trace.Hops, h => h.What.Contains($"NodePort {udpNodePort}", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void ClusterIp_FromOutsideTheCluster_IsUnreachable()
     {
         var (tracer, _, _, _) = Shop();
