@@ -9,7 +9,7 @@ if ! command -v dotnet >/dev/null 2>&1; then
 fi
 
 # The real components the integration tests run (DESIGN.md): installed from Debian when missing.
-packages=(haproxy keepalived kea-dhcp4-server isc-dhcp-client iproute2 python3 procps psmisc)
+packages=(haproxy keepalived kea-dhcp4-server isc-dhcp-client iproute2 python3 procps psmisc chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
