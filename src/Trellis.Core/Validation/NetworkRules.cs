@@ -242,8 +242,11 @@ internal static class NetworkRules
             CheckGateway(v, gateway, sub, $"{path}.gateway", null, vip);
             if (range is { } gr && gr.Contains(gateway) && !(vip?.Contains(gateway) ?? false))
             {
-                v.Error("GatewayInPool", $"{path}.gateway", $"The gateway {gateway} lies inside the DHCP scope range {gr}.",
-                    "Exclude the gateway from the scope range on the DHCP server and here.");
+                // A scope over the whole subnet with the router excluded is the usual setup: Trellis plans the gateway
+                // as an exclusion (SitePlanner.DhcpExclusions), as it does the VIP pool and the cloud agent.
+                v.Warning("GatewayInDhcpScope", $"{path}.gateway",
+                    $"The gateway {gateway} lies inside the DHCP scope range {gr}: Trellis excludes it from leasing in the Kea configuration and the Windows DHCP script it renders.",
+                    "Make sure the DHCP server you run excludes it too (Add-DhcpServerv4ExclusionRange), or start the scope after the gateway.");
             }
         }
 

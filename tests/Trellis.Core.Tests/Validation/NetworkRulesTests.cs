@@ -370,11 +370,16 @@ public class NetworkRulesTests
     }
 
     [Fact]
-    public void Validate_RejectsAGatewayInsideTheScopeRange()
+    public void Validate_WarnsOfAGatewayInsideTheScopeRange_AndExcludesItFromLeasing()
     {
-        var finding = Dhcp.Host(n => n with { Gateway = "10.12.0.100" }).AssertFinding("GatewayInPool", $"{H}.gateway");
-
+        var spec = Dhcp.Host(n => n with { Gateway = "10.12.0.100" });
+        var finding = spec.AssertFinding("GatewayInDhcpScope", $"{H}.gateway", Severity.Warning);
         Assert.Contains("DHCP scope range", finding.Message, StringComparison.Ordinal);
+
+        var site = SiteValidator.Validate(spec).Site;
+        Assert.NotNull(site);
+        Assert.Contains(Trellis.Core.Planning.SitePlanner.DhcpExclusions(site, site.HostNetwork), r => r.ToString() == "10.12.0.100");
+        Dhcp.Host(n => n with { Gateway = "10.12.0.1" }).AssertClean("GatewayInDhcpScope");
     }
 
     [Fact]

@@ -67,7 +67,7 @@ public class KeaLiveLeaseTests(KeaLiveRun run) : IClassFixture<KeaLiveRun>
         Assert.Contains("option dhcp-lease-time 131400;", lease, StringComparison.Ordinal);
         Assert.Contains("option dhcp-renewal-time 65700;", lease, StringComparison.Ordinal);
         Assert.Contains("option dhcp-rebinding-time 114975;", lease, StringComparison.Ordinal);
-        Assert.Contains("option routers 10.77.0.1;", lease, StringComparison.Ordinal);
+        Assert.Contains("option routers 10.77.0.3;", lease, StringComparison.Ordinal);
         Assert.Contains("option domain-name-servers 10.77.0.1;", lease, StringComparison.Ordinal);
         Assert.Contains("option subnet-mask 255.255.255.240;", lease, StringComparison.Ordinal);
     }

@@ -4,9 +4,9 @@ using Trellis.IntegrationTests.Infrastructure;
 namespace Trellis.IntegrationTests.Dhcp;
 
 /// <summary>
-/// A DHCP site small enough to exhaust in seconds: a /28 scope .2-.13 with the cloud agent (.4) and the VIP pool (.9-.10)
-/// inside the range, the gateway (.1) outside it, one reservation inside a pool (.7) and one outside the range (.14).
-/// Eight addresses are left to lease dynamically.
+/// A DHCP site small enough to exhaust in seconds: a /28 scope .2-.13 with the gateway (.3), the cloud agent (.4) and the
+/// VIP pool (.9-.10) inside the range, one reservation inside a pool (.7) and one outside the range (.14). Seven
+/// addresses are left to lease dynamically.
 /// </summary>
 internal static class TinyDhcpSite
 {
@@ -19,7 +19,7 @@ internal static class TinyDhcpSite
             name: tinyvnet
             vswitchName: External
             ipAllocationMethod: Dhcp
-            gateway: 10.77.0.1
+            gateway: 10.77.0.3
             dnsServers: [10.77.0.1]
             vipPoolStart: 10.77.0.9
             vipPoolEnd: 10.77.0.10
