@@ -167,7 +167,7 @@ public static class NetworkPolicyService
     /// </summary>
     public static (Protocol Protocol, int Port, int? IcmpType, int? IcmpCode) Port(string text, List<Finding> findings)
     {
-        const string Hint = "Write tcp/80, udp/53, sctp/9, a bare port number for TCP (e.g. 443), or icmp with an optional type and code (icmp, icmp/8, icmp/3/4).";
+        const string Hint = "Write tcp/80, udp/53, sctp/9, a bare port number for TCP (e.g. 443), icmp with an optional type and code (icmp, icmp/8, icmp/3/4), or a protocol without ports by number with a slash (47/ for GRE).";
         (Protocol, int, int?, int?) Invalid(string why)
         {
             findings.Add(Finding.Error("InvalidPort", "--port", $"'{text}' is not a protocol and port: {why}.", Hint));
@@ -205,7 +205,10 @@ public static class NetworkPolicyService
 
         if (!protocol.HasPorts)
         {
-            return parts.Length == 1 ? (protocol, 0, null, null) : Invalid($"{protocol} has no ports; write {protocolText} alone");
+            // A name alone ("gre" is not one Trellis knows, so by number: "47/"); a bare number would be a TCP port.
+            return parts.Length == 1 || (parts.Length == 2 && parts[1] is "" or "0")
+                ? (protocol, 0, null, null)
+                : Invalid($"{protocol} has no ports; write {protocolText}/ alone");
         }
 
         var portText = bare ? trimmed : parts.Length > 1 ? parts[1] : "";

@@ -12,9 +12,14 @@ public static class YamlPrescan
 
     /// <summary>A YamlSyntax error (line and column in its message, no path), as for any malformed YAML.</summary>
     /// <param name="lineOffset">Lines before the text in its file (a document of a multi-document file).</param>
-    public static Finding Syntax(Mark at, string message, int lineOffset = 0) =>
-        Finding.Error("YamlSyntax", "", $"The YAML is malformed at line {at.Line + lineOffset}, column {at.Column}: {WithoutPosition(message)}",
+    /// <param name="firstLineColumns">Characters before the text on its first line ("--- " of a document that starts there).</param>
+    public static Finding Syntax(Mark at, string message, int lineOffset = 0, int firstLineColumns = 0) =>
+        Finding.Error("YamlSyntax", "", $"The YAML is malformed at {Position(at, lineOffset, firstLineColumns)}: {WithoutPosition(message)}",
             "Check indentation, colons and quotes around that line.");
+
+    /// <summary>"line L, column C" of a mark, in the file the text was cut from.</summary>
+    public static string Position(Mark at, int lineOffset = 0, int firstLineColumns = 0) =>
+        $"line {at.Line + lineOffset}, column {(at.Line == 1 ? at.Column + firstLineColumns : at.Column)}";
 
     /// <summary>A YamlDotNet message without its leading "(Line: 5, Col: 14, Idx: 80) - (Line: ...): ", which counts from the document.</summary>
     public static string WithoutPosition(string message)
@@ -30,7 +35,8 @@ public static class YamlPrescan
     /// parser can emit a mapping key without a value ("a:\n  : b"), on which YamlStream throws ArgumentException.
     /// </summary>
     /// <param name="lineOffset">Lines before the text in its file, added to the line numbers of the finding.</param>
-    public static Finding? Check(string yaml, int lineOffset = 0)
+    /// <param name="firstLineColumns">Characters before the text on its first line in the file.</param>
+    public static Finding? Check(string yaml, int lineOffset = 0, int firstLineColumns = 0)
     {
         var parser = new Parser(new StringReader(yaml));
         var open = new Stack<(bool IsMapping, Mark Start, int Children)>();
@@ -49,7 +55,7 @@ public static class YamlPrescan
                         if (open.Count > MaxNestingDepth)
                         {
                             return Finding.Error("YamlTooDeep", "",
-                                $"The YAML nests deeper than {MaxNestingDepth} levels at line {current.Start.Line + lineOffset}, column {current.Start.Column}.",
+                                $"The YAML nests deeper than {MaxNestingDepth} levels at {Position(current.Start, lineOffset, firstLineColumns)}.",
                                 "Site specs and Kubernetes manifests nest only a few levels; check for runaway brackets or indentation.");
                         }
 
@@ -58,7 +64,7 @@ public static class YamlPrescan
                         var (isMapping, start, children) = open.Pop();
                         if (isMapping && children % 2 != 0)
                         {
-                            return Syntax(start, "A key of the mapping that starts here has no value.", lineOffset);
+                            return Syntax(start, "A key of the mapping that starts here has no value.", lineOffset, firstLineColumns);
                         }
 
                         break;
@@ -70,12 +76,12 @@ public static class YamlPrescan
         }
         catch (YamlException e)
         {
-            return Syntax(e.Start, e.Message, lineOffset);
+            return Syntax(e.Start, e.Message, lineOffset, firstLineColumns);
         }
         catch (Exception e) when (e is InvalidOperationException or ArgumentException)
         {
             // YamlDotNet's message here is a bare resource key (e.g. "Arg_InvalidOperationException"): say what it means.
-            return Syntax(last, "the parser gave up after this point, most likely at an unclosed '{' or '[' or a malformed '!' tag", lineOffset);
+            return Syntax(last, "the parser gave up after this point, most likely at an unclosed '{' or '[' or a malformed '!' tag", lineOffset, firstLineColumns);
         }
 
         return null;

@@ -64,7 +64,8 @@ internal static class NetworkRules
                 pools.Add(("VIP pool", vips));
             }
 
-            if (n.Dhcp is { } scope && !scope.Exclusions.Any(e => e.Contains(number)))
+            // The gateway is excluded from leasing too (SitePlanner.DhcpExclusions); routers often serve DNS.
+            if (n.Dhcp is { } scope && !scope.Exclusions.Any(e => e.Contains(number)) && !dns.Equals(n.Gateway))
             {
                 pools.Add(("DHCP scope (outside its exclusions)", scope.Range));
             }

@@ -48,7 +48,7 @@ internal static class ShadowAnalysis
             probed[d] = matrix.ProbedPeers(d).ToHashSet();
         }
 
-        if (Replay(engine, peers, (i, d) => probed[d].Contains(i), states, findings))
+        if (Replay(engine, peers, (i, d) => probed[d].Contains(i), states, findings, partial: true))
         {
             Report(engine, states, findings, new HashSet<CompiledRule>());
             return;
@@ -71,7 +71,7 @@ internal static class ShadowAnalysis
     public static void RunByProbing(PolicyEngine engine, List<Finding> findings)
     {
         var states = new Dictionary<CompiledRule, RuleState>(ReferenceEqualityComparer.Instance);
-        if (Replay(engine, Peers(engine), (_, _) => true, states, findings))
+        if (Replay(engine, Peers(engine), (_, _) => true, states, findings, partial: false))
         {
             Report(engine, states, findings, new HashSet<CompiledRule>());
         }
@@ -98,7 +98,8 @@ internal static class ShadowAnalysis
     /// Replays the chains of the workloads and directions <paramref name="which"/> picks, pair by pair; false (with an
     /// Info finding) when that would exceed <see cref="PolicyLinter.ShadowAnalysisBudget"/>.
     /// </summary>
-    private static bool Replay(PolicyEngine engine, List<Peer> peers, Func<int, Direction, bool> which, Dictionary<CompiledRule, RuleState> states, List<Finding> findings)
+    /// <param name="partial">Whether <paramref name="which"/> picks only some workloads (the rest were replayed on bitsets).</param>
+    private static bool Replay(PolicyEngine engine, List<Peer> peers, Func<int, Direction, bool> which, Dictionary<CompiledRule, RuleState> states, List<Finding> findings, bool partial)
     {
         var endpoints = engine.Compiled;
         long budget = 0;
@@ -115,10 +116,13 @@ internal static class ShadowAnalysis
 
         if (budget > PolicyLinter.ShadowAnalysisBudget)
         {
-            var count = Enumerable.Range(0, endpoints.Count).Count(i => endpoints[i].Policed && (which(i, Direction.Ingress) || which(i, Direction.Egress)));
-            findings.Add(new Finding("ShadowAnalysisSkipped", "policies",
-                $"Shadowed-rule analysis skipped for the rules of {count} workload(s) that are replayed pair by pair (their rules test the IP version or a destination Service, or the rules cut the port space too finely): about {budget} rule evaluations exceed the budget of {PolicyLinter.ShadowAnalysisBudget}. The other rules were judged.",
-                "Lint a smaller set of manifests (one namespace or application at a time) to judge those rules too.", Severity.Info));
+            var count = Enumerable.Range(0, endpoints.Count).Count(i => endpoints[i].Policed
+                && new[] { Direction.Ingress, Direction.Egress }.Any(d => which(i, d) && endpoints[i].Plan(d).Length > 0));
+            findings.Add(new Finding("ShadowAnalysisSkipped", "policies", partial
+                    ? $"Shadowed-rule analysis skipped for the rules of {count} workload(s) whose rules test the IP version or a destination Service (they are replayed pair by pair): about {budget} rule evaluations exceed the budget of {PolicyLinter.ShadowAnalysisBudget}. The other rules were judged."
+                    : $"Shadowed-rule analysis skipped: the rules cut the port space too finely for bitsets, and replaying {count} workload(s) pair by pair would take about {budget} rule evaluations, over the budget of {PolicyLinter.ShadowAnalysisBudget}.",
+                partial ? "Lint a smaller set of manifests (one namespace or application at a time) to judge those rules too."
+                    : "Lint a smaller set of manifests (one namespace or application at a time).", Severity.Info));
             return false;
         }
 

@@ -81,7 +81,7 @@ internal sealed class ManifestBuilder
     public void AddText(string text, string file)
     {
         var number = 0;
-        foreach (var (chunk, firstLine) in ManifestLoader.SplitDocuments(text))
+        foreach (var (chunk, firstLine, firstColumns) in ManifestLoader.SplitDocuments(text))
         {
             if (ManifestLoader.IsBlank(chunk))
             {
@@ -90,7 +90,7 @@ internal sealed class ManifestBuilder
 
             number++;
             var source = new SourceRef(file, number);
-            if (YamlPrescan.Check(chunk, firstLine - 1) is { } refused)
+            if (YamlPrescan.Check(chunk, firstLine - 1, firstColumns) is { } refused)
             {
                 // Unclosed flow collections, malformed tags and runaway nesting, which YamlStream cannot load safely.
                 Findings.Add(Finding.Error("ManifestYamlInvalid", source.Path(), $"The document is not valid YAML: {refused.Message}",
@@ -112,10 +112,10 @@ internal sealed class ManifestBuilder
             }
             catch (YamlException e)
             {
-                // YamlDotNet's message starts with its own position in the document: give the file's line instead.
-                var line = e.Start.Line + firstLine - 1;
-                Findings.Add(Finding.Error("ManifestYamlInvalid", source.Path(), $"The document is not valid YAML at line {line} of {file}, column {e.Start.Column}: {Trellis.Core.Model.YamlPrescan.WithoutPosition(e.Message)}",
-                    $"Fix the YAML near line {line} of the file; the other documents were still read."));
+                // YamlDotNet's message starts with its own position in the document: give the file's instead.
+                Findings.Add(Finding.Error("ManifestYamlInvalid", source.Path(),
+                    $"The document is not valid YAML at {YamlPrescan.Position(e.Start, firstLine - 1, firstColumns)} of {file}: {YamlPrescan.WithoutPosition(e.Message)}",
+                    $"Fix the YAML near line {e.Start.Line + firstLine - 1} of the file; the other documents were still read."));
                 continue;
             }
 

@@ -64,11 +64,15 @@ public static class ManifestLoader
     }
 
     /// <summary>Splits a stream at its document markers, so that a syntax error costs one document, not the rest of the file.</summary>
-    /// <summary>The documents of a multi-document text, each with the file line its text starts at (1-based).</summary>
-    internal static IEnumerable<(string Text, int FirstLine)> SplitDocuments(string text)
+    /// <summary>
+    /// The documents of a multi-document text, each with the file line its text starts at (1-based) and the characters
+    /// before its text on that line (those of "--- " when the document starts on its marker's line).
+    /// </summary>
+    internal static IEnumerable<(string Text, int FirstLine, int FirstColumns)> SplitDocuments(string text)
     {
         var current = new StringBuilder();
         var first = 1;
+        var columns = 0;
         var number = 0;
         using var reader = new StringReader(text);
         while (reader.ReadLine() is { } line)
@@ -76,7 +80,7 @@ public static class ManifestLoader
             number++;
             if (line.StartsWith("---", StringComparison.Ordinal) && (line.Length == 3 || char.IsWhiteSpace(line[3])))
             {
-                yield return (current.ToString(), first);
+                yield return (current.ToString(), first, columns);
                 current.Clear();
                 var rest = line[3..].Trim();
                 if (rest.Length > 0 && !rest.StartsWith('#'))
@@ -84,10 +88,12 @@ public static class ManifestLoader
                     // "--- {...}": the document starts on the marker's line.
                     current.AppendLine(rest);
                     first = number;
+                    columns = line.IndexOf(rest, 3, StringComparison.Ordinal);
                 }
                 else
                 {
                     first = number + 1;
+                    columns = 0;
                 }
 
                 continue;
@@ -95,16 +101,17 @@ public static class ManifestLoader
 
             if (line.StartsWith("...", StringComparison.Ordinal) && line.TrimEnd() == "...")
             {
-                yield return (current.ToString(), first);
+                yield return (current.ToString(), first, columns);
                 current.Clear();
                 first = number + 1;
+                columns = 0;
                 continue;
             }
 
             current.AppendLine(line);
         }
 
-        yield return (current.ToString(), first);
+        yield return (current.ToString(), first, columns);
     }
 
     internal static bool IsBlank(string document) =>

@@ -43,6 +43,17 @@ public sealed class PacketTracer
             return new PacketTrace(question, false, [new TraceHop("(input)", error) { Dropped = true }]);
         }
 
+        if (source.Service is { } sourceService)
+        {
+            return new PacketTrace(question, false,
+            [
+                new TraceHop("(input)", $"{request.From} is {(source.ViaLoadBalancer ? "a LoadBalancer VIP" : "the ClusterIP")} of service {sourceService.Id}: a Service receives connections but never starts one; trace from the workload or address that sends the packet.")
+                {
+                    Dropped = true,
+                },
+            ]);
+        }
+
         var notes = new List<string>();
         if (!Enforcing)
         {

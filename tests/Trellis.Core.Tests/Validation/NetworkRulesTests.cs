@@ -383,6 +383,16 @@ public class NetworkRulesTests
     }
 
     [Fact]
+    public void Validate_AcceptsARouterThatServesDns_InsideTheScope()
+    {
+        // The gateway is excluded from leasing, so a DNS server on its address is not in the pool.
+        var router = Dhcp.Host(n => n with { Gateway = "10.12.0.100", DnsServers = ["10.12.0.100"] });
+        router.AssertClean("DnsServerInPool");
+        Assert.NotNull(SiteValidator.Validate(router).Site);
+        Dhcp.Host(n => n with { Gateway = "10.12.0.100", DnsServers = ["10.12.0.101"] }).AssertFinding("DnsServerInPool", $"{H}.dnsServers[0]");
+    }
+
+    [Fact]
     public void Validate_ReportsAGatewayInTheDhcpVipPool_Once()
     {
         var finding = Dhcp.Host(n => n with { Gateway = "10.12.0.210" }).AssertFinding("GatewayInPool", $"{H}.gateway");

@@ -88,10 +88,11 @@ public sealed class HeatmapBrowserTests
             var chromium = Tools.Require("chromium", "chromium");
             var ip = Tools.Require("ip", "iproute2");
             var ns = new NetworkNamespace("web");
-            var directory = Directory.CreateTempSubdirectory("trellis-heatmap-").FullName;
+            string? directory = null;
             IPlaywright? playwright = null;
             try
             {
+                directory = Directory.CreateTempSubdirectory("trellis-heatmap-").FullName;
                 var file = Path.Combine(directory, "heatmap.html");
                 await File.WriteAllTextAsync(file, html);
 
@@ -113,6 +114,8 @@ public sealed class HeatmapBrowserTests
                     ExecutablePath = wrapper,
                     Headless = true,
                     Args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+                    // A browser that does not come up fails the test in half a minute, not Playwright's three.
+                    Timeout = 30_000,
                 });
                 var page = await browser.NewPageAsync();
                 var opened = new BrowserPage(ns, directory, playwright, browser, page);
@@ -123,17 +126,40 @@ public sealed class HeatmapBrowserTests
             {
                 playwright?.Dispose();
                 ns.Dispose();
-                Directory.Delete(directory, recursive: true);
+                if (directory is not null)
+                {
+                    Directory.Delete(directory, recursive: true);
+                }
+
                 throw;
             }
         }
 
         public async ValueTask DisposeAsync()
         {
-            await _browser.CloseAsync();
-            _playwright.Dispose();
-            _namespace.Dispose();
-            Directory.Delete(_directory, recursive: true);
+            // Each step runs even when one before it fails: the namespace (and any Chromium left in it) must go.
+            try
+            {
+                await _browser.CloseAsync();
+            }
+            finally
+            {
+                try
+                {
+                    _playwright.Dispose();
+                }
+                finally
+                {
+                    try
+                    {
+                        _namespace.Dispose();
+                    }
+                    finally
+                    {
+                        Directory.Delete(_directory, recursive: true);
+                    }
+                }
+            }
         }
     }
 }

@@ -365,6 +365,17 @@ public sealed partial class ManifestLoaderTests
         Assert.Equal(PolicyTypes.Egress, first.Merge(second).KubernetesPolicies.Single().PolicyTypes);
     }
 
+    [Fact]
+    public void YamlErrors_OnADocumentThatStartsOnItsMarkersLine_GiveTheFilesColumn()
+    {
+        // The stray '}' is at line 2, column 11 of the file; the document's own text starts at column 5.
+        var set = ManifestLoader.LoadText("a: 1\n--- {a: b}}\n", "marker.yaml");
+
+        var finding = Assert.Single(set.Findings, f => f.Code == "ManifestYamlInvalid");
+        Assert.Equal("marker.yaml#2", finding.Path);
+        Assert.Contains("line 2, column 11", finding.Message, StringComparison.Ordinal);
+    }
+
     [System.Text.RegularExpressions.GeneratedRegex(@"line (\d+)")]
     private static partial System.Text.RegularExpressions.Regex LineOf();
 }

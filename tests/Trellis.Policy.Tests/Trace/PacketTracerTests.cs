@@ -180,6 +180,23 @@ public class PacketTracerTests
     }
 
     [Fact]
+    public void AService_NeverStartsAConnection()
+    {
+        var (tracer, _, _, allocations) = Shop();
+        var vip = allocations.Single(a => a.Owner == "service/payments/shared:front").Address;
+
+        foreach (var from in new[] { "svc/shop/db", vip })
+        {
+            var trace = tracer.Trace(new TraceRequest(from, "shop/web", Protocol.Tcp, 8443));
+
+            Assert.False(trace.Delivered);
+            var hop = Assert.Single(trace.Hops);
+            Assert.Equal("(input)", hop.Where);
+            Assert.Contains("a Service receives connections but never starts one", hop.What, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void Icmp_IsAskedWithoutAPort()
     {
         var (tracer, _, _, _) = Shop();
