@@ -251,7 +251,7 @@ internal static class NetworkRules
             }
         }
 
-        var reservations = Reservations(v, scope.Reservations, $"{scopePath}.reservations", sub, vip);
+        var reservations = Reservations(v, scope.Reservations, $"{scopePath}.reservations", sub, vip, gateway);
         if (v.ErrorCount > before || range is null || lease is null)
         {
             return null;
@@ -261,7 +261,7 @@ internal static class NetworkRules
         return new ResolvedNetwork(n.Name, n.VswitchName ?? "", n.VlanId, IpAllocationMethod.Dhcp, sub, gateway, dns, null, vip, dhcp);
     }
 
-    private static IReadOnlyList<ResolvedReservation> Reservations(ValidationContext v, IReadOnlyList<DhcpReservationSpec> specs, string path, Prefix subnet, AddressRange? vip)
+    private static IReadOnlyList<ResolvedReservation> Reservations(ValidationContext v, IReadOnlyList<DhcpReservationSpec> specs, string path, Prefix subnet, AddressRange? vip, IPAddress? gateway)
     {
         var result = new List<ResolvedReservation>();
         for (var i = 0; i < specs.Count; i++)
@@ -287,6 +287,12 @@ internal static class NetworkRules
             else if (vip?.Contains(address) ?? false)
             {
                 v.Error("ReservationInVipPool", $"{rp}.ipAddress", $"Reserved address {address} lies in the VIP pool.", "Reserve an address outside the VIP pool.");
+            }
+            else if (address.Equals(gateway))
+            {
+                // A reservation is leased even inside an exclusion: the DHCP server would hand the router's address to this MAC.
+                v.Error("ReservationIsGateway", $"{rp}.ipAddress", $"Reserved address {address} is the network's gateway.",
+                    "Reserve another address; the gateway's is the router's own.");
             }
 
             var mac = r.MacAddress.Replace(':', '-').ToUpperInvariant();

@@ -383,6 +383,13 @@ public class NetworkRulesTests
     }
 
     [Fact]
+    public void Validate_RejectsAReservationOfTheGatewaysAddress()
+    {
+        Dhcp.Host(n => n with { Gateway = "10.12.0.12" }).AssertFinding("ReservationIsGateway", $"{H}.dhcpScope.reservations[0].ipAddress");
+        Dhcp.Host(n => n with { Gateway = "10.12.0.13" }).AssertClean("ReservationIsGateway");
+    }
+
+    [Fact]
     public void Validate_AcceptsARouterThatServesDns_InsideTheScope()
     {
         // The gateway is excluded from leasing, so a DNS server on its address is not in the pool.
