@@ -64,6 +64,21 @@ internal static class ConnectionProbe
     internal static IEnumerable<Probe> Probes(List<CompiledRule> rules, Peer src, Peer dst)
     {
         var version = (src.HasAddress ? src.Family : dst.HasAddress ? dst.Family : AddressFamily.InterNetwork) == AddressFamily.InterNetworkV6 ? 6 : 4;
+        var protocols = NamedProtocols(rules);
+        foreach (var probe in Pieces(rules, protocols, [dst], version))
+        {
+            yield return probe;
+        }
+
+        if (Other(protocols, version) is { } other)
+        {
+            yield return other;
+        }
+    }
+
+    /// <summary>TCP, UDP and SCTP, and every protocol that a rule names (as its protocol or notProtocol).</summary>
+    internal static SortedSet<byte> NamedProtocols(IEnumerable<CompiledRule> rules)
+    {
         var protocols = new SortedSet<byte>(Shown.Select(p => p.Number));
         foreach (var r in rules)
         {
@@ -78,6 +93,15 @@ internal static class ConnectionProbe
             }
         }
 
+        return protocols;
+    }
+
+    /// <summary>
+    /// One probe per piece of each of <paramref name="protocols"/>' ranges that every rule treats alike, named ports
+    /// resolved on each of <paramref name="destinations"/> (the pieces of each destination are unions of these).
+    /// </summary>
+    internal static IEnumerable<Probe> Pieces(IReadOnlyCollection<CompiledRule> rules, SortedSet<byte> protocols, IReadOnlyList<Peer> destinations, int version)
+    {
         foreach (var number in protocols)
         {
             var protocol = new Protocol(number);
@@ -92,7 +116,10 @@ internal static class ConnectionProbe
 
                 if (protocol.HasPorts)
                 {
-                    PortCuts(r.Destination, dst, protocol, cuts);
+                    foreach (var dst in destinations)
+                    {
+                        PortCuts(r.Destination, dst, protocol, cuts);
+                    }
                 }
                 else if (protocol.IsIcmp)
                 {
@@ -112,12 +139,13 @@ internal static class ConnectionProbe
                 yield return new Probe(packet, first, last, false);
             }
         }
+    }
 
+    /// <summary>The probe for every protocol not in <paramref name="protocols"/>: the first such number; null when none is left.</summary>
+    internal static Probe? Other(SortedSet<byte> protocols, int version)
+    {
         var other = Enumerable.Range(1, 255).Select(n => (byte)n).FirstOrDefault(n => !protocols.Contains(n));
-        if (other != 0)
-        {
-            yield return new Probe(new Packet(new Protocol(other), 0, null, null, null, version), 0, 0, true);
-        }
+        return other == 0 ? null : new Probe(new Packet(new Protocol(other), 0, null, null, null, version), 0, 0, true);
     }
 
     private static bool HasPlan(PolicyEngine engine, Peer peer, Direction d) =>

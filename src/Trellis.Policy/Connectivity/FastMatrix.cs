@@ -890,58 +890,7 @@ internal sealed class FastMatrix
     private void BuildProbes()
     {
         var rules = _engine.Policies.SelectMany(p => p.Ingress.Concat(p.Egress)).ToList();
-        var protocols = new SortedSet<byte>(ConnectionProbe.Shown.Select(p => p.Number));
-        foreach (var r in rules)
-        {
-            if (r.Protocol is { } p)
-            {
-                protocols.Add(p.Number);
-            }
-
-            if (r.NotProtocol is { } q)
-            {
-                protocols.Add(q.Number);
-            }
-        }
-
-        var probes = new List<ConnectionProbe.Probe>();
-        foreach (var number in protocols)
-        {
-            var protocol = new Protocol(number);
-            var domain = ConnectionSet.Domain(protocol).Ranges[0];
-            var cuts = new SortedSet<int> { domain.First };
-            foreach (var r in rules)
-            {
-                if (r.Protocol is { } rp && rp != protocol)
-                {
-                    continue;
-                }
-
-                if (protocol.HasPorts)
-                {
-                    foreach (var rep in _profileRep)
-                    {
-                        ConnectionProbe.PortCuts(r.Destination, rep, protocol, cuts);
-                    }
-                }
-                else if (protocol.IsIcmp)
-                {
-                    ConnectionProbe.IcmpCuts(r.Icmp, cuts);
-                    ConnectionProbe.IcmpCuts(r.NotIcmp, cuts);
-                }
-            }
-
-            var points = cuts.Where(c => c >= domain.First && c <= domain.Last).ToList();
-            for (var i = 0; i < points.Count; i++)
-            {
-                var first = points[i];
-                var last = i + 1 < points.Count ? points[i + 1] - 1 : domain.Last;
-                var packet = protocol.HasPorts ? new Packet(protocol, first, null, null, null, 4)
-                    : protocol.IsIcmp ? new Packet(protocol, 0, null, first >> 8, first & 255, 4)
-                    : new Packet(protocol, 0, null, null, null, 4);
-                probes.Add(new ConnectionProbe.Probe(packet, first, last, false));
-            }
-        }
+        var probes = ConnectionProbe.Pieces(rules, ConnectionProbe.NamedProtocols(rules), _profileRep, 4).ToList();
 
         // The protocol sets of plans, and of pairs (a pair probes the protocols its rules name, and one other for the rest).
         var setIds = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -958,26 +907,12 @@ internal sealed class FastMatrix
             return id;
         }
 
-        SetOf(new SortedSet<byte>(ConnectionProbe.Shown.Select(p => p.Number)));
+        SetOf(ConnectionProbe.NamedProtocols([]));
         foreach (var (groups, direction) in new[] { (_egress, Direction.Egress), (_ingress, Direction.Ingress) })
         {
             foreach (var group in groups)
             {
-                var set = new SortedSet<byte>(ConnectionProbe.Shown.Select(p => p.Number));
-                foreach (var r in Rules(group.Plan, direction))
-                {
-                    if (r.Protocol is { } p)
-                    {
-                        set.Add(p.Number);
-                    }
-
-                    if (r.NotProtocol is { } q)
-                    {
-                        set.Add(q.Number);
-                    }
-                }
-
-                group.ProtocolSet = SetOf(set);
+                group.ProtocolSet = SetOf(ConnectionProbe.NamedProtocols(Rules(group.Plan, direction)));
             }
         }
 
@@ -996,12 +931,11 @@ internal sealed class FastMatrix
                 if (!pairIds.TryGetValue(key, out var id))
                 {
                     pairIds[key] = id = pairSets.Count;
-                    var other = Enumerable.Range(1, 255).Select(n => (byte)n).FirstOrDefault(n => !union.Contains(n));
                     var otherProbe = -1;
-                    if (other != 0 && !others.TryGetValue(other, out otherProbe))
+                    if (ConnectionProbe.Other(union, 4) is { } other && !others.TryGetValue(other.Packet.Protocol.Number, out otherProbe))
                     {
-                        others[other] = otherProbe = probes.Count;
-                        probes.Add(new ConnectionProbe.Probe(new Packet(new Protocol(other), 0, null, null, null, 4), 0, 0, true));
+                        others[other.Packet.Protocol.Number] = otherProbe = probes.Count;
+                        probes.Add(other);
                     }
 
                     var explicitSet = new bool[256];
