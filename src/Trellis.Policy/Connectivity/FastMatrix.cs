@@ -394,14 +394,30 @@ internal sealed class FastMatrix
 
     private static PacketKey KeyOf(in Packet p) => new(p.Protocol.Number, p.Port, p.IcmpType, p.IcmpCode);
 
-    /// <summary>The peers the group's direction allows for a packet: destinations for egress, sources for ingress.</summary>
-    /// <remarks><paramref name="undecided"/> and <paramref name="passed"/> are scratch space of the caller's.</remarks>
-    private ulong[] Decide(Group group, Direction direction, in Packet packet, ulong[] undecided, ulong[] passed)
+    /// <summary>Scratch bitsets of one plan walk, reused from walk to walk by one thread.</summary>
+    private sealed class WalkState(int words)
     {
-        var key = KeyOf(packet);
-        var w = _words;
-        Array.Copy(_all, undecided, w);
-        var allowed = new ulong[w];
+        /// <summary>Peers no rule has decided yet.</summary>
+        public ulong[] Undecided { get; } = new ulong[words];
+        /// <summary>Peers passed on by a rule of the current tier.</summary>
+        public ulong[] Passed { get; } = new ulong[words];
+        /// <summary>The peers the current rule matches.</summary>
+        public ulong[] Hits { get; } = new ulong[words];
+        /// <summary>The current rule's hits still undecided and not passed: what it decides.</summary>
+        public ulong[] Open { get; } = new ulong[words];
+    }
+
+    /// <summary>
+    /// Walks the group's plan for a packet as <see cref="PolicyEngine.Evaluate"/> does, for every peer at once: tiers in
+    /// order, each matching rule deciding (Allow, Deny) or passing on (Pass) the peers still open to it, and a tier that
+    /// does not pass by default denying what nothing decided. <paramref name="onRule"/> sees each rule that matches some
+    /// peer, with <paramref name="state"/>'s Hits and Open set, before its action is applied. Afterwards Undecided holds the
+    /// peers no tier decided, which the profiles allow.
+    /// </summary>
+    private void Walk(Group group, Direction direction, Packet packet, WalkState state, Action<CompiledRule, int> onRule)
+    {
+        var (undecided, passed, hits, open) = (state.Undecided, state.Passed, state.Hits, state.Open);
+        Array.Copy(_all, undecided, _words);
         var k = 0;
         foreach (var tier in group.Plan)
         {
@@ -410,54 +426,28 @@ internal sealed class FastMatrix
             {
                 foreach (var rule in policy.Rules(direction))
                 {
-                    var self = group.Self[k++];
-                    if (!self || rule.Action == RuleAction.Log || !PacketMatches(rule, packet))
+                    var index = k++;
+                    if (!RulePeers(group, direction, rule, index, packet, out var peers, out var mask))
                     {
                         continue;
                     }
 
-                    ulong[] peers;
-                    ulong[]? mask = null;
-                    if (direction == Direction.Egress)
+                    for (var i = 0; i < _words; i++)
                     {
-                        mask = PortMask(rule, packet, key);
-                        if (mask is { Length: 0 })
-                        {
-                            continue;
-                        }
-
-                        peers = MatcherBits(rule.Destination);
-                    }
-                    else
-                    {
-                        int? dstPort = packet.Protocol.HasPorts ? packet.Port : null;
-                        if (!rule.Destination.MatchesPorts(_profileRep[group.Profile], packet.Protocol, dstPort))
-                        {
-                            continue;
-                        }
-
-                        peers = MatcherBits(rule.Source);
+                        hits[i] = mask is null ? peers[i] : peers[i] & mask[i];
+                        open[i] = hits[i] & undecided[i] & ~passed[i];
                     }
 
-                    for (var i = 0; i < w; i++)
+                    onRule(rule, index);
+                    for (var i = 0; i < _words; i++)
                     {
-                        var m = peers[i] & undecided[i] & ~passed[i];
-                        if (mask is not null)
-                        {
-                            m &= mask[i];
-                        }
-
                         switch (rule.Action)
                         {
-                            case RuleAction.Allow:
-                                allowed[i] |= m;
-                                undecided[i] &= ~m;
-                                break;
-                            case RuleAction.Deny:
-                                undecided[i] &= ~m;
+                            case RuleAction.Allow or RuleAction.Deny:
+                                undecided[i] &= ~open[i];
                                 break;
                             case RuleAction.Pass:
-                                passed[i] |= m;
+                                passed[i] |= open[i];
                                 break;
                         }
                     }
@@ -466,18 +456,26 @@ internal sealed class FastMatrix
 
             if (tier.Tier.DefaultAction != TierDefaultAction.Pass)
             {
-                for (var i = 0; i < w; i++)
+                for (var i = 0; i < _words; i++)
                 {
                     undecided[i] &= passed[i];
                 }
             }
         }
+    }
 
-        for (var i = 0; i < w; i++)
+    /// <summary>The peers the group's direction allows for a packet: destinations for egress, sources for ingress.</summary>
+    private ulong[] Decide(Group group, Direction direction, Packet packet, WalkState state)
+    {
+        var allowed = new ulong[_words];
+        Walk(group, direction, packet, state, (rule, _) =>
         {
-            allowed[i] |= undecided[i];
-        }
-
+            if (rule.Action == RuleAction.Allow)
+            {
+                Or(allowed, state.Open);
+            }
+        });
+        Or(allowed, state.Undecided);
         return allowed;
     }
 
@@ -506,12 +504,8 @@ internal sealed class FastMatrix
     /// <remarks><paramref name="matched"/> must call the blocker function before it returns, if at all.</remarks>
     public void ReplayRules(Direction direction, Action<CompiledRule, bool, Func<string?>> matched)
     {
-        var w = _words;
-        var undecided = new ulong[w];
-        var passed = new ulong[w];
-        var hits = new ulong[w];
-        var open = new ulong[w];
-        var late = new ulong[w];
+        var state = new WalkState(_words);
+        var late = new ulong[_words];
         foreach (var group in direction == Direction.Egress ? _egress : _ingress)
         {
             // A group of one pod cannot pair with itself when self traffic is allowed.
@@ -527,61 +521,24 @@ internal sealed class FastMatrix
                     continue;
                 }
 
-                Array.Copy(_all, undecided, w);
-                var k = 0;
-                foreach (var tier in group.Plan)
+                Walk(group, direction, packet, state, (rule, index) =>
                 {
-                    Array.Clear(passed);
-                    foreach (var policy in tier.Policies)
+                    if (!AnyPair(state.Hits))
                     {
-                        foreach (var rule in policy.Rules(direction))
-                        {
-                            var index = k++;
-                            if (!RulePeers(group, direction, rule, index, packet, out var peers, out var mask))
-                            {
-                                continue;
-                            }
-
-                            for (var i = 0; i < w; i++)
-                            {
-                                hits[i] = mask is null ? peers[i] : peers[i] & mask[i];
-                                open[i] = hits[i] & undecided[i] & ~passed[i];
-                                late[i] = hits[i] & ~open[i];
-                            }
-
-                            if (!AnyPair(hits))
-                            {
-                                continue;
-                            }
-
-                            matched(rule, AnyPair(open), () =>
-                            {
-                                var peer = FirstBit(late, except: alone);
-                                return peer < 0 ? null : FirstDecider(group, direction, packet, peer, index);
-                            });
-                            for (var i = 0; i < w; i++)
-                            {
-                                switch (rule.Action)
-                                {
-                                    case RuleAction.Allow or RuleAction.Deny:
-                                        undecided[i] &= ~open[i];
-                                        break;
-                                    case RuleAction.Pass:
-                                        passed[i] |= open[i];
-                                        break;
-                                }
-                            }
-                        }
+                        return;
                     }
 
-                    if (tier.Tier.DefaultAction != TierDefaultAction.Pass)
+                    matched(rule, AnyPair(state.Open), () =>
                     {
-                        for (var i = 0; i < w; i++)
+                        for (var i = 0; i < _words; i++)
                         {
-                            undecided[i] &= passed[i];
+                            late[i] = state.Hits[i] & ~state.Open[i];
                         }
-                    }
-                }
+
+                        var peer = FirstBit(late, except: alone);
+                        return peer < 0 ? null : FirstDecider(group, direction, packet, peer, index);
+                    });
+                });
             }
         }
     }
@@ -818,14 +775,13 @@ internal sealed class FastMatrix
             var results = new ulong[_probes!.Length][];
             var any = new ulong[_words];
             var bySignature = new Dictionary<string, ulong[]>(StringComparer.Ordinal);
-            var undecided = new ulong[_words];
-            var passed = new ulong[_words];
+            var state = new WalkState(_words);
             for (var k = 0; k < results.Length; k++)
             {
                 var signature = Signature(group, direction, _probes[k].Packet);
                 if (!bySignature.TryGetValue(signature, out var r))
                 {
-                    bySignature[signature] = r = Decide(group, direction, _probes[k].Packet, undecided, passed);
+                    bySignature[signature] = r = Decide(group, direction, _probes[k].Packet, state);
                     Or(any, r);
                 }
 
