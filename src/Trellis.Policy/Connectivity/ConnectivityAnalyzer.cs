@@ -282,15 +282,21 @@ public static class ConnectivityAnalyzer
     /// Which connections <paramref name="after"/> opens and closes relative to <paramref name="before"/>: the two
     /// clusters' pair tables (<see cref="FastMatrix"/>) over the outside ranges that either mentions, compared pair by pair.
     /// </summary>
-    public static ConnectivityDiff Diff(PolicySet before, PolicySet after, PolicyOptions? options = null)
+    public static ConnectivityDiff Diff(PolicySet before, PolicySet after, PolicyOptions? options = null) => Diff(before, after, options, fast: true);
+
+    /// <summary>
+    /// The reference for <see cref="Diff(PolicySet, PolicySet, PolicyOptions?)"/>: the same comparison, on pair tables
+    /// computed by probing every pair with both engines. Slow; for tests and comparisons.
+    /// </summary>
+    public static ConnectivityDiff DiffByProbing(PolicySet before, PolicySet after, PolicyOptions? options = null) => Diff(before, after, options, fast: false);
+
+    private static ConnectivityDiff Diff(PolicySet before, PolicySet after, PolicyOptions? options, bool fast)
     {
         options ??= PolicyOptions.Calico;
-        var b = PolicyEngine.Compile(before, options);
-        var a = PolicyEngine.Compile(after, options);
         var outsideRanges = OutsideRanges([before, after], options);
         var outside = outsideRanges.Select(r => r.Range).ToList();
-        var was = Pairs(b, outsideRanges, fast: true);
-        var now = Pairs(a, outsideRanges, fast: true);
+        var was = Pairs(PolicyEngine.Compile(before, options), outsideRanges, fast);
+        var now = Pairs(PolicyEngine.Compile(after, options), outsideRanges, fast);
 
         // A workload is the last one with its id, as the engine finds it by name.
         static Dictionary<string, int> ById(string[] ids)
@@ -329,12 +335,12 @@ public static class ConnectivityAnalyzer
         var lines = new List<DiffLine>();
         foreach (var id in inBefore.Keys.Union(inAfter.Keys))
         {
-            var before1 = RowOf(was, inBefore, id);
-            var after1 = RowOf(now, inAfter, id);
-            foreach (var d in before1.Keys.Union(after1.Keys))
+            var wasRow = RowOf(was, inBefore, id);
+            var nowRow = RowOf(now, inAfter, id);
+            foreach (var d in wasRow.Keys.Union(nowRow.Keys))
             {
-                var x = before1.GetValueOrDefault(d, ConnectionSet.None);
-                var y = after1.GetValueOrDefault(d, ConnectionSet.None);
+                var x = wasRow.GetValueOrDefault(d, ConnectionSet.None);
+                var y = nowRow.GetValueOrDefault(d, ConnectionSet.None);
                 if (!x.Equals(y))
                 {
                     lines.Add(Line(id, d, x, y) with { Info = Info(id) ?? Info(d) });
@@ -355,73 +361,12 @@ public static class ConnectivityAnalyzer
             }
         }
 
-        return new ConnectivityDiff(SortedDiff(lines));
-    }
-
-    /// <summary>
-    /// The reference for <see cref="Diff"/>: every pair of workload names in either cluster, and every workload with
-    /// every outside range, probed with both engines. Slow; for tests and comparisons.
-    /// </summary>
-    public static ConnectivityDiff DiffByProbing(PolicySet before, PolicySet after, PolicyOptions? options = null)
-    {
-        options ??= PolicyOptions.Calico;
-        var b = PolicyEngine.Compile(before, options);
-        var a = PolicyEngine.Compile(after, options);
-        var ids = before.Workloads.Select(w => w.Id).Union(after.Workloads.Select(w => w.Id)).Order(StringComparer.Ordinal).ToList();
-        var outsideRanges = OutsideRanges([before, after], options);
-        var outside = outsideRanges.Select(r => r.Range).ToList();
-        var reps = outsideRanges.Select(r => r.Representative).ToList();
-        var lines = new List<DiffLine>();
-        Peer? PeerOf(PolicyEngine e, string id) => e.FindEndpoint(id) is { Workload: { } w } ? e.Resolve(Endpoint.Of(w)) : null;
-        string? Info(string id) => PeerOf(b, id) is null ? "workload added" : PeerOf(a, id) is null ? "workload removed" : null;
-        ConnectionSet Between(PolicyEngine e, Peer? s, Peer? d) => s is null || d is null ? ConnectionSet.None : ConnectionProbe.Connections(e, s, d);
-
-        foreach (var s in ids)
-        {
-            foreach (var d in ids)
-            {
-                if (s == d)
-                {
-                    continue;
-                }
-
-                var was = Between(b, PeerOf(b, s), PeerOf(b, d));
-                var now = Between(a, PeerOf(a, s), PeerOf(a, d));
-                if (!was.Equals(now))
-                {
-                    lines.Add(Line(s, d, was, now) with { Info = Info(s) ?? Info(d) });
-                }
-            }
-        }
-
-        foreach (var id in ids)
-        {
-            var wasIn = reps.Select(r => Between(b, b.PeerFor(r), PeerOf(b, id))).ToArray();
-            var nowIn = reps.Select(r => Between(a, a.PeerFor(r), PeerOf(a, id))).ToArray();
-            var wasOut = reps.Select(r => Between(b, PeerOf(b, id), b.PeerFor(r))).ToArray();
-            var nowOut = reps.Select(r => Between(a, PeerOf(a, id), a.PeerFor(r))).ToArray();
-            foreach (var (ranges, was, now) in GroupChanges(outside, wasIn, nowIn))
-            {
-                lines.Add(Line(RangesText(ranges), id, was, now) with { Info = Info(id) });
-            }
-
-            foreach (var (ranges, was, now) in GroupChanges(outside, wasOut, nowOut))
-            {
-                lines.Add(Line(id, RangesText(ranges), was, now) with { Info = Info(id) });
-            }
-        }
-
-        return new ConnectivityDiff(SortedDiff(lines));
-    }
-
-    private static List<DiffLine> SortedDiff(List<DiffLine> lines)
-    {
         lines.Sort((x, y) =>
         {
             var c = string.CompareOrdinal(x.Source, y.Source);
             return c != 0 ? c : string.CompareOrdinal(x.Destination, y.Destination);
         });
-        return lines;
+        return new ConnectivityDiff(lines);
     }
 
     private static DiffLine Line(string s, string d, ConnectionSet was, ConnectionSet now) =>
