@@ -56,14 +56,6 @@ public sealed partial class TrellisCli
     /// <summary>Exit code of an answered question: 1 when the input had errors (the rest was still analysed), else 0.</summary>
     private static int ExitFor(IReadOnlyList<Finding> findings) => findings.HasErrors() ? ExitCodes.Findings : ExitCodes.Ok;
 
-    /// <summary>For data outputs (JSON, CSV) that cannot carry it: the cluster's plugin enforces no policy.</summary>
-    private static IEnumerable<Finding> NotEnforced(PolicyContext? context) =>
-        NetworkPolicyService.Options(context).Enforcing
-            ? []
-            : [Finding.Warning("PolicyNotEnforced", "--cluster",
-                $"Cluster '{context!.Cluster}' runs {context.ResolvedCluster.Spec.PrimaryNetworkPlugin}, which enforces no network policy: every connection is allowed whatever the policies say.",
-                "Use Calico (primaryNetworkPlugin: calico) where network policy matters; the plugin cannot be changed after deployment.")];
-
     /// <summary>A question that cannot be answered: its findings, as a table or as a validate-style document.</summary>
     private static int Refused(Output output, IReadOnlyList<Finding> findings)
     {
@@ -171,7 +163,7 @@ public sealed partial class TrellisCli
                 _ => ConnectivityText.Write(report),
             };
             await WriteResultAsync(p.GetValue(outFile), text, ct).ConfigureAwait(false);
-            return await FindingsToStderrAsync([.. LoadFindings(set), .. NotEnforced(context)]).ConfigureAwait(false);
+            return await FindingsToStderrAsync([.. LoadFindings(set), .. NetworkPolicyService.NotEnforced(context)]).ConfigureAwait(false);
         });
 
         var before = new Argument<string>("before") { Description = "Manifests before the change (file or folder)" };
@@ -199,9 +191,7 @@ public sealed partial class TrellisCli
             }
 
             var result = NetworkPolicyService.Diff(beforeSet, afterSet, context);
-            var note = NetworkPolicyService.Options(context).Enforcing
-                ? null
-                : $"# cluster '{context!.Cluster}' runs {context.ResolvedCluster.Spec.PrimaryNetworkPlugin}, which enforces no network policy: no policy change opens or closes anything there\n";
+            var note = string.Concat(NetworkPolicyService.NotEnforced(context).Select(f => $"# {f.Message}\n"));
             var text = p.GetValue(diffFormat) switch
             {
                 "json" => ConnectivityJson.Write(result),
@@ -209,7 +199,7 @@ public sealed partial class TrellisCli
                 _ => note + (result.IsEmpty ? "No connection changes.\n" : result.ToString() + "\n"),
             };
             await stdout.WriteAsync(text).ConfigureAwait(false);
-            return await FindingsToStderrAsync([.. loaded, .. NotEnforced(context)]).ConfigureAwait(false);
+            return await FindingsToStderrAsync([.. loaded, .. NetworkPolicyService.NotEnforced(context)]).ConfigureAwait(false);
         });
 
         var lintFiles = ManifestOption();

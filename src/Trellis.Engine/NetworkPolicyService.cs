@@ -35,6 +35,14 @@ public static class NetworkPolicyService
 
     public static PolicyOptions Options(PolicyContext? context) => context is null ? PolicyOptions.Calico : PolicyOptions.ForCluster(context.ResolvedCluster);
 
+    /// <summary>PolicyNotEnforced when the cluster's plugin enforces no policy: for answers (JSON, CSV, a diff) that carry no note of their own.</summary>
+    public static IReadOnlyList<Finding> NotEnforced(PolicyContext? context) =>
+        Options(context).Enforcing
+            ? []
+            : [Finding.Warning("PolicyNotEnforced", "--cluster",
+                $"Cluster '{context!.Cluster}' runs {context.ResolvedCluster.Spec.PrimaryNetworkPlugin}, which enforces no network policy: every connection is allowed whatever the policies say.",
+                "Use Calico (primaryNetworkPlugin: calico) where network policy matters; the plugin cannot be changed after deployment.")];
+
     /// <summary>The cluster context from a site spec planned from scratch, or null with findings.</summary>
     public static (PolicyContext? Context, IReadOnlyList<Finding> Findings) ContextFromSpec(string yaml, string? cluster, DateTimeOffset now)
     {
