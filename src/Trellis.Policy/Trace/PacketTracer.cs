@@ -294,17 +294,16 @@ public sealed class PacketTracer
     private PacketTrace FromLoadBalancer(string question, Place client, ServiceInfo service, IPAddress vip, TraceRequest request, List<string> notes)
     {
         var hops = new List<TraceHop>();
-        // Services sharing one VIP by key listen on distinct ports: the port picks the service.
-        service = ServicesAtVip(vip).FirstOrDefault(m => _cluster.Spec.Services.Any(s => s.Namespace == m.Namespace && s.Name == m.Name && s.Ports.Contains(request.Port)
-            && string.Equals(s.Protocol, request.Protocol.Name, StringComparison.OrdinalIgnoreCase))) ?? service;
-        var spec = _cluster.Spec.Services.FirstOrDefault(s => s.Namespace == service.Namespace && s.Name == service.Name);
-        var nodePortText = _allocations.FirstOrDefault(a => a.Pool == PoolIds.NodePorts(_cluster.Name)
-            && a.Owner == PoolIds.NodePort(service.Namespace, service.Name, spec?.Protocol ?? "TCP", request.Port))?.Address;
-        if (spec is null || !spec.Ports.Contains(request.Port) || nodePortText is null
-            || !string.Equals(spec.Protocol, request.Protocol.Name, StringComparison.OrdinalIgnoreCase))
+        // Services sharing one VIP by key listen on distinct protocols and ports: those pick the service.
+        var atVip = ServicesAtVip(vip);
+        var specs = _cluster.Spec.Services.Where(s => atVip.Any(m => m.Namespace == s.Namespace && m.Name == s.Name)).ToList();
+        var spec = specs.FirstOrDefault(s => s.Ports.Contains(request.Port) && string.Equals(s.Protocol, request.Protocol.Name, StringComparison.OrdinalIgnoreCase));
+        service = spec is null ? service : atVip.First(m => m.Namespace == spec.Namespace && m.Name == spec.Name);
+        var nodePortText = spec is null ? null : _allocations.FirstOrDefault(a => a.Pool == PoolIds.NodePorts(_cluster.Name)
+            && a.Owner == PoolIds.NodePort(spec.Namespace, spec.Name, spec.Protocol, request.Port))?.Address;
+        if (nodePortText is null)
         {
-            var listening = string.Join(", ", _cluster.Spec.Services.Where(s => ServicesAtVip(vip).Any(m => m.Namespace == s.Namespace && m.Name == s.Name))
-                .SelectMany(s => s.Ports.Select(p => $"{s.Protocol.ToUpperInvariant()} {p} ({s.Namespace}/{s.Name})")));
+            var listening = string.Join(", ", specs.SelectMany(s => s.Ports.Select(p => $"{s.Protocol.ToUpperInvariant()} {p} ({s.Namespace}/{s.Name})")));
             hops.Add(new TraceHop($"VIP {vip}", $"no LoadBalancer service listens on {request.Protocol}{(request.Protocol.HasPorts ? $" {request.Port}" : "")} of this VIP{(listening.Length > 0 ? $"; it serves {listening}" : "")}") { Dropped = true });
             return new PacketTrace(question, false, hops) { Notes = notes };
         }
