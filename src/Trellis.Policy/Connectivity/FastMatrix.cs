@@ -411,8 +411,8 @@ internal sealed class FastMatrix
     /// Walks the group's plan for a packet as <see cref="PolicyEngine.Evaluate"/> does, for every peer at once: tiers in
     /// order, each matching rule deciding (Allow, Deny) or passing on (Pass) the peers still open to it, and a tier that
     /// does not pass by default denying what nothing decided. <paramref name="onRule"/> sees each rule that matches some
-    /// peer, with <paramref name="state"/>'s Hits and Open set, before its action is applied. Afterwards Undecided holds the
-    /// peers no tier decided, which the profiles allow.
+    /// peer, with <paramref name="state"/>'s Hits and Open set for it (its action already applied to Undecided and Passed).
+    /// Afterwards Undecided holds the peers no tier decided, which the profiles allow.
     /// </summary>
     private void Walk(Group group, Direction direction, Packet packet, WalkState state, Action<CompiledRule, int> onRule)
     {
@@ -432,25 +432,25 @@ internal sealed class FastMatrix
                         continue;
                     }
 
+                    var decides = rule.Action is RuleAction.Allow or RuleAction.Deny;
+                    var passes = rule.Action == RuleAction.Pass;
                     for (var i = 0; i < _words; i++)
                     {
-                        hits[i] = mask is null ? peers[i] : peers[i] & mask[i];
-                        open[i] = hits[i] & undecided[i] & ~passed[i];
+                        var h = mask is null ? peers[i] : peers[i] & mask[i];
+                        var o = h & undecided[i] & ~passed[i];
+                        hits[i] = h;
+                        open[i] = o;
+                        if (decides)
+                        {
+                            undecided[i] &= ~o;
+                        }
+                        else if (passes)
+                        {
+                            passed[i] |= o;
+                        }
                     }
 
                     onRule(rule, index);
-                    for (var i = 0; i < _words; i++)
-                    {
-                        switch (rule.Action)
-                        {
-                            case RuleAction.Allow or RuleAction.Deny:
-                                undecided[i] &= ~open[i];
-                                break;
-                            case RuleAction.Pass:
-                                passed[i] |= open[i];
-                                break;
-                        }
-                    }
                 }
             }
 
