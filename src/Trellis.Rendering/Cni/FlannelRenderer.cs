@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Trellis.Core.Model;
 using Trellis.Core.Planning;
+using Trellis.Rendering.Emit;
 using Trellis.Rendering.Windows;
 
 namespace Trellis.Rendering.Cni;
@@ -17,8 +17,6 @@ public static class FlannelRenderer
     /// <summary>Flannel's VXLAN defaults on Linux (kernel VNI 1, UDP 8472); Windows nodes force VNI 4096 on UDP 4789 everywhere.</summary>
     public const int LinuxVni = OverlayFacts.LinuxFlannelVni;
     public const int LinuxVxlanPort = OverlayFacts.LinuxFlannelVxlanPort;
-
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, IndentSize = 2, NewLine = "\n" };
 
     public static (int Vni, int Port) Vxlan(ResolvedCluster cluster) => OverlayFacts.Vxlan(cluster);
 
@@ -44,7 +42,7 @@ public static class FlannelRenderer
             ["SubnetLen"] = site.Settings.FlannelSubnetLen,
             ["Backend"] = backend,
         };
-        return conf.ToJsonString(Indented) + "\n";
+        return JsonText.Write(conf);
     }
 
     public static string SubnetEnv(ResolvedSite site, ClusterTopology cluster, PlacedNode node)

@@ -1,9 +1,9 @@
 using System.Net.Sockets;
-using System.Text;
 using System.Text.Json;
 using Trellis.Core.Addressing;
 using Trellis.Core.Model;
 using Trellis.Core.Planning;
+using Trellis.Rendering.Emit;
 
 namespace Trellis.Rendering.Dhcp;
 
@@ -38,15 +38,14 @@ public static class KeaConfigRenderer
         var renew = valid / 2;
         var rebind = (uint)((ulong)valid * 7 / 8);
 
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, IndentSize = 2, NewLine = "\n" }))
+        return JsonText.Write(json =>
         {
             json.WriteStartObject();
             json.WriteStartObject("Dhcp4");
 
             json.WriteStartObject("interfaces-config");
             json.WriteStartArray("interfaces");
-            json.WriteStringValue(interfaceName);
+            json.WriteRawValue(JsonText.KeaStringLiteral(interfaceName));
             json.WriteEndArray();
             json.WriteEndObject();
 
@@ -71,9 +70,7 @@ public static class KeaConfigRenderer
 
             json.WriteEndObject();
             json.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
+        });
     }
 
     /// <summary>The dynamic pools: the scope range with every exclusion cut out (Kea has no exclusion keyword).</summary>
@@ -138,7 +135,7 @@ public static class KeaConfigRenderer
             json.WriteString("hw-address", HwAddress(r.MacAddress));
             json.WriteString("ip-address", r.Address.ToString());
             json.WriteStartObject("user-context");
-            json.WriteString("reservation", r.Name);
+            JsonText.WriteKeaString(json, "reservation", r.Name);
             json.WriteEndObject();
             json.WriteEndObject();
         }
@@ -146,8 +143,8 @@ public static class KeaConfigRenderer
         json.WriteEndArray();
 
         json.WriteStartObject("user-context");
-        json.WriteString("site", site.Spec.Name);
-        json.WriteString("network", network.Name);
+        JsonText.WriteKeaString(json, "site", site.Spec.Name);
+        JsonText.WriteKeaString(json, "network", network.Name);
         json.WriteEndObject();
 
         json.WriteEndObject();

@@ -4,6 +4,7 @@ using System.Text;
 using Trellis.Core.Addressing;
 using Trellis.Core.Model;
 using Trellis.Core.Planning;
+using Trellis.Rendering.Emit;
 
 namespace Trellis.Rendering.Dhcp;
 
@@ -30,7 +31,7 @@ public static class WindowsDhcpScriptRenderer
         var s = new StringBuilder();
         void Line(string text = "") => s.Append(text).Append('\n');
 
-        Line($"# Windows DHCP Server scope {scope.Subnet} for the Dhcp network {network.Name} of site {site.Spec.Name}, rendered by Trellis.");
+        Line(PowerShellText.Comment($"Windows DHCP Server scope {scope.Subnet} for the Dhcp network {network.Name} of site {site.Spec.Name}, rendered by Trellis."));
         Line("# Exclusions keep the VIP pool, the cloud agent and the gateway from being leased; a reservation is leased even inside one.");
         Line("# Run on the DHCP server (DhcpServer module). Running it again adds only what is missing.");
         Line("$ErrorActionPreference = 'Stop'");
@@ -65,7 +66,7 @@ public static class WindowsDhcpScriptRenderer
         var holes = SitePlanner.DhcpExclusions(site, network);
         foreach (var hole in holes)
         {
-            Line($"if (-not (Get-DhcpServerv4ExclusionRange -ScopeId {id} | Where-Object {{ $_.StartRange.IPAddressToString -eq '{hole.Start}' -and $_.EndRange.IPAddressToString -eq '{hole.End}' }})) {{");
+            Line($"if (-not (Get-DhcpServerv4ExclusionRange -ScopeId {id} | Where-Object {{ $_.StartRange.IPAddressToString -eq {Quote(hole.Start.ToString())} -and $_.EndRange.IPAddressToString -eq {Quote(hole.End.ToString())} }})) {{");
             Line($"    Add-DhcpServerv4ExclusionRange -ScopeId {id} -StartRange {hole.Start} -EndRange {hole.End}");
             Line("}");
         }
@@ -85,7 +86,7 @@ public static class WindowsDhcpScriptRenderer
 
         Line();
         Line($"Set-DhcpServerv4Scope -ScopeId {id} -State Active");
-        return s.ToString();
+        return PowerShellText.Script(s.ToString());
     }
 
     /// <summary>Windows writes a MAC client id with dashes, e.g. 02-1E-2B-78-00-01.</summary>
@@ -121,5 +122,5 @@ public static class WindowsDhcpScriptRenderer
         return $"New-TimeSpan {string.Join(' ', parts)}";
     }
 
-    private static string Quote(string text) => $"'{text.Replace("'", "''", StringComparison.Ordinal)}'";
+    private static string Quote(string text) => PowerShellText.Quote(text);
 }

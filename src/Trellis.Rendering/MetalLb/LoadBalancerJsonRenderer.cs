@@ -1,6 +1,6 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Trellis.Core.Planning;
+using Trellis.Rendering.Emit;
 
 namespace Trellis.Rendering.MetalLb;
 
@@ -11,8 +11,6 @@ namespace Trellis.Rendering.MetalLb;
 /// </summary>
 public static class LoadBalancerJsonRenderer
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, IndentSize = 2, NewLine = "\n" };
-
     public static string Render(ResolvedSite site, ClusterTopology cluster)
     {
         var apiVip = cluster.ApiServerVip
@@ -38,7 +36,7 @@ public static class LoadBalancerJsonRenderer
         }
 
         var root = new JsonObject { ["cluster"] = cluster.Name, ["frontends"] = frontends };
-        return root.ToJsonString(Indented) + "\n";
+        return JsonText.Write(root);
     }
 
     private static JsonObject Frontend(string name, string vip, int port, string protocol, IEnumerable<JsonObject> backends, JsonObject? healthCheck) => new()

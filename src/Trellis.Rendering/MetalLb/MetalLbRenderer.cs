@@ -1,7 +1,7 @@
-using System.Text;
 using Trellis.Core.Addressing;
 using Trellis.Core.Model;
 using Trellis.Core.Planning;
+using Trellis.Rendering.Emit;
 
 namespace Trellis.Rendering.MetalLb;
 
@@ -24,72 +24,55 @@ public static class MetalLbRenderer
         }
 
         var ns = Namespace(site);
-        var documents = new List<string>();
+        var documents = new List<YamlMap>();
         foreach (var pool in pools)
         {
             // AKS Arc allows upper case in load balancer names; Kubernetes object names do not.
             var name = pool.Name.ToLowerInvariant();
-            var addresses = new StringBuilder();
-            foreach (var a in pool.Addresses)
+            documents.Add(Resource("metallb.io/v1beta1", "IPAddressPool", name, ns, new YamlMap
             {
-                addresses.Append("    - ").Append(Address(a)).Append('\n');
-            }
-
-            documents.Add($"""
-                apiVersion: metallb.io/v1beta1
-                kind: IPAddressPool
-                metadata:
-                  name: {name}
-                  namespace: {ns}
-                spec:
-                  addresses:
-                {addresses}  autoAssign: true
-
-                """);
+                ["addresses"] = pool.Addresses.Select(Address).ToList(),
+                ["autoAssign"] = true,
+            }));
             if (pool.AdvertiseMode is "ARP" or "Both")
             {
-                documents.Add(Advertisement("L2Advertisement", name, ns, ""));
+                documents.Add(Resource("metallb.io/v1beta1", "L2Advertisement", name, ns, new YamlMap { ["ipAddressPools"] = new[] { name } }));
             }
 
             if (pool.AdvertiseMode is "BGP" or "Both")
             {
-                var peers = string.Concat(cluster.Cluster.Spec.BgpPeers.Select(p => $"    - {p.Name.ToLowerInvariant()}\n"));
-                documents.Add(Advertisement("BGPAdvertisement", name, ns, $"  aggregationLength: 32\n  peers:\n{peers}"));
+                documents.Add(Resource("metallb.io/v1beta1", "BGPAdvertisement", name, ns, new YamlMap
+                {
+                    ["aggregationLength"] = 32,
+                    ["peers"] = cluster.Cluster.Spec.BgpPeers.Select(p => p.Name.ToLowerInvariant()).ToList(),
+                    ["ipAddressPools"] = new[] { name },
+                }));
             }
         }
 
         foreach (var peer in cluster.Cluster.Spec.BgpPeers)
         {
-            documents.Add($"""
-                apiVersion: metallb.io/v1beta2
-                kind: BGPPeer
-                metadata:
-                  name: {peer.Name.ToLowerInvariant()}
-                  namespace: {ns}
-                spec:
-                  myASN: {peer.MyAsn}
-                  peerASN: {peer.PeerAsn}
-                  peerAddress: {peer.PeerAddress}
-                {(peer.PeerPort is { } port ? $"  peerPort: {port}\n" : "")}
-                """);
+            documents.Add(Resource("metallb.io/v1beta2", "BGPPeer", peer.Name.ToLowerInvariant(), ns, new YamlMap
+            {
+                ["myASN"] = peer.MyAsn,
+                ["peerASN"] = peer.PeerAsn,
+                ["peerAddress"] = peer.PeerAddress,
+                ["peerPort"] = peer.PeerPort,
+            }));
         }
 
-        return string.Join("---\n", documents.Select(d => d.ReplaceLineEndings("\n")));
+        return YamlText.Documents(documents);
     }
 
-    private static string Advertisement(string kind, string pool, string ns, string extra) => $"""
-        apiVersion: metallb.io/v1beta1
-        kind: {kind}
-        metadata:
-          name: {pool}
-          namespace: {ns}
-        spec:
-        {extra}  ipAddressPools:
-            - {pool}
+    private static YamlMap Resource(string apiVersion, string kind, string name, string ns, YamlMap spec) => new()
+    {
+        ["apiVersion"] = apiVersion,
+        ["kind"] = kind,
+        ["metadata"] = new YamlMap { ["name"] = name, ["namespace"] = ns },
+        ["spec"] = spec,
+    };
 
-        """;
-
-    /// <summary>A range as "start-end" or a CIDR, the two forms MetalLB reads; text that is neither is passed on quoted.</summary>
+    /// <summary>A range as "start-end" or a CIDR, the two forms MetalLB reads; text that is neither is passed on as it is.</summary>
     private static string Address(string text)
     {
         var trimmed = text.Trim();
@@ -104,6 +87,6 @@ public static class MetalLbRenderer
             return $"{start}-{end}";
         }
 
-        return $"\"{trimmed.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)}\"";
+        return trimmed;
     }
 }

@@ -1,9 +1,9 @@
 using System.Net;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Trellis.Core.Addressing;
 using Trellis.Core.Model;
 using Trellis.Core.Planning;
+using Trellis.Rendering.Emit;
 
 namespace Trellis.Rendering.Windows;
 
@@ -21,8 +21,6 @@ public static class HnsNetworkRenderer
 
     public const string CalicoNetworkName = OverlayFacts.CalicoHnsNetwork;
     public const string FlannelNetworkName = OverlayFacts.FlannelHnsNetwork;
-
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, IndentSize = 2, NewLine = "\n" };
 
     public static string NetworkName(ResolvedCluster cluster) => OverlayFacts.HnsNetworkName(cluster);
 
@@ -66,6 +64,6 @@ public static class HnsNetworkRenderer
             ["VxlanPort"] = VxlanPort,
         };
 
-        return network.ToJsonString(Indented) + "\n";
+        return JsonText.Write(network);
     }
 }

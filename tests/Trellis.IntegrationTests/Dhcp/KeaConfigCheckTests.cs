@@ -19,6 +19,7 @@ public class KeaConfigCheckTests
         }
 
         data.Add("tiny", "tinyvnet");
+        data.Add("hostile-names", "tinyvnet");
         return data;
     }
 
@@ -27,7 +28,12 @@ public class KeaConfigCheckTests
     public void Render_PassesKeaConfigCheck(string file, string network)
     {
         var kea = Tools.Require("kea-dhcp4", "kea-dhcp4-server");
-        var state = file == "tiny" ? TinyDhcpSite.State : ExampleState.Load(file);
+        var state = file switch
+        {
+            "tiny" => TinyDhcpSite.State,
+            "hostile-names" => TinyDhcpSite.HostileNames,
+            _ => ExampleState.Load(file),
+        };
         var config = KeaConfigRenderer.Render(state.Site, state.Site.Networks.Single(n => n.Name == network));
         var dir = Directory.CreateTempSubdirectory("trellis-kea-check-");
         try

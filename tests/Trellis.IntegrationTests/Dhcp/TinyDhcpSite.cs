@@ -36,4 +36,20 @@ internal static class TinyDhcpSite
 
     public static ExampleState State => ExampleState.FromSpec(SiteSpecReader.Read(Yaml).Spec
         ?? throw new InvalidOperationException("The tiny DHCP site does not parse."));
+
+    /// <summary>Names Kea's JSON parser cannot take as \u escapes (it reads only \u0000-\u00FF): typographic quotes, line separators, controls.</summary>
+    public const string HostileName = "x\u2019 \u2018\u201A\u201B' \"q\" \\ \n---\n${a} $(b) `c` # \0 \u2028\u2029 \u00e9 \U0001F600";
+
+    /// <summary>The tiny site with a hostile value in every string a Kea config carries (site and reservation names), past validation.</summary>
+    public static ExampleState HostileNames
+    {
+        get
+        {
+            var state = State;
+            var network = state.Site.HostNetwork;
+            var scope = network.Dhcp! with { Reservations = network.Dhcp!.Reservations.Select(r => r with { Name = HostileName + r.Name }).ToList() };
+            var site = state.Site with { Spec = state.Site.Spec with { Name = HostileName }, HostNetwork = network with { Dhcp = scope } };
+            return state with { Site = site };
+        }
+    }
 }
