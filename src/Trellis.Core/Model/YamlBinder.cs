@@ -79,37 +79,10 @@ internal sealed class YamlBinder
     private static string Truncate(string? value) =>
         value is null ? "" : value.Length <= 40 ? value : string.Concat(value.AsSpan(0, 40), "…");
 
-    private static string Suggest(string key, string[] known)
-    {
-        var best = known.MinBy(k => Distance(k.ToLowerInvariant(), key.ToLowerInvariant()));
-        return best is not null && Distance(best.ToLowerInvariant(), key.ToLowerInvariant()) <= 3
+    private static string Suggest(string key, string[] known) =>
+        Spelling.Closest(key, known) is { } best
             ? $"Did you mean '{best}'? Field names are the AksHci parameter names in camelCase."
             : $"Remove it; known fields here are: {string.Join(", ", known)}.";
-    }
-
-    private static int Distance(string a, string b)
-    {
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
-        for (var j = 0; j <= b.Length; j++)
-        {
-            previous[j] = j;
-        }
-
-        for (var i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-            {
-                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
-                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
-            }
-
-            (previous, current) = (current, previous);
-        }
-
-        return previous[b.Length];
-    }
 
     /// <summary>The fields of one mapping, each read at most once with its path.</summary>
     internal sealed class Fields(YamlBinder binder, string path, Dictionary<string, YamlNode> values)

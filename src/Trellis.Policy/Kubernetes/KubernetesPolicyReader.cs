@@ -7,10 +7,20 @@ namespace Trellis.Policy.Kubernetes;
 /// <summary>Reads networking.k8s.io/v1 NetworkPolicies and label selectors, with the API server's validation and defaults.</summary>
 internal static class KubernetesPolicyReader
 {
+    // The fields of each part of networking.k8s.io/v1 NetworkPolicy: any other is named (ManifestUnknownField) and the
+    // policy is rejected, as kubectl's strict field validation rejects it; a misspelt podSelector would otherwise select all.
+    private static readonly string[] SpecFields = ["egress", "ingress", "podSelector", "policyTypes"];
+    private static readonly string[] PeerFields = ["ipBlock", "namespaceSelector", "podSelector"];
+    private static readonly string[] IpBlockFields = ["cidr", "except"];
+    private static readonly string[] PortFields = ["endPort", "port", "protocol"];
+    private static readonly string[] SelectorFields = ["matchExpressions", "matchLabels"];
+    private static readonly string[] RequirementFields = ["key", "operator", "values"];
+
     public static KubernetesNetworkPolicy? Read(DocumentReader r, YamlNode doc, string ns, string name)
     {
         var before = r.Errors;
         var spec = r.Map(doc, "spec", "spec");
+        r.UnknownFields(spec, "spec", "a NetworkPolicy spec", SpecFields);
         var podSelector = ReadSelector(r, spec, "podSelector", "spec.podSelector") ?? LabelSelector.Empty;
         var ingress = ReadRules(r, spec, Direction.Ingress, ns);
         var egress = ReadRules(r, spec, Direction.Egress, ns);
@@ -55,6 +65,7 @@ internal static class KubernetesPolicyReader
         for (var i = 0; i < items.Count; i++)
         {
             var path = $"spec.{field}[{i}]";
+            r.UnknownFields(items[i], path, $"an {field} rule", [peerField, "ports"]);
             var peers = new List<PolicyPeer>();
             var peerNodes = r.Sequence(items[i], peerField, $"{path}.{peerField}");
             for (var j = 0; j < peerNodes.Count; j++)
@@ -83,6 +94,7 @@ internal static class KubernetesPolicyReader
 
     private static PolicyPeer? ReadPeer(DocumentReader r, YamlNode node, string path)
     {
+        var misspelt = r.UnknownFields(node, path, "a NetworkPolicy peer", PeerFields);
         var pods = ReadSelector(r, node, "podSelector", $"{path}.podSelector");
         var namespaces = ReadSelector(r, node, "namespaceSelector", $"{path}.namespaceSelector");
         var ipBlockNode = DocumentReader.Get(node, "ipBlock");
@@ -102,7 +114,7 @@ internal static class KubernetesPolicyReader
                 return null;
             }
         }
-        else if (pods is null && namespaces is null)
+        else if (pods is null && namespaces is null && !misspelt)
         {
             r.Error(path, "PeerEmpty", $"{path} sets none of podSelector, namespaceSelector and ipBlock.",
                 "Write podSelector: {} for all pods of the namespace, or namespaceSelector: {} for all pods; leave out from/to to allow every peer.");
@@ -114,7 +126,13 @@ internal static class KubernetesPolicyReader
 
     private static IpBlock? ReadIpBlock(DocumentReader r, YamlNode node, string path)
     {
+        var misspelt = r.UnknownFields(node, path, "an ipBlock", IpBlockFields);
         var cidrText = r.String(node, "cidr", $"{path}.cidr");
+        if (cidrText is null && misspelt)
+        {
+            return null;
+        }
+
         if (cidrText is null)
         {
             r.Error($"{path}.cidr", "IpBlockCidrMissing", $"{path} has no cidr.", "Write the block as cidr: 10.0.0.0/8.");
@@ -154,6 +172,7 @@ internal static class KubernetesPolicyReader
 
     private static PolicyPort? ReadPort(DocumentReader r, YamlNode node, string path)
     {
+        r.UnknownFields(node, path, "a NetworkPolicy port", PortFields);
         var protocolText = r.String(node, "protocol", $"{path}.protocol") ?? "TCP";
         Protocol protocol;
         switch (protocolText)
@@ -232,12 +251,14 @@ internal static class KubernetesPolicyReader
             return null;
         }
 
+        r.UnknownFields(node, path, "a label selector", SelectorFields);
         var labels = r.Labels(node, "matchLabels", $"{path}.matchLabels");
         var expressions = new List<LabelSelectorRequirement>();
         var items = r.Sequence(node, "matchExpressions", $"{path}.matchExpressions");
         for (var i = 0; i < items.Count; i++)
         {
             var p = $"{path}.matchExpressions[{i}]";
+            r.UnknownFields(items[i], p, "a label selector requirement", RequirementFields);
             var key2 = r.String(items[i], "key", $"{p}.key");
             var opText = r.String(items[i], "operator", $"{p}.operator");
             var values = r.Strings(items[i], "values", $"{p}.values");

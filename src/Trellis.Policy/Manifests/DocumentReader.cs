@@ -80,6 +80,52 @@ internal sealed class DocumentReader(SourceRef source, List<Finding> findings, s
         return [];
     }
 
+    /// <summary>
+    /// Names every key of a mapping that is not one of <paramref name="known"/> (ManifestUnknownField, with the known field
+    /// it most likely meant), as kubectl's strict field validation does; returns whether there was one. An error counts
+    /// against the object; a warning only names the field.
+    /// </summary>
+    public bool UnknownFields(YamlNode? node, string path, string what, IReadOnlyCollection<string> known, bool warn = false)
+    {
+        if (node is not YamlMappingNode map)
+        {
+            return false;
+        }
+
+        var any = false;
+        foreach (var key in map.Children.Keys)
+        {
+            if (key is not YamlScalarNode { Value: { } name } || known.Contains(name))
+            {
+                continue;
+            }
+
+            any = true;
+            var field = path.Length == 0 ? name : $"{path}.{name}";
+            var message = $"Field '{name}' is not part of {what}.";
+            var hint = Spelling.Closest(name, known) is { } best
+                ? $"Did you mean '{best}'? Field names are case-sensitive."
+                : $"Remove it; the fields of {what} are: {string.Join(", ", known)}.";
+            if (warn)
+            {
+                Warning(field, "ManifestUnknownField", message, hint);
+            }
+            else
+            {
+                Error(field, "ManifestUnknownField", message, hint);
+            }
+        }
+
+        return any;
+    }
+
+    private static string Shape(YamlNode node) => node switch
+    {
+        YamlSequenceNode => "a list",
+        YamlMappingNode => "a mapping",
+        _ => "a value",
+    };
+
     /// <summary>Whether the key is written at all, even as an empty list or null.</summary>
     public static bool Present(YamlNode? node, string key) =>
         node is YamlMappingNode map && map.Children.Keys.Any(k => k is YamlScalarNode s && s.Value == key);
@@ -97,12 +143,19 @@ internal sealed class DocumentReader(SourceRef source, List<Finding> findings, s
             return s.Value;
         }
 
-        Error(path, "ManifestInvalidField", $"{path} must be a string.", "Write a single value.");
+        Error(path, "ManifestInvalidField", $"{path} must be a single value, not {Shape(node)}.", "Write a single value.");
         return null;
     }
 
     public int? Int(YamlNode? parent, string key, string path, int min, int max)
     {
+        var node = Get(parent, key);
+        if (node is not null and not YamlScalarNode)
+        {
+            Error(path, "ManifestInvalidField", $"{path} must be a whole number from {min} to {max}, not {Shape(node)}.", $"Write a number from {min} to {max}.");
+            return null;
+        }
+
         var text = String(parent, key, path);
         if (text is null)
         {

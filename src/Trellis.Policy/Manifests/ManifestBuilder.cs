@@ -123,7 +123,8 @@ internal sealed class ManifestBuilder
         }
     }
 
-    private void AddObject(YamlNode root, SourceRef source, string prefix)
+    /// <param name="list">The kind and apiVersion of the list holding this item, if any.</param>
+    private void AddObject(YamlNode root, SourceRef source, string prefix, (string Kind, string ApiVersion)? list = null)
     {
         var r = new DocumentReader(source, Findings);
         if (root is not YamlMappingNode)
@@ -134,12 +135,20 @@ internal sealed class ManifestBuilder
 
         var apiVersion = r.String(root, "apiVersion", $"{prefix}apiVersion") ?? "";
         var kind = r.String(root, "kind", $"{prefix}kind") ?? "";
+        if (list is { } typed && kind.Length == 0 && apiVersion.Length == 0)
+        {
+            // As the API machinery decodes a typed list (PodList, DeploymentList…): an item without kind and apiVersion
+            // takes the list's kind less "List" and the list's apiVersion (unstructured decodeToList).
+            kind = typed.Kind[..^"List".Length];
+            apiVersion = typed.ApiVersion;
+        }
+
         if (kind.EndsWith("List", StringComparison.Ordinal) && DocumentReader.Get(root, "items") is YamlSequenceNode items)
         {
             var i = 0;
             foreach (var item in items)
             {
-                AddObject(item, source, $"{prefix}items[{i++}].");
+                AddObject(item, source, $"{prefix}items[{i++}].", (kind, apiVersion));
             }
 
             return;
@@ -172,17 +181,15 @@ internal sealed class ManifestBuilder
                 _namespaces[name] = new NamespaceInfo(name, nsLabels) { Source = source };
                 break;
             case ("", "Pod") or ("apps", "Deployment" or "StatefulSet" or "DaemonSet" or "ReplicaSet") or ("", "ReplicationController") or ("batch", "Job" or "CronJob"):
-                if (WorkloadReader.Read(reader, node, kind, scoped, name) is { } w)
+                if (WorkloadReader.Read(reader, node, kind, scoped, name, labels) is { } w)
                 {
                     _workloads[w.Id] = w;
                 }
 
                 break;
             case ("", "Service"):
-                if (ReadService(reader, node, scoped, name) is { } svc)
-                {
-                    _services[svc.Id] = svc;
-                }
+                var svc = ReadService(reader, node, scoped, name);
+                _services[svc.Id] = svc;
 
                 break;
             case ("", "ServiceAccount"):
@@ -237,9 +244,12 @@ internal sealed class ManifestBuilder
         }
     }
 
-    private static ServiceInfo? ReadService(DocumentReader r, YamlNode doc, string ns, string name)
+    /// <summary>The fields of a core/v1 ServicePort.</summary>
+    private static readonly string[] ServicePortFields = ["appProtocol", "name", "nodePort", "port", "protocol", "targetPort"];
+
+    /// <summary>A Service; a port with a bad field is a finding and is skipped, the Service and its other ports stay.</summary>
+    private static ServiceInfo ReadService(DocumentReader r, YamlNode doc, string ns, string name)
     {
-        var before = r.Errors;
         var spec = DocumentReader.Get(doc, "spec");
         var selector = DocumentReader.Get(spec, "selector") is null ? null : r.Labels(spec, "selector", "spec.selector");
         var ports = new List<ServicePort>();
@@ -247,25 +257,29 @@ internal sealed class ManifestBuilder
         for (var i = 0; i < items.Count; i++)
         {
             var path = $"spec.ports[{i}]";
+            var before = r.Errors;
+            r.UnknownFields(items[i], path, "a service port", ServicePortFields);
             var port = r.Int(items[i], "port", $"{path}.port", 1, 65535);
-            var protocolText = r.String(items[i], "protocol", $"{path}.protocol") ?? "TCP";
-            if (port is null)
+            if (port is null && r.Errors == before)
             {
                 r.Error($"{path}.port", "ServicePortMissing", $"{path} has no port.", "Give every service port a number.");
-                continue;
             }
 
+            var protocolText = r.String(items[i], "protocol", $"{path}.protocol") ?? "TCP";
             if (protocolText is not ("TCP" or "UDP" or "SCTP"))
             {
                 r.Error($"{path}.protocol", "PortProtocolInvalid", $"Protocol '{protocolText}' is not a service protocol.", "Use TCP, UDP or SCTP.");
-                continue;
             }
 
-            var target = r.String(items[i], "targetPort", $"{path}.targetPort") ?? port.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            ports.Add(new ServicePort(r.String(items[i], "name", $"{path}.name"), port.Value, target, Protocol.Parse(protocolText)));
+            var target = r.String(items[i], "targetPort", $"{path}.targetPort");
+            var portName = r.String(items[i], "name", $"{path}.name");
+            if (r.Errors == before && port is { } number)
+            {
+                ports.Add(new ServicePort(portName, number, target ?? number.ToString(System.Globalization.CultureInfo.InvariantCulture), Protocol.Parse(protocolText)));
+            }
         }
 
-        return r.Errors > before ? null : new ServiceInfo(ns, name, selector, ports) { Source = r.Source };
+        return new ServiceInfo(ns, name, selector, ports) { Source = r.Source };
     }
 
     public PolicySet Build()

@@ -11,9 +11,9 @@ internal static class WorkloadReader
     public static readonly IReadOnlySet<string> TemplateKinds =
         new HashSet<string>(StringComparer.Ordinal) { "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob" };
 
-    public static Workload? Read(DocumentReader r, YamlNode doc, string kind, string ns, string name)
+    /// <param name="podLabels">A Pod's metadata.labels, as already read with the object's metadata.</param>
+    public static Workload? Read(DocumentReader r, YamlNode doc, string kind, string ns, string name, IReadOnlyDictionary<string, string> podLabels)
     {
-        var before = r.Errors;
         YamlNode? podMeta;
         YamlNode? podSpec;
         string specPath;
@@ -52,7 +52,7 @@ internal static class WorkloadReader
             return null;
         }
 
-        var labels = r.Labels(podMeta, "labels", kind == "Pod" ? "metadata.labels" : "spec.template.metadata.labels");
+        var labels = kind == "Pod" ? podLabels : r.Labels(podMeta, "labels", "spec.template.metadata.labels");
         var ports = ReadPorts(r, podSpec, specPath);
         var serviceAccount = r.String(podSpec, "serviceAccountName", $"{specPath}.serviceAccountName")
             ?? r.String(podSpec, "serviceAccount", $"{specPath}.serviceAccount") ?? "default";
@@ -62,10 +62,8 @@ internal static class WorkloadReader
             && string.Equals(o, "windows", StringComparison.OrdinalIgnoreCase) ? WorkloadOs.Windows : WorkloadOs.Linux;
         var nodeName = r.String(podSpec, "nodeName", $"{specPath}.nodeName");
         var addresses = kind == "Pod" ? ReadPodAddresses(r, doc) : [];
-        if (r.Errors > before)
-        {
-            return null;
-        }
+
+        // One bad field drops that field (a port, an address, a label), not the workload: its findings say what was left out.
 
         return new Workload
         {
@@ -84,39 +82,55 @@ internal static class WorkloadReader
         };
     }
 
+    /// <summary>The fields of a core/v1 ContainerPort and of a Container (kubectl's strict validation knows no others).</summary>
+    private static readonly string[] ContainerPortFields = ["containerPort", "hostIP", "hostPort", "name", "protocol"];
+
+    private static readonly string[] ContainerFields =
+    [
+        "args", "command", "env", "envFrom", "image", "imagePullPolicy", "lifecycle", "livenessProbe", "name", "ports", "readinessProbe",
+        "resizePolicy", "resources", "restartPolicy", "restartPolicyRules", "securityContext", "startupProbe", "stdin", "stdinOnce",
+        "terminationMessagePath", "terminationMessagePolicy", "tty", "volumeDevices", "volumeMounts", "workingDir",
+    ];
+
+    /// <summary>The container ports; a port with a bad field is a finding and is skipped, the others stay.</summary>
     private static List<ContainerPort> ReadPorts(DocumentReader r, YamlNode podSpec, string specPath)
     {
         var ports = new List<ContainerPort>();
         var containers = r.Sequence(podSpec, "containers", $"{specPath}.containers");
         for (var c = 0; c < containers.Count; c++)
         {
+            // A misspelt container field (port: for ports:) would silently lose the ports: name it, without failing the pod.
+            r.UnknownFields(containers[c], $"{specPath}.containers[{c}]", "a container", ContainerFields, warn: true);
             var items = r.Sequence(containers[c], "ports", $"{specPath}.containers[{c}].ports");
             for (var i = 0; i < items.Count; i++)
             {
                 var path = $"{specPath}.containers[{c}].ports[{i}]";
+                var before = r.Errors;
+                r.UnknownFields(items[i], path, "a container port", ContainerPortFields);
                 var number = r.Int(items[i], "containerPort", $"{path}.containerPort", 1, 65535);
-                var portName = r.String(items[i], "name", $"{path}.name");
-                var protocolText = r.String(items[i], "protocol", $"{path}.protocol") ?? "TCP";
-                if (number is null)
+                if (number is null && r.Errors == before)
                 {
+                    // Not written (or written as null); a misspelt containerport was named above instead.
                     r.Error($"{path}.containerPort", "ContainerPortMissing", $"{path} has no containerPort.", "Give every container port a number.");
-                    continue;
                 }
 
+                var portName = r.String(items[i], "name", $"{path}.name");
+                var protocolText = r.String(items[i], "protocol", $"{path}.protocol") ?? "TCP";
                 if (portName is not null && !PortNames.IsValid(portName))
                 {
                     r.Error($"{path}.name", "PortNameInvalid", $"'{portName}' is not a valid port name.",
                         "A port name has 1-15 lowercase letters, digits and '-', with at least one letter.");
-                    continue;
                 }
 
                 if (protocolText is not ("TCP" or "UDP" or "SCTP"))
                 {
                     r.Error($"{path}.protocol", "PortProtocolInvalid", $"Protocol '{protocolText}' is not a container port protocol.", "Use TCP, UDP or SCTP.");
-                    continue;
                 }
 
-                ports.Add(new ContainerPort(portName, number.Value, Protocol.Parse(protocolText)));
+                if (r.Errors == before && number is { } n)
+                {
+                    ports.Add(new ContainerPort(portName, n, Protocol.Parse(protocolText)));
+                }
             }
         }
 
