@@ -93,7 +93,8 @@ public static class SiteSpecReader
 
         var metadata = b.Mapping(top.Node("metadata"), "metadata", "name", "labels", "annotations");
         var name = metadata?.String("name");
-        if (metadata is null || name is null)
+        // A name that is there but unreadable (too long, not text) has its own finding; it is not missing.
+        if (metadata?.Node("name") is null)
         {
             b.Add(Finding.Error("RequiredFieldMissing", "metadata.name", "The site needs a name.", "Write 'metadata: { name: mysite }'."));
         }

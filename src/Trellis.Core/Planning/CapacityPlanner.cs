@@ -42,8 +42,9 @@ public static class CapacityPlanner
             }
         }
 
+        // The update addresses are the surge VMs' addresses in both IP models; only without them does a surge eat headroom.
         var surgeByPool = site.Clusters
-            .Where(c => c.Network.Method == IpAllocationMethod.Dhcp || site.WorkloadUpdateReserve == 0)
+            .Where(_ => site.WorkloadUpdateReserve == 0)
             .GroupBy(c => SitePlanner.NodeAddressPool(c.Network)).ToDictionary(g => g.Key, g => (long)g.Count(), StringComparer.Ordinal);
         var networks = new List<NetworkCapacity>();
         foreach (var n in site.Networks)
@@ -109,7 +110,7 @@ public static class CapacityPlanner
                 ? "VIP pool: 1 API server VIP per workload cluster + 1 for the management cluster (architecture guide; settings.managementClusterVip: true)."
                 : "VIP pool: 1 API server VIP per workload cluster; the management cluster's VIP is not counted, as in the product documentation's worked example (settings.managementClusterVip: false).");
             rules.Add("Services: 1 VIP per LoadBalancer service; services of one cluster with the same sharedIpKey share one VIP on distinct ports; VIPs are never shared across clusters.");
-            rules.Add("DHCP networks: node VMs lease from the scope and reservations hold their fixed addresses of it; the VIP pool, the cloud agent and the gateway are excluded from it; update addresses are leased during upgrades.");
+            rules.Add("DHCP networks: the same addresses as a static node IP pool, update addresses included (the reservation is the same whatever the IP model); node VMs lease from the scope, reservations hold their fixed addresses of it, update addresses stay free for the VMs an upgrade creates; the VIP pool, the cloud agent and the gateway are excluded from it.");
         }
 
         rules.Add($"Recommended prefix: the smallest subnet holding the total plus {PrefixOverhead} addresses no pool may use (network, broadcast, network+1 gateway/edge, broadcast−1 edge).");
@@ -166,8 +167,9 @@ public static class CapacityPlanner
             lines.Add(new(scope, PoolIds.NodePorts(c.Name), "NodePorts", c.Spec.Services.Sum(s => s.Ports.Count)));
         }
 
-        // Static update addresses are owned in the node IP pool; on DHCP networks they are leased only during an upgrade.
-        return lines.Where(l => l.Count > 0 && !(l.Item == "update addresses" && l.Pool.EndsWith("/dhcp", StringComparison.Ordinal))).ToList();
+        // The same reservation whatever the IP model (AksHci IP address planning): static update addresses are held in the node
+        // IP pool, DHCP ones must stay leasable in the scope for the VMs an upgrade creates.
+        return lines.Where(l => l.Count > 0).ToList();
     }
 
     /// <summary>Findings for pools the plan does not fit in, with the field to change.</summary>

@@ -207,11 +207,14 @@ internal static class ClusterRules
         else if (np.OsType == OsType.Windows)
         {
             var perBlock = (1 << (32 - site.Settings.CalicoBlockSize)) - CalicoWindowsReservedPerBlock;
+            // UNCERTAIN (reference §4.4): Calico for Windows uses one IPAM block per host, but AksHci documents a pod range of
+            // its own per node (a /24), so the product's default of 110 may well fit: a warning, not an error.
             if (np.MaxPodCount > perBlock)
             {
-                v.Error("WindowsMaxPodsExceedBlock", $"{pp}.maxPodCount",
-                    $"A Windows node with Calico uses a single /{site.Settings.CalicoBlockSize} IPAM block with 4 reserved addresses, so it holds at most {perBlock} pods, not {np.MaxPodCount}.",
-                    $"Set maxPodCount to {perBlock} or less, or a larger block (settings.calicoBlockSize) before deployment.");
+                v.Warning("WindowsMaxPodsExceedBlock", $"{pp}.maxPodCount",
+                    $"If the cluster's Calico hands each Windows node a single /{site.Settings.CalicoBlockSize} IPAM block (4 addresses of it reserved), a node holds at most {perBlock} pods, not the {np.MaxPodCount} of maxPodCount. "
+                    + "Uncertain: AKS hybrid documents a pod range of its own per node (a /24, 254 addresses), and does not say that Windows nodes are limited to a Calico block.",
+                    $"Keep maxPodCount if the cluster gives each node a /24 (settings.calicoBlockSize: 24 plans that); otherwise set it to {perBlock} or less before deployment.");
             }
         }
     }

@@ -324,8 +324,11 @@ public static class SiteValidator
             {
                 foreach (var n in list.Where(n => n.Prefix.Overlaps(overlay)))
                 {
-                    v.Error("OverlayOverlapsSiteNetwork", $"{path}.{field}", $"The {field} {overlay} overlaps network '{n.Name}' ({n.Prefix}).",
-                        "Pod and service CIDRs must not overlap any physical network, or pods cannot reach those addresses.");
+                    // UNCERTAIN (reference §1.10): no AKS document requires it, so a warning; but pods could not reach those addresses.
+                    v.Warning("OverlayOverlapsSiteNetwork", $"{path}.{field}",
+                        $"The {field} {overlay} overlaps network '{n.Name}' ({n.Prefix}): traffic from pods to those addresses would stay in the cluster's overlay instead of reaching the network. "
+                        + "AKS hybrid does not document this as a requirement, so it is a warning.",
+                        "Choose pod and service CIDRs disjoint from every physical network (the defaults are 10.244.0.0/16 and 10.96.0.0/12); they cannot change after deployment.");
                 }
             }
         }

@@ -57,17 +57,18 @@ public class CapacityPlannerTests
     }
 
     [Fact]
-    public void Breakdown_Dhcp_CountsNoUpdateAddresses_ButCountsReservations()
+    public void Breakdown_Dhcp_CountsUpdateAddressesAndReservations()
     {
         var r = Report(Dhcp);
 
-        Assert.DoesNotContain(r.Breakdown, l => l.Item == "update addresses");
+        Assert.Equal(2, Line(r, "management cluster", "update addresses"));
+        Assert.Equal(5, Line(r, "cluster edge", "update addresses"));
         Assert.Equal(1, Line(r, "network branchvnet", "DHCP reservations"));
         var scope = r.Networks[0].DhcpScope!;
         Assert.Null(r.Networks[0].NodeIpPool);
         Assert.Equal(241 - 40, scope.Size);
-        Assert.Equal(1 + 1 + 1 + 5 + 1, scope.Required);
-        Assert.Equal(scope.Size - scope.Required - 1, scope.HeadroomAfterUpgrade);
+        Assert.Equal(1 + 2 + 1 + 5 + 1 + 5 + 1, scope.Required);
+        Assert.Equal(scope.Size - scope.Required, scope.HeadroomAfterUpgrade);
         Assert.Equal((3, 40), (r.VipPool.Required, r.VipPool.Size));
     }
 
@@ -200,21 +201,25 @@ public class CapacityPlannerTests
     [Fact]
     public void Validate_RejectsADhcpScopeTooSmall()
     {
-        Dhcp.Scope(s => s with { End = "10.12.0.16" }).AssertFinding("DhcpScopeTooSmall", "spec.hostNetwork.dhcpScope.end");
+        // .10–.25 holds the 16 addresses: 9 VMs, 7 update addresses (as a static pool would) and the jumphost's reservation.
+        Dhcp.Scope(s => s with { End = "10.12.0.24" }).AssertFinding("DhcpScopeTooSmall", "spec.hostNetwork.dhcpScope.end");
+        Dhcp.Scope(s => s with { End = "10.12.0.25" }).AssertClean("DhcpScopeTooSmall");
     }
 
     [Fact]
     public void Validate_CountsReservationsInTheDhcpScope()
     {
-        // .10–.17 holds 8 addresses: the 8 VM leases would fit, but the jumphost's reservation takes one of them.
-        Dhcp.Scope(s => s with { End = "10.12.0.17" }).AssertFinding("DhcpScopeTooSmall", "spec.hostNetwork.dhcpScope.end");
+        Dhcp.Scope(s => s with { End = "10.12.0.24" }).AssertFinding("DhcpScopeTooSmall", "spec.hostNetwork.dhcpScope.end");
+        Dhcp.Scope(s => s with { End = "10.12.0.24", Reservations = [] }).AssertClean("DhcpScopeTooSmall");
     }
 
     [Fact]
-    public void Validate_WarnsWhenADhcpScopeLeavesNoLeaseForTheUpgradeSurge()
+    public void Validate_WarnsWhenADhcpScopeLeavesNoLeaseForTheUpgradeSurge_WithoutUpdateAddresses()
     {
-        Dhcp.Scope(s => s with { End = "10.12.0.18" }).AssertFinding("NoUpgradeHeadroom", "spec.hostNetwork.dhcpScope.end", Severity.Warning);
-        Dhcp.Scope(s => s with { End = "10.12.0.19" }).AssertClean("NoUpgradeHeadroom");
+        var noReserve = Dhcp.Settings(s => s with { WorkloadUpdateReserve = 0 });
+        noReserve.Scope(s => s with { End = "10.12.0.20" }).AssertFinding("NoUpgradeHeadroom", "spec.hostNetwork.dhcpScope.end", Severity.Warning);
+        noReserve.Scope(s => s with { End = "10.12.0.21" }).AssertClean("NoUpgradeHeadroom");
+        Dhcp.Scope(s => s with { End = "10.12.0.25" }).AssertClean("NoUpgradeHeadroom");
     }
 
     [Fact]
@@ -301,12 +306,12 @@ public class CapacityPlannerTests
     [Fact]
     public void WhatIf_NamesNoCapacityField_WhenTheChangeIsInvalidForAnotherReason()
     {
-        var windowsWithDefaultPods = Worked.AddNodePool(1, new NodePoolSpec { Name = "winpool", OsType = OsType.Windows, Count = 1 });
+        var tooFewPods = Worked.AddNodePool(1, new NodePoolSpec { Name = "winpool", OsType = OsType.Windows, Count = 1, MaxPodCount = 30 });
 
-        var result = CapacityPlanner.WhatIf("add one Windows node with 110 pods", Worked, windowsWithDefaultPods, []);
+        var result = CapacityPlanner.WhatIf("add one Windows node with 30 pods", Worked, tooFewPods, []);
 
         Assert.False(result.Fits);
         Assert.Null(result.FirstToRunOut);
-        Assert.Contains(result.Findings, f => f.Code == "WindowsMaxPodsExceedBlock");
+        Assert.Contains(result.Findings, f => f.Code == "InvalidMaxPodCount");
     }
 }

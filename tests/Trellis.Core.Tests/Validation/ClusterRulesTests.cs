@@ -181,11 +181,23 @@ public class ClusterRulesTests
     }
 
     [Fact]
-    public void Validate_RejectsMoreThan60PodsOnACalicoWindowsNode()
+    public void Validate_WindowsPoolAtTheProductDefaultOf110Pods_IsAWarningWithItsReason_NotAnError()
     {
-        var finding = Contoso.NodePool(0, 1, p => p with { MaxPodCount = 61 }).AssertFinding("WindowsMaxPodsExceedBlock", $"{Payments}.nodePools[1].maxPodCount");
+        // New-AksHciNodePool's default maxPodCount; whether a Windows node is limited to one Calico block is UNCERTAIN.
+        var spec = Contoso.NodePool(0, 1, p => p with { MaxPodCount = SiteSpecDefaults.MaxPodCount });
 
+        var finding = spec.AssertFinding("WindowsMaxPodsExceedBlock", $"{Payments}.nodePools[1].maxPodCount", Severity.Warning);
+
+        Assert.True(SiteValidator.Validate(spec).IsValid);
         Assert.Contains("60", finding.Message, StringComparison.Ordinal);
+        Assert.Contains("Uncertain", finding.Message, StringComparison.Ordinal);
+        Assert.Contains("/24", finding.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_WarnsAboutMoreThan60PodsOnACalicoWindowsNode()
+    {
+        Contoso.NodePool(0, 1, p => p with { MaxPodCount = 61 }).AssertFinding("WindowsMaxPodsExceedBlock", $"{Payments}.nodePools[1].maxPodCount", Severity.Warning);
         Contoso.NodePool(0, 1, p => p with { MaxPodCount = 60 }).AssertClean("WindowsMaxPodsExceedBlock");
     }
 
@@ -194,7 +206,7 @@ public class ClusterRulesTests
     {
         Contoso.Settings(s => s with { CalicoBlockSize = 25 }).NodePool(0, 1, p => p with { MaxPodCount = 124 }).AssertClean("WindowsMaxPodsExceedBlock");
         Contoso.Settings(s => s with { CalicoBlockSize = 25 }).NodePool(0, 1, p => p with { MaxPodCount = 125 })
-            .AssertFinding("WindowsMaxPodsExceedBlock", $"{Payments}.nodePools[1].maxPodCount");
+            .AssertFinding("WindowsMaxPodsExceedBlock", $"{Payments}.nodePools[1].maxPodCount", Severity.Warning);
     }
 
     [Fact]

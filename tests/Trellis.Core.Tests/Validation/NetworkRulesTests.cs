@@ -67,7 +67,7 @@ public class NetworkRulesTests
     {
         // The legacy cluster's pod CIDR overlaps the host network: found with and without a DNS server in the pool.
         var overlap = Contoso.Cluster(2, c => c with { PodCidr = "172.16.0.0/16" });
-        overlap.AssertFinding("OverlayOverlapsSiteNetwork", "spec.clusters[2].podCidr");
+        overlap.AssertFinding("OverlayOverlapsSiteNetwork", "spec.clusters[2].podCidr", Severity.Warning);
         var both = SiteValidator.Validate(overlap.Host(n => n with { DnsServers = [n.K8sNodeIpPoolStart!] })).Findings;
         Assert.Contains(both, f => f.Code == "DnsServerInPool");
         Assert.Contains(both, f => f.Code == "OverlayOverlapsSiteNetwork");

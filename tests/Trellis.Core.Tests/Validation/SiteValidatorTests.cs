@@ -226,17 +226,22 @@ public class SiteValidatorTests
     }
 
     [Fact]
-    public void Validate_RejectsAPodCidrOverlappingASiteNetwork()
+    public void Validate_WarnsAboutAPodCidrOverlappingASiteNetwork_WithTheReasonItIsNotAnError()
     {
-        var finding = Worked.Cluster(0, c => c with { PodCidr = "172.16.0.0/16" }).AssertFinding("OverlayOverlapsSiteNetwork", "spec.clusters[0].podCidr");
+        // UNCERTAIN in the reference (§1.10): no AKS document requires disjoint overlays, so a warning with its reason.
+        var spec = Worked.Cluster(0, c => c with { PodCidr = "172.16.0.0/16" });
 
+        var finding = spec.AssertFinding("OverlayOverlapsSiteNetwork", "spec.clusters[0].podCidr", Severity.Warning);
+
+        Assert.True(SiteValidator.Validate(spec).IsValid);
         Assert.Contains("mgmtvnet", finding.Message, StringComparison.Ordinal);
+        Assert.Contains("does not document", finding.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Validate_RejectsAServiceCidrOverlappingASiteNetwork()
+    public void Validate_WarnsAboutAServiceCidrOverlappingASiteNetwork()
     {
-        Worked.Cluster(1, c => c with { ServiceCidr = "172.16.0.0/12" }).AssertFinding("OverlayOverlapsSiteNetwork", "spec.clusters[1].serviceCidr");
+        Worked.Cluster(1, c => c with { ServiceCidr = "172.16.0.0/12" }).AssertFinding("OverlayOverlapsSiteNetwork", "spec.clusters[1].serviceCidr", Severity.Warning);
     }
 
     [Fact]

@@ -32,6 +32,17 @@ public class ValidateTextTests
     }
 
     [Fact]
+    public void ValidateText_AFiveThousandCharacterSiteName_IsTooLong_NotMissing()
+    {
+        var yaml = Worked.Replace("metadata: { name: jane }", $"metadata: {{ name: {new string('j', 5000)} }}", StringComparison.Ordinal);
+
+        var result = SiteValidator.ValidateText(yaml);
+
+        var finding = Assert.Single(result.Findings);
+        Assert.Equal(("ValueTooLong", "metadata.name"), (finding.Code, finding.Path));
+    }
+
+    [Fact]
     public void ValidateText_OfAValidSpec_ResolvesIt()
     {
         Assert.True(SiteValidator.ValidateText(Worked).IsValid);
