@@ -410,13 +410,13 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr)
             {
                 r.AddError("Give exactly one of --nodepool, --control-plane or --load-balancer.");
             }
-            else if (r.GetValue(loadBalancer) is null && r.GetValue(cluster) is null)
+            else if (r.GetValue(cluster) is null)
             {
-                r.AddError("--cluster is required with --nodepool and --control-plane.");
+                r.AddError("--cluster is required: each scale changes one cluster (Set-AksHciLoadBalancer -clusterName, too).");
             }
         });
         command.SetAction((p, ct) => ChangeAsync(p, "scale", spec =>
-            p.GetValue(loadBalancer) is { } lb ? SpecMutations.SetLoadBalancerCount(spec, lb, p.GetValue(count))
+            p.GetValue(loadBalancer) is { } lb ? SpecMutations.SetLoadBalancerCount(spec, p.GetValue(cluster)!, lb, p.GetValue(count))
             : p.GetValue(controlPlane) ? SpecMutations.ScaleControlPlane(spec, p.GetValue(cluster)!, p.GetValue(count))
             : SpecMutations.ScaleNodePool(spec, p.GetValue(cluster)!, p.GetValue(nodePool)!, p.GetValue(count)), ct));
         return command;

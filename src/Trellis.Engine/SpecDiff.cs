@@ -22,7 +22,8 @@ public static class SpecDiff
         Diff(changes, "loadbalancer", before?.LoadBalancerSettings.ToDictionary(l => l.Name) ?? [], after.LoadBalancerSettings.ToDictionary(l => l.Name),
             l => $"{l.LoadBalancerSku} x{l.LoadBalancerCount} {l.VmSize}");
         Diff(changes, "cluster", before?.Clusters.ToDictionary(c => c.Name) ?? [], after.Clusters.ToDictionary(c => c.Name),
-            c => $"{c.KubernetesVersion} {c.PrimaryNetworkPlugin.ToString().ToLowerInvariant()} control plane x{c.ControlPlaneNodeCount}");
+            c => $"{c.KubernetesVersion} {c.PrimaryNetworkPlugin.ToString().ToLowerInvariant()} control plane x{c.ControlPlaneNodeCount}"
+                + (c.LoadBalancerCount is { } lbs ? $" load balancer VMs x{lbs}" : ""));
         Diff(changes, "nodepool", NodePools(before), NodePools(after), p => $"{p.OsType} x{p.Count} {p.VmSize} maxPods {p.MaxPodCount}");
         Diff(changes, "service", Services(before), Services(after),
             s => $"{s.Protocol} {string.Join(",", s.Ports)}{(s.SharedIpKey is null ? "" : $" shared '{s.SharedIpKey}'")}");

@@ -84,16 +84,21 @@ public static class SpecMutations
             : (spec with { Clusters = [.. spec.Clusters, cluster] }, []);
     }
 
-    /// <summary>Set-AksHciLoadBalancer -loadBalancerCount: scales the HAProxy VMs of every cluster using that setting.</summary>
-    public static (SiteSpec?, IReadOnlyList<Finding>) SetLoadBalancerCount(SiteSpec? spec, string setting, int count)
+    /// <summary>
+    /// Set-AksHciLoadBalancer -clusterName -loadBalancerCount: scales the HAProxy VMs of that one cluster. The setting
+    /// stays as it is, so other clusters created from it keep their count.
+    /// </summary>
+    public static (SiteSpec?, IReadOnlyList<Finding>) SetLoadBalancerCount(SiteSpec? spec, string cluster, string setting, int count)
     {
-        if (spec is null)
+        if (spec is not null && !spec.LoadBalancerSettings.Any(l => l.Name == setting))
         {
-            return NoSite();
+            return (null, [Finding.Error("UnknownLoadBalancerSetting", "--load-balancer", $"No load balancer setting '{setting}'.", "Run 'trellis get clusters' to see which settings clusters use.")]);
         }
 
-        return spec.LoadBalancerSettings.Any(l => l.Name == setting)
-            ? (spec with { LoadBalancerSettings = spec.LoadBalancerSettings.Select(l => l.Name == setting ? l with { LoadBalancerCount = count } : l).ToList() }, [])
-            : (null, [Finding.Error("UnknownLoadBalancerSetting", "--load-balancer", $"No load balancer setting '{setting}'.", "Run 'trellis get clusters' to see which settings clusters use.")]);
+        return WithCluster(spec, cluster, c => c.LoadBalancerSettings == setting
+            ? (c with { LoadBalancerCount = count }, [])
+            : (null, [Finding.Error("LoadBalancerSettingNotUsed", "--load-balancer",
+                $"Cluster '{cluster}' uses {(c.LoadBalancerSettings is null ? "the default load balancer" : $"load balancer setting '{c.LoadBalancerSettings}'")}, not '{setting}'.",
+                "Name the load balancer setting this cluster uses (trellis get clusters shows it); the count changes only this cluster.")]));
     }
 }

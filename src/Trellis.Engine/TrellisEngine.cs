@@ -121,6 +121,7 @@ public sealed class TrellisEngine(IStateStore store, TimeProvider time)
     public async Task<CommandResult> UpgradeAsync(string cluster, string version, CommandOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new();
+        version = KubernetesVersion.Normalize(version);
         var steps = new List<UpgradeStep>();
         for (var attempt = 1; ;)
         {
@@ -133,7 +134,7 @@ public sealed class TrellisEngine(IStateStore store, TimeProvider time)
             }
 
             var progress = state.Upgrades.FirstOrDefault(u => u.Cluster == cluster);
-            if (progress is not null && progress.TargetVersion != version)
+            if (progress is not null && KubernetesVersion.Normalize(progress.TargetVersion) != version)
             {
                 return CommandResult.Rejected([Finding.Error("UpgradeInProgress", "--version",
                     $"Cluster '{cluster}' is being upgraded to {progress.TargetVersion}.", $"Finish that upgrade first with --version {progress.TargetVersion}.")], state.Revision);
@@ -141,14 +142,18 @@ public sealed class TrellisEngine(IStateStore store, TimeProvider time)
 
             if (progress is null)
             {
-                var order = UpgradePlanner.CompareVersions(version, clusterSpec.KubernetesVersion);
-                if (order < 0 || !System.Text.RegularExpressions.Regex.IsMatch(version, "^v?[0-9]+\\.[0-9]+\\.[0-9]+$"))
+                if (!KubernetesVersion.TryParse(version, out _))
                 {
-                    return CommandResult.Rejected([Finding.Error(order < 0 ? "DowngradeNotSupported" : "InvalidKubernetesVersion", "--version",
+                    return CommandResult.Rejected([Finding.Error("InvalidKubernetesVersion", "--version",
                         $"Cannot upgrade '{cluster}' from {clusterSpec.KubernetesVersion} to '{version}'.", "Give a higher version, written like v1.30.1.")], state.Revision);
                 }
 
-                if (order == 0)
+                if (ImmutabilityRules.VersionChange(cluster, clusterSpec.KubernetesVersion, version, "--version") is { } refused)
+                {
+                    return CommandResult.Rejected([refused], state.Revision);
+                }
+
+                if (UpgradePlanner.CompareVersions(version, clusterSpec.KubernetesVersion) == 0)
                 {
                     return new CommandResult(true, options.DryRun, [], [], null, steps, state.Revision, attempt);
                 }

@@ -207,20 +207,6 @@ public class LifecycleTests
     }
 
     [Fact]
-    public async Task LoadBalancerCount_ScalesTheHaProxyVms()
-    {
-        await using var f = new EngineFixture();
-        await f.Engine.ApplyAsync(EngineFixture.Example("contoso-multicluster.yaml"));
-
-        var result = await f.Engine.ChangeAsync("scale", s => SpecMutations.SetLoadBalancerCount(s, "haproxy2", 3), new CommandOptions());
-
-        Assert.True(result.Applied, string.Join("\n", result.Findings));
-        var state = await f.Engine.ReadAsync();
-        Assert.Contains(state.Allocations, a => a.Owner == "cluster/payments/load-balancer-3");
-        Assert.Contains(state.Allocations, a => a.Owner == "cluster/analytics/load-balancer-3");
-    }
-
-    [Fact]
     public async Task AddAndRemoveService_TakeAndReturnAVip()
     {
         await using var f = new EngineFixture();

@@ -113,10 +113,16 @@ public sealed record ClusterSpec
     public required string Name { get; init; }
     public string? Vnet { get; init; }
     public NetworkPlugin PrimaryNetworkPlugin { get; init; } = NetworkPlugin.Calico;
-    public string KubernetesVersion { get; init; } = SiteSpecDefaults.KubernetesVersion;
+    /// <summary>Kept in its canonical form (v1.30.0), however it was written (1.30.0).</summary>
+    public string KubernetesVersion { get; init => field = global::Trellis.Core.Model.KubernetesVersion.Normalize(value); } = SiteSpecDefaults.KubernetesVersion;
     public int ControlPlaneNodeCount { get; init; } = 1;
     public string ControlPlaneVmSize { get; init; } = SiteSpecDefaults.ControlPlaneVmSize;
     public string? LoadBalancerSettings { get; init; }
+    /// <summary>
+    /// This cluster's HAProxy VM count when it differs from its setting's (Set-AksHciLoadBalancer -clusterName -loadBalancerCount
+    /// scales one cluster); none means the setting's loadBalancerCount.
+    /// </summary>
+    public int? LoadBalancerCount { get; init; }
     public string PodCidr { get; init; } = SiteSpecDefaults.PodCidr;
     public string ServiceCidr { get; init; } = SiteSpecDefaults.ServiceCidr;
     /// <summary>AKS Arc: the KubeVIP control plane IP, inside the logical network's prefix and outside its IP pool.</summary>

@@ -219,7 +219,7 @@ public static class SiteSpecReader
     private static ClusterSpec? ReadCluster(YamlBinder b, YamlNode node, string path)
     {
         var f = b.Mapping(node, path, "name", "vnet", "primaryNetworkPlugin", "kubernetesVersion", "controlPlaneNodeCount",
-            "controlPlaneVmSize", "loadBalancerSettings", "podCidr", "serviceCidr", "controlPlaneIp", "virtualRouterId", "loadBalancers", "bgpPeers", "nodePools", "services");
+            "controlPlaneVmSize", "loadBalancerSettings", "loadBalancerCount", "podCidr", "serviceCidr", "controlPlaneIp", "virtualRouterId", "loadBalancers", "bgpPeers", "nodePools", "services");
         if (f is null)
         {
             return null;
@@ -234,6 +234,7 @@ public static class SiteSpecReader
             ControlPlaneNodeCount = f.Int("controlPlaneNodeCount", 0, 100) ?? 1,
             ControlPlaneVmSize = f.String("controlPlaneVmSize") ?? SiteSpecDefaults.ControlPlaneVmSize,
             LoadBalancerSettings = f.String("loadBalancerSettings"),
+            LoadBalancerCount = f.Int("loadBalancerCount", 0, 64),
             PodCidr = f.String("podCidr") ?? SiteSpecDefaults.PodCidr,
             ServiceCidr = f.String("serviceCidr") ?? SiteSpecDefaults.ServiceCidr,
             ControlPlaneIp = f.String("controlPlaneIp"),

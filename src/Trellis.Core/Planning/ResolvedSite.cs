@@ -62,7 +62,8 @@ public sealed record ResolvedCluster(
 
     public int WorkerCount => Spec.NodePools.Sum(p => p.Count);
 
-    public int LoadBalancerVmCount => LoadBalancer.LoadBalancerSku == LoadBalancerSku.HAProxy ? LoadBalancer.LoadBalancerCount : 0;
+    /// <summary>HAProxy VMs: the cluster's own count (Set-AksHciLoadBalancer -clusterName), else its setting's.</summary>
+    public int LoadBalancerVmCount => LoadBalancer.LoadBalancerSku == LoadBalancerSku.HAProxy ? Spec.LoadBalancerCount ?? LoadBalancer.LoadBalancerCount : 0;
 
     public bool HasWindowsNodes => Spec.NodePools.Any(p => p.OsType == OsType.Windows && p.Count > 0);
 }

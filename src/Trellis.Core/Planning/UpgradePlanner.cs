@@ -90,10 +90,10 @@ public static class UpgradePlanner
             progress with { Current = nextNode }, null);
     }
 
-    /// <summary>Kubernetes versions compare by their numbers: v1.29.4 &lt; v1.30.0.</summary>
+    /// <summary>Kubernetes versions compare by their numbers: v1.29.4 &lt; v1.30.0, and 1.30.0 is v1.30.0.</summary>
     public static int CompareVersions(string a, string b)
     {
-        static Version Parse(string v) => Version.TryParse(v.TrimStart('v'), out var parsed) ? parsed : new Version(0, 0);
+        static KubernetesVersion Parse(string v) => KubernetesVersion.TryParse(v, out var parsed) ? parsed : default;
         return Parse(a).CompareTo(Parse(b));
     }
 

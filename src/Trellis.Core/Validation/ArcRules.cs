@@ -102,9 +102,10 @@ internal static class ArcRules
             }
         }
 
-        if (!Names.AksHciName().IsMatch(l.Name.Replace("-", "", StringComparison.Ordinal)))
+        Names.Check(v, Names.ArcNetwork, l.Name, $"{path}.name", "Logical network name");
+        if (l.VmSwitchName is not null)
         {
-            v.Error("InvalidName", $"{path}.name", $"Logical network name '{l.Name}' is not valid.", "Use lowercase letters, digits and hyphens.");
+            Names.Check(v, Names.VmSwitch, l.VmSwitchName, $"{path}.vmSwitchName", "Virtual switch name");
         }
 
         return v.ErrorCount > before || prefix is null || pool is null
@@ -150,10 +151,7 @@ internal static class ArcRules
             {
                 var lb = c.Spec.LoadBalancers[i];
                 var lp = $"{path}.loadBalancers[{i}]";
-                if (!Names.MetalLbName().IsMatch(lb.Name) || !lbNames.Add(lb.Name))
-                {
-                    v.Error("InvalidName", $"{lp}.name", $"Load balancer name '{lb.Name}' is not valid or is repeated.", "Use 3–24 letters, digits or hyphens, unique in the cluster.");
-                }
+                MetalLbRules.UniqueName(v, lbNames, lb.Name, $"{lp}.name", "Load balancer");
 
                 if (lb.AdvertiseMode is not ("ARP" or "BGP" or "Both"))
                 {

@@ -15,11 +15,9 @@ internal static class ClusterRules
     {
         var before = v.ErrorCount;
         var arc = site.Model == SiteModel.AksArc;
-        if (!Names.AksHciName().IsMatch(c.Name))
-        {
-            v.Error("InvalidName", $"{path}.name", $"Cluster name '{c.Name}' is not valid.",
-                "Use only lowercase letters and digits, starting with a letter; hyphens make cluster creation fail.");
-        }
+        // AksHci: "Do not include hyphens in cluster names"; an AKS Arc cluster name is a Kubernetes name (hcibox-aks).
+        Names.Check(v, arc ? Names.Dns1123Label : Names.AksHci, c.Name, $"{path}.name", "Cluster name");
+        Names.Check(v, Names.VmSize, c.ControlPlaneVmSize, $"{path}.controlPlaneVmSize", "VM size");
 
         if (c.ControlPlaneNodeCount is not (1 or 3 or 5))
         {
@@ -28,7 +26,7 @@ internal static class ClusterRules
                 "Use 1, 3 or 5.");
         }
 
-        if (!Names.KubernetesVersion().IsMatch(c.KubernetesVersion))
+        if (!KubernetesVersion.TryParse(c.KubernetesVersion, out _))
         {
             v.Error("InvalidKubernetesVersion", $"{path}.kubernetesVersion", $"'{c.KubernetesVersion}' is not a Kubernetes version.", "Write it as v1.29.4.");
         }
@@ -112,6 +110,10 @@ internal static class ClusterRules
             v.Error("UnknownLoadBalancerSetting", $"{path}.loadBalancerSettings", $"No load balancer setting named '{c.LoadBalancerSettings}'.",
                 "Define it under spec.loadBalancerSettings, or omit the field for one HAProxy VM.");
         }
+        else
+        {
+            SiteValidator.LoadBalancerCount(v, lb.LoadBalancerSku, c.LoadBalancerCount, $"{path}.loadBalancerCount");
+        }
 
         return lb;
     }
@@ -134,11 +136,8 @@ internal static class ClusterRules
         {
             var np = c.NodePools[i];
             var pp = $"{path}.nodePools[{i}]";
-            if (!Names.AksHciName().IsMatch(np.Name))
-            {
-                v.Error("InvalidName", $"{pp}.name", $"Node pool name '{np.Name}' is not valid.", "Use only lowercase letters and digits, starting with a letter.");
-            }
-            else if (!names.Add(np.Name))
+            Names.Check(v, Names.VmSize, np.VmSize, $"{pp}.vmSize", "VM size");
+            if (Names.Check(v, arc ? Names.ArcNodePool : Names.Dns1123Label, np.Name, $"{pp}.name", "Node pool name") && !names.Add(np.Name))
             {
                 v.Error("DuplicateName", $"{pp}.name", $"Node pool '{np.Name}' appears twice in cluster '{c.Name}'.", "Node pool names must be unique in a cluster.");
             }
@@ -230,16 +229,13 @@ internal static class ClusterRules
         {
             var s = c.Services[i];
             var sp = $"{path}.services[{i}]";
-            if (!Names.Dns1123Label().IsMatch(s.Namespace))
+            Names.Check(v, Names.Dns1123Label, s.Namespace, $"{sp}.namespace", "Namespace");
+            if (s.SharedIpKey is not null)
             {
-                v.Error("InvalidName", $"{sp}.namespace", $"Namespace '{s.Namespace}' is not a valid Kubernetes name.", "Use lowercase letters, digits and '-', at most 63.");
+                Names.Check(v, Names.SharedIpKey, s.SharedIpKey, $"{sp}.sharedIpKey", "Shared IP key");
             }
 
-            if (!Names.Dns1123Label().IsMatch(s.Name))
-            {
-                v.Error("InvalidName", $"{sp}.name", $"Service name '{s.Name}' is not a valid Kubernetes name.", "Use lowercase letters, digits and '-', at most 63.");
-            }
-            else if (!seen.Add((s.Namespace, s.Name)))
+            if (Names.Check(v, Names.Dns1123Label, s.Name, $"{sp}.name", "Service name") && !seen.Add((s.Namespace, s.Name)))
             {
                 v.Error("DuplicateName", $"{sp}.name", $"Service {s.Namespace}/{s.Name} appears twice in cluster '{c.Name}'.", "Each service is listed once.");
             }

@@ -62,10 +62,9 @@ public static class ImmutabilityRules
             Changed($"{p}.controlPlaneIp", c1.ControlPlaneIp, c2.ControlPlaneIp, "KubeVIP needs a single immutable control plane IP.");
             Changed($"{p}.controlPlaneVmSize", c1.ControlPlaneVmSize, c2.ControlPlaneVmSize, "control plane VM sizes are set only at cluster creation.");
             Changed($"{p}.loadBalancerSettings", Sku(stored, c1), Sku(next, c2), "changing the load balancer type requires redeploying the workload cluster.");
-            if (UpgradeOrder(c1, c2) < 0)
+            if (VersionChange(c1.Name, c1.KubernetesVersion, c2.KubernetesVersion, $"{p}.kubernetesVersion") is { } version)
             {
-                findings.Add(Finding.Error("DowngradeNotSupported", $"{p}.kubernetesVersion",
-                    $"Cluster '{c2.Name}' runs {c1.KubernetesVersion}; Kubernetes cannot be downgraded to {c2.KubernetesVersion}.", $"Keep {c1.KubernetesVersion} or upgrade."));
+                findings.Add(version);
             }
 
             for (var j = 0; j < c2.NodePools.Count; j++)
@@ -87,8 +86,32 @@ public static class ImmutabilityRules
         return findings;
     }
 
-    private static int UpgradeOrder(ClusterSpec stored, ClusterSpec next) =>
-        Planning.UpgradePlanner.CompareVersions(next.KubernetesVersion, stored.KubernetesVersion);
+    /// <summary>
+    /// A version change a deployed cluster can take: never down, and up by one minor version at a time (Kubernetes' version
+    /// skew policy: v1.29 → v1.30 → v1.31). Versions that do not parse are left to InvalidKubernetesVersion.
+    /// </summary>
+    public static Finding? VersionChange(string cluster, string running, string target, string path)
+    {
+        if (!KubernetesVersion.TryParse(running, out var from) || !KubernetesVersion.TryParse(target, out var to))
+        {
+            return null;
+        }
+
+        if (to < from)
+        {
+            return Finding.Error("DowngradeNotSupported", path, $"Cluster '{cluster}' runs {from}; Kubernetes cannot be downgraded to {to}.", $"Keep {from} or upgrade.");
+        }
+
+        if (!to.IsWithinOneMinorOf(from))
+        {
+            var next = new KubernetesVersion(from.Major, from.Minor + 1, 0);
+            return Finding.Error("UpgradeSkipsMinorVersion", path,
+                $"Cluster '{cluster}' runs {from}; Kubernetes upgrades one minor version at a time, so it cannot go to {to} directly.",
+                $"Upgrade to the latest {next.MinorText} patch release first, then on one minor version per upgrade up to {to.MinorText}.");
+        }
+
+        return null;
+    }
 
     private static string Sku(SiteSpec site, ClusterSpec c) =>
         c.LoadBalancerSettings is null

@@ -19,10 +19,7 @@ internal static class MetalLbRules
         {
             var peer = c.BgpPeers[i];
             var pp = $"{path}.bgpPeers[{i}]";
-            if (!Names.MetalLbName().IsMatch(peer.Name) || !names.Add(peer.Name))
-            {
-                v.Error("InvalidName", $"{pp}.name", $"BGP peer name '{peer.Name}' is not valid or is repeated.", "Use 3–24 letters, digits or hyphens, unique in the cluster.");
-            }
+            UniqueName(v, names, peer.Name, $"{pp}.name", "BGP peer");
 
             foreach (var (field, asn) in new[] { ("myAsn", peer.MyAsn), ("peerAsn", peer.PeerAsn) })
             {
@@ -53,6 +50,19 @@ internal static class MetalLbRules
         }
     }
 
+    /// <summary>
+    /// A MetalLB object's name: the product's pattern, and unique in the cluster ignoring case, since the rendered
+    /// Kubernetes objects take it lowercased.
+    /// </summary>
+    public static void UniqueName(ValidationContext v, HashSet<string> seen, string name, string path, string what)
+    {
+        if (Names.Check(v, Names.MetalLb, name, path, $"{what} name") && !seen.Add(name.ToLowerInvariant()))
+        {
+            v.Error("DuplicateName", path, $"{what} '{name}' is defined twice in this cluster (names are compared lowercased, as Kubernetes objects take them).",
+                "Give each its own name.");
+        }
+    }
+
     public static List<ResolvedCluster> ResolveAksHci(ValidationContext v, SiteSpec spec, List<ResolvedCluster> clusters)
     {
         var result = new List<ResolvedCluster>();
@@ -75,10 +85,12 @@ internal static class MetalLbRules
             }
 
             var ranges = new List<AddressRange>();
+            var names = new HashSet<string>(StringComparer.Ordinal);
             for (var i = 0; i < c.Spec.LoadBalancers.Count; i++)
             {
                 var lb = c.Spec.LoadBalancers[i];
                 var lp = $"{path}[{i}]";
+                UniqueName(v, names, lb.Name, $"{lp}.name", "Load balancer");
                 if (lb.AdvertiseMode is not ("ARP" or "BGP" or "Both"))
                 {
                     v.Error("InvalidValue", $"{lp}.advertiseMode", $"'{lb.AdvertiseMode}' is not an advertise mode.", "Use ARP, BGP or Both.");

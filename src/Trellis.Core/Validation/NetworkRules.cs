@@ -17,16 +17,15 @@ internal static class NetworkRules
     public static ResolvedNetwork? Resolve(ValidationContext v, NetworkSpec n, string path)
     {
         var before = v.ErrorCount;
-        if (!Names.AksHciName().IsMatch(n.Name))
-        {
-            v.Error("InvalidName", $"{path}.name", $"Network name '{n.Name}' is not valid.",
-                "Use only lowercase letters and digits, starting with a letter (at most 40), e.g. 'mgmtvnet'.");
-        }
-
+        Names.Check(v, Names.AksHci, n.Name, $"{path}.name", "Network name");
         if (string.IsNullOrWhiteSpace(n.VswitchName))
         {
             v.Error("RequiredFieldMissing", $"{path}.vswitchName", "Field 'vswitchName' is required.",
                 "Give the name of the external virtual switch (Get-VMSwitch), the same on every host.");
+        }
+        else
+        {
+            Names.Check(v, Names.VmSwitch, n.VswitchName, $"{path}.vswitchName", "Virtual switch name");
         }
 
         if (n.VlanId is 0 or 4095)
@@ -268,6 +267,7 @@ internal static class NetworkRules
         {
             var r = specs[i];
             var rp = $"{path}[{i}]";
+            Names.Check(v, Names.Reservation, r.Name, $"{rp}.name", "Reservation name");
             var address = v.Address(r.IpAddress, $"{rp}.ipAddress", required: true, "172.16.0.30");
             if (r.MacAddress is null || !Names.MacAddress().IsMatch(r.MacAddress))
             {

@@ -48,10 +48,8 @@ public static class SiteValidator
     private static ValidationResult Validate(SiteSpec spec, bool capacity)
     {
         var v = new ValidationContext();
-        if (!Names.Dns1123Label().IsMatch(spec.Name))
-        {
-            v.Error("InvalidName", "metadata.name", $"Site name '{spec.Name}' is not valid.", "Use lowercase letters, digits and '-', at most 63.");
-        }
+        TextRules.Check(v, spec);
+        Names.Check(v, Names.Dns1123Label, spec.Name, "metadata.name", "Site name");
 
         LoadBalancerSettings(v, spec);
         IReadOnlyList<ResolvedNetwork?> clusterNetworks = [];
@@ -247,25 +245,28 @@ public static class SiteValidator
         {
             var lb = spec.LoadBalancerSettings[i];
             var path = $"spec.loadBalancerSettings[{i}]";
-            if (!Names.AksHciName().IsMatch(lb.Name))
-            {
-                v.Error("InvalidName", $"{path}.name", $"Load balancer setting name '{lb.Name}' is not valid.", "Use lowercase letters and digits.");
-            }
-            else if (!names.Add(lb.Name))
+            Names.Check(v, Names.VmSize, lb.VmSize, $"{path}.vmSize", "VM size");
+            if (Names.Check(v, Names.LoadBalancerSetting, lb.Name, $"{path}.name", "Load balancer setting name") && !names.Add(lb.Name))
             {
                 v.Error("DuplicateName", $"{path}.name", $"Load balancer setting '{lb.Name}' is defined twice.", "Give each setting its own name.");
             }
 
-            if (lb.LoadBalancerSku == LoadBalancerSku.HAProxy && lb.LoadBalancerCount < 1)
-            {
-                v.Error("InvalidLoadBalancerCount", $"{path}.loadBalancerCount", "The HAProxy SKU needs at least one load balancer VM.",
-                    "Set loadBalancerCount to 1 or more (2 or 3 for high availability), or use loadBalancerSku: none.");
-            }
-            else if (lb.LoadBalancerSku == LoadBalancerSku.None && lb.LoadBalancerCount > 0)
-            {
-                v.Warning("LoadBalancerCountIgnored", $"{path}.loadBalancerCount", "With SKU 'none' no load balancer VMs are deployed; the count is ignored.",
-                    "Remove loadBalancerCount.");
-            }
+            LoadBalancerCount(v, lb.LoadBalancerSku, lb.LoadBalancerCount, $"{path}.loadBalancerCount");
+        }
+    }
+
+    /// <summary>A load balancer VM count, of a setting or of one cluster: at least one HAProxy VM, none with SKU 'none'.</summary>
+    internal static void LoadBalancerCount(ValidationContext v, LoadBalancerSku sku, int? count, string path)
+    {
+        if (sku == LoadBalancerSku.HAProxy && count < 1)
+        {
+            v.Error("InvalidLoadBalancerCount", path, "The HAProxy SKU needs at least one load balancer VM.",
+                "Set loadBalancerCount to 1 or more (2 or 3 for high availability), or use loadBalancerSku: none.");
+        }
+        else if (sku == LoadBalancerSku.None && count > 0)
+        {
+            v.Warning("LoadBalancerCountIgnored", path, "With SKU 'none' no load balancer VMs are deployed; the count is ignored.",
+                "Remove loadBalancerCount.");
         }
     }
 

@@ -133,8 +133,10 @@ public class ArcRulesTests
     }
 
     [Theory]
-    [InlineData("AKS-lnet")]
-    [InlineData("aks_lnet")]
+    [InlineData("aks lnet")]
+    [InlineData("-aks-lnet")]
+    [InlineData("aks-lnet-")]
+    [InlineData("a")]
     public void Validate_RejectsAnInvalidLogicalNetworkName(string name)
     {
         Arc.Lnet(l => l with { Name = name }).AssertFinding("InvalidName", $"{L}.name");
@@ -251,7 +253,7 @@ public class ArcRulesTests
     public void Validate_RejectsTwoMetalLbsWithOneName()
     {
         Arc.Cluster(0, c => c with { LoadBalancers = [c.LoadBalancers[0], new MetalLbPoolSpec { Name = "lb-a", Addresses = ["10.220.32.50-10.220.32.52"] }] })
-            .AssertFinding("InvalidName", "spec.clusters[0].loadBalancers[1].name");
+            .AssertFinding("DuplicateName", "spec.clusters[0].loadBalancers[1].name");
     }
 
     [Fact]

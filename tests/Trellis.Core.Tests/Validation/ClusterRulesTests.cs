@@ -119,9 +119,19 @@ public class ClusterRulesTests
     // ---- node pools ----
 
     [Fact]
-    public void Validate_RejectsANodePoolNameWithAHyphen()
+    public void Validate_AcceptsAHyphenInAnAksHciNodePoolName_AsTheProductsOwnDefaultPoolsHave()
     {
-        Contoso.NodePool(0, 1, p => p with { Name = "win-pool" }).AssertFinding("InvalidName", $"{Payments}.nodePools[1].name");
+        // New-AksHciCluster names its default pools mycluster-linux and mycluster-windows.
+        Contoso.NodePool(0, 1, p => p with { Name = "payments-windows" }).AssertClean("InvalidName");
+    }
+
+    [Theory]
+    [InlineData("win_pool")]
+    [InlineData("Winpool")]
+    [InlineData("-winpool")]
+    public void Validate_RejectsAnAksHciNodePoolNameThatIsNotAKubernetesName(string name)
+    {
+        Contoso.NodePool(0, 1, p => p with { Name = name }).AssertFinding("InvalidName", $"{Payments}.nodePools[1].name");
     }
 
     [Fact]

@@ -182,7 +182,7 @@ public class SiteValidatorTests
     [Fact]
     public void Validate_RejectsAnInvalidLoadBalancerSettingName()
     {
-        (Contoso with { LoadBalancerSettings = [Contoso.LoadBalancerSettings[0], Contoso.LoadBalancerSettings[1], new LoadBalancerSettingSpec { Name = "Ha-Proxy" }] })
+        (Contoso with { LoadBalancerSettings = [Contoso.LoadBalancerSettings[0], Contoso.LoadBalancerSettings[1], new LoadBalancerSettingSpec { Name = "ha_proxy" }] })
             .AssertFinding("InvalidName", "spec.loadBalancerSettings[2].name");
     }
 

@@ -1,0 +1,59 @@
+namespace Trellis.Engine.Tests;
+
+/// <summary>Set-AksHciLoadBalancer -clusterName -loadBalancerCount scales one cluster's HAProxy VMs, not every cluster of the setting.</summary>
+public class LoadBalancerScalingTests
+{
+    private static int LoadBalancerVms(SiteState state, string cluster) =>
+        state.Allocations.Count(a => a.Owner.StartsWith($"cluster/{cluster}/load-balancer-", StringComparison.Ordinal));
+
+    [Fact]
+    public async Task ScaleLoadBalancer_ChangesOnlyTheNamedCluster()
+    {
+        await using var f = new EngineFixture();
+        await f.Engine.ApplyAsync(EngineFixture.Example("contoso-multicluster.yaml"));
+        var before = await f.Engine.ReadAsync();
+        Assert.Equal(2, LoadBalancerVms(before, "payments"));
+        Assert.Equal(2, LoadBalancerVms(before, "analytics"));
+
+        var result = await f.Engine.ChangeAsync("scale", s => SpecMutations.SetLoadBalancerCount(s, "payments", "haproxy2", 3), new CommandOptions());
+
+        Assert.True(result.Applied, string.Join("\n", result.Findings));
+        var after = await f.Engine.ReadAsync();
+        Assert.Equal(3, LoadBalancerVms(after, "payments"));
+        Assert.Equal(2, LoadBalancerVms(after, "analytics"));
+        Assert.Equal(before.Allocations.Where(a => a.Owner.StartsWith("cluster/analytics/", StringComparison.Ordinal)),
+            after.Allocations.Where(a => a.Owner.StartsWith("cluster/analytics/", StringComparison.Ordinal)));
+        Assert.Equal(2, after.Spec!.LoadBalancerSettings.Single(l => l.Name == "haproxy2").LoadBalancerCount);
+        Assert.Contains(result.Changes, c => c.Name == "payments");
+        Assert.DoesNotContain(result.Changes, c => c.Name == "analytics");
+    }
+
+    [Fact]
+    public async Task ScaleLoadBalancer_RefusesASettingTheClusterDoesNotUse()
+    {
+        await using var f = new EngineFixture();
+        await f.Engine.ApplyAsync(EngineFixture.Example("contoso-multicluster.yaml"));
+        var before = await f.Engine.ReadAsync();
+
+        var wrongSetting = await f.Engine.ChangeAsync("scale", s => SpecMutations.SetLoadBalancerCount(s, "legacy", "haproxy2", 3), new CommandOptions());
+        var noSetting = await f.Engine.ChangeAsync("scale", s => SpecMutations.SetLoadBalancerCount(s, "payments", "nosuch", 3), new CommandOptions());
+        var noCluster = await f.Engine.ChangeAsync("scale", s => SpecMutations.SetLoadBalancerCount(s, "nosuch", "haproxy2", 3), new CommandOptions());
+
+        Assert.Contains(wrongSetting.Findings, x => x.Code == "LoadBalancerSettingNotUsed");
+        Assert.Contains(noSetting.Findings, x => x.Code == "UnknownLoadBalancerSetting");
+        Assert.Contains(noCluster.Findings, x => x.Code == "UnknownCluster");
+        Assert.Equal(before.Revision, (await f.Engine.ReadAsync()).Revision);
+    }
+
+    [Fact]
+    public async Task ScaleLoadBalancer_ToZeroHAProxyVms_IsAFinding()
+    {
+        await using var f = new EngineFixture();
+        await f.Engine.ApplyAsync(EngineFixture.Example("contoso-multicluster.yaml"));
+
+        var result = await f.Engine.ChangeAsync("scale", s => SpecMutations.SetLoadBalancerCount(s, "payments", "haproxy2", 0), new CommandOptions());
+
+        Assert.False(result.Applied);
+        Assert.Contains(result.Findings, x => x.Code == "InvalidLoadBalancerCount" && x.Path == "spec.clusters[0].loadBalancerCount");
+    }
+}
