@@ -20,6 +20,38 @@ public sealed partial class TrellisCli
     private readonly Option<string?> _site = new("--site") { Description = "Site spec whose planned overlay gives pods their addresses (else the stored site when --cluster is given)" };
     private readonly Option<string?> _cluster = new("--cluster") { Description = "The cluster of the site the manifests run in" };
 
+    private readonly Option<string> _by = NewChoice("--by", "owner", "owner: a controller's pods as one workload (ns/name[Deployment]); pod: every pod on its own", "owner", "pod");
+
+    private readonly Option<string> _hostNetwork = NewChoice("--host-network", "calico",
+        "calico: no policy applies to hostNetwork pods (Calico's behaviour); policed: police them like any pod", "calico", "policed");
+
+    private static Option<string> NewChoice(string name, string fallback, string description, params string[] values)
+    {
+        var option = new Option<string>(name) { DefaultValueFactory = _ => fallback, Description = description };
+        option.AcceptOnlyFromAmong(values);
+        return option;
+    }
+
+    private PolicyChoices Choices(ParseResult p) => new()
+    {
+        By = p.GetValue(_by) == "pod" ? WorkloadView.Pod : WorkloadView.Owner,
+        HostNetworkPoliced = p.GetValue(_hostNetwork) == "policed",
+    };
+
+    /// <summary>
+    /// The manifests of one question, with the one summary line of skipped kinds on standard error, and NothingToAnalyse
+    /// when there is nothing to ask it of.
+    /// </summary>
+    private async Task<IReadOnlyList<Finding>> ReadAsync(bool needsWorkloads, params PolicySet[] sets)
+    {
+        if (PolicySet.NotAnalysedSummary(sets) is { } summary)
+        {
+            await stderr.WriteLineAsync($"note: {summary}").ConfigureAwait(false);
+        }
+
+        return NetworkPolicyService.NothingToAnalyse(needsWorkloads, sets);
+    }
+
     /// <summary>The planned cluster the manifests run in: from --site, from the stored state with --cluster, or none.</summary>
     private async Task<(PolicyContext? Context, IReadOnlyList<Finding> Findings, bool Failed)> ContextAsync(ParseResult p, bool required, CancellationToken ct)
     {
@@ -50,8 +82,7 @@ public sealed partial class TrellisCli
         return (null, [], false);
     }
 
-    private static IReadOnlyList<Finding> LoadFindings(PolicySet set) =>
-        [.. set.Findings, .. set.Notes.Select(n => new Finding("SkippedDocument", $"{n.Source.File}#{n.Source.Document}", n.Message, "Trellis reads only the kinds it analyses.", Severity.Info))];
+    private static IReadOnlyList<Finding> LoadFindings(PolicySet set) => set.Findings;
 
     /// <summary>Exit code of an answered question: 1 when the input had errors (the rest was still analysed), else 0.</summary>
     private static int ExitFor(IReadOnlyList<Finding> findings) => findings.HasErrors() ? ExitCodes.Findings : ExitCodes.Ok;
@@ -98,7 +129,7 @@ public sealed partial class TrellisCli
         var port = new Option<string>("--port") { Required = true, Description = "tcp/80, udp/53, sctp/9 or icmp" };
         var check = new Command("check", "May A talk to B on this protocol and port, and which policy and rule decide it in each direction?")
         {
-            checkFiles, from, to, port, _site, _cluster,
+            checkFiles, from, to, port, _site, _cluster, _by, _hostNetwork,
         };
         check.SetAction(async (p, ct) =>
         {
@@ -109,8 +140,13 @@ public sealed partial class TrellisCli
                 return Refused(output, contextFindings);
             }
 
-            var set = NetworkPolicyService.Load(p.GetValue(checkFiles)!, context);
-            var (answer, findings) = NetworkPolicyService.Check(set, context, p.GetValue(from)!, p.GetValue(to)!, p.GetValue(port)!);
+            var set = NetworkPolicyService.Load(p.GetValue(checkFiles)!, context, Choices(p));
+            if (await ReadAsync(false, set).ConfigureAwait(false) is { Count: > 0 } nothing)
+            {
+                return Refused(output, [.. LoadFindings(set), .. nothing]);
+            }
+
+            var (answer, findings) = NetworkPolicyService.Check(set, context, p.GetValue(from)!, p.GetValue(to)!, p.GetValue(port)!, Choices(p));
             IReadOnlyList<Finding> all = [.. LoadFindings(set), .. findings];
             if (answer is null)
             {
@@ -143,7 +179,7 @@ public sealed partial class TrellisCli
         var format = new Option<string>("--output", "-o") { DefaultValueFactory = _ => "table", Description = "table (src => dst : conns lines), json, csv, or html (a heatmap page)" };
         format.AcceptOnlyFromAmong("table", "text", "json", "csv", "html");
         var outFile = new Option<string?>("--out") { Description = "Write to this file instead of standard output" };
-        var matrix = new Command("matrix", "Allowed connections between every pair of workloads and the outside world") { matrixFiles, format, outFile, _site, _cluster };
+        var matrix = new Command("matrix", "Allowed connections between every pair of workloads and the outside world") { matrixFiles, format, outFile, _site, _cluster, _by, _hostNetwork };
         matrix.SetAction(async (p, ct) =>
         {
             var (context, contextFindings, failed) = await ContextAsync(p, required: false, ct).ConfigureAwait(false);
@@ -153,8 +189,10 @@ public sealed partial class TrellisCli
                 return ExitCodes.Findings;
             }
 
-            var set = NetworkPolicyService.Load(p.GetValue(matrixFiles)!, context);
-            var report = NetworkPolicyService.Matrix(set, context);
+            var set = NetworkPolicyService.Load(p.GetValue(matrixFiles)!, context, Choices(p));
+            // Nothing to analyse is an error (exit 1): empty output with exit 0 would read as "no connection at all".
+            var nothing = await ReadAsync(true, set).ConfigureAwait(false);
+            var report = NetworkPolicyService.Matrix(set, context, Choices(p));
             var text = p.GetValue(format) switch
             {
                 "json" => ConnectivityJson.Write(report),
@@ -163,14 +201,14 @@ public sealed partial class TrellisCli
                 _ => ConnectivityText.Write(report),
             };
             await WriteResultAsync(p.GetValue(outFile), text, ct).ConfigureAwait(false);
-            return await FindingsToStderrAsync([.. LoadFindings(set), .. NetworkPolicyService.NotEnforced(context)]).ConfigureAwait(false);
+            return await FindingsToStderrAsync([.. LoadFindings(set), .. nothing, .. NetworkPolicyService.NotEnforced(context)]).ConfigureAwait(false);
         });
 
         var before = new Argument<string>("before") { Description = "Manifests before the change (file or folder)" };
         var after = new Argument<string>("after") { Description = "Manifests after the change (file or folder)" };
         var diffFormat = new Option<string>("--output", "-o") { DefaultValueFactory = _ => "table", Description = "table, json or csv" };
         diffFormat.AcceptOnlyFromAmong("table", "text", "json", "csv");
-        var diff = new Command("diff", "Which connections a policy change opens and which it closes") { before, after, diffFormat, _site, _cluster };
+        var diff = new Command("diff", "Which connections a policy change opens and which it closes") { before, after, diffFormat, _site, _cluster, _by, _hostNetwork };
         diff.SetAction(async (p, ct) =>
         {
             var (context, contextFindings, failed) = await ContextAsync(p, required: false, ct).ConfigureAwait(false);
@@ -180,17 +218,16 @@ public sealed partial class TrellisCli
                 return ExitCodes.Findings;
             }
 
-            var beforeSet = NetworkPolicyService.Load([p.GetValue(before)!], context);
-            var afterSet = NetworkPolicyService.Load([p.GetValue(after)!], context);
-            IReadOnlyList<Finding> loaded = [.. LoadFindings(beforeSet), .. LoadFindings(afterSet)];
-            if (loaded.Any(f => f.Code == "ManifestNotFound"))
+            var (beforeSet, afterSet) = NetworkPolicyService.LoadPair(p.GetValue(before)!, p.GetValue(after)!, context, Choices(p));
+            IReadOnlyList<Finding> loaded = [.. LoadFindings(beforeSet), .. LoadFindings(afterSet), .. await ReadAsync(true, beforeSet, afterSet).ConfigureAwait(false)];
+            if (loaded.Any(f => f.Code is "ManifestNotFound" or "NothingToAnalyse"))
             {
                 // A side that is not there would read as every workload added or removed.
                 await FindingsToStderrAsync(loaded).ConfigureAwait(false);
                 return ExitCodes.Findings;
             }
 
-            var result = NetworkPolicyService.Diff(beforeSet, afterSet, context);
+            var result = NetworkPolicyService.Diff(beforeSet, afterSet, context, Choices(p));
             var note = string.Concat(NetworkPolicyService.NotEnforced(context).Select(f => $"# {f.Message}\n"));
             var text = p.GetValue(diffFormat) switch
             {
@@ -205,7 +242,7 @@ public sealed partial class TrellisCli
         var lintFiles = ManifestOption();
         var lint = new Command("lint", "Policies that select nothing, shadowed rules, named ports that resolve nowhere, ipBlocks over pod CIDRs, Flannel and Windows limits")
         {
-            lintFiles, _site, _cluster,
+            lintFiles, _site, _cluster, _by, _hostNetwork,
         };
         lint.SetAction(async (p, ct) =>
         {
@@ -216,8 +253,9 @@ public sealed partial class TrellisCli
                 return Refused(output, contextFindings);
             }
 
-            var set = NetworkPolicyService.Load(p.GetValue(lintFiles)!, context);
-            IReadOnlyList<Finding> all = [.. LoadFindings(set), .. NetworkPolicyService.Lint(set, context)];
+            var set = NetworkPolicyService.Load(p.GetValue(lintFiles)!, context, Choices(p));
+            var nothing = await ReadAsync(false, set).ConfigureAwait(false);
+            IReadOnlyList<Finding> all = [.. LoadFindings(set), .. nothing, .. NetworkPolicyService.Lint(set, context, Choices(p))];
             if (output.Format == OutputFormat.Table)
             {
                 output.Findings(all);
@@ -246,7 +284,7 @@ public sealed partial class TrellisCli
         var port = new Option<string>("--port") { Required = true, Description = "tcp/80, udp/53, sctp/9 or icmp" };
         var command = new Command("trace", "The path a packet takes through the planned site, with the policy verdict at each hop")
         {
-            files, from, to, port, _site, _cluster,
+            files, from, to, port, _site, _cluster, _by, _hostNetwork,
         };
         command.SetAction(async (p, ct) =>
         {
@@ -257,8 +295,9 @@ public sealed partial class TrellisCli
                 return Refused(output, contextFindings);
             }
 
-            var set = NetworkPolicyService.Load(p.GetValue(files)!, context);
-            var (trace, findings) = NetworkPolicyService.Trace(set, context, p.GetValue(from)!, p.GetValue(to)!, p.GetValue(port)!);
+            var set = NetworkPolicyService.Load(p.GetValue(files)!, context, Choices(p));
+            await ReadAsync(false, set).ConfigureAwait(false);
+            var (trace, findings) = NetworkPolicyService.Trace(set, context, p.GetValue(from)!, p.GetValue(to)!, p.GetValue(port)!, Choices(p));
             IReadOnlyList<Finding> all = [.. LoadFindings(set), .. findings];
             if (trace is null)
             {

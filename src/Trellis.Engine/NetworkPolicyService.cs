@@ -19,6 +19,17 @@ public sealed record PolicyContext(ResolvedSite Site, string Cluster, IReadOnlyL
 /// <summary>One direction's verdict in plain words, for front ends.</summary>
 public sealed record DirectionAnswer(string Direction, string Endpoint, bool Allowed, string Decision, string Explanation, string? Tier, string? Policy, string? Rule, string? Action);
 
+/// <summary>How the manifests are read: workloads by controller owner or pod by pod, and whether hostNetwork pods are policed.</summary>
+public sealed record PolicyChoices
+{
+    public static PolicyChoices Default { get; } = new();
+
+    public WorkloadView By { get; init; } = WorkloadView.Owner;
+
+    /// <summary>False (the default) is Calico's behaviour: no policy applies to hostNetwork pods; true polices them like any pod.</summary>
+    public bool HostNetworkPoliced { get; init; }
+}
+
 public sealed record CheckAnswer(string Flow, bool Allowed, bool Enforced, string? Note, DirectionAnswer Egress, DirectionAnswer Ingress);
 
 /// <summary>
@@ -27,13 +38,39 @@ public sealed record CheckAnswer(string Flow, bool Allowed, bool Enforced, strin
 /// </summary>
 public static class NetworkPolicyService
 {
-    public static PolicySet Load(IReadOnlyList<string> paths, PolicyContext? context)
+    public static PolicySet Load(IReadOnlyList<string> paths, PolicyContext? context, PolicyChoices? choices = null) =>
+        Place(ManifestLoader.Load(paths, recursive: true).ByOwner((choices ?? PolicyChoices.Default).By), context);
+
+    /// <summary>The two sides of a diff, each grouped by owner as the other's selectors too can see it.</summary>
+    public static (PolicySet Before, PolicySet After) LoadPair(string before, string after, PolicyContext? context, PolicyChoices? choices = null)
     {
-        var set = ManifestLoader.Load(paths, recursive: true);
-        return context is null ? set : set.AssignAddresses(context.Site, context.Cluster, context.Allocations);
+        var by = (choices ?? PolicyChoices.Default).By;
+        var was = ManifestLoader.Load([before], recursive: true);
+        var now = ManifestLoader.Load([after], recursive: true);
+        return (Place(was.ByOwner(by, now), context), Place(now.ByOwner(by, was), context));
     }
 
-    public static PolicyOptions Options(PolicyContext? context) => context is null ? PolicyOptions.Calico : PolicyOptions.ForCluster(context.ResolvedCluster);
+    private static PolicySet Place(PolicySet set, PolicyContext? context) =>
+        context is null ? set : set.AssignAddresses(context.Site, context.Cluster, context.Allocations);
+
+    public static PolicyOptions Options(PolicyContext? context, PolicyChoices? choices = null) =>
+        (context is null ? PolicyOptions.Calico : PolicyOptions.ForCluster(context.ResolvedCluster)) with
+        {
+            HostNetworkPoliced = (choices ?? PolicyChoices.Default).HostNetworkPoliced,
+        };
+
+    /// <summary>
+    /// NothingToAnalyse when the manifests hold nothing the question can be asked of: no workload (for a matrix or a
+    /// diff), or neither a workload nor a policy.
+    /// </summary>
+    public static IReadOnlyList<Finding> NothingToAnalyse(bool needsWorkloads, params PolicySet[] sets) =>
+        sets.Any(s => s.HasAnalysable(needsWorkloads))
+            ? []
+            : [Finding.Error("NothingToAnalyse", "--file",
+                needsWorkloads
+                    ? "Nothing analysable was found in the manifests: no workload (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob…)."
+                    : "Nothing analysable was found in the manifests: no workload and no network policy.",
+                "Check the files given with -f; the kinds that were skipped are listed on standard error.")];
 
     /// <summary>PolicyNotEnforced when the cluster's plugin enforces no policy: for answers (JSON, CSV, a diff) that carry no note of their own.</summary>
     public static IReadOnlyList<Finding> NotEnforced(PolicyContext? context) =>
@@ -68,9 +105,9 @@ public static class NetworkPolicyService
         return (new PolicyContext(site, name, allocations), []);
     }
 
-    public static (CheckAnswer? Answer, IReadOnlyList<Finding> Findings) Check(PolicySet set, PolicyContext? context, string from, string to, string port)
+    public static (CheckAnswer? Answer, IReadOnlyList<Finding> Findings) Check(PolicySet set, PolicyContext? context, string from, string to, string port, PolicyChoices? choices = null)
     {
-        var engine = PolicyEngine.Compile(set, Options(context));
+        var engine = PolicyEngine.Compile(set, Options(context, choices));
         var findings = new List<Finding>();
         var source = Endpoint(engine, set, from, "--from", findings);
         var destination = Endpoint(engine, set, to, "--to", findings);
@@ -84,13 +121,14 @@ public static class NetworkPolicyService
         return (new CheckAnswer(verdict.Flow.ToString(), verdict.Allowed, verdict.Enforced, verdict.Note, Answer(verdict.Egress), Answer(verdict.Ingress)), findings);
     }
 
-    public static ConnectivityReport Matrix(PolicySet set, PolicyContext? context) => ConnectivityAnalyzer.Matrix(set, Options(context));
+    public static ConnectivityReport Matrix(PolicySet set, PolicyContext? context, PolicyChoices? choices = null) => ConnectivityAnalyzer.Matrix(set, Options(context, choices));
 
-    public static ConnectivityDiff Diff(PolicySet before, PolicySet after, PolicyContext? context) => ConnectivityAnalyzer.Diff(before, after, Options(context));
+    public static ConnectivityDiff Diff(PolicySet before, PolicySet after, PolicyContext? context, PolicyChoices? choices = null) =>
+        ConnectivityAnalyzer.Diff(before, after, Options(context, choices));
 
-    public static IReadOnlyList<Finding> Lint(PolicySet set, PolicyContext? context) => PolicyLinter.Lint(set, Options(context));
+    public static IReadOnlyList<Finding> Lint(PolicySet set, PolicyContext? context, PolicyChoices? choices = null) => PolicyLinter.Lint(set, Options(context, choices));
 
-    public static (PacketTrace? Trace, IReadOnlyList<Finding> Findings) Trace(PolicySet set, PolicyContext context, string from, string to, string port)
+    public static (PacketTrace? Trace, IReadOnlyList<Finding> Findings) Trace(PolicySet set, PolicyContext context, string from, string to, string port, PolicyChoices? choices = null)
     {
         var findings = new List<Finding>();
         TraceEndpoint(set, from, "--from", findings);
@@ -101,7 +139,7 @@ public static class NetworkPolicyService
             return (null, findings);
         }
 
-        var tracer = new PacketTracer(PolicyEngine.Compile(set, Options(context)), context.Site, context.Cluster, context.Allocations);
+        var tracer = new PacketTracer(PolicyEngine.Compile(set, Options(context, choices)), context.Site, context.Cluster, context.Allocations);
         return (tracer.Trace(new TraceRequest(from, to, protocol, number) { IcmpType = icmpType, IcmpCode = icmpCode }), findings);
     }
 

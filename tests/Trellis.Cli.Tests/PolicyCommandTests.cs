@@ -304,4 +304,117 @@ public sealed class PolicyCommandTests
         Assert.Equal(code, finding.GetProperty("code").GetString());
         Assert.Equal("--to", finding.GetProperty("path").GetString());
     }
+
+    private const string PodDump = """
+        apiVersion: v1
+        kind: List
+        items:
+          - apiVersion: apps/v1
+            kind: ReplicaSet
+            metadata: { name: web-5d8f, namespace: shop, ownerReferences: [ { apiVersion: apps/v1, kind: Deployment, name: web, controller: true } ] }
+            spec: { template: { metadata: { labels: { app: web } }, spec: { containers: [ { name: c } ] } } }
+          - apiVersion: v1
+            kind: PodList
+            items:
+              - metadata: { name: web-5d8f-a, namespace: shop, labels: { app: web, pod-template-hash: 5d8f }, ownerReferences: [ { kind: ReplicaSet, name: web-5d8f, controller: true } ] }
+                spec: { containers: [ { name: c, ports: [ { containerPort: 8080 } ] } ] }
+                status: { podIP: 10.244.1.10 }
+              - metadata: { name: web-5d8f-b, namespace: shop, labels: { app: web, pod-template-hash: 5d8f }, ownerReferences: [ { kind: ReplicaSet, name: web-5d8f, controller: true } ] }
+                spec: { containers: [ { name: c, ports: [ { containerPort: 8080 } ] } ] }
+                status: { podIP: 10.244.2.10 }
+              - metadata: { name: client, namespace: shop, labels: { app: client } }
+                spec: { containers: [ { name: c } ] }
+                status: { podIP: 10.244.3.10 }
+          - apiVersion: networking.k8s.io/v1
+            kind: Ingress
+            metadata: { name: web, namespace: shop }
+        """;
+
+    [Fact]
+    public async Task Matrix_NamesPodsByTheirOwner_AndByPodWhenAsked()
+    {
+        using var ws = new Workspace();
+        var dump = ws.WriteText("dump.yaml", PodDump);
+
+        var byOwner = await ws.Run("netpol", "matrix", "-f", dump);
+        var byPod = await ws.Run("netpol", "matrix", "-f", dump, "--by", "pod");
+
+        Assert.True(byOwner.ExitCode == 0, byOwner.ToString());
+        Assert.Contains("shop/client[Pod] => shop/web[Deployment] : All Connections", byOwner.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("web-5d8f", byOwner.Stdout, StringComparison.Ordinal);
+        Assert.Contains("shop/client[Pod] => shop/web-5d8f-a[Pod]", byPod.Stdout, StringComparison.Ordinal);
+        Assert.Contains("shop/client[Pod] => shop/web-5d8f-b[Pod]", byPod.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("[ReplicaSet]", byPod.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Matrix_ListsKindsItDoesNotAnalyse_InOneLineOnStandardError()
+    {
+        using var ws = new Workspace();
+        var dump = ws.WriteText("dump.yaml", PodDump + "\n" + """
+            ---
+            apiVersion: route.openshift.io/v1
+            kind: Route
+            metadata: { name: web, namespace: shop }
+            ---
+            apiVersion: kubevirt.io/v1
+            kind: VirtualMachine
+            metadata: { name: vm, namespace: shop }
+            """);
+
+        var r = await ws.Run("netpol", "matrix", "-f", dump);
+
+        Assert.Equal(0, r.ExitCode);
+        var note = Assert.Single(r.Stderr.Split('\n'), l => l.StartsWith("note:", StringComparison.Ordinal));
+        Assert.Contains("1 Ingress, 1 Route, 1 VirtualMachine", note, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("matrix")]
+    [InlineData("lint")]
+    public async Task NothingAnalysable_IsSaid_WithExitCodeOne(string command)
+    {
+        using var ws = new Workspace();
+        var file = ws.WriteText("ingress.yaml", """
+            apiVersion: networking.k8s.io/v1
+            kind: Ingress
+            metadata: { name: web, namespace: shop }
+            """);
+
+        var r = await ws.Run("netpol", command, "-f", file);
+
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("NothingToAnalyse", r.Stdout + r.Stderr, StringComparison.Ordinal);
+        Assert.Contains("note: not analysed", r.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Check_HostNetworkPods_AreUnpolicedByDefault_AndPolicedWhenAsked()
+    {
+        using var ws = new Workspace();
+        var file = ws.WriteText("agent.yaml", """
+            apiVersion: v1
+            kind: Pod
+            metadata: { name: agent, namespace: ops, labels: { app: agent } }
+            spec: { hostNetwork: true, containers: [ { name: c, ports: [ { containerPort: 9100 } ] } ] }
+            status: { podIP: 172.16.0.21 }
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: { name: client, namespace: ops, labels: { app: client } }
+            spec: { containers: [ { name: c } ] }
+            status: { podIP: 10.244.3.10 }
+            ---
+            apiVersion: networking.k8s.io/v1
+            kind: NetworkPolicy
+            metadata: { name: deny-all, namespace: ops }
+            spec: { podSelector: {}, policyTypes: [ Ingress ] }
+            """);
+
+        var calico = await ws.Run("netpol", "check", "-f", file, "--from", "ops/client", "--to", "ops/agent", "--port", "tcp/9100", "-o", "json");
+        var policed = await ws.Run("netpol", "check", "-f", file, "--from", "ops/client", "--to", "ops/agent", "--port", "tcp/9100", "-o", "json", "--host-network", "policed");
+
+        Assert.True(JsonDocument.Parse(calico.Stdout).RootElement.GetProperty("answer").GetProperty("allowed").GetBoolean(), calico.ToString());
+        Assert.False(JsonDocument.Parse(policed.Stdout).RootElement.GetProperty("answer").GetProperty("allowed").GetBoolean(), policed.ToString());
+    }
 }

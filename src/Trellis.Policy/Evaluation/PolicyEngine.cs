@@ -38,7 +38,8 @@ public sealed class PolicyEngine
         {
             var w = set.Workloads[i];
             var identity = Identity.ForWorkload(w, namespaces.GetValueOrDefault(w.Namespace), accounts.GetValueOrDefault($"{w.Namespace}/{w.ServiceAccount}"));
-            _endpoints[i] = new CompiledEndpoint(w, identity, PeerAt(w.Address, w.HostNetwork ? null : identity, i, w));
+            var policed = options.Polices(w);
+            _endpoints[i] = new CompiledEndpoint(w, identity, PeerAt(w.Address, policed ? identity : null, i, w), policed);
             _byId[w.Id] = i;
             _byId.TryAdd($"{w.Namespace}/{w.Name}", i);
             foreach (var a in w.Addresses)
@@ -484,13 +485,13 @@ public sealed class PolicyEngine
 }
 
 /// <summary>A workload compiled for evaluation: its identity, its peer view, and its per-direction plans.</summary>
-internal sealed class CompiledEndpoint(Workload workload, Identity identity, Peer peer)
+internal sealed class CompiledEndpoint(Workload workload, Identity identity, Peer peer, bool policed)
 {
     public Workload Workload { get; } = workload;
     public Identity Identity { get; } = identity;
     public Peer Peer { get; } = peer;
-    /// <summary>hostNetwork pods are not workload endpoints: Calico applies no policy to them.</summary>
-    public bool Policed => !Workload.HostNetwork;
+    /// <summary>Whether policies apply to it: not to a hostNetwork pod under Calico (<see cref="PolicyOptions.HostNetworkPoliced"/>).</summary>
+    public bool Policed { get; } = policed;
     public TierPlan[] Ingress { get; set; } = [];
     public TierPlan[] Egress { get; set; } = [];
 

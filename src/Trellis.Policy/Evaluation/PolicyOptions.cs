@@ -34,6 +34,16 @@ public sealed record PolicyOptions
     /// <summary>"A pod cannot block access to itself": traffic from a workload to itself is allowed, and left out of the matrix.</summary>
     public bool AllowSelfTraffic { get; init; } = true;
 
+    /// <summary>
+    /// hostNetwork pods are implementation-defined (reference §1.1). False is Calico's behaviour: they are no workload
+    /// endpoints, so no policy applies to them and no selector matches them (only their node's address, by ipBlock).
+    /// True polices them like any pod, the other reading the Kubernetes documentation allows.
+    /// </summary>
+    public bool HostNetworkPoliced { get; init; }
+
+    /// <summary>Whether policies apply to this workload and selectors match it.</summary>
+    public bool Polices(Manifests.Workload workload) => !workload.HostNetwork || HostNetworkPoliced;
+
     /// <summary>The cluster's pod CIDRs: the outside world of the matrix excludes them, and the lint checks ipBlocks against them.</summary>
     public IReadOnlyList<Prefix> PodCidrs { get; init; } = [];
 

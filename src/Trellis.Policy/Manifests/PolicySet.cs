@@ -50,6 +50,55 @@ public sealed record PolicySet
     public PolicySet AssignAddresses(ResolvedSite site, string cluster, IReadOnlyList<Allocation> allocations) =>
         PodAddressPlanner.Assign(this, site, cluster, allocations);
 
+    /// <summary>
+    /// The workloads named as people think of them (<see cref="WorkloadView.Owner"/>: a controller's pods as that
+    /// controller) or pod by pod; <paramref name="alsoSelectedBy"/> are other sets whose selectors must see the same
+    /// workloads (the other side of a diff).
+    /// </summary>
+    public PolicySet ByOwner(WorkloadView view, params PolicySet[] alsoSelectedBy) => OwnerGrouping.Group(this, view, [this, .. alsoSelectedBy]);
+
+    /// <summary>Kinds that carry or shape traffic but that this analysis does not model (their documents are skipped).</summary>
+    private static readonly HashSet<string> TrafficKinds = new(StringComparer.Ordinal)
+    {
+        "Ingress", "Route", "VirtualMachine", "VirtualMachineInstance", "Gateway", "HTTPRoute", "GRPCRoute", "TCPRoute", "TLSRoute", "UDPRoute",
+        "AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", "MultiNetworkPolicy",
+        "HostEndpoint", "StagedNetworkPolicy", "StagedGlobalNetworkPolicy", "StagedKubernetesNetworkPolicy", "Profile", "EndpointSlice", "Endpoints",
+    };
+
+    /// <summary>Whether there is anything to analyse: a workload, or (when workloads are not required) a policy.</summary>
+    public bool HasAnalysable(bool needsWorkloads) => Workloads.Count > 0 || (!needsWorkloads && PolicyCount > 0);
+
+    /// <summary>
+    /// One line naming the skipped documents by kind, recognised kinds that carry traffic first ("not analysed: 2 Ingress,
+    /// 1 Route; skipped: 3 ConfigMap"); null when nothing was skipped.
+    /// </summary>
+    public static string? NotAnalysedSummary(IEnumerable<PolicySet> sets)
+    {
+        var notes = sets.SelectMany(s => s.Notes).ToList();
+        if (notes.Count == 0)
+        {
+            return null;
+        }
+
+        static string Counts(IEnumerable<LoadNote> notes) =>
+            string.Join(", ", notes.GroupBy(n => n.Kind, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Count()} {g.Key}"));
+
+        var traffic = notes.Where(n => TrafficKinds.Contains(n.Kind)).ToList();
+        var other = notes.Where(n => !TrafficKinds.Contains(n.Kind)).ToList();
+        var parts = new List<string>();
+        if (traffic.Count > 0)
+        {
+            parts.Add($"not analysed (recognised, but this analysis does not model them): {Counts(traffic)}");
+        }
+
+        if (other.Count > 0)
+        {
+            parts.Add($"skipped (no part in network policy): {Counts(other)}");
+        }
+
+        return string.Join("; ", parts);
+    }
+
     /// <summary>Two sets as if their manifests had been applied together (later objects of the same identity win).</summary>
     public PolicySet Merge(PolicySet other) => ManifestLoader.Combine([this, other]);
 }

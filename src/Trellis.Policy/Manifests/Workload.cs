@@ -8,6 +8,9 @@ public enum WorkloadOs
     Windows,
 }
 
+/// <summary>The controller that owns an object (its <c>ownerReferences</c> entry with <c>controller: true</c>), in its namespace.</summary>
+public sealed record OwnerRef(string Kind, string Name);
+
 /// <summary>A container port of a pod template; a named one can be the target of a policy's named port.</summary>
 public sealed record ContainerPort(string? Name, int Port, Protocol Protocol);
 
@@ -36,6 +39,9 @@ public sealed record Workload
     /// <summary>From nodeSelector kubernetes.io/os (or the legacy beta.kubernetes.io/os).</summary>
     public WorkloadOs Os { get; init; } = WorkloadOs.Linux;
     public SourceRef Source { get; init; } = SourceRef.None;
+
+    /// <summary>The controller owning the pod (or the template: a ReplicaSet's Deployment); null for a bare object.</summary>
+    public OwnerRef? Owner { get; init; }
 
     /// <summary>The name netpol-analyzer prints: <c>namespace/name[Kind]</c>.</summary>
     public string Id => $"{Namespace}/{Name}[{Kind}]";

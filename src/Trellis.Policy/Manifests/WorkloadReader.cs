@@ -79,6 +79,7 @@ internal static class WorkloadReader
             HostNetwork = hostNetwork,
             Os = os,
             Source = r.Source,
+            Owner = ReadOwner(r, DocumentReader.Get(doc, "metadata")),
         };
     }
 
@@ -135,6 +136,26 @@ internal static class WorkloadReader
         }
 
         return ports;
+    }
+
+    /// <summary>The ownerReferences entry with controller: true (at most one exists), as kube-controller-manager sets it.</summary>
+    private static OwnerRef? ReadOwner(DocumentReader r, YamlNode? metadata)
+    {
+        var owners = r.Sequence(metadata, "ownerReferences", "metadata.ownerReferences");
+        for (var i = 0; i < owners.Count; i++)
+        {
+            var path = $"metadata.ownerReferences[{i}]";
+            if (r.Bool(owners[i], "controller", $"{path}.controller")
+                && r.String(owners[i], "kind", $"{path}.kind") is { Length: > 0 } kind
+                && r.String(owners[i], "name", $"{path}.name") is { Length: > 0 } name
+                && kind != "Node")
+            {
+                // A static pod's mirror is "owned" by its Node, which is no workload to group it under.
+                return new OwnerRef(kind, name);
+            }
+        }
+
+        return null;
     }
 
     /// <summary>status.podIPs, status.podIP, or Calico's cni.projectcalico.org/podIPs / podIP annotations (Calico's getPodIPs order).</summary>

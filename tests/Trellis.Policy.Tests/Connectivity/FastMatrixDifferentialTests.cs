@@ -19,6 +19,7 @@ public sealed class FastMatrixDifferentialTests
         PolicyOptions.Calico with { IpBlockMatchesPods = false },
         PolicyOptions.Calico with { AllowSelfTraffic = false },
         PolicyOptions.Calico with { PodCidrs = [Prefix.Parse("10.0.0.0/8")] },
+        PolicyOptions.Calico with { HostNetworkPoliced = true },
         PolicyOptions.Flannel);
 
     [Fact]

@@ -28,6 +28,13 @@ public sealed class DifferentialTests
     }
 
     [Fact]
+    public void Engine_AgreesWithTheNaiveEvaluator_WithHostNetworkPodsPoliced()
+    {
+        var options = PolicyOptions.Calico with { HostNetworkPoliced = true };
+        Cases.Sample((set, flows) => Agree(set, flows, options), iter: 250);
+    }
+
+    [Fact]
     public void Matrix_AgreesWithSingleChecks()
     {
         Gen.Select(Clusters, Gen.Int[0, 6].Array[2]).Sample((set, pick) =>

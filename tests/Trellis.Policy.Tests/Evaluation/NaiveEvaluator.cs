@@ -55,7 +55,7 @@ internal sealed class NaiveEvaluator(PolicySet set, PolicyOptions options)
 
     private bool DirectionAllows(Direction direction, Side self, Side src, Side dst, Protocol protocol, int port, int? icmpType, int? icmpCode)
     {
-        if (self.Workload is null || self.Workload.HostNetwork)
+        if (self.Workload is null || !options.Polices(self.Workload))
         {
             return true;
         }
@@ -166,7 +166,7 @@ internal sealed class NaiveEvaluator(PolicySet set, PolicyOptions options)
             return peer.Address is not null && block.Contains(peer.Address) && (options.IpBlockMatchesPods || peer.Workload is null);
         }
 
-        if (peer.Workload is not { HostNetwork: false } w)
+        if (peer.Workload is not { } w || !options.Polices(w))
         {
             return false;
         }
@@ -193,7 +193,7 @@ internal sealed class NaiveEvaluator(PolicySet set, PolicyOptions options)
 
     private bool CalicoApplies(CalicoPolicy c, Workload w, Direction d)
     {
-        if ((c.Types & (d == Direction.Ingress ? PolicyTypes.Ingress : PolicyTypes.Egress)) == 0 || w.HostNetwork)
+        if ((c.Types & (d == Direction.Ingress ? PolicyTypes.Ingress : PolicyTypes.Egress)) == 0 || !options.Polices(w))
         {
             return false;
         }
@@ -316,7 +316,7 @@ internal sealed class NaiveEvaluator(PolicySet set, PolicyOptions options)
     private List<Resource> ResourcesAt(Side side)
     {
         var list = new List<Resource>();
-        if (side.Workload is { HostNetwork: false } w)
+        if (side.Workload is { } w && options.Polices(w))
         {
             list.Add(new Resource(CalicoLabels(w), w.Namespace, w));
         }

@@ -60,6 +60,8 @@ internal static class PolicyGenerators
                 ServiceAccount = p.Item3,
                 Ports = PortChoices[p.Item4],
                 Addresses = [IPAddress.Parse($"10.244.{p.Item1 + 1}.{i + 10}")],
+                // Some clusters have a hostNetwork pod (a node agent), which Calico does not police unless asked to.
+                HostNetwork = i == 1 && p.Item1 == 0,
             }).ToArray());
 
     public static readonly Gen<NetworkSet[]> NetworkSets = Gen.Bool.Array[3].Select(pick =>
