@@ -526,7 +526,17 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr)
             }
 
             var which = p.GetValue(component) is "all" or null ? [] : new[] { p.GetValue(component)! };
-            var files = SiteViews.Render(state, which, p.GetValue(cluster), p.GetValue(node));
+            IReadOnlyList<Rendering.RenderedFile> files;
+            try
+            {
+                files = SiteViews.Render(state, which, p.GetValue(cluster), p.GetValue(node));
+            }
+            catch (Rendering.UnrenderableValueException refused)
+            {
+                // A value the file's format cannot hold: reported like any finding, and nothing is written.
+                return Report(OutputFor(p), CommandResult.Rejected([refused.Finding], state.Revision), null);
+            }
+
             if (files.Count == 0)
             {
                 return Report(OutputFor(p), CommandResult.Rejected([Finding.Error("NothingToRender", "component",

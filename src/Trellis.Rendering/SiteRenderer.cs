@@ -6,6 +6,7 @@ using Trellis.Rendering.Dhcp;
 using Trellis.Rendering.HaProxy;
 using Trellis.Rendering.Keepalived;
 using Trellis.Rendering.MetalLb;
+using Trellis.Rendering.Services;
 using Trellis.Rendering.Windows;
 
 namespace Trellis.Rendering;
@@ -17,7 +18,7 @@ namespace Trellis.Rendering;
 public static class SiteRenderer
 {
     public static readonly IReadOnlyList<string> Components =
-        ["haproxy", "keepalived", "kea", "windows-dhcp", "flannel", "calico", "hns", "metallb", "kube-vip", "lb-json"];
+        ["haproxy", "keepalived", "kea", "windows-dhcp", "flannel", "calico", "hns", "metallb", "kube-vip", "lb-json", "services"];
 
     /// <summary>Files of the given components (all when empty), for one cluster and one node or load balancer VM when given.</summary>
     public static IReadOnlyList<RenderedFile> Render(ResolvedSite site, IReadOnlyList<Allocation> allocations,
@@ -104,6 +105,11 @@ public static class SiteRenderer
             if (Wanted("lb-json"))
             {
                 files.Add(new($"{dir}/load-balancer.json", LoadBalancerJsonRenderer.Render(site, topology), "lb-json"));
+            }
+
+            if (Wanted("services") && ServiceManifestRenderer.HasServices(topology))
+            {
+                files.Add(new(ServiceManifestRenderer.PathOf(topology), ServiceManifestRenderer.Render(site, topology), "services"));
             }
         }
 

@@ -192,6 +192,11 @@ public sealed record PlanningSettings
     public int FlannelSubnetLen { get; init; } = 24;
     /// <summary>Underlay MTU; the overlay MTU is this minus the 50-byte VXLAN header.</summary>
     public int UnderlayMtu { get; init; } = 1500;
+    /// <summary>
+    /// The lowest keepalived virtual_router_id Trellis plans (an explicit cluster virtualRouterId may be lower): above
+    /// the ids routers' VRRP commonly uses (1–10) and the 51 of keepalived's sample configuration.
+    /// </summary>
+    public int VirtualRouterIdBase { get; init; } = SiteSpecDefaults.VirtualRouterIdBase;
 }
 
 public static class SiteSpecDefaults
@@ -206,4 +211,5 @@ public static class SiteSpecDefaults
     public const int MaxPodCount = 110;
     public const int AksHciWorkloadUpdateReserve = 5;
     public const int AksArcWorkloadUpdateReserve = 1;
+    public const int VirtualRouterIdBase = 100;
 }

@@ -304,7 +304,7 @@ public static class SiteSpecReader
     private static PlanningSettings ReadSettings(YamlBinder b, YamlNode? node, string path)
     {
         var f = b.Mapping(node, path, "managementClusterVip", "managementUpdateReserve", "workloadUpdateReserve", "calicoBlockSize",
-            "flannelSubnetLen", "underlayMtu");
+            "flannelSubnetLen", "underlayMtu", "virtualRouterIdBase");
         var defaults = new PlanningSettings();
         return f is null
             ? defaults
@@ -316,6 +316,7 @@ public static class SiteSpecReader
                 CalicoBlockSize = f.Int("calicoBlockSize", 20, 32) ?? defaults.CalicoBlockSize,
                 FlannelSubnetLen = f.Int("flannelSubnetLen", 8, 30) ?? defaults.FlannelSubnetLen,
                 UnderlayMtu = f.Int("underlayMtu", 1280, 9216) ?? defaults.UnderlayMtu,
+                VirtualRouterIdBase = f.Int("virtualRouterIdBase", Planning.SitePlanner.VirtualRouterIdFirst, Planning.SitePlanner.VirtualRouterIdLast) ?? defaults.VirtualRouterIdBase,
             };
     }
 }

@@ -126,5 +126,8 @@ public sealed record PoolDefinition(string Id, PoolKind Kind, string Description
         };
 }
 
-/// <summary>One owner that the plan needs in a pool; <see cref="Fixed"/> pins its number (reservations, kube-dns, a given IP).</summary>
-public sealed record Claim(string Pool, string Owner, UInt128? Fixed = null, string? Detail = null, TimeSpan? Lease = null);
+/// <summary>
+/// One owner that the plan needs in a pool; <see cref="Fixed"/> pins its number (reservations, kube-dns, a given IP);
+/// <see cref="From"/> makes a new owner take the lowest free number at or above it (VRRP ids above the base).
+/// </summary>
+public sealed record Claim(string Pool, string Owner, UInt128? Fixed = null, string? Detail = null, TimeSpan? Lease = null, UInt128? From = null);

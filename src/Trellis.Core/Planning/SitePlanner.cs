@@ -261,7 +261,7 @@ public static class SitePlanner
         if (c.LoadBalancerVmCount > 0)
         {
             var fixedId = c.Spec.VirtualRouterId is { } id ? (UInt128?)(ulong)id : null;
-            claims.Add(new Claim(PoolIds.VirtualRouterIds(n.VswitchName, n.VlanId), PoolIds.VirtualRouter(c.Name), fixedId));
+            claims.Add(new Claim(PoolIds.VirtualRouterIds(n.VswitchName, n.VlanId), PoolIds.VirtualRouter(c.Name), fixedId, From: (ulong)site.Settings.VirtualRouterIdBase));
         }
 
         var vipPool = ServiceVipPool(site, c);
@@ -406,7 +406,7 @@ public static class SitePlanner
 
                 number = fixedNumber;
             }
-            else if (!ledger.TryAllocateLowest(out number))
+            else if (!(claim.From is { } from ? TryAllocateFrom(pool, ledger, from, out number) : ledger.TryAllocateLowest(out number)))
             {
                 findings.Add(Finding.Error("PoolExhausted", claim.Owner,
                     $"The {pool.Description} ({pool.Id}, {pool.Size} in all) has no free address left for {claim.Owner}.",
@@ -423,5 +423,24 @@ public static class SitePlanner
 
         var result = kept.Where(k => !rewritten.Contains(k.Key)).Select(k => k.Value).Concat(added).OrderBy(a => a.Pool, StringComparer.Ordinal).ThenBy(a => a.Owner, StringComparer.Ordinal).ToList();
         return new AllocationPlan(added, removed, result, findings);
+    }
+
+    /// <summary>The lowest free number at or above <paramref name="from"/>; for small pools (VRRP ids), so a plain walk.</summary>
+    private static bool TryAllocateFrom(PoolDefinition pool, Ipam.AllocationLedger ledger, UInt128 from, out UInt128 number)
+    {
+        foreach (var (first, last) in pool.Ranges.OrderBy(r => r.First))
+        {
+            for (var n = UInt128.Max(first, from); n <= last && last >= from; n++)
+            {
+                if (ledger.TryAllocate(n))
+                {
+                    number = n;
+                    return true;
+                }
+            }
+        }
+
+        number = default;
+        return false;
     }
 }

@@ -1,92 +1,100 @@
 using System.Globalization;
 using System.Net;
-using System.Text;
 using Trellis.Core.Addressing;
 using Trellis.Core.Planning;
+using Trellis.Rendering.Services;
 
 namespace Trellis.Rendering.HaProxy;
 
 /// <summary>
 /// The haproxy.cfg of one load balancer VM of a cluster, in the shape AKS hybrid's lbagent writes: an API server
 /// frontend on the cluster's VIP to the control plane nodes, and one <c>frontend_&lt;VIP&gt;_&lt;port&gt;</c> per
-/// LoadBalancer service port to every worker node's NodePort. Layer 4 (TCP) only.
+/// LoadBalancer service port to every worker node's NodePort (pinned by the cluster's Service manifests). Layer 4
+/// (TCP) only. Every value goes through <see cref="ConfigFileWriter.HaProxy"/>.
 /// </summary>
 public static class HaProxyConfigRenderer
 {
     public const int ApiServerPort = 6443;
     public const int StatsPort = 8404;
 
+    /// <summary>Where the stats page and the health endpoint listen: this VM's loopback only, so there is no unauthenticated admin surface.</summary>
+    public static readonly IPAddress StatsAddress = IPAddress.Loopback;
+
+    /// <summary>Answers 200 while HAProxy serves (monitor-uri); keepalived's check of HAProxy asks it.</summary>
+    public const string HealthPath = "/healthz";
+
     public static string Render(ResolvedSite site, ClusterTopology cluster, PlacedVm loadBalancer)
     {
-        var c = new StringBuilder();
-        c.Line($"# haproxy.cfg of {loadBalancer.Name} ({loadBalancer.Address}) for cluster {cluster.Name} of site {site.Spec.Name}.");
-        c.Line("# Rendered by Trellis from the stored plan; do not edit, re-render instead.");
-        c.Append('\n');
+        var c = ConfigFileWriter.HaProxy();
+        c.Comment($"haproxy.cfg of {loadBalancer.Name} ({loadBalancer.Address}) for cluster {cluster.Name} of site {site.Spec.Name}.")
+            .Comment("Rendered by Trellis from the stored plan; do not edit, re-render instead.")
+            .Blank();
 
-        c.Line("global");
-        c.Line("    log stdout format raw local0");
-        c.Line("    maxconn 10000");
-        c.Append('\n');
+        c.Line(0, "global")
+            .Line(1, "log", "stdout", "format", "raw", "local0")
+            .Line(1, "maxconn", "10000")
+            .Blank();
 
-        c.Line("defaults");
-        c.Line("    mode tcp");
-        c.Line("    log global");
-        c.Line("    option tcplog");
-        c.Line("    option dontlognull");
-        c.Line("    option redispatch");
-        c.Line("    retries 3");
-        c.Line("    maxconn 10000");
-        c.Line("    timeout connect 10s");
-        c.Line("    timeout client 30s");
-        c.Line("    timeout server 30s");
-        c.Line("    timeout tunnel 24d");
-        c.Line("    default-server inter 2s fall 2 rise 2");
-        c.Append('\n');
+        c.Line(0, "defaults")
+            .Line(1, "mode", "tcp")
+            .Line(1, "log", "global")
+            .Line(1, "option", "tcplog")
+            .Line(1, "option", "dontlognull")
+            .Line(1, "option", "redispatch")
+            .Line(1, "retries", "3")
+            .Line(1, "maxconn", "10000")
+            .Line(1, "timeout", "connect", "10s")
+            .Line(1, "timeout", "client", "30s")
+            .Line(1, "timeout", "server", "30s")
+            .Line(1, "timeout", "tunnel", "24d")
+            .Line(1, "default-server", "inter", "2s", "fall", "2", "rise", "2")
+            .Blank();
 
-        c.Line("frontend stats");
-        c.Line("    mode http");
-        c.Line("    option httplog");
-        c.Line($"    bind {Endpoint(loadBalancer.Address, StatsPort)}");
-        c.Line("    stats enable");
-        c.Line("    stats uri /stats");
-        c.Line("    stats refresh 10s");
+        c.Comment("Statistics and the health endpoint keepalived checks, on this VM's loopback only (an SSH tunnel reaches the page).")
+            .Line(0, "frontend", "stats")
+            .Line(1, "mode", "http")
+            .Line(1, "option", "httplog")
+            .Line(1, "bind", Endpoint(StatsAddress, StatsPort))
+            .Line(1, "monitor-uri", HealthPath)
+            .Line(1, "stats", "enable")
+            .Line(1, "stats", "uri", "/stats")
+            .Line(1, "stats", "refresh", "10s");
 
         if (cluster.ApiServerVip is { } apiVip)
         {
-            var name = ProxyName(apiVip, ApiServerPort);
-            c.Append('\n');
-            c.Line($"# Kubernetes API server of {cluster.Name}");
+            var name = c.Name(ProxyName(apiVip, ApiServerPort), "a proxy name");
+            c.Blank().Comment($"Kubernetes API server of {cluster.Name}");
             Frontend(c, name, apiVip, ApiServerPort);
-            c.Append('\n');
-            c.Line($"backend backend_{name}");
-            c.Line("    balance roundrobin");
-            c.Line("    option httpchk GET /readyz");
-            c.Line("    http-check expect status 200");
+            c.Blank()
+                .Line(0, "backend", $"backend_{name}")
+                .Line(1, "balance", "roundrobin")
+                .Line(1, "option", "httpchk", "GET", "/readyz")
+                .Line(1, "http-check", "expect", "status", "200");
             foreach (var n in cluster.ControlPlane)
             {
-                c.Line($"    server {n.Name} {Endpoint(n.Address, ApiServerPort)} check check-ssl verify none");
+                c.Line(1, "server", c.Name(n.Name, "a node name"), Endpoint(n.Address, ApiServerPort), "check", "check-ssl", "verify", "none");
             }
         }
 
+        var manifest = ServiceManifestRenderer.PathOf(cluster);
         foreach (var (vip, port) in ServicePorts(cluster))
         {
-            var name = ProxyName(vip.Address, port.Port);
-            c.Append('\n');
-            c.Line($"# {port.Namespace}/{port.Service} {port.Protocol} {port.Port} -> NodePort {port.NodePort.ToString(CultureInfo.InvariantCulture)}");
+            var name = c.Name(ProxyName(vip.Address, port.Port), "a proxy name");
+            c.Blank().Comment($"{port.Namespace}/{port.Service} {port.Protocol} {Number(port.Port)} -> NodePort {Number(port.NodePort)}, pinned by {manifest} (Service {port.Namespace}/{port.Service})");
             if (!string.Equals(port.Protocol, "TCP", StringComparison.OrdinalIgnoreCase))
             {
                 // HAProxy balances TCP only; the comment keeps the service visible to whoever reads the file.
-                c.Line("# not load balanced: HAProxy proxies TCP only");
+                c.Comment("not load balanced: HAProxy proxies TCP only");
                 continue;
             }
 
             Frontend(c, name, vip.Address, port.Port);
-            c.Append('\n');
-            c.Line($"backend backend_{name}");
-            c.Line("    balance roundrobin");
+            c.Blank()
+                .Line(0, "backend", $"backend_{name}")
+                .Line(1, "balance", "roundrobin");
             foreach (var n in cluster.Workers)
             {
-                c.Line($"    server {n.Name} {Endpoint(n.Address, port.NodePort)} check");
+                c.Line(1, "server", c.Name(n.Name, "a node name"), Endpoint(n.Address, port.NodePort), "check");
             }
         }
 
@@ -100,17 +108,16 @@ public static class HaProxyConfigRenderer
             .SelectMany(v => v.Ports.OrderBy(p => p.Port).ThenBy(p => p.Protocol, StringComparer.Ordinal).Select(p => (v, p)));
 
     /// <summary>The suffix of AKS hybrid's proxy names: <c>frontend_172.16.0.150_443</c>.</summary>
-    public static string ProxyName(IPAddress vip, int port) => $"{vip}_{port.ToString(CultureInfo.InvariantCulture)}";
+    public static string ProxyName(IPAddress vip, int port) => $"{vip}_{Number(port)}";
 
-    private static void Frontend(StringBuilder c, string name, IPAddress vip, int port)
-    {
-        c.Line($"frontend frontend_{name}");
-        // transparent: a backup VM binds the VIP before keepalived moves it here.
-        c.Line($"    bind {Endpoint(vip, port)} transparent");
-        c.Line($"    default_backend backend_{name}");
-    }
+    private static void Frontend(ConfigFileWriter c, string name, IPAddress vip, int port) =>
+        c.Line(0, "frontend", $"frontend_{name}")
+            // transparent: a backup VM binds the VIP before keepalived moves it here.
+            .Line(1, "bind", Endpoint(vip, port), "transparent")
+            .Line(1, "default_backend", $"backend_{name}");
 
-    private static string Endpoint(IPAddress address, int port) => $"{address}:{port.ToString(CultureInfo.InvariantCulture)}";
+    private static string Endpoint(IPAddress address, int port) =>
+        address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]:{Number(port)}" : $"{address}:{Number(port)}";
 
-    private static StringBuilder Line(this StringBuilder text, string line) => text.Append(line).Append('\n');
+    private static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

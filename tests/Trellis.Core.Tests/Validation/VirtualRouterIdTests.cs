@@ -31,9 +31,56 @@ public class VirtualRouterIdTests
         var allocations = Plan(spec);
 
         Assert.Equal("1", allocations.Single(a => a.Owner == "cluster/analytics/vrrp").Address);
-        Assert.Equal("2", allocations.Single(a => a.Owner == "cluster/payments/vrrp").Address);
-        Assert.Equal("1", Plan(SpecEdits.Worked).Single(a => a.Owner == "cluster/a/vrrp").Address);
-        Assert.Equal("2", Plan(SpecEdits.Worked).Single(a => a.Owner == "cluster/b/vrrp").Address);
+        Assert.Equal("100", allocations.Single(a => a.Owner == "cluster/payments/vrrp").Address);
+        Assert.Equal("100", Plan(SpecEdits.Worked).Single(a => a.Owner == "cluster/a/vrrp").Address);
+        Assert.Equal("101", Plan(SpecEdits.Worked).Single(a => a.Owner == "cluster/b/vrrp").Address);
+    }
+
+    [Fact]
+    public void Plan_VirtualRouterIds_StartAtADefaultBaseAbove50_AwayFromRoutersAndKeepalivedsSample()
+    {
+        var ids = Plan(Contoso).Where(a => a.Owner.EndsWith("/vrrp", StringComparison.Ordinal)).Select(a => int.Parse(a.Address, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+
+        Assert.Equal(100, SiteSpecDefaults.VirtualRouterIdBase);
+        Assert.Equal([100, 101], ids.Order());
+        Assert.All(ids, id => Assert.True(id > 51));
+    }
+
+    [Fact]
+    public void Plan_VirtualRouterIds_StartAtTheConfiguredBase()
+    {
+        var spec = Contoso with { Settings = Contoso.Settings with { VirtualRouterIdBase = 60 } };
+
+        var ids = Plan(spec).Where(a => a.Owner.EndsWith("/vrrp", StringComparison.Ordinal)).Select(a => a.Address).Order(StringComparer.Ordinal);
+
+        Assert.Equal(["60", "61"], ids);
+    }
+
+    [Fact]
+    public void Plan_KeepsAnIdHeldBelowTheBase_SoAnUpgradeMovesNoDeployedVrrpInstance()
+    {
+        var site = ExampleSites.Resolve(Contoso);
+        var held = new Trellis.Core.Ipam.Allocation("l2/External/17/vrrp", "1", "cluster/payments/vrrp");
+
+        var plan = SitePlanner.Plan(site, [held], DateTimeOffset.UnixEpoch);
+
+        Assert.Equal("1", plan.Result.Single(a => a.Owner == "cluster/payments/vrrp").Address);
+        Assert.Equal("100", plan.Result.Single(a => a.Owner == "cluster/analytics/vrrp").Address);
+    }
+
+    [Fact]
+    public void Read_VirtualRouterIdBase_FromSettings_WithinOneTo255()
+    {
+        const string yaml = """
+            apiVersion: trellis/v1
+            kind: Site
+            metadata: { name: s }
+            spec:
+              settings: { virtualRouterIdBase: 77 }
+            """;
+
+        Assert.Equal(77, SiteSpecReader.Read(yaml).Spec!.Settings.VirtualRouterIdBase);
+        Assert.Contains(SiteSpecReader.Read(yaml.Replace("77", "256", StringComparison.Ordinal)).Findings, f => f.Path == "spec.settings.virtualRouterIdBase");
     }
 
     [Fact]

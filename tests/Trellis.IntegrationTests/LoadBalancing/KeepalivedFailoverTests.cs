@@ -8,14 +8,15 @@ namespace Trellis.IntegrationTests.LoadBalancing;
 
 /// <summary>
 /// contoso's two payments LB VMs as two namespaces joined by a veth pair (each end named eth0 and holding the VM's
-/// planned address), each running real haproxy and real keepalived with its own rendered files.
+/// planned address), each running real haproxy and real keepalived with its own rendered files. keepalived checks
+/// HAProxy through its loopback health endpoint, and every VM runs nopreempt from state BACKUP.
 /// </summary>
 public class KeepalivedFailoverTests(ITestOutputHelper output)
 {
     private static readonly string Unshare = Tools.Require("unshare", "util-linux");
 
     [Fact]
-    public void Vips_StartOnTheMaster_AndMoveToTheBackup_WhenItsHaproxyDies()
+    public void Vips_StartOnTheFirstVm_MoveToTheBackup_WhenItsHaproxyDies_AndStayThere_WhenItComesBack()
     {
         var (site, payments) = LoadBalancerVms.Load("contoso-multicluster.yaml", "payments");
         Assert.Equal(2, payments.LoadBalancerVms.Count);
@@ -37,7 +38,7 @@ public class KeepalivedFailoverTests(ITestOutputHelper output)
                 var (haproxy, keepalived) = LoadBalancerVms.Write(vmDir, site, payments, vm);
                 logs.Add(Path.Combine(vmDir, "keepalived.log"));
                 logs.Add(Path.Combine(vmDir, "haproxy.log"));
-                // A PID namespace per VM as well: 'pidof haproxy' in the check must see this VM's haproxy only.
+                // A PID namespace per VM as well, so that each VM's processes are found and killed as that VM's.
                 var script = $"{Quote(LoadBalancerVms.HaProxyCommand(haproxy))} >'{vmDir}/haproxy.log' 2>&1 & "
                     + $"'{LoadBalancerVms.Keepalived}' -n -l -D -P -f '{keepalived}' -p '{vmDir}/keepalived.pid' -r '{vmDir}/vrrp.pid' -c '{vmDir}/checkers.pid' >'{vmDir}/keepalived.log' 2>&1 & "
                     + "wait";
@@ -61,6 +62,22 @@ public class KeepalivedFailoverTests(ITestOutputHelper output)
             Assert.True(moved is not null,
                 $"The VIPs did not move to the backup within 12 s of haproxy dying on the master.\nmaster:\n{Addresses(master)}\nbackup:\n{Addresses(backup)}\n{Diagnostics()}");
             output.WriteLine($"master took {vips.Count} VIPs after {elected.Value.TotalSeconds:0.0} s; they moved to the backup {moved.Value.TotalSeconds:0.0} s after haproxy died");
+
+            // HAProxy serves again on the first VM: its check recovers (FAULT -> BACKUP), and under nopreempt the VIPs stay put.
+            var firstVmLog = logs[0];
+            var faultAt = LoadBalancerVms.ReadLog(firstVmLog).LastIndexOf("Entering FAULT STATE", StringComparison.Ordinal);
+            Assert.True(faultAt >= 0, $"The first VM never entered FAULT when its haproxy died:\n{Diagnostics()}");
+            var restartedConfig = Path.Combine(dir.FullName, vms[0].Vm.Name, "haproxy.cfg");
+            master.Start(LoadBalancerVms.HaProxyCommand(restartedConfig));
+            var recovered = WaitUntil(TimeSpan.FromSeconds(15),
+                () => LoadBalancerVms.ReadLog(firstVmLog)[faultAt..].Contains("Entering BACKUP STATE", StringComparison.Ordinal));
+            Assert.True(recovered is not null, $"The first VM's check did not recover after haproxy came back:\n{Diagnostics()}");
+
+            // Longer than the master-down interval (3 adverts + skew): a preempting VM of priority 150 would have taken the VIPs back by now.
+            Thread.Sleep(TimeSpan.FromSeconds(6));
+            Assert.True(HoldsAll(backup, vips) && HoldsNone(master, vips),
+                $"The VIPs flapped back to the recovered first VM despite nopreempt.\nmaster:\n{Addresses(master)}\nbackup:\n{Addresses(backup)}\n{Diagnostics()}");
+            output.WriteLine($"the first VM's check recovered {recovered.Value.TotalSeconds:0.0} s after haproxy restarted; the VIPs stayed on the backup");
         }
         finally
         {

@@ -47,6 +47,32 @@ public class LoadBalancerConfigCheckTests
     }
 
     [Fact]
+    public void HostileValuesTheWritersAccept_RoundTripInComments_AndStillPassHaproxyCheckAndKeepalivedTest()
+    {
+        var (site, payments) = LoadBalancerVms.Load("contoso-multicluster.yaml", "payments");
+        const string name = "con’to\"so '#! {x} } $(y) ${z} `w` \\ 你好";
+        var hostile = site with { Spec = site.Spec with { Name = name } };
+        var dir = Directory.CreateTempSubdirectory("trellis-lb-hostile-");
+        using var ns = new NetworkNamespace("lbhostile");
+        try
+        {
+            LoadBalancerVms.AddLocalInterface(ns, "eth0");
+            var (haproxy, keepalived) = LoadBalancerVms.Write(dir.FullName, hostile, payments, payments.LoadBalancerVms[0]);
+
+            Assert.EndsWith($"of site {name}.", File.ReadLines(haproxy).First(), StringComparison.Ordinal);
+            Assert.EndsWith($"of site {name}.", File.ReadLines(keepalived).First(), StringComparison.Ordinal);
+            var h = Tools.Run(LoadBalancerVms.HaProxy, "-c", "-f", haproxy);
+            Assert.True(h.ExitCode == 0, $"haproxy -c exited {h.ExitCode}:\n{h.Output}");
+            var k = ns.TryExec(LoadBalancerVms.Keepalived, "-t", "-f", keepalived);
+            Assert.True(k.ExitCode == 0, $"keepalived -t exited {k.ExitCode}:\n{k.Output}");
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void TheExamples_HaveLoadBalancerVmsToCheck_SingleAndPaired()
     {
         var counts = ExampleState.Files.Select(ExampleState.Load)

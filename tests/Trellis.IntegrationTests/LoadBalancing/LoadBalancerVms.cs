@@ -15,8 +15,7 @@ internal static class LoadBalancerVms
     public static ClusterTopology Topology(ExampleState state, ResolvedCluster cluster)
     {
         var topology = ClusterTopology.From(state.Site, cluster, state.Allocations);
-        // The planner may not allocate cluster/<c>/vrrp yet; 51 (the distributions' default) stands in until it does.
-        return topology.VirtualRouterId is null ? topology with { VirtualRouterId = 51 } : topology;
+                return topology;
     }
 
     public static (ResolvedSite Site, ClusterTopology Cluster) Load(string file, string cluster)

@@ -91,22 +91,28 @@ public class HaProxyConfigRendererTests
         Assert.Contains("default-server inter 2s fall 2 rise 2", defaults);
     }
 
+    internal static List<string> StatsSection(Core.Planning.ResolvedSite site, Core.Planning.ClusterTopology cluster, Core.Planning.PlacedVm vm) =>
+        Section(HaProxyConfigRenderer.Render(site, cluster, vm), "frontend stats");
+
     [Fact]
-    public void Render_Stats_BindOnTheVmsOwnAddress()
+    public void Render_Stats_ListenOnLoopbackOnly_NoUnauthenticatedAdminSurface()
     {
         var (site, payments) = LoadBalancedClusters.Load("contoso-multicluster.yaml", "payments");
         foreach (var vm in payments.LoadBalancerVms)
         {
-            var stats = Section(HaProxyConfigRenderer.Render(site, payments, vm), "frontend stats");
+            var config = HaProxyConfigRenderer.Render(site, payments, vm);
+            var stats = Section(config, "frontend stats");
 
-            Assert.Contains($"bind {vm.Address}:8404", stats);
+            Assert.Equal(["bind 127.0.0.1:8404"], stats.Where(l => l.StartsWith("bind ", StringComparison.Ordinal)));
             Assert.Contains("stats enable", stats);
             Assert.Contains("stats uri /stats", stats);
+            Assert.DoesNotContain($"{vm.Address}:8404", config, StringComparison.Ordinal);
+            Assert.DoesNotContain("stats auth", config, StringComparison.Ordinal);
         }
     }
 
     [Fact]
-    public void Render_TheLoadBalancerVmsOfOneCluster_DifferOnlyInHeaderAndStats()
+    public void Render_TheLoadBalancerVmsOfOneCluster_DifferOnlyInTheirHeader()
     {
         var (site, payments) = LoadBalancedClusters.Load("contoso-multicluster.yaml", "payments");
         var first = HaProxyConfigRenderer.Render(site, payments, payments.LoadBalancerVms[0]).Split('\n');
@@ -114,9 +120,66 @@ public class HaProxyConfigRendererTests
 
         var differing = first.Zip(second).Where(p => p.First != p.Second).ToList();
         Assert.Equal(first.Length, second.Length);
-        Assert.Equal(2, differing.Count);
-        Assert.StartsWith("# haproxy.cfg of load-balancer-1", differing[0].First, StringComparison.Ordinal);
-        Assert.StartsWith("    bind ", differing[1].First, StringComparison.Ordinal);
+        var only = Assert.Single(differing);
+        Assert.StartsWith("# haproxy.cfg of load-balancer-1", only.First, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_EachServicePort_NamesTheManifestThatPinsItsNodePort()
+    {
+        var (site, payments) = LoadBalancedClusters.Load("contoso-multicluster.yaml", "payments");
+        var lines = HaProxyConfigRenderer.Render(site, payments, payments.LoadBalancerVms[0]).Split('\n');
+
+        foreach (var (vip, port) in HaProxyConfigRenderer.ServicePorts(payments))
+        {
+            var frontend = Array.IndexOf(lines, $"frontend frontend_{vip.Address}_{port.Port}");
+            Assert.Equal(
+                $"# {port.Namespace}/{port.Service} TCP {port.Port} -> NodePort {port.NodePort}, pinned by clusters/payments/services/services.yaml (Service {port.Namespace}/{port.Service})",
+                lines[frontend - 1]);
+        }
+    }
+
+    [Theory]
+    [InlineData("linux pool-1")]
+    [InlineData("linux#pool-1")]
+    [InlineData("linux'pool-1")]
+    [InlineData("linux\"pool-1")]
+    [InlineData("linux\\pool-1")]
+    [InlineData("linux$pool-1")]
+    [InlineData("linux\npool-1")]
+    [InlineData("linux\tpool-1")]
+    [InlineData("linux\u2028pool-1")]
+    [InlineData("linuxpöol-1")]
+    [InlineData("")]
+    public void Render_RefusesANodeNameHaProxyCannotHold(string name)
+    {
+        var (site, payments) = LoadBalancedClusters.Load("contoso-multicluster.yaml", "payments");
+        var hostile = payments with { Nodes = [.. payments.Nodes.Select((n, i) => i == payments.Nodes.Count - 1 ? n with { Name = name } : n)] };
+
+        var e = Assert.Throws<UnrenderableValueException>(() => HaProxyConfigRenderer.Render(site, hostile, hostile.LoadBalancerVms[0]));
+        Assert.Equal("UnrenderableValue", e.Finding.Code);
+        Assert.Contains("haproxy.cfg", e.Finding.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', e.Finding.Message);
+    }
+
+    [Fact]
+    public void Render_ServiceNameWithALineBreak_IsRefused_NotWrittenIntoItsComment()
+    {
+        var (site, payments) = LoadBalancedClusters.Load("contoso-multicluster.yaml", "payments");
+        var vip = payments.ServiceVips[0];
+        var hostile = payments with { ServiceVips = [vip with { Ports = [vip.Ports[0] with { Service = "web\nlisten evil\n    bind :22" }] }] };
+
+        Assert.Throws<UnrenderableValueException>(() => HaProxyConfigRenderer.Render(site, hostile, hostile.LoadBalancerVms[0]));
+    }
+
+    [Fact]
+    public void Render_SiteNameWithQuotesAndUnicode_RoundTripsInTheHeaderComment()
+    {
+        var (site, payments) = LoadBalancedClusters.Load("contoso-multicluster.yaml", "payments");
+        var name = "con’to\"so '#! {x} $(y) ${z} `w` \\";
+        var config = HaProxyConfigRenderer.Render(site with { Spec = site.Spec with { Name = name } }, payments, payments.LoadBalancerVms[0]);
+
+        Assert.Equal($"# haproxy.cfg of load-balancer-1 ({payments.LoadBalancerVms[0].Address}) for cluster payments of site {name}.", config.Split('\n')[0]);
     }
 
     [Fact]

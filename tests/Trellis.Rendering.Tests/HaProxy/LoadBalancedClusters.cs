@@ -17,7 +17,6 @@ internal static class LoadBalancedClusters
     private static (ResolvedSite Site, ClusterTopology Cluster) From(ExampleState state, string cluster)
     {
         var topology = ClusterTopology.From(state.Site, state.Site.Clusters.Single(c => c.Name == cluster), state.Allocations);
-        // The planner may not allocate cluster/<c>/vrrp yet; 51 (the distributions' default) stands in until it does.
-        return (state.Site, topology.VirtualRouterId is null ? topology with { VirtualRouterId = 51 } : topology);
+                return (state.Site, topology);
     }
 }

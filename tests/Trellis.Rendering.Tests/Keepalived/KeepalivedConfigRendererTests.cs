@@ -14,15 +14,20 @@ public class KeepalivedConfigRendererTests
         Lines(config).SkipWhile(l => l != $"{name} {{").Skip(1).TakeWhile(l => l != "}").ToList();
 
     [Fact]
-    public void Render_FirstVmIsMaster_OthersBackup_WithDescendingPriorities()
+    public void Render_EveryVmStartsAsBackup_WithNopreempt_SoTheVipsDoNotFlapBackOnRecovery()
     {
         var (site, payments) = LoadBalancedClusters.Load("contoso-multicluster.yaml", "payments");
         var first = Lines(KeepalivedConfigRenderer.Render(site, payments, payments.LoadBalancerVms[0]));
         var second = Lines(KeepalivedConfigRenderer.Render(site, payments, payments.LoadBalancerVms[1]));
 
-        Assert.Contains("state MASTER", first);
+        // nopreempt works only when no VM starts as MASTER (keepalived.conf(5)); the priorities decide the first election.
+        Assert.All(new[] { first, second }, lines =>
+        {
+            Assert.Contains("state BACKUP", lines);
+            Assert.DoesNotContain("state MASTER", lines);
+            Assert.Contains("nopreempt", lines);
+        });
         Assert.Contains("priority 150", first);
-        Assert.Contains("state BACKUP", second);
         Assert.Contains("priority 140", second);
     }
 
@@ -52,12 +57,12 @@ public class KeepalivedConfigRendererTests
     }
 
     [Fact]
-    public void Render_LoneVm_IsMaster_WithoutUnicastPeers()
+    public void Render_LoneVm_HasNoUnicastPeers()
     {
         var (site, a) = LoadBalancedClusters.Load("worked-example.yaml", "a");
         var config = KeepalivedConfigRenderer.Render(site, a, Assert.Single(a.LoadBalancerVms));
 
-        Assert.Contains("state MASTER", Lines(config));
+        Assert.Contains("priority 150", Lines(config));
         Assert.DoesNotContain("unicast_peer", config, StringComparison.Ordinal);
         Assert.DoesNotContain("unicast_src_ip", config, StringComparison.Ordinal);
     }
@@ -121,16 +126,19 @@ public class KeepalivedConfigRendererTests
     }
 
     [Fact]
-    public void Render_Password_IsEightCharacters_SharedByTheVms_AndDiffersPerCluster()
+    public void Render_HasNoAuthPass_DerivedFromPublicNames()
     {
         var (site, payments) = LoadBalancedClusters.Load("contoso-multicluster.yaml", "payments");
-        var (_, analytics) = LoadBalancedClusters.Load("contoso-multicluster.yaml", "analytics");
-        string Pass(ClusterTopology c, int vm) => Assert.Single(Lines(KeepalivedConfigRenderer.Render(site, c, c.LoadBalancerVms[vm])), l => l.StartsWith("auth_pass ", StringComparison.Ordinal));
 
-        Assert.Equal(Pass(payments, 0), Pass(payments, 1));
-        Assert.NotEqual(Pass(payments, 0), Pass(analytics, 0));
-        Assert.Matches("^auth_pass [0-9a-f]{8}$", Pass(payments, 0));
-        Assert.Contains("auth_type PASS", Lines(KeepalivedConfigRenderer.Render(site, payments, payments.LoadBalancerVms[0])));
+        foreach (var vm in payments.LoadBalancerVms)
+        {
+            var config = KeepalivedConfigRenderer.Render(site, payments, vm);
+
+            // RFC 3768 removed VRRPv2 authentication and VRRPv3 has none: a PASS derived from the site and cluster names is no secret.
+            Assert.DoesNotContain("authentication", config, StringComparison.Ordinal);
+            Assert.DoesNotContain("auth_pass", config, StringComparison.Ordinal);
+            Assert.DoesNotContain("auth_type", config, StringComparison.Ordinal);
+        }
     }
 
     [Fact]
@@ -151,17 +159,80 @@ public class KeepalivedConfigRendererTests
         var config = KeepalivedConfigRenderer.Render(site, payments, payments.LoadBalancerVms[0]);
 
         Assert.Equal(["enable_script_security", "script_user root", "router_id payments-load-balancer-1"], Block(config, "global_defs"));
-        var check = Block(config, "vrrp_script chk_haproxy");
-        Assert.Contains("script \"/bin/sh -c 'pidof haproxy'\"", check);
-        Assert.Contains("weight -60", check);
         Assert.Equal(["chk_haproxy"], Block(config, "track_script"));
         Assert.Contains("advert_int 1", Lines(config));
     }
 
     [Fact]
-    public void Render_HaproxyDown_DropsTheMasterBelowTheFirstBackup()
+    public void Render_HaproxyCheck_AsksHaproxysHealthEndpointThatItServes_NotPidof()
     {
-        Assert.True(KeepalivedConfigRenderer.MasterPriority + KeepalivedConfigRenderer.HaProxyDownWeight < KeepalivedConfigRenderer.Priority(1));
+        var (site, payments) = LoadBalancedClusters.Load("contoso-multicluster.yaml", "payments");
+        var config = KeepalivedConfigRenderer.Render(site, payments, payments.LoadBalancerVms[0]);
+        var haproxy = HaProxy.HaProxyConfigRendererTests.StatsSection(site, payments, payments.LoadBalancerVms[0]);
+
+        var check = Block(config, "vrrp_script chk_haproxy");
+        Assert.Contains("script \"/usr/bin/curl --silent --fail --max-time 2 --output /dev/null http://127.0.0.1:8404/healthz\"", check);
+        Assert.DoesNotContain("pidof", config, StringComparison.Ordinal);
+        // The endpoint the check asks is the one haproxy.cfg serves.
+        Assert.Contains("bind 127.0.0.1:8404", haproxy);
+        Assert.Contains("monitor-uri /healthz", haproxy);
+    }
+
+    [Fact]
+    public void Render_FailedHaproxyCheck_PutsTheInstanceInFault_SoANopreemptBackupTakesOver()
+    {
+        var (site, payments) = LoadBalancedClusters.Load("contoso-multicluster.yaml", "payments");
+        var check = Block(KeepalivedConfigRenderer.Render(site, payments, payments.LoadBalancerVms[0]), "vrrp_script chk_haproxy");
+
+        // A weight would only lower the master's priority, and a nopreempt backup never takes over from a live master.
+        Assert.DoesNotContain(check, l => l.StartsWith("weight", StringComparison.Ordinal));
+        Assert.Contains("fall 2", check);
+        Assert.Contains("timeout 3", check);
+    }
+
+    [Theory]
+    [InlineData("pay ments")]
+    [InlineData("pay!ments")]
+    [InlineData("pay#ments")]
+    [InlineData("pay}ments")]
+    [InlineData("pay\nments")]
+    [InlineData("pay\"ments")]
+    public void Render_RefusesAClusterNameKeepalivedCannotHold(string name)
+    {
+        var (site, payments) = LoadBalancedClusters.Load("contoso-multicluster.yaml", "payments");
+        var hostile = payments with { Cluster = payments.Cluster with { Spec = payments.Cluster.Spec with { Name = name } } };
+
+        var e = Assert.Throws<UnrenderableValueException>(() => KeepalivedConfigRenderer.Render(site, hostile, hostile.LoadBalancerVms[0]));
+        Assert.Equal("UnrenderableValue", e.Finding.Code);
+        Assert.Contains("keepalived.conf", e.Finding.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_RefusesAnInterfaceNameKeepalivedCannotHold()
+    {
+        var (site, payments) = LoadBalancedClusters.Load("contoso-multicluster.yaml", "payments");
+
+        Assert.Throws<UnrenderableValueException>(() => KeepalivedConfigRenderer.Render(site, payments, payments.LoadBalancerVms[0], "eth0 }\nvrrp_script x {"));
+    }
+
+    [Fact]
+    public void Render_SiteNameWithALineBreak_IsRefused_NotWrittenIntoTheHeaderComment()
+    {
+        var (site, payments) = LoadBalancedClusters.Load("contoso-multicluster.yaml", "payments");
+        var hostile = site with { Spec = site.Spec with { Name = "contoso\nglobal_defs {\n}" } };
+
+        Assert.Throws<UnrenderableValueException>(() => KeepalivedConfigRenderer.Render(hostile, payments, payments.LoadBalancerVms[0]));
+    }
+
+    [Fact]
+    public void Render_SiteNameWithQuotesAndUnicode_RoundTripsInTheHeaderComment()
+    {
+        var (site, payments) = LoadBalancedClusters.Load("contoso-multicluster.yaml", "payments");
+        var name = "con’to\"so '#! {x} $(y) ${z} `w`";
+        var config = KeepalivedConfigRenderer.Render(site with { Spec = site.Spec with { Name = name } }, payments, payments.LoadBalancerVms[0]);
+
+        Assert.EndsWith($"of site {name}.", config.Split('\n')[0], StringComparison.Ordinal);
+        Assert.StartsWith("# ", config.Split('\n')[0], StringComparison.Ordinal);
     }
 
     [Fact]
