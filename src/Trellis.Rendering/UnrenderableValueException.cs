@@ -18,22 +18,6 @@ public sealed class UnrenderableValueException(Finding finding) : Exception(find
             $"{file} cannot hold {what} {Printable(value)}: {reason}.",
             "Rename it with letters, digits, '-', '_' and '.' only (the site spec's validation rules say which names each product accepts), then render again."));
 
-    /// <summary>The value with control and separator characters shown as \uXXXX, so the message itself stays one safe line.</summary>
-    private static string Printable(string value)
-    {
-        var text = new System.Text.StringBuilder("'");
-        foreach (var ch in value.Length > 80 ? value[..80] + "…" : value)
-        {
-            if (ConfigFileWriter.IsControlOrSeparator(ch))
-            {
-                text.Append(System.Globalization.CultureInfo.InvariantCulture, $"\\u{(int)ch:X4}");
-            }
-            else
-            {
-                text.Append(ch);
-            }
-        }
-
-        return text.Append('\'').ToString();
-    }
+    /// <summary>The value (its first 80 characters) with control and separator characters as \uXXXX, so the message stays one line.</summary>
+    private static string Printable(string value) => $"'{Emit.CommentText.OneLine(value.Length > 80 ? value[..80] + "…" : value)}'";
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using Trellis.Core.Addressing;
 using Trellis.Core.Planning;
+using Trellis.Rendering.Emit;
 using Trellis.Rendering.HaProxy;
 
 namespace Trellis.Rendering.Keepalived;

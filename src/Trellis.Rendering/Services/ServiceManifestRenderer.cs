@@ -1,8 +1,7 @@
 using System.Globalization;
 using Trellis.Core.Model;
 using Trellis.Core.Planning;
-using YamlDotNet.RepresentationModel;
-using static Trellis.Rendering.YamlManifestWriter;
+using Trellis.Rendering.Emit;
 
 namespace Trellis.Rendering.Services;
 
@@ -25,7 +24,7 @@ public enum ServiceVipHolder
 /// cluster's load balancer reads. Services that share a VIP (sharedIpKey) carry the same address, and for MetalLB
 /// its sharing key. Selectors and target ports stay the application's: the file is meant for
 /// <c>kubectl apply --server-side --field-manager=trellis</c>, which sets only these fields. Emitted through
-/// YamlDotNet, so no value can become YAML syntax.
+/// <see cref="YamlText"/>, so no value can become YAML syntax.
 /// </summary>
 public static class ServiceManifestRenderer
 {
@@ -50,7 +49,7 @@ public static class ServiceManifestRenderer
     public static string Render(ResolvedSite site, ClusterTopology cluster)
     {
         var holder = HolderOf(site, cluster);
-        var documents = new List<YamlNode>();
+        var documents = new List<YamlMap>();
         foreach (var service in cluster.Cluster.Spec.Services
                      .OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal))
         {
@@ -65,64 +64,54 @@ public static class ServiceManifestRenderer
             documents.Add(Service(holder, service, vip.Address.ToString(), ports));
         }
 
-        return YamlManifestWriter.Write(documents);
+        return YamlText.Documents(documents);
     }
 
-    private static YamlMappingNode Service(ServiceVipHolder holder, ServiceSpec service, string vip, IReadOnlyList<PlacedServicePort> ports)
+    private static YamlMap Service(ServiceVipHolder holder, ServiceSpec service, string vip, IReadOnlyList<PlacedServicePort> ports)
     {
-        var annotations = new YamlMappingNode();
-        var spec = new YamlMappingNode { { "type", "LoadBalancer" } };
+        var annotations = new YamlMap();
+        var spec = new YamlMap { ["type"] = "LoadBalancer" };
         switch (holder)
         {
             case ServiceVipHolder.MetalLb:
-                annotations.Add(MetalLbLoadBalancerIps, Text(vip));
+                annotations[MetalLbLoadBalancerIps] = vip;
                 if (service.SharedIpKey is { } key)
                 {
-                    annotations.Add(MetalLbAllowSharedIp, Text(key));
+                    annotations[MetalLbAllowSharedIp] = key;
                     // MetalLB shares an address only between services with the Cluster policy (or identical selectors).
-                    spec.Add("externalTrafficPolicy", "Cluster");
+                    spec["externalTrafficPolicy"] = "Cluster";
                 }
 
                 break;
             case ServiceVipHolder.KubeVip:
-                annotations.Add(KubeVipLoadBalancerIps, Text(vip));
-                spec.Add("loadBalancerIP", Text(vip));
+                annotations[KubeVipLoadBalancerIps] = vip;
+                spec["loadBalancerIP"] = vip;
                 break;
             default:
                 // The AksHci cloud provider and lbagent read spec.loadBalancerIP; services sharing a key carry the same one.
-                spec.Add("loadBalancerIP", Text(vip));
+                spec["loadBalancerIP"] = vip;
                 break;
         }
 
-        var portList = new YamlSequenceNode();
-        foreach (var p in ports)
+        spec["ports"] = ports.Select(p => new YamlMap
         {
-            var port = new YamlMappingNode();
-            if (ports.Count > 1)
+            // Kubernetes requires a name on each port of a multi-port Service.
+            ["name"] = ports.Count > 1 ? $"{p.Protocol.ToLowerInvariant()}-{p.Port.ToString(CultureInfo.InvariantCulture)}" : null,
+            ["protocol"] = p.Protocol,
+            ["port"] = p.Port,
+            ["nodePort"] = p.NodePort,
+        }).ToList();
+        return new YamlMap
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Service",
+            ["metadata"] = new YamlMap
             {
-                // Kubernetes requires a name on each port of a multi-port Service.
-                port.Add("name", Text($"{p.Protocol.ToLowerInvariant()}-{p.Port.ToString(CultureInfo.InvariantCulture)}"));
-            }
-
-            port.Add("protocol", Text(p.Protocol));
-            port.Add("port", Number(p.Port));
-            port.Add("nodePort", Number(p.NodePort));
-            portList.Add(port);
-        }
-
-        spec.Add("ports", portList);
-        var metadata = new YamlMappingNode { { "name", Text(service.Name) }, { "namespace", Text(service.Namespace) } };
-        if (annotations.Children.Count > 0)
-        {
-            metadata.Add("annotations", annotations);
-        }
-
-        return new YamlMappingNode
-        {
-            { "apiVersion", "v1" },
-            { "kind", "Service" },
-            { "metadata", metadata },
-            { "spec", spec },
+                ["name"] = service.Name,
+                ["namespace"] = service.Namespace,
+                ["annotations"] = annotations.Any() ? annotations : null,
+            },
+            ["spec"] = spec,
         };
     }
 }

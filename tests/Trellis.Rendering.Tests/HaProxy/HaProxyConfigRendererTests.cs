@@ -163,13 +163,16 @@ public class HaProxyConfigRendererTests
     }
 
     [Fact]
-    public void Render_ServiceNameWithALineBreak_IsRefused_NotWrittenIntoItsComment()
+    public void Render_ServiceNameWithALineBreak_StaysInItsComment()
     {
         var (site, payments) = LoadBalancedClusters.Load("contoso-multicluster.yaml", "payments");
         var vip = payments.ServiceVips[0];
         var hostile = payments with { ServiceVips = [vip with { Ports = [vip.Ports[0] with { Service = "web\nlisten evil\n    bind :22" }] }] };
 
-        Assert.Throws<UnrenderableValueException>(() => HaProxyConfigRenderer.Render(site, hostile, hostile.LoadBalancerVms[0]));
+        var config = HaProxyConfigRenderer.Render(site, hostile, hostile.LoadBalancerVms[0]).Split('\n');
+
+        Assert.DoesNotContain(config, l => l.StartsWith("listen", StringComparison.Ordinal) || l.Contains("bind :22", StringComparison.Ordinal) && !l.StartsWith('#'));
+        Assert.Contains(config, l => l.StartsWith("# shop/web\\u000Alisten evil\\u000A    bind :22 TCP ", StringComparison.Ordinal));
     }
 
     [Fact]

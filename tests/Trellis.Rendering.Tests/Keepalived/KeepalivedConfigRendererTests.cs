@@ -216,12 +216,15 @@ public class KeepalivedConfigRendererTests
     }
 
     [Fact]
-    public void Render_SiteNameWithALineBreak_IsRefused_NotWrittenIntoTheHeaderComment()
+    public void Render_SiteNameWithALineBreak_StaysInTheHeaderComment()
     {
         var (site, payments) = LoadBalancedClusters.Load("contoso-multicluster.yaml", "payments");
         var hostile = site with { Spec = site.Spec with { Name = "contoso\nglobal_defs {\n}" } };
 
-        Assert.Throws<UnrenderableValueException>(() => KeepalivedConfigRenderer.Render(hostile, payments, payments.LoadBalancerVms[0]));
+        var config = KeepalivedConfigRenderer.Render(hostile, payments, payments.LoadBalancerVms[0]);
+
+        Assert.EndsWith("of site contoso\\u000Aglobal_defs {\\u000A}.", config.Split('\n')[0], StringComparison.Ordinal);
+        Assert.Single(config.Split('\n'), l => l.StartsWith("global_defs", StringComparison.Ordinal));
     }
 
     [Fact]

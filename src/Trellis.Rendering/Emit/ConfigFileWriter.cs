@@ -1,13 +1,14 @@
 using System.Globalization;
 using System.Text;
 
-namespace Trellis.Rendering;
+namespace Trellis.Rendering.Emit;
 
 /// <summary>
 /// Writes a line-oriented configuration file (haproxy.cfg, keepalived.conf) word by word, and refuses every value
 /// its syntax cannot hold instead of emitting it: a word never holds a separator, a quote, a backslash, a comment
-/// character or a control character; a name holds only the characters the program accepts in names; a comment
-/// never holds a line break. Values reach these files only through here (DESIGN.md, "Rendering is emitting").
+/// character or a control character; a name holds only the characters the program accepts in names; a comment goes
+/// through <see cref="CommentText.OneLine"/>, so it never ends its line. Values reach these files only through here
+/// (DESIGN.md, "Rendering is emitting").
 /// </summary>
 public sealed class ConfigFileWriter
 {
@@ -41,18 +42,10 @@ public sealed class ConfigFileWriter
     /// </summary>
     public static ConfigFileWriter Keepalived() => new("keepalived.conf", "\"'\\#!{}$", "-_.", "keepalived names hold only letters, digits, '-', '_' and '.'");
 
-    /// <summary>A whole-line comment; refused when the text holds a line break or another control or format character.</summary>
+    /// <summary>A whole-line comment; line breaks and other control or format characters are written as \uXXXX.</summary>
     public ConfigFileWriter Comment(string text, int depth = 0)
     {
-        foreach (var ch in text)
-        {
-            if (IsControlOrSeparator(ch))
-            {
-                throw UnrenderableValueException.For(_file, "a comment", text, "it holds a line break or a control character, which would end the comment");
-            }
-        }
-
-        _text.Append(Prefix(depth)).Append("# ").Append(text).Append('\n');
+        _text.Append(Prefix(depth)).Append("# ").Append(CommentText.OneLine(text)).Append('\n');
         return this;
     }
 
@@ -81,7 +74,7 @@ public sealed class ConfigFileWriter
     /// <summary>A directive whose argument is one double-quoted string (a keepalived script); quotes, backslashes and control characters are refused.</summary>
     public ConfigFileWriter QuotedLine(int depth, string keyword, string text)
     {
-        if (text.Any(ch => ch is '"' or '\\' || IsControlOrSeparator(ch)))
+        if (text.Any(ch => ch is '"' or '\\') || CommentText.OneLine(text) != text)
         {
             throw UnrenderableValueException.For(_file, $"the argument of '{keyword}'", text, "a double quote, a backslash or a control character would end or escape the quoted string");
         }
@@ -139,7 +132,4 @@ public sealed class ConfigFileWriter
 
     private static string Describe(char ch) =>
         ch is > ' ' and < '\u007f' ? $"'{ch}'" : $"U+{((int)ch).ToString("X4", CultureInfo.InvariantCulture)}";
-
-    internal static bool IsControlOrSeparator(char ch) =>
-        char.IsControl(ch) || CharUnicodeInfo.GetUnicodeCategory(ch) is UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator or UnicodeCategory.Format;
 }
