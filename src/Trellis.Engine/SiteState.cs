@@ -28,7 +28,7 @@ public sealed record SiteState(
         {
             if (item.Key == StateKeys.Spec)
             {
-                spec = JsonSerializer.Deserialize(item.Value, EngineJsonContext.Default.SiteSpec);
+                spec = JsonSerializer.Deserialize(item.Value, EngineJsonContext.Default.SiteSpec) is { } stored ? OverlayFacts.KeepStoredVxlan(stored) : null;
             }
             else if (item.Key == StateKeys.Generation)
             {

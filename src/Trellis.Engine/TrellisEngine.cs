@@ -33,11 +33,14 @@ public sealed class TrellisEngine(IStateStore store, TimeProvider time)
         for (var attempt = 1; ; attempt++)
         {
             var state = await ReadAsync(cancellationToken).ConfigureAwait(false);
-            var (desired, changeFindings) = change(state.Spec);
-            if (desired is null || changeFindings.HasErrors())
+            var (changed, changeFindings) = change(state.Spec);
+            if (changed is null || changeFindings.HasErrors())
             {
                 return CommandResult.Rejected(changeFindings, state.Revision);
             }
+
+            // A cluster's VXLAN is fixed when it is created and stored with it, so that it never changes under running pods.
+            var desired = OverlayFacts.FixVxlan(state.Spec, changed);
 
             var validation = SiteValidator.Validate(desired);
             var findings = validation.Findings.ToList();

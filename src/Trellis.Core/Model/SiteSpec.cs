@@ -127,6 +127,12 @@ public sealed record ClusterSpec
     public string ServiceCidr { get; init; } = SiteSpecDefaults.ServiceCidr;
     /// <summary>AKS Arc: the KubeVIP control plane IP, inside the logical network's prefix and outside its IP pool.</summary>
     public string? ControlPlaneIp { get; init; }
+    /// <summary>
+    /// Flannel's VXLAN VNI and UDP port, fixed when the cluster is created (they cannot change under running pods). Default
+    /// VNI 4096 on UDP 4789, the only VXLAN Windows nodes accept, so that a Windows node pool can be added at any time.
+    /// </summary>
+    public int? VxlanVni { get; init; }
+    public int? VxlanPort { get; init; }
     /// <summary>HAProxy SKU: the keepalived virtual_router_id (1–255), unique on its vSwitch and VLAN; planned when omitted.</summary>
     public int? VirtualRouterId { get; init; }
     /// <summary>AKS Arc: MetalLB address pools for LoadBalancer services.</summary>

@@ -219,7 +219,7 @@ public static class SiteSpecReader
     private static ClusterSpec? ReadCluster(YamlBinder b, YamlNode node, string path)
     {
         var f = b.Mapping(node, path, "name", "vnet", "primaryNetworkPlugin", "kubernetesVersion", "controlPlaneNodeCount",
-            "controlPlaneVmSize", "loadBalancerSettings", "loadBalancerCount", "podCidr", "serviceCidr", "controlPlaneIp", "virtualRouterId", "loadBalancers", "bgpPeers", "nodePools", "services");
+            "controlPlaneVmSize", "loadBalancerSettings", "loadBalancerCount", "podCidr", "serviceCidr", "controlPlaneIp", "vxlanVni", "vxlanPort", "virtualRouterId", "loadBalancers", "bgpPeers", "nodePools", "services");
         if (f is null)
         {
             return null;
@@ -238,6 +238,8 @@ public static class SiteSpecReader
             PodCidr = f.String("podCidr") ?? SiteSpecDefaults.PodCidr,
             ServiceCidr = f.String("serviceCidr") ?? SiteSpecDefaults.ServiceCidr,
             ControlPlaneIp = f.String("controlPlaneIp"),
+            VxlanVni = f.Int("vxlanVni", 1, (1 << 24) - 1),
+            VxlanPort = f.Int("vxlanPort", 1, 65535),
             VirtualRouterId = f.Int("virtualRouterId", 0, 1_000_000),
             LoadBalancers = f.List("loadBalancers", (n, p) =>
             {

@@ -118,6 +118,7 @@ internal static class ArcRules
         var result = new List<ResolvedCluster>();
         var controlPlaneIps = new List<(string, IPAddress)>();
         var metalLbRanges = new List<(string Path, string Cluster, AddressRange Range)>();
+        var infrastructure = MetalLbRules.Infrastructure([lnet], null);
         foreach (var c in clusters)
         {
             var path = $"spec.clusters[{SiteValidator.IndexOf(spec, c.Name)}]";
@@ -137,6 +138,11 @@ internal static class ArcRules
                 else if (ip.Equals(lnet.Gateway))
                 {
                     v.Error("ControlPlaneIpIsGateway", $"{path}.controlPlaneIp", $"The control plane IP {ip} is the gateway.", "Choose a free address.");
+                }
+                else if (lnet.DnsServers.Contains(ip))
+                {
+                    v.Error("ControlPlaneIpIsDnsServer", $"{path}.controlPlaneIp", $"The control plane IP {ip} is a DNS server of the logical network {lnet.Name}.",
+                        "Choose a free address of the prefix outside the IP pool; KubeVIP would take the DNS server's address.");
                 }
                 else
                 {
@@ -160,7 +166,7 @@ internal static class ArcRules
 
                 for (var j = 0; j < lb.Addresses.Count; j++)
                 {
-                    if (MetalLbRange(v, lb.Addresses[j], $"{lp}.addresses[{j}]", lnet, lb.AdvertiseMode) is { } r)
+                    if (MetalLbRange(v, lb.Addresses[j], $"{lp}.addresses[{j}]", lnet, lb.AdvertiseMode, infrastructure) is { } r)
                     {
                         ranges.Add(r);
                         metalLbRanges.Add(($"{lp}.addresses[{j}]", c.Name, r));
@@ -204,7 +210,8 @@ internal static class ArcRules
         return result;
     }
 
-    internal static AddressRange? MetalLbRange(ValidationContext v, string text, string path, ResolvedNetwork lnet, string mode, string poolName = "the logical network's IP pool")
+    internal static AddressRange? MetalLbRange(ValidationContext v, string text, string path, ResolvedNetwork lnet, string mode,
+        IReadOnlyList<MetalLbRules.InfrastructureAddress> infrastructure)
     {
         AddressRange? range = null;
         var dash = text.IndexOf('-', StringComparison.Ordinal);
@@ -237,17 +244,7 @@ internal static class ArcRules
                 $"Choose addresses of {lnet.Prefix} outside the IP pool, or advertise by BGP.");
         }
 
-        if (lnet.NodePool is { } pool && pool.Overlaps(r))
-        {
-            v.Error("MetalLbRangeInIpPool", path, $"{r} overlaps {poolName} {pool}.",
-                "Load balancer IPs must lie outside the IP pool, or AKS Arc VMs and services collide.");
-        }
-
-        if (lnet.Gateway is not null && r.Contains(lnet.Gateway))
-        {
-            v.Error("MetalLbRangeHoldsGateway", path, $"{r} contains the gateway {lnet.Gateway}.", "Leave the gateway out.");
-        }
-
+        MetalLbRules.InfrastructureOutside(v, r, path, infrastructure);
         return r;
     }
 }

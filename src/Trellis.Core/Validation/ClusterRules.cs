@@ -62,6 +62,7 @@ internal static class ClusterRules
         }
 
         NodePools(v, site, c, path, pod);
+        OverlayRules.Check(v, c, path);
         Services(v, c, path, lb);
         if (v.ErrorCount > before || network is null || lb is null || pod is null || service is null)
         {

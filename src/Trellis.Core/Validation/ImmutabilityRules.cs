@@ -60,6 +60,13 @@ public static class ImmutabilityRules
             Changed($"{p}.serviceCidr", c1.ServiceCidr, c2.ServiceCidr, "service CIDRs cannot be changed day 2.");
             Changed($"{p}.vnet", c1.Vnet, c2.Vnet, "a cluster stays on the network it was deployed on.");
             Changed($"{p}.controlPlaneIp", c1.ControlPlaneIp, c2.ControlPlaneIp, "KubeVIP needs a single immutable control plane IP.");
+            if (c1.PrimaryNetworkPlugin == c2.PrimaryNetworkPlugin)
+            {
+                var (vni1, port1) = Planning.OverlayFacts.Vxlan(c1);
+                var (vni2, port2) = Planning.OverlayFacts.Vxlan(c2);
+                Changed($"{p}.vxlanVni", vni1, vni2, "the VXLAN VNI cannot change after the first pod is networked (nodes would have to be drained and their overlay rebuilt).");
+                Changed($"{p}.vxlanPort", port1, port2, "the VXLAN port cannot change after the first pod is networked (nodes would have to be drained and their overlay rebuilt).");
+            }
             Changed($"{p}.controlPlaneVmSize", c1.ControlPlaneVmSize, c2.ControlPlaneVmSize, "control plane VM sizes are set only at cluster creation.");
             Changed($"{p}.loadBalancerSettings", Sku(stored, c1), Sku(next, c2), "changing the load balancer type requires redeploying the workload cluster.");
             if (VersionChange(c1.Name, c1.KubernetesVersion, c2.KubernetesVersion, $"{p}.kubernetesVersion") is { } version)

@@ -1,3 +1,4 @@
+using System.Net;
 using Trellis.Core.Addressing;
 using Trellis.Core.Model;
 using Trellis.Core.Planning;
@@ -63,7 +64,80 @@ internal static class MetalLbRules
         }
     }
 
-    public static List<ResolvedCluster> ResolveAksHci(ValidationContext v, SiteSpec spec, List<ResolvedCluster> clusters)
+    internal enum InfrastructureKind { NodePool, VipPool, Gateway, DnsServer, Reservation, CloudAgent }
+
+    /// <summary>An address (or pool) MetalLB must never hand to a service, and the words that name it.</summary>
+    internal sealed record InfrastructureAddress(InfrastructureKind Kind, AddressRange Range, string What);
+
+    /// <summary>
+    /// Every address of the site's infrastructure (reference Appendix B: the Arc extension checks none of them): node (IP)
+    /// pools, VIP pools, gateways, DNS servers, DHCP reservations and the cloud agent, of every network, since a BGP range
+    /// may lie in any of them and an L2 range in a subnet that several networks share.
+    /// </summary>
+    public static IReadOnlyList<InfrastructureAddress> Infrastructure(IEnumerable<ResolvedNetwork> networks, IPAddress? cloudAgent)
+    {
+        var list = new List<InfrastructureAddress>();
+        foreach (var n in networks)
+        {
+            if (n.NodePool is { } pool)
+            {
+                list.Add(new(InfrastructureKind.NodePool, pool, n.VipPool is null ? $"the IP pool {pool} of logical network '{n.Name}'" : $"the node IP pool {pool} of network '{n.Name}'"));
+            }
+
+            if (n.VipPool is { } vip)
+            {
+                list.Add(new(InfrastructureKind.VipPool, vip, $"the AKS VIP pool {vip} of network '{n.Name}'"));
+            }
+
+            if (n.Gateway is { } gateway)
+            {
+                list.Add(new(InfrastructureKind.Gateway, AddressRange.Single(gateway), $"the gateway {gateway} of network '{n.Name}'"));
+            }
+
+            list.AddRange(n.DnsServers.Select(dns => new InfrastructureAddress(InfrastructureKind.DnsServer, AddressRange.Single(dns), $"the DNS server {dns} of network '{n.Name}'")));
+            list.AddRange((n.Dhcp?.Reservations ?? []).Select(r =>
+                new InfrastructureAddress(InfrastructureKind.Reservation, AddressRange.Single(r.Address), $"the DHCP reservation '{r.Name}' ({r.Address}) of network '{n.Name}'")));
+        }
+
+        if (cloudAgent is not null)
+        {
+            list.Add(new(InfrastructureKind.CloudAgent, AddressRange.Single(cloudAgent), $"the cloud agent address {cloudAgent}"));
+        }
+
+        return list;
+    }
+
+    /// <summary>One finding per infrastructure address (or pool) a MetalLB range holds.</summary>
+    public static void InfrastructureOutside(ValidationContext v, AddressRange range, string path, IReadOnlyList<InfrastructureAddress> infrastructure)
+    {
+        foreach (var i in infrastructure.Where(i => i.Range.Family == range.Family && i.Range.Overlaps(range)))
+        {
+            var message = $"{range} {(i.Range.Count == 1 ? "contains" : "overlaps")} {i.What}.";
+            switch (i.Kind)
+            {
+                case InfrastructureKind.NodePool:
+                    v.Error("MetalLbRangeInIpPool", path, message, "Load balancer IPs must lie outside the pool the VMs take their addresses from, or VMs and services collide.");
+                    break;
+                case InfrastructureKind.VipPool:
+                    v.Error("MetalLbRangeInVipPool", path, message, "MetalLB must not hand out addresses the AKS VIP pool owns: choose addresses outside it.");
+                    break;
+                case InfrastructureKind.Gateway:
+                    v.Error("MetalLbRangeHoldsGateway", path, message, "Leave the gateway out.");
+                    break;
+                case InfrastructureKind.DnsServer:
+                    v.Error("MetalLbRangeHoldsDnsServer", path, message, "Leave the DNS server out of the range: MetalLB would hand its address to a service.");
+                    break;
+                case InfrastructureKind.Reservation:
+                    v.Error("MetalLbRangeHoldsReservation", path, message, "Leave reserved addresses out of the range: they belong to their machines.");
+                    break;
+                default:
+                    v.Error("MetalLbRangeHoldsCloudAgent", path, message, "Leave the MOC cloud agent's address out of the range.");
+                    break;
+            }
+        }
+    }
+
+    public static List<ResolvedCluster> ResolveAksHci(ValidationContext v, SiteSpec spec, List<ResolvedCluster> clusters, IReadOnlyList<InfrastructureAddress> infrastructure)
     {
         var result = new List<ResolvedCluster>();
         var all = new List<(string Path, AddressRange Range)>();
@@ -99,15 +173,9 @@ internal static class MetalLbRules
                 for (var j = 0; j < lb.Addresses.Count; j++)
                 {
                     var ap = $"{lp}.addresses[{j}]";
-                    if (ArcRules.MetalLbRange(v, lb.Addresses[j], ap, c.Network, lb.AdvertiseMode, "the node IP pool") is not { } r)
+                    if (ArcRules.MetalLbRange(v, lb.Addresses[j], ap, c.Network, lb.AdvertiseMode, infrastructure) is not { } r)
                     {
                         continue;
-                    }
-
-                    if (c.Network.VipPool is { } vip && vip.Overlaps(r))
-                    {
-                        v.Error("MetalLbRangeInVipPool", ap, $"{r} overlaps the AKS VIP pool {vip} of network '{c.Network.Name}'.",
-                            "MetalLB must not hand out addresses the AKS VIP pool owns: choose addresses outside it.");
                     }
 
                     foreach (var (otherPath, other) in all.Where(x => x.Range.Overlaps(r)))

@@ -63,7 +63,7 @@ public static class SiteValidator
             networks.TryAdd(n.Name, n);
         }
 
-        var clusters = Clusters(v, spec, networks, host);
+        var clusters = Clusters(v, spec, networks, host, cloudAgent);
 
         // The capacity check needs every network, cluster and the cloud agent resolved. With those in hand it runs even
         // when other fields have errors (a bad name, a load balancer setting), so that one fix does not reveal the next.
@@ -270,7 +270,8 @@ public static class SiteValidator
         }
     }
 
-    private static IReadOnlyList<ResolvedCluster> Clusters(ValidationContext v, SiteSpec spec, IReadOnlyDictionary<string, ResolvedNetwork> networks, ResolvedNetwork? host)
+    private static IReadOnlyList<ResolvedCluster> Clusters(ValidationContext v, SiteSpec spec, IReadOnlyDictionary<string, ResolvedNetwork> networks, ResolvedNetwork? host,
+        IPAddress? cloudAgent)
     {
         var max = spec.Model == SiteModel.AksArc ? MaxArcClusters : MaxClusters;
         if (spec.Clusters.Count > max)
@@ -301,7 +302,7 @@ public static class SiteValidator
         }
         else if (spec.Model == SiteModel.AksHci)
         {
-            result = MetalLbRules.ResolveAksHci(v, spec, result);
+            result = MetalLbRules.ResolveAksHci(v, spec, result, MetalLbRules.Infrastructure(networks.Values, cloudAgent));
         }
 
         foreach (var c in spec.Clusters.Where(c => c.BgpPeers.Count > 0 || c.LoadBalancers.Count > 0))

@@ -38,9 +38,23 @@ public sealed class FlannelRendererTests
     }
 
     [Fact]
-    public void NetConf_LinuxOnly_UsesFlannelsLinuxDefaultsExplicitly()
+    public void NetConf_LinuxOnly_KeepsTheWindowsReadyVxlanItWasCreatedWith()
     {
         var (state, cluster) = Legacy(LinuxOnly);
+
+        using var doc = JsonDocument.Parse(FlannelRenderer.NetConf(state.Site, cluster));
+        var backend = doc.RootElement.GetProperty("Backend");
+        Assert.Equal(4096, backend.GetProperty("VNI").GetInt32());
+        Assert.Equal(4789, backend.GetProperty("Port").GetInt32());
+    }
+
+    [Fact]
+    public void NetConf_LinuxOnlyCreatedWithFlannelsLinuxDefaults_RendersThemExplicitly()
+    {
+        var (state, cluster) = Legacy(s => LinuxOnly(s) with
+        {
+            Clusters = LinuxOnly(s).Clusters.Select(c => c.Name == "legacy" ? c with { VxlanVni = FlannelRenderer.LinuxVni, VxlanPort = FlannelRenderer.LinuxVxlanPort } : c).ToList(),
+        });
 
         using var doc = JsonDocument.Parse(FlannelRenderer.NetConf(state.Site, cluster));
         var backend = doc.RootElement.GetProperty("Backend");
