@@ -10,10 +10,23 @@ namespace Trellis.Policy.Calico;
 /// <summary>Reads projectcalico.org/v3 resources: NetworkPolicy, GlobalNetworkPolicy, Tier, NetworkSet, GlobalNetworkSet, IPPool, FelixConfiguration.</summary>
 internal static class CalicoReader
 {
+    // The fields of projectcalico.org/v3 policies (policy_common.go, networkpolicy.go, globalnetworkpolicy.go): any
+    // other is named (ManifestUnknownField) and the policy rejected, as calicoctl and the API server reject it.
+    private static readonly string[] PolicySpecFields =
+    [
+        "applyOnForward", "doNotTrack", "egress", "ingress", "namespaceSelector", "order", "performanceHints", "preDNAT", "selector",
+        "serviceAccountSelector", "tier", "types",
+    ];
+
+    private static readonly string[] RuleFields = ["action", "destination", "http", "icmp", "ipVersion", "metadata", "notICMP", "notProtocol", "protocol", "source"];
+    private static readonly string[] EntityFields = ["namespaceSelector", "nets", "notNets", "notPorts", "notSelector", "ports", "selector", "serviceAccounts", "services"];
+    private static readonly string[] IcmpFields = ["code", "type"];
+
     public static CalicoPolicy? ReadPolicy(DocumentReader r, YamlNode doc, CalicoPolicyKind kind, string? ns, string name)
     {
         var before = r.Errors;
         var spec = r.Map(doc, "spec", "spec");
+        r.UnknownFields(spec, "spec", $"a Calico {kind} spec", PolicySpecFields);
         var tier = r.String(spec, "tier", "spec.tier");
         var order = r.Double(spec, "order", "spec.order");
         var selector = ReadSelector(r, spec, "selector", "spec.selector") ?? SelectorExpression.All;
@@ -87,6 +100,7 @@ internal static class CalicoReader
     private static CalicoRule? ReadRule(DocumentReader r, YamlNode node, string path)
     {
         var before = r.Errors;
+        r.UnknownFields(node, path, "a Calico rule", RuleFields);
         var actionText = r.String(node, "action", $"{path}.action");
         RuleAction action = RuleAction.Allow;
         if (actionText is null || !char.IsAsciiLetter(actionText[0]) || !Enum.TryParse(actionText, ignoreCase: true, out action))
@@ -176,6 +190,7 @@ internal static class CalicoReader
             return null;
         }
 
+        r.UnknownFields(map, path, "an ICMP match", IcmpFields);
         var type = r.Int(map, "type", $"{path}.type", 0, 254);
         var code = r.Int(map, "code", $"{path}.code", 0, 255);
         if (code is not null && type is null)
@@ -193,6 +208,8 @@ internal static class CalicoReader
         {
             return EntityRule.Any;
         }
+
+        r.UnknownFields(e, path, "a Calico entity rule", EntityFields);
 
         ServiceAccountMatch? accounts = null;
         if (r.Map(e, "serviceAccounts", $"{path}.serviceAccounts") is { } sa)

@@ -66,6 +66,26 @@ public sealed class ManifestReadingTests
     }
 
     [Fact]
+    public void UnknownManifestField_InACalicoRule_IsNamed_AndThePolicyRejected()
+    {
+        // A misspelt destination read as absent would allow traffic to every destination.
+        var set = ManifestLoader.LoadText("""
+            apiVersion: projectcalico.org/v3
+            kind: GlobalNetworkPolicy
+            metadata: { name: egress-dns }
+            spec:
+              selector: all()
+              types: [ Egress ]
+              egress: [ { action: Allow, protocol: UDP, destinaton: { selector: "k8s-app == 'kube-dns'", ports: [ 53 ] } } ]
+            """, "gnp.yaml");
+
+        Assert.Empty(set.CalicoPolicies);
+        var f = Only(set, "ManifestUnknownField");
+        Assert.Equal("gnp.yaml#1 spec.egress[0].destinaton", f.Path);
+        Assert.StartsWith("Did you mean 'destination'?", f.Hint, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void UnknownManifestField_InAPeer_IsNamedInsteadOfAnEmptyPeer()
     {
         var set = ManifestLoader.LoadText("""
