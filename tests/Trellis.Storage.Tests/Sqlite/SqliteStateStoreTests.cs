@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Data.Sqlite;
 using Trellis.Storage.Sqlite;
 using static Trellis.Storage.Tests.Sqlite.StoreText;
@@ -378,20 +377,19 @@ public sealed class SqliteStateStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task Commit_TwentyThousandCreatesInOneTransaction_TakesWellUnderASecond()
+    public async Task Commit_TwentyThousandCreatesInOneTransaction_AllLandAtOneRevision()
     {
+        // Its speed is measured by ApplyBenchmarks (docs/benchmarks.md), not by a timer in a unit test.
         await using var store = SqliteStateStore.Open(StatePath);
         var creates = Enumerable.Range(0, 20_000)
             .Select(i => Create($"alloc/node/10.{i / 65536}.{i / 256 % 256}.{i % 256}", "cluster/payments/pod"))
             .ToArray();
 
-        var clock = Stopwatch.StartNew();
         var result = await store.CommitAsync(Ops(creates));
-        clock.Stop();
 
         Assert.True(result.Succeeded);
-        Assert.Equal(20_000, (await store.ReadAsync("alloc/node/")).Items.Count);
-        // The goal is well under a second; the bound leaves room for a loaded CI machine.
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"20,000 creates took {clock.Elapsed.TotalMilliseconds:F0} ms");
+        var read = await store.ReadAsync("alloc/node/");
+        Assert.Equal(20_000, read.Items.Count);
+        Assert.All(read.Items, i => Assert.Equal(result.Revision, i.Revision));
     }
 }
