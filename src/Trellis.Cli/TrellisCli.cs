@@ -512,7 +512,7 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr)
         var cluster = new Option<string?>("--cluster") { Description = "Only this cluster (and its network's DHCP files)" };
         var node = new Option<string?>("--node") { Description = "Only this node or load balancer VM" };
         var directory = new Option<string?>("--output-dir", "-o") { Description = "Write the files as a tree under this directory instead of printing them" };
-        var command = new Command("render", "Configuration for HAProxy, keepalived, Kea, Windows DHCP, Flannel, Calico, HNS, MetalLB, kube-vip, from the stored plan")
+        var command = new Command("render", "Configuration for HAProxy, keepalived, Kea, Windows DHCP, Flannel, Calico, HNS, MetalLB, kube-vip, and the Service manifests that pin NodePorts, from the stored plan")
         {
             component, cluster, node, directory,
         };
