@@ -172,8 +172,11 @@ public static class CapacityPlanner
         return lines.Where(l => l.Count > 0).ToList();
     }
 
-    /// <summary>Findings for pools the plan does not fit in, with the field to change.</summary>
-    public static IReadOnlyList<Finding> Check(ResolvedSite site)
+    /// <summary>
+    /// Findings for pools the plan does not fit in, with the field to change. Pools in <paramref name="unjudged"/> are not
+    /// judged: validation names those whose requirement depends on something it could not resolve.
+    /// </summary>
+    public static IReadOnlyList<Finding> Check(ResolvedSite site, IReadOnlySet<string>? unjudged = null)
     {
         var findings = new List<Finding>();
         var report = Report(site, []);
@@ -199,7 +202,7 @@ public static class CapacityPlanner
         }
 
         {
-            foreach (var c in site.Clusters.Where(c => site.Model == SiteModel.AksArc || c.MetalLbRanges.Count > 0))
+            foreach (var c in site.Clusters.Where(c => (site.Model == SiteModel.AksArc || c.MetalLbRanges.Count > 0) && !(unjudged?.Contains(PoolIds.MetalLb(c.Name)) ?? false)))
             {
                 var needed = SitePlanner.ServiceVipCount(c);
                 var size = c.MetalLbRanges.Sum(r => (long)(r.Last - r.First) + 1);
@@ -224,7 +227,7 @@ public static class CapacityPlanner
 
         void Short(PoolCapacity? pool, string code, string path, string what)
         {
-            if (pool is null)
+            if (pool is null || (unjudged?.Contains(pool.Pool) ?? false))
             {
                 return;
             }

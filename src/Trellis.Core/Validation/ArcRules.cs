@@ -36,7 +36,6 @@ internal static class ArcRules
             return null;
         }
 
-        var before = v.ErrorCount;
         if (l.IpAllocationMethod != IpAllocationMethod.Static)
         {
             v.Error("LogicalNetworkNotStatic", $"{path}.ipAllocationMethod",
@@ -108,7 +107,8 @@ internal static class ArcRules
             Names.Check(v, Names.VmSwitch, l.VmSwitchName, $"{path}.vmSwitchName", "Virtual switch name");
         }
 
-        return v.ErrorCount > before || prefix is null || pool is null
+        // Resolves with other errors too, so that the rules that build on the network (its clusters, capacity) still report.
+        return prefix is null || pool is null
             ? null
             : NetworkRules.DnsServersOutsidePools(v, new ResolvedNetwork(l.Name, l.VmSwitchName ?? "", l.Vlan, IpAllocationMethod.Static, prefix.Value, gateway, dns, pool, null, null), path);
     }

@@ -10,10 +10,14 @@ internal static class ClusterRules
 {
     public const int MaxNodesPerCluster = 200;
 
-    public static ResolvedCluster? Resolve(ValidationContext v, SiteSpec site, ClusterSpec c, string path,
+    /// <summary>
+    /// Checks one cluster and resolves it as far as it can: null only when its network is unknown. A cluster whose load
+    /// balancer setting, pod CIDR or service CIDR cannot be used stands in with placeholders there, so that capacity still
+    /// counts its nodes and VIPs; the pools the placeholders would size are in <see cref="ClusterResolution.Unjudged"/>.
+    /// </summary>
+    public static ClusterResolution? Resolve(ValidationContext v, SiteSpec site, ClusterSpec c, string path,
         IReadOnlyDictionary<string, ResolvedNetwork> networks, ResolvedNetwork? defaultNetwork)
     {
-        var before = v.ErrorCount;
         var arc = site.Model == SiteModel.AksArc;
         // AksHci: "Do not include hyphens in cluster names"; an AKS Arc cluster name is a Kubernetes name (hcibox-aks).
         Names.Check(v, arc ? Names.Dns1123Label : Names.AksHci, c.Name, $"{path}.name", "Cluster name");
@@ -64,13 +68,49 @@ internal static class ClusterRules
         NodePools(v, site, c, path, pod);
         OverlayRules.Check(v, c, path);
         Services(v, c, path, lb);
-        if (v.ErrorCount > before || network is null || lb is null || pod is null || service is null)
+        if (network is null)
         {
             return null;
         }
 
-        return new ResolvedCluster(c, network, lb, pod.Value, service.Value, null, []);
+        var podFits = pod is { } podCidr && (c.PrimaryNetworkPlugin == NetworkPlugin.Flannel
+            ? podCidr.Length < site.Settings.FlannelSubnetLen
+            : podCidr.Length <= site.Settings.CalicoBlockSize);
+        var unjudged = new List<string>();
+        if (lb is null)
+        {
+            unjudged.Add(PoolIds.MetalLb(c.Name));
+        }
+
+        // A count the product refuses will change when it is fixed: the pools it sizes are not judged until then.
+        var (minNodes, maxNodes) = NodeCountRange(arc);
+        var countsValid = c.ControlPlaneNodeCount is 1 or 3 or 5 && c.NodePools.All(p => p.Count >= minNodes && p.Count <= maxNodes)
+            && lb is not { LoadBalancerSku: LoadBalancerSku.HAProxy, LoadBalancerCount: < 1 };
+        if (lb is null || !countsValid)
+        {
+            unjudged.Add(SitePlanner.NodeAddressPool(network));
+        }
+
+        if (!podFits || !countsValid)
+        {
+            unjudged.Add(PoolIds.Pods(c.Name));
+        }
+
+        if (service is null)
+        {
+            unjudged.Add(PoolIds.ClusterIps(c.Name));
+        }
+
+        var cluster = new ResolvedCluster(c, network, lb ?? UnknownLoadBalancer, podFits ? pod!.Value : Prefix.Parse(SiteSpecDefaults.PodCidr),
+            service ?? Prefix.Parse(SiteSpecDefaults.ServiceCidr), null, []);
+        return new ClusterResolution(cluster, lb is not null, unjudged);
     }
+
+    /// <summary>Nodes per pool: AKS Arc 1–64 (empty pools are not supported); AksHci up to the cluster's maximum.</summary>
+    private static (int Min, int Max) NodeCountRange(bool arc) => arc ? (1, 64) : (0, MaxNodesPerCluster);
+
+    /// <summary>Stands in for a load balancer setting that does not resolve: no VMs, so the node addresses it needs are unknown.</summary>
+    private static readonly LoadBalancerSettingSpec UnknownLoadBalancer = new() { Name = "", LoadBalancerSku = LoadBalancerSku.None, LoadBalancerCount = 0 };
 
     private static ResolvedNetwork? ResolveNetworkReference(ValidationContext v, SiteSpec site, ClusterSpec c, string path,
         IReadOnlyDictionary<string, ResolvedNetwork> networks, ResolvedNetwork? defaultNetwork, bool arc)
@@ -143,7 +183,7 @@ internal static class ClusterRules
                 v.Error("DuplicateName", $"{pp}.name", $"Node pool '{np.Name}' appears twice in cluster '{c.Name}'.", "Node pool names must be unique in a cluster.");
             }
 
-            var (min, max) = arc ? (1, 64) : (0, MaxNodesPerCluster);
+            var (min, max) = NodeCountRange(arc);
             if (np.Count < min || np.Count > max)
             {
                 v.Error("InvalidNodeCount", $"{pp}.count", $"{np.Count} nodes is outside {min}–{max}.",
@@ -320,4 +360,14 @@ internal static class ClusterRules
             yield return ($"{path}.dhcpScope.start", d.Range);
         }
     }
+}
+
+/// <summary>
+/// A cluster as far as validation could resolve it. <see cref="LoadBalancerKnown"/>: its load balancer setting resolved, so
+/// the load balancer rules can judge it. <see cref="Unjudged"/>: pool ids whose requirement its placeholders leave unknown;
+/// empty when the cluster resolved completely.
+/// </summary>
+internal sealed record ClusterResolution(ResolvedCluster Cluster, bool LoadBalancerKnown, IReadOnlyList<string> Unjudged)
+{
+    public bool Complete => Unjudged.Count == 0;
 }

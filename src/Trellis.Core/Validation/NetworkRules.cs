@@ -16,7 +16,6 @@ internal static class NetworkRules
 
     public static ResolvedNetwork? Resolve(ValidationContext v, NetworkSpec n, string path)
     {
-        var before = v.ErrorCount;
         Names.Check(v, Names.AksHci, n.Name, $"{path}.name", "Network name");
         if (string.IsNullOrWhiteSpace(n.VswitchName))
         {
@@ -36,9 +35,11 @@ internal static class NetworkRules
         var dns = DnsServers(v, n.DnsServers, $"{path}.dnsServers", n.IpAllocationMethod == IpAllocationMethod.Static);
         var vip = v.Range(n.VipPoolStart, n.VipPoolEnd, $"{path}.vipPoolStart", $"{path}.vipPoolEnd", required: true, "172.16.0.150", "172.16.0.199");
 
+        // The network resolves whenever its prefix (and a DHCP scope's range) can be read, even with other errors, so that
+        // the rules that build on it (DNS servers and the cloud agent in its pools, its clusters, capacity) still report.
         var resolved = n.IpAllocationMethod == IpAllocationMethod.Static
-            ? ResolveStatic(v, n, path, vip, dns, before)
-            : ResolveDhcp(v, n, path, vip, dns, before);
+            ? ResolveStatic(v, n, path, vip, dns)
+            : ResolveDhcp(v, n, path, vip, dns);
         return resolved is null ? null : DnsServersOutsidePools(v, resolved, path);
     }
 
@@ -109,7 +110,7 @@ internal static class NetworkRules
         return result;
     }
 
-    private static ResolvedNetwork? ResolveStatic(ValidationContext v, NetworkSpec n, string path, AddressRange? vip, IReadOnlyList<IPAddress> dns, int before)
+    private static ResolvedNetwork? ResolveStatic(ValidationContext v, NetworkSpec n, string path, AddressRange? vip, IReadOnlyList<IPAddress> dns)
     {
         var prefix = v.NetworkPrefix(n.IpAddressPrefix, $"{path}.ipAddressPrefix", required: true, "172.16.0.0/24", minLength: 8, maxLength: 29);
         var gateway = v.Address(n.Gateway, $"{path}.gateway", required: true, "172.16.0.1");
@@ -146,7 +147,7 @@ internal static class NetworkRules
                 "Make the two pools disjoint ranges of the same subnet.");
         }
 
-        return v.ErrorCount > before || prefix is null
+        return prefix is null
             ? null
             : new ResolvedNetwork(n.Name, n.VswitchName ?? "", n.VlanId, IpAllocationMethod.Static, prefix.Value, gateway, dns, nodePool, vip, null);
     }
@@ -174,7 +175,7 @@ internal static class NetworkRules
         }
     }
 
-    private static ResolvedNetwork? ResolveDhcp(ValidationContext v, NetworkSpec n, string path, AddressRange? vip, IReadOnlyList<IPAddress> dns, int before)
+    private static ResolvedNetwork? ResolveDhcp(ValidationContext v, NetworkSpec n, string path, AddressRange? vip, IReadOnlyList<IPAddress> dns)
     {
         if (n.K8sNodeIpPoolStart is not null || n.K8sNodeIpPoolEnd is not null)
         {
@@ -251,12 +252,12 @@ internal static class NetworkRules
         }
 
         var reservations = Reservations(v, scope.Reservations, $"{scopePath}.reservations", sub, vip, gateway);
-        if (v.ErrorCount > before || range is null || lease is null)
+        if (range is null)
         {
             return null;
         }
 
-        var dhcp = new ResolvedDhcpScope(sub, range.Value, lease.Value, vip is { } x && x.Overlaps(range.Value) ? [x] : [], reservations);
+        var dhcp = new ResolvedDhcpScope(sub, range.Value, lease ?? DefaultLease, vip is { } x && x.Overlaps(range.Value) ? [x] : [], reservations);
         return new ResolvedNetwork(n.Name, n.VswitchName ?? "", n.VlanId, IpAllocationMethod.Dhcp, sub, gateway, dns, null, vip, dhcp);
     }
 

@@ -65,29 +65,37 @@ public static class SiteValidator
 
         var clusters = Clusters(v, spec, networks, host, cloudAgent);
 
-        // The capacity check needs every network, cluster and the cloud agent resolved. With those in hand it runs even
-        // when other fields have errors (a bad name, a load balancer setting), so that one fix does not reveal the next.
-        var capacityInputs = capacity && host is not null && clusterNetworks.All(n => n is not null) && clusters.Count == spec.Clusters.Count
-            && (spec.Model != SiteModel.AksHci || spec.CloudServiceCidr is null || cloudAgent is not null)
-            && clusters.Select(c => c.Name).Distinct(StringComparer.Ordinal).Count() == clusters.Count;
+        // Capacity counts whatever resolved, even next to other errors, so that one fix does not reveal the next; a pool whose
+        // requirement depends on something that did not resolve (a cluster's load balancer setting, the cloud agent that a
+        // DHCP scope excludes) is not judged. Clusters on a network that did not resolve are left out with their network.
+        var unjudged = new HashSet<string>(clusters.Unjudged, StringComparer.Ordinal);
+        if (spec.Model == SiteModel.AksHci && spec.CloudServiceCidr is not null && cloudAgent is null)
+        {
+            unjudged.UnionWith(networks.Values.Where(n => n.Dhcp is not null).Select(n => PoolIds.Dhcp(n.Name)));
+        }
+
+        var capacityInputs = capacity && host is not null
+            && clusters.Counted.Select(c => c.Name).Distinct(StringComparer.Ordinal).Count() == clusters.Counted.Count;
         if (!capacityInputs)
         {
             return new ValidationResult(v.Findings, null);
         }
 
-        var resolved = new ResolvedSite(spec, host!, clusterNetworks.OfType<ResolvedNetwork>().ToList(), cloudAgent, clusters);
+        var resolved = new ResolvedSite(spec, host!, clusterNetworks.OfType<ResolvedNetwork>().ToList(), cloudAgent, clusters.Counted);
         if (v.ErrorCount > 0 && SitePlanner.Pools(resolved).GroupBy(p => p.Id, StringComparer.Ordinal).Any(g => g.Count() > 1))
         {
             // Two networks (or clusters) of one name: their pools cannot be told apart, and DuplicateName says so.
             return new ValidationResult(v.Findings, null);
         }
 
-        foreach (var finding in CapacityPlanner.Check(resolved))
+        foreach (var finding in CapacityPlanner.Check(resolved, unjudged))
         {
             v.Add(finding);
         }
 
-        return new ValidationResult(v.Findings, v.ErrorCount > 0 ? null : resolved);
+        var complete = v.ErrorCount == 0 && unjudged.Count == 0 && clusters.Counted.Count == spec.Clusters.Count
+            && clusterNetworks.All(n => n is not null);
+        return new ValidationResult(v.Findings, complete ? resolved : null);
     }
 
     private static ResolvedNetwork? ResolveAksHciNetworks(ValidationContext v, SiteSpec spec, out IReadOnlyList<ResolvedNetwork?> clusterNetworks)
@@ -270,7 +278,13 @@ public static class SiteValidator
         }
     }
 
-    private static IReadOnlyList<ResolvedCluster> Clusters(ValidationContext v, SiteSpec spec, IReadOnlyDictionary<string, ResolvedNetwork> networks, ResolvedNetwork? host,
+    /// <summary>
+    /// The clusters as far as they resolve: <see cref="Counted"/> holds every cluster whose network resolved (placeholders
+    /// where a setting or CIDR did not), <see cref="Unjudged"/> the pools whose requirement those placeholders leave unknown.
+    /// </summary>
+    private sealed record ClusterSet(IReadOnlyList<ResolvedCluster> Counted, IReadOnlySet<string> Unjudged);
+
+    private static ClusterSet Clusters(ValidationContext v, SiteSpec spec, IReadOnlyDictionary<string, ResolvedNetwork> networks, ResolvedNetwork? host,
         IPAddress? cloudAgent)
     {
         var max = spec.Model == SiteModel.AksArc ? MaxArcClusters : MaxClusters;
@@ -280,29 +294,38 @@ public static class SiteValidator
         }
 
         var names = new HashSet<string>(StringComparer.Ordinal);
-        var result = new List<ResolvedCluster>();
+        var resolutions = new List<ClusterResolution>();
         for (var i = 0; i < spec.Clusters.Count; i++)
         {
             var c = spec.Clusters[i];
-            var path = $"spec.clusters[{i}]";
+            var path = $"{ClustersPath}[{i}]";
             if (!names.Add(c.Name))
             {
                 v.Error("DuplicateName", $"{path}.name", $"Cluster '{c.Name}' is defined twice.", "Give each cluster its own name.");
             }
 
-            if (ClusterRules.Resolve(v, spec, c, path, networks, host) is { } resolved)
+            if (ClusterRules.Resolve(v, spec, c, path, networks, host) is { } resolution)
             {
-                result.Add(resolved);
+                resolutions.Add(resolution);
             }
         }
 
+        // The load balancer rules (MetalLB ranges, AKS Arc control plane IPs) judge every cluster whose setting resolved.
+        var balanced = resolutions.Where(r => r.LoadBalancerKnown).Select(r => r.Cluster).ToList();
         if (spec.Model == SiteModel.AksArc && host is not null)
         {
-            result = ArcRules.ResolveClusters(v, spec, host, result);
+            balanced = ArcRules.ResolveClusters(v, spec, host, balanced);
         }
         else if (spec.Model == SiteModel.AksHci)
         {
-            result = MetalLbRules.ResolveAksHci(v, spec, result, MetalLbRules.Infrastructure(networks.Values, cloudAgent));
+            balanced = MetalLbRules.ResolveAksHci(v, spec, balanced, MetalLbRules.Infrastructure(networks.Values, cloudAgent));
+        }
+
+        var counted = new List<ResolvedCluster>();
+        var next = 0;
+        foreach (var r in resolutions)
+        {
+            counted.Add(r.LoadBalancerKnown ? balanced[next++] : r.Cluster);
         }
 
         foreach (var c in spec.Clusters.Where(c => c.BgpPeers.Count > 0 || c.LoadBalancers.Count > 0))
@@ -310,24 +333,32 @@ public static class SiteValidator
             MetalLbRules.BgpPeers(v, spec, c);
         }
 
-        OverlaysDisjointFromSite(v, spec, networks.Values, result);
-        VirtualRouterIds(v, spec, result);
-        SharedNetworkWarnings(v, spec, result);
-        return result;
+        OverlaysDisjointFromSite(v, spec, networks.Values);
+        VirtualRouterIds(v, spec, resolutions.Where(r => r.LoadBalancerKnown).Select(r => r.Cluster).ToList());
+        SharedNetworkWarnings(v, spec, counted);
+        return new ClusterSet(counted, resolutions.SelectMany(r => r.Unjudged).ToHashSet(StringComparer.Ordinal));
     }
 
-    private static void OverlaysDisjointFromSite(ValidationContext v, SiteSpec spec, IEnumerable<ResolvedNetwork> networks, IReadOnlyList<ResolvedCluster> clusters)
+    private const string ClustersPath = "spec.clusters";
+
+    /// <summary>Reads each cluster's overlay ranges on its own, so that the check holds whatever else of the cluster is wrong.</summary>
+    private static void OverlaysDisjointFromSite(ValidationContext v, SiteSpec spec, IEnumerable<ResolvedNetwork> networks)
     {
         var list = networks.ToList();
-        foreach (var c in clusters)
+        for (var i = 0; i < spec.Clusters.Count; i++)
         {
-            var path = $"spec.clusters[{IndexOf(spec, c.Name)}]";
-            foreach (var (field, overlay) in new[] { ("podCidr", c.PodCidr), ("serviceCidr", c.ServiceCidr) })
+            var c = spec.Clusters[i];
+            foreach (var (field, text) in new[] { ("podCidr", c.PodCidr), ("serviceCidr", c.ServiceCidr) })
             {
+                if (!Prefix.TryParse(text, out var overlay, out _, out var hostBitsSet) || hostBitsSet)
+                {
+                    continue;
+                }
+
                 foreach (var n in list.Where(n => n.Prefix.Overlaps(overlay)))
                 {
                     // UNCERTAIN (reference §1.10): no AKS document requires it, so a warning; but pods could not reach those addresses.
-                    v.Warning("OverlayOverlapsSiteNetwork", $"{path}.{field}",
+                    v.Warning("OverlayOverlapsSiteNetwork", $"{ClustersPath}[{i}].{field}",
                         $"The {field} {overlay} overlaps network '{n.Name}' ({n.Prefix}): traffic from pods to those addresses would stay in the cluster's overlay instead of reaching the network. "
                         + "AKS hybrid does not document this as a requirement, so it is a warning.",
                         "Choose pod and service CIDRs disjoint from every physical network (the defaults are 10.244.0.0/16 and 10.96.0.0/12); they cannot change after deployment.");

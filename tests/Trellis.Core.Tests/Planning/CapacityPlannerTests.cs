@@ -138,9 +138,9 @@ public class CapacityPlannerTests
     }
 
     [Fact]
-    public void Validate_SkipsCapacity_WhenAClusterDidNotResolve()
+    public void Validate_DoesNotJudgeTheNodeIpPool_WhenAClustersControlPlaneCountIsInvalid()
     {
-        // A cluster with an error is left out of the resolved site: counting without it would understate every pool.
+        // The count changes when it is fixed (to 1 or to 3): judging the pool with it would guess.
         var spec = Worked.Host(n => n with { K8sNodeIpPoolEnd = "172.16.0.45" }).Cluster(1, c => c with { ControlPlaneNodeCount = 2 });
 
         var result = SiteValidator.Validate(spec);
@@ -304,14 +304,27 @@ public class CapacityPlannerTests
     }
 
     [Fact]
-    public void WhatIf_NamesNoCapacityField_WhenTheChangeIsInvalidForAnotherReason()
+    public void WhatIf_NamesTheNodeIpPool_WhenAnInvalidChangeAlsoDoesNotFit()
     {
+        // The max-pods error does not hide that one more node does not fit the full node IP pool.
         var tooFewPods = Worked.AddNodePool(1, new NodePoolSpec { Name = "winpool", OsType = OsType.Windows, Count = 1, MaxPodCount = 30 });
 
         var result = CapacityPlanner.WhatIf("add one Windows node with 30 pods", Worked, tooFewPods, []);
 
         Assert.False(result.Fits);
-        Assert.Null(result.FirstToRunOut);
+        Assert.Equal("spec.hostNetwork.k8sNodeIpPoolEnd", result.FirstToRunOut);
         Assert.Contains(result.Findings, f => f.Code == "InvalidMaxPodCount");
+    }
+
+    [Fact]
+    public void WhatIf_NamesNoCapacityField_WhenTheChangeIsInvalidForAnotherReason()
+    {
+        var badVersion = Worked.Cluster(1, c => c with { KubernetesVersion = "latest" });
+
+        var result = CapacityPlanner.WhatIf("upgrade b to latest", Worked, badVersion, []);
+
+        Assert.False(result.Fits);
+        Assert.Null(result.FirstToRunOut);
+        Assert.Contains(result.Findings, f => f.Code == "InvalidKubernetesVersion");
     }
 }
