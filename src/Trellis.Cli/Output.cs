@@ -126,7 +126,12 @@ internal sealed class Output(IAnsiConsole console, TextWriter stdout, OutputForm
         console.Write(table);
         console.MarkupLine($"Node IP pool: required [bold]{report.NodeIpPool.Required}[/] of {report.NodeIpPool.Size}   VIP pool: required [bold]{report.VipPool.Required}[/] of {report.VipPool.Size}"
             + (report.ControlPlaneIps > 0 ? $"   control plane IPs: [bold]{report.ControlPlaneIps}[/]" : ""));
-        console.MarkupLine($"Total required: [bold]{report.TotalRequired}[/] addresses → smallest subnet that fits the whole plan: [bold]/{report.RecommendedPrefixLength}[/]");
+        foreach (var n in report.Networks)
+        {
+            console.MarkupLine($"Network {Markup.Escape(n.Name)} ({Markup.Escape(n.Prefix)}): required [bold]{n.Required}[/] addresses → smallest subnet that fits it: [bold]/{n.RecommendedPrefixLength}[/]");
+        }
+
+        console.MarkupLine($"Total required: [bold]{report.TotalRequired}[/] addresses" + (report.Networks.Count > 1 ? " in " + report.Networks.Count + " networks (each its own subnet)" : ""));
         foreach (var rule in report.Rules)
         {
             console.MarkupLine($"[grey]• {Markup.Escape(rule)}[/]");

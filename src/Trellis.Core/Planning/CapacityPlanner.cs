@@ -49,9 +49,15 @@ public static class CapacityPlanner
         var networks = new List<NetworkCapacity>();
         foreach (var n in site.Networks)
         {
+            // Each network is its own subnet: its smallest prefix counts only the addresses that live in it, MetalLB L2 ranges included.
+            var metalLb = site.Clusters.Where(c => c.Network.Name == n.Name && (site.Model == SiteModel.AksArc || c.MetalLbRanges.Count > 0))
+                .Sum(c => Required(PoolIds.MetalLb(c.Name)));
+            var required = Required(PoolIds.Nodes(n.Name)) + Required(PoolIds.Vips(n.Name)) + Required(PoolIds.Dhcp(n.Name))
+                + Required(PoolIds.ControlPlaneIps(n.Name)) + metalLb;
             networks.Add(new NetworkCapacity(n.Name, n.Method.ToString(), n.Prefix.ToString(),
                 Pool(PoolIds.Nodes(n.Name)), Pool(PoolIds.Vips(n.Name)), Pool(PoolIds.Dhcp(n.Name)),
-                site.Model == SiteModel.AksArc ? Pool(PoolIds.ControlPlaneIps(n.Name)) : null));
+                site.Model == SiteModel.AksArc ? Pool(PoolIds.ControlPlaneIps(n.Name)) : null,
+                required, RecommendedPrefixLength(required)));
         }
 
         var clusters = site.Clusters.Select(c => new ClusterCapacity(c.Name, c.Network.Name,
@@ -67,8 +73,9 @@ public static class CapacityPlanner
         var vipTotal = Sum("VIP pool", site.Model == SiteModel.AksArc ? "MetalLB address pools" : "VIP pools", vipPools);
         var controlPlaneIps = site.Model == SiteModel.AksArc ? site.Clusters.Count : 0;
         var total = nodeTotal.Required + vipTotal.Required + controlPlaneIps;
+        // Pools of different networks live in different subnets: one prefix for their sum would fit none of them.
         return new CapacityReport(site.Spec.Name, site.Model, nodeTotal, vipTotal, controlPlaneIps, total,
-            RecommendedPrefixLength(total), Rules(site), networks, clusters, breakdown);
+            networks.Count == 1 ? networks[0].RecommendedPrefixLength : null, Rules(site), networks, clusters, breakdown);
 
         long Required(string pool) => requiredByPool.GetValueOrDefault(pool);
 
@@ -113,7 +120,7 @@ public static class CapacityPlanner
             rules.Add("DHCP networks: the same addresses as a static node IP pool, update addresses included (the reservation is the same whatever the IP model); node VMs lease from the scope, reservations hold their fixed addresses of it, update addresses stay free for the VMs an upgrade creates; the VIP pool, the cloud agent and the gateway are excluded from it.");
         }
 
-        rules.Add($"Recommended prefix: the smallest subnet holding the total plus {PrefixOverhead} addresses no pool may use (network, broadcast, network+1 gateway/edge, broadcast−1 edge).");
+        rules.Add($"Recommended prefix, per network: the smallest subnet holding the addresses of that network's pools plus {PrefixOverhead} addresses no pool may use (network, broadcast, network+1 gateway/edge, broadcast−1 edge).");
         return rules;
     }
 

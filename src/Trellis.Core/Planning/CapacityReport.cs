@@ -24,13 +24,19 @@ public sealed record RequirementLine(string Scope, string Pool, string Item, lon
     public bool Vip { get; init; }
 }
 
-public sealed record NetworkCapacity(string Name, string Method, string Prefix, PoolCapacity? NodeIpPool, PoolCapacity? VipPool, PoolCapacity? DhcpScope, PoolCapacity? ControlPlaneIps);
+/// <summary>
+/// One network's pools; <see cref="Required"/> adds up the addresses that live in its subnet, and
+/// <see cref="RecommendedPrefixLength"/> is the smallest prefix that holds them.
+/// </summary>
+public sealed record NetworkCapacity(string Name, string Method, string Prefix, PoolCapacity? NodeIpPool, PoolCapacity? VipPool, PoolCapacity? DhcpScope, PoolCapacity? ControlPlaneIps,
+    long Required, int RecommendedPrefixLength);
 
 public sealed record ClusterCapacity(string Name, string Network, long NodeAddresses, long Vips, PoolCapacity PodSubnets, PoolCapacity ClusterIps, PoolCapacity NodePorts);
 
 /// <summary>
 /// Required addresses per the reference formulas (AksHci §2.2–§2.3, AKS Arc §2.8) next to what each pool holds.
 /// <see cref="NodeIpPool"/> and <see cref="VipPool"/> add up every network of the site; <see cref="Rules"/> says which counting rules were applied.
+/// <see cref="RecommendedPrefixLength"/> is set for a site of one network; with several, each network has its own (<see cref="NetworkCapacity.RecommendedPrefixLength"/>).
 /// </summary>
 public sealed record CapacityReport(
     string Site,
@@ -39,7 +45,7 @@ public sealed record CapacityReport(
     PoolCapacity VipPool,
     long ControlPlaneIps,
     long TotalRequired,
-    int RecommendedPrefixLength,
+    int? RecommendedPrefixLength,
     IReadOnlyList<string> Rules,
     IReadOnlyList<NetworkCapacity> Networks,
     IReadOnlyList<ClusterCapacity> Clusters,

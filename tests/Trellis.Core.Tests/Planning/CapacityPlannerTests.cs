@@ -53,7 +53,29 @@ public class CapacityPlannerTests
         Assert.Equal(1, Line(r, "management cluster", "API server VIP"));
         // legacy (SKU none) serves its one service from its MetalLB pool, which the VIP total includes.
         Assert.Equal(1, Line(r, "cluster legacy", "service VIPs"));
-        Assert.Equal((55, 8, 63, 25), (r.NodeIpPool.Required, r.VipPool.Required, r.TotalRequired, r.RecommendedPrefixLength));
+        Assert.Equal((55, 8, 63), (r.NodeIpPool.Required, r.VipPool.Required, r.TotalRequired));
+    }
+
+    [Fact]
+    public void RecommendedPrefix_IsPerNetwork_NotOneForTheSumOfTwoSubnets()
+    {
+        // The /24 host network and the /23 cluster network each need their own subnet; one /25 for all 63 fits neither.
+        var r = Report(Contoso);
+
+        var mgmt = Assert.Single(r.Networks, n => n.Name == "mgmtvnet");
+        var prod = Assert.Single(r.Networks, n => n.Name == "prodvnet");
+        Assert.Equal((13 + 2 + 1, 27), (mgmt.Required, mgmt.RecommendedPrefixLength));
+        Assert.Equal((42 + 5, 26), (prod.Required, prod.RecommendedPrefixLength));
+        Assert.Null(r.RecommendedPrefixLength);
+        Assert.Contains(r.Rules, rule => rule.StartsWith("Recommended prefix, per network", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void RecommendedPrefix_OfASiteWithOneNetwork_IsThatNetworks()
+    {
+        var r = Report(Worked);
+
+        Assert.Equal((32, 26), (Assert.Single(r.Networks).Required, r.RecommendedPrefixLength));
     }
 
     [Fact]
