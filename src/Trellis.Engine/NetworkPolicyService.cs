@@ -50,8 +50,17 @@ public static class NetworkPolicyService
         return (Place(was.ByOwner(by, now), context), Place(now.ByOwner(by, was), context));
     }
 
-    private static PolicySet Place(PolicySet set, PolicyContext? context) =>
-        context is null ? set : set.AssignAddresses(context.Site, context.Cluster, context.Allocations);
+    /// <summary>Places the pods in the cluster's planned pod network, and says when they outnumber what its nodes hold.</summary>
+    private static PolicySet Place(PolicySet set, PolicyContext? context)
+    {
+        if (context is null)
+        {
+            return set;
+        }
+
+        var placed = set.AssignAddresses(context.Site, context.Cluster, context.Allocations);
+        return placed with { Findings = [.. placed.Findings, .. ManifestPodCapacity.Check(placed, context)] };
+    }
 
     public static PolicyOptions Options(PolicyContext? context, PolicyChoices? choices = null) =>
         (context is null ? PolicyOptions.Calico : PolicyOptions.ForCluster(context.ResolvedCluster)) with

@@ -336,10 +336,31 @@ public static class SiteValidator
         OverlaysDisjointFromSite(v, spec, networks.Values);
         VirtualRouterIds(v, spec, resolutions.Where(r => r.LoadBalancerKnown).Select(r => r.Cluster).ToList());
         SharedNetworkWarnings(v, spec, counted);
+        DeploymentVms(v, spec, counted);
         return new ClusterSet(counted, resolutions.SelectMany(r => r.Unjudged).ToHashSet(StringComparer.Ordinal));
     }
 
     private const string ClustersPath = "spec.clusters";
+
+    /// <summary>AksHci's tested maximum of VMs in one deployment (Resource limits, VM sizes, and regions: "Total number of VMs 200").</summary>
+    public const int MaxTestedVms = 200;
+
+    /// <summary>The management cluster VM and every cluster's control plane, worker and load balancer VMs, against the tested maximum.</summary>
+    private static void DeploymentVms(ValidationContext v, SiteSpec spec, IReadOnlyList<ResolvedCluster> clusters)
+    {
+        if (spec.Model != SiteModel.AksHci)
+        {
+            return;
+        }
+
+        var vms = 1 + clusters.Sum(c => (long)c.Spec.ControlPlaneNodeCount + c.WorkerCount + c.LoadBalancerVmCount);
+        if (vms > MaxTestedVms)
+        {
+            v.Warning("DeploymentVmsAboveTested", ClustersPath,
+                $"The deployment runs {vms} VMs (the management cluster and every control plane, worker and load balancer VM); AKS hybrid is tested with at most {MaxTestedVms} in all, and an upgrade adds surge VMs on top.",
+                "Beyond the tested maximum is at your own risk: split the clusters over more deployments (AKS hosts), or plan fewer, larger worker nodes.");
+        }
+    }
 
     /// <summary>Reads each cluster's overlay ranges on its own, so that the check holds whatever else of the cluster is wrong.</summary>
     private static void OverlaysDisjointFromSite(ValidationContext v, SiteSpec spec, IEnumerable<ResolvedNetwork> networks)

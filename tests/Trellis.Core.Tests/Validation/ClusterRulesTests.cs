@@ -205,6 +205,27 @@ public class ClusterRulesTests
     }
 
     [Fact]
+    public void Validate_WarnsWhenTheDeploymentRunsMoreVmsThanTheTested200()
+    {
+        // 1 management VM + cluster a (3 + 5 + 1 load balancer) + cluster b (1 + n + 1): 200 at n = 188.
+        Worked.NodePool(1, 0, p => p with { Count = 189 }).AssertFinding("DeploymentVmsAboveTested", "spec.clusters", Severity.Warning);
+        Assert.DoesNotContain(Worked.NodePool(1, 0, p => p with { Count = 188 }).Findings(), f => f.Code == "DeploymentVmsAboveTested");
+    }
+
+    [Fact]
+    public void Validate_CountsEveryClustersVmsTowardsTheTestedMaximum_NotOnlyOneClusters()
+    {
+        // Three clusters of 70 VMs each: every cluster is far below 200 nodes, the deployment is not.
+        var spec = Worked with
+        {
+            Clusters = [.. Enumerable.Range(1, 3).Select(i => Worked.Clusters[1] with { Name = $"c{i}", NodePools = [Worked.Clusters[1].NodePools[0] with { Count = 68 }] })],
+        };
+
+        spec.AssertFinding("DeploymentVmsAboveTested", "spec.clusters", Severity.Warning);
+        Assert.DoesNotContain(spec.Findings(), f => f.Code == "ClusterTooLarge");
+    }
+
+    [Fact]
     public void Validate_WarnsAboutMoreThan60PodsOnACalicoWindowsNode()
     {
         Contoso.NodePool(0, 1, p => p with { MaxPodCount = 61 }).AssertFinding("WindowsMaxPodsExceedBlock", $"{Payments}.nodePools[1].maxPodCount", Severity.Warning);
