@@ -108,7 +108,8 @@ internal static class ArcRules
         }
 
         // Resolves with other errors too, so that the rules that build on the network (its clusters, capacity) still report.
-        return prefix is null || pool is null
+        // A pool outside the prefix cannot be subtracted from it for the control plane IPs: that network does not resolve.
+        return prefix is null || pool is null || !prefix.Value.Contains(pool.Value)
             ? null
             : NetworkRules.DnsServersOutsidePools(v, new ResolvedNetwork(l.Name, l.VmSwitchName ?? "", l.Vlan, IpAllocationMethod.Static, prefix.Value, gateway, dns, pool, null, null), path);
     }

@@ -101,7 +101,13 @@ internal static class ClusterRules
             unjudged.Add(PoolIds.ClusterIps(c.Name));
         }
 
-        var cluster = new ResolvedCluster(c, network, lb ?? UnknownLoadBalancer, podFits ? pod!.Value : Prefix.Parse(SiteSpecDefaults.PodCidr),
+        // Counts outside the limits are errors already and their pools unjudged; clamped, they cannot overflow a sum.
+        var counted = countsValid ? c : c with
+        {
+            ControlPlaneNodeCount = Math.Clamp(c.ControlPlaneNodeCount, 1, 5),
+            NodePools = [.. c.NodePools.Select(p => p with { Count = Math.Clamp(p.Count, minNodes, maxNodes) })],
+        };
+        var cluster = new ResolvedCluster(counted, network, lb ?? UnknownLoadBalancer, podFits ? pod!.Value : Prefix.Parse(SiteSpecDefaults.PodCidr),
             service ?? Prefix.Parse(SiteSpecDefaults.ServiceCidr), null, []);
         return new ClusterResolution(cluster, lb is not null, unjudged);
     }
