@@ -526,6 +526,12 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr)
             }
 
             var which = p.GetValue(component) is "all" or null ? [] : new[] { p.GetValue(component)! };
+            var incomplete = SiteViews.RenderFindings(state, which, p.GetValue(cluster));
+            if (incomplete.Any(f => f.Severity == Severity.Error))
+            {
+                return Report(OutputFor(p), CommandResult.Rejected(incomplete, state.Revision), null);
+            }
+
             IReadOnlyList<Rendering.RenderedFile> files;
             try
             {

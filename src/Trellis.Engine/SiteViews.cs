@@ -104,6 +104,10 @@ public static class SiteViews
     public static IReadOnlyList<Rendering.RenderedFile> Render(SiteState state, IReadOnlyCollection<string>? components, string? cluster, string? node) =>
         Resolve(state) is { } site ? Rendering.SiteRenderer.Render(site, state.Allocations, components, cluster, node) : [];
 
+    /// <summary>Why files asked for cannot be rendered (errors: nothing should be written) or would be incomplete (warnings).</summary>
+    public static IReadOnlyList<Finding> RenderFindings(SiteState state, IReadOnlyCollection<string>? components, string? cluster) =>
+        Resolve(state) is { } site ? Rendering.SiteRenderer.Findings(site, components, cluster) : [];
+
     public static CapacityReport? Capacity(SiteState state) => Resolve(state) is { } site ? CapacityPlanner.Report(site, state.Allocations) : null;
 
     public static IReadOnlyList<Allocation> Allocations(SiteState state, string? cluster) =>

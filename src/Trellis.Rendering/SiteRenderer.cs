@@ -1,6 +1,7 @@
 using Trellis.Core.Ipam;
 using Trellis.Core.Model;
 using Trellis.Core.Planning;
+using Trellis.Core.Validation;
 using Trellis.Rendering.Cni;
 using Trellis.Rendering.Dhcp;
 using Trellis.Rendering.HaProxy;
@@ -26,9 +27,10 @@ public static class SiteRenderer
     {
         bool Wanted(string c) => components is null || components.Count == 0 || components.Contains(c);
         var files = new List<RenderedFile>();
-        foreach (var network in site.Networks.Where(n => n.Method == IpAllocationMethod.Dhcp))
+        foreach (var network in DhcpNetworks(site, cluster))
         {
-            if (cluster is not null && site.Clusters.All(c => c.Name != cluster || c.Network.Name != network.Name))
+            // Refused with DhcpRouterMissing (Findings): a scope without a router leaves node VMs without a default route.
+            if (!DhcpScopeOptions.CanRender(network))
             {
                 continue;
             }
@@ -69,9 +71,10 @@ public static class SiteRenderer
 
             if (node is null && !flannel && Wanted("calico"))
             {
-                files.Add(new($"{dir}/calico/ippool.yaml", CalicoRenderer.IpPool(site, topology), "calico"));
+                files.Add(new($"{dir}/calico/installation.yaml", CalicoRenderer.Installation(site, topology), "calico"));
                 files.Add(new($"{dir}/calico/ipamconfiguration.yaml", CalicoRenderer.IpamConfiguration(site, topology), "calico"));
-                files.Add(new($"{dir}/calico/felixconfiguration.yaml", CalicoRenderer.FelixConfiguration(site, topology), "calico"));
+                files.Add(new($"{dir}/calico/manifest-install/ippool.yaml", CalicoRenderer.IpPool(site, topology), "calico"));
+                files.Add(new($"{dir}/calico/manifest-install/felixconfiguration.yaml", CalicoRenderer.FelixConfiguration(site, topology), "calico"));
             }
 
             foreach (var n in topology.Nodes.Where(n => node is null || n.Name == node))
@@ -79,6 +82,12 @@ public static class SiteRenderer
                 if (flannel && Wanted("flannel"))
                 {
                     files.Add(new($"{dir}/nodes/{n.Name}/subnet.env", FlannelRenderer.SubnetEnv(site, topology, n), "flannel"));
+                }
+
+                if (n.ControlPlane && site.Settings.KubeVipControlPlane && KubeVipRenderer.ProductRunsKubeVip(site, c) && topology.ApiServerVip is not null && Wanted("kube-vip"))
+                {
+                    var first = n == topology.ControlPlane.First();
+                    files.Add(new($"{dir}/nodes/{n.Name}/kube-vip.yaml", KubeVipRenderer.StaticPod(site, topology, first), "kube-vip"));
                 }
 
                 if (n.Os == OsType.Windows && Wanted("hns"))
@@ -97,9 +106,10 @@ public static class SiteRenderer
                 files.Add(new($"{dir}/metallb/metallb.yaml", MetalLbRenderer.Render(site, topology), "metallb"));
             }
 
-            if ((site.Model == SiteModel.AksArc || c.LoadBalancer.LoadBalancerSku == LoadBalancerSku.None) && topology.ApiServerVip is not null && Wanted("kube-vip"))
+            // The product runs kube-vip for the API server VIP there: only what is missing is rendered (services without MetalLB).
+            if (KubeVipRenderer.ProductRunsKubeVip(site, c) && topology.ServiceVips.Count > 0 && c.Spec.LoadBalancers.Count == 0 && Wanted("kube-vip"))
             {
-                files.Add(new($"{dir}/kube-vip/kube-vip.yaml", KubeVipRenderer.Render(site, topology), "kube-vip"));
+                files.Add(new($"{dir}/kube-vip/kube-vip-services.yaml", KubeVipRenderer.Services(site, topology), "kube-vip"));
             }
 
             if (Wanted("lb-json"))
@@ -115,4 +125,15 @@ public static class SiteRenderer
 
         return files.OrderBy(f => f.Path, StringComparer.Ordinal).ToList();
     }
+
+    /// <summary>Why some of the files asked for cannot be rendered (errors) or would be incomplete (warnings).</summary>
+    public static IReadOnlyList<Finding> Findings(ResolvedSite site, IReadOnlyCollection<string>? components = null, string? cluster = null)
+    {
+        var dhcp = components is null || components.Count == 0 || components.Contains("kea") || components.Contains("windows-dhcp");
+        return dhcp ? DhcpNetworks(site, cluster).SelectMany(n => DhcpScopeOptions.Findings(site, n)).ToList() : [];
+    }
+
+    private static IEnumerable<ResolvedNetwork> DhcpNetworks(ResolvedSite site, string? cluster) =>
+        site.Networks.Where(n => n.Method == IpAllocationMethod.Dhcp
+            && (cluster is null || site.Clusters.Any(c => c.Name == cluster && c.Network.Name == n.Name)));
 }

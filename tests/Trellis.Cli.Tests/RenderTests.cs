@@ -31,11 +31,11 @@ public sealed class RenderTests
         Assert.All(first, kv => Assert.Equal(kv.Value, second[kv.Key]));
         Assert.Contains("clusters/payments/load-balancers/load-balancer-1/haproxy.cfg", first.Keys);
         Assert.Contains("clusters/payments/load-balancers/load-balancer-2/keepalived.conf", first.Keys);
-        Assert.Contains("clusters/payments/calico/ippool.yaml", first.Keys);
+        Assert.Contains("clusters/payments/calico/installation.yaml", first.Keys);
         Assert.Contains("clusters/payments/nodes/winpool-1/hns-network.json", first.Keys);
         Assert.Contains("clusters/legacy/flannel/net-conf.json", first.Keys);
         Assert.Contains("clusters/legacy/nodes/linux-1/subnet.env", first.Keys);
-        Assert.Contains("clusters/legacy/kube-vip/kube-vip.yaml", first.Keys);
+        Assert.DoesNotContain(first.Keys, k => k.StartsWith("clusters/legacy/kube-vip/", StringComparison.Ordinal)); // the product runs it; MetalLB serves the services
         Assert.Contains("clusters/legacy/metallb/metallb.yaml", first.Keys);
         Assert.Contains("clusters/analytics/load-balancer.json", first.Keys);
         Assert.DoesNotContain(first.Keys, k => k.StartsWith("clusters/legacy/load-balancers/", StringComparison.Ordinal));
@@ -91,6 +91,21 @@ public sealed class RenderTests
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("NothingToRender", r.Stdout + r.Stderr, StringComparison.Ordinal);
         Assert.False(Directory.Exists(ws.PathOf("out")));
+    }
+
+    [Fact]
+    public async Task RenderDhcpScopesWithARouterAndDns_NetworkWithoutGateway_ExitsOneWithDhcpRouterMissingAndWritesNothing()
+    {
+        using var ws = new Workspace();
+        var spec = Specs.Edit(Specs.Read(Specs.Example("dhcp-site.yaml")), "    gateway: 10.12.0.1", "");
+        await Ok(ws.Run("apply", "-f", ws.WriteText("site.yaml", spec)));
+
+        var r = await ws.Run("render", "all", "-o", ws.PathOf("out"));
+
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("DhcpRouterMissing", r.Stdout + r.Stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(ws.PathOf("out")));
+        await Ok(ws.Run("render", "calico", "-o", ws.PathOf("calico")));
     }
 
     [Fact]

@@ -203,6 +203,8 @@ public sealed record PlanningSettings
     /// the ids routers' VRRP commonly uses (1–10) and the 51 of keepalived's sample configuration.
     /// </summary>
     public int VirtualRouterIdBase { get; init; } = SiteSpecDefaults.VirtualRouterIdBase;
+    /// <summary>Render kube-vip static pods for the API server VIP, for a control plane brought up without the product (AKS Arc and SKU none run their own).</summary>
+    public bool KubeVipControlPlane { get; init; }
 }
 
 public static class SiteSpecDefaults

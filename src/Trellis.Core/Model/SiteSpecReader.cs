@@ -306,7 +306,7 @@ public static class SiteSpecReader
     private static PlanningSettings ReadSettings(YamlBinder b, YamlNode? node, string path)
     {
         var f = b.Mapping(node, path, "managementClusterVip", "managementUpdateReserve", "workloadUpdateReserve", "calicoBlockSize",
-            "flannelSubnetLen", "underlayMtu", "virtualRouterIdBase");
+            "flannelSubnetLen", "underlayMtu", "virtualRouterIdBase", "kubeVipControlPlane");
         var defaults = new PlanningSettings();
         return f is null
             ? defaults
@@ -319,6 +319,7 @@ public static class SiteSpecReader
                 FlannelSubnetLen = f.Int("flannelSubnetLen", 8, 30) ?? defaults.FlannelSubnetLen,
                 UnderlayMtu = f.Int("underlayMtu", 1280, 9216) ?? defaults.UnderlayMtu,
                 VirtualRouterIdBase = f.Int("virtualRouterIdBase", Planning.SitePlanner.VirtualRouterIdFirst, Planning.SitePlanner.VirtualRouterIdLast) ?? defaults.VirtualRouterIdBase,
+                KubeVipControlPlane = f.Bool("kubeVipControlPlane") ?? defaults.KubeVipControlPlane,
             };
     }
 }

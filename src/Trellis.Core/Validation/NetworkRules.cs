@@ -210,6 +210,7 @@ internal static class NetworkRules
         }
 
         var gateway = v.Address(n.Gateway, $"{path}.gateway", required: false, "172.16.0.1");
+        DhcpOptionsPresent(v, n, path);
         if (subnet is not { } sub)
         {
             return null;
@@ -259,6 +260,27 @@ internal static class NetworkRules
 
         var dhcp = new ResolvedDhcpScope(sub, range.Value, lease ?? DefaultLease, vip is { } x && x.Overlaps(range.Value) ? [x] : [], reservations);
         return new ResolvedNetwork(n.Name, n.VswitchName ?? "", n.VlanId, IpAllocationMethod.Dhcp, sub, gateway, dns, null, vip, dhcp);
+    }
+
+    /// <summary>
+    /// The DHCP server hands node VMs their default route (option 3) and resolvers (option 6). AksHci's DHCP parameter
+    /// set leaves both to the server, so a Dhcp network may omit them; but Trellis then has nothing to render them from.
+    /// </summary>
+    private static void DhcpOptionsPresent(ValidationContext v, NetworkSpec n, string path)
+    {
+        if (n.Gateway is null)
+        {
+            v.Warning("DhcpRouterMissing", $"{path}.gateway",
+                $"Dhcp network '{n.Name}' names no gateway: Trellis cannot give its DHCP scope a router (option 3), so it refuses to render the Kea and Windows DHCP configuration.",
+                "Give the subnet's default gateway (it becomes the scope's router option), or keep configuring the scope on your own DHCP server.");
+        }
+
+        if (n.DnsServers.Count == 0)
+        {
+            v.Warning("DhcpDnsServersMissing", $"{path}.dnsServers",
+                $"Dhcp network '{n.Name}' names no DNS server: a rendered DHCP scope would give node VMs no resolver (option 6), and they must resolve the cloud agent's name.",
+                "List one to three DNS servers (they become the scope's DNS option), or keep configuring the scope on your own DHCP server.");
+        }
     }
 
     private static IReadOnlyList<ResolvedReservation> Reservations(ValidationContext v, IReadOnlyList<DhcpReservationSpec> specs, string path, Prefix subnet, AddressRange? vip, IPAddress? gateway)

@@ -26,6 +26,7 @@ public static class KeaConfigRenderer
             throw new ArgumentException($"Network {network.Name} does not use DHCP; only Dhcp networks have a DHCP server configuration.", nameof(network));
         }
 
+        DhcpScopeOptions.RequireRouter(network);
         if (scope.Subnet.Family != AddressFamily.InterNetwork)
         {
             throw new ArgumentException($"Network {network.Name} is not IPv4; kea-dhcp4 serves IPv4 scopes only.", nameof(network));

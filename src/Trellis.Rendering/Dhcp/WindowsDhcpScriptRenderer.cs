@@ -22,6 +22,7 @@ public static class WindowsDhcpScriptRenderer
             throw new ArgumentException($"Network {network.Name} does not use DHCP; only Dhcp networks have a DHCP server scope.", nameof(network));
         }
 
+        DhcpScopeOptions.RequireRouter(network);
         if (scope.Subnet.Family != AddressFamily.InterNetwork)
         {
             throw new ArgumentException($"Network {network.Name} is not IPv4; Windows DHCP scopes here are IPv4 only.", nameof(network));

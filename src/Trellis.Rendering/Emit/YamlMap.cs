@@ -28,6 +28,15 @@ public sealed class YamlMap : IEnumerable<KeyValuePair<string, object?>>
         }
     }
 
+    /// <summary>A Kubernetes object: apiVersion, kind, metadata (name, and namespace when given) and spec.</summary>
+    public static YamlMap KubernetesObject(string apiVersion, string kind, string name, string? ns, YamlMap spec) => new()
+    {
+        ["apiVersion"] = apiVersion,
+        ["kind"] = kind,
+        ["metadata"] = new YamlMap { ["name"] = name, ["namespace"] = ns },
+        ["spec"] = spec,
+    };
+
     public IEnumerator<KeyValuePair<string, object?>> GetEnumerator() => _entries.GetEnumerator();
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();

@@ -29,19 +29,19 @@ public static class MetalLbRenderer
         {
             // AKS Arc allows upper case in load balancer names; Kubernetes object names do not.
             var name = pool.Name.ToLowerInvariant();
-            documents.Add(Resource("metallb.io/v1beta1", "IPAddressPool", name, ns, new YamlMap
+            documents.Add(YamlMap.KubernetesObject("metallb.io/v1beta1", "IPAddressPool", name, ns, new YamlMap
             {
                 ["addresses"] = pool.Addresses.Select(Address).ToList(),
                 ["autoAssign"] = true,
             }));
             if (pool.AdvertiseMode is "ARP" or "Both")
             {
-                documents.Add(Resource("metallb.io/v1beta1", "L2Advertisement", name, ns, new YamlMap { ["ipAddressPools"] = new[] { name } }));
+                documents.Add(YamlMap.KubernetesObject("metallb.io/v1beta1", "L2Advertisement", name, ns, new YamlMap { ["ipAddressPools"] = new[] { name } }));
             }
 
             if (pool.AdvertiseMode is "BGP" or "Both")
             {
-                documents.Add(Resource("metallb.io/v1beta1", "BGPAdvertisement", name, ns, new YamlMap
+                documents.Add(YamlMap.KubernetesObject("metallb.io/v1beta1", "BGPAdvertisement", name, ns, new YamlMap
                 {
                     ["aggregationLength"] = 32,
                     ["peers"] = cluster.Cluster.Spec.BgpPeers.Select(p => p.Name.ToLowerInvariant()).ToList(),
@@ -52,7 +52,7 @@ public static class MetalLbRenderer
 
         foreach (var peer in cluster.Cluster.Spec.BgpPeers)
         {
-            documents.Add(Resource("metallb.io/v1beta2", "BGPPeer", peer.Name.ToLowerInvariant(), ns, new YamlMap
+            documents.Add(YamlMap.KubernetesObject("metallb.io/v1beta2", "BGPPeer", peer.Name.ToLowerInvariant(), ns, new YamlMap
             {
                 ["myASN"] = peer.MyAsn,
                 ["peerASN"] = peer.PeerAsn,
@@ -63,14 +63,6 @@ public static class MetalLbRenderer
 
         return YamlText.Documents(documents);
     }
-
-    private static YamlMap Resource(string apiVersion, string kind, string name, string ns, YamlMap spec) => new()
-    {
-        ["apiVersion"] = apiVersion,
-        ["kind"] = kind,
-        ["metadata"] = new YamlMap { ["name"] = name, ["namespace"] = ns },
-        ["spec"] = spec,
-    };
 
     /// <summary>A range as "start-end" or a CIDR, the two forms MetalLB reads; text that is neither is passed on as it is.</summary>
     private static string Address(string text)

@@ -319,6 +319,15 @@ public class NetworkRulesTests
         Dhcp.Scope(s => s with { LeaseDuration = lease }).AssertFinding("DhcpLeaseShort", $"{H}.dhcpScope.leaseDuration", Severity.Warning);
     }
 
+    [Fact]
+    public void Validate_DhcpScopesWithARouterAndDns_MissingOnesAreWarningsThatNamesTheRenderRefusal()
+    {
+        Dhcp.Host(n => n with { Gateway = null }).AssertFinding("DhcpRouterMissing", $"{H}.gateway", Severity.Warning);
+        Dhcp.Host(n => n with { DnsServers = [] }).AssertFinding("DhcpDnsServersMissing", $"{H}.dnsServers", Severity.Warning);
+        Dhcp.AssertClean("DhcpRouterMissing");
+        Dhcp.AssertClean("DhcpDnsServersMissing");
+    }
+
     [Theory]
     [InlineData("1.00:00:00")]
     [InlineData(null)]

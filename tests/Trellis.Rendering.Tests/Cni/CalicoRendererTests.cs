@@ -99,7 +99,7 @@ public sealed class CalicoRendererTests
         var (a, ca) = Contoso("payments");
         var (b, cb) = Contoso("payments");
 
-        foreach (var render in new Func<Core.Planning.ResolvedSite, ClusterTopology, string>[] { CalicoRenderer.IpPool, CalicoRenderer.IpamConfiguration, CalicoRenderer.FelixConfiguration })
+        foreach (var render in new Func<Core.Planning.ResolvedSite, ClusterTopology, string>[] { CalicoRenderer.Installation, CalicoRenderer.IpPool, CalicoRenderer.IpamConfiguration, CalicoRenderer.FelixConfiguration })
         {
             var text = render(a.Site, ca);
             Assert.Equal(text, render(b.Site, cb));
@@ -116,5 +116,57 @@ public sealed class CalicoRendererTests
         Assert.Throws<InvalidOperationException>(() => CalicoRenderer.IpPool(state.Site, legacy));
         Assert.Throws<InvalidOperationException>(() => CalicoRenderer.IpamConfiguration(state.Site, legacy));
         Assert.Throws<InvalidOperationException>(() => CalicoRenderer.FelixConfiguration(state.Site, legacy));
+    }
+
+    [Fact]
+    public void Installation_CalicoTheWayAksInstallsIt_IsTheTigeraOperatorsIpPoolWithTheWindowsHnsDataplane()
+    {
+        var (state, payments) = Contoso("payments");
+
+        var installation = Document(CalicoRenderer.Installation(state.Site, payments));
+
+        Assert.Equal("operator.tigera.io/v1", Scalar(installation, "apiVersion"));
+        Assert.Equal("Installation", Scalar(installation, "kind"));
+        Assert.Equal("default", Scalar(installation, "metadata", "name"));
+        var network = (YamlMappingNode)((YamlMappingNode)installation["spec"])["calicoNetwork"];
+        var pool = (YamlMappingNode)Assert.Single(((YamlSequenceNode)network["ipPools"]).Children);
+        Assert.Equal("default-ipv4-ippool", Scalar(pool, "name"));
+        Assert.Equal(payments.Cluster.PodCidr.ToString(), Scalar(pool, "cidr"));
+        Assert.Equal("26", Scalar(pool, "blockSize"));
+        Assert.Equal("VXLAN", Scalar(pool, "encapsulation"));
+        Assert.Equal("Enabled", Scalar(pool, "natOutgoing"));
+        Assert.Equal("all()", Scalar(pool, "nodeSelector"));
+        Assert.Equal("Disabled", Scalar(network, "bgp"));
+        Assert.Equal("1450", Scalar(network, "mtu"));
+        Assert.Equal("HNS", Scalar(network, "windowsDataplane"));
+        Assert.Equal([payments.Cluster.ServiceCidr.ToString()], ((YamlSequenceNode)((YamlMappingNode)installation["spec"])["serviceCIDRs"]).Children.Select(c => ((YamlScalarNode)c).Value));
+    }
+
+    [Fact]
+    public void Installation_LinuxOnlyCluster_HasNoWindowsDataplane()
+    {
+        var (state, analytics) = Contoso("analytics");
+
+        var spec = (YamlMappingNode)Document(CalicoRenderer.Installation(state.Site, analytics))["spec"];
+
+        Assert.False(((YamlMappingNode)spec["calicoNetwork"]).Children.ContainsKey("windowsDataplane"));
+        Assert.False(spec.Children.ContainsKey("serviceCIDRs"));
+    }
+
+    [Fact]
+    public void SiteRenderer_CalicoTheWayAksInstallsIt_InstallationIsPrimaryAndV3PoolsAreTheManifestAlternative()
+    {
+        var (state, _) = Contoso("payments");
+
+        var files = SiteRenderer.Render(state.Site, state.Allocations, ["calico"], "payments").ToDictionary(f => f.Path, f => f.Content);
+
+        Assert.Equal(
+        [
+            "clusters/payments/calico/installation.yaml",
+            "clusters/payments/calico/ipamconfiguration.yaml",
+            "clusters/payments/calico/manifest-install/felixconfiguration.yaml",
+            "clusters/payments/calico/manifest-install/ippool.yaml",
+        ], files.Keys.Order(StringComparer.Ordinal));
+        Assert.StartsWith("# Alternative for a Calico installed from manifests", files["clusters/payments/calico/manifest-install/ippool.yaml"], StringComparison.Ordinal);
     }
 }

@@ -58,7 +58,7 @@ public class WindowsDhcpScriptRendererTests
 
         Assert.Contains("    Add-DhcpServerv4ExclusionRange -ScopeId 10.12.0.0 -StartRange 10.12.0.200 -EndRange 10.12.0.239", Lines(script));
         Assert.Contains("-LeaseDuration (New-TimeSpan -Days 8)", script, StringComparison.Ordinal);
-        Assert.DoesNotContain("Set-DhcpServerv4OptionValue", script, StringComparison.Ordinal);
+        Assert.Contains("Set-DhcpServerv4OptionValue -ScopeId 10.12.0.0 -Router 10.12.0.1 -DnsServer 10.10.0.53 -Force", Lines(script));
     }
 
     [Fact]

@@ -40,7 +40,7 @@ public sealed class KubeVipRendererTests
     {
         var (state, cluster) = Cluster("aksarc-site.yaml", "a");
 
-        var env = Env(Pod(KubeVipRenderer.Render(state.Site, cluster)));
+        var env = Env(Pod(KubeVipRenderer.StaticPod(state.Site, cluster, firstControlPlane: false)));
 
         Assert.Equal("10.220.32.40", env["address"].Value);
         Assert.Equal("10.220.32.40", cluster.ApiServerVip?.ToString());
@@ -52,7 +52,7 @@ public sealed class KubeVipRendererTests
         var (state, cluster) = Cluster("contoso-multicluster.yaml", "legacy");
         var vip = state.Allocations.Single(a => a.Owner == PoolIds.ApiServer("legacy"));
 
-        var env = Env(Pod(KubeVipRenderer.Render(state.Site, cluster)));
+        var env = Env(Pod(KubeVipRenderer.StaticPod(state.Site, cluster, firstControlPlane: false)));
 
         Assert.Equal(PoolIds.Vips("mgmtvnet"), vip.Pool);
         Assert.Equal(vip.Address, env["address"].Value);
@@ -63,7 +63,7 @@ public sealed class KubeVipRendererTests
     {
         var (state, cluster) = Cluster("aksarc-site.yaml", "a");
 
-        var pod = Pod(KubeVipRenderer.Render(state.Site, cluster));
+        var pod = Pod(KubeVipRenderer.StaticPod(state.Site, cluster, firstControlPlane: false));
         var env = Env(pod);
 
         Assert.Equal("v1", Scalar(pod, "apiVersion"));
@@ -99,9 +99,9 @@ public sealed class KubeVipRendererTests
         var (a, ca) = Cluster("aksarc-site.yaml", "a");
         var (b, cb) = Cluster("aksarc-site.yaml", "a");
 
-        var text = KubeVipRenderer.Render(a.Site, ca);
+        var text = KubeVipRenderer.StaticPod(a.Site, ca, firstControlPlane: false);
 
-        Assert.Equal(text, KubeVipRenderer.Render(b.Site, cb));
+        Assert.Equal(text, KubeVipRenderer.StaticPod(b.Site, cb, firstControlPlane: false));
         Assert.DoesNotContain('\r', text);
     }
 
@@ -110,6 +110,77 @@ public sealed class KubeVipRendererTests
     {
         var (state, cluster) = Cluster("contoso-multicluster.yaml", "payments");
 
-        Assert.Throws<InvalidOperationException>(() => KubeVipRenderer.Render(state.Site, cluster));
+        Assert.Throws<InvalidOperationException>(() => KubeVipRenderer.StaticPod(state.Site, cluster, firstControlPlane: false));
+    }
+
+    private static ExampleState WithSpec(string file, Func<Core.Model.SiteSpec, Core.Model.SiteSpec> change) =>
+        ExampleState.FromSpec(change(Core.Model.SiteSpecReader.Read(File.ReadAllText(Path.Combine(ExampleState.ExamplesDirectory, file))).Spec!));
+
+    [Theory]
+    [InlineData("v1.29.4", true, "/etc/kubernetes/super-admin.conf")]
+    [InlineData("v1.30.0", true, "/etc/kubernetes/super-admin.conf")]
+    [InlineData("v1.28.5", true, "/etc/kubernetes/admin.conf")]
+    [InlineData("v1.29.4", false, "/etc/kubernetes/admin.conf")]
+    public void StaticPod_KubeVipOnCurrentKubernetes_FirstControlPlaneMountsSuperAdminConf(string version, bool first, string hostPath)
+    {
+        var state = WithSpec("aksarc-site.yaml", s => s with { Clusters = s.Clusters.Select(c => c with { KubernetesVersion = version }).ToList() });
+        var cluster = ClusterTopology.From(state.Site, state.Site.Clusters.Single(c => c.Name == "a"), state.Allocations);
+
+        var pod = Pod(KubeVipRenderer.StaticPod(state.Site, cluster, first));
+
+        Assert.Equal(hostPath, Scalar(pod, "spec", "volumes", 0, "hostPath", "path"));
+        Assert.Equal("/etc/kubernetes/admin.conf", Scalar(pod, "spec", "containers", 0, "volumeMounts", 0, "mountPath"));
+    }
+
+    [Theory]
+    [InlineData("aksarc-site.yaml")]
+    [InlineData("contoso-multicluster.yaml")]
+    public void SiteRenderer_KubeVipOnCurrentKubernetes_NeverASecondInstanceForTheApiServerVip(string file)
+    {
+        var state = ExampleState.Load(file);
+
+        var files = SiteRenderer.Render(state.Site, state.Allocations, ["kube-vip"]);
+
+        foreach (var f in files)
+        {
+            var stream = new YamlStream();
+            stream.Load(new StringReader(f.Content));
+            var envs = stream.Documents.SelectMany(d => ((YamlMappingNode)d.RootNode).AllNodes.OfType<YamlMappingNode>())
+                .Where(m => m.Children.ContainsKey("name") && m.Children.ContainsKey("value") && m["name"] is YamlScalarNode { Value: "cp_enable" });
+            Assert.All(envs, e => Assert.Equal("false", ((YamlScalarNode)e["value"]).Value));
+        }
+
+        Assert.DoesNotContain(files, f => f.Path.EndsWith("/kube-vip.yaml", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void SiteRenderer_SkuNoneWithServicesAndNoMetalLb_RendersKubeVipForTheServicesOnly()
+    {
+        var state = WithSpec("contoso-multicluster.yaml", s => s with { Clusters = s.Clusters.Select(c => c.Name == "legacy" ? c with { LoadBalancers = [], BgpPeers = [] } : c).ToList() });
+
+        var file = Assert.Single(SiteRenderer.Render(state.Site, state.Allocations, ["kube-vip"], "legacy"));
+
+        Assert.Equal("clusters/legacy/kube-vip/kube-vip-services.yaml", file.Path);
+        var stream = new YamlStream();
+        stream.Load(new StringReader(file.Content));
+        var daemonSet = (YamlMappingNode)stream.Documents.Single(d => ((YamlScalarNode)d.RootNode["kind"]).Value == "DaemonSet").RootNode;
+        var env = ((YamlSequenceNode)At(daemonSet, "spec", "template", "spec", "containers", 0, "env")).Children
+            .ToDictionary(e => Scalar(e, "name"), e => Scalar(e, "value"));
+        Assert.Equal("false", env["cp_enable"]);
+        Assert.Equal("true", env["svc_enable"]);
+        Assert.False(env.ContainsKey("address"));
+        Assert.Contains("never holds that VIP", file.Content, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SiteRenderer_KubeVipControlPlaneSetting_RendersOneStaticPodPerControlPlaneNode()
+    {
+        var state = WithSpec("aksarc-site.yaml", s => s with { Settings = s.Settings with { KubeVipControlPlane = true } });
+        var cluster = ClusterTopology.From(state.Site, state.Site.Clusters.Single(c => c.Name == "a"), state.Allocations);
+
+        var files = SiteRenderer.Render(state.Site, state.Allocations, ["kube-vip"], "a");
+
+        Assert.Equal(cluster.ControlPlane.Select(n => $"clusters/a/nodes/{n.Name}/kube-vip.yaml"), files.Select(f => f.Path).Where(p => p.EndsWith("/kube-vip.yaml", StringComparison.Ordinal)));
+        Assert.Contains("super-admin.conf", files.First(f => f.Path.EndsWith("/kube-vip.yaml", StringComparison.Ordinal)).Content, StringComparison.Ordinal);
     }
 }

@@ -76,7 +76,8 @@ public sealed class HnsNetworkRendererTests
     [Fact]
     public void Render_NetworkWithoutDnsServers_LeavesTheListOut()
     {
-        var state = ExampleState.Load("dhcp-site.yaml");
+        var spec = SiteSpecReader.Read(File.ReadAllText(Path.Combine(ExampleState.ExamplesDirectory, "dhcp-site.yaml"))).Spec!;
+        var state = ExampleState.FromSpec(spec with { HostNetwork = spec.HostNetwork! with { DnsServers = [] } });
         var cluster = ClusterTopology.From(state.Site, state.Site.Clusters.Single(), state.Allocations);
         var node = cluster.Nodes.First(n => n.Os == OsType.Windows);
 
