@@ -22,7 +22,7 @@ public static class KubeVipRenderer
     public const string ServiceAccount = "kube-vip";
 
     /// <summary>kubeadm ≥ 1.29 gives admin.conf its rights only through a binding kube-vip must reach the API for: during kubeadm init the first control plane mounts super-admin.conf (kube-vip issue #684).</summary>
-    public static readonly Version SuperAdminFrom = new(1, 29);
+    public static readonly KubernetesVersion SuperAdminFrom = new(1, 29, 0);
 
     /// <summary>Whether the product itself runs kube-vip for this cluster's API server VIP.</summary>
     public static bool ProductRunsKubeVip(ResolvedSite site, ResolvedCluster cluster) =>
@@ -30,7 +30,7 @@ public static class KubeVipRenderer
 
     /// <summary>The kubeconfig the control plane static pod mounts: super-admin.conf on the first control plane from kubeadm 1.29 on.</summary>
     public static string KubeConfig(ResolvedCluster cluster, bool firstControlPlane) =>
-        firstControlPlane && Version.TryParse(cluster.Spec.KubernetesVersion.TrimStart('v'), out var version) && version >= SuperAdminFrom
+        firstControlPlane && KubernetesVersion.TryParse(cluster.Spec.KubernetesVersion, out var version) && version >= SuperAdminFrom
             ? "/etc/kubernetes/super-admin.conf"
             : "/etc/kubernetes/admin.conf";
 
