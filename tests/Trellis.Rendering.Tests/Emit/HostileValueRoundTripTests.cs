@@ -21,6 +21,8 @@ public sealed class HostileValueRoundTripTests
     [
         Marker + "q'\u2018\u2019\u201A\u201B\"\u201C\u201D x\n---\nkind: Secret ${HOME} $(id) `whoami` # c \0 \u2028\u2029 \\ end",
         Marker + "q'\u2018\u2019\u201A\u201B\"\u201C\u201D --- ${HOME} $(id) `whoami` # c \\ end",
+        Marker + "Bob\u2019s \u2018x\u2019 \u201Ay\u201B ${HOME} $(id) `whoami` #1 -- end",
+        Marker + "x' -Description z; Write-Host PWNED; #",
     ];
 
     private static SiteSpec Example(string file) => SiteSpecReader.Read(File.ReadAllText(Path.Combine(ExampleState.ExamplesDirectory, file))).Spec!;
@@ -101,7 +103,17 @@ public sealed class HostileValueRoundTripTests
         }
 
         var before = SiteRenderer.Render(benign.Site, benign.Allocations);
-        var after = SiteRenderer.Render(state.Site, state.Allocations);
+        IReadOnlyList<RenderedFile> after;
+        try
+        {
+            after = SiteRenderer.Render(state.Site, state.Allocations);
+        }
+        catch (UnrenderableValueException refused)
+        {
+            Assert.Fail($"{field} = {Show(hostile)} passes validation, but a renderer cannot hold it: {refused.Finding}");
+            return;
+        }
+
         Assert.Equal(Shapes(before), Shapes(after));
         foreach (var rendered in after)
         {
