@@ -9,6 +9,11 @@ public static class ExitCodes
     public const int Findings = 1;
     /// <summary>The command line is wrong.</summary>
     public const int Usage = 2;
-    /// <summary>A concurrent change won every retry, or the store failed; nothing was written.</summary>
+    /// <summary>A concurrent change won every retry, the store or the file system failed, or an internal error; nothing was written.</summary>
     public const int ConflictOrStore = 3;
+    /// <summary>Ctrl-C (or SIGTERM) stopped the command; what it had committed before is printed.</summary>
+    public const int Interrupted = 130;
 }
+
+/// <summary>The command line is wrong in a way only seen when the command runs (e.g. an empty TRELLIS_STATE): exit code 2.</summary>
+public sealed class UsageException(string message) : Exception(message);

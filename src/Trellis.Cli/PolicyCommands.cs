@@ -57,18 +57,19 @@ public sealed partial class TrellisCli
     {
         if (p.GetValue(_site) is { } sitePath)
         {
-            if (!File.Exists(sitePath))
+            var file = InputFiles.Read(sitePath, "site", Core.Model.SiteSpecReader.MaxSpecBytes);
+            if (file.Text is not { } text)
             {
-                return (null, [Finding.Error("FileNotFound", "--site", $"No file '{sitePath}'.", "Give the path of a site spec.")], true);
+                return (null, [file.Problem!], true);
             }
 
-            var (context, findings) = NetworkPolicyService.ContextFromSpec(await File.ReadAllTextAsync(sitePath, ct).ConfigureAwait(false), p.GetValue(_cluster), TimeProvider.System.GetUtcNow());
+            var (context, findings) = NetworkPolicyService.ContextFromSpec(text, p.GetValue(_cluster), TimeProvider.System.GetUtcNow());
             return (context, findings, context is null);
         }
 
         if (p.GetValue(_cluster) is not null || required)
         {
-            await using var store = OpenStore(p);
+            await using var store = OpenStore(p, write: false);
             var state = await Engine(store).ReadAsync(ct).ConfigureAwait(false);
             if (SiteViews.Resolve(state) is not { } site)
             {
@@ -349,7 +350,7 @@ public sealed partial class TrellisCli
             return;
         }
 
-        await File.WriteAllTextAsync(path, text, new System.Text.UTF8Encoding(false), ct).ConfigureAwait(false);
+        await OutputFiles.WriteAsync(path, text, ct).ConfigureAwait(false);
         await stdout.WriteLineAsync(path).ConfigureAwait(false);
     }
 }

@@ -1,20 +1,18 @@
-using System.CommandLine;
-using Spectre.Console;
+using System.Runtime.InteropServices;
 using Trellis.Cli;
-using Trellis.Engine;
-using Trellis.Storage;
 
-try
+// Ctrl-C and SIGTERM cancel the command instead of killing the process, so that a command which already committed
+// still prints what it wrote; a second Ctrl-C ends the process at once.
+using var interrupt = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
 {
-    return await new TrellisCli(Console.Out, Console.Error).RunAsync(args).ConfigureAwait(false);
-}
-catch (StoreException e)
+    e.Cancel = !interrupt.IsCancellationRequested;
+    interrupt.Cancel();
+};
+using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
 {
-    await Console.Error.WriteLineAsync($"trellis: store error: {e.Message}").ConfigureAwait(false);
-    return ExitCodes.ConflictOrStore;
-}
-catch (ConflictException e)
-{
-    await Console.Error.WriteLineAsync($"trellis: conflict: {e.Message}").ConfigureAwait(false);
-    return ExitCodes.ConflictOrStore;
-}
+    context.Cancel = true;
+    interrupt.Cancel();
+});
+
+return await new TrellisCli(Console.Out, Console.Error).RunAsync(args, interrupt.Token).ConfigureAwait(false);

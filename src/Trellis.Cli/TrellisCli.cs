@@ -10,8 +10,10 @@ using Trellis.Storage.Sqlite;
 namespace Trellis.Cli;
 
 /// <summary>The <c>trellis</c> command line: parses, calls the Engine, formats. No networking is computed here.</summary>
-public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr)
+public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, CliHost? host = null)
 {
+    private readonly CliHost _host = host ?? CliHost.Process;
+
     private readonly Option<string?> _state = new("--state")
     {
         Description = "State file (embedded SQLite). Default: $TRELLIS_STATE, else .trellis/state.db",
@@ -26,7 +28,8 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr)
 
     private readonly Option<bool> _dryRun = new("--dry-run") { Description = "Show the plan without writing anything" };
 
-    public async Task<int> RunAsync(string[] args)
+    /// <summary>Runs one command line to its exit code; <paramref name="cancellationToken"/> is Ctrl-C (Program wires it).</summary>
+    public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken = default)
     {
         _output.AcceptOnlyFromAmong("table", "json", "yaml");
         var root = new RootCommand("Trellis: plans, allocates and configures the networking of AKS-hybrid-style Kubernetes sites.");
@@ -48,7 +51,17 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr)
             command.Options.Add(_output);
         }
 
-        var parse = root.Parse(args);
+        RefuseEmptyValues(root);
+        ParseResult parse;
+        try
+        {
+            parse = root.Parse(args);
+        }
+        catch (Exception e)
+        {
+            return await FailAsync(e).ConfigureAwait(false);
+        }
+
         if (parse.Errors.Count > 0)
         {
             foreach (var error in parse.Errors)
@@ -61,30 +74,78 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr)
         }
 
         // Without this, System.CommandLine's default handler turns every exception into exit code 1 and a stack trace,
-        // so store errors and exhausted conflict retries would never reach exit code 3.
+        // so store errors and exhausted conflict retries would never reach exit code 3. Ctrl-C is the caller's token, so that
+        // a command that already committed still reports what it wrote instead of being cut off after a timeout.
         try
         {
-            return await parse.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+            return await parse.InvokeAsync(new InvocationConfiguration
+            {
+                Output = stdout,
+                Error = stderr,
+                EnableDefaultExceptionHandler = false,
+                ProcessTerminationTimeout = null,
+            }, cancellationToken).ConfigureAwait(false);
         }
-        catch (StoreException e)
+        catch (Exception e)
         {
-            await stderr.WriteLineAsync($"trellis: store error: {e.Message}").ConfigureAwait(false);
-            return ExitCodes.ConflictOrStore;
+            return await FailAsync(e).ConfigureAwait(false);
         }
-        catch (ConflictException e)
+    }
+
+    private async Task<int> FailAsync(Exception e)
+    {
+        var (message, code) = Failure(e);
+        await stderr.WriteLineAsync($"trellis: {message}").ConfigureAwait(false);
+        return code;
+    }
+
+    /// <summary>
+    /// The one place an exception becomes a message and an exit code (docs/cli.md). Never a stack trace or a type name:
+    /// what is not an expected failure is an internal error to report.
+    /// </summary>
+    private static (string Message, int ExitCode) Failure(Exception e) => e switch
+    {
+        UsageException => (e.Message, ExitCodes.Usage),
+        StoreException => ($"store error: {e.Message}", ExitCodes.ConflictOrStore),
+        ConflictException => ($"conflict: {e.Message}", ExitCodes.ConflictOrStore),
+        OperationCanceledException => ("interrupted; nothing was written.", ExitCodes.Interrupted),
+        UnauthorizedAccessException => ($"file system error: permission denied ({e.Message}). Nothing was written.", ExitCodes.ConflictOrStore),
+        IOException => ($"file system error: {e.Message} Nothing was written.", ExitCodes.ConflictOrStore),
+        _ => ($"internal error, please report it: {e.Message}", ExitCodes.ConflictOrStore),
+    };
+
+    /// <summary>
+    /// An empty or blank value is never meant (an empty path would mean the current directory, an empty name nothing), and a
+    /// NUL character fits no name or path.
+    /// </summary>
+    private static void RefuseEmptyValues(Command command, HashSet<Symbol>? seen = null)
+    {
+        seen ??= [];
+        foreach (var option in command.Options.Where(o => (o.ValueType == typeof(string) || o.ValueType == typeof(string[])) && seen.Add(o)))
         {
-            await stderr.WriteLineAsync($"trellis: conflict: {e.Message}").ConfigureAwait(false);
-            return ExitCodes.ConflictOrStore;
+            option.Validators.Add(r => Refuse(r, r.Tokens, option.Name));
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+
+        foreach (var argument in command.Arguments.Where(a => (a.ValueType == typeof(string) || a.ValueType == typeof(string[])) && seen.Add(a)))
         {
-            // A bug: shown in full, as System.CommandLine's default handler showed it.
-            await stderr.WriteLineAsync($"Unhandled exception: {e}").ConfigureAwait(false);
-            return 1;
+            argument.Validators.Add(r => Refuse(r, r.Tokens, argument.Name));
         }
-        catch (OperationCanceledException)
+
+        foreach (var sub in command.Subcommands)
         {
-            return 1;
+            RefuseEmptyValues(sub, seen);
+        }
+
+        static void Refuse(System.CommandLine.Parsing.SymbolResult result, IReadOnlyList<System.CommandLine.Parsing.Token> tokens, string name)
+        {
+            if (tokens.Any(t => string.IsNullOrWhiteSpace(t.Value)))
+            {
+                result.AddError($"{name} needs a value; an empty one is not allowed.");
+            }
+            else if (tokens.Any(t => t.Value.Contains('\0', StringComparison.Ordinal)))
+            {
+                result.AddError($"{name} contains a NUL character, which no name or path can hold.");
+            }
         }
     }
 
@@ -106,28 +167,42 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr)
         return new Output(console, stdout, format);
     }
 
-    private SqliteStateStore OpenStore(ParseResult p)
+    /// <summary>
+    /// The state store: for writing (created when missing), or for reading only (reads and dry runs: nothing is created,
+    /// a read-only file serves them).
+    /// </summary>
+    private IStateStore OpenStore(ParseResult p, bool write)
     {
-        var path = p.GetValue(_state) ?? Environment.GetEnvironmentVariable("TRELLIS_STATE") ?? Path.Combine(".trellis", "state.db");
-        return SqliteStateStore.Open(path);
+        var path = p.GetValue(_state);
+        if (path is null && _host.Environment("TRELLIS_STATE") is { } variable)
+        {
+            path = string.IsNullOrWhiteSpace(variable)
+                ? throw new UsageException("TRELLIS_STATE is set but empty; set it to the path of a state file, or unset it to use .trellis/state.db.")
+                : variable;
+        }
+
+        path ??= Path.Combine(".trellis", "state.db");
+
+        // SQLite would block opening a named pipe and read a device as a database: only a regular file can be a state file.
+        if (InputFiles.FileType(path) is { } type and not ("regular file" or "folder"))
+        {
+            throw new StoreException($"The state path '{path}' is a {type}, not a state file.");
+        }
+
+        return _host.Store(write ? SqliteStateStore.Open(path) : SqliteStateStore.OpenReadOnly(path));
     }
 
-    private static TrellisEngine Engine(SqliteStateStore store) => new(store, TimeProvider.System);
+    private static TrellisEngine Engine(IStateStore store) => new(store, TimeProvider.System);
 
     /// <summary>Reads a spec file; problems with the file itself become findings too.</summary>
-    private async Task<(SiteSpec? Spec, IReadOnlyList<Finding> Findings)> ReadSpecAsync(string path)
+    private static (SiteSpec? Spec, IReadOnlyList<Finding> Findings) ReadSpec(string path)
     {
-        if (!File.Exists(path))
+        var file = InputFiles.Read(path, "file", SiteSpecReader.MaxSpecBytes);
+        if (file.Text is not { } text)
         {
-            return (null, [Finding.Error("FileNotFound", "-f", $"No file '{path}'.", "Give the path of a site spec, e.g. examples/worked-example.yaml.")]);
+            return (null, [file.Problem!]);
         }
 
-        if (new FileInfo(path).Length > SiteSpecReader.MaxSpecBytes)
-        {
-            return (null, [Finding.Error("SpecTooLarge", "-f", $"'{path}' is larger than {SiteSpecReader.MaxSpecBytes:N0} bytes.", "Split the site.")]);
-        }
-
-        var text = await File.ReadAllTextAsync(path).ConfigureAwait(false);
         var read = SiteSpecReader.Read(text);
         return read.Spec is not null ? (read.Spec, read.Findings) : (null, SiteValidator.ValidateText(text).Findings);
     }
@@ -141,7 +216,7 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr)
         command.SetAction(async (p, _) =>
         {
             var output = OutputFor(p);
-            var (spec, findings) = await ReadSpecAsync(p.GetValue(file)!).ConfigureAwait(false);
+            var (spec, findings) = ReadSpec(p.GetValue(file)!);
             var all = spec is null ? findings : [.. findings, .. TrellisEngine.Validate(spec).Findings];
             var valid = !all.HasErrors();
             if (output.Format == OutputFormat.Table)
@@ -166,19 +241,21 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr)
         command.SetAction(async (p, ct) =>
         {
             var output = OutputFor(p);
-            var (spec, findings) = await ReadSpecAsync(p.GetValue(file)!).ConfigureAwait(false);
+            var (spec, findings) = ReadSpec(p.GetValue(file)!);
             if (spec is null)
             {
                 return Report(output, new CommandResult(false, false, findings, [], null, [], 0, 0), null);
             }
 
-            await using var store = OpenStore(p);
+            await using var store = OpenStore(p, write: !p.GetValue(_dryRun));
             var engine = Engine(store);
             var result = await WithProgressAsync(output, "Applying", progress =>
                 engine.ApplyAsync(spec, new CommandOptions(p.GetValue(_dryRun), progress), ct)).ConfigureAwait(false);
+
+            // Once applied, Ctrl-C no longer stops the report of what was written.
             var capacity = result.HasErrors ? null : result.DryRun && TrellisEngine.Validate(spec).Site is { } s && result.Plan is { } plan
                 ? CapacityPlanner.Report(s, plan.Result)
-                : SiteViews.Capacity(await engine.ReadAsync(ct).ConfigureAwait(false));
+                : SiteViews.Capacity(await engine.ReadAsync(CancellationToken.None).ConfigureAwait(false));
             return Report(output, result with { Findings = [.. findings, .. result.Findings] }, capacity);
         });
         return command;
@@ -228,7 +305,7 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr)
                 result.UpgradeSteps, result.Findings, capacity), CliJsonContext.Default.ApplyOutput);
         }
 
-        return result.HasErrors ? ExitCodes.Findings : ExitCodes.Ok;
+        return result.HasErrors ? ExitCodes.Findings : result.Findings.Any(f => f.Code == "Interrupted") ? ExitCodes.Interrupted : ExitCodes.Ok;
     }
 
     private Command CapacityCommand()
@@ -248,11 +325,11 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr)
             IReadOnlyList<Core.Ipam.Allocation> allocations = [];
             if (p.GetValue(file) is { } path)
             {
-                (spec, findings) = await ReadSpecAsync(path).ConfigureAwait(false);
+                (spec, findings) = ReadSpec(path);
             }
             else
             {
-                await using var store = OpenStore(p);
+                await using var store = OpenStore(p, write: false);
                 var state = await Engine(store).ReadAsync(ct).ConfigureAwait(false);
                 spec = state.Spec;
                 allocations = state.Allocations;
@@ -297,20 +374,19 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr)
 
     private static int WhatIf(Output output, SiteSpec spec, IReadOnlyList<Core.Ipam.Allocation> allocations, string[] questions)
     {
-        var changed = spec;
-        foreach (var q in questions)
+        var parsed = questions.Select(WhatIfParser.Parse).ToList();
+        if (parsed.Where(q => q.Problem is not null).Select(q => q.Problem!).ToList() is { Count: > 0 } problems)
         {
-            var (next, errors) = WhatIfParser.Apply(changed, q);
-            if (next is null)
-            {
-                return Report(output, CommandResult.Rejected(errors, 0), null);
-            }
-
-            changed = next;
+            return Report(output, CommandResult.Rejected(problems, 0), null);
         }
 
         var question = string.Join("; ", questions);
-        var result = CapacityPlanner.WhatIf(question, spec, changed, allocations);
+        var (result, refused) = WhatIfQuestions.Ask(question, spec, allocations, parsed.Select(q => q.Change!).ToList());
+        if (result is null)
+        {
+            return Report(output, CommandResult.Rejected(refused, 0), null);
+        }
+
         if (output.Format == OutputFormat.Table)
         {
             output.Console.MarkupLine($"[bold]What if:[/] {Markup.Escape(question)}");
@@ -338,48 +414,61 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr)
     {
         var resource = new Argument<string>("resource") { Description = "networks | clusters | nodepools | pools | allocations | services | capacity" };
         resource.AcceptOnlyFromAmong("networks", "clusters", "nodepools", "pools", "allocations", "services", "capacity");
-        var cluster = new Option<string?>("--cluster") { Description = "Only this cluster's allocations" };
+        var cluster = new Option<string?>("--cluster") { Description = "Only this cluster's objects, pools and allocations" };
         var command = new Command("get", "Show stored objects and allocations") { resource, cluster };
+        command.Validators.Add(r =>
+        {
+            if (r.GetResult(resource)?.Tokens is [{ Value: "capacity" }] && r.GetResult(cluster) is not null)
+            {
+                r.AddError("get capacity reports the whole site (every cluster draws on its shared pools); --cluster does not apply to it.");
+            }
+        });
         command.SetAction(async (p, ct) =>
         {
             var output = OutputFor(p);
-            await using var store = OpenStore(p);
+            await using var store = OpenStore(p, write: false);
             var state = await Engine(store).ReadAsync(ct).ConfigureAwait(false);
             if (state.Spec is null)
             {
                 return Report(output, CommandResult.Rejected(SpecMutations.NoSite().Findings, state.Revision), null);
             }
 
+            var only = p.GetValue(cluster);
+            if (SiteViews.CheckCluster(state, only) is { Count: > 0 } unknown)
+            {
+                return Report(output, CommandResult.Rejected(unknown, state.Revision), null);
+            }
+
             var table = output.Format == OutputFormat.Table;
             switch (p.GetValue(resource))
             {
                 case "networks":
-                    var networks = SiteViews.Networks(state);
+                    var networks = SiteViews.Networks(state, only);
                     if (table) { output.Rows(["Name", "Kind", "Method", "Prefix", "Gateway", "VLAN", "Node IP pool", "VIP pool", "DHCP scope", "DHCP exclusions"], networks.Select(n => new[] { n.Name, n.Kind, n.Method, n.Prefix, n.Gateway, n.Vlan?.ToString(System.Globalization.CultureInfo.InvariantCulture), n.NodeIpPool, n.VipPool, n.DhcpScope, string.Join(" ", n.DhcpExclusions) })); }
                     else { output.Document(networks, CliJsonContext.Default.IReadOnlyListNetworkRow); }
                     break;
                 case "clusters":
-                    var clusters = SiteViews.Clusters(state);
+                    var clusters = SiteViews.Clusters(state, only);
                     if (table) { output.Rows(["Name", "Network", "Version", "Plugin", "Control plane", "Workers", "LB", "Pod CIDR", "Service CIDR", "API server", "VXLAN", "Upgrading to"], clusters.Select(c => new[] { c.Name, c.Network, c.KubernetesVersion, c.NetworkPlugin, $"{c.ControlPlaneNodeCount}", $"{c.WorkerCount}", $"{c.LoadBalancerSku} x{c.LoadBalancerCount}", c.PodCidr, c.ServiceCidr, c.ApiServerVip, $"VNI {c.Vni} UDP {c.VxlanPort} MTU {c.Mtu}", c.UpgradeTarget })); }
                     else { output.Document(clusters, CliJsonContext.Default.IReadOnlyListClusterRow); }
                     break;
                 case "nodepools":
-                    var pools = SiteViews.NodePools(state);
+                    var pools = SiteViews.NodePools(state, only);
                     if (table) { output.Rows(["Cluster", "Name", "OS", "OS SKU", "Count", "VM size", "Max pods"], pools.Select(n => new[] { n.Cluster, n.Name, n.OsType, n.OsSku, $"{n.Count}", n.VmSize, $"{n.MaxPodCount}" })); }
                     else { output.Document(pools, CliJsonContext.Default.IReadOnlyListNodePoolRow); }
                     break;
                 case "pools":
-                    var rows = SiteViews.Pools(state);
+                    var rows = SiteViews.Pools(state, only);
                     if (table) { output.Rows(["Pool", "Description", "Size", "Allocated", "Free"], rows.Select(r => new[] { r.Pool, r.Description, $"{r.Size}", $"{r.Allocated}", $"{r.Free}" })); }
                     else { output.Document(rows, CliJsonContext.Default.IReadOnlyListPoolRow); }
                     break;
                 case "allocations":
-                    var allocations = SiteViews.Allocations(state, p.GetValue(cluster));
+                    var allocations = SiteViews.Allocations(state, only);
                     if (table) { output.Allocations(allocations); }
                     else { output.Document(allocations, CliJsonContext.Default.IReadOnlyListAllocation); }
                     break;
                 case "services":
-                    var services = SiteViews.Services(state);
+                    var services = SiteViews.Services(state, only);
                     if (table) { output.Rows(["Cluster", "Namespace", "Name", "Ports", "Shared key", "VIP", "ClusterIP", "NodePorts"], services.Select(s => new[] { s.Cluster, s.Namespace, s.Name, $"{s.Protocol} {string.Join(",", s.Ports)}", s.SharedIpKey, s.Vip, s.ClusterIp, string.Join(",", s.NodePorts) })); }
                     else { output.Document(services, CliJsonContext.Default.IReadOnlyListServiceRow); }
                     break;
@@ -405,12 +494,13 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr)
         var command = new Command("scale", "Change a node pool's, control plane's or load balancer's count") { cluster, nodePool, controlPlane, loadBalancer, count, _dryRun };
         command.Validators.Add(r =>
         {
-            var targets = (r.GetValue(nodePool) is not null ? 1 : 0) + (r.GetValue(controlPlane) ? 1 : 0) + (r.GetValue(loadBalancer) is not null ? 1 : 0);
+            // Presence only: a value with its own error (an option given without one) is reported by the parser, not read here.
+            var targets = (r.GetResult(nodePool) is not null ? 1 : 0) + (r.GetResult(controlPlane) is not null ? 1 : 0) + (r.GetResult(loadBalancer) is not null ? 1 : 0);
             if (targets != 1)
             {
                 r.AddError("Give exactly one of --nodepool, --control-plane or --load-balancer.");
             }
-            else if (r.GetValue(cluster) is null)
+            else if (r.GetResult(cluster) is null)
             {
                 r.AddError("--cluster is required: each scale changes one cluster (Set-AksHciLoadBalancer -clusterName, too).");
             }
@@ -430,7 +520,7 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr)
         command.SetAction(async (p, ct) =>
         {
             var output = OutputFor(p);
-            await using var store = OpenStore(p);
+            await using var store = OpenStore(p, write: !p.GetValue(_dryRun));
             var engine = Engine(store);
             var result = await WithProgressAsync(output, "Upgrading", progress =>
                 engine.UpgradeAsync(p.GetValue(cluster)!, p.GetValue(version)!, new CommandOptions(p.GetValue(_dryRun), progress), ct)).ConfigureAwait(false);
@@ -443,32 +533,71 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr)
     {
         var kind = new Argument<string>("kind") { Description = "cluster | nodepool | service | site" };
         kind.AcceptOnlyFromAmong("cluster", "nodepool", "service", "site");
-        var name = new Argument<string?>("name") { Description = "cluster NAME | nodepool CLUSTER/POOL | service CLUSTER/NAMESPACE/NAME", Arity = ArgumentArity.ZeroOrOne };
-        var command = new Command("delete", "Delete a cluster, node pool, service or the whole site, releasing its addresses") { kind, name, _dryRun };
+        var name = new Argument<string?>("name") { Description = "site NAME | cluster NAME | nodepool CLUSTER/POOL | service CLUSTER/NAMESPACE/NAME", Arity = ArgumentArity.ZeroOrOne };
+        var yes = new Option<bool>("--yes", "-y") { Description = "Delete without asking (required when standard input is not a terminal)" };
+        var command = new Command("delete", "Delete a cluster, node pool, service or the whole site, releasing its addresses; asks first") { kind, name, yes, _dryRun };
         command.SetAction(async (p, ct) =>
         {
-            var parts = (p.GetValue(name) ?? "").Split('/');
-            switch (p.GetValue(kind))
+            var what = $"{p.GetValue(kind)} {p.GetValue(name)}";
+            Func<TrellisEngine, CommandOptions, Task<CommandResult>>? delete = (p.GetValue(kind), (p.GetValue(name) ?? "").Split('/')) switch
             {
-                case "site":
-                    var output = OutputFor(p);
-                    await using (var store = OpenStore(p))
-                    {
-                        return Report(output, await Engine(store).DeleteSiteAsync(new CommandOptions(p.GetValue(_dryRun)), ct).ConfigureAwait(false), null);
-                    }
-
-                case "cluster" when parts is [{ Length: > 0 } c]:
-                    return await ChangeAsync(p, "delete cluster", spec => SpecMutations.DeleteCluster(spec, c), ct).ConfigureAwait(false);
-                case "nodepool" when parts is [var c, var pool]:
-                    return await ChangeAsync(p, "delete nodepool", spec => SpecMutations.DeleteNodePool(spec, c, pool), ct).ConfigureAwait(false);
-                case "service" when parts is [var c, var ns, var svc]:
-                    return await ChangeAsync(p, "delete service", spec => SpecMutations.RemoveService(spec, c, ns, svc), ct).ConfigureAwait(false);
-                default:
-                    await stderr.WriteLineAsync("trellis: delete needs a name: cluster NAME, nodepool CLUSTER/POOL, or service CLUSTER/NAMESPACE/NAME.").ConfigureAwait(false);
-                    return ExitCodes.Usage;
+                ("site", [{ Length: > 0 } site]) => (e, o) => e.DeleteSiteAsync(site, o, ct),
+                ("cluster", [{ Length: > 0 } c]) => (e, o) => e.ChangeAsync("delete cluster", spec => SpecMutations.DeleteCluster(spec, c), o, ct),
+                ("nodepool", [var c, var pool]) => (e, o) => e.ChangeAsync("delete nodepool", spec => SpecMutations.DeleteNodePool(spec, c, pool), o, ct),
+                ("service", [var c, var ns, var svc]) => (e, o) => e.ChangeAsync("delete service", spec => SpecMutations.RemoveService(spec, c, ns, svc), o, ct),
+                _ => null,
+            };
+            if (delete is null)
+            {
+                await stderr.WriteLineAsync("trellis: delete needs a name: site NAME, cluster NAME, nodepool CLUSTER/POOL, or service CLUSTER/NAMESPACE/NAME.").ConfigureAwait(false);
+                return ExitCodes.Usage;
             }
+
+            var output = OutputFor(p);
+            long? confirmed = null;
+            if (p.GetValue(_dryRun) || !p.GetValue(yes))
+            {
+                // The plan is shown (dry run) or named in the question from a read-only look: nothing is created or changed yet.
+                CommandResult preview;
+                await using (var reader = OpenStore(p, write: false))
+                {
+                    preview = await delete(Engine(reader), new CommandOptions(DryRun: true)).ConfigureAwait(false);
+                }
+
+                if (p.GetValue(_dryRun) || preview.HasErrors)
+                {
+                    return Report(output, preview, null);
+                }
+
+                if (!_host.InputIsTerminal())
+                {
+                    await stderr.WriteLineAsync($"trellis: 'delete {what}' {Destroys(preview)}; standard input is not a terminal to confirm on, so nothing was deleted. Add --yes to delete without asking.").ConfigureAwait(false);
+                    return ExitCodes.Usage;
+                }
+
+                await stderr.WriteAsync($"Delete {what}: {Destroys(preview)}. This cannot be undone.\nType 'yes' to delete: ").ConfigureAwait(false);
+                if (_host.ReadLine()?.Trim() is not ("yes" or "y"))
+                {
+                    await stderr.WriteLineAsync("trellis: not confirmed; nothing was deleted.").ConfigureAwait(false);
+                    return ExitCodes.Findings;
+                }
+
+                confirmed = preview.Revision;
+            }
+
+            await using var store = OpenStore(p, write: true);
+            return Report(output, await delete(Engine(store), new CommandOptions(ExpectedRevision: confirmed)).ConfigureAwait(false), null);
         });
         return command;
+    }
+
+    /// <summary>What a delete destroys, in words: the objects it removes and the addresses it releases.</summary>
+    private static string Destroys(CommandResult preview)
+    {
+        var objects = preview.Changes.Where(c => c.Kind == ChangeKind.Remove).GroupBy(c => c.Type)
+            .Select(g => $"{g.Count()} {g.Key}{(g.Count() == 1 ? "" : "s")} ({string.Join(", ", g.Take(5).Select(c => c.Name))}{(g.Count() > 5 ? ", …" : "")})");
+        var released = preview.Plan?.Removed.Count ?? 0;
+        return $"it removes {string.Join(", ", objects.DefaultIfEmpty("no objects"))} and releases {released} allocated address{(released == 1 ? "" : "es")}";
     }
 
     private Command AddCommand()
@@ -518,7 +647,7 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr)
         };
         command.SetAction(async (p, ct) =>
         {
-            await using var store = OpenStore(p);
+            await using var store = OpenStore(p, write: false);
             var state = await Engine(store).ReadAsync(ct).ConfigureAwait(false);
             if (state.Spec is null)
             {
@@ -552,12 +681,14 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr)
 
             if (p.GetValue(directory) is { } dir)
             {
+                if (await RenderedTree.WriteAsync(dir, files, _host.WriteFile, ct).ConfigureAwait(false) is { Count: > 0 } refused)
+                {
+                    return Report(OutputFor(p), CommandResult.Rejected(refused, state.Revision), null);
+                }
+
                 foreach (var file in files)
                 {
-                    var path = Path.Combine(dir, file.Path);
-                    Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                    await File.WriteAllTextAsync(path, file.Content, new System.Text.UTF8Encoding(false), ct).ConfigureAwait(false);
-                    await stdout.WriteLineAsync(path).ConfigureAwait(false);
+                    await stdout.WriteLineAsync(Path.Combine(dir, file.Path)).ConfigureAwait(false);
                 }
             }
             else if (files.Count == 1)
@@ -580,7 +711,7 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr)
     private async Task<int> ChangeAsync(ParseResult p, string command, Func<SiteSpec?, (SiteSpec?, IReadOnlyList<Finding>)> change, CancellationToken ct)
     {
         var output = OutputFor(p);
-        await using var store = OpenStore(p);
+        await using var store = OpenStore(p, write: !p.GetValue(_dryRun));
         var engine = Engine(store);
         var result = await WithProgressAsync(output, command, progress => engine.ChangeAsync(command, change, new CommandOptions(p.GetValue(_dryRun), progress), ct)).ConfigureAwait(false);
         return Report(output, result, null);

@@ -39,16 +39,20 @@ public sealed record CheckAnswer(string Flow, bool Allowed, bool Enforced, strin
 public static class NetworkPolicyService
 {
     public static PolicySet Load(IReadOnlyList<string> paths, PolicyContext? context, PolicyChoices? choices = null) =>
-        Place(ManifestLoader.Load(paths, recursive: true).ByOwner((choices ?? PolicyChoices.Default).By), context);
+        Place(Read(paths).ByOwner((choices ?? PolicyChoices.Default).By), context);
 
     /// <summary>The two sides of a diff, each grouped by owner as the other's selectors too can see it.</summary>
     public static (PolicySet Before, PolicySet After) LoadPair(string before, string after, PolicyContext? context, PolicyChoices? choices = null)
     {
         var by = (choices ?? PolicyChoices.Default).By;
-        var was = ManifestLoader.Load([before], recursive: true);
-        var now = ManifestLoader.Load([after], recursive: true);
+        var was = Read([before]);
+        var now = Read([after]);
         return (Place(was.ByOwner(by, now), context), Place(now.ByOwner(by, was), context));
     }
+
+    /// <summary>Manifests as kubectl -R takes them, each file read only if it is a regular file of a sane size (else a finding).</summary>
+    private static PolicySet Read(IReadOnlyList<string> paths) =>
+        ManifestLoader.Load(paths, recursive: true, static file => InputFiles.Read(file, file, InputFiles.MaxManifestBytes) is var r ? (r.Text, r.Problem) : default);
 
     /// <summary>Places the pods in the cluster's planned pod network, and says when they outnumber what its nodes hold.</summary>
     private static PolicySet Place(PolicySet set, PolicyContext? context)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Trellis.Core.Ipam;
 using Trellis.Core.Model;
 using Trellis.Core.Planning;
@@ -17,6 +18,7 @@ public sealed record SiteState(
 {
     public static SiteState Empty { get; } = new(0, 0, null, [], [], []);
 
+    /// <exception cref="StoreException">A stored value is not what Trellis wrote there (damaged or edited by hand).</exception>
     internal static SiteState From(StoreSnapshot snapshot)
     {
         SiteSpec? spec = null;
@@ -28,7 +30,7 @@ public sealed record SiteState(
         {
             if (item.Key == StateKeys.Spec)
             {
-                spec = JsonSerializer.Deserialize(item.Value, EngineJsonContext.Default.SiteSpec) is { } stored ? OverlayFacts.KeepStoredVxlan(stored) : null;
+                spec = OverlayFacts.KeepStoredVxlan(Decode(item, EngineJsonContext.Default.SiteSpec));
             }
             else if (item.Key == StateKeys.Generation)
             {
@@ -36,20 +38,36 @@ public sealed record SiteState(
             }
             else if (item.Key.StartsWith(StateKeys.AllocationPrefix, StringComparison.Ordinal))
             {
-                var stored = JsonSerializer.Deserialize(item.Value, EngineJsonContext.Default.StoredAllocation)!;
+                var stored = Decode(item, EngineJsonContext.Default.StoredAllocation);
                 allocations.Add(new Allocation(stored.Pool, stored.Address, stored.Owner) { Detail = stored.Detail, ExpiresAt = stored.ExpiresAt });
             }
             else if (item.Key.StartsWith(StateKeys.UpgradePrefix, StringComparison.Ordinal))
             {
-                upgrades.Add(JsonSerializer.Deserialize(item.Value, EngineJsonContext.Default.UpgradeProgress)!);
+                upgrades.Add(Decode(item, EngineJsonContext.Default.UpgradeProgress));
             }
             else if (item.Key.StartsWith(StateKeys.AuditPrefix, StringComparison.Ordinal))
             {
-                audit.Add(JsonSerializer.Deserialize(item.Value, EngineJsonContext.Default.AuditEntry)!);
+                audit.Add(Decode(item, EngineJsonContext.Default.AuditEntry));
             }
         }
 
         allocations.Sort((a, b) => string.CompareOrdinal(a.Pool, b.Pool) is var c and not 0 ? c : string.CompareOrdinal(a.Owner, b.Owner));
         return new SiteState(snapshot.Revision, generation, spec, allocations, upgrades, audit);
     }
+
+    private static T Decode<T>(StoredItem item, JsonTypeInfo<T> type)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(item.Value, type)
+                ?? throw Damaged(item, "it holds null");
+        }
+        catch (JsonException e)
+        {
+            throw Damaged(item, e.Message);
+        }
+    }
+
+    private static StoreException Damaged(StoredItem item, string reason) =>
+        new($"The stored value '{item.Key}' (revision {item.Revision}) is damaged and cannot be read: {reason.TrimEnd('.')}. Nothing was changed; restore the state file from a backup.");
 }

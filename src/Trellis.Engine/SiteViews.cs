@@ -21,14 +21,24 @@ public static class SiteViews
 {
     public static ResolvedSite? Resolve(SiteState state) => state.Spec is null ? null : SiteValidator.Validate(state.Spec).Site;
 
-    public static IReadOnlyList<NetworkRow> Networks(SiteState state)
+    /// <summary>UnknownCluster when a view is asked for a cluster the stored site does not have: an empty table would read as "nothing there".</summary>
+    public static IReadOnlyList<Finding> CheckCluster(SiteState state, string? cluster) =>
+        cluster is null || state.Spec?.Clusters.Any(c => c.Name == cluster) == true
+            ? []
+            : [Finding.Error("UnknownCluster", "cluster", $"No cluster '{cluster}' is stored.",
+                state.Spec is { Clusters.Count: > 0 } spec ? $"Stored clusters: {string.Join(", ", spec.Clusters.Select(c => c.Name))}." : "The stored site has no clusters.")];
+
+    private static bool Selected(string name, string? cluster) => cluster is null || name == cluster;
+
+    /// <summary>Every network, or the one a cluster's nodes are on.</summary>
+    public static IReadOnlyList<NetworkRow> Networks(SiteState state, string? cluster = null)
     {
         if (Resolve(state) is not { } site)
         {
             return [];
         }
 
-        return site.Networks.Select(n => new NetworkRow(
+        return site.Networks.Where(n => cluster is null || site.Clusters.Any(c => c.Name == cluster && c.Network == n)).Select(n => new NetworkRow(
             n.Name,
             site.Model == SiteModel.AksArc ? "logical" : n == site.HostNetwork ? "host" : "cluster",
             n.Method.ToString(),
@@ -41,14 +51,14 @@ public static class SiteViews
             SitePlanner.DhcpExclusions(site, n).Select(r => r.ToString()).ToList())).ToList();
     }
 
-    public static IReadOnlyList<ClusterRow> Clusters(SiteState state)
+    public static IReadOnlyList<ClusterRow> Clusters(SiteState state, string? cluster = null)
     {
         if (Resolve(state) is not { } site)
         {
             return [];
         }
 
-        return site.Clusters.Select(c =>
+        return site.Clusters.Where(c => Selected(c.Name, cluster)).Select(c =>
         {
             var (vni, port) = Vxlan(c);
             var vip = state.Allocations.FirstOrDefault(a => a.Owner == PoolIds.ApiServer(c.Name) || a.Owner == PoolIds.ControlPlaneIp(c.Name))?.Address;
@@ -62,13 +72,13 @@ public static class SiteViews
     /// <summary>VXLAN settings of a cluster's overlay: Windows nodes need VNI ≥ 4096 on UDP 4789; Calico uses those everywhere.</summary>
     public static (int Vni, int Port) Vxlan(ResolvedCluster c) => OverlayFacts.Vxlan(c);
 
-    public static IReadOnlyList<NodePoolRow> NodePools(SiteState state) =>
-        state.Spec?.Clusters.SelectMany(c => c.NodePools.Select(p => new NodePoolRow(c.Name, p.Name, p.OsType.ToString(), p.OsSku, p.Count, p.VmSize, p.MaxPodCount))).ToList() ?? [];
+    public static IReadOnlyList<NodePoolRow> NodePools(SiteState state, string? cluster = null) =>
+        state.Spec?.Clusters.Where(c => Selected(c.Name, cluster)).SelectMany(c => c.NodePools.Select(p => new NodePoolRow(c.Name, p.Name, p.OsType.ToString(), p.OsSku, p.Count, p.VmSize, p.MaxPodCount))).ToList() ?? [];
 
-    public static IReadOnlyList<ServiceRow> Services(SiteState state)
+    public static IReadOnlyList<ServiceRow> Services(SiteState state, string? cluster = null)
     {
         var rows = new List<ServiceRow>();
-        foreach (var c in state.Spec?.Clusters ?? [])
+        foreach (var c in (state.Spec?.Clusters ?? []).Where(c => Selected(c.Name, cluster)))
         {
             foreach (var s in c.Services)
             {
@@ -84,15 +94,23 @@ public static class SiteViews
         return rows;
     }
 
-    public static IReadOnlyList<PoolRow> Pools(SiteState state)
+    /// <summary>Every pool of the site, or those a cluster draws from: its own and those of its network.</summary>
+    public static IReadOnlyList<PoolRow> Pools(SiteState state, string? cluster = null)
     {
         if (Resolve(state) is not { } site)
         {
             return [];
         }
 
+        var ofCluster = site.Clusters.FirstOrDefault(c => c.Name == cluster) is { } rc
+            ? new HashSet<string>(StringComparer.Ordinal)
+            {
+                PoolIds.Pods(rc.Name), PoolIds.ClusterIps(rc.Name), PoolIds.NodePorts(rc.Name), PoolIds.MetalLb(rc.Name),
+                PoolIds.Nodes(rc.Network.Name), PoolIds.Vips(rc.Network.Name), PoolIds.Dhcp(rc.Network.Name), PoolIds.Infra(rc.Network.Name), PoolIds.ControlPlaneIps(rc.Network.Name),
+            }
+            : null;
         var counts = state.Allocations.GroupBy(a => a.Pool).ToDictionary(g => g.Key, g => (long)g.Count(), StringComparer.Ordinal);
-        return SitePlanner.Pools(site).Select(p =>
+        return SitePlanner.Pools(site).Where(p => cluster is null || ofCluster?.Contains(p.Id) == true).Select(p =>
         {
             var size = p.UsableSize;
             var taken = counts.GetValueOrDefault(p.Id);

@@ -7,7 +7,13 @@ using Trellis.Storage;
 
 namespace Trellis.Engine;
 
-public sealed record CommandOptions(bool DryRun = false, IProgress<string>? Progress = null);
+/// <param name="DryRun">Plan only; nothing is written.</param>
+/// <param name="Progress">Receives a line per step of a long command.</param>
+/// <param name="ExpectedRevision">
+/// The store revision the operator saw the plan at (e.g. when confirming a delete): when the state has moved on since,
+/// the command writes nothing and says so, instead of doing something other than what was confirmed.
+/// </param>
+public sealed record CommandOptions(bool DryRun = false, IProgress<string>? Progress = null, long? ExpectedRevision = null);
 
 /// <summary>
 /// The application API every front end calls. Each change reads a snapshot, validates, plans, and commits one
@@ -33,6 +39,11 @@ public sealed class TrellisEngine(IStateStore store, TimeProvider time)
         for (var attempt = 1; ; attempt++)
         {
             var state = await ReadAsync(cancellationToken).ConfigureAwait(false);
+            if (StateChanged(state, options) is { } moved)
+            {
+                return moved;
+            }
+
             var (changed, changeFindings) = change(state.Spec);
             if (changed is null || changeFindings.HasErrors())
             {
@@ -106,7 +117,18 @@ public sealed class TrellisEngine(IStateStore store, TimeProvider time)
             var steps = new List<UpgradeStep>();
             foreach (var c in upgrades)
             {
-                var upgrade = await UpgradeAsync(c.Name, c.KubernetesVersion, options, cancellationToken).ConfigureAwait(false);
+                CommandResult upgrade;
+                try
+                {
+                    upgrade = await UpgradeAsync(c.Name, c.KubernetesVersion, options with { ExpectedRevision = null }, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    // The spec is committed: report it, and how to finish, rather than lose it in an exception.
+                    findings.Add(Interrupted(revision, $"the upgrade of cluster '{c.Name}' to {c.KubernetesVersion} did not start.", c.Name, c.KubernetesVersion));
+                    return new CommandResult(true, false, findings, changes, plan, steps, revision, attempt);
+                }
+
                 findings.AddRange(upgrade.Findings);
                 steps.AddRange(upgrade.UpgradeSteps);
                 revision = upgrade.Revision;
@@ -126,9 +148,21 @@ public sealed class TrellisEngine(IStateStore store, TimeProvider time)
         options ??= new();
         version = KubernetesVersion.Normalize(version);
         var steps = new List<UpgradeStep>();
+        long committed = 0;
         for (var attempt = 1; ;)
         {
-            var state = await ReadAsync(cancellationToken).ConfigureAwait(false);
+            if (steps.Count > 0 && cancellationToken.IsCancellationRequested)
+            {
+                return new CommandResult(true, false, [Interrupted(committed, $"{steps.Count} steps of the upgrade of cluster '{cluster}' were written.", cluster, version)],
+                    [], null, steps, committed, attempt);
+            }
+
+            var state = await ReadAsync(steps.Count > 0 ? CancellationToken.None : cancellationToken).ConfigureAwait(false);
+            if (StateChanged(state, options) is { } moved)
+            {
+                return moved;
+            }
+
             var spec = state.Spec;
             var clusterSpec = spec?.Clusters.FirstOrDefault(c => c.Name == cluster);
             if (spec is null || clusterSpec is null)
@@ -188,7 +222,8 @@ public sealed class TrellisEngine(IStateStore store, TimeProvider time)
                 ops = [.. AllocationOps(step.Remove, step.Add), new TxnOperation.Put(StateKeys.Upgrade(cluster), JsonSerializer.SerializeToUtf8Bytes(next, EngineJsonContext.Default.UpgradeProgress))];
             }
 
-            var result = await CommitAsync(state, "upgrade", step?.Description ?? $"cluster {cluster} now runs {version}", step?.Add.Count ?? 0, step?.Remove.Count ?? 0, ops, cancellationToken).ConfigureAwait(false);
+            var result = await CommitAsync(state, "upgrade", step?.Description ?? $"cluster {cluster} now runs {version}", step?.Add.Count ?? 0, step?.Remove.Count ?? 0, ops,
+                steps.Count > 0 ? CancellationToken.None : cancellationToken).ConfigureAwait(false);
             if (!result.Succeeded)
             {
                 await BackoffAsync(attempt++, "upgrade", cancellationToken).ConfigureAwait(false);
@@ -201,6 +236,8 @@ public sealed class TrellisEngine(IStateStore store, TimeProvider time)
             }
 
             steps.Add(step);
+            committed = result.Revision;
+            options = options with { ExpectedRevision = null };
             options.Progress?.Report($"upgrade {cluster}: {step.Description}");
         }
     }
@@ -227,8 +264,11 @@ public sealed class TrellisEngine(IStateStore store, TimeProvider time)
         }
     }
 
-    /// <summary>Removes the site and releases every address it holds, in one transaction.</summary>
-    public async Task<CommandResult> DeleteSiteAsync(CommandOptions? options = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Removes the site named <paramref name="name"/> and releases every address it holds, in one transaction. Any other
+    /// name is refused: the name is the operator's proof of which site they mean to destroy.
+    /// </summary>
+    public async Task<CommandResult> DeleteSiteAsync(string name, CommandOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new();
         for (var attempt = 1; ; attempt++)
@@ -237,6 +277,17 @@ public sealed class TrellisEngine(IStateStore store, TimeProvider time)
             if (state.Spec is null)
             {
                 return CommandResult.Rejected([Finding.Error("NoSite", "--state", "No site is stored here.", "Check --state.")], state.Revision);
+            }
+
+            if (state.Spec.Name != name)
+            {
+                return CommandResult.Rejected([Finding.Error("SiteMismatch", "name",
+                    $"The state holds site '{state.Spec.Name}', not '{name}'; nothing was deleted.", "Name the stored site to delete it, or use the --state file of the site you mean.")], state.Revision);
+            }
+
+            if (StateChanged(state, options) is { } moved)
+            {
+                return moved;
             }
 
             var plan = new AllocationPlan([], state.Allocations, [], []);
@@ -258,6 +309,18 @@ public sealed class TrellisEngine(IStateStore store, TimeProvider time)
             await BackoffAsync(attempt, "delete", cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>StateChanged when the operator confirmed a plan made at another revision than the one now stored.</summary>
+    private static CommandResult? StateChanged(SiteState state, CommandOptions options) =>
+        options.ExpectedRevision is { } expected && expected != state.Revision
+            ? CommandResult.Rejected([Finding.Error("StateChanged", "revision",
+                $"The state is at revision {state.Revision}, not {expected} as when the change was shown and confirmed; nothing was written.",
+                "Run the command again to see what it would do now.")], state.Revision)
+            : null;
+
+    private static Finding Interrupted(long revision, string what, string cluster, string version) =>
+        Finding.Warning("Interrupted", $"cluster {cluster}", $"Interrupted after the commit at revision {revision}: {what}",
+            $"Finish it with: trellis upgrade --cluster {cluster} --version {version}.");
 
     private static IEnumerable<TxnOperation> AllocationOps(IEnumerable<Allocation> remove, IEnumerable<Allocation> add)
     {

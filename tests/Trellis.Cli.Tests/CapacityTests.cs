@@ -76,6 +76,54 @@ public sealed class CapacityTests
         Assert.Contains("InvalidWhatIf", Json.Codes(Json.Parse(r)));
     }
 
+    public static TheoryData<string, string, string> NonsenseWhatIfs() => new()
+    {
+        { "add-nodepool cluster=b name=win count=99999999999", "ValueOutOfRange", "whatIf[0].count" },
+        { "add-nodepool cluster=b name=win count=-5", "ValueOutOfRange", "whatIf[0].count" },
+        { "add-nodepool cluster=b name=win count=abc", "WrongType", "whatIf[0].count" },
+        { "add-nodepool cluster=b name=win cuont=50", "UnknownField", "whatIf[0].cuont" },
+        { "add-nodepool cluster=b name=win osType=Windoze", "InvalidValue", "whatIf[0].osType" },
+        { "scale-nodepool cluster=b name=linuxpool count=abc", "WrongType", "whatIf[0].count" },
+        { "scale-nodepool cluster=b name=linuxpool", "RequiredFieldMissing", "whatIf[0].count" },
+        { "scale-nodepool cluster=b name=linuxpool count=4 osType=Windows", "UnknownField", "whatIf[0].osType" },
+        { "add-service cluster=a name=x port=70000", "ValueOutOfRange", "whatIf[0].ports[0]" },
+        { "add-cluster name=c workers=abc", "WrongType", "whatIf[0].workers" },
+        { "add-nodepool name=win count=3", "RequiredFieldMissing", "whatIf[0].cluster" },
+    };
+
+    /// <summary>Issue 9 item 4: a what-if value meets the spec's own rules and codes; nonsense was once read as count 1 and "fits".</summary>
+    [Theory]
+    [MemberData(nameof(NonsenseWhatIfs))]
+    public async Task WhatIf_NonsenseValue_IsAFindingWithTheSpecsCode_NotAnAnswer(string question, string code, string path)
+    {
+        using var ws = new Workspace();
+        var r = await ws.RunIn("capacity", "-f", Specs.WorkedExample, "--what-if", question, "-o", "json");
+
+        Assert.True(r.ExitCode == 1, r.ToString());
+        var doc = Json.Parse(r);
+        Assert.False(doc.TryGetProperty("fits", out _), r.ToString());
+        Assert.Contains((code, path), Json.CodesAndPaths(doc));
+        EndToEndTests.AssertWellFormedFindings(doc, r);
+    }
+
+    [Fact]
+    public async Task WhatIf_MisspelledKey_SaysWhichFieldWasMeant()
+    {
+        using var ws = new Workspace();
+        var r = await ws.RunIn("capacity", "-f", Specs.WorkedExample, "--what-if", "add-nodepool cluster=b name=win cuont=50", "-o", "json");
+        var finding = Json.Parse(r).GetProperty("findings").EnumerateArray().Single(f => f.GetProperty("code").GetString() == "UnknownField");
+        Assert.Contains("Did you mean 'count'?", finding.GetProperty("hint").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WhatIf_ThatBreaksAnotherRule_IsRefusedWithThatRule_NotAnsweredAsNotFitting()
+    {
+        using var ws = new Workspace();
+        var r = await ws.RunIn("capacity", "-f", Specs.WorkedExample, "--what-if", "add-nodepool cluster=b name=Bad_Name count=1", "-o", "json");
+        Assert.True(r.ExitCode == 1, r.ToString());
+        Assert.DoesNotContain(Json.Codes(Json.Parse(r)), c => c.EndsWith("TooSmall", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task Capacity_of_the_stored_site_counts_what_is_allocated()
     {

@@ -79,7 +79,7 @@ public sealed class LifecycleTests
         var ofB = Alloc.ListFrom(await Ok(ws.Run("get", "allocations", "--cluster", "b", "-o", "json")));
         Assert.NotEmpty(ofB);
 
-        var delete = Json.Parse(await Ok(ws.Run("delete", "cluster", "b", "-o", "json")));
+        var delete = Json.Parse(await Ok(ws.Run("delete", "cluster", "b", "--yes", "-o", "json")));
         Assert.Equal(ofB.Count, delete.GetProperty("removed").GetArrayLength());
 
         var after = await ws.Allocations();
@@ -126,7 +126,7 @@ public sealed class LifecycleTests
         await Apply(ws, Specs.WorkedExample);
         var first = await ws.Allocations();
 
-        var delete = Json.Parse(await Ok(ws.Run("delete", "site", "-o", "json")));
+        var delete = Json.Parse(await Ok(ws.Run("delete", "site", "jane", "--yes", "-o", "json")));
         Assert.Equal(first.Count, delete.GetProperty("removed").GetArrayLength());
         foreach (var resource in new[] { "allocations", "clusters" })
         {

@@ -139,7 +139,6 @@ public sealed class PolicyCommandTests
     [InlineData("tcp/0", "port 0 is outside 1-65535")]
     [InlineData("tcp", "TCP needs a port, as in tcp/443")]
     [InlineData("icmp/300", "ICMP takes an optional type and code, each 0-255")]
-    [InlineData("", "it is empty")]
     public async Task Check_WithABadPort_SaysWhatIsWrongWithIt(string port, string why)
     {
         using var ws = new Workspace();

@@ -216,7 +216,7 @@ public static class SiteSpecReader
         };
     }
 
-    private static ClusterSpec? ReadCluster(YamlBinder b, YamlNode node, string path)
+    internal static ClusterSpec? ReadCluster(YamlBinder b, YamlNode node, string path)
     {
         var f = b.Mapping(node, path, "name", "vnet", "primaryNetworkPlugin", "kubernetesVersion", "controlPlaneNodeCount",
             "controlPlaneVmSize", "loadBalancerSettings", "loadBalancerCount", "podCidr", "serviceCidr", "controlPlaneIp", "vxlanVni", "vxlanPort", "virtualRouterId", "loadBalancers", "bgpPeers", "nodePools", "services");
@@ -272,7 +272,7 @@ public static class SiteSpecReader
         };
     }
 
-    private static NodePoolSpec? ReadNodePool(YamlBinder b, YamlNode node, string path)
+    internal static NodePoolSpec? ReadNodePool(YamlBinder b, YamlNode node, string path)
     {
         var f = b.Mapping(node, path, "name", "osType", "osSku", "count", "vmSize", "maxPodCount");
         return f is null
@@ -288,7 +288,7 @@ public static class SiteSpecReader
             };
     }
 
-    private static ServiceSpec? ReadService(YamlBinder b, YamlNode node, string path)
+    internal static ServiceSpec? ReadService(YamlBinder b, YamlNode node, string path)
     {
         var f = b.Mapping(node, path, "namespace", "name", "ports", "protocol", "sharedIpKey");
         return f is null

@@ -66,7 +66,7 @@ internal sealed class YamlBinder
             YamlScalarNode s => $"'{Truncate(s.Value)}'",
             _ => "something else",
         };
-        Add(Finding.Error("WrongType", path, $"Expected {expected}, found {actual} (line {node.Start.Line}).",
+        Add(Finding.Error("WrongType", path, $"Expected {expected}, found {actual}{(node.Start.Line > 0 ? $" (line {node.Start.Line})" : "")}.",
             $"Write {expected} here."));
     }
 
@@ -79,7 +79,7 @@ internal sealed class YamlBinder
     private static string Truncate(string? value) =>
         value is null ? "" : value.Length <= 40 ? value : string.Concat(value.AsSpan(0, 40), "…");
 
-    private static string Suggest(string key, string[] known) =>
+    internal static string Suggest(string key, string[] known) =>
         Spelling.Closest(key, known) is { } best
             ? $"Did you mean '{best}'? Field names are the AksHci parameter names in camelCase."
             : $"Remove it; known fields here are: {string.Join(", ", known)}.";

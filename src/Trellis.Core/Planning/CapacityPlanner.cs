@@ -268,6 +268,12 @@ public static class CapacityPlanner
     }
 
     /// <summary>Validates the changed spec and compares its capacity with the current one.</summary>
+    /// <summary>The codes of errors that say a pool has no room: a what-if that meets only these is answered "does not fit".</summary>
+    public static readonly IReadOnlySet<string> RoomCodes = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "NodeIpPoolTooSmall", "IpPoolTooSmall", "VipPoolTooSmall", "DhcpScopeTooSmall", "PodCidrTooSmall", "ServiceCidrTooSmall", "NodePortsExhausted", "MetalLbPoolTooSmall", "ControlPlaneIpsExhausted",
+    };
+
     public static WhatIfResult WhatIf(string question, SiteSpec current, SiteSpec changed, IReadOnlyList<Allocation> allocations)
     {
         var before = SiteValidator.Validate(current);
@@ -275,8 +281,7 @@ public static class CapacityPlanner
         var beforeReport = before.Site is null ? null : Report(before.Site, allocations);
         if (after.Site is null)
         {
-            var capacityCodes = new[] { "NodeIpPoolTooSmall", "IpPoolTooSmall", "VipPoolTooSmall", "DhcpScopeTooSmall", "PodCidrTooSmall", "ServiceCidrTooSmall", "NodePortsExhausted", "MetalLbPoolTooSmall", "ControlPlaneIpsExhausted" };
-            var first = after.Findings.FirstOrDefault(f => f.Severity == Severity.Error && capacityCodes.Contains(f.Code));
+            var first = after.Findings.FirstOrDefault(f => f.Severity == Severity.Error && RoomCodes.Contains(f.Code));
             return new WhatIfResult(question, false, beforeReport, null, first?.Path, after.Findings);
         }
 

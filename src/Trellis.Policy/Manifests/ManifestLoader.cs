@@ -11,9 +11,13 @@ public static class ManifestLoader
 {
     private static readonly string[] Extensions = [".yaml", ".yml", ".json"];
 
-    /// <summary>Loads files and folders (a folder's manifest files in name order; subfolders only when <paramref name="recursive"/>, as kubectl -R).</summary>
-    public static PolicySet Load(IEnumerable<string> paths, bool recursive = false)
+    /// <summary>
+    /// Loads files and folders (a folder's manifest files in name order; subfolders only when <paramref name="recursive"/>, as kubectl -R).
+    /// <paramref name="read"/> reads one file, or says why it cannot (a FIFO, a device, no permission) as a finding.
+    /// </summary>
+    public static PolicySet Load(IEnumerable<string> paths, bool recursive = false, Func<string, (string? Text, Finding? Problem)>? read = null)
     {
+        read ??= static file => (File.ReadAllText(file), null);
         var builder = new ManifestBuilder();
         foreach (var path in paths)
         {
@@ -25,12 +29,12 @@ public static class ManifestLoader
                 var folder = System.IO.Path.GetFileName(System.IO.Path.TrimEndingDirectorySeparator(path));
                 foreach (var file in files)
                 {
-                    builder.AddText(File.ReadAllText(file), System.IO.Path.Combine(folder, System.IO.Path.GetRelativePath(path, file)));
+                    Add(builder, read(file), System.IO.Path.Combine(folder, System.IO.Path.GetRelativePath(path, file)));
                 }
             }
             else if (File.Exists(path))
             {
-                builder.AddText(File.ReadAllText(path), System.IO.Path.GetFileName(path));
+                Add(builder, read(path), System.IO.Path.GetFileName(path));
             }
             else
             {
@@ -42,6 +46,18 @@ public static class ManifestLoader
     }
 
     public static PolicySet Load(params string[] paths) => Load(paths, recursive: false);
+
+    private static void Add(ManifestBuilder builder, (string? Text, Finding? Problem) file, string name)
+    {
+        if (file.Text is { } text)
+        {
+            builder.AddText(text, name);
+        }
+        else if (file.Problem is { } problem)
+        {
+            builder.Findings.Add(problem);
+        }
+    }
 
     /// <summary>Loads manifest text; <paramref name="fileName"/> names it in findings.</summary>
     public static PolicySet LoadText(string yaml, string fileName = "manifest.yaml")

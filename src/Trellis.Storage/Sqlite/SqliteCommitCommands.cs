@@ -19,7 +19,8 @@ internal sealed class SqliteCommitCommands(SqliteConnection connection, SqliteTr
     public async Task<long> ReadStoreRevisionAsync(CancellationToken cancellationToken)
     {
         using var command = Prepare("SELECT revision FROM meta WHERE id = 1;");
-        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+        return await command.ExecuteScalarAsync(cancellationToken) as long?
+            ?? throw new StoreException("The Trellis state file is damaged: its meta row is missing, so its revision is unknown. Restore it from a backup.");
     }
 
     public async Task WriteStoreRevisionAsync(long revision, CancellationToken cancellationToken)

@@ -13,7 +13,7 @@ internal static class SqliteSchema
         "PRAGMA busy_timeout = 30000; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
 
     // The primary key on kv.key is the unique key per (pool, address): two writers can never both create alloc/<pool>/<address>.
-    private const string Tables = """
+    private const string CreateTables = """
         CREATE TABLE IF NOT EXISTS kv (
             key TEXT PRIMARY KEY,
             value BLOB NOT NULL,
@@ -35,9 +35,21 @@ internal static class SqliteSchema
         command.ExecuteNonQuery();
     }
 
-    /// <summary>Switches the file to WAL and creates the tables if missing; throws when the file is of another schema version.</summary>
+    private static readonly string[] KvColumns = ["key", "value", "create_revision", "mod_revision"];
+    private static readonly string[] MetaColumns = ["id", "revision", "schema_version"];
+
+    /// <summary>
+    /// Switches the file to WAL and creates the tables when the file holds no tables at all; throws when it holds anything
+    /// else than a Trellis state store of this schema version (another program's tables are never touched).
+    /// </summary>
     public static void Ensure(SqliteConnection connection, string filePath)
     {
+        var tables = Tables(connection);
+        if (tables.Count > 0)
+        {
+            Verify(connection, filePath, tables);
+        }
+
         using (var wal = connection.CreateCommand())
         {
             wal.CommandText = "PRAGMA journal_mode = WAL;";
@@ -52,19 +64,77 @@ internal static class SqliteSchema
         using (var create = connection.CreateCommand())
         {
             create.Transaction = transaction;
-            create.CommandText = Tables;
+            create.CommandText = CreateTables;
             create.ExecuteNonQuery();
         }
 
-        using var version = connection.CreateCommand();
-        version.Transaction = transaction;
-        version.CommandText = "SELECT schema_version FROM meta WHERE id = 1;";
-        var found = Convert.ToInt64(version.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
         transaction.Commit();
+        Verify(connection, filePath, Tables(connection));
+    }
+
+    /// <summary>
+    /// Throws unless the file holds exactly the tables of a Trellis state store, with their columns, the one meta row and
+    /// this schema version: a foreign database is refused, and a damaged one is never silently re-initialized.
+    /// </summary>
+    public static void Verify(SqliteConnection connection, string filePath, IReadOnlyDictionary<string, IReadOnlyList<string>> tables)
+    {
+        var foreign = tables.Keys.Where(t => t is not ("kv" or "meta")).Order(StringComparer.Ordinal).ToList();
+        if (foreign.Count > 0 || !tables.ContainsKey("kv"))
+        {
+            throw new StoreException($"'{filePath}' is an SQLite database of another program (tables: {string.Join(", ", tables.Keys.Order(StringComparer.Ordinal))}), not a Trellis state file; it was not changed.");
+        }
+
+        if (!tables.TryGetValue("meta", out var meta) || !meta.SequenceEqual(MetaColumns) || !tables["kv"].SequenceEqual(KvColumns))
+        {
+            throw new StoreException($"The Trellis state file '{filePath}' is damaged: its {(meta is null ? "meta table is missing" : "tables do not have their columns")}, so its revision is unknown. It was not changed; restore it from a backup.");
+        }
+
+        using var version = connection.CreateCommand();
+        version.CommandText = "SELECT schema_version FROM meta WHERE id = 1;";
+        if (version.ExecuteScalar() is not long found)
+        {
+            throw new StoreException($"The Trellis state file '{filePath}' is damaged: its meta row is missing, so its revision is unknown. It was not changed; restore it from a backup.");
+        }
+
         if (found != Version)
         {
             throw new StoreException(
                 $"The SQLite state store '{filePath}' has schema version {found}; this Trellis reads only version {Version}.");
         }
+    }
+
+    /// <summary>The tables of the database and their columns in order; SQLite's own tables left out.</summary>
+    public static IReadOnlyDictionary<string, IReadOnlyList<string>> Tables(SqliteConnection connection)
+    {
+        var tables = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\';";
+        var names = new List<string>();
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                names.Add(reader.GetString(0));
+            }
+        }
+
+        foreach (var name in names)
+        {
+            command.CommandText = "SELECT name FROM pragma_table_info($table) ORDER BY cid;";
+            command.Parameters.Clear();
+            command.Parameters.AddWithValue("$table", name);
+            var columns = new List<string>();
+            using (var reader = command.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    columns.Add(reader.GetString(0));
+                }
+            }
+
+            tables[name] = columns;
+        }
+
+        return tables;
     }
 }

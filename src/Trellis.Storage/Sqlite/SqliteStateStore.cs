@@ -9,15 +9,17 @@ namespace Trellis.Storage.Sqlite;
 public sealed class SqliteStateStore : IStateStore
 {
     private readonly string connectionString;
+    private readonly bool readOnly;
     private int disposed;
 
-    private SqliteStateStore(string filePath)
+    private SqliteStateStore(string filePath, SqliteOpenMode mode = SqliteOpenMode.ReadWriteCreate, string? dataSource = null)
     {
         FilePath = filePath;
+        readOnly = mode == SqliteOpenMode.ReadOnly;
         connectionString = new SqliteConnectionStringBuilder
         {
-            DataSource = filePath,
-            Mode = SqliteOpenMode.ReadWriteCreate,
+            DataSource = dataSource ?? filePath,
+            Mode = mode,
             Cache = SqliteCacheMode.Private,
             Pooling = true,
             DefaultTimeout = 30,
@@ -42,11 +44,57 @@ public sealed class SqliteStateStore : IStateStore
             throw new StoreException($"Cannot create the directory of the SQLite state store '{filePath}': {e.Message}", e);
         }
 
-        var store = new SqliteStateStore(filePath);
+        return Checked(new SqliteStateStore(filePath), connection => SqliteSchema.Ensure(connection, filePath));
+    }
+
+    /// <summary>
+    /// Opens the store at <paramref name="path"/> for reading only: nothing is created (a missing file reads as an empty
+    /// store), nothing is converted, and a read-only file or folder serves reads. Commits are refused.
+    /// </summary>
+    /// <exception cref="StoreException">The file cannot be opened, is not a Trellis state store, or has another schema version.</exception>
+    public static IStateStore OpenReadOnly(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var filePath = Path.GetFullPath(path);
+        if (Directory.Exists(filePath))
+        {
+            throw new StoreException($"The state path '{filePath}' is a folder; give the path of a state file.");
+        }
+
+        if (!File.Exists(filePath))
+        {
+            return new EmptyStateStore(filePath);
+        }
+
+        try
+        {
+            return OpenReadOnlyAs(filePath, new SqliteStateStore(filePath, SqliteOpenMode.ReadOnly));
+        }
+        catch (StoreException e) when (e.InnerException is SqliteException { SqliteErrorCode: 14 or 8 })
+        {
+            // SQLITE_CANTOPEN / SQLITE_READONLY: a WAL file needs its shared-memory file, which a read-only folder cannot get.
+            // Without a write-ahead log holding changes, the file alone is the whole state and may be read as immutable.
+            if (new FileInfo(filePath + "-wal") is { Exists: true, Length: > 0 })
+            {
+                throw new StoreException($"The state file '{filePath}' has changes in its write-ahead log '{filePath}-wal' that cannot be read from a read-only folder. "
+                    + "Make the folder writable once (any Trellis command then folds the log into the file), or copy the three files elsewhere.", e);
+            }
+
+            var uri = "file:" + Uri.EscapeDataString(filePath).Replace("%2F", "/", StringComparison.Ordinal) + "?immutable=1";
+            return OpenReadOnlyAs(filePath, new SqliteStateStore(filePath, SqliteOpenMode.ReadOnly, uri));
+        }
+    }
+
+    private static SqliteStateStore OpenReadOnlyAs(string filePath, SqliteStateStore store) =>
+        Checked(store, connection => SqliteSchema.Verify(connection, filePath, SqliteSchema.Tables(connection)));
+
+    /// <summary>The store once <paramref name="check"/> passed on a first connection; its pool is cleared when it fails.</summary>
+    private static SqliteStateStore Checked(SqliteStateStore store, Action<SqliteConnection> check)
+    {
         try
         {
             using var connection = store.Connect();
-            SqliteSchema.Ensure(connection, filePath);
+            check(connection);
             return store;
         }
         catch (SqliteException e)
@@ -77,7 +125,10 @@ public sealed class SqliteStateStore : IStateStore
             await using var command = connection.CreateCommand();
             command.Transaction = transaction;
             command.CommandText = "SELECT revision FROM meta WHERE id = 1;";
-            var revision = (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+            if (await command.ExecuteScalarAsync(cancellationToken) is not long revision)
+            {
+                throw new StoreException($"The Trellis state file '{FilePath}' is damaged: its meta row is missing, so its revision is unknown. Restore it from a backup.");
+            }
 
             command.CommandText = upperBound is null
                 ? "SELECT key, value, mod_revision FROM kv WHERE key >= $low ORDER BY key;"
@@ -114,6 +165,11 @@ public sealed class SqliteStateStore : IStateStore
     {
         ArgumentNullException.ThrowIfNull(transaction);
         ObjectDisposedException.ThrowIf(disposed != 0, this);
+        if (readOnly)
+        {
+            throw new InvalidOperationException("The store was opened for reading only.");
+        }
+
         foreach (var key in transaction.Conditions.Select(c => c.Key).Concat(transaction.Operations.Select(o => o.Key)))
         {
             if (key is null || !StoreKeys.IsValid(key))

@@ -42,6 +42,12 @@ internal sealed class Workspace : IDisposable
     /// <summary>Runs <c>trellis --state <paramref name="state"/> ARGS</c>.</summary>
     public Task<CliResult> RunOn(string state, params string[] args) => CliProcess.RunAsync(Root, ["--state", state, .. args]);
 
+    /// <summary>Runs <c>trellis --state STATE ARGS</c> in this process (see <see cref="CliInProcess"/>).</summary>
+    public Task<CliResult> RunIn(params string[] args) => CliInProcess.RunAsync(["--state", State, .. args]);
+
+    /// <summary>Runs <c>trellis --state STATE ARGS</c> in this process with <paramref name="host"/>.</summary>
+    public Task<CliResult> RunIn(CliHost host, params string[] args) => CliInProcess.RunAsync(["--state", State, .. args], host);
+
     /// <summary>Starts <c>trellis --state <paramref name="state"/> ARGS</c> without waiting for it.</summary>
     public RunningCli StartOn(string state, params string[] args) => RunningCli.Start(Root, ["--state", state, .. args]);
 

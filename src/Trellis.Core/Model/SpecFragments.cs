@@ -1,0 +1,72 @@
+using Trellis.Core.Validation;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Trellis.Core.Model;
+
+/// <summary>
+/// Parts of a spec given as field=value text (what-if questions): read by the same readers as a spec file, so a value gets
+/// the same checks and finding codes there as here (ValueOutOfRange, WrongType, InvalidValue, UnknownField with "did you mean").
+/// </summary>
+public static class SpecFragments
+{
+    public static readonly string[] NodePoolFields = ["name", "osType", "osSku", "count", "vmSize", "maxPodCount"];
+    public static readonly string[] ServiceFields = ["namespace", "name", "ports", "protocol", "sharedIpKey"];
+    public static readonly string[] ClusterFields = ["name", "vnet", "primaryNetworkPlugin", "kubernetesVersion", "controlPlaneNodeCount", "controlPlaneVmSize", "loadBalancerSettings", "podCidr", "serviceCidr"];
+
+    /// <summary>
+    /// The maxPodCount a new node pool gets when none is given: a Windows node holds one Calico IPAM block less its reserved
+    /// addresses (60 with /26 blocks), so the spec default of 110 would break a rule the moment it is added.
+    /// </summary>
+    public static int DefaultMaxPodCount(SiteSpec spec, OsType os) =>
+        os == OsType.Windows
+            ? Math.Min(SiteSpecDefaults.MaxPodCount, (1 << (32 - spec.Settings.CalicoBlockSize)) - Validation.ClusterRules.CalicoWindowsReservedPerBlock)
+            : SiteSpecDefaults.MaxPodCount;
+
+    /// <summary>A node pool from <paramref name="fields"/>, allowing only <paramref name="allowed"/> of its fields (default all).</summary>
+    public static (NodePoolSpec? Value, IReadOnlyList<Finding> Findings) NodePool(IReadOnlyList<KeyValuePair<string, string>> fields, string path, string[]? allowed = null) =>
+        Read(fields, path, allowed ?? NodePoolFields, SiteSpecReader.ReadNodePool);
+
+    public static (ServiceSpec? Value, IReadOnlyList<Finding> Findings) Service(IReadOnlyList<KeyValuePair<string, string>> fields, string path) =>
+        Read(fields, path, ServiceFields, SiteSpecReader.ReadService);
+
+    public static (ClusterSpec? Value, IReadOnlyList<Finding> Findings) Cluster(IReadOnlyList<KeyValuePair<string, string>> fields, string path) =>
+        Read(fields, path, ClusterFields, SiteSpecReader.ReadCluster);
+
+    private static (T? Value, IReadOnlyList<Finding> Findings) Read<T>(IReadOnlyList<KeyValuePair<string, string>> fields, string path, string[] allowed,
+        Func<YamlBinder, YamlNode, string, T?> read)
+        where T : class
+    {
+        var binder = new YamlBinder();
+        var mapping = new YamlMappingNode();
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, value) in fields)
+        {
+            var fieldPath = YamlBinder.Join(path, key);
+            var known = Array.Find(allowed, k => string.Equals(k, key, StringComparison.OrdinalIgnoreCase));
+            if (known is null)
+            {
+                binder.Add(Finding.Error("UnknownField", fieldPath, $"Field '{key}' is not part of this object.", YamlBinder.Suggest(key, allowed)));
+            }
+            else if (!seen.Add(known))
+            {
+                binder.Add(Finding.Error("DuplicateField", fieldPath, $"Field '{key}' appears more than once.", "Keep one of them."));
+            }
+            else if (value.Length == 0)
+            {
+                binder.Add(Finding.Error("RequiredFieldMissing", fieldPath, $"Field '{key}' has no value.", $"Write {key}=VALUE, or leave the field out."));
+            }
+            else
+            {
+                // Quoted, so that a value such as "null" or "~" stays text and gets the checks of its field.
+                YamlNode node = known == "ports"
+                    ? new YamlSequenceNode(value.Split(',').Select(p => new YamlScalarNode(p) { Style = ScalarStyle.DoubleQuoted }))
+                    : new YamlScalarNode(value) { Style = ScalarStyle.DoubleQuoted };
+                mapping.Add(new YamlScalarNode(known), node);
+            }
+        }
+
+        var result = read(binder, mapping, path);
+        return (binder.Findings.HasErrors() ? null : result, binder.Findings);
+    }
+}

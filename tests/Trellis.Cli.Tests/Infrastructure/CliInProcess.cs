@@ -1,0 +1,28 @@
+using System.Diagnostics;
+
+namespace Trellis.Cli.Tests.Infrastructure;
+
+/// <summary>
+/// Runs the CLI in this process (<see cref="TrellisCli"/> on string writers): no process start, so tests of parsing,
+/// formatting and exit codes stay fast. The host has no environment, and standard input is not a terminal unless given.
+/// </summary>
+internal static class CliInProcess
+{
+    public static CliHost Host { get; } = new() { Environment = _ => null, InputIsTerminal = () => false, ReadLine = () => null };
+
+    public static async Task<CliResult> RunAsync(IReadOnlyList<string> args, CliHost? host = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var clock = Stopwatch.StartNew();
+        var run = Task.Run(() => new TrellisCli(stdout, stderr, host ?? Host).RunAsync([.. args], cancellationToken), CancellationToken.None);
+        var limit = timeout ?? TimeSpan.FromSeconds(60);
+        if (await Task.WhenAny(run, Task.Delay(limit, CancellationToken.None)) != run)
+        {
+            throw new TimeoutException($"trellis {string.Join(' ', args)} did not end within {limit.TotalSeconds:F0} s (a hang).\n  stdout: {stdout}\n  stderr: {stderr}");
+        }
+
+        var code = await run;
+        return new CliResult(args, code, stdout.ToString(), stderr.ToString(), clock.Elapsed);
+    }
+}
