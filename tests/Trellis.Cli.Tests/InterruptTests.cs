@@ -1,5 +1,5 @@
 using Trellis.Cli.Tests.Infrastructure;
-using Trellis.Storage;
+using Trellis.TestSupport;
 
 namespace Trellis.Cli.Tests;
 
@@ -53,26 +53,5 @@ public sealed class InterruptTests
         Assert.True(r.ExitCode == 130, r.ToString());
         Assert.Equal("trellis: interrupted; nothing was written.", r.Stderr.Trim());
         Assert.Contains("NoSite", Json.Codes(Json.Parse(await ws.RunIn("get", "allocations", "-o", "json"))));
-    }
-
-    /// <summary>Cancels the command's token right after a number of successful commits, as Ctrl-C landing there would.</summary>
-    private sealed class CancelAfterCommit(IStateStore inner, CancellationTokenSource ctrlC, int commitsBeforeCancel = 1) : IStateStore
-    {
-        private int _commits;
-
-        public Task<StoreSnapshot> ReadAsync(string prefix, CancellationToken cancellationToken = default) => inner.ReadAsync(prefix, cancellationToken);
-
-        public async Task<CommitResult> CommitAsync(StoreTransaction transaction, CancellationToken cancellationToken = default)
-        {
-            var result = await inner.CommitAsync(transaction, cancellationToken);
-            if (result.Succeeded && Interlocked.Increment(ref _commits) >= commitsBeforeCancel)
-            {
-                await ctrlC.CancelAsync();
-            }
-
-            return result;
-        }
-
-        public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 }

@@ -1,6 +1,7 @@
 using Trellis.Core.Model;
 using Trellis.Rendering;
 using Trellis.Storage;
+using Trellis.TestSupport;
 
 namespace Trellis.Engine.Tests;
 
@@ -165,34 +166,4 @@ public sealed class SafetyTests
         Assert.False(System.IO.File.Exists(Path.Combine(dir.Path, "escaped.conf")));
         Assert.Empty(Directory.GetFileSystemEntries(dir.Path));
     }
-}
-
-/// <summary>A store whose token source is cancelled right after a number of successful commits, as Ctrl-C landing there would.</summary>
-internal sealed class CancelAfterCommit(IStateStore inner, CancellationTokenSource ctrlC, int commitsBeforeCancel = 1) : IStateStore
-{
-    private int _commits;
-
-    public Task<StoreSnapshot> ReadAsync(string prefix, CancellationToken cancellationToken = default) => inner.ReadAsync(prefix, cancellationToken);
-
-    public async Task<CommitResult> CommitAsync(StoreTransaction transaction, CancellationToken cancellationToken = default)
-    {
-        var result = await inner.CommitAsync(transaction, cancellationToken);
-        if (result.Succeeded && Interlocked.Increment(ref _commits) >= commitsBeforeCancel)
-        {
-            await ctrlC.CancelAsync();
-        }
-
-        return result;
-    }
-
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-}
-
-internal sealed class TempFolder : IDisposable
-{
-    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"trellis-engine-tests-{Guid.NewGuid():N}");
-
-    public TempFolder() => Directory.CreateDirectory(Path);
-
-    public void Dispose() => Directory.Delete(Path, recursive: true);
 }
