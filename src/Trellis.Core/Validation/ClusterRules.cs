@@ -296,6 +296,12 @@ internal static class ClusterRules
             {
                 v.Error("InvalidProtocol", $"{sp}.protocol", $"'{s.Protocol}' is not a service protocol.", "Use TCP, UDP or SCTP.");
             }
+            else if (s.Protocol != "TCP" && lb is { LoadBalancerSku: LoadBalancerSku.HAProxy })
+            {
+                v.Error("ProtocolNotOnHaProxy", $"{sp}.protocol",
+                    $"Service {s.Namespace}/{s.Name} is {s.Protocol}, but cluster '{c.Name}' uses the HAProxy load balancer, which proxies TCP only: the VIP would answer nothing.",
+                    "Use a load balancer setting with loadBalancerSku: none and serve the services with MetalLB (clusters[].loadBalancers) or kube-vip, or make the service TCP.");
+            }
 
             if (s.Ports.Count == 0)
             {

@@ -322,9 +322,34 @@ public class ClusterRulesTests
     [Theory]
     [InlineData("UDP")]
     [InlineData("SCTP")]
-    public void Validate_AcceptsUdpAndSctp(string protocol)
+    public void Validate_AcceptsUdpAndSctp_OnTheNoneSkuWithMetalLb(string protocol)
     {
-        Contoso.Service(0, 2, s => s with { Protocol = protocol }).AssertClean("InvalidProtocol");
+        // legacy uses SKU none with a MetalLB pool, which serves every protocol.
+        var spec = Contoso.Service(2, 0, s => s with { Protocol = protocol });
+
+        spec.AssertClean("InvalidProtocol");
+        spec.AssertClean("ProtocolNotOnHaProxy");
+    }
+
+    [Theory]
+    [InlineData("UDP")]
+    [InlineData("SCTP")]
+    public void Validate_RejectsUdpAndSctp_OnTheHaProxySku(string protocol)
+    {
+        // payments uses the HAProxy setting haproxy2; HAProxy proxies TCP only.
+        var finding = Contoso.Service(0, 2, s => s with { Protocol = protocol }).AssertFinding("ProtocolNotOnHaProxy", $"{Payments}.services[2].protocol");
+
+        Assert.Contains($"shop/checkout is {protocol}", finding.Message, StringComparison.Ordinal);
+        Assert.Contains("loadBalancerSku: none", finding.Hint, StringComparison.Ordinal);
+        Assert.Contains("MetalLB", finding.Hint, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_RejectsUdp_OnTheDefaultHaProxyLoadBalancer()
+    {
+        // The worked example names no load balancer setting: AKS on Azure Stack HCI deploys HAProxy by default.
+        Worked.AddService(0, new ServiceSpec { Namespace = "dns", Name = "coredns", Ports = [53], Protocol = "UDP" })
+            .AssertFinding("ProtocolNotOnHaProxy", "spec.clusters[0].services[4].protocol");
     }
 
     [Fact]
@@ -363,7 +388,15 @@ public class ClusterRulesTests
     [Fact]
     public void Validate_AllowsOnePortNumberOnASharedVip_ForDifferentProtocols()
     {
-        Worked.Service(0, 3, s => s with { Ports = [443], Protocol = "UDP" }).AssertClean("SharedIpPortConflict");
+        // On the none SKU (legacy): HAProxy would refuse the UDP service for its own reason.
+        Contoso.Cluster(2, c => c with
+        {
+            Services =
+            [
+                new ServiceSpec { Namespace = "intranet", Name = "dns-tcp", Ports = [53], SharedIpKey = "dns" },
+                new ServiceSpec { Namespace = "intranet", Name = "dns-udp", Ports = [53], Protocol = "UDP", SharedIpKey = "dns" },
+            ],
+        }).AssertClean("SharedIpPortConflict");
     }
 
     [Fact]

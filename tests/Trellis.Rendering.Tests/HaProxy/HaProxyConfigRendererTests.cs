@@ -1,4 +1,5 @@
 using Trellis.Core.Model;
+using Trellis.Core.Planning;
 using Trellis.Rendering.HaProxy;
 
 namespace Trellis.Rendering.Tests.HaProxy;
@@ -239,17 +240,18 @@ public class HaProxyConfigRendererTests
     [Fact]
     public void Render_UdpServicePort_IsNamedButNotProxied()
     {
-        var spec = LoadBalancedClusters.Spec("worked-example.yaml");
-        spec = spec with
-        {
-            Clusters = [spec.Clusters[0] with { Services = [.. spec.Clusters[0].Services, new ServiceSpec { Namespace = "dns", Name = "coredns", Ports = [53], Protocol = "UDP" }] }, spec.Clusters[1]],
-            HostNetwork = spec.HostNetwork! with { VipPoolEnd = "172.16.0.160" },
-        };
-        var (site, a) = LoadBalancedClusters.From(spec, "a");
-        var config = HaProxyConfigRenderer.Render(site, a, a.LoadBalancerVms[0]);
-        var vip = Assert.Single(a.ServiceVips, v => v.Ports.Any(p => p.Service == "coredns")).Address;
+        // Validation refuses a UDP service on the HAProxy SKU (ProtocolNotOnHaProxy); a state stored before that rule
+        // can still hold one, and its file must then say so rather than proxy it or drop it silently.
+        var (site, a) = LoadBalancedClusters.Load("worked-example.yaml", "a");
+        var vip = a.ServiceVips[0];
+        var udp = new PlacedServicePort("dns", "coredns", "UDP", 53, 30053);
+        a = a with { ServiceVips = [vip with { Ports = [.. vip.Ports, udp] }, .. a.ServiceVips.Skip(1)] };
 
-        Assert.Contains("# dns/coredns UDP 53 -> NodePort", config, StringComparison.Ordinal);
-        Assert.DoesNotContain($"frontend_{vip}_53", config, StringComparison.Ordinal);
+        var config = HaProxyConfigRenderer.Render(site, a, a.LoadBalancerVms[0]);
+
+        Assert.Contains("# dns/coredns UDP 53 -> NodePort 30053", config, StringComparison.Ordinal);
+        Assert.Contains("# not load balanced: HAProxy proxies TCP only", config, StringComparison.Ordinal);
+        Assert.DoesNotContain($"frontend_{vip.Address}_53", config, StringComparison.Ordinal);
+        Assert.Contains($"frontend_{vip.Address}_{vip.Ports[0].Port}", config, StringComparison.Ordinal);
     }
 }

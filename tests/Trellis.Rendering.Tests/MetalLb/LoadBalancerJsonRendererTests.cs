@@ -80,22 +80,24 @@ public sealed class LoadBalancerJsonRendererTests
     [Fact]
     public void Render_UdpService_HasNoTcpHealthCheck()
     {
+        // legacy runs SKU none with MetalLB: the one place a UDP LoadBalancer service is valid.
         var spec = Core.Model.SiteSpecReader.Read(File.ReadAllText(Path.Combine(ExampleState.ExamplesDirectory, "contoso-multicluster.yaml"))).Spec!;
         spec = spec with
         {
-            Clusters = spec.Clusters.Select(c => c.Name == "analytics"
-                ? c with { Services = [.. c.Services, new Core.Model.ServiceSpec { Namespace = "bi", Name = "syslog", Ports = [514], Protocol = "UDP" }] }
+            Clusters = spec.Clusters.Select(c => c.Name == "legacy"
+                ? c with { Services = [.. c.Services, new Core.Model.ServiceSpec { Namespace = "intranet", Name = "syslog", Ports = [514], Protocol = "UDP" }] }
                 : c).ToList(),
         };
         var state = ExampleState.FromSpec(spec);
-        var cluster = ClusterTopology.From(state.Site, state.Site.Clusters.Single(c => c.Name == "analytics"), state.Allocations);
+        var cluster = ClusterTopology.From(state.Site, state.Site.Clusters.Single(c => c.Name == "legacy"), state.Allocations);
 
         using var doc = JsonDocument.Parse(LoadBalancerJsonRenderer.Render(state.Site, cluster));
-        var syslog = doc.RootElement.GetProperty("frontends").EnumerateArray().Single(f => f.GetProperty("name").GetString() == "bi/syslog:514");
+        var syslog = doc.RootElement.GetProperty("frontends").EnumerateArray().Single(f => f.GetProperty("name").GetString() == "intranet/syslog:514");
 
         Assert.Equal("udp", syslog.GetProperty("protocol").GetString());
         Assert.Equal(JsonValueKind.Null, syslog.GetProperty("healthCheck").ValueKind);
-        Assert.Equal(12, syslog.GetProperty("backends").GetArrayLength());
+        Assert.Equal(4, syslog.GetProperty("backends").GetArrayLength());
+        Assert.Equal(4, cluster.Workers.Count());
     }
 
     [Fact]
