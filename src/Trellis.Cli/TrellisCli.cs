@@ -350,13 +350,14 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
                 return WhatIf(output, spec, allocations, questions);
             }
 
-            var validation = TrellisEngine.Validate(spec);
-            if (validation.Site is null)
+            // A stored site stays readable under rules added after it was applied; a file is judged by today's rules.
+            var validation = p.GetValue(file) is null ? TrellisEngine.ValidateStored(spec) : TrellisEngine.Validate(spec);
+            if ((p.GetValue(file) is null ? validation.Resolved : validation.Site) is not { } site)
             {
-                return Report(output, CommandResult.Rejected([.. findings, .. validation.Findings], 0), null);
+                return Report(output, CommandResult.Rejected([.. findings, .. validation.Findings, .. p.GetValue(file) is null ? [TrellisEngine.Unresolved(Severity.Error)] : Array.Empty<Finding>()], 0), null);
             }
 
-            var report = CapacityPlanner.Report(validation.Site, allocations.Count > 0 ? allocations : SitePlanner.Plan(validation.Site, [], DateTimeOffset.UnixEpoch).Result);
+            var report = CapacityPlanner.Report(site, allocations.Count > 0 ? allocations : SitePlanner.Plan(site, [], DateTimeOffset.UnixEpoch).Result);
             if (output.Format == OutputFormat.Table)
             {
                 output.Findings(validation.Findings);
@@ -440,7 +441,17 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
             }
 
             var table = output.Format == OutputFormat.Table;
-            switch (p.GetValue(resource))
+            var kind = p.GetValue(resource);
+            if (kind is "networks" or "clusters" or "pools" or "capacity")
+            {
+                // Rules added after the site was applied: said on standard error, so that the document on standard output stays whole.
+                if (SiteViews.Findings(state) is { Count: > 0 } stored && await FindingsToStderrAsync(stored).ConfigureAwait(false) is var exit and not ExitCodes.Ok)
+                {
+                    return exit;
+                }
+            }
+
+            switch (kind)
             {
                 case "networks":
                     var networks = SiteViews.Networks(state, only);

@@ -19,7 +19,32 @@ public sealed record PoolRow(string Pool, string Description, long Size, long Al
 /// <summary>Read views derived from a snapshot; nothing here is stored.</summary>
 public static class SiteViews
 {
-    public static ResolvedSite? Resolve(SiteState state) => state.Spec is null ? null : SiteValidator.Validate(state.Spec).Site;
+    /// <summary>
+    /// The stored site as resolved for reading, also when it breaks a rule added after it was applied (<see cref="Findings"/>
+    /// says so as warnings): stored state always stays readable.
+    /// </summary>
+    public static ResolvedSite? Resolve(SiteState state) => state.Spec is null ? null : SiteValidator.ValidateStored(state.Spec).Resolved;
+
+    /// <summary>
+    /// What the stored spec breaks: rules added after it was applied, as warnings, and StoredSiteUnresolved (an error) when
+    /// the views that need the resolved site (networks, clusters, pools, capacity, rendering) cannot be shown.
+    /// </summary>
+    public static IReadOnlyList<Finding> Findings(SiteState state)
+    {
+        if (state.Spec is null)
+        {
+            return [];
+        }
+
+        var stored = SiteValidator.ValidateStored(state.Spec);
+        var findings = stored.Inherited.ToList();
+        if (stored.Resolved is null)
+        {
+            findings.Add(TrellisEngine.Unresolved(Severity.Error));
+        }
+
+        return findings;
+    }
 
     /// <summary>UnknownCluster when a view is asked for a cluster the stored site does not have: an empty table would read as "nothing there".</summary>
     public static IReadOnlyList<Finding> CheckCluster(SiteState state, string? cluster) =>

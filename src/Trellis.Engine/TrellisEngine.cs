@@ -53,7 +53,8 @@ public sealed class TrellisEngine(IStateStore store, TimeProvider time)
             // A cluster's VXLAN is fixed when it is created and stored with it, so that it never changes under running pods.
             var desired = OverlayFacts.FixVxlan(state.Spec, changed);
 
-            var validation = SiteValidator.Validate(desired);
+            // A rule added after the stored spec was applied refuses only a change that breaks it anew.
+            var validation = SiteValidator.ValidateChange(state.Spec, desired);
             var findings = validation.Findings.ToList();
             if (state.Spec is not null)
             {
@@ -71,6 +72,11 @@ public sealed class TrellisEngine(IStateStore store, TimeProvider time)
                 }
             }
 
+            if (validation.Site is null && !findings.HasErrors())
+            {
+                findings.Add(Unresolved(Severity.Error));
+            }
+
             if (findings.HasErrors() || validation.Site is null)
             {
                 return CommandResult.Rejected(findings, state.Revision);
@@ -82,7 +88,8 @@ public sealed class TrellisEngine(IStateStore store, TimeProvider time)
             {
                 Clusters = desired.Clusters.Select(c => upgrades.Contains(c) ? c with { KubernetesVersion = state.Spec!.Clusters.First(s => s.Name == c.Name).KubernetesVersion } : c).ToList(),
             };
-            var site = upgrades.Count == 0 ? validation.Site : SiteValidator.Validate(committed).Site!;
+            // The committed spec differs only in older versions, which resolve the same.
+            var site = upgrades.Count == 0 ? validation.Site : SiteValidator.Validate(committed).Resolved ?? validation.Site;
             var now = time.GetUtcNow();
             var plan = SitePlanner.Plan(site, state.Allocations, now);
             findings.AddRange(plan.Findings);
@@ -198,7 +205,11 @@ public sealed class TrellisEngine(IStateStore store, TimeProvider time)
                 progress = new UpgradeProgress(cluster, clusterSpec.KubernetesVersion, version, [], null);
             }
 
-            var site = SiteValidator.Validate(spec).Site!;
+            if (SiteValidator.ValidateStored(spec).Resolved is not { } site)
+            {
+                return CommandResult.Rejected([Unresolved(Severity.Error)], state.Revision);
+            }
+
             var resolved = site.Clusters.Single(c => c.Name == cluster);
             if (options.DryRun)
             {
@@ -318,6 +329,11 @@ public sealed class TrellisEngine(IStateStore store, TimeProvider time)
                 "Run the command again to see what it would do now.")], state.Revision)
             : null;
 
+    /// <summary>The stored spec no longer resolves under today's rules (a network or a cluster of it fails a rule added since).</summary>
+    public static Finding Unresolved(Severity severity) => new("StoredSiteUnresolved", "spec",
+        "The stored site breaks rules added after it was applied so that its networks or clusters cannot be resolved; views that need them are empty and changes cannot be planned.",
+        "Apply a spec that fixes what 'trellis validate' reports for it.", severity);
+
     private static Finding Interrupted(long revision, string what, string cluster, string version) =>
         Finding.Warning("Interrupted", $"cluster {cluster}", $"Interrupted after the commit at revision {revision}: {what}",
             $"Finish it with: trellis upgrade --cluster {cluster} --version {version}.");
@@ -359,4 +375,7 @@ public sealed class TrellisEngine(IStateStore store, TimeProvider time)
     private static string Json(SiteSpec spec) => JsonSerializer.Serialize(spec, EngineJsonContext.Default.SiteSpec);
 
     public static ValidationResult Validate(SiteSpec spec) => SiteValidator.Validate(spec);
+
+    /// <summary>How a stored spec reads under today's rules: errors of rules added after it was applied are warnings.</summary>
+    public static ValidationResult ValidateStored(SiteSpec spec) => SiteValidator.ValidateStored(spec);
 }

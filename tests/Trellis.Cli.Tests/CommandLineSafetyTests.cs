@@ -237,6 +237,29 @@ public sealed class CommandLineSafetyTests
     }
 
     [Fact]
+    public async Task StoredSpecBreakingANewerRule_GetClustersShowsThemWithAWarningOnStderr_AndUpgradeRuns()
+    {
+        using var ws = await Applied(Specs.WorkedExample);
+        // A rule added after the apply: written past the Engine, a VM size that today's name rule refuses.
+        using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={ws.State};Pooling=False"))
+        {
+            db.Open();
+            using var command = db.CreateCommand();
+            command.CommandText = "UPDATE kv SET value = CAST(replace(CAST(value AS TEXT), '\"controlPlaneVmSize\":\"Standard_A4_V2\"', '\"controlPlaneVmSize\":\"Standard A4 V2\"') AS BLOB) WHERE key = 'site/spec';";
+            Assert.Equal(1, command.ExecuteNonQuery());
+        }
+
+        var get = await ws.RunIn("get", "clusters", "-o", "json");
+        Assert.True(get.ExitCode == 0, get.ToString());
+        Assert.Equal(["a", "b"], Column(get, "name"));
+        Assert.Contains("warning InvalidName at spec.clusters[0].controlPlaneVmSize", get.Stderr, StringComparison.Ordinal);
+
+        var upgrade = await ws.RunIn("upgrade", "--cluster", "b", "--version", "v1.30.0");
+        Assert.True(upgrade.ExitCode == 0, upgrade.ToString());
+        AssertNoStackTrace(upgrade);
+    }
+
+    [Fact]
     public async Task AnUnexpectedException_IsAnInternalErrorToReport_ExitThree_WithoutAStackTrace()
     {
         using var ws = await Applied(Specs.WorkedExample);

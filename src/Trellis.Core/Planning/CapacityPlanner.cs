@@ -276,9 +276,9 @@ public static class CapacityPlanner
 
     public static WhatIfResult WhatIf(string question, SiteSpec current, SiteSpec changed, IReadOnlyList<Allocation> allocations)
     {
-        var before = SiteValidator.Validate(current);
-        var after = SiteValidator.Validate(changed);
-        var beforeReport = before.Site is null ? null : Report(before.Site, allocations);
+        var before = SiteValidator.ValidateStored(current);
+        var after = SiteValidator.ValidateChange(current, changed);
+        var beforeReport = before.Resolved is null ? null : Report(before.Resolved, allocations);
         if (after.Site is null)
         {
             var first = after.Findings.FirstOrDefault(f => f.Severity == Severity.Error && RoomCodes.Contains(f.Code));

@@ -45,6 +45,38 @@ public static class SiteValidator
 
     public static ValidationResult Validate(SiteSpec spec) => Validate(spec, capacity: true);
 
+    /// <summary>
+    /// Validates <paramref name="desired"/> as a change of the <paramref name="stored"/> spec. An error the stored spec already
+    /// has (a rule added after it was applied) is a warning: the stored site stays operable, and a change is refused only for
+    /// errors it brings. <see cref="ValidationResult.Site"/> is set when no error is left.
+    /// </summary>
+    public static ValidationResult ValidateChange(SiteSpec? stored, SiteSpec desired)
+    {
+        var result = Validate(desired);
+        if (stored is null || !result.Findings.HasErrors())
+        {
+            return result;
+        }
+
+        var before = (ReferenceEquals(stored, desired) ? result : Validate(stored)).Findings
+            .Where(f => f.Severity == Severity.Error).Select(f => (f.Code, f.Path, f.Message)).ToHashSet();
+        var findings = result.Findings.Select(f => f.Severity == Severity.Error && before.Contains((f.Code, f.Path, f.Message)) ? Inherited(f) : f).ToList();
+        return new ValidationResult(findings, findings.HasErrors() ? null : result.Resolved)
+        {
+            Resolved = result.Resolved,
+            Inherited = findings.Where((f, i) => f.Severity != result.Findings[i].Severity).ToList(),
+        };
+    }
+
+    /// <summary>How a stored spec reads: the errors of rules it was applied without are warnings.</summary>
+    public static ValidationResult ValidateStored(SiteSpec stored) => ValidateChange(stored, stored);
+
+    private static Finding Inherited(Finding f) => f with
+    {
+        Severity = Severity.Warning,
+        Hint = $"{f.Hint} (The stored site was applied before this rule: it stays readable and operable, and only a change that makes this worse is refused.)",
+    };
+
     private static ValidationResult Validate(SiteSpec spec, bool capacity)
     {
         var v = new ValidationContext();
@@ -93,9 +125,8 @@ public static class SiteValidator
             v.Add(finding);
         }
 
-        var complete = v.ErrorCount == 0 && unjudged.Count == 0 && clusters.Counted.Count == spec.Clusters.Count
-            && clusterNetworks.All(n => n is not null);
-        return new ValidationResult(v.Findings, complete ? resolved : null);
+        var complete = unjudged.Count == 0 && clusters.Counted.Count == spec.Clusters.Count && clusterNetworks.All(n => n is not null);
+        return new ValidationResult(v.Findings, complete && v.ErrorCount == 0 ? resolved : null) { Resolved = complete ? resolved : null };
     }
 
     private static ResolvedNetwork? ResolveAksHciNetworks(ValidationContext v, SiteSpec spec, out IReadOnlyList<ResolvedNetwork?> clusterNetworks)
