@@ -484,6 +484,7 @@ public static class ConnectivityAnalyzer
             }
 
             nets.AddRange(set.NetworkSets.SelectMany(s => s.Nets));
+            nets.AddRange(set.AdminPolicyNets());
             foreach (var address in set.Workloads.SelectMany(w => w.Addresses))
             {
                 podAddresses.Add(IpNumber.ToNumber(address));

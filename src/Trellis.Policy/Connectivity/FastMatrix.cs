@@ -593,10 +593,10 @@ internal sealed class FastMatrix
 
                     if (rule.Action is RuleAction.Allow or RuleAction.Deny)
                     {
-                        return $"{rule.Ref.Policy} {rule.Ref.Path} ({rule.Action})";
+                        return rule.Ref.ToString();
                     }
 
-                    passedBy = $"{rule.Ref.Policy} {rule.Ref.Path} (Pass)";
+                    passedBy = rule.Ref.ToString();
                 }
             }
 

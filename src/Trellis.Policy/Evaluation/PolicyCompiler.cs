@@ -1,3 +1,5 @@
+using Trellis.Core.Addressing;
+using Trellis.Policy.AdminPolicy;
 using Trellis.Policy.Calico;
 using Trellis.Policy.Kubernetes;
 using Trellis.Policy.Manifests;
@@ -28,6 +30,11 @@ internal static class PolicyCompiler
             {
                 result.Add(Compile(c, tier, services));
             }
+        }
+
+        foreach (var a in set.AdminPolicies)
+        {
+            result.Add(Compile(a, tiers[a.IsBaseline ? Tier.KubeBaselineName : Tier.KubeAdminName], set.Nodes));
         }
 
         // Felix's order: tiers by (order, name), then policies by (order, "<name>/<namespace>/<kind>").
@@ -107,13 +114,13 @@ internal static class PolicyCompiler
                 var portArray = ports?.ToArray() ?? [];
                 if (rule.Peers.Count == 0)
                 {
-                    rules.Add(K8sRule(reference, direction, i, $"spec.{direction.FieldName()}[{i}]", protocol, EntityMatcher.Any, portArray));
+                    rules.Add(PeerRule(new RuleRef(reference, direction, i, $"spec.{direction.FieldName()}[{i}]", RuleAction.Allow), protocol, EntityMatcher.Any, portArray));
                 }
 
                 for (var j = 0; j < rule.Peers.Count; j++)
                 {
                     var peer = PeerMatcher(rule.Peers[j], k.Namespace, options);
-                    rules.Add(K8sRule(reference, direction, i, $"spec.{direction.FieldName()}[{i}].{peerField}[{j}]", protocol, peer, portArray));
+                    rules.Add(PeerRule(new RuleRef(reference, direction, i, $"spec.{direction.FieldName()}[{i}].{peerField}[{j}]", RuleAction.Allow), protocol, peer, portArray));
                 }
             }
         }
@@ -121,17 +128,17 @@ internal static class PolicyCompiler
         return rules.ToArray();
     }
 
-    private static CompiledRule K8sRule(PolicyRef reference, Direction direction, int index, string path, Protocol? protocol, EntityMatcher peer, PortMatch[] ports)
+    /// <summary>A rule on one peer (the source of ingress, the destination of egress) and the destination's ports.</summary>
+    private static CompiledRule PeerRule(RuleRef rule, Protocol? protocol, EntityMatcher peer, PortMatch[] ports)
     {
-        var portsOnly = new EntityMatcher { Ports = ports, IsDestination = true };
-        var destination = direction == Direction.Ingress ? portsOnly : WithPorts(peer, ports);
+        var ingress = rule.Direction == Direction.Ingress;
         return new CompiledRule
         {
-            Action = RuleAction.Allow,
-            Ref = new RuleRef(reference, direction, index, path, RuleAction.Allow),
+            Action = rule.Action,
+            Ref = rule,
             Protocol = protocol,
-            Source = direction == Direction.Ingress ? peer : EntityMatcher.Any,
-            Destination = destination,
+            Source = ingress ? peer : EntityMatcher.Any,
+            Destination = ingress ? new EntityMatcher { Ports = ports, IsDestination = true } : WithPorts(peer, ports),
         };
     }
 
@@ -177,6 +184,116 @@ internal static class PolicyCompiler
             },
         };
     }
+
+    /// <summary>
+    /// An AdminNetworkPolicy becomes a global policy in tier kube-admin whose order is its priority; the
+    /// BaselineAdminNetworkPolicy one in tier kube-baseline. Both select pods only (Calico adds orchestrator == 'k8s'),
+    /// and their types come from the rule lists present, as Calico converts them.
+    /// </summary>
+    private static CompiledPolicy Compile(AdminNetworkPolicy a, Tier tier, IReadOnlyList<NodeInfo> nodes)
+    {
+        var kind = a.IsBaseline ? PolicyKind.BaselineAdminNetworkPolicy : PolicyKind.AdminNetworkPolicy;
+        var reference = new PolicyRef(kind, null, a.Name, tier.Name, a.Priority, a.Source);
+        var subject = a.Subject;
+        return new CompiledPolicy
+        {
+            Ref = reference,
+            Tier = tier,
+            Types = CalicoPolicy.DefaultTypes(a.Ingress.Count > 0, a.Egress.Count > 0),
+            Selects = id => id.IsWorkload && subject.Matches(id.NamespaceLabels, id.Labels),
+            Ingress = CompileRules(a, reference, Direction.Ingress, nodes),
+            Egress = CompileRules(a, reference, Direction.Egress, nodes),
+            Origin = a,
+            SourceIngressRules = a.Ingress.Count,
+            SourceEgressRules = a.Egress.Count,
+        };
+    }
+
+    /// <summary>
+    /// One rule per (protocol × peer), as for a Kubernetes policy, with the rule's own action: ports grouped by protocol,
+    /// named ports on their own (any protocol: the container port's), no ports meaning every protocol.
+    /// </summary>
+    private static CompiledRule[] CompileRules(AdminNetworkPolicy a, PolicyRef reference, Direction direction, IReadOnlyList<NodeInfo> nodes)
+    {
+        var rules = new List<CompiledRule>();
+        var source = a.Rules(direction);
+        var peerField = direction == Direction.Ingress ? "from" : "to";
+        for (var i = 0; i < source.Count; i++)
+        {
+            var rule = source[i];
+            var path = $"spec.{direction.FieldName()}[{i}]";
+            if (rule.Unsupported is not null)
+            {
+                // Calico's fail-closed conversion: a Deny rule it cannot convert denies everything; any other is dropped.
+                var ruleRef = new RuleRef(reference, direction, i, $"{path}.{peerField}", rule.Action) { Name = rule.Name };
+                rules.Add(new CompiledRule { Action = rule.Action, Ref = ruleRef, Never = rule.Action != RuleAction.Deny });
+                continue;
+            }
+
+            foreach (var (protocol, ports) in AdminPortGroups(rule.Ports))
+            {
+                for (var j = 0; j < rule.Peers.Count; j++)
+                {
+                    if (AdminPeerMatcher(rule.Peers[j], nodes) is { } peer)
+                    {
+                        var ruleRef = new RuleRef(reference, direction, i, $"{path}.{peerField}[{j}]", rule.Action) { Name = rule.Name };
+                        rules.Add(PeerRule(ruleRef, protocol, peer, ports));
+                    }
+                }
+            }
+        }
+
+        return rules.ToArray();
+    }
+
+    /// <summary>(protocol, ports): null ports are every port of every protocol; named ports go under no protocol.</summary>
+    private static IEnumerable<(Protocol? Protocol, PortMatch[] Ports)> AdminPortGroups(IReadOnlyList<AdminPort>? ports)
+    {
+        if (ports is null)
+        {
+            yield return (null, []);
+            yield break;
+        }
+
+        var named = ports.Where(p => p.Name is not null).Select(p => PortMatch.Named(p.Name!)).ToArray();
+        if (named.Length > 0)
+        {
+            yield return (null, named);
+        }
+
+        foreach (var group in ports.Where(p => p.Name is null).GroupBy(p => p.Protocol!.Value).OrderBy(g => g.Key.Number))
+        {
+            yield return (group.Key, group.Select(p => PortMatch.Range(p.First, p.Last)).ToArray());
+        }
+    }
+
+    /// <summary>Pods of selected namespaces, selected pods, node addresses, or CIDRs (which match pods too); null when a nodes peer selects no loaded node.</summary>
+    private static EntityMatcher? AdminPeerMatcher(AdminPeer peer, IReadOnlyList<NodeInfo> nodes)
+    {
+        switch (peer.Kind)
+        {
+            case AdminPeerKind.Namespaces or AdminPeerKind.Pods:
+                var pods = peer.Kind == AdminPeerKind.Pods && !peer.PodSelector.IsEmpty ? LabelTest.Of(peer.PodSelector) : null;
+                return new EntityMatcher
+                {
+                    Positive = new PositiveMatch
+                    {
+                        RequireWorkload = true,
+                        NamespaceTest = peer.NamespaceSelector.IsEmpty ? null : LabelTest.Of(peer.NamespaceSelector),
+                        EndpointTest = pods,
+                    },
+                };
+            case AdminPeerKind.Nodes:
+                var addresses = NodeAddresses(peer, nodes).Select(a => Net.Of(new Prefix(a, IpNumber.Bits(a.AddressFamily)))).ToArray();
+                return addresses.Length == 0 ? null : new EntityMatcher { Nets = addresses };
+            default:
+                return new EntityMatcher { Nets = peer.Networks.Select(Net.Of).ToArray() };
+        }
+    }
+
+    /// <summary>The addresses of the nodes a nodes peer selects.</summary>
+    internal static IEnumerable<System.Net.IPAddress> NodeAddresses(AdminPeer peer, IReadOnlyList<NodeInfo> nodes) =>
+        nodes.Where(n => peer.NodeSelector.Matches(n.Labels)).SelectMany(n => n.Addresses).Distinct();
 
     private static readonly Selector HasNamespace = CalicoSelector.Parse($"has({Identity.NamespaceLabel})");
 

@@ -44,7 +44,7 @@ public sealed record DirectionVerdict(Direction Direction, string Endpoint, Deci
     public string Explanation => Decision switch
     {
         Decision.RuleAllowed or Decision.RuleDenied =>
-            $"{(Decision == Decision.RuleAllowed ? "allowed" : "denied")} by tier {Tier}, {Policy} (order {Policy!.OrderText}), {Rule!.Direction.FieldName()} rule {Rule.Index} ({Rule.Path}, {Rule.Action})",
+            $"{(Decision == Decision.RuleAllowed ? "allowed" : "denied")} by tier {Tier}, {Policy} ({Policy!.OrderText}), {Rule!.Direction.FieldName()} rule {Rule.Index}{(Rule.Name is null ? "" : $" \"{Rule.Name}\"")} ({Rule.Path}, {Rule.Action})",
         Decision.EndOfTier =>
             $"end of tier {Tier} (denied): {string.Join(", ", TierPolicies.Select(p => p.ToString()))} select{(TierPolicies.Count == 1 ? "s" : "")} {Endpoint} and no rule allowed or passed it",
         Decision.NoPolicy => "no policy selects this endpoint (allowed by default)",

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Trellis.Core.Addressing;
 using Trellis.Core.Validation;
+using Trellis.Policy.AdminPolicy;
 using Trellis.Policy.Calico;
 using Trellis.Policy.Connectivity;
 using Trellis.Policy.Evaluation;
@@ -30,6 +31,7 @@ public static class PolicyLinter
         NamedPorts(engine, findings);
         IpBlocks(engine, findings);
         Windows(engine, findings);
+        AdminPolicies(engine, findings);
         if (engine.Options.Enforcing)
         {
             ShadowAnalysis.Run(engine, findings);
@@ -66,7 +68,12 @@ public static class PolicyLinter
         {
             if (engine.Selected(p).Count == 0)
             {
-                var field = p.Origin is KubernetesNetworkPolicy ? "spec.podSelector" : "spec.selector";
+                var field = p.Origin switch
+                {
+                    KubernetesNetworkPolicy => "spec.podSelector",
+                    AdminNetworkPolicy => "spec.subject",
+                    _ => "spec.selector",
+                };
                 findings.Add(Finding.Warning("PolicySelectsNothing", p.Ref.Source.Path(field), $"{p.Ref} selects no workload, so it changes nothing.",
                     "Check the selector against the workloads' pod template labels (and, for a namespaced policy, its namespace)."));
             }
@@ -95,6 +102,28 @@ public static class PolicyLinter
                             {
                                 findings.Add(Unresolved(p.Ref, $"spec.{d.FieldName()}[{i}].ports[{j}].port", name, port.Protocol,
                                     d == Direction.Ingress ? "the pods this policy selects" : "any workload"));
+                            }
+                        }
+                    }
+                }
+            }
+            else if (p.Origin is AdminNetworkPolicy a)
+            {
+                foreach (var d in new[] { Direction.Ingress, Direction.Egress })
+                {
+                    var rules = a.Rules(d);
+                    for (var i = 0; i < rules.Count; i++)
+                    {
+                        var ports = rules[i].Ports ?? [];
+                        for (var j = 0; j < ports.Count; j++)
+                        {
+                            // A namedPort has no protocol of its own: any container port of that name resolves it.
+                            var candidates = d == Direction.Ingress ? selected : all;
+                            if (ports[j].Name is { } name && !candidates.Any(w => w.Ports.Any(cp => cp.Name == name)))
+                            {
+                                findings.Add(Finding.Warning("NamedPortUnresolved", p.Ref.Source.Path($"spec.{d.FieldName()}[{i}].ports[{j}].namedPort"),
+                                    $"{p.Ref} names port '{name}', but {(d == Direction.Ingress ? "the pods this policy selects declare" : "no workload declares")} no container port of that name, so the rule matches nothing there.",
+                                    "Name the container port the same way (containers[].ports[].name), or use portNumber."));
                             }
                         }
                     }
@@ -196,6 +225,48 @@ public static class PolicyLinter
                                     "Select the workload by labels instead of addresses."));
                             }
                         }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// AdminNetworkPolicies that share a priority (the API leaves their order undefined; Calico breaks the tie by name),
+    /// and nodes peers that select none of the loaded Nodes.
+    /// </summary>
+    private static void AdminPolicies(PolicyEngine engine, List<Finding> findings)
+    {
+        var admin = engine.Set.AdminPolicies.Where(a => !a.IsBaseline).ToList();
+        foreach (var group in admin.GroupBy(a => a.Priority).Where(g => g.Count() > 1))
+        {
+            var names = group.Select(a => a.Name).Order(StringComparer.Ordinal).ToList();
+            foreach (var a in group)
+            {
+                var others = names.Where(n => n != a.Name).ToList();
+                findings.Add(Finding.Warning("AdminPolicyPriorityShared", a.Source.Path("spec.priority"),
+                    $"AdminNetworkPolicies {string.Join(" and ", names)} share priority {group.Key}; the API leaves their order undefined (Calico runs them by name: {string.Join(", ", names)}).",
+                    $"Give {a.Name} a priority no other AdminNetworkPolicy uses (shared with {string.Join(", ", others)}) where their rules may match the same traffic."));
+            }
+        }
+
+        if (engine.Set.Nodes.Count == 0 && engine.Set.Workloads.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var a in engine.Set.AdminPolicies)
+        {
+            for (var i = 0; i < a.Egress.Count; i++)
+            {
+                for (var j = 0; j < a.Egress[i].Peers.Count; j++)
+                {
+                    var peer = a.Egress[i].Peers[j];
+                    if (peer.Kind == AdminPeerKind.Nodes && !engine.Set.Nodes.Any(n => peer.NodeSelector.Matches(n.Labels)))
+                    {
+                        findings.Add(Finding.Warning("AdminPeerSelectsNoNode", a.Source.Path($"spec.egress[{i}].to[{j}].nodes"),
+                            $"{a}: the nodes peer selects none of the {engine.Set.Nodes.Count} loaded Node(s), so it matches nothing here.",
+                            "Load the cluster's Node objects (kubectl get nodes -o yaml) with the manifests, or check the node selector."));
                     }
                 }
             }

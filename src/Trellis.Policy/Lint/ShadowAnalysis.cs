@@ -190,11 +190,11 @@ internal static class ShadowAnalysis
                     state.Effective = true;
                     if (rule.Action is RuleAction.Allow or RuleAction.Deny)
                     {
-                        decidedBy = $"{rule.Ref.Policy} {rule.Ref.Path} ({rule.Action})";
+                        decidedBy = rule.Ref.ToString();
                     }
                     else if (rule.Action == RuleAction.Pass)
                     {
-                        passedBy = $"{rule.Ref.Policy} {rule.Ref.Path} (Pass)";
+                        passedBy = rule.Ref.ToString();
                     }
                 }
             }

@@ -45,3 +45,9 @@ public sealed record ServiceInfo(string Namespace, string Name, IReadOnlyDiction
         return true;
     }
 }
+
+/// <summary>A Node: its labels (which AdminNetworkPolicy <c>nodes</c> peers select) and the addresses of its status.</summary>
+public sealed record NodeInfo(string Name, IReadOnlyDictionary<string, string> Labels, IReadOnlyList<System.Net.IPAddress> Addresses)
+{
+    public SourceRef Source { get; init; } = SourceRef.None;
+}

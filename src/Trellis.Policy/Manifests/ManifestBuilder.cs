@@ -1,5 +1,6 @@
 using Trellis.Core.Model;
 using Trellis.Core.Validation;
+using Trellis.Policy.AdminPolicy;
 using Trellis.Policy.Calico;
 using Trellis.Policy.Kubernetes;
 using YamlDotNet.Core;
@@ -18,6 +19,8 @@ internal sealed class ManifestBuilder
     private readonly Dictionary<string, ServiceAccountInfo> _accounts = new(StringComparer.Ordinal);
     private readonly Dictionary<string, KubernetesNetworkPolicy> _k8s = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CalicoPolicy> _calico = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, AdminNetworkPolicy> _admin = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, NodeInfo> _nodes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Tier> _tiers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, NetworkSet> _sets = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IpPoolInfo> _pools = new(StringComparer.Ordinal);
@@ -55,6 +58,16 @@ internal sealed class ManifestBuilder
         foreach (var x in s.CalicoPolicies)
         {
             _calico[$"{x.Kind}/{x.Id}"] = x;
+        }
+
+        foreach (var x in s.AdminPolicies)
+        {
+            _admin[$"{x.Kind}/{x.Name}"] = x;
+        }
+
+        foreach (var x in s.Nodes)
+        {
+            _nodes[x.Name] = x;
         }
 
         foreach (var x in s.Tiers)
@@ -210,6 +223,17 @@ internal sealed class ManifestBuilder
                 }
 
                 break;
+            case ("policy.networking.k8s.io", "AdminNetworkPolicy" or "BaselineAdminNetworkPolicy"):
+                var adminKind = kind == "AdminNetworkPolicy" ? AdminPolicyKind.AdminNetworkPolicy : AdminPolicyKind.BaselineAdminNetworkPolicy;
+                if (AdminPolicyReader.Read(reader, node, adminKind, name) is { } anp)
+                {
+                    _admin[$"{anp.Kind}/{anp.Name}"] = anp;
+                }
+
+                break;
+            case ("", "Node"):
+                _nodes[name] = AdminPolicyReader.ReadNode(reader, node, name, labels);
+                break;
             case ("projectcalico.org" or "crd.projectcalico.org", "Tier"):
                 if (CalicoReader.ReadTier(reader, node, name) is { } tier)
                 {
@@ -323,6 +347,8 @@ internal sealed class ManifestBuilder
             ServiceAccounts = _accounts.Values.ToList(),
             KubernetesPolicies = _k8s.Values.ToList(),
             CalicoPolicies = calico,
+            AdminPolicies = _admin.Values.ToList(),
+            Nodes = _nodes.Values.OrderBy(n => n.Name, StringComparer.Ordinal).ToList(),
             Tiers = tiers,
             NetworkSets = _sets.Values.ToList(),
             IpPools = _pools.Values.ToList(),

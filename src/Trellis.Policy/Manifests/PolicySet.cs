@@ -2,6 +2,7 @@ using System.Net;
 using Trellis.Core.Ipam;
 using Trellis.Core.Planning;
 using Trellis.Core.Validation;
+using Trellis.Policy.AdminPolicy;
 using Trellis.Policy.Calico;
 using Trellis.Policy.Kubernetes;
 
@@ -21,6 +22,10 @@ public sealed record PolicySet
     public IReadOnlyList<ServiceAccountInfo> ServiceAccounts { get; init; } = [];
     public IReadOnlyList<KubernetesNetworkPolicy> KubernetesPolicies { get; init; } = [];
     public IReadOnlyList<CalicoPolicy> CalicoPolicies { get; init; } = [];
+    /// <summary>AdminNetworkPolicies and the BaselineAdminNetworkPolicy (policy.networking.k8s.io/v1alpha1).</summary>
+    public IReadOnlyList<AdminNetworkPolicy> AdminPolicies { get; init; } = [];
+    /// <summary>Nodes, for the <c>nodes</c> peers of admin policies.</summary>
+    public IReadOnlyList<NodeInfo> Nodes { get; init; } = [];
     /// <summary>Declared tiers; the built-in ones (<see cref="Tier.BuiltIn"/>) are added when not declared.</summary>
     public IReadOnlyList<Tier> Tiers { get; init; } = [];
     public IReadOnlyList<NetworkSet> NetworkSets { get; init; } = [];
@@ -33,7 +38,7 @@ public sealed record PolicySet
     public IReadOnlyList<Tier> EffectiveTiers =>
         Tiers.Concat(Tier.BuiltIn.Where(b => Tiers.All(t => t.Name != b.Name))).ToList();
 
-    public int PolicyCount => KubernetesPolicies.Count + CalicoPolicies.Count;
+    public int PolicyCount => KubernetesPolicies.Count + CalicoPolicies.Count + AdminPolicies.Count;
 
     public NamespaceInfo? Namespace(string name) => Namespaces.FirstOrDefault(n => n.Name == name);
 
@@ -61,7 +66,7 @@ public sealed record PolicySet
     private static readonly HashSet<string> TrafficKinds = new(StringComparer.Ordinal)
     {
         "Ingress", "Route", "VirtualMachine", "VirtualMachineInstance", "Gateway", "HTTPRoute", "GRPCRoute", "TCPRoute", "TLSRoute", "UDPRoute",
-        "AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", "MultiNetworkPolicy",
+        "CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", "MultiNetworkPolicy",
         "HostEndpoint", "StagedNetworkPolicy", "StagedGlobalNetworkPolicy", "StagedKubernetesNetworkPolicy", "Profile", "EndpointSlice", "Endpoints",
     };
 
@@ -98,6 +103,12 @@ public sealed record PolicySet
 
         return string.Join("; ", parts);
     }
+
+    /// <summary>The CIDRs admin policies name: their networks peers, and the addresses of the nodes their nodes peers select.</summary>
+    internal IEnumerable<Core.Addressing.Prefix> AdminPolicyNets() =>
+        AdminPolicies.SelectMany(a => a.Ingress.Concat(a.Egress)).SelectMany(r => r.Peers).SelectMany(p => p.Kind == AdminPeerKind.Nodes
+            ? Evaluation.PolicyCompiler.NodeAddresses(p, Nodes).Select(n => new Core.Addressing.Prefix(n, Core.Addressing.IpNumber.Bits(n.AddressFamily)))
+            : p.Networks);
 
     /// <summary>Two sets as if their manifests had been applied together (later objects of the same identity win).</summary>
     public PolicySet Merge(PolicySet other) => ManifestLoader.Combine([this, other]);
