@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Trellis.Core.Addressing;
+using Trellis.Policy.AdminPolicy;
 using Trellis.Policy.Calico;
 using Trellis.Policy.Evaluation;
 using Trellis.Policy.Kubernetes;
@@ -75,6 +76,15 @@ internal sealed class NaiveEvaluator(PolicySet set, PolicyOptions options)
                 }
             }
 
+            // "ANP → the kube-admin tier, priority → order; BANP → the kube-baseline tier" (docs/network-policy.md).
+            foreach (var a in set.AdminPolicies.Where(a => a.IsBaseline ? tier.Name == "kube-baseline" : tier.Name == "kube-admin"))
+            {
+                if (a.Rules(direction).Count > 0 && a.Subject.Matches(NamespaceLabels(self.Workload.Namespace), self.Workload.Labels))
+                {
+                    members.Add((a.Priority ?? 0, a.IsBaseline ? $"kbanp.baselineadminnetworkpolicy.{a.Name}//BaselineAdminNetworkPolicy" : $"kanp.adminnetworkpolicy.{a.Name}//AdminNetworkPolicy", a));
+                }
+            }
+
             foreach (var c in set.CalicoPolicies.Where(c => c.Tier == tier.Name))
             {
                 if (CalicoApplies(c, self.Workload, direction))
@@ -100,6 +110,29 @@ internal sealed class NaiveEvaluator(PolicySet set, PolicyOptions options)
                         {
                             return true;
                         }
+                    }
+
+                    continue;
+                }
+
+                if (policy is AdminNetworkPolicy admin)
+                {
+                    // Rules in order: Allow and Deny decide, Pass leaves the admin policies for the NetworkPolicies.
+                    var decided = admin.Rules(direction).FirstOrDefault(r => AdminRuleMatches(r, direction, src, dst, protocol, port));
+                    if (decided?.Action == RuleAction.Allow)
+                    {
+                        return true;
+                    }
+
+                    if (decided?.Action == RuleAction.Deny)
+                    {
+                        return false;
+                    }
+
+                    if (decided is not null)
+                    {
+                        passed = true;
+                        break;
                     }
 
                     continue;
@@ -146,6 +179,30 @@ internal sealed class NaiveEvaluator(PolicySet set, PolicyOptions options)
 
         return true;
     }
+
+    /// <summary>The API's words: any peer and any port; a rule Trellis cannot read fails closed as Calico does (Deny: everything, else nothing).</summary>
+    private bool AdminRuleMatches(AdminRule rule, Direction d, Side src, Side dst, Protocol protocol, int port)
+    {
+        if (rule.Unsupported is not null)
+        {
+            return rule.Action == RuleAction.Deny;
+        }
+
+        var peer = d == Direction.Ingress ? src : dst;
+        var portOk = rule.Ports is null || (protocol.HasPorts && rule.Ports.Any(p => p.Name is { } name
+            ? dst.Workload is { } w && w.Ports.Any(c => c.Name == name && c.Protocol == protocol && c.Port == port)
+            : p.Protocol == protocol && port >= p.First && port <= p.Last));
+        return portOk && rule.Peers.Any(p => AdminPeerMatches(p, peer));
+    }
+
+    private bool AdminPeerMatches(AdminPeer p, Side peer) => p.Kind switch
+    {
+        AdminPeerKind.Networks => peer.Address is { } a && p.Networks.Any(n => n.Contains(a)),
+        AdminPeerKind.Nodes => peer.Address is { } a && set.Nodes.Any(n => p.NodeSelector.Matches(n.Labels) && n.Addresses.Contains(a)),
+        // "Note that host-networked pods are not included in this type of peer."
+        _ => peer.Workload is { } w && options.Polices(w) && p.NamespaceSelector.Matches(NamespaceLabels(w.Namespace))
+            && (p.Kind == AdminPeerKind.Namespaces || p.PodSelector.Matches(w.Labels)),
+    };
 
     private static bool KubernetesApplies(KubernetesNetworkPolicy k, Workload w, Direction d) =>
         (k.PolicyTypes & (d == Direction.Ingress ? PolicyTypes.Ingress : PolicyTypes.Egress)) != 0

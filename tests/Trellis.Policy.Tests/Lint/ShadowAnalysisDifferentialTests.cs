@@ -125,7 +125,7 @@ public sealed partial class ShadowAnalysisDifferentialTests
         return fast;
     }
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"every packet it matches is decided first by (.+ spec\.(ingress|egress)\[\d+\]\S* \((Allow|Deny|Pass)\)|the end of tier .+ \(deny\))\.")]
+    [System.Text.RegularExpressions.GeneratedRegex(@"every packet it matches is decided first by (.+ spec\.(ingress|egress)\[\d+\]\S*( ""[^""]*"")? \((Allow|Deny|Pass)\)|the end of tier .+ \(deny\))\.")]
     private static partial System.Text.RegularExpressions.Regex ShadowMessage();
 
     private static string RepositoryRoot()
