@@ -45,6 +45,7 @@ public sealed record TraceOutput(string Question, bool Delivered, IReadOnlyList<
 [JsonSerializable(typeof(IReadOnlyList<ServiceRow>))]
 [JsonSerializable(typeof(IReadOnlyList<PoolRow>))]
 [JsonSerializable(typeof(IReadOnlyList<Allocation>))]
+[JsonSerializable(typeof(IReadOnlyList<AuditEntry>))]
 [JsonSerializable(typeof(ErrorOutput))]
 [JsonSerializable(typeof(CheckOutput))]
 [JsonSerializable(typeof(TraceOutput))]

@@ -194,6 +194,9 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
 
     private static TrellisEngine Engine(IStateStore store) => new(store, TimeProvider.System);
 
+    /// <summary>A change's options; the audit log records the operating-system user who ran the command.</summary>
+    private static CommandOptions Options(bool dryRun, IProgress<string>? progress = null) => new(dryRun, progress, Actor: Environment.UserName);
+
     /// <summary>Reads a spec file; problems with the file itself become findings too.</summary>
     private static (SiteSpec? Spec, IReadOnlyList<Finding> Findings) ReadSpec(string path)
     {
@@ -250,7 +253,7 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
             await using var store = OpenStore(p, write: !p.GetValue(_dryRun));
             var engine = Engine(store);
             var result = await WithProgressAsync(output, "Applying", progress =>
-                engine.ApplyAsync(spec, new CommandOptions(p.GetValue(_dryRun), progress), ct)).ConfigureAwait(false);
+                engine.ApplyAsync(spec, Options(p.GetValue(_dryRun), progress), ct)).ConfigureAwait(false);
 
             // Once applied, Ctrl-C no longer stops the report of what was written.
             var capacity = result.HasErrors ? null : result.DryRun && TrellisEngine.Validate(spec).Site is { } s && result.Plan is { } plan
@@ -413,21 +416,49 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
 
     private Command GetCommand()
     {
-        var resource = new Argument<string>("resource") { Description = "networks | clusters | nodepools | pools | allocations | services | capacity" };
-        resource.AcceptOnlyFromAmong("networks", "clusters", "nodepools", "pools", "allocations", "services", "capacity");
+        var resource = new Argument<string>("resource") { Description = "networks | clusters | nodepools | pools | allocations | services | capacity | audit" };
+        resource.AcceptOnlyFromAmong("networks", "clusters", "nodepools", "pools", "allocations", "services", "capacity", "audit");
         var cluster = new Option<string?>("--cluster") { Description = "Only this cluster's objects, pools and allocations" };
-        var command = new Command("get", "Show stored objects and allocations") { resource, cluster };
+        var last = new Option<int?>("--last") { Description = "get audit: only the newest N entries" };
+        var command = new Command("get", "Show stored objects and allocations, or the audit log of changes") { resource, cluster, last };
         command.Validators.Add(r =>
         {
-            if (r.GetResult(resource)?.Tokens is [{ Value: "capacity" }] && r.GetResult(cluster) is not null)
+            var what = r.GetResult(resource)?.Tokens is [{ Value: var v }] ? v : null;
+            if (what is "capacity" or "audit" && r.GetResult(cluster) is not null)
             {
-                r.AddError("get capacity reports the whole site (every cluster draws on its shared pools); --cluster does not apply to it.");
+                r.AddError(what == "capacity"
+                    ? "get capacity reports the whole site (every cluster draws on its shared pools); --cluster does not apply to it."
+                    : "get audit lists every change to the site; --cluster does not apply to it.");
+            }
+
+            if (r.GetResult(last) is { } l && (what != "audit" || l.GetValueOrDefault<int?>() is not > 0))
+            {
+                r.AddError(what != "audit" ? "--last applies to get audit only." : "--last takes a number of entries of 1 or more.");
             }
         });
         command.SetAction(async (p, ct) =>
         {
             var output = OutputFor(p);
             await using var store = OpenStore(p, write: false);
+            if (p.GetValue(resource) == "audit")
+            {
+                // The log outlives a deleted site: no stored spec is needed to read it.
+                var entries = await Engine(store).ReadAuditAsync(p.GetValue(last), ct).ConfigureAwait(false);
+                if (output.Format == OutputFormat.Table)
+                {
+                    output.Rows(["Revision", "Time (UTC)", "Who", "Command", "Added", "Released", "Plan"], entries.Select(e => new[]
+                    {
+                        $"{e.Revision}", e.Time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture), e.Actor, e.Command, $"{e.Added}", $"{e.Removed}", e.Summary,
+                    }));
+                }
+                else
+                {
+                    output.Document(entries, CliJsonContext.Default.IReadOnlyListAuditEntry);
+                }
+
+                return ExitCodes.Ok;
+            }
+
             var state = await Engine(store).ReadAsync(ct).ConfigureAwait(false);
             if (state.Spec is null)
             {
@@ -534,7 +565,7 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
             await using var store = OpenStore(p, write: !p.GetValue(_dryRun));
             var engine = Engine(store);
             var result = await WithProgressAsync(output, "Upgrading", progress =>
-                engine.UpgradeAsync(p.GetValue(cluster)!, p.GetValue(version)!, new CommandOptions(p.GetValue(_dryRun), progress), ct)).ConfigureAwait(false);
+                engine.UpgradeAsync(p.GetValue(cluster)!, p.GetValue(version)!, Options(p.GetValue(_dryRun), progress), ct)).ConfigureAwait(false);
             return Report(output, result, null);
         });
         return command;
@@ -572,7 +603,7 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
                 CommandResult preview;
                 await using (var reader = OpenStore(p, write: false))
                 {
-                    preview = await delete(Engine(reader), new CommandOptions(DryRun: true)).ConfigureAwait(false);
+                    preview = await delete(Engine(reader), Options(dryRun: true)).ConfigureAwait(false);
                 }
 
                 if (p.GetValue(_dryRun) || preview.HasErrors)
@@ -597,7 +628,7 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
             }
 
             await using var store = OpenStore(p, write: true);
-            return Report(output, await delete(Engine(store), new CommandOptions(ExpectedRevision: confirmed)).ConfigureAwait(false), null);
+            return Report(output, await delete(Engine(store), Options(dryRun: false) with { ExpectedRevision = confirmed }).ConfigureAwait(false), null);
         });
         return command;
     }
@@ -724,7 +755,7 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
         var output = OutputFor(p);
         await using var store = OpenStore(p, write: !p.GetValue(_dryRun));
         var engine = Engine(store);
-        var result = await WithProgressAsync(output, command, progress => engine.ChangeAsync(command, change, new CommandOptions(p.GetValue(_dryRun), progress), ct)).ConfigureAwait(false);
+        var result = await WithProgressAsync(output, command, progress => engine.ChangeAsync(command, change, Options(p.GetValue(_dryRun), progress), ct)).ConfigureAwait(false);
         return Report(output, result, null);
     }
 }

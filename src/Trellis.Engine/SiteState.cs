@@ -13,10 +13,9 @@ public sealed record SiteState(
     long GenerationRevision,
     SiteSpec? Spec,
     IReadOnlyList<Allocation> Allocations,
-    IReadOnlyList<UpgradeProgress> Upgrades,
-    IReadOnlyList<AuditEntry> Audit)
+    IReadOnlyList<UpgradeProgress> Upgrades)
 {
-    public static SiteState Empty { get; } = new(0, 0, null, [], [], []);
+    public static SiteState Empty { get; } = new(0, 0, null, [], []);
 
     /// <exception cref="StoreException">A stored value is not what Trellis wrote there (damaged or edited by hand).</exception>
     internal static SiteState From(StoreSnapshot snapshot)
@@ -25,7 +24,6 @@ public sealed record SiteState(
         long generation = 0;
         var allocations = new List<Allocation>();
         var upgrades = new List<UpgradeProgress>();
-        var audit = new List<AuditEntry>();
         foreach (var item in snapshot.Items)
         {
             if (item.Key == StateKeys.Spec)
@@ -45,17 +43,20 @@ public sealed record SiteState(
             {
                 upgrades.Add(Decode(item, EngineJsonContext.Default.UpgradeProgress));
             }
-            else if (item.Key.StartsWith(StateKeys.AuditPrefix, StringComparison.Ordinal))
-            {
-                audit.Add(Decode(item, EngineJsonContext.Default.AuditEntry));
-            }
         }
 
         allocations.Sort((a, b) => string.CompareOrdinal(a.Pool, b.Pool) is var c and not 0 ? c : string.CompareOrdinal(a.Owner, b.Owner));
-        return new SiteState(snapshot.Revision, generation, spec, allocations, upgrades, audit);
+        return new SiteState(snapshot.Revision, generation, spec, allocations, upgrades);
     }
 
-    private static T Decode<T>(StoredItem item, JsonTypeInfo<T> type)
+    /// <summary>The audit log in revision order; an entry written before revisions were recorded takes its key's.</summary>
+    internal static IReadOnlyList<AuditEntry> Audit(StoreSnapshot snapshot) =>
+        [.. snapshot.Items
+            .Where(item => item.Key.StartsWith(StateKeys.AuditPrefix, StringComparison.Ordinal))
+            .Select(item => Decode(item, EngineJsonContext.Default.AuditEntry) is var entry && entry.Revision == 0 ? entry with { Revision = item.Revision } : entry)
+            .OrderBy(entry => entry.Revision)];
+
+    internal static T Decode<T>(StoredItem item, JsonTypeInfo<T> type)
     {
         try
         {

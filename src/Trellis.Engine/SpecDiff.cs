@@ -21,7 +21,8 @@ public static class SpecDiff
         Diff(changes, "network", Networks(before), Networks(after), Describe);
         Diff(changes, "loadbalancer", before?.LoadBalancerSettings.ToDictionary(l => l.Name) ?? [], after.LoadBalancerSettings.ToDictionary(l => l.Name),
             l => $"{l.LoadBalancerSku} x{l.LoadBalancerCount} {l.VmSize}");
-        Diff(changes, "cluster", before?.Clusters.ToDictionary(c => c.Name) ?? [], after.Clusters.ToDictionary(c => c.Name),
+        // A cluster changes by its own fields: its node pools and services are objects of their own, diffed below.
+        Diff(changes, "cluster", Clusters(before), Clusters(after),
             c => $"{c.KubernetesVersion} {c.PrimaryNetworkPlugin.ToString().ToLowerInvariant()} control plane x{c.ControlPlaneNodeCount}"
                 + (c.LoadBalancerCount is { } lbs ? $" load balancer VMs x{lbs}" : ""));
         Diff(changes, "nodepool", NodePools(before), NodePools(after), p => $"{p.OsType} x{p.Count} {p.VmSize} maxPods {p.MaxPodCount}");
@@ -62,6 +63,9 @@ public static class SpecDiff
         n.IpAllocationMethod == IpAllocationMethod.Dhcp
             ? $"Dhcp {n.DhcpScope?.Subnet} vip {n.VipPoolStart}-{n.VipPoolEnd}"
             : $"Static {n.IpAddressPrefix} nodes {n.K8sNodeIpPoolStart}-{n.K8sNodeIpPoolEnd} vip {n.VipPoolStart}-{n.VipPoolEnd}";
+
+    private static Dictionary<string, ClusterSpec> Clusters(SiteSpec? spec) =>
+        spec?.Clusters.DistinctBy(c => c.Name).ToDictionary(c => c.Name, c => c with { NodePools = [], Services = [] }) ?? [];
 
     private static Dictionary<string, NodePoolSpec> NodePools(SiteSpec? spec) =>
         spec?.Clusters.SelectMany(c => c.NodePools.Select(p => (Key: $"{c.Name}/{p.Name}", p))).DistinctBy(x => x.Key).ToDictionary(x => x.Key, x => x.p) ?? [];

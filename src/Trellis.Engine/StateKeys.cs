@@ -6,12 +6,16 @@ namespace Trellis.Engine;
 /// </summary>
 internal static class StateKeys
 {
+    public const string SitePrefix = "site/";
     public const string Spec = "site/spec";
     /// <summary>Bumped by every change, and compared by every change, so that concurrent writers serialize.</summary>
     public const string Generation = "site/generation";
     public const string AllocationPrefix = "alloc/";
     public const string UpgradePrefix = "upgrade/";
     public const string AuditPrefix = "audit/";
+
+    /// <summary>Everything a command needs to plan; the audit log is left out, read only when asked for.</summary>
+    public static IReadOnlyList<string> StatePrefixes { get; } = [SitePrefix, AllocationPrefix, UpgradePrefix];
 
     public static string Allocation(string pool, string address) => $"{AllocationPrefix}{pool}/{address}";
     public static string Upgrade(string cluster) => $"{UpgradePrefix}{cluster}";

@@ -13,7 +13,8 @@ namespace Trellis.Engine;
 /// The store revision the operator saw the plan at (e.g. when confirming a delete): when the state has moved on since,
 /// the command writes nothing and says so, instead of doing something other than what was confirmed.
 /// </param>
-public sealed record CommandOptions(bool DryRun = false, IProgress<string>? Progress = null, long? ExpectedRevision = null);
+/// <param name="Actor">Who asks for the change, as the front end knows them; recorded in the audit log.</param>
+public sealed record CommandOptions(bool DryRun = false, IProgress<string>? Progress = null, long? ExpectedRevision = null, string? Actor = null);
 
 /// <summary>
 /// The application API every front end calls. Each change reads a snapshot, validates, plans, and commits one
@@ -21,12 +22,22 @@ public sealed record CommandOptions(bool DryRun = false, IProgress<string>? Prog
 /// </summary>
 public sealed class TrellisEngine(IStateStore store, TimeProvider time)
 {
-    private static readonly JsonSerializerOptions AuditOptions = new();
-
     public int MaxAttempts { get; init; } = 100;
 
+    /// <summary>The site's spec, allocations and upgrades in progress, at one revision (the audit log is not read).</summary>
     public async Task<SiteState> ReadAsync(CancellationToken cancellationToken = default) =>
-        SiteState.From(await store.ReadAsync("", cancellationToken).ConfigureAwait(false));
+        SiteState.From(await store.ReadAsync(StateKeys.StatePrefixes, cancellationToken).ConfigureAwait(false));
+
+    /// <summary>
+    /// The audit log: one entry per committed change, oldest first; with <paramref name="last"/>, only the newest that many.
+    /// It outlives a deleted site, so the history of a site is readable after it is gone.
+    /// </summary>
+    public async Task<IReadOnlyList<AuditEntry>> ReadAuditAsync(int? last = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(last ?? 0, nameof(last));
+        var audit = SiteState.Audit(await store.ReadAsync(StateKeys.AuditPrefix, cancellationToken).ConfigureAwait(false));
+        return last is { } n && n < audit.Count ? [.. audit.Skip(audit.Count - n)] : audit;
+    }
 
     /// <summary>Makes the stored site match <paramref name="spec"/>: the plan as a diff, then one transaction (or none with a dry run).</summary>
     public Task<CommandResult> ApplyAsync(SiteSpec spec, CommandOptions? options = null, CancellationToken cancellationToken = default) =>
@@ -111,7 +122,7 @@ public sealed class TrellisEngine(IStateStore store, TimeProvider time)
                 options.Progress?.Report($"committing {plan.Added.Count} new and {plan.Removed.Count} released allocations");
                 var ops = new List<TxnOperation> { new TxnOperation.Put(StateKeys.Spec, JsonSerializer.SerializeToUtf8Bytes(committed, EngineJsonContext.Default.SiteSpec)) };
                 ops.AddRange(AllocationOps(plan.Removed, plan.Added));
-                var result = await CommitAsync(state, command, $"{changes.Count} object changes", plan.Added.Count, plan.Removed.Count, ops, cancellationToken).ConfigureAwait(false);
+                var result = await CommitAsync(state, options, command, AuditSummary.Of(changes), plan.Added.Count, plan.Removed.Count, ops, cancellationToken).ConfigureAwait(false);
                 if (!result.Succeeded)
                 {
                     await BackoffAsync(attempt, command, cancellationToken).ConfigureAwait(false);
@@ -233,7 +244,7 @@ public sealed class TrellisEngine(IStateStore store, TimeProvider time)
                 ops = [.. AllocationOps(step.Remove, step.Add), new TxnOperation.Put(StateKeys.Upgrade(cluster), JsonSerializer.SerializeToUtf8Bytes(next, EngineJsonContext.Default.UpgradeProgress))];
             }
 
-            var result = await CommitAsync(state, "upgrade", step?.Description ?? $"cluster {cluster} now runs {version}", step?.Add.Count ?? 0, step?.Remove.Count ?? 0, ops,
+            var result = await CommitAsync(state, options, "upgrade", step?.Description ?? $"cluster {cluster} now runs {version}", step?.Add.Count ?? 0, step?.Remove.Count ?? 0, ops,
                 steps.Count > 0 ? CancellationToken.None : cancellationToken).ConfigureAwait(false);
             if (!result.Succeeded)
             {
@@ -311,7 +322,7 @@ public sealed class TrellisEngine(IStateStore store, TimeProvider time)
             var ops = new List<TxnOperation> { new TxnOperation.Delete(StateKeys.Spec) };
             ops.AddRange(state.Allocations.Select(a => new TxnOperation.Delete(StateKeys.Allocation(a.Pool, a.Address))));
             ops.AddRange(state.Upgrades.Select(u => new TxnOperation.Delete(StateKeys.Upgrade(u.Cluster))));
-            var result = await CommitAsync(state, "delete site", $"site {state.Spec.Name} deleted", 0, state.Allocations.Count, ops, cancellationToken).ConfigureAwait(false);
+            var result = await CommitAsync(state, options, "delete site", $"site {state.Spec.Name} deleted: {AuditSummary.Of(changes)}", 0, state.Allocations.Count, ops, cancellationToken).ConfigureAwait(false);
             if (result.Succeeded)
             {
                 return new CommandResult(true, false, [], changes, plan, [], result.Revision, attempt);
@@ -352,9 +363,10 @@ public sealed class TrellisEngine(IStateStore store, TimeProvider time)
         }
     }
 
-    private async Task<CommitResult> CommitAsync(SiteState state, string command, string summary, int added, int removed, List<TxnOperation> ops, CancellationToken cancellationToken)
+    private async Task<CommitResult> CommitAsync(SiteState state, CommandOptions options, string command, string summary, int added, int removed, List<TxnOperation> ops,
+        CancellationToken cancellationToken)
     {
-        var audit = new AuditEntry(time.GetUtcNow(), command, summary, added, removed);
+        var audit = new AuditEntry(time.GetUtcNow(), command, summary, added, removed) { Revision = state.Revision + 1, Actor = options.Actor };
         ops.Add(new TxnOperation.Put(StateKeys.Generation, BitConverter.GetBytes(state.Revision + 1)));
         ops.Add(new TxnOperation.Put(StateKeys.Audit(state.Revision + 1), JsonSerializer.SerializeToUtf8Bytes(audit, EngineJsonContext.Default.AuditEntry)));
         var conditions = new List<TxnCondition> { new TxnCondition.RevisionEquals(StateKeys.Generation, state.GenerationRevision) };

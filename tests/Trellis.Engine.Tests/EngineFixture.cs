@@ -60,7 +60,7 @@ internal sealed class FailingStore(IStateStore inner, int commitsBeforeFailure) 
 {
     private int _commits;
 
-    public Task<StoreSnapshot> ReadAsync(string prefix, CancellationToken cancellationToken = default) => inner.ReadAsync(prefix, cancellationToken);
+    public Task<StoreSnapshot> ReadAsync(IReadOnlyList<string> prefixes, CancellationToken cancellationToken = default) => inner.ReadAsync(prefixes, cancellationToken);
 
     public Task<CommitResult> CommitAsync(StoreTransaction transaction, CancellationToken cancellationToken = default) =>
         Interlocked.Increment(ref _commits) > commitsBeforeFailure

@@ -10,12 +10,12 @@ public sealed class InMemoryStateStore : IStateStore
     private Dictionary<string, StoredItem> items = new(StringComparer.Ordinal);
     private long revision;
 
-    public Task<StoreSnapshot> ReadAsync(string prefix, CancellationToken cancellationToken = default)
+    public Task<StoreSnapshot> ReadAsync(IReadOnlyList<string> prefixes, CancellationToken cancellationToken = default)
     {
         lock (gate)
         {
             var found = items.Values
-                .Where(item => item.Key.StartsWith(prefix, StringComparison.Ordinal))
+                .Where(item => prefixes.Any(prefix => item.Key.StartsWith(prefix, StringComparison.Ordinal)))
                 .OrderBy(item => item.Key, StringComparer.Ordinal)
                 .ToList();
             return Task.FromResult(new StoreSnapshot(revision, found));

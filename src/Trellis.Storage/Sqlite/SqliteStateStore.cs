@@ -110,17 +110,17 @@ public sealed class SqliteStateStore : IStateStore
     }
 
     /// <inheritdoc />
-    public async Task<StoreSnapshot> ReadAsync(string prefix, CancellationToken cancellationToken = default)
+    public async Task<StoreSnapshot> ReadAsync(IReadOnlyList<string> prefixes, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(prefix);
+        ArgumentNullException.ThrowIfNull(prefixes);
         ObjectDisposedException.ThrowIf(disposed != 0, this);
-        var upperBound = StoreKeys.UpperBound(prefix);
+        var ranges = prefixes.Select(p => (Low: p ?? throw new ArgumentNullException(nameof(prefixes), "A prefix is null."), High: StoreKeys.UpperBound(p))).ToList();
         cancellationToken.ThrowIfCancellationRequested();
         try
         {
             await using var connection = Connect();
 
-            // A deferred transaction reads from one WAL snapshot, from its first SELECT to its end.
+            // A deferred transaction reads from one WAL snapshot, from its first SELECT to its end: every prefix at one revision.
             await using var transaction = connection.BeginTransaction(deferred: true);
             await using var command = connection.CreateCommand();
             command.Transaction = transaction;
@@ -130,21 +130,28 @@ public sealed class SqliteStateStore : IStateStore
                 throw new StoreException($"The Trellis state file '{FilePath}' is damaged: its meta row is missing, so its revision is unknown. Restore it from a backup.");
             }
 
-            command.CommandText = upperBound is null
-                ? "SELECT key, value, mod_revision FROM kv WHERE key >= $low ORDER BY key;"
-                : "SELECT key, value, mod_revision FROM kv WHERE key >= $low AND key < $high ORDER BY key;";
-            command.Parameters.AddWithValue("$low", prefix);
-            if (upperBound is not null)
-            {
-                command.Parameters.AddWithValue("$high", upperBound);
-            }
-
             var items = new List<StoredItem>();
-            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            var seen = ranges.Count > 1 ? new HashSet<string>(StringComparer.Ordinal) : null;
+            foreach (var (low, high) in ranges)
             {
+                command.Parameters.Clear();
+                command.CommandText = high is null
+                    ? "SELECT key, value, mod_revision FROM kv WHERE key >= $low ORDER BY key;"
+                    : "SELECT key, value, mod_revision FROM kv WHERE key >= $low AND key < $high ORDER BY key;";
+                command.Parameters.AddWithValue("$low", low);
+                if (high is not null)
+                {
+                    command.Parameters.AddWithValue("$high", high);
+                }
+
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
                 while (await reader.ReadAsync(cancellationToken))
                 {
-                    items.Add(new StoredItem(reader.GetString(0), reader.GetFieldValue<byte[]>(1), reader.GetInt64(2)));
+                    var key = reader.GetString(0);
+                    if (seen?.Add(key) ?? true)
+                    {
+                        items.Add(new StoredItem(key, reader.GetFieldValue<byte[]>(1), reader.GetInt64(2)));
+                    }
                 }
             }
 

@@ -7,7 +7,7 @@ internal sealed class CancelAfterCommit(IStateStore inner, CancellationTokenSour
 {
     private int _commits;
 
-    public Task<StoreSnapshot> ReadAsync(string prefix, CancellationToken cancellationToken = default) => inner.ReadAsync(prefix, cancellationToken);
+    public Task<StoreSnapshot> ReadAsync(IReadOnlyList<string> prefixes, CancellationToken cancellationToken = default) => inner.ReadAsync(prefixes, cancellationToken);
 
     public async Task<CommitResult> CommitAsync(StoreTransaction transaction, CancellationToken cancellationToken = default)
     {

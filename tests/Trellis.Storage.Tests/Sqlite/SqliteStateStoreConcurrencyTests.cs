@@ -117,6 +117,43 @@ public sealed class SqliteStateStoreConcurrencyTests : IDisposable
     }
 
     [Fact]
+    public async Task ReadOfSeveralPrefixes_WhileOthersWrite_SeesThemAllAtOneRevision()
+    {
+        await using (var setup = SqliteStateStore.Open(StatePath))
+        {
+            await setup.CommitAsync(Ops(Put("left/x", "0"), Put("right/y", "0")));
+        }
+
+        using var writing = new CancellationTokenSource();
+        var writer = Task.Run(async () =>
+        {
+            await using var store = SqliteStateStore.Open(StatePath);
+            for (var n = 1; n <= 200; n++)
+            {
+                await store.CommitAsync(Ops(Put("left/x", $"{n}"), Put("middle", "m"), Put("right/y", $"{n}")));
+            }
+        });
+
+        var readers = Enumerable.Range(0, 3).Select(_ => Task.Run(async () =>
+        {
+            await using var store = SqliteStateStore.Open(StatePath);
+            var reads = 0;
+            while (!writing.IsCancellationRequested || reads == 0)
+            {
+                var snapshot = await store.ReadAsync(["right/", "left/"]);
+                Assert.Equal(["left/x", "right/y"], snapshot.Items.Select(i => i.Key));
+                Assert.Equal(Text(snapshot.Items[0]), Text(snapshot.Items[1]));
+                Assert.Equal(snapshot.Items[0].Revision, snapshot.Items[1].Revision);
+                reads++;
+            }
+        })).ToArray();
+
+        await writer;
+        await writing.CancelAsync();
+        await Task.WhenAll(readers);
+    }
+
+    [Fact]
     public async Task Commit_OneInstanceSharedByManyThreads_AppliesEveryCommitOnce()
     {
         await using var store = SqliteStateStore.Open(StatePath);

@@ -13,6 +13,10 @@ public sealed class SqliteStateStoreModelTests : IDisposable
 
     private static readonly string[] Prefixes = ["", "a", "alloc/", "alloc/a", "alloc/a/", "alloc/ab", "k/", "k/\U0001F600", "z"];
 
+    // Several prefixes read at once, overlapping ones among them: each item once, in key order.
+    private static readonly string[][] PrefixSets =
+        [[], ["alloc/", "k/"], ["k/", "a"], ["a", "alloc/a"], ["", "k/"], ["alloc/a/", "alloc/a", "z"], ["k/\U0001F600", "ab"]];
+
     private static readonly Gen<string> Key = Gen.OneOfConst(Keys);
 
     private static readonly Gen<TxnCondition> Condition =
@@ -47,6 +51,11 @@ public sealed class SqliteStateStoreModelTests : IDisposable
                 foreach (var prefix in Prefixes)
                 {
                     AssertSameSnapshot(await model.ReadAsync(prefix), await store.ReadAsync(prefix));
+                }
+
+                foreach (var prefixes in PrefixSets)
+                {
+                    AssertSameSnapshot(await model.ReadAsync(prefixes), await store.ReadAsync(prefixes));
                 }
             },
             iter: 150,
