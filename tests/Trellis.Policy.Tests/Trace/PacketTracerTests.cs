@@ -128,11 +128,13 @@ public class PacketTracerTests
     [Fact]
     public void SharedVip_TakesTheServiceOfTheRequestsProtocol()
     {
-        // A TCP and a UDP service on port 53 share one VIP by key.
+        // A TCP and a UDP service on port 53 share one VIP by key: on SKU none with MetalLB, since HAProxy proxies TCP only.
         var (tracer, _, _, allocations) = Shop(s => s with
         {
             Clusters = s.Clusters.Select(c => c.Name != "payments" ? c : c with
             {
+                LoadBalancerSettings = "byolb",
+                LoadBalancers = [new MetalLbPoolSpec { Name = "payments-l2", Addresses = ["172.17.1.200-172.17.1.220"] }],
                 Services =
                 [
                     .. c.Services,
@@ -142,12 +144,15 @@ public class PacketTracerTests
             }).ToList(),
         });
         var vip = allocations.Single(a => a.Owner == "service/payments/shared:dns").Address;
-        var udpNodePort = allocations.Single(a => a.Pool == "cluster/payments/node-ports" && a.Owner == "service/kube-dns/dns-udp/udp/53").Address;
 
         var trace = tracer.Trace(new TraceRequest("203.0.113.7", vip, Protocol.Udp, 53));
 
+        var tcp = tracer.Trace(new TraceRequest("203.0.113.7", vip, Protocol.Tcp, 53));
+
         Assert.DoesNotContain(trace.Hops, h => h.What.Contains("no LoadBalancer service listens", StringComparison.Ordinal));
-        Assert.Contains(trace.Hops, h => h.What.Contains($"NodePort {udpNodePort}", StringComparison.Ordinal));
+        Assert.Contains(trace.Hops, h => h.What.Contains("service kube-dns/dns-udp", StringComparison.Ordinal));
+        Assert.DoesNotContain(trace.Hops, h => h.What.Contains("dns-tcp", StringComparison.Ordinal));
+        Assert.Contains(tcp.Hops, h => h.What.Contains("service kube-dns/dns-tcp", StringComparison.Ordinal));
     }
 
     [Fact]
