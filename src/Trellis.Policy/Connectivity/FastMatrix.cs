@@ -6,13 +6,18 @@ namespace Trellis.Policy.Connectivity;
 
 /// <summary>
 /// The connections between every pair of endpoints, computed on bitsets rather than one probe per pair and piece.
-/// Endpoints that share a plan (and how its rules' own side matches them) share a group; for each group and probe packet
-/// one walk of the plan, as <see cref="PolicyEngine.Evaluate"/> does it, decides the packet for every peer at once.
-/// The probes are cut once for all rules (named ports resolved on every port profile), so every pair's own pieces
-/// (<see cref="ConnectionProbe.Probes"/>) are unions of them; a pair reads its probes' bits and assembles its set with its
-/// own protocols and "other protocols" probe, as the probing gives it. Pairs whose rules test the IP version or a
-/// destination service fall back to probing.
+/// Endpoints that share a plan (and how its rules' own side matches them) share a group. Each group cuts every protocol's
+/// range at the ports its own rules name (named ports resolved on every port profile that has the name) into pieces it
+/// treats alike, and one walk of the plan per piece, as <see cref="PolicyEngine.Evaluate"/> does it, decides the piece
+/// for every peer at once. A pair merges the pieces of its egress and its ingress group and assembles its set with its
+/// own protocols and "other protocols" probe, as the probing gives it (<see cref="ConnectionProbe.Connections"/>): the
+/// pair's own pieces are unions of the merged ones. Pairs whose rules test the IP version or a destination service fall
+/// back to probing.
 /// </summary>
+/// <remarks>
+/// No piece is shared by all groups: a cluster of many policies, each with its own port range and named ports, cuts the
+/// port space into thousands of pieces, but each group walks only its own few.
+/// </remarks>
 internal sealed class FastMatrix
 {
     private const int Open = -1;
@@ -30,16 +35,24 @@ internal sealed class FastMatrix
     private readonly ulong[] _openIngress;
     private readonly int[] _profile;
     private readonly List<Peer> _profileRep = [];
-    private readonly List<ulong[]> _profileBits = [];
+    private readonly List<List<int>> _profileMembers = [];
+    /// <summary>The port profiles with a container port of each name.</summary>
+    private readonly Dictionary<string, List<int>> _profilesByPortName = new(StringComparer.Ordinal);
     private readonly List<Group> _egress = [];
     private readonly List<Group> _ingress = [];
     private readonly Dictionary<EntityMatcher, ulong[]> _matcherBits = new(ReferenceEqualityComparer.Instance as IEqualityComparer<EntityMatcher>);
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(CompiledRule, PacketKey), ulong[]?> _portMasks = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(CompiledRule, PacketKey), (ulong[]? Mask, int Id)> _portMasks = new();
+    private int _maskIds;
     private readonly Dictionary<string, ulong[]> _matcherByFingerprint = new(StringComparer.Ordinal);
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(int, UInt128), ConnectionSet> _sets = new();
-    private ConnectionProbe.Probe[]? _probes;
+    /// <summary>Connection sets already made, by their flat ranges; bounded, so that a long matrix does not keep every pair's.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int[], ConnectionSet> _sets = new(ContentComparer.Instance);
+    private const int MaxSets = 1 << 16;
+    [ThreadStatic]
+    private static List<int>? t_content;
+    /// <summary>What groups decide: one key per protocol that some rule names (and TCP, UDP, SCTP), then one per "other protocols" probe.</summary>
+    private readonly List<Key> _keys = [];
     private int[,] _pairSets = new int[0, 0];
-    private List<(bool[] Explicit, int Other)> _pairProtocols = [];
+    private List<PairProtocols> _pairProtocols = [];
     private readonly int[] _peerClass;
     private readonly List<int> _classRep = [];
     private readonly List<List<int>> _classMembers = [];
@@ -47,22 +60,31 @@ internal sealed class FastMatrix
 
     private readonly record struct PacketKey(byte Protocol, int Port, int? Type, int? Code);
 
-    private sealed class Group(TierPlan[] plan, bool[] self, int profile, int words)
+    /// <summary>A protocol's whole range (<see cref="ConnectionSet.Domain"/>), or the probe for every protocol a pair does not name.</summary>
+    private readonly record struct Key(Protocol Protocol, bool Other, int Last);
+
+    /// <summary>The protocols a pair probes one by one (their keys), and the key of its "other protocols" probe (-1 when none is left).</summary>
+    private sealed record PairProtocols(Protocol[] Explicit, int[] ExplicitKeys, int OtherKey);
+
+    /// <summary>A group's decision of one key: pieces starting at <see cref="Firsts"/>, each with the peers it allows.</summary>
+    private sealed record Pieces(int[] Firsts, ulong[][] Allowed);
+
+    private sealed class Group(TierPlan[] plan, bool[] self, int profile)
     {
         /// <summary>The peers in the group.</summary>
-        public ulong[] Members { get; } = new ulong[words];
+        public List<int> Members { get; } = [];
 
         public TierPlan[] Plan { get; } = plan;
         /// <summary>Per rule of the plan in order: whether its own side (source of egress, destination of ingress) matches the group.</summary>
         public bool[] Self { get; } = self;
         public int Profile { get; } = profile;
         public int ProtocolSet { get; set; }
-        /// <summary>Per probe, the peers the plan allows; and their union.</summary>
-        public ulong[][]? Results { get; set; }
+        /// <summary>Per key, the group's pieces and the peers the plan allows on each; and the union of them all.</summary>
+        public Pieces[]? Results { get; set; }
         public ulong[]? Any { get; set; }
     }
 
-    /// <param name="decide">Decide every group's probes now (the matrix needs them; <see cref="ReplayRules"/> does not).</param>
+    /// <param name="decide">Decide every group's pieces now (the matrix needs them; <see cref="ReplayRules"/> does not).</param>
     public FastMatrix(PolicyEngine engine, Peer[] peers, bool decide = true)
     {
         _engine = engine;
@@ -114,11 +136,20 @@ internal sealed class FastMatrix
             {
                 profiles[key] = p = _profileRep.Count;
                 _profileRep.Add(peers[i]);
-                _profileBits.Add(new ulong[_words]);
+                _profileMembers.Add([]);
+                foreach (var name in w?.Ports.Select(cp => cp.Name).OfType<string>().Distinct(StringComparer.Ordinal) ?? [])
+                {
+                    if (!_profilesByPortName.TryGetValue(name, out var list))
+                    {
+                        _profilesByPortName[name] = list = [];
+                    }
+
+                    list.Add(p);
+                }
             }
 
             _profile[i] = p;
-            _profileBits[p][i >> 6] |= 1UL << i;
+            _profileMembers[p].Add(i);
         }
 
         _egressGroup = Groups(Direction.Egress, _egress);
@@ -127,47 +158,56 @@ internal sealed class FastMatrix
         _openIngress = new ulong[_words];
         for (var i = 0; i < n; i++)
         {
-            var bits = _ingressGroup[i] switch { Complex => _complexIngress, Open => _openIngress, var h => _ingress[h].Members };
-            bits[i >> 6] |= 1UL << i;
+            switch (_ingressGroup[i])
+            {
+                case Complex:
+                    _complexIngress[i >> 6] |= 1UL << i;
+                    break;
+                case Open:
+                    _openIngress[i >> 6] |= 1UL << i;
+                    break;
+                case var h:
+                    _ingress[h].Members.Add(i);
+                    break;
+            }
+
             if (_egressGroup[i] >= 0)
             {
-                _egress[_egressGroup[i]].Members[i >> 6] |= 1UL << i;
+                _egress[_egressGroup[i]].Members.Add(i);
             }
         }
 
-        BuildProbes();
-        if (_probes is not null)
+        BuildKeys();
+
+        // Every matcher's bits first (they are cached in plain dictionaries), then the groups' decisions in parallel.
+        foreach (var (groups, direction) in new[] { (_egress, Direction.Egress), (_ingress, Direction.Ingress) })
         {
-            // Every matcher's bits first (they are cached in plain dictionaries), then the groups' decisions in parallel.
-            foreach (var (groups, direction) in new[] { (_egress, Direction.Egress), (_ingress, Direction.Ingress) })
+            foreach (var group in groups)
             {
-                foreach (var group in groups)
+                foreach (var rule in Rules(group.Plan, direction))
                 {
-                    foreach (var rule in Rules(group.Plan, direction))
-                    {
-                        MatcherBits(rule.Source);
-                        MatcherBits(rule.Destination);
-                    }
+                    MatcherBits(rule.Source);
+                    MatcherBits(rule.Destination);
                 }
             }
-
-            if (!decide)
-            {
-                return;
-            }
-
-            Parallel.For(0, _egress.Count + _ingress.Count, k =>
-            {
-                if (k < _egress.Count)
-                {
-                    Decided(_egress[k], Direction.Egress);
-                }
-                else
-                {
-                    Decided(_ingress[k - _egress.Count], Direction.Ingress);
-                }
-            });
         }
+
+        if (!decide)
+        {
+            return;
+        }
+
+        Parallel.For(0, _egress.Count + _ingress.Count, k =>
+        {
+            if (k < _egress.Count)
+            {
+                Decided(_egress[k], Direction.Egress);
+            }
+            else
+            {
+                Decided(_ingress[k - _egress.Count], Direction.Ingress);
+            }
+        });
     }
 
     /// <summary>Everything a selector, namespace selector or service account test can see of an identity.</summary>
@@ -217,7 +257,7 @@ internal sealed class FastMatrix
             if (!index.TryGetValue((plan, bits, profile), out var g))
             {
                 index[(plan, bits, profile)] = g = groups.Count;
-                groups.Add(new Group(plan, self.ToArray(), profile, _words));
+                groups.Add(new Group(plan, self.ToArray(), profile));
             }
 
             result[i] = g;
@@ -259,12 +299,7 @@ internal sealed class FastMatrix
         var fingerprint = m.HasService ? null : Fingerprint(m);
         if (fingerprint is not null && _matcherByFingerprint.TryGetValue(fingerprint, out bits))
         {
-            if (fingerprint is not null)
-        {
-            _matcherByFingerprint[fingerprint] = bits;
-        }
-
-        return _matcherBits[m] = bits;
+            return _matcherBits[m] = bits;
         }
 
         bits = new ulong[_words];
@@ -356,32 +391,56 @@ internal sealed class FastMatrix
     private static readonly Peer EmptyPeer = new([], false, UInt128.Zero, AddressFamily.InterNetwork, -1);
 
     private static bool HasNamedPorts(EntityMatcher m) =>
-        m.Ports.Any(p => p.Name is not null) || m.NotPorts.Any(p => p.Name is not null);
+        Array.Exists(m.Ports, p => p.Name is not null) || Array.Exists(m.NotPorts, p => p.Name is not null);
 
-    /// <summary>For an egress rule: the destinations whose ports it matches for the packet; null for all, empty when none.</summary>
-    private ulong[]? PortMask(CompiledRule rule, in Packet p, PacketKey key)
+    private static IEnumerable<string> PortNames(EntityMatcher m) =>
+        m.Ports.Concat(m.NotPorts).Select(p => p.Name).OfType<string>();
+
+    /// <summary>The port profiles that resolve some named port of <paramref name="m"/>; every other profile resolves none.</summary>
+    private IEnumerable<int> NamedProfiles(EntityMatcher m) =>
+        PortNames(m).SelectMany(name => _profilesByPortName.GetValueOrDefault(name) ?? []).Distinct();
+
+    /// <summary>
+    /// For an egress rule: the destinations whose ports it matches for the packet, null for all, empty when none; and an
+    /// id that tells masks apart. Only the profiles that have one of the rule's port names can differ from the others.
+    /// </summary>
+    private (ulong[]? Mask, int Id) PortMask(CompiledRule rule, in Packet p)
     {
         int? dstPort = p.Protocol.HasPorts ? p.Port : null;
+        var unnamed = rule.Destination.MatchesPorts(EmptyPeer, p.Protocol, dstPort);
         if (!HasNamedPorts(rule.Destination))
         {
-            return rule.Destination.MatchesPorts(EmptyPeer, p.Protocol, dstPort) ? null : [];
+            return unnamed ? (null, 1) : ([], 0);
         }
 
-        if (_portMasks.TryGetValue((rule, key), out var mask))
+        var key = (rule, KeyOf(p));
+        if (_portMasks.TryGetValue(key, out var known))
         {
-            return mask;
+            return known;
         }
 
-        mask = new ulong[_words];
-        for (var profile = 0; profile < _profileRep.Count; profile++)
+        ulong[]? mask = null;
+        foreach (var profile in NamedProfiles(rule.Destination))
         {
-            if (rule.Destination.MatchesPorts(_profileRep[profile], p.Protocol, dstPort))
+            if (rule.Destination.MatchesPorts(_profileRep[profile], p.Protocol, dstPort) == unnamed)
             {
-                Or(mask, _profileBits[profile]);
+                continue;
+            }
+
+            mask ??= unnamed ? (ulong[])_all.Clone() : new ulong[_words];
+            foreach (var i in _profileMembers[profile])
+            {
+                mask[i >> 6] ^= 1UL << i;
             }
         }
 
-        return _portMasks[(rule, key)] = mask;
+        (ulong[]? Mask, int Id) result = unnamed ? (null, 1) : ([], 0);
+        if (mask is not null)
+        {
+            result = (mask, Interlocked.Increment(ref _maskIds) + 1);
+        }
+
+        return _portMasks.GetOrAdd(key, result);
     }
 
     private static void Or(ulong[] a, ulong[] b)
@@ -479,9 +538,6 @@ internal sealed class FastMatrix
         return allowed;
     }
 
-    /// <summary>False when there are too many probes for bitset walks: every pair is then probed.</summary>
-    public bool HasProbes => _probes is not null;
-
     /// <summary>The peers whose plan in <paramref name="direction"/> is replayed by probing, not by <see cref="ReplayRules"/>.</summary>
     public IEnumerable<int> ProbedPeers(Direction direction)
     {
@@ -496,7 +552,7 @@ internal sealed class FastMatrix
     }
 
     /// <summary>
-    /// For the shadowed-rule analysis: every group's plan in <paramref name="direction"/> walked for every probe as
+    /// For the shadowed-rule analysis: every group's plan in <paramref name="direction"/> walked for every piece of its own (<see cref="Probes"/>) as
     /// <see cref="Decide"/> walks it, reporting each rule that matches some pair of a group member and a peer (itself
     /// aside when self traffic is allowed): whether it matched one still undecided and not passed in its tier, and,
     /// on demand, what decided first a pair that it matched too late. Groups of <see cref="ProbedPeers"/> are not walked.
@@ -509,13 +565,12 @@ internal sealed class FastMatrix
         foreach (var group in direction == Direction.Egress ? _egress : _ingress)
         {
             // A group of one pod cannot pair with itself when self traffic is allowed.
-            var alone = _engine.Options.AllowSelfTraffic && PopCount(group.Members) == 1 ? FirstBit(group.Members) : -1;
+            var alone = _engine.Options.AllowSelfTraffic && group.Members.Count == 1 ? group.Members[0] : -1;
             bool AnyPair(ulong[] bits) => bits.AsSpan().ContainsAnyExcept(0UL) && (alone < 0 || FirstBit(bits, except: alone) >= 0);
 
             var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var probe in _probes!)
+            foreach (var packet in Enumerable.Range(0, _keys.Count).SelectMany(k => Probes(group, direction, k)).Select(p => p.Packet))
             {
-                var packet = probe.Packet;
                 if (!seen.Add(Signature(group, direction, packet, withLog: true)))
                 {
                     continue;
@@ -558,7 +613,7 @@ internal sealed class FastMatrix
 
         if (direction == Direction.Egress)
         {
-            mask = PortMask(rule, packet, KeyOf(packet));
+            mask = PortMask(rule, packet).Mask;
             peers = MatcherBits(rule.Destination);
             return mask is not { Length: 0 };
         }
@@ -609,17 +664,6 @@ internal sealed class FastMatrix
         return null;
     }
 
-    private static int PopCount(ulong[] bits)
-    {
-        var count = 0;
-        foreach (var word in bits)
-        {
-            count += System.Numerics.BitOperations.PopCount(word);
-        }
-
-        return count;
-    }
-
     /// <summary>The lowest set bit, other than <paramref name="except"/>; -1 when there is none.</summary>
     private static int FirstBit(ulong[] bits, int except = -1)
     {
@@ -650,7 +694,7 @@ internal sealed class FastMatrix
 
         var g = _egressGroup[i];
         var h = _ingressGroup[j];
-        if (g == Complex || h == Complex || _probes is null)
+        if (g == Complex || h == Complex)
         {
             return ConnectionProbe.Connections(_engine, _peers[i], _peers[j]);
         }
@@ -660,16 +704,12 @@ internal sealed class FastMatrix
             return ConnectionSet.All;
         }
 
-        var jw = j >> 6;
-        var jb = 1UL << j;
-        var iw = i >> 6;
-        var ib = 1UL << i;
-        ulong[][]? eg = null;
-        ulong[][]? ing = null;
+        Pieces[]? eg = null;
+        Pieces[]? ing = null;
         if (g >= 0)
         {
             var group = Decided(_egress[g], Direction.Egress);
-            if ((group.Any![jw] & jb) == 0)
+            if (!Has(group.Any!, j))
             {
                 return ConnectionSet.None;
             }
@@ -680,7 +720,7 @@ internal sealed class FastMatrix
         if (h >= 0)
         {
             var group = Decided(_ingress[h], Direction.Ingress);
-            if ((group.Any![iw] & ib) == 0)
+            if (!Has(group.Any!, i))
             {
                 return ConnectionSet.None;
             }
@@ -688,17 +728,118 @@ internal sealed class FastMatrix
             ing = group.Results!;
         }
 
-        UInt128 bits = 0;
-        for (var k = 0; k < _probes.Length; k++)
+        // The pair's ranges per protocol and its "other protocols" bit, written flat: the key of the sets already made.
+        var pairId = _pairSets[g >= 0 ? _egress[g].ProtocolSet : 0, h >= 0 ? _ingress[h].ProtocolSet : 0];
+        var pair = _pairProtocols[pairId];
+        var content = t_content ??= new List<int>(64);
+        content.Clear();
+        content.Add(pairId);
+        var some = false;
+        for (var p = 0; p < pair.Explicit.Length; p++)
         {
-            if ((eg is null || (eg[k][jw] & jb) != 0) && (ing is null || (ing[k][iw] & ib) != 0))
-            {
-                bits |= UInt128.One << k;
-            }
+            var k = pair.ExplicitKeys[p];
+            var at = content.Count;
+            content.Add(0);
+            Merge(eg?[k], j, ing?[k], i, _keys[k].Last, content);
+            content[at] = (content.Count - at - 1) / 2;
+            some |= content[at] > 0;
         }
 
-        var set = _pairSets[g >= 0 ? _egress[g].ProtocolSet : 0, h >= 0 ? _ingress[h].ProtocolSet : 0];
-        return _sets.TryGetValue((set, bits), out var result) ? result : _sets.GetOrAdd((set, bits), key => Assemble(key.Item1, key.Item2));
+        var others = pair.OtherKey >= 0
+            && (eg is null || Has(eg[pair.OtherKey].Allowed[0], j))
+            && (ing is null || Has(ing[pair.OtherKey].Allowed[0], i));
+        if (!some && !others)
+        {
+            return ConnectionSet.None;
+        }
+
+        content.Add(others ? 1 : 0);
+        var key = content.ToArray();
+        if (_sets.TryGetValue(key, out var set))
+        {
+            return set;
+        }
+
+        set = Assemble(pair, key);
+        if (_sets.Count < MaxSets)
+        {
+            _sets.TryAdd(key, set);
+        }
+
+        return set;
+    }
+
+    /// <summary>The set of a pair's flat ranges (<see cref="Between"/>).</summary>
+    private static ConnectionSet Assemble(PairProtocols pair, int[] content)
+    {
+        var allowed = new (Protocol, IntervalSet)[pair.Explicit.Length];
+        var at = 1;
+        for (var p = 0; p < allowed.Length; p++)
+        {
+            var ranges = new (int First, int Last)[content[at++]];
+            for (var r = 0; r < ranges.Length; r++, at += 2)
+            {
+                ranges[r] = (content[at], content[at + 1]);
+            }
+
+            allowed[p] = (pair.Explicit[p], IntervalSet.FromRanges(ranges));
+        }
+
+        return ConnectionSet.Create(allowed, content[at] == 1);
+    }
+
+    /// <summary>
+    /// Appends the ranges of one protocol that both sides allow, as first and last: the egress pieces for destination
+    /// <paramref name="j"/> cut with the ingress pieces for source <paramref name="i"/> (a side without policy allows all).
+    /// </summary>
+    private static void Merge(Pieces? egress, int j, Pieces? ingress, int i, int last, List<int> into)
+    {
+        var start = into.Count;
+        int a = 0, b = 0;
+        var first = egress?.Firsts[0] ?? ingress!.Firsts[0];
+        while (true)
+        {
+            var nextA = egress is not null && a + 1 < egress.Firsts.Length ? egress.Firsts[a + 1] : int.MaxValue;
+            var nextB = ingress is not null && b + 1 < ingress.Firsts.Length ? ingress.Firsts[b + 1] : int.MaxValue;
+            var next = Math.Min(nextA, nextB);
+            if ((egress is null || Has(egress.Allowed[a], j)) && (ingress is null || Has(ingress.Allowed[b], i)))
+            {
+                var end = next == int.MaxValue ? last : next - 1;
+                if (into.Count > start && into[^1] + 1 == first)
+                {
+                    into[^1] = end;
+                }
+                else
+                {
+                    into.Add(first);
+                    into.Add(end);
+                }
+            }
+
+            if (next == int.MaxValue)
+            {
+                return;
+            }
+
+            a += nextA == next ? 1 : 0;
+            b += nextB == next ? 1 : 0;
+            first = next;
+        }
+    }
+
+    /// <summary>Flat contents compared by value.</summary>
+    private sealed class ContentComparer : IEqualityComparer<int[]>
+    {
+        public static readonly ContentComparer Instance = new();
+
+        public bool Equals(int[]? x, int[]? y) => x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(int[] content)
+        {
+            var hash = new HashCode();
+            hash.AddBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(content.AsSpan()));
+            return hash.ToHashCode();
+        }
     }
 
     /// <summary>
@@ -711,7 +852,7 @@ internal sealed class FastMatrix
     {
         into.Clear();
         var g = _egressGroup[i];
-        if (g == Complex || _probes is null || !_engine.Options.Enforcing)
+        if (g == Complex || !_engine.Options.Enforcing)
         {
             for (var j = 0; j < count; j++)
             {
@@ -750,18 +891,19 @@ internal sealed class FastMatrix
 
     /// <summary>
     /// The peers whose ingress lets some probe in from <paramref name="i"/>: open ones, and the members of every ingress
-    /// group that lets <paramref name="i"/> in on some probe.
+    /// group that lets <paramref name="i"/> in on some piece.
     /// </summary>
     private ulong[] Admitting(int i)
     {
         var admitting = (ulong[])_openIngress.Clone();
-        var iw = i >> 6;
-        var ib = 1UL << i;
-        for (var h = 0; h < _ingress.Count; h++)
+        foreach (var group in _ingress)
         {
-            if ((_ingress[h].Any![iw] & ib) != 0)
+            if (Has(group.Any!, i))
             {
-                Or(admitting, _ingress[h].Members);
+                foreach (var m in group.Members)
+                {
+                    admitting[m >> 6] |= 1UL << m;
+                }
             }
         }
 
@@ -772,20 +914,30 @@ internal sealed class FastMatrix
     {
         if (group.Results is null)
         {
-            var results = new ulong[_probes!.Length][];
+            var results = new Pieces[_keys.Count];
             var any = new ulong[_words];
             var bySignature = new Dictionary<string, ulong[]>(StringComparer.Ordinal);
             var state = new WalkState(_words);
             for (var k = 0; k < results.Length; k++)
             {
-                var signature = Signature(group, direction, _probes[k].Packet);
-                if (!bySignature.TryGetValue(signature, out var r))
+                var probes = Probes(group, direction, k);
+                var firsts = new int[probes.Count];
+                var allowed = new ulong[probes.Count][];
+                for (var p = 0; p < probes.Count; p++)
                 {
-                    bySignature[signature] = r = Decide(group, direction, _probes[k].Packet, state);
-                    Or(any, r);
+                    var packet = probes[p].Packet;
+                    var signature = Signature(group, direction, packet);
+                    if (!bySignature.TryGetValue(signature, out var r))
+                    {
+                        bySignature[signature] = r = Decide(group, direction, packet, state);
+                        Or(any, r);
+                    }
+
+                    firsts[p] = probes[p].First;
+                    allowed[p] = r;
                 }
 
-                results[k] = r;
+                results[k] = new Pieces(firsts, allowed);
             }
 
             group.Any = any;
@@ -793,6 +945,26 @@ internal sealed class FastMatrix
         }
 
         return group;
+    }
+
+    /// <summary>
+    /// The group's pieces of key <paramref name="k"/>: its protocol's range cut at the ports (or ICMP types) that the
+    /// group's own rules name, named ports resolved on the group's profile (ingress) or on every profile with the name
+    /// (egress; the empty peer cuts at the numbered ports alone); or the one probe of "other protocols".
+    /// </summary>
+    private List<ConnectionProbe.Probe> Probes(Group group, Direction direction, int k)
+    {
+        var key = _keys[k];
+        if (key.Other)
+        {
+            return [new ConnectionProbe.Probe(new Packet(key.Protocol, 0, null, null, null, 4), 0, 0, true)];
+        }
+
+        var rules = Rules(group.Plan, direction).ToList();
+        IReadOnlyList<Peer> destinations = direction == Direction.Ingress
+            ? [_profileRep[group.Profile]]
+            : [EmptyPeer, .. rules.SelectMany(r => NamedProfiles(r.Destination)).Distinct().Select(p => _profileRep[p])];
+        return ConnectionProbe.Pieces(rules, [key.Protocol.Number], destinations, 4).ToList();
     }
 
     /// <summary>
@@ -818,19 +990,9 @@ internal sealed class FastMatrix
                     {
                         sb.Append(rule.Destination.MatchesPorts(_profileRep[group.Profile], packet.Protocol, dstPort) ? '1' : '0');
                     }
-                    else if (!HasNamedPorts(rule.Destination))
-                    {
-                        sb.Append(rule.Destination.MatchesPorts(EmptyPeer, packet.Protocol, dstPort) ? '1' : '0');
-                    }
                     else
                     {
-                        sb.Append('[');
-                        for (var p = 0; p < _profileRep.Count; p++)
-                        {
-                            sb.Append(rule.Destination.MatchesPorts(_profileRep[p], packet.Protocol, dstPort) ? '1' : '0');
-                        }
-
-                        sb.Append(']');
+                        sb.Append('[').Append(PortMask(rule, packet).Id).Append(']');
                     }
                 }
             }
@@ -840,15 +1002,21 @@ internal sealed class FastMatrix
     }
 
     /// <summary>
-    /// One probe per piece of every protocol's range that any rule treats alike (every pair's pieces are unions of these),
-    /// then one per protocol that some pair probes as its "other protocols".
+    /// The keys: every protocol that some rule names (and TCP, UDP, SCTP), then one "other protocols" probe per protocol
+    /// that some pair probes as its other (a pair probes the protocols its rules name, and one other for the rest).
     /// </summary>
-    private void BuildProbes()
+    private void BuildKeys()
     {
         var rules = _engine.Policies.SelectMany(p => p.Ingress.Concat(p.Egress)).ToList();
-        var probes = ConnectionProbe.Pieces(rules, ConnectionProbe.NamedProtocols(rules), _profileRep, 4).ToList();
+        var keyOf = new Dictionary<byte, int>();
+        foreach (var number in ConnectionProbe.NamedProtocols(rules))
+        {
+            var protocol = new Protocol(number);
+            keyOf[number] = _keys.Count;
+            _keys.Add(new Key(protocol, false, ConnectionSet.Domain(protocol).Ranges[0].Last));
+        }
 
-        // The protocol sets of plans, and of pairs (a pair probes the protocols its rules name, and one other for the rest).
+        // The protocol sets of plans, and of pairs.
         var setIds = new Dictionary<string, int>(StringComparer.Ordinal);
         var setList = new List<SortedSet<byte>>();
         int SetOf(SortedSet<byte> set)
@@ -874,7 +1042,7 @@ internal sealed class FastMatrix
 
         var planSets = setList.Count;
         _pairSets = new int[planSets, planSets];
-        var pairSets = new List<(bool[] Explicit, int Other)>();
+        var pairSets = new List<PairProtocols>();
         var pairIds = new Dictionary<string, int>(StringComparer.Ordinal);
         var others = new Dictionary<byte, int>();
         for (var a = 0; a < planSets; a++)
@@ -887,20 +1055,14 @@ internal sealed class FastMatrix
                 if (!pairIds.TryGetValue(key, out var id))
                 {
                     pairIds[key] = id = pairSets.Count;
-                    var otherProbe = -1;
-                    if (ConnectionProbe.Other(union, 4) is { } other && !others.TryGetValue(other.Packet.Protocol.Number, out otherProbe))
+                    var otherKey = -1;
+                    if (ConnectionProbe.Other(union, 4) is { } other && !others.TryGetValue(other.Packet.Protocol.Number, out otherKey))
                     {
-                        others[other.Packet.Protocol.Number] = otherProbe = probes.Count;
-                        probes.Add(other);
+                        others[other.Packet.Protocol.Number] = otherKey = _keys.Count;
+                        _keys.Add(new Key(other.Packet.Protocol, true, 0));
                     }
 
-                    var explicitSet = new bool[256];
-                    foreach (var p in union)
-                    {
-                        explicitSet[p] = true;
-                    }
-
-                    pairSets.Add((explicitSet, otherProbe));
+                    pairSets.Add(new PairProtocols(union.Select(n => new Protocol(n)).ToArray(), union.Select(n => keyOf[n]).ToArray(), otherKey));
                 }
 
                 _pairSets[a, b] = id;
@@ -908,34 +1070,5 @@ internal sealed class FastMatrix
         }
 
         _pairProtocols = pairSets;
-        _probes = probes.Count <= 128 ? probes.ToArray() : null;
-    }
-
-    private ConnectionSet Assemble(int set, UInt128 bits)
-    {
-        var (explicitSet, otherProbe) = _pairProtocols[set];
-        var allowed = new SortedDictionary<byte, List<(int, int)>>();
-        for (var k = 0; k < _probes!.Length; k++)
-        {
-            var probe = _probes[k];
-            var number = probe.Packet.Protocol.Number;
-            if (probe.Other || !explicitSet[number])
-            {
-                continue;
-            }
-
-            if (!allowed.TryGetValue(number, out var list))
-            {
-                allowed[number] = list = [];
-            }
-
-            if (((bits >> k) & UInt128.One) != 0)
-            {
-                list.Add((probe.First, probe.Last));
-            }
-        }
-
-        var others = otherProbe >= 0 && ((bits >> otherProbe) & UInt128.One) != 0;
-        return ConnectionSet.Create(allowed.Select(kv => (new Protocol(kv.Key), IntervalSet.FromRanges(kv.Value))), others);
     }
 }

@@ -25,12 +25,6 @@ internal static class ShadowAnalysis
     {
         var peers = Peers(engine);
         var matrix = new FastMatrix(engine, peers.ToArray(), decide: false);
-        if (!matrix.HasProbes)
-        {
-            RunByProbing(engine, findings);
-            return;
-        }
-
         var states = new Dictionary<CompiledRule, RuleState>(ReferenceEqualityComparer.Instance);
         var probed = new Dictionary<Direction, HashSet<int>>();
         foreach (var d in new[] { Direction.Ingress, Direction.Egress })

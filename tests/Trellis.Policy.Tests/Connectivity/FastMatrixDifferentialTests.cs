@@ -29,6 +29,23 @@ public sealed class FastMatrixDifferentialTests
     }
 
     [Fact]
+    public void FastMatrix_EqualsTheProbingMatrix_OnBarePodsWithPortRangesAndNamedPorts()
+    {
+        Gen.Select(BarePodSets, Options).Sample((set, options) => AssertSame(PolicyEngine.Compile(set, options)), iter: 400);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void FastMatrix_EqualsTheProbingMatrix_OnTheBarePodBenchmarkFamily(bool portRanges)
+    {
+        // 200 pods and 50 policies of the benchmark family: 50 port ranges and 200 named ports cut the port space into
+        // hundreds of pieces, far more than any one pod's rules do.
+        var set = Trellis.Benchmarks.BarePodClusters.Build(200, portRanges);
+        AssertSame(PolicyEngine.Compile(set));
+    }
+
+    [Fact]
     public void FastMatrix_EqualsTheProbingMatrix_OnTheShopExample()
     {
         var shop = ManifestLoader.Load(Path.Combine(RepositoryRoot(), "examples", "manifests", "shop.yaml"));
@@ -55,6 +72,15 @@ public sealed class FastMatrixDifferentialTests
             Assert.Equal(probed.ToString(), fast.ToString());
             Assert.Equal(probed.Lines, fast.Lines);
         }, iter: 300);
+    }
+
+    [Fact]
+    public void Diff_EqualsTheProbingDiff_OnBarePodsWithPortRanges()
+    {
+        var samePods = Gen.Select(BarePodSets, BarePodSets)
+            .Select((x, y) => (x, y with { Workloads = x.Workloads, Namespaces = x.Namespaces }));
+        Gen.Select(samePods, Options).Sample((pair, options) =>
+            Assert.Equal(ConnectivityAnalyzer.DiffByProbing(pair.Item1, pair.Item2, options).Lines, ConnectivityAnalyzer.Diff(pair.Item1, pair.Item2, options).Lines), iter: 200);
     }
 
     [Fact]

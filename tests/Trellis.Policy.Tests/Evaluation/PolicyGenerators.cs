@@ -338,6 +338,110 @@ internal static class PolicyGenerators
                 Nodes = Nodes,
             }));
 
+    // ---- Bare pods: each its own identity, with a named port of its own, ipBlocks over pod addresses, many port ranges ----
+
+    /// <summary>
+    /// Pods that no two policies see alike: labels of their own (<c>app: bN</c>), a named port of their own (<c>npN</c>)
+    /// and an <c>http</c> port whose number differs from pod to pod, both on numbers that the port ranges overlap.
+    /// </summary>
+    public static readonly Gen<Workload[]> BarePods =
+        Gen.Select(Gen.Int[0, 2], Gen.OneOfConst(Protocol.Tcp, Protocol.Udp), Gen.Int[0, 4], Gen.Bool)
+            .Array[3, 8]
+            .Select(pods => pods.Select((p, i) => new Workload
+            {
+                Namespace = NamespaceNames[p.Item1],
+                Name = $"b{i}",
+                Kind = "Pod",
+                Labels = new Dictionary<string, string>(StringComparer.Ordinal) { ["app"] = $"b{i}", ["tier"] = i % 2 == 0 ? "a" : "b" },
+                Ports = p.Item4
+                    ? [new($"np{i}", 8000 + i * 5 + p.Item3, p.Item2), new("http", 8040 + i, Protocol.Tcp)]
+                    : [new($"np{i}", 8000 + i * 5 + p.Item3, p.Item2)],
+                Addresses = [IPAddress.Parse($"10.244.{p.Item1 + 1}.{i + 10}")],
+            }).ToArray());
+
+    /// <summary>Port ranges of every width over the pods' port numbers, single ports, and the pods' named ports.</summary>
+    private static readonly Gen<PolicyPort> BarePorts = Gen.Frequency(
+        (4, Gen.Select(Gen.OneOfConst(Protocol.Tcp, Protocol.Tcp, Protocol.Udp), Gen.Int[7990, 8060], Gen.Int[0, 30], (p, first, width) => new PolicyPort(p, first, null, first + width))),
+        (1, Gen.Select(Gen.OneOfConst(Protocol.Tcp, Protocol.Udp), Gen.Int[7990, 8060], (p, port) => new PolicyPort(p, port, null, null))),
+        (3, Gen.Select(Gen.OneOfConst(Protocol.Tcp, Protocol.Tcp, Protocol.Udp), Gen.Int[0, 7], (p, k) => new PolicyPort(p, null, $"np{k}", null))),
+        (1, Gen.Const(new PolicyPort(Protocol.Tcp, null, "http", null))));
+
+    /// <summary>ipBlocks that match pods: one pod's address, a /28 of a few, a namespace's /24 less another's.</summary>
+    private static readonly Gen<IpBlock> BareIpBlocks = Gen.Frequency(
+        (3, Gen.Select(Gen.Int[1, 3], Gen.Int[10, 17], (ns, host) => new IpBlock(Prefix.Parse($"10.244.{ns}.{host}/32"), []))),
+        (1, Gen.Const(new IpBlock(Prefix.Parse("10.244.1.0/28"), []))),
+        (1, Gen.Int[1, 3].Select(ns => new IpBlock(Prefix.Parse("10.244.0.0/16"), [Prefix.Parse($"10.244.{ns}.0/24")]))));
+
+    private static readonly Gen<LabelSelector> BarePodSelector = Gen.Frequency(
+        (3, Gen.Int[0, 7].Select(k => LabelSelector.Of(("app", $"b{k}")))),
+        (1, Gen.OneOfConst("a", "b").Select(t => LabelSelector.Of(("tier", t)))),
+        (1, Gen.Const(LabelSelector.Empty)));
+
+    private static readonly Gen<PolicyPeer> BarePeers = Gen.Frequency(
+        (3, BareIpBlocks.Select(b => new PolicyPeer(null, null, b))),
+        (2, BarePodSelector.Select(p => new PolicyPeer(p, null, null))),
+        (1, NamespaceSelector.Select(n => new PolicyPeer(null, n, null))));
+
+    private static readonly Gen<KubernetesRule> BareRules =
+        Gen.Select(BarePeers.Array[0, 2], BarePorts.Array[0, 3], (peers, ports) => new KubernetesRule(peers, ports));
+
+    public static readonly Gen<KubernetesNetworkPolicy> BarePolicies =
+        Gen.Select(Gen.Int[0, 2], BarePodSelector, Gen.Int[1, 3], BareRules.Array[0, 2], BareRules.Array[0, 2], Gen.Int[0, 999],
+            (ns, selector, types, ingress, egress, id) => new KubernetesNetworkPolicy
+            {
+                Namespace = NamespaceNames[ns],
+                Name = $"bare{id}",
+                PodSelector = selector,
+                PolicyTypes = types switch { 1 => PolicyTypes.Ingress, 2 => PolicyTypes.Egress, _ => PolicyTypes.Ingress | PolicyTypes.Egress },
+                PolicyTypesDeclared = true,
+                Ingress = ingress,
+                Egress = egress,
+            });
+
+    /// <summary>Calico rules over the bare pods: port ranges and named ports, as ports and notPorts, from pod addresses.</summary>
+    private static readonly Gen<CalicoRule> BareCalicoRules =
+        Gen.Select(Gen.OneOfConst(RuleAction.Allow, RuleAction.Deny, RuleAction.Pass), Gen.OneOfConst(Protocol.Tcp, Protocol.Udp), Gen.Int[7990, 8060], Gen.Int[0, 30],
+                Gen.Int[0, 7], Gen.Int[0, 3], BareIpBlocks)
+            .Select((action, protocol, first, width, k, shape, block) => new CalicoRule
+            {
+                Action = action,
+                Protocol = protocol,
+                Source = shape == 3 ? new EntityRule { Nets = [block.Cidr] } : EntityRule.Any,
+                Destination = shape switch
+                {
+                    0 => new EntityRule { Ports = [PortMatch.Range(first, first + width), PortMatch.Named($"np{k}")] },
+                    1 => new EntityRule { NotPorts = [PortMatch.Named($"np{k}")] },
+                    2 => new EntityRule { Ports = [PortMatch.Range(first, first + width)], NotPorts = [PortMatch.Named("http")] },
+                    _ => new EntityRule { Ports = [PortMatch.Range(first, first + width)] },
+                },
+            });
+
+    public static readonly Gen<CalicoPolicy> BareCalicoPolicies =
+        Gen.Select(Gen.Int[0, 7], Gen.OneOfConst("default", "t1", "t2"), BareCalicoRules.Array[0, 2], BareCalicoRules.Array[0, 2], Gen.Int[0, 999])
+            .Select((k, tier, ingress, egress, id) => new CalicoPolicy
+            {
+                Kind = CalicoPolicyKind.GlobalNetworkPolicy,
+                Name = $"cb{id}",
+                Tier = tier,
+                Order = 100 + k,
+                Selector = S(k < 6 ? $"app == 'b{k}'" : "all()"),
+                Types = CalicoPolicy.DefaultTypes(ingress.Length > 0, egress.Length > 0),
+                Ingress = ingress,
+                Egress = egress,
+            });
+
+    /// <summary>Clusters of <see cref="BarePods"/> under policies with port ranges, named ports and ipBlocks over pod addresses.</summary>
+    public static readonly Gen<PolicySet> BarePodSets =
+        Gen.Select(Namespaces, BarePods, BarePolicies.Array[1, 6], BareCalicoPolicies.Array[0, 2])
+            .Select((namespaces, workloads, k8s, calico) => PolicySet.Empty with
+            {
+                Namespaces = namespaces,
+                Workloads = workloads,
+                Tiers = Tiers,
+                KubernetesPolicies = k8s.DistinctBy(k => k.Id).ToArray(),
+                CalicoPolicies = calico.DistinctBy(c => c.Id).ToArray(),
+            });
+
     /// <summary>A flow between two names of the cluster (workload ids or outside addresses).</summary>
     public sealed record FlowSpec(int From, int To, Protocol Protocol, int Port, int? IcmpType, int? IcmpCode);
 

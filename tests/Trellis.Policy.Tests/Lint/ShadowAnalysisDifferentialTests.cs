@@ -29,6 +29,12 @@ public sealed partial class ShadowAnalysisDifferentialTests
     }
 
     [Fact]
+    public void Bitsets_FindTheSameRules_OnBarePodsWithPortRangesAndNamedPorts()
+    {
+        Gen.Select(BarePodSets, Options).Sample((set, options) => AssertSame(PolicyEngine.Compile(set, options)), iter: 300);
+    }
+
+    [Fact]
     public void Bitsets_FindTheSameRules_OnTheExamples()
     {
         AssertSame(PolicyEngine.Compile(MinimalExample.Load()));
