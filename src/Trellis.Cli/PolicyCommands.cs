@@ -193,15 +193,23 @@ public sealed partial class TrellisCli
             var set = NetworkPolicyService.Load(p.GetValue(matrixFiles)!, context, Choices(p));
             // Nothing to analyse is an error (exit 1): empty output with exit 0 would read as "no connection at all".
             var nothing = await ReadAsync(true, set).ConfigureAwait(false);
-            var report = NetworkPolicyService.Matrix(set, context, Choices(p));
-            var text = p.GetValue(format) switch
+            if (p.GetValue(format) == "html")
             {
-                "json" => ConnectivityJson.Write(report),
-                "csv" => ConnectivityCsv.Write(report),
-                "html" => ConnectivityHeatmap.Write(report),
-                _ => ConnectivityText.Write(report),
-            };
-            await WriteResultAsync(p.GetValue(outFile), text, ct).ConfigureAwait(false);
+                await WriteResultAsync(p.GetValue(outFile), ConnectivityHeatmap.Write(NetworkPolicyService.Matrix(set, context, Choices(p))), ct).ConfigureAwait(false);
+            }
+            else
+            {
+                // Lines are written as they are computed: a matrix of millions of lines is never held whole.
+                var lines = NetworkPolicyService.MatrixLines(set, context, Choices(p));
+                Action<TextWriter> write = p.GetValue(format) switch
+                {
+                    "json" => w => ConnectivityJson.Write(lines, w),
+                    "csv" => w => ConnectivityCsv.Write(lines, w),
+                    _ => w => ConnectivityText.Write(lines, w),
+                };
+                await WriteResultAsync(p.GetValue(outFile), write, ct).ConfigureAwait(false);
+            }
+
             return await FindingsToStderrAsync([.. LoadFindings(set), .. nothing, .. NetworkPolicyService.NotEnforced(context)]).ConfigureAwait(false);
         });
 
@@ -340,6 +348,23 @@ public sealed partial class TrellisCli
             return ExitFor(all);
         });
         return command;
+    }
+
+    private async Task WriteResultAsync(string? path, Action<TextWriter> write, CancellationToken ct)
+    {
+        if (path is null)
+        {
+            write(stdout);
+            await stdout.FlushAsync(ct).ConfigureAwait(false);
+            return;
+        }
+
+        await OutputFiles.WriteAsync(path, w =>
+        {
+            write(w);
+            return Task.CompletedTask;
+        }, ct).ConfigureAwait(false);
+        await stdout.WriteLineAsync(path).ConfigureAwait(false);
     }
 
     private async Task WriteResultAsync(string? path, string text, CancellationToken ct)

@@ -136,6 +136,9 @@ public static class NetworkPolicyService
 
     public static ConnectivityReport Matrix(PolicySet set, PolicyContext? context, PolicyChoices? choices = null) => ConnectivityAnalyzer.Matrix(set, Options(context, choices));
 
+    /// <summary>The matrix's lines as they are computed, for writing a matrix of any size (<see cref="ConnectivityAnalyzer.MatrixLines(PolicySet, PolicyOptions?)"/>).</summary>
+    public static ConnectivityLines MatrixLines(PolicySet set, PolicyContext? context, PolicyChoices? choices = null) => ConnectivityAnalyzer.MatrixLines(set, Options(context, choices));
+
     public static ConnectivityDiff Diff(PolicySet before, PolicySet after, PolicyContext? context, PolicyChoices? choices = null) =>
         ConnectivityAnalyzer.Diff(before, after, Options(context, choices));
 

@@ -7,7 +7,13 @@ public static class OutputFiles
 {
     /// <exception cref="IOException">The file could not be written; the previous file, if any, is unchanged.</exception>
     /// <exception cref="UnauthorizedAccessException">No permission to write there; nothing was changed.</exception>
-    public static async Task WriteAsync(string path, string text, CancellationToken cancellationToken = default)
+    public static Task WriteAsync(string path, string text, CancellationToken cancellationToken = default) =>
+        WriteAsync(path, writer => writer.WriteAsync(text.AsMemory(), cancellationToken), cancellationToken);
+
+    /// <summary>Writes what <paramref name="write"/> writes, as it writes it (for output too large to hold), atomically as above.</summary>
+    /// <exception cref="IOException">The file could not be written; the previous file, if any, is unchanged.</exception>
+    /// <exception cref="UnauthorizedAccessException">No permission to write there; nothing was changed.</exception>
+    public static async Task WriteAsync(string path, Func<TextWriter, Task> write, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var full = Path.GetFullPath(path);
@@ -19,7 +25,7 @@ public static class OutputFiles
         if (File.Exists(full) && InputFiles.FileType(full) is { } type and not "regular file")
         {
             // A device or a pipe (/dev/stdout, /dev/null, a FIFO) is written as it is: renaming a file onto it would replace it.
-            await File.WriteAllTextAsync(full, text, new UTF8Encoding(false), cancellationToken).ConfigureAwait(false);
+            await WriteFileAsync(full, write, FileMode.Open).ConfigureAwait(false);
             return;
         }
 
@@ -33,7 +39,7 @@ public static class OutputFiles
         var temporary = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.trellis-new-{Guid.NewGuid():N}");
         try
         {
-            await File.WriteAllTextAsync(temporary, text, new UTF8Encoding(false), cancellationToken).ConfigureAwait(false);
+            await WriteFileAsync(temporary, write, FileMode.CreateNew).ConfigureAwait(false);
             File.Move(temporary, full, overwrite: true);
         }
         catch
@@ -48,6 +54,19 @@ public static class OutputFiles
             }
 
             throw;
+        }
+    }
+
+    private static async Task WriteFileAsync(string path, Func<TextWriter, Task> write, FileMode mode)
+    {
+        var stream = new FileStream(path, mode, FileAccess.Write, FileShare.Read);
+        await using (stream.ConfigureAwait(false))
+        {
+            var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16);
+            await using (writer.ConfigureAwait(false))
+            {
+                await write(writer).ConfigureAwait(false);
+            }
         }
     }
 }

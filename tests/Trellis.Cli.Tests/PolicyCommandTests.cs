@@ -72,6 +72,31 @@ public sealed class PolicyCommandTests
         Assert.Contains("shop/web[Deployment]", page, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("table")]
+    [InlineData("json")]
+    [InlineData("csv")]
+    public async Task Matrix_WrittenAsItIsComputed_IsTheReportInEveryFormat_OnStdoutAndInAFile(string format)
+    {
+        using var ws = new Workspace();
+        var set = Trellis.Policy.Manifests.ManifestLoader.Load(Shop);
+        var report = Trellis.Policy.Connectivity.ConnectivityAnalyzer.Matrix(set);
+        var expected = format switch
+        {
+            "json" => Trellis.Policy.Connectivity.ConnectivityJson.Write(report),
+            "csv" => Trellis.Policy.Connectivity.ConnectivityCsv.Write(report),
+            _ => Trellis.Policy.Connectivity.ConnectivityText.Write(report),
+        };
+
+        var stdout = await Ok(ws.Run("netpol", "matrix", "-f", Shop, "-o", format));
+        var file = await Ok(ws.Run("netpol", "matrix", "-f", Shop, "-o", format, "--out", ws.PathOf("matrix.out")));
+
+        Assert.True(report.Lines.Count > 5, $"{report.Lines.Count} lines");
+        Assert.Equal(expected, stdout.Stdout);
+        Assert.Equal(expected, await File.ReadAllTextAsync(ws.PathOf("matrix.out")));
+        Assert.Equal(ws.PathOf("matrix.out"), file.Stdout.Trim());
+    }
+
     [Fact]
     public async Task Diff_ShowsWhatAChangeOpens()
     {

@@ -22,13 +22,42 @@ public static class ConnectivityAnalyzer
 
     /// <summary>
     /// Every workload's connections under one engine: to each other workload (a row of the non-empty ones per source, in
-    /// column order) and with each outside range, both ways.
+    /// column order, computed by <see cref="Row"/> on demand) and with each outside range, both ways.
     /// </summary>
     private sealed record PairTable(
         string[] Ids,
-        List<(int Column, ConnectionSet Connections)>[] Rows,
+        Action<int, List<(int Column, ConnectionSet Connections)>> Row,
+        bool Parallel,
         ConnectionSet[][] Inbound,
-        ConnectionSet[][] Outbound);
+        ConnectionSet[][] Outbound)
+    {
+        /// <summary>The rows of <paramref name="sources"/>, in parallel when the table allows it (the fast matrix is read-only once built).</summary>
+        public List<(int Column, ConnectionSet Connections)>[] Rows(IReadOnlyList<int> sources)
+        {
+            var rows = new List<(int Column, ConnectionSet Connections)>[sources.Count];
+            void One(int k)
+            {
+                rows[k] = [];
+                Row(sources[k], rows[k]);
+            }
+
+            if (Parallel)
+            {
+                System.Threading.Tasks.Parallel.For(0, sources.Count, One);
+            }
+            else
+            {
+                for (var k = 0; k < sources.Count; k++)
+                {
+                    One(k);
+                }
+            }
+
+            return rows;
+        }
+
+        public List<(int Column, ConnectionSet Connections)>[] AllRows() => Rows(Enumerable.Range(0, Ids.Length).ToArray());
+    }
 
     /// <summary>The pair table on bitsets (<see cref="FastMatrix"/>), or by probing every pair with the engine.</summary>
     private static PairTable Pairs(PolicyEngine engine, IReadOnlyList<OutsideRange> outsideRanges, bool fast)
@@ -78,29 +107,30 @@ public static class ConnectivityAnalyzer
             }
         }
 
-        // Rows of the fast matrix in parallel (it is read-only once built), the probing ones in order.
-        var rows = new List<(int Column, ConnectionSet Connections)>[n];
-        void Row(int r)
-        {
-            var row = new List<(int Column, ConnectionSet Connections)>();
-            workloadRow(r, row);
-            rows[r] = row;
-        }
-
-        if (fast)
-        {
-            Parallel.For(0, n, Row);
-        }
-        else
-        {
-            for (var r = 0; r < n; r++)
-            {
-                Row(r);
-            }
-        }
-
-        return new PairTable(workloads.Select(w => w.Id).ToArray(), rows, inbound, outbound);
+        return new PairTable(workloads.Select(w => w.Id).ToArray(), workloadRow, fast, inbound, outbound);
     }
+
+    /// <summary>
+    /// The matrix's lines as they are computed, in the report's order (<see cref="Matrix(PolicyEngine)"/> gives the same):
+    /// rows of workloads are computed a batch at a time and dropped once written, so memory stays bounded by the cluster,
+    /// not by the number of lines. For writing a matrix too large to hold (<see cref="ConnectivityText.Write(ConnectivityLines, TextWriter)"/>).
+    /// </summary>
+    public static ConnectivityLines MatrixLines(PolicySet set, PolicyOptions? options = null) => MatrixLines(PolicyEngine.Compile(set, options));
+
+    /// <inheritdoc cref="MatrixLines(PolicySet, PolicyOptions?)"/>
+    public static ConnectivityLines MatrixLines(PolicyEngine engine)
+    {
+        var outsideRanges = OutsideRanges([engine.Set], engine.Options);
+        var table = Pairs(engine, outsideRanges, fast: true);
+        return new ConnectivityLines(OrderedLines(table, outsideRanges.Select(r => r.Range).ToList(), table.Rows))
+        {
+            Enforced = engine.Options.Enforcing,
+            Note = NotEnforcedNote(engine.Options),
+        };
+    }
+
+    private static string? NotEnforcedNote(PolicyOptions options) =>
+        options.Enforcing ? null : $"the cluster's network plugin ({options.Plugin}) enforces no network policy: every connection is allowed";
 
     /// <summary>The matrix report of a pair table.</summary>
     private static ConnectivityReport Matrix(PolicyEngine engine, bool fast)
@@ -109,7 +139,9 @@ public static class ConnectivityAnalyzer
         var outside = outsideRanges.Select(r => r.Range).ToList();
         var workloads = engine.Set.Workloads;
         var n = workloads.Count;
-        var (ids, rows, inbound, outbound) = Pairs(engine, outsideRanges, fast);
+        var table = Pairs(engine, outsideRanges, fast);
+        var (inbound, outbound) = (table.Inbound, table.Outbound);
+        var rows = table.AllRows();
 
         // Heatmap nodes: workloads, then outside ranges merged where every workload sees them alike.
         var nodes = workloads.Select(w => new ConnectivityNode(w.Id, false, w.Namespace, [])).ToList();
@@ -133,43 +165,134 @@ public static class ConnectivityAnalyzer
             nodes.Add(new ConnectivityNode(RangesText(merged), true, null, merged));
         }
 
-        // Lines between workloads, then between workloads and the outside, where workloads that see every range alike
-        // share their lines' ranges.
-        var lines = new List<(string Source, string Destination, ConnectionSet Connections)>(rows.Sum(l => l.Count));
-        for (var r = 0; r < n; r++)
-        {
-            foreach (var (c, conns) in rows[r])
-            {
-                lines.Add((ids[r], ids[c], conns));
-            }
-        }
-
-        var inLines = new Dictionary<ConnectionSet[], List<(string Ranges, ConnectionSet Conns)>>(ColumnComparer.Instance);
-        var outLines = new Dictionary<ConnectionSet[], List<(string Ranges, ConnectionSet Conns)>>(ColumnComparer.Instance);
-        for (var w = 0; w < n; w++)
-        {
-            foreach (var (ranges, conns) in OutsideLines(outside, inbound.Select(column => column[w]).ToArray(), inLines))
-            {
-                lines.Add((ranges, ids[w], conns));
-            }
-
-            foreach (var (ranges, conns) in OutsideLines(outside, outbound.Select(column => column[w]).ToArray(), outLines))
-            {
-                lines.Add((ids[w], ranges, conns));
-            }
-        }
-
+        var lines = OrderedLines(table, outside, sources => sources.Select(r => rows[r]).ToArray()).ToList();
         var cells = new CellGrid(nodes.Count, (r, c) =>
             r == c ? null
             : r < n && c < n ? Find(rows[r], c)
             : r < n ? outbound[groups[c - n].Representative][r]
             : c < n ? inbound[groups[r - n].Representative][c]
             : null);
-        return new ConnectivityReport(nodes, SortedLines(lines), cells)
+        return new ConnectivityReport(nodes, lines, cells)
         {
             Enforced = engine.Options.Enforcing,
-            Note = engine.Options.Enforcing ? null : $"the cluster's network plugin ({engine.Options.Plugin}) enforces no network policy: every connection is allowed",
+            Note = NotEnforcedNote(engine.Options),
         };
+    }
+
+    /// <summary>Sources whose rows are computed together: enough to keep both cores busy, few enough to hold.</summary>
+    private const int RowBatch = 512;
+
+    /// <summary>
+    /// Every line, ordered by source, then destination (ordinal): between workloads, then between workloads and the
+    /// outside, where workloads that see every range alike share their lines' ranges. <paramref name="rows"/> gives the
+    /// rows of a batch of workloads, which are dropped once their lines are out.
+    /// </summary>
+    private static IEnumerable<ConnectivityLine> OrderedLines(
+        PairTable table, IReadOnlyList<AddressRange> outside, Func<IReadOnlyList<int>, List<(int Column, ConnectionSet Connections)>[]> rows)
+    {
+        var ids = table.Ids;
+        var n = ids.Length;
+        var inLines = new Dictionary<ConnectionSet[], List<(string Ranges, ConnectionSet Conns)>>(ColumnComparer.Instance);
+        var outLines = new Dictionary<ConnectionSet[], List<(string Ranges, ConnectionSet Conns)>>(ColumnComparer.Instance);
+        var outOf = new List<(string Ranges, ConnectionSet Conns)>[n];
+        var into = new Dictionary<string, List<(int Workload, ConnectionSet Conns)>>(StringComparer.Ordinal);
+        for (var w = 0; w < n; w++)
+        {
+            foreach (var (ranges, conns) in OutsideLines(outside, table.Inbound.Select(column => column[w]).ToArray(), inLines))
+            {
+                if (!into.TryGetValue(ranges, out var list))
+                {
+                    into[ranges] = list = [];
+                }
+
+                list.Add((w, conns));
+            }
+
+            outOf[w] = OutsideLines(outside, table.Outbound.Select(column => column[w]).ToArray(), outLines);
+        }
+
+        // Every name by its rank, so that lines sort on numbers: workloads 0..n-1, then the outside ranges' texts.
+        var texts = into.Keys.Union(outOf.SelectMany(l => l.Select(x => x.Ranges)), StringComparer.Ordinal).ToArray();
+        var names = ids.Concat(texts).ToArray();
+        var order = Enumerable.Range(0, names.Length).ToArray();
+        Array.Sort(order, (a, b) => a == b ? 0 : string.CompareOrdinal(names[a], names[b]) is var c and not 0 ? c : a.CompareTo(b));
+        var rank = new int[names.Length];
+        for (var k = 0; k < order.Length; k++)
+        {
+            rank[order[k]] = k;
+        }
+
+        var textRank = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var t = 0; t < texts.Length; t++)
+        {
+            textRank[texts[t]] = rank[n + t];
+        }
+
+        // Sources in order, a batch at a time; names alike (two workloads with one id) are one source.
+        var batch = new List<int>(RowBatch);
+        for (var start = 0; start < order.Length;)
+        {
+            var end = start;
+            batch.Clear();
+            while (end < order.Length && (batch.Count < RowBatch || (end > start && names[order[end]] == names[order[end - 1]])))
+            {
+                if (order[end] < n)
+                {
+                    batch.Add(order[end]);
+                }
+
+                end++;
+            }
+
+            var batchRows = rows(batch);
+            var rowOf = new Dictionary<int, List<(int Column, ConnectionSet Connections)>>(batch.Count);
+            for (var k = 0; k < batch.Count; k++)
+            {
+                rowOf[batch[k]] = batchRows[k];
+            }
+
+            var lines = new List<(int Rank, int Seq, ConnectivityLine Line)>();
+            for (var k = start; k < end; k++)
+            {
+                var source = order[k];
+                var name = names[source];
+                if (source < n)
+                {
+                    foreach (var (c, conns) in rowOf[source])
+                    {
+                        lines.Add((rank[c], lines.Count, new ConnectivityLine(name, ids[c], conns)));
+                    }
+
+                    foreach (var (ranges, conns) in outOf[source])
+                    {
+                        lines.Add((textRank[ranges], lines.Count, new ConnectivityLine(name, ranges, conns)));
+                    }
+                }
+                else
+                {
+                    // A range that is only ever a destination is no source.
+                    foreach (var (w, conns) in into.GetValueOrDefault(name) ?? [])
+                    {
+                        lines.Add((rank[w], lines.Count, new ConnectivityLine(name, ids[w], conns)));
+                    }
+                }
+
+                if (k + 1 < end && names[order[k + 1]] == name)
+                {
+                    continue;
+                }
+
+                lines.Sort((x, y) => x.Rank != y.Rank ? x.Rank.CompareTo(y.Rank) : x.Seq.CompareTo(y.Seq));
+                foreach (var line in lines)
+                {
+                    yield return line.Line;
+                }
+
+                lines.Clear();
+            }
+
+            start = end;
+        }
     }
 
     /// <summary>A workload's connections to column <paramref name="c"/>: its row holds the non-empty ones, by column.</summary>
@@ -242,42 +365,6 @@ public static class ConnectivityAnalyzer
         }
     }
 
-    /// <summary>The lines ordered by source, then destination (ordinal), each name compared once through its rank.</summary>
-    private static List<ConnectivityLine> SortedLines(List<(string Source, string Destination, ConnectionSet Connections)> lines)
-    {
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (source, destination, _) in lines)
-        {
-            names.Add(source);
-            names.Add(destination);
-        }
-
-        var ordered = names.ToArray();
-        Array.Sort(ordered, StringComparer.Ordinal);
-        var rank = new Dictionary<string, int>(ordered.Length, StringComparer.Ordinal);
-        for (var i = 0; i < ordered.Length; i++)
-        {
-            rank[ordered[i]] = i;
-        }
-
-        var keys = new long[lines.Count];
-        var order = new int[lines.Count];
-        for (var i = 0; i < lines.Count; i++)
-        {
-            keys[i] = ((long)rank[lines[i].Source] << 32) | (uint)rank[lines[i].Destination];
-            order[i] = i;
-        }
-
-        Array.Sort(keys, order);
-        var sorted = new List<ConnectivityLine>(lines.Count);
-        foreach (var i in order)
-        {
-            sorted.Add(new ConnectivityLine(lines[i].Source, lines[i].Destination, lines[i].Connections));
-        }
-
-        return sorted;
-    }
-
     /// <summary>
     /// Which connections <paramref name="after"/> opens and closes relative to <paramref name="before"/>: the two
     /// clusters' pair tables (<see cref="FastMatrix"/>) over the outside ranges that either mentions, compared pair by pair.
@@ -310,17 +397,19 @@ public static class ConnectivityAnalyzer
             return index;
         }
 
+        var wasRows = was.AllRows();
+        var nowRows = now.AllRows();
         var inBefore = ById(was.Ids);
         var inAfter = ById(now.Ids);
         string? Info(string id) => !inBefore.ContainsKey(id) ? "workload added" : !inAfter.ContainsKey(id) ? "workload removed" : null;
 
         // A source's non-empty connections by destination id.
-        static Dictionary<string, ConnectionSet> RowOf(PairTable table, Dictionary<string, int> byId, string id)
+        static Dictionary<string, ConnectionSet> RowOf(PairTable table, List<(int Column, ConnectionSet Connections)>[] rows, Dictionary<string, int> byId, string id)
         {
             var row = new Dictionary<string, ConnectionSet>(StringComparer.Ordinal);
             if (byId.TryGetValue(id, out var r))
             {
-                foreach (var (c, conns) in table.Rows[r])
+                foreach (var (c, conns) in rows[r])
                 {
                     if (byId[table.Ids[c]] == c && table.Ids[c] != id)
                     {
@@ -335,8 +424,8 @@ public static class ConnectivityAnalyzer
         var lines = new List<DiffLine>();
         foreach (var id in inBefore.Keys.Union(inAfter.Keys))
         {
-            var wasRow = RowOf(was, inBefore, id);
-            var nowRow = RowOf(now, inAfter, id);
+            var wasRow = RowOf(was, wasRows, inBefore, id);
+            var nowRow = RowOf(now, nowRows, inAfter, id);
             foreach (var d in wasRow.Keys.Union(nowRow.Keys))
             {
                 var x = wasRow.GetValueOrDefault(d, ConnectionSet.None);

@@ -57,6 +57,20 @@ public sealed record ConnectivityReport(
     public override string ToString() => ConnectivityText.Write(this);
 }
 
+/// <summary>
+/// The lines of a matrix as they are computed (<see cref="ConnectivityAnalyzer.MatrixLines(Evaluation.PolicyEngine)"/>), in the
+/// report's order, to be written once: a matrix too large to hold in memory is written as it goes.
+/// </summary>
+public sealed record ConnectivityLines(IEnumerable<ConnectivityLine> Lines)
+{
+    /// <summary>False when the cluster's plugin enforces no policy (everything is then allowed).</summary>
+    public bool Enforced { get; init; } = true;
+
+    public string? Note { get; init; }
+
+    public static ConnectivityLines Of(ConnectivityReport report) => new(report.Lines) { Enforced = report.Enforced, Note = report.Note };
+}
+
 public enum DiffKind
 {
     Added,

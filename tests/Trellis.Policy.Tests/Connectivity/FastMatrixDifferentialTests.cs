@@ -10,7 +10,8 @@ namespace Trellis.Policy.Tests.Connectivity;
 /// <summary>
 /// <see cref="ConnectivityAnalyzer.Matrix(PolicyEngine)"/> (on bitsets) against <see cref="ConnectivityAnalyzer.MatrixByProbing"/>
 /// (one engine check per pair and piece of the port space): the reports must be the same, node for node, line for line
-/// and cell for cell, on random clusters and policies and on the shop example.
+/// and cell for cell, on random clusters and policies and on the shop example; and the lines streamed by
+/// <see cref="ConnectivityAnalyzer.MatrixLines(PolicyEngine)"/> are the report's.
 /// </summary>
 public sealed class FastMatrixDifferentialTests
 {
@@ -104,6 +105,10 @@ public sealed class FastMatrixDifferentialTests
         Assert.Equal(probed.Nodes.Select(n => n.IsExternal), fast.Nodes.Select(n => n.IsExternal));
         Assert.Equal(probed.Lines.Select(l => l.ToString()), fast.Lines.Select(l => l.ToString()));
         Assert.Equal(probed.Lines, fast.Lines);
+        // The streamed lines, as the CLI writes them, are the report's.
+        var streamed = ConnectivityAnalyzer.MatrixLines(engine);
+        Assert.Equal(fast.Lines, streamed.Lines.ToList());
+        Assert.Equal((fast.Enforced, fast.Note), (streamed.Enforced, streamed.Note));
         Assert.Equal(probed.Cells.Count, fast.Cells.Count);
         for (var r = 0; r < probed.Cells.Count; r++)
         {
