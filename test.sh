@@ -9,7 +9,8 @@ if ! command -v dotnet >/dev/null 2>&1; then
 fi
 
 # The real components the integration tests run (DESIGN.md): installed from Debian when missing.
-packages=(haproxy keepalived kea-dhcp4-server isc-dhcp-client iproute2 python3 procps psmisc chromium)
+# clang and zlib1g-dev build the CLI as a native AOT binary (./trellis), which a test runs next to the managed one.
+packages=(haproxy keepalived kea-dhcp4-server isc-dhcp-client iproute2 python3 procps psmisc chromium clang zlib1g-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -31,6 +32,7 @@ fi
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 dotnet build Trellis.slnx -c Release -nologo -v quiet
+./trellis --version >/dev/null   # the native CLI, as the README's first command builds it
 results="$(mktemp -d)"
 status=0
 dotnet test Trellis.slnx -c Release --no-build -nologo --logger "trx" --results-directory "$results" || status=$?

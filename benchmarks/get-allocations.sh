@@ -3,7 +3,7 @@
 #
 #   benchmarks/get-allocations.sh [runs]      (default 10 runs; run from anywhere)
 #
-# Builds the CLI as ./trellis does (ReadyToRun), writes the site spec (the same shape as Sites.BigClusters in
+# Builds the CLI as ./trellis does (native AOT with clang installed, else ReadyToRun), writes the site spec (the same shape as Sites.BigClusters in
 # benchmarks/Trellis.Benchmarks/Sites.cs), applies it to a fresh SQLite state file with the CLI, then runs
 # `trellis get allocations --state <file> -o json > /dev/null` N times and prints min / median / max.
 # Needs: dotnet (SDK 10), python3. Temporary files are removed on exit.
@@ -15,7 +15,7 @@ CLI="$ROOT/artifacts/trellis/trellis"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/trellis-get-allocations.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 
-echo "== building the CLI as ./trellis does (Release, ReadyToRun)"
+echo "== building the CLI as ./trellis does (Release; native AOT with clang, else ReadyToRun)"
 "$ROOT/trellis" --version >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
 
 echo "== writing the 32 x 200 site spec"

@@ -39,7 +39,7 @@ public static class LoadBalancerJsonRenderer
         return JsonText.Write(root);
     }
 
-    private static JsonObject Frontend(string name, string vip, int port, string protocol, IEnumerable<JsonObject> backends, JsonObject? healthCheck) => new()
+    private static JsonNode Frontend(string name, string vip, int port, string protocol, IEnumerable<JsonObject> backends, JsonObject? healthCheck) => new JsonObject
     {
         ["name"] = name,
         ["vip"] = vip,

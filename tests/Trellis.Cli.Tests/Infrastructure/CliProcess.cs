@@ -38,9 +38,10 @@ internal static class CliProcess
     private static string DotnetHost =>
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
 
-    public static ProcessStartInfo StartInfo(string workingDirectory, IEnumerable<string> args)
+    /// <param name="program">A native <c>trellis</c> binary to run instead of <c>dotnet trellis.dll</c>.</param>
+    public static ProcessStartInfo StartInfo(string workingDirectory, IEnumerable<string> args, string? program = null)
     {
-        var info = new ProcessStartInfo(DotnetHost)
+        var info = new ProcessStartInfo(program ?? DotnetHost)
         {
             WorkingDirectory = workingDirectory,
             UseShellExecute = false,
@@ -50,7 +51,11 @@ internal static class CliProcess
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
-        info.ArgumentList.Add(Dll);
+        if (program is null)
+        {
+            info.ArgumentList.Add(Dll);
+        }
+
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
@@ -64,9 +69,9 @@ internal static class CliProcess
     }
 
     /// <summary>Runs <c>trellis ARGS</c> in <paramref name="workingDirectory"/> to its end; kills it and fails after the timeout.</summary>
-    public static async Task<CliResult> RunAsync(string workingDirectory, IReadOnlyList<string> args, TimeSpan? timeout = null)
+    public static async Task<CliResult> RunAsync(string workingDirectory, IReadOnlyList<string> args, TimeSpan? timeout = null, string? program = null)
     {
-        await using var running = RunningCli.Start(workingDirectory, args);
+        await using var running = RunningCli.Start(workingDirectory, args, program);
         return await running.WaitAsync(timeout ?? DefaultTimeout);
     }
 }
@@ -93,9 +98,9 @@ internal sealed class RunningCli : IAsyncDisposable
 
     public bool HasExited => process.HasExited;
 
-    public static RunningCli Start(string workingDirectory, IReadOnlyList<string> args)
+    public static RunningCli Start(string workingDirectory, IReadOnlyList<string> args, string? program = null)
     {
-        var process = new Process { StartInfo = CliProcess.StartInfo(workingDirectory, args) };
+        var process = new Process { StartInfo = CliProcess.StartInfo(workingDirectory, args, program) };
         try
         {
             if (!process.Start())
