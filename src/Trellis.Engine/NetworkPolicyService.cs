@@ -17,7 +17,14 @@ public sealed record PolicyContext(ResolvedSite Site, string Cluster, IReadOnlyL
 }
 
 /// <summary>One direction's verdict in plain words, for front ends.</summary>
-public sealed record DirectionAnswer(string Direction, string Endpoint, bool Allowed, string Decision, string Explanation, string? Tier, string? Policy, string? Rule, string? Action);
+public sealed record DirectionAnswer(string Direction, string Endpoint, bool Allowed, string Decision, string Explanation, string? Tier, string? Policy, string? Rule, string? Action)
+{
+    /// <summary>The deciding rule's own name, when its policy names rules (an AdminNetworkPolicy's <c>name</c>).</summary>
+    public string? RuleName { get; init; }
+
+    /// <summary>The deciding AdminNetworkPolicy's priority.</summary>
+    public int? Priority { get; init; }
+}
 
 /// <summary>How the manifests are read: workloads by controller owner or pod by pod, and whether hostNetwork pods are policed.</summary>
 public sealed record PolicyChoices
@@ -298,5 +305,9 @@ public static class NetworkPolicyService
     }
 
     private static DirectionAnswer Answer(DirectionVerdict v) =>
-        new(v.Direction.ToString(), v.Endpoint, v.Allowed, v.Decision.ToString(), v.Explanation, v.Tier, v.Policy?.ToString(), v.Rule?.Path, v.Action?.ToString());
+        new(v.Direction.ToString(), v.Endpoint, v.Allowed, v.Decision.ToString(), v.Explanation, v.Tier, v.Policy?.ToString(), v.Rule?.Path, v.Action?.ToString())
+        {
+            RuleName = v.Rule?.Name,
+            Priority = v.Policy is { Kind: PolicyKind.AdminNetworkPolicy, Order: { } order } ? (int)order : null,
+        };
 }

@@ -123,6 +123,7 @@ internal static class OwnerGrouping
             if (set.KubernetesPolicies.Any(k => In(k.PodSelector, key) || k.Ingress.Concat(k.Egress).SelectMany(r => r.Peers).Any(p => In(p.PodSelector, key)))
                 || set.CalicoPolicies.Any(c => Text(c.Selector, key) || c.Ingress.Concat(c.Egress).Any(r =>
                     Text(r.Source.Selector, key) || Text(r.Source.NotSelector, key) || Text(r.Destination.Selector, key) || Text(r.Destination.NotSelector, key)))
+                || set.AdminPolicies.Any(a => In(a.Subject.Pods, key) || a.Ingress.Concat(a.Egress).SelectMany(r => r.Peers).Any(p => p.Kind == AdminPolicy.AdminPeerKind.Pods && In(p.PodSelector, key)))
                 || set.Services.Any(s => s.Selector?.ContainsKey(key) == true))
             {
                 return true;

@@ -72,6 +72,27 @@ public sealed class OwnerGroupingTests
     }
 
     [Fact]
+    public void OwnerGrouping_StatefulSetPods_StayApart_WhenAnAdminPolicyPeerSelectsByThePodNameLabel()
+    {
+        var pods = Pod("db-0", "db", "StatefulSet", "10.244.1.20", "app: db, statefulset.kubernetes.io/pod-name: db-0")
+            + "\n" + Pod("db-1", "db", "StatefulSet", "10.244.1.21", "app: db, statefulset.kubernetes.io/pod-name: db-1");
+        const string guard = """
+            ---
+            apiVersion: policy.networking.k8s.io/v1alpha1
+            kind: AdminNetworkPolicy
+            metadata: { name: guard-primary }
+            spec:
+              priority: 1
+              subject: { namespaces: {} }
+              egress: [ { action: Deny, to: [ { pods: { namespaceSelector: {}, podSelector: { matchLabels: { statefulset.kubernetes.io/pod-name: db-0 } } } } ] } ]
+            """;
+
+        var apart = ManifestLoader.LoadText(pods + "\n" + guard).ByOwner(WorkloadView.Owner);
+
+        Assert.Equal(["shop/db-0[Pod]", "shop/db-1[Pod]"], apart.Workloads.Select(w => w.Id));
+    }
+
+    [Fact]
     public void OwnerGrouping_ATemplateWithoutPods_StaysAsItIs_AndItsReplicaSetIsNotCountedTwice()
     {
         var set = ManifestLoader.LoadText(Deployment).ByOwner(WorkloadView.Owner);
