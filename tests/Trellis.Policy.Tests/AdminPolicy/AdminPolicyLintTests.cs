@@ -7,18 +7,6 @@ namespace Trellis.Policy.Tests.AdminPolicy;
 /// <summary>The lint on admin policies: rules shadowed by a higher priority, priorities used twice, nodes and named ports that match nothing.</summary>
 public sealed class AdminPolicyLintTests
 {
-    private static string Anp(string name, int priority, string rules) => $$"""
-        apiVersion: policy.networking.k8s.io/v1alpha1
-        kind: AdminNetworkPolicy
-        metadata: { name: {{name}} }
-        spec:
-          priority: {{priority}}
-          subject: { namespaces: { matchLabels: { conformance-house: gryffindor } } }
-        {{rules}}
-        ---
-
-        """;
-
     private const string DenySlytherin = "  ingress: [ { name: deny-slytherin, action: Deny, from: [ { namespaces: { matchLabels: { conformance-house: slytherin } } } ] } ]";
     private const string AllowSlytherinWeb = "  ingress: [ { name: allow-slytherin-web, action: Allow, from: [ { namespaces: { matchLabels: { conformance-house: slytherin } } } ], ports: [ { portNumber: { port: 80 } } ] } ]";
 

@@ -9,18 +9,6 @@ namespace Trellis.Policy.Tests.AdminPolicy;
 /// <summary>How admin policies sit in Calico's tiers: kube-admin (1,000, Pass) before default, kube-baseline (10,000,000, Pass) after it.</summary>
 public sealed class AdminPolicyTierTests
 {
-    private static string Anp(string name, int priority, string rules) => $$"""
-        apiVersion: policy.networking.k8s.io/v1alpha1
-        kind: AdminNetworkPolicy
-        metadata: { name: {{name}} }
-        spec:
-          priority: {{priority}}
-          subject: { namespaces: { matchLabels: { conformance-house: gryffindor } } }
-        {{rules}}
-        ---
-
-        """;
-
     private const string BaselineAllowsSlytherin = """
         apiVersion: policy.networking.k8s.io/v1alpha1
         kind: BaselineAdminNetworkPolicy

@@ -60,6 +60,19 @@ internal static class ConformanceBase
         }
     }
 
+    /// <summary>An AdminNetworkPolicy on gryffindor's pods with the given rules (YAML lines under spec).</summary>
+    public static string Anp(string name, int priority, string rules) => $$"""
+        apiVersion: policy.networking.k8s.io/v1alpha1
+        kind: AdminNetworkPolicy
+        metadata: { name: {{name}} }
+        spec:
+          priority: {{priority}}
+          subject: { namespaces: { matchLabels: { conformance-house: gryffindor } } }
+        {{rules}}
+        ---
+
+        """;
+
     public static PolicySet Load(string policies) => ManifestLoader.LoadText(Yaml + policies);
 
     /// <summary>kubernetes.PokeServer: whether the client pod reaches the server pod on the port.</summary>
