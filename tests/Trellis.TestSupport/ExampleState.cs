@@ -6,7 +6,7 @@ using Trellis.Core.Validation;
 namespace Trellis.TestSupport;
 
 /// <summary>An example site resolved and planned from scratch: the same state that 'trellis apply' stores.</summary>
-internal sealed record ExampleState(ResolvedSite Site, IReadOnlyList<Allocation> Allocations)
+public sealed record ExampleState(ResolvedSite Site, IReadOnlyList<Allocation> Allocations)
 {
     public static string ExamplesDirectory
     {

@@ -3,7 +3,7 @@ using Trellis.Storage;
 namespace Trellis.TestSupport;
 
 /// <summary>A store whose token source is cancelled right after a number of successful commits, as Ctrl-C landing there would.</summary>
-internal sealed class CancelAfterCommit(IStateStore inner, CancellationTokenSource ctrlC, int commitsBeforeCancel = 1) : IStateStore
+public sealed class CancelAfterCommit(IStateStore inner, CancellationTokenSource ctrlC, int commitsBeforeCancel = 1) : IStateStore
 {
     private int _commits;
 
@@ -21,13 +21,4 @@ internal sealed class CancelAfterCommit(IStateStore inner, CancellationTokenSour
     }
 
     public ValueTask DisposeAsync() => inner.DisposeAsync();
-}
-
-internal sealed class TempFolder : IDisposable
-{
-    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"trellis-engine-tests-{Guid.NewGuid():N}");
-
-    public TempFolder() => Directory.CreateDirectory(Path);
-
-    public void Dispose() => Directory.Delete(Path, recursive: true);
 }
