@@ -73,14 +73,14 @@ internal sealed class Output(IAnsiConsole console, TextWriter stdout, OutputForm
             return;
         }
 
-        foreach (var group in plan.Removed.Select(a => ("-", "red", a)).Concat(plan.Added.Select(a => ("+", "green", a))).GroupBy(x => x.a.Pool).OrderBy(g => g.Key, StringComparer.Ordinal))
+        foreach (var group in plan.Removed.Select(a => ("-", "red", a)).Concat(plan.Added.Select(a => ("+", "green", a))).GroupBy(x => x.a.Pool.ToString()).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             var added = group.Count(x => x.Item1 == "+");
             var removed = group.Count(x => x.Item1 == "-");
             console.MarkupLine($"  [bold]{Markup.Escape(group.Key)}[/]: [green]+{added}[/] [red]-{removed}[/]");
             foreach (var (sign, color, a) in group.Take(12))
             {
-                console.MarkupLine($"    [{color}]{sign} {Markup.Escape(a.Address),-18}[/] {Markup.Escape(a.Owner)}");
+                console.MarkupLine($"    [{color}]{sign} {Markup.Escape(a.Address),-18}[/] {Markup.Escape(a.Owner.ToString())}");
             }
 
             if (group.Count() > 12)
@@ -96,7 +96,7 @@ internal sealed class Output(IAnsiConsole console, TextWriter stdout, OutputForm
         table.AddColumns("Pool", "Address", "Owner", "Detail", "Lease expires");
         foreach (var a in allocations)
         {
-            table.AddRow(Markup.Escape(a.Pool), Markup.Escape(a.Address), Markup.Escape(a.Owner), Markup.Escape(a.Detail ?? ""),
+            table.AddRow(Markup.Escape(a.Pool.ToString()), Markup.Escape(a.Address), Markup.Escape(a.Owner.ToString()), Markup.Escape(a.Detail ?? ""),
                 a.ExpiresAt?.ToString("u", System.Globalization.CultureInfo.InvariantCulture) ?? "");
         }
 

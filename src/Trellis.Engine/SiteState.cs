@@ -37,7 +37,12 @@ public sealed record SiteState(
             else if (item.Key.StartsWith(StateKeys.AllocationPrefix, StringComparison.Ordinal))
             {
                 var stored = Decode(item, EngineJsonContext.Default.StoredAllocation);
-                allocations.Add(new Allocation(stored.Pool, stored.Address, stored.Owner) { Detail = stored.Detail, ExpiresAt = stored.ExpiresAt });
+                if (!PoolId.TryParse(stored.Pool, out var pool) || !Owner.TryParseStored(pool, stored.Owner, stored.Detail, out var owner))
+                {
+                    throw Damaged(item, $"'{stored.Owner}' of '{stored.Pool}' is not an owner of a pool");
+                }
+
+                allocations.Add(new Allocation(pool, stored.Address, owner) { Detail = stored.Detail, ExpiresAt = stored.ExpiresAt });
             }
             else if (item.Key.StartsWith(StateKeys.UpgradePrefix, StringComparison.Ordinal))
             {
@@ -45,8 +50,7 @@ public sealed record SiteState(
             }
         }
 
-        allocations.Sort((a, b) => string.CompareOrdinal(a.Pool, b.Pool) is var c and not 0 ? c : string.CompareOrdinal(a.Owner, b.Owner));
-        return new SiteState(snapshot.Revision, generation, spec, allocations, upgrades);
+        return new SiteState(snapshot.Revision, generation, spec, SitePlanner.Ordered(allocations).ToList(), upgrades);
     }
 
     /// <summary>The audit log in revision order; an entry written before revisions were recorded takes its key's.</summary>

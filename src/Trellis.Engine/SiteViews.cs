@@ -109,8 +109,9 @@ public static class SiteViews
             {
                 var vipOwner = PoolIds.ServiceVipOwner(c.Name, s);
                 var vip = state.Allocations.FirstOrDefault(a => a.Owner == vipOwner)?.Address;
-                var clusterIp = state.Allocations.FirstOrDefault(a => a.Pool == PoolIds.ClusterIps(c.Name) && a.Owner == PoolIds.ClusterIp(s.Namespace, s.Name))?.Address;
-                var nodePorts = s.Ports.Select(p => state.Allocations.FirstOrDefault(a => a.Pool == PoolIds.NodePorts(c.Name) && a.Owner == PoolIds.NodePort(s.Namespace, s.Name, s.Protocol, p))?.Address)
+                var clusterIpOwner = PoolIds.ClusterIp(c.Name, s.Namespace, s.Name);
+                var clusterIp = state.Allocations.FirstOrDefault(a => a.Owner == clusterIpOwner)?.Address;
+                var nodePorts = s.Ports.Select(p => PoolIds.NodePort(c.Name, s.Namespace, s.Name, s.Protocol, p)).Select(o => state.Allocations.FirstOrDefault(a => a.Owner == o)?.Address)
                     .OfType<string>().Select(int.Parse).ToList();
                 rows.Add(new ServiceRow(c.Name, s.Namespace, s.Name, s.Protocol, s.Ports, s.SharedIpKey, vip, clusterIp, nodePorts));
             }
@@ -127,19 +128,19 @@ public static class SiteViews
             return [];
         }
 
-        var ofCluster = site.Clusters.FirstOrDefault(c => c.Name == cluster) is { } rc
-            ? new HashSet<string>(StringComparer.Ordinal)
-            {
-                PoolIds.Pods(rc.Name), PoolIds.ClusterIps(rc.Name), PoolIds.NodePorts(rc.Name), PoolIds.MetalLb(rc.Name),
-                PoolIds.Nodes(rc.Network.Name), PoolIds.Vips(rc.Network.Name), PoolIds.Dhcp(rc.Network.Name), PoolIds.Infra(rc.Network.Name), PoolIds.ControlPlaneIps(rc.Network.Name),
-            }
-            : null;
-        var counts = state.Allocations.GroupBy(a => a.Pool).ToDictionary(g => g.Key, g => (long)g.Count(), StringComparer.Ordinal);
-        return SitePlanner.Pools(site).Where(p => cluster is null || ofCluster?.Contains(p.Id) == true).Select(p =>
+        var of = site.Clusters.FirstOrDefault(c => c.Name == cluster);
+        bool Selected(PoolId pool) => of is null || pool switch
+        {
+            ClusterPool p => p.Cluster == of.Name,
+            NetworkPool p => p.Network == of.Network.Name,
+            _ => false,
+        };
+        var counts = state.Allocations.GroupBy(a => a.Pool).ToDictionary(g => g.Key, g => (long)g.Count());
+        return SitePlanner.Pools(site).Where(p => cluster is null || (of is not null && Selected(p.Id))).Select(p =>
         {
             var size = p.UsableSize;
             var taken = counts.GetValueOrDefault(p.Id);
-            return new PoolRow(p.Id, p.Description, size, taken, size - taken);
+            return new PoolRow(p.Id.ToString(), p.Description, size, taken, size - taken);
         }).ToList();
     }
 
@@ -153,11 +154,9 @@ public static class SiteViews
 
     public static CapacityReport? Capacity(SiteState state) => Resolve(state) is { } site ? CapacityPlanner.Report(site, state.Allocations) : null;
 
+    /// <summary>Every allocation, or those of one cluster: held by its owners, or of its own pools.</summary>
     public static IReadOnlyList<Allocation> Allocations(SiteState state, string? cluster) =>
         cluster is null
             ? state.Allocations
-            : state.Allocations.Where(a => a.Pool.StartsWith($"cluster/{cluster}/", StringComparison.Ordinal)
-                || a.Owner.StartsWith($"cluster/{cluster}/", StringComparison.Ordinal)
-                || a.Owner.StartsWith($"service/{cluster}/", StringComparison.Ordinal)
-                || a.Owner.StartsWith($"node/{cluster}/", StringComparison.Ordinal)).ToList();
+            : state.Allocations.Where(a => a.Owner.Cluster == cluster || a.Pool is ClusterPool p && p.Cluster == cluster).ToList();
 }

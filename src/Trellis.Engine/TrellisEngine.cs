@@ -320,7 +320,7 @@ public sealed class TrellisEngine(IStateStore store, TimeProvider time)
             }
 
             var ops = new List<TxnOperation> { new TxnOperation.Delete(StateKeys.Spec) };
-            ops.AddRange(state.Allocations.Select(a => new TxnOperation.Delete(StateKeys.Allocation(a.Pool, a.Address))));
+            ops.AddRange(state.Allocations.Select(a => new TxnOperation.Delete(StateKeys.Allocation(a.Pool.ToString(), a.Address))));
             ops.AddRange(state.Upgrades.Select(u => new TxnOperation.Delete(StateKeys.Upgrade(u.Cluster))));
             var result = await CommitAsync(state, options, "delete site", $"site {state.Spec.Name} deleted: {AuditSummary.Of(changes)}", 0, state.Allocations.Count, ops, cancellationToken).ConfigureAwait(false);
             if (result.Succeeded)
@@ -353,13 +353,13 @@ public sealed class TrellisEngine(IStateStore store, TimeProvider time)
     {
         foreach (var a in remove)
         {
-            yield return new TxnOperation.Delete(StateKeys.Allocation(a.Pool, a.Address));
+            yield return new TxnOperation.Delete(StateKeys.Allocation(a.Pool.ToString(), a.Address));
         }
 
         foreach (var a in add)
         {
-            yield return new TxnOperation.Create(StateKeys.Allocation(a.Pool, a.Address),
-                JsonSerializer.SerializeToUtf8Bytes(new StoredAllocation(a.Pool, a.Address, a.Owner, a.Detail, a.ExpiresAt), EngineJsonContext.Default.StoredAllocation));
+            yield return new TxnOperation.Create(StateKeys.Allocation(a.Pool.ToString(), a.Address),
+                JsonSerializer.SerializeToUtf8Bytes(new StoredAllocation(a.Pool.ToString(), a.Address, a.Owner.ToString(), a.Detail, a.ExpiresAt), EngineJsonContext.Default.StoredAllocation));
         }
     }
 

@@ -79,7 +79,7 @@ public sealed class ConcurrencyTests(ITestOutputHelper log)
         var winner = Assert.Single(extras);
         var after = await ws.Allocations();
         Alloc.AssertUnique(after);
-        var extraVips = after.Where(a => a.Owner.StartsWith("service/a/extra/", StringComparison.Ordinal)).ToList();
+        var extraVips = after.Where(a => a.Pool == "net/mgmtvnet/vips" && a.Owner.StartsWith("service/a/extra/", StringComparison.Ordinal)).ToList();
         Assert.Equal($"service/a/extra/{winner}", Assert.Single(extraVips).Owner);
     }
 

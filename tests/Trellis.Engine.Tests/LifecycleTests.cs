@@ -27,7 +27,7 @@ public class LifecycleTests
         Assert.Empty(second.Changes);
         Assert.Equal(before.Revision, after.Revision);
         Assert.Equal(before.Allocations, after.Allocations);
-        Assert.Equal(27, after.Allocations.Count(a => a.Pool == "net/mgmtvnet/nodes"));
+        Assert.Equal(27, after.Allocations.Count(a => a.Pool.ToString() == "net/mgmtvnet/nodes"));
     }
 
     [Fact]
@@ -95,18 +95,18 @@ public class LifecycleTests
         await using var f = new EngineFixture();
         await f.Engine.ApplyAsync(EngineFixture.Roomy());
         var full = await f.Engine.ReadAsync();
-        var node5 = full.Allocations.Single(a => a.Owner == "cluster/a/node/linuxpool-5").Address;
+        var node5 = full.Allocations.Single(a => a.Owner.ToString() == "cluster/a/node/linuxpool-5").Address;
 
         var down = await f.Engine.ChangeAsync("scale", s => SpecMutations.ScaleNodePool(s, "a", "linuxpool", 3), new CommandOptions());
         Assert.True(down.Applied, string.Join("\n", down.Findings));
         var small = await f.Engine.ReadAsync();
-        Assert.DoesNotContain(small.Allocations, a => a.Owner == "cluster/a/node/linuxpool-5" || a.Owner == "cluster/a/node/linuxpool-4");
-        Assert.Equal(full.Allocations.Count(a => a.Pool == "net/mgmtvnet/nodes") - 2, small.Allocations.Count(a => a.Pool == "net/mgmtvnet/nodes"));
-        Assert.DoesNotContain(small.Allocations, a => a.Pool == "cluster/a/pods" && a.Owner.Contains("linuxpool-5", StringComparison.Ordinal));
+        Assert.DoesNotContain(small.Allocations, a => a.Owner.ToString() == "cluster/a/node/linuxpool-5" || a.Owner.ToString() == "cluster/a/node/linuxpool-4");
+        Assert.Equal(full.Allocations.Count(a => a.Pool.ToString() == "net/mgmtvnet/nodes") - 2, small.Allocations.Count(a => a.Pool.ToString() == "net/mgmtvnet/nodes"));
+        Assert.DoesNotContain(small.Allocations, a => a.Pool.ToString() == "cluster/a/pods" && a.Owner is PodBlock { Node: WorkerVm { NodePool: "linuxpool", Index: 5 } });
 
         await f.Engine.ChangeAsync("scale", s => SpecMutations.ScaleNodePool(s, "a", "linuxpool", 5), new CommandOptions());
         var again = await f.Engine.ReadAsync();
-        Assert.Equal(node5, again.Allocations.Single(a => a.Owner == "cluster/a/node/linuxpool-5").Address);
+        Assert.Equal(node5, again.Allocations.Single(a => a.Owner.ToString() == "cluster/a/node/linuxpool-5").Address);
         foreach (var a in small.Allocations)
         {
             Assert.Contains(a, again.Allocations);
@@ -130,13 +130,13 @@ public class LifecycleTests
         Assert.Empty(after.Upgrades);
         // b has 1 control plane, 1 load balancer and 3 workers: two steps each.
         Assert.Equal(10, result.UpgradeSteps.Count);
-        Assert.Contains(result.UpgradeSteps, s => s.Add.Any(a => a.Owner == PoolIds.Surge("b")));
-        var nodes = before.Allocations.Where(a => a.Pool == "net/mgmtvnet/nodes").Select(a => a.Address).Order().ToList();
-        Assert.Equal(nodes, after.Allocations.Where(a => a.Pool == "net/mgmtvnet/nodes").Select(a => a.Address).Order().ToList());
-        Assert.Equal(5, after.Allocations.Count(a => a.Owner.StartsWith("cluster/b/upgrade-reserve-", StringComparison.Ordinal)));
-        Assert.DoesNotContain(after.Allocations, a => a.Owner == PoolIds.Surge("b"));
-        Assert.NotEqual(before.Allocations.Single(a => a.Owner == "cluster/b/control-plane-1").Address,
-            after.Allocations.Single(a => a.Owner == "cluster/b/control-plane-1").Address);
+        Assert.Contains(result.UpgradeSteps, s => s.Add.Any(a => a.Owner is UpgradeSurge { ClusterName: "b" }));
+        var nodes = before.Allocations.Where(a => a.Pool.ToString() == "net/mgmtvnet/nodes").Select(a => a.Address).Order().ToList();
+        Assert.Equal(nodes, after.Allocations.Where(a => a.Pool.ToString() == "net/mgmtvnet/nodes").Select(a => a.Address).Order().ToList());
+        Assert.Equal(5, after.Allocations.Count(a => a.Owner is UpgradeReserve { ClusterName: "b" }));
+        Assert.DoesNotContain(after.Allocations, a => a.Owner is UpgradeSurge);
+        Assert.NotEqual(before.Allocations.Single(a => a.Owner.ToString() == "cluster/b/control-plane-1").Address,
+            after.Allocations.Single(a => a.Owner.ToString() == "cluster/b/control-plane-1").Address);
         AssertNoAddressTwice(after.Allocations);
     }
 
@@ -202,8 +202,8 @@ public class LifecycleTests
 
         Assert.True(result.Applied);
         var state = await f.Engine.ReadAsync();
-        Assert.DoesNotContain(state.Allocations, a => a.Owner.Contains("/a/", StringComparison.Ordinal) || a.Pool.StartsWith("cluster/a/", StringComparison.Ordinal));
-        Assert.Contains(state.Allocations, a => a.Owner == "cluster/b/api-server");
+        Assert.DoesNotContain(state.Allocations, a => a.Owner.Cluster == "a" || a.Pool is ClusterPool { Cluster: "a" });
+        Assert.Contains(state.Allocations, a => a.Owner.ToString() == "cluster/b/api-server");
     }
 
     [Fact]
@@ -214,12 +214,12 @@ public class LifecycleTests
 
         await f.Engine.ChangeAsync("add", s => SpecMutations.AddService(s, "b", new Core.Model.ServiceSpec { Namespace = "web", Name = "site", Ports = [443] }), new CommandOptions());
         var added = await f.Engine.ReadAsync();
-        Assert.Contains(added.Allocations, a => a.Owner == "service/b/web/site" && a.Pool == "net/mgmtvnet/vips");
-        Assert.Contains(added.Allocations, a => a.Pool == "cluster/b/node-ports" && a.Owner == "service/web/site/tcp/443");
+        Assert.Contains(added.Allocations, a => a.Owner.ToString() == "service/b/web/site" && a.Pool.ToString() == "net/mgmtvnet/vips");
+        Assert.Contains(added.Allocations, a => a.Pool.ToString() == "cluster/b/node-ports" && a.Owner.ToString() == "service/b/web/site/tcp/443");
 
         await f.Engine.ChangeAsync("remove", s => SpecMutations.RemoveService(s, "b", "web", "site"), new CommandOptions());
         var removed = await f.Engine.ReadAsync();
-        Assert.DoesNotContain(removed.Allocations, a => a.Owner.Contains("web/site", StringComparison.Ordinal));
+        Assert.DoesNotContain(removed.Allocations, a => a.Owner is ServiceVip { Service: { Namespace: "web", Name: "site" } } or ClusterIp { Service: { Namespace: "web", Name: "site" } } or NodePort { Service: { Namespace: "web", Name: "site" } });
     }
 
     [Fact]
@@ -229,10 +229,10 @@ public class LifecycleTests
         await f.Engine.ApplyAsync(EngineFixture.Example("dhcp-site.yaml"));
 
         var state = await f.Engine.ReadAsync();
-        var leases = state.Allocations.Where(a => a.Pool == "net/branchvnet/dhcp" && !a.Owner.StartsWith("reservation/", StringComparison.Ordinal)).ToList();
+        var leases = state.Allocations.Where(a => a.Pool.ToString() == "net/branchvnet/dhcp" && a.Owner is not DhcpReservation).ToList();
         Assert.NotEmpty(leases);
         Assert.All(leases, a => Assert.Equal(f.Time.Now + TimeSpan.FromDays(8), a.ExpiresAt));
-        Assert.Equal("10.12.0.12", state.Allocations.Single(a => a.Owner == "reservation/jumphost").Address);
+        Assert.Equal("10.12.0.12", state.Allocations.Single(a => a.Owner.ToString() == "reservation/jumphost").Address);
     }
 
     [Fact]
@@ -250,7 +250,7 @@ public class LifecycleTests
         AssertNoAddressTwice(state.Allocations);
         for (var i = 0; i < 6; i++)
         {
-            Assert.Contains(state.Allocations, a => a.Owner == $"service/{(i % 2 == 0 ? "a" : "b")}/load/svc{i}");
+            Assert.Contains(state.Allocations, a => a.Owner.ToString() == $"service/{(i % 2 == 0 ? "a" : "b")}/load/svc{i}");
         }
     }
 }

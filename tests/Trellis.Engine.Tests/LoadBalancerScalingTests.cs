@@ -1,10 +1,11 @@
+using Trellis.Core.Ipam;
 namespace Trellis.Engine.Tests;
 
 /// <summary>Set-AksHciLoadBalancer -clusterName -loadBalancerCount scales one cluster's HAProxy VMs, not every cluster of the setting.</summary>
 public class LoadBalancerScalingTests
 {
     private static int LoadBalancerVms(SiteState state, string cluster) =>
-        state.Allocations.Count(a => a.Owner.StartsWith($"cluster/{cluster}/load-balancer-", StringComparison.Ordinal));
+        state.Allocations.Count(a => a.Owner is LoadBalancerVm vm && vm.ClusterName == cluster);
 
     [Fact]
     public async Task ScaleLoadBalancer_ChangesOnlyTheNamedCluster()
@@ -21,8 +22,7 @@ public class LoadBalancerScalingTests
         var after = await f.Engine.ReadAsync();
         Assert.Equal(3, LoadBalancerVms(after, "payments"));
         Assert.Equal(2, LoadBalancerVms(after, "analytics"));
-        Assert.Equal(before.Allocations.Where(a => a.Owner.StartsWith("cluster/analytics/", StringComparison.Ordinal)),
-            after.Allocations.Where(a => a.Owner.StartsWith("cluster/analytics/", StringComparison.Ordinal)));
+        Assert.Equal(before.Allocations.Where(a => a.Owner.Cluster == "analytics"), after.Allocations.Where(a => a.Owner.Cluster == "analytics"));
         Assert.Equal(2, after.Spec!.LoadBalancerSettings.Single(l => l.Name == "haproxy2").LoadBalancerCount);
         Assert.Contains(result.Changes, c => c.Name == "payments");
         Assert.DoesNotContain(result.Changes, c => c.Name == "analytics");

@@ -4,7 +4,7 @@ namespace Trellis.Core.Ipam;
 /// One address, prefix or port of a pool held by exactly one owner, e.g. pool <c>net/mgmtvnet/vips</c>,
 /// address <c>172.16.0.150</c>, owner <c>cluster/payments/api-server</c>.
 /// </summary>
-public sealed record Allocation(string Pool, string Address, string Owner)
+public sealed record Allocation(PoolId Pool, string Address, Owner Owner)
 {
     /// <summary>Free text about the holder: a MAC for reservations, reserved addresses of a Windows block, the services on a shared VIP.</summary>
     public string? Detail { get; init; }

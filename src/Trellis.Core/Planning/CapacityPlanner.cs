@@ -15,15 +15,15 @@ public static class CapacityPlanner
 
     public static CapacityReport Report(ResolvedSite site, IReadOnlyList<Allocation> allocations)
     {
-        var pools = SitePlanner.Pools(site).ToDictionary(p => p.Id, StringComparer.Ordinal);
-        var allocated = new Dictionary<string, long>(StringComparer.Ordinal);
+        var pools = SitePlanner.Pools(site).ToDictionary(p => p.Id);
+        var allocated = new Dictionary<PoolId, long>();
         foreach (var a in allocations)
         {
             System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(allocated, a.Pool, out _)++;
         }
 
         var breakdown = Breakdown(site);
-        var requiredByPool = new Dictionary<string, long>(StringComparer.Ordinal);
+        var requiredByPool = new Dictionary<PoolId, long>();
         var byCluster = new Dictionary<string, (long Nodes, long Vips)>(StringComparer.Ordinal);
         foreach (var l in breakdown)
         {
@@ -45,7 +45,7 @@ public static class CapacityPlanner
         // The update addresses are the surge VMs' addresses in both IP models; only without them does a surge eat headroom.
         var surgeByPool = site.Clusters
             .Where(_ => site.WorkloadUpdateReserve == 0)
-            .GroupBy(c => SitePlanner.NodeAddressPool(c.Network)).ToDictionary(g => g.Key, g => (long)g.Count(), StringComparer.Ordinal);
+            .GroupBy(c => SitePlanner.NodeAddressPool(c.Network)).ToDictionary(g => g.Key, g => (long)g.Count());
         var networks = new List<NetworkCapacity>();
         foreach (var n in site.Networks)
         {
@@ -67,7 +67,7 @@ public static class CapacityPlanner
 
         var nodePools = networks.Select(n => n.NodeIpPool ?? n.DhcpScope).OfType<PoolCapacity>().ToList();
         var vipPools = site.Model == SiteModel.AksArc
-            ? site.Clusters.Select(c => Pool(PoolIds.MetalLb(c.Name)) ?? new PoolCapacity(PoolIds.MetalLb(c.Name), "MetalLB", Required(PoolIds.MetalLb(c.Name)), 0, 0, 0, 0)).ToList()
+            ? site.Clusters.Select(c => Pool(PoolIds.MetalLb(c.Name)) ?? new PoolCapacity(PoolIds.MetalLb(c.Name).ToString(), "MetalLB", Required(PoolIds.MetalLb(c.Name)), 0, 0, 0, 0) { Id = PoolIds.MetalLb(c.Name) }).ToList()
             : networks.Select(n => n.VipPool).Concat(site.Clusters.Where(c => c.MetalLbRanges.Count > 0).Select(c => Pool(PoolIds.MetalLb(c.Name)))).OfType<PoolCapacity>().ToList();
         var nodeTotal = Sum("node IP pool", "node IP pools (static) and DHCP scopes", nodePools);
         var vipTotal = Sum("VIP pool", site.Model == SiteModel.AksArc ? "MetalLB address pools" : "VIP pools", vipPools);
@@ -77,9 +77,9 @@ public static class CapacityPlanner
         return new CapacityReport(site.Spec.Name, site.Model, nodeTotal, vipTotal, controlPlaneIps, total,
             networks.Count == 1 ? networks[0].RecommendedPrefixLength : null, Rules(site), networks, clusters, breakdown);
 
-        long Required(string pool) => requiredByPool.GetValueOrDefault(pool);
+        long Required(PoolId pool) => requiredByPool.GetValueOrDefault(pool);
 
-        PoolCapacity? Pool(string id)
+        PoolCapacity? Pool(PoolId id)
         {
             if (!pools.TryGetValue(id, out var pool))
             {
@@ -90,7 +90,7 @@ public static class CapacityPlanner
             var taken = allocated.GetValueOrDefault(id);
             var required = Required(id);
             var surge = surgeByPool.GetValueOrDefault(id);
-            return new PoolCapacity(id, pool.Description, required, size, taken, size - taken, size - Math.Max(taken, required) - surge);
+            return new PoolCapacity(id.ToString(), pool.Description, required, size, taken, size - taken, size - Math.Max(taken, required) - surge) { Id = id };
         }
     }
 
@@ -152,7 +152,7 @@ public static class CapacityPlanner
             var scope = $"cluster {c.Name}";
             var pool = SitePlanner.NodeAddressPool(c.Network);
             RequirementLine Node(string item, long count) => new(scope, pool, item, count) { Cluster = c.Name, NodeAddress = true };
-            RequirementLine Vip(string vipPool, string item, long count) => new(scope, vipPool, item, count) { Cluster = c.Name, Vip = true };
+            RequirementLine Vip(PoolId vipPool, string item, long count) => new(scope, vipPool, item, count) { Cluster = c.Name, Vip = true };
             lines.Add(Node("control plane VMs", c.Spec.ControlPlaneNodeCount));
             lines.Add(Node("worker VMs", c.WorkerCount));
             lines.Add(Node("load balancer VMs", c.LoadBalancerVmCount));
@@ -183,7 +183,7 @@ public static class CapacityPlanner
     /// Findings for pools the plan does not fit in, with the field to change. Pools in <paramref name="unjudged"/> are not
     /// judged: validation names those whose requirement depends on something it could not resolve.
     /// </summary>
-    public static IReadOnlyList<Finding> Check(ResolvedSite site, IReadOnlySet<string>? unjudged = null)
+    public static IReadOnlyList<Finding> Check(ResolvedSite site, IReadOnlySet<PoolId>? unjudged = null)
     {
         var findings = new List<Finding>();
         var report = Report(site, []);
@@ -234,7 +234,7 @@ public static class CapacityPlanner
 
         void Short(PoolCapacity? pool, string code, string path, string what)
         {
-            if (pool is null || (unjudged?.Contains(pool.Pool) ?? false))
+            if (pool is null || (pool.Id is { } id && (unjudged?.Contains(id) ?? false)))
             {
                 return;
             }

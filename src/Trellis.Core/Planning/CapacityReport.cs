@@ -5,11 +5,15 @@ namespace Trellis.Core.Planning;
 /// <summary>One pool side by side with what the plan needs of it.</summary>
 public sealed record PoolCapacity(string Pool, string Description, long Required, long Size, long Allocated, long Free, long HeadroomAfterUpgrade)
 {
+    /// <summary>The pool itself; null for a sum over several pools (<see cref="Pool"/> then names what they are).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public Ipam.PoolId? Id { get; init; }
+
     public bool Fits => Required <= Size;
 }
 
 /// <summary>One line of the address budget, e.g. cluster 'a' needs 5 update addresses of the node IP pool.</summary>
-public sealed record RequirementLine(string Scope, string Pool, string Item, long Count)
+public sealed record RequirementLine(string Scope, Ipam.PoolId Pool, string Item, long Count)
 {
     /// <summary>The workload cluster the line counts for, if any.</summary>
     [System.Text.Json.Serialization.JsonIgnore]

@@ -9,7 +9,7 @@ namespace Trellis.Core.Planning;
 /// A pool of the plan: its numbers (addresses, subnet indexes of <see cref="Parent"/>, or ports) and the numbers
 /// kept out of it (DHCP exclusions, the network address of a service CIDR).
 /// </summary>
-public sealed record PoolDefinition(string Id, PoolKind Kind, string Description, IReadOnlyList<(UInt128 First, UInt128 Last)> Ranges)
+public sealed record PoolDefinition(PoolId Id, PoolKind Kind, string Description, IReadOnlyList<(UInt128 First, UInt128 Last)> Ranges)
 {
     public IReadOnlyList<(UInt128 First, UInt128 Last)> Blocked { get; init; } = [];
 
@@ -114,10 +114,10 @@ public sealed record PoolDefinition(string Id, PoolKind Kind, string Description
         }
     }
 
-    public static PoolDefinition ForAddresses(string id, string description, params AddressRange[] ranges) =>
+    public static PoolDefinition ForAddresses(PoolId id, string description, params AddressRange[] ranges) =>
         new(id, PoolKind.Address, description, ranges.Select(r => (r.First, r.Last)).ToList()) { Family = ranges[0].Family };
 
-    public static PoolDefinition ForSubnets(string id, string description, Prefix parent, int subnetLength) =>
+    public static PoolDefinition ForSubnets(PoolId id, string description, Prefix parent, int subnetLength) =>
         new(id, PoolKind.Subnet, description, [(UInt128.Zero, parent.SubnetCount(subnetLength) - 1)])
         {
             Parent = parent,
@@ -130,4 +130,4 @@ public sealed record PoolDefinition(string Id, PoolKind Kind, string Description
 /// One owner that the plan needs in a pool; <see cref="Fixed"/> pins its number (reservations, kube-dns, a given IP);
 /// <see cref="From"/> makes a new owner take the lowest free number at or above it (VRRP ids above the base).
 /// </summary>
-public sealed record Claim(string Pool, string Owner, UInt128? Fixed = null, string? Detail = null, TimeSpan? Lease = null, UInt128? From = null);
+public sealed record Claim(PoolId Pool, Owner Owner, UInt128? Fixed = null, string? Detail = null, TimeSpan? Lease = null, UInt128? From = null);

@@ -154,25 +154,27 @@ public static class SitePlanner
     }
 
     /// <summary>Where a cluster's LoadBalancer services take their VIPs: MetalLB pools when it has them (AKS Arc, or SKU none), else the VIP pool.</summary>
-    public static string ServiceVipPool(ResolvedSite site, ResolvedCluster c) =>
+    public static PoolId ServiceVipPool(ResolvedSite site, ResolvedCluster c) =>
         site.Model == SiteModel.AksArc || c.MetalLbRanges.Count > 0 ? PoolIds.MetalLb(c.Name) : PoolIds.Vips(c.Network.Name);
 
     /// <summary>Where a cluster's (or the management cluster's) node VMs take their addresses.</summary>
-    public static string NodeAddressPool(ResolvedNetwork n) => n.Method == IpAllocationMethod.Dhcp ? PoolIds.Dhcp(n.Name) : PoolIds.Nodes(n.Name);
+    public static PoolId NodeAddressPool(ResolvedNetwork n) => n.Method == IpAllocationMethod.Dhcp ? PoolIds.Dhcp(n.Name) : PoolIds.Nodes(n.Name);
 
     /// <summary>Kubernetes node names of a cluster, control plane first, each with its OS.</summary>
-    public static IEnumerable<(string Name, string Owner, OsType Os)> KubernetesNodes(ResolvedCluster c)
+    public static IEnumerable<(string Name, NodeVm Owner, OsType Os)> KubernetesNodes(ResolvedCluster c)
     {
         for (var i = 1; i <= c.Spec.ControlPlaneNodeCount; i++)
         {
-            yield return ($"control-plane-{i}", PoolIds.ControlPlane(c.Name, i), OsType.Linux);
+            var owner = PoolIds.ControlPlane(c.Name, i);
+            yield return (owner.NodeName, owner, OsType.Linux);
         }
 
         foreach (var pool in c.Spec.NodePools)
         {
             for (var i = 1; i <= pool.Count; i++)
             {
-                yield return ($"{pool.Name}-{i}", PoolIds.Worker(c.Name, pool.Name, i), pool.OsType);
+                var owner = PoolIds.Worker(c.Name, pool.Name, i);
+                yield return (owner.NodeName, owner, pool.OsType);
             }
         }
     }
@@ -225,7 +227,7 @@ public static class SitePlanner
         var n = c.Network;
         var nodePool = NodeAddressPool(n);
         var lease = n.Dhcp?.LeaseDuration;
-        foreach (var (_, owner, _) in KubernetesNodes(c).Where(k => k.Owner.Contains("/control-plane-", StringComparison.Ordinal)))
+        foreach (var (_, owner, _) in KubernetesNodes(c).Where(k => k.Owner is ControlPlaneVm))
         {
             claims.Add(new Claim(nodePool, owner, Lease: lease));
         }
@@ -235,7 +237,7 @@ public static class SitePlanner
             claims.Add(new Claim(nodePool, PoolIds.LoadBalancerVm(c.Name, i), Lease: lease));
         }
 
-        foreach (var (_, owner, _) in KubernetesNodes(c).Where(k => k.Owner.Contains("/node/", StringComparison.Ordinal)))
+        foreach (var (_, owner, _) in KubernetesNodes(c).Where(k => k.Owner is WorkerVm))
         {
             claims.Add(new Claim(nodePool, owner, Lease: lease));
         }
@@ -271,27 +273,27 @@ public static class SitePlanner
         }
 
         var subnetLength = PodSubnetLength(site, c);
-        foreach (var (node, _, os) in KubernetesNodes(c))
+        foreach (var (_, node, os) in KubernetesNodes(c))
         {
             claims.Add(c.Spec.PrimaryNetworkPlugin == NetworkPlugin.Flannel
-                ? new Claim(PoolIds.Pods(c.Name), PoolIds.NodePodCidr(c.Name, node))
-                : new Claim(PoolIds.Pods(c.Name), PoolIds.NodeBlock(c.Name, node, 1),
+                ? new Claim(PoolIds.Pods(c.Name), PoolIds.NodePodCidr(node))
+                : new Claim(PoolIds.Pods(c.Name), PoolIds.NodeBlock(node, 1),
                     Detail: os == OsType.Windows ? $"windows, {ClusterRules.CalicoWindowsReservedPerBlock} reserved, {(1 << (32 - subnetLength)) - ClusterRules.CalicoWindowsReservedPerBlock} usable" : null));
         }
 
         var clusterIps = PoolIds.ClusterIps(c.Name);
-        claims.Add(new Claim(clusterIps, PoolIds.ClusterIp("default", "kubernetes"), c.ServiceCidr.First + 1));
-        claims.Add(new Claim(clusterIps, PoolIds.ClusterIp("kube-system", "kube-dns"), c.ServiceCidr.First + 10));
+        claims.Add(new Claim(clusterIps, PoolIds.ClusterIp(c.Name, "default", "kubernetes"), c.ServiceCidr.First + 1));
+        claims.Add(new Claim(clusterIps, PoolIds.ClusterIp(c.Name, "kube-system", "kube-dns"), c.ServiceCidr.First + 10));
         foreach (var s in c.Spec.Services)
         {
-            claims.Add(new Claim(clusterIps, PoolIds.ClusterIp(s.Namespace, s.Name)));
+            claims.Add(new Claim(clusterIps, PoolIds.ClusterIp(c.Name, s.Namespace, s.Name)));
         }
 
         foreach (var s in c.Spec.Services)
         {
             foreach (var port in s.Ports)
             {
-                claims.Add(new Claim(PoolIds.NodePorts(c.Name), PoolIds.NodePort(s.Namespace, s.Name, s.Protocol, port), Detail: $"{s.Protocol} {port}"));
+                claims.Add(new Claim(PoolIds.NodePorts(c.Name), PoolIds.NodePort(c.Name, s.Namespace, s.Name, s.Protocol, port), Detail: $"{s.Protocol} {port}"));
             }
         }
     }
@@ -317,7 +319,7 @@ public static class SitePlanner
     }
 
     /// <summary>One VIP per service, except that services with the same sharedIpKey share one (validation keeps their ports distinct).</summary>
-    public static IEnumerable<(string Owner, string Detail)> ServiceVipOwners(ResolvedCluster c)
+    public static IEnumerable<(Owner Owner, string Detail)> ServiceVipOwners(ResolvedCluster c)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var s in c.Spec.Services)
@@ -344,13 +346,13 @@ public static class SitePlanner
 
     public static AllocationPlan Plan(IReadOnlyList<PoolDefinition> pools, IReadOnlyList<Claim> claims, IReadOnlyList<Allocation> current, DateTimeOffset now)
     {
-        var poolById = pools.ToDictionary(p => p.Id, StringComparer.Ordinal);
+        var poolById = pools.ToDictionary(p => p.Id);
         var claimByKey = claims.ToDictionary(c => (c.Pool, c.Owner));
-        var ledgers = pools.ToDictionary(p => p.Id, p => p.NewLedger(), StringComparer.Ordinal);
-        var kept = new Dictionary<(string Pool, string Owner), Allocation>();
+        var ledgers = pools.ToDictionary(p => p.Id, p => p.NewLedger());
+        var kept = new Dictionary<(PoolId Pool, Owner Owner), Allocation>();
         var removed = new List<Allocation>();
 
-        foreach (var a in current.OrderBy(a => a.Pool, StringComparer.Ordinal).ThenBy(a => a.Owner, StringComparer.Ordinal))
+        foreach (var a in Ordered(current))
         {
             var keep = poolById.TryGetValue(a.Pool, out var pool)
                 && claimByKey.TryGetValue((a.Pool, a.Owner), out var claim)
@@ -371,10 +373,11 @@ public static class SitePlanner
         var added = new List<Allocation>();
         var findings = new List<Finding>();
 
-        var rewritten = new HashSet<(string Pool, string Owner)>();
+        var rewritten = new HashSet<(PoolId Pool, Owner Owner)>();
         // A holder whose description changed (members of a shared VIP, a reservation's MAC) keeps its number; its record is rewritten.
-        foreach (var (key, a) in kept.OrderBy(k => k.Value.Pool, StringComparer.Ordinal).ThenBy(k => k.Value.Owner, StringComparer.Ordinal))
+        foreach (var a in Ordered(kept.Values))
         {
+            var key = (a.Pool, a.Owner);
             if (claimByKey[key].Detail != a.Detail)
             {
                 rewritten.Add(key);
@@ -398,7 +401,7 @@ public static class SitePlanner
             {
                 if (!ledger.TryAllocate(fixedNumber))
                 {
-                    findings.Add(Finding.Error("AddressUnavailable", claim.Owner,
+                    findings.Add(Finding.Error("AddressUnavailable", claim.Owner.ToString(),
                         $"{claim.Owner} needs {pool.Format(fixedNumber)} in {pool.Description}, but it is outside the pool or already held.",
                         "Choose another address, or release the one that holds it."));
                     continue;
@@ -408,7 +411,7 @@ public static class SitePlanner
             }
             else if (!(claim.From is { } from ? TryAllocateFrom(pool, ledger, from, out number) : ledger.TryAllocateLowest(out number)))
             {
-                findings.Add(Finding.Error("PoolExhausted", claim.Owner,
+                findings.Add(Finding.Error("PoolExhausted", claim.Owner.ToString(),
                     $"The {pool.Description} ({pool.Id}, {pool.Size} in all) has no free address left for {claim.Owner}.",
                     "Shrink the plan, or plan a larger pool (pools cannot grow after deployment)."));
                 continue;
@@ -421,9 +424,14 @@ public static class SitePlanner
             });
         }
 
-        var result = kept.Where(k => !rewritten.Contains(k.Key)).Select(k => k.Value).Concat(added).OrderBy(a => a.Pool, StringComparer.Ordinal).ThenBy(a => a.Owner, StringComparer.Ordinal).ToList();
+        var result = Ordered(kept.Where(k => !rewritten.Contains(k.Key)).Select(k => k.Value).Concat(added)).ToList();
         return new AllocationPlan(added, removed, result, findings);
     }
+
+    /// <summary>Allocations in the order they are listed and planned: by the text of pool, then of owner (ordinal).</summary>
+    public static IEnumerable<Allocation> Ordered(IEnumerable<Allocation> allocations) =>
+        allocations.Select(a => (Key: (Pool: a.Pool.ToString(), Owner: a.Owner.ToString()), a))
+            .OrderBy(x => x.Key.Pool, StringComparer.Ordinal).ThenBy(x => x.Key.Owner, StringComparer.Ordinal).Select(x => x.a);
 
     /// <summary>The lowest free number at or above <paramref name="from"/>; for small pools (VRRP ids), so a plain walk.</summary>
     private static bool TryAllocateFrom(PoolDefinition pool, Ipam.AllocationLedger ledger, UInt128 from, out UInt128 number)

@@ -4,10 +4,10 @@ using Trellis.Core.Model;
 namespace Trellis.Core.Planning;
 
 /// <summary>One atomic step of a rolling upgrade: a set of allocation changes committed together.</summary>
-public sealed record UpgradeStep(string Node, string Description, IReadOnlyList<Allocation> Remove, IReadOnlyList<Allocation> Add);
+public sealed record UpgradeStep(Owner Node, string Description, IReadOnlyList<Allocation> Remove, IReadOnlyList<Allocation> Add);
 
 /// <summary>Where a rolling upgrade stands: the nodes already replaced, and the one being replaced now.</summary>
-public sealed record UpgradeProgress(string Cluster, string FromVersion, string TargetVersion, IReadOnlyList<string> Done, string? Current);
+public sealed record UpgradeProgress(string Cluster, string FromVersion, string TargetVersion, IReadOnlyList<Owner> Done, Owner? Current);
 
 /// <summary>
 /// Rolling upgrade, one VM at a time: a surge VM takes an address (from the cluster's update reserve on Static
@@ -17,12 +17,12 @@ public sealed record UpgradeProgress(string Cluster, string FromVersion, string 
 public static class UpgradePlanner
 {
     /// <summary>The VMs replaced by an upgrade, in order: control plane, load balancers, workers.</summary>
-    public static IReadOnlyList<string> Owners(ResolvedCluster c)
+    public static IReadOnlyList<Owner> Owners(ResolvedCluster c)
     {
-        var owners = new List<string>();
+        var owners = new List<Owner>();
         owners.AddRange(Enumerable.Range(1, c.Spec.ControlPlaneNodeCount).Select(i => PoolIds.ControlPlane(c.Name, i)));
         owners.AddRange(Enumerable.Range(1, c.LoadBalancerVmCount).Select(i => PoolIds.LoadBalancerVm(c.Name, i)));
-        owners.AddRange(SitePlanner.KubernetesNodes(c).Where(n => n.Owner.Contains("/node/", StringComparison.Ordinal)).Select(n => n.Owner));
+        owners.AddRange(SitePlanner.KubernetesNodes(c).Where(n => n.Owner is WorkerVm).Select(n => n.Owner));
         return owners;
     }
 
@@ -32,8 +32,7 @@ public static class UpgradePlanner
     {
         var poolId = SitePlanner.NodeAddressPool(cluster.Network);
         var inPool = current.Where(a => a.Pool == poolId).ToList();
-        var surgeOwner = PoolIds.Surge(cluster.Name);
-        var surge = inPool.FirstOrDefault(a => a.Owner == surgeOwner);
+        var surge = inPool.FirstOrDefault(a => a.Owner is UpgradeSurge s && s.ClusterName == cluster.Name);
         var lease = cluster.Network.Dhcp?.LeaseDuration;
 
         if (surge is not null && progress.Current is { } node)
@@ -44,9 +43,9 @@ public static class UpgradePlanner
             if (old is not null)
             {
                 remove.Add(old);
-                if (surge.Detail is { } reserveOwner && reserveOwner.StartsWith("reserve ", StringComparison.Ordinal))
+                if (surge.Owner is UpgradeSurge { ReserveSlot: { } slot })
                 {
-                    add.Add(new Allocation(poolId, old.Address, reserveOwner["reserve ".Length..]));
+                    add.Add(new Allocation(poolId, old.Address, PoolIds.UpgradeReserve(cluster.Name, slot)));
                 }
             }
 
@@ -61,12 +60,13 @@ public static class UpgradePlanner
             return (null, progress, null);
         }
 
-        var reserve = inPool.Where(a => a.Owner.StartsWith($"cluster/{cluster.Name}/upgrade-reserve-", StringComparison.Ordinal))
-            .OrderBy(a => a.Owner, StringComparer.Ordinal).FirstOrDefault();
-        if (reserve is not null)
+        var reserve = inPool.Select(a => (Allocation: a, Slot: a.Owner is UpgradeReserve r && r.ClusterName == cluster.Name ? r.Slot : (int?)null))
+            .Where(x => x.Slot is not null).OrderBy(x => x.Slot).FirstOrDefault();
+        if (reserve.Allocation is { } held)
         {
-            return (new UpgradeStep(nextNode, $"surge VM for {nextNode} takes update address {reserve.Address}",
-                    [reserve], [new Allocation(poolId, reserve.Address, surgeOwner) { Detail = $"reserve {reserve.Owner}" }]),
+            // The detail keeps the text older versions read the borrowed slot from.
+            return (new UpgradeStep(nextNode, $"surge VM for {nextNode} takes update address {held.Address}",
+                    [held], [new Allocation(poolId, held.Address, new UpgradeSurge(cluster.Name, reserve.Slot)) { Detail = $"reserve {held.Owner}" }]),
                 progress with { Current = nextNode }, null);
         }
 
@@ -86,7 +86,7 @@ public static class UpgradePlanner
         }
 
         return (new UpgradeStep(nextNode, $"surge VM for {nextNode} takes {pool.Format(free)}", [],
-                [new Allocation(poolId, pool.Format(free), surgeOwner) { Detail = "surge", ExpiresAt = lease is { } l2 ? now + l2 : null }]),
+                [new Allocation(poolId, pool.Format(free), new UpgradeSurge(cluster.Name, null)) { Detail = "surge", ExpiresAt = lease is { } l2 ? now + l2 : null }]),
             progress with { Current = nextNode }, null);
     }
 

@@ -76,7 +76,7 @@ internal static class ClusterRules
         var podFits = pod is { } podCidr && (c.PrimaryNetworkPlugin == NetworkPlugin.Flannel
             ? podCidr.Length < site.Settings.FlannelSubnetLen
             : podCidr.Length <= site.Settings.CalicoBlockSize);
-        var unjudged = new List<string>();
+        var unjudged = new List<Ipam.PoolId>();
         if (lb is null)
         {
             unjudged.Add(PoolIds.MetalLb(c.Name));
@@ -187,6 +187,12 @@ internal static class ClusterRules
             if (Names.Check(v, arc ? Names.ArcNodePool : Names.Dns1123Label, np.Name, $"{pp}.name", "Node pool name") && !names.Add(np.Name))
             {
                 v.Error("DuplicateName", $"{pp}.name", $"Node pool '{np.Name}' appears twice in cluster '{c.Name}'.", "Node pool names must be unique in a cluster.");
+            }
+            else if ($"{np.Name}-" == Ipam.ControlPlaneVm.Prefix)
+            {
+                // Node pool P names its nodes P-1, P-2, …: this one's would be the control plane's own names.
+                v.Error("NodePoolNameReserved", $"{pp}.name", $"Node pool '{np.Name}' would name its nodes {np.Name}-1, {np.Name}-2, …, the names of the control plane nodes.",
+                    "Give the node pool another name.");
             }
 
             var (min, max) = NodeCountRange(arc);
@@ -379,7 +385,7 @@ internal static class ClusterRules
 /// the load balancer rules can judge it. <see cref="Unjudged"/>: pool ids whose requirement its placeholders leave unknown;
 /// empty when the cluster resolved completely.
 /// </summary>
-internal sealed record ClusterResolution(ResolvedCluster Cluster, bool LoadBalancerKnown, IReadOnlyList<string> Unjudged)
+internal sealed record ClusterResolution(ResolvedCluster Cluster, bool LoadBalancerKnown, IReadOnlyList<Ipam.PoolId> Unjudged)
 {
     public bool Complete => Unjudged.Count == 0;
 }

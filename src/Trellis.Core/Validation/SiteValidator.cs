@@ -100,7 +100,7 @@ public static class SiteValidator
         // Capacity counts whatever resolved, even next to other errors, so that one fix does not reveal the next; a pool whose
         // requirement depends on something that did not resolve (a cluster's load balancer setting, the cloud agent that a
         // DHCP scope excludes) is not judged. Clusters on a network that did not resolve are left out with their network.
-        var unjudged = new HashSet<string>(clusters.Unjudged, StringComparer.Ordinal);
+        var unjudged = new HashSet<Ipam.PoolId>(clusters.Unjudged);
         if (spec.Model == SiteModel.AksHci && spec.CloudServiceCidr is not null && cloudAgent is null)
         {
             unjudged.UnionWith(networks.Values.Where(n => n.Dhcp is not null).Select(n => PoolIds.Dhcp(n.Name)));
@@ -114,7 +114,7 @@ public static class SiteValidator
         }
 
         var resolved = new ResolvedSite(spec, host!, clusterNetworks.OfType<ResolvedNetwork>().ToList(), cloudAgent, clusters.Counted);
-        if (v.ErrorCount > 0 && SitePlanner.Pools(resolved).GroupBy(p => p.Id, StringComparer.Ordinal).Any(g => g.Count() > 1))
+        if (v.ErrorCount > 0 && SitePlanner.Pools(resolved).GroupBy(p => p.Id).Any(g => g.Count() > 1))
         {
             // Two networks (or clusters) of one name: their pools cannot be told apart, and DuplicateName says so.
             return new ValidationResult(v.Findings, null);
@@ -313,7 +313,7 @@ public static class SiteValidator
     /// The clusters as far as they resolve: <see cref="Counted"/> holds every cluster whose network resolved (placeholders
     /// where a setting or CIDR did not), <see cref="Unjudged"/> the pools whose requirement those placeholders leave unknown.
     /// </summary>
-    private sealed record ClusterSet(IReadOnlyList<ResolvedCluster> Counted, IReadOnlySet<string> Unjudged);
+    private sealed record ClusterSet(IReadOnlyList<ResolvedCluster> Counted, IReadOnlySet<Ipam.PoolId> Unjudged);
 
     private static ClusterSet Clusters(ValidationContext v, SiteSpec spec, IReadOnlyDictionary<string, ResolvedNetwork> networks, ResolvedNetwork? host,
         IPAddress? cloudAgent)
@@ -368,7 +368,7 @@ public static class SiteValidator
         VirtualRouterIds(v, spec, resolutions.Where(r => r.LoadBalancerKnown).Select(r => r.Cluster).ToList());
         SharedNetworkWarnings(v, spec, counted);
         DeploymentVms(v, spec, counted);
-        return new ClusterSet(counted, resolutions.SelectMany(r => r.Unjudged).ToHashSet(StringComparer.Ordinal));
+        return new ClusterSet(counted, resolutions.SelectMany(r => r.Unjudged).ToHashSet());
     }
 
     private const string ClustersPath = "spec.clusters";

@@ -23,7 +23,7 @@ internal static class PodAddressPlanner
         var flannel = cluster.Spec.PrimaryNetworkPlugin == NetworkPlugin.Flannel;
         var subnetLength = SitePlanner.PodSubnetLength(site, cluster);
         var nodes = SitePlanner.KubernetesNodes(cluster).ToList();
-        var workers = nodes.Where(n => n.Owner.Contains("/node/", StringComparison.Ordinal)).ToList();
+        var workers = nodes.Where(n => n.Owner is WorkerVm).ToList();
         if (workers.Count == 0)
         {
             workers = nodes;
@@ -32,12 +32,10 @@ internal static class PodAddressPlanner
         var podPool = PoolIds.Pods(cluster.Name);
         var taken = new HashSet<Prefix>();
         var subnets = new Dictionary<string, List<Prefix>>(StringComparer.Ordinal);
-        foreach (var (name, _, _) in nodes)
+        foreach (var (name, node, _) in nodes)
         {
-            var ownerPrefix = $"node/{cluster.Name}/{name}/";
-            var mine = allocations
-                .Where(a => a.Pool == podPool && a.Owner.StartsWith(ownerPrefix, StringComparison.Ordinal))
-                .OrderBy(a => a.Owner, StringComparer.Ordinal)
+            var mine = SitePlanner.Ordered(allocations
+                .Where(a => a.Pool == podPool && a.Owner switch { PodBlock b => b.Node == node, PodCidr c => c.Node == node, _ => false }))
                 .Select(a => Prefix.TryParse(a.Address, out var p, out _, out var hostBits) && !hostBits ? p : (Prefix?)null)
                 .OfType<Prefix>()
                 .ToList();
@@ -54,8 +52,8 @@ internal static class PodAddressPlanner
         }
 
         var nodeAddresses = allocations
-            .Where(a => a.Pool.StartsWith("net/", StringComparison.Ordinal) && a.Owner.StartsWith($"cluster/{cluster.Name}/", StringComparison.Ordinal))
-            .ToDictionary(a => a.Owner, a => a.Address, StringComparer.Ordinal);
+            .Where(a => a.Pool is NetworkPool && a.Owner is NodeVm vm && vm.ClusterName == cluster.Name)
+            .ToDictionary(a => a.Owner, a => a.Address);
         var pools = new Dictionary<string, NodeAddresses>(StringComparer.Ordinal);
         NodeAddresses PoolOf(string node, OsType os) =>
             pools.TryGetValue(node, out var pool) ? pool
@@ -78,7 +76,7 @@ internal static class PodAddressPlanner
                 eligible = workers;
             }
 
-            var placements = new List<(string Name, string Owner, OsType Os)>();
+            var placements = new List<(string Name, NodeVm Owner, OsType Os)>();
             if (w.Nodes.Count > 0 && nodes.FirstOrDefault(n => n.Name == w.Nodes[0]) is { Name: not null } pinned)
             {
                 placements.Add(pinned);

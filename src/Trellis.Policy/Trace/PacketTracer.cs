@@ -127,7 +127,7 @@ public sealed class PacketTracer
         replica < w.Nodes.Count ? _topology.Nodes.FirstOrDefault(n => n.Name == w.Nodes[replica]) : null;
 
     private IPAddress? PlannedClusterIp(ServiceInfo service) =>
-        _allocations.FirstOrDefault(a => a.Pool == PoolIds.ClusterIps(_cluster.Name) && a.Owner == PoolIds.ClusterIp(service.Namespace, service.Name)) is { } a
+        _allocations.FirstOrDefault(a => a.Owner == PoolIds.ClusterIp(_cluster.Name, service.Namespace, service.Name)) is { } a
         && IpNumber.TryParse(a.Address, out var ip) ? ip : null;
 
     /// <summary>The LoadBalancer services whose planned VIP is <paramref name="vip"/> (several when they share it by key), as manifest services.</summary>
@@ -299,8 +299,8 @@ public sealed class PacketTracer
         var specs = _cluster.Spec.Services.Where(s => atVip.Any(m => m.Namespace == s.Namespace && m.Name == s.Name)).ToList();
         var spec = specs.FirstOrDefault(s => s.Ports.Contains(request.Port) && string.Equals(s.Protocol, request.Protocol.Name, StringComparison.OrdinalIgnoreCase));
         service = spec is null ? service : atVip.First(m => m.Namespace == spec.Namespace && m.Name == spec.Name);
-        var nodePortText = spec is null ? null : _allocations.FirstOrDefault(a => a.Pool == PoolIds.NodePorts(_cluster.Name)
-            && a.Owner == PoolIds.NodePort(spec.Namespace, spec.Name, spec.Protocol, request.Port))?.Address;
+        var nodePortText = spec is null ? null : _allocations.FirstOrDefault(a =>
+            a.Owner == PoolIds.NodePort(_cluster.Name, spec.Namespace, spec.Name, spec.Protocol, request.Port))?.Address;
         if (nodePortText is null)
         {
             var listening = string.Join(", ", specs.SelectMany(s => s.Ports.Select(p => $"{s.Protocol.ToUpperInvariant()} {p} ({s.Namespace}/{s.Name})")));

@@ -1,3 +1,4 @@
+using Trellis.Core.Ipam;
 using Trellis.Core.Model;
 using Trellis.Core.Planning;
 using Trellis.Core.Validation;
@@ -121,7 +122,7 @@ public class CapacityPlannerTests
 
         var prod = Assert.Single(r.Networks, n => n.Name == "prodvnet").NodeIpPool!;
         Assert.Equal((42, 346 - 42), (prod.Allocated, prod.Free));
-        Assert.Equal(plan.Result.Count(a => a.Pool.EndsWith("/nodes", StringComparison.Ordinal)), r.NodeIpPool.Allocated);
+        Assert.Equal(plan.Result.Count(a => a.Pool is NetworkPool { Kind: NetworkPoolKind.Nodes }), r.NodeIpPool.Allocated);
     }
 
     [Theory]

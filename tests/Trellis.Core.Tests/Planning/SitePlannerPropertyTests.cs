@@ -82,7 +82,7 @@ public class SitePlannerPropertyTests
     private static void AssertSound(ResolvedSite site, AllocationPlan plan)
     {
         Assert.Empty(plan.Findings);
-        var pools = SitePlanner.Pools(site).ToDictionary(p => p.Id, StringComparer.Ordinal);
+        var pools = SitePlanner.Pools(site).ToDictionary(p => p.Id);
         Assert.Equal(plan.Result.Count, plan.Result.Select(a => (a.Pool, a.Address)).Distinct().Count());
         Assert.Equal(plan.Result.Count, plan.Result.Select(a => (a.Pool, a.Owner)).Distinct().Count());
         foreach (var a in plan.Result)
@@ -95,7 +95,7 @@ public class SitePlannerPropertyTests
         }
 
         var claims = SitePlanner.Claims(site);
-        Assert.Equal(claims.Select(c => (c.Pool, c.Owner)).Order(), plan.Result.Select(a => (a.Pool, a.Owner)).Order());
+        Assert.Equal(claims.Select(c => $"{c.Pool} {c.Owner}").Order(StringComparer.Ordinal), plan.Result.Select(a => $"{a.Pool} {a.Owner}").Order(StringComparer.Ordinal));
         foreach (var claim in claims.Where(c => c.Fixed is not null))
         {
             var held = plan.Result.Single(a => a.Pool == claim.Pool && a.Owner == claim.Owner);
@@ -108,11 +108,11 @@ public class SitePlannerPropertyTests
             foreach (var a in plan.Result.Where(a => a.Pool == PoolIds.Dhcp(n.Name)))
             {
                 Assert.DoesNotContain(exclusions, e => e.Contains(IPAddress.Parse(a.Address)));
-                Assert.Equal(a.Owner.StartsWith("reservation/", StringComparison.Ordinal) ? null : Now + n.Dhcp!.LeaseDuration, a.ExpiresAt);
+                Assert.Equal(a.Owner is DhcpReservation ? null : Now + n.Dhcp!.LeaseDuration, a.ExpiresAt);
             }
         }
 
-        Assert.All(plan.Result.Where(a => a.Pool.EndsWith("/node-ports", StringComparison.Ordinal)),
+        Assert.All(plan.Result.Where(a => a.Pool is ClusterPool { Kind: ClusterPoolKind.NodePorts }),
             a => Assert.InRange(int.Parse(a.Address, System.Globalization.CultureInfo.InvariantCulture), SitePlanner.NodePortFirst, SitePlanner.NodePortLast));
     }
 
@@ -189,11 +189,7 @@ public class SitePlannerPropertyTests
             var without = Resolve(spec with { Clusters = spec.Clusters.Where((_, i) => i != index).ToList() });
             var plan2 = SitePlanner.Plan(without, plan1.Result, Now);
 
-            bool OfCluster(Allocation a) =>
-                a.Pool.StartsWith($"cluster/{name}/", StringComparison.Ordinal)
-                || a.Owner.StartsWith($"cluster/{name}/", StringComparison.Ordinal)
-                || a.Owner.StartsWith($"service/{name}/", StringComparison.Ordinal)
-                || a.Owner.StartsWith($"node/{name}/", StringComparison.Ordinal);
+            bool OfCluster(Allocation a) => a.Owner.Cluster == name || a.Pool is ClusterPool p && p.Cluster == name;
 
             Assert.Empty(plan2.Findings);
             Assert.Empty(plan2.Added);

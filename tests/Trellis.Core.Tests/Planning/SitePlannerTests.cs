@@ -13,9 +13,14 @@ public class SitePlannerTests
 
     private static AllocationPlan Plan(SiteSpec spec) => SitePlanner.Plan(ExampleSites.Resolve(spec), [], Now);
 
-    private static Allocation Owner(AllocationPlan plan, string owner) => Assert.Single(plan.Result, a => a.Owner == owner);
+    private static Allocation Owner(AllocationPlan plan, Core.Ipam.Owner owner) => Assert.Single(plan.Result, a => a.Owner == owner);
 
-    private static Allocation Owner(AllocationPlan plan, string pool, string owner) => Assert.Single(plan.Result, a => a.Pool == pool && a.Owner == owner);
+    private static Allocation Owner(AllocationPlan plan, PoolId pool, Core.Ipam.Owner owner) => Assert.Single(plan.Result, a => a.Pool == pool && a.Owner == owner);
+
+    /// <summary>A pool and owners of any name, for the generic planner.</summary>
+    private static PoolId P(string name) => PoolIds.Nodes(name);
+
+    private static Core.Ipam.Owner O(string name) => PoolIds.Reservation(name);
 
     [Theory]
     [InlineData("worked-example.yaml", 59)]
@@ -73,7 +78,7 @@ public class SitePlannerTests
         var shared = Owner(plan, PoolIds.SharedVip("a", "front"));
         Assert.Equal("shop/web1:443 shop/db:80", shared.Detail);
         Assert.DoesNotContain(plan.Result, a => a.Owner == PoolIds.ServiceVip("a", "shop", "web1") || a.Owner == PoolIds.ServiceVip("a", "shop", "db"));
-        var vips = plan.Result.Where(a => a.Pool == PoolIds.Vips("mgmtvnet") && a.Owner.StartsWith("service/a/", StringComparison.Ordinal)).ToList();
+        var vips = plan.Result.Where(a => a.Pool == PoolIds.Vips("mgmtvnet") && a.Owner is ServiceVip or SharedVip && a.Owner.Cluster == "a").ToList();
         Assert.Equal(3, vips.Count);
         Assert.Equal(3, vips.Select(a => a.Address).Distinct().Count());
     }
@@ -84,10 +89,10 @@ public class SitePlannerTests
         var plan = Plan(Worked);
         var pool = PoolIds.ClusterIps("a");
 
-        Assert.Equal("10.96.0.1", Owner(plan, pool, PoolIds.ClusterIp("default", "kubernetes")).Address);
-        Assert.Equal("10.96.0.10", Owner(plan, pool, PoolIds.ClusterIp("kube-system", "kube-dns")).Address);
+        Assert.Equal("10.96.0.1", Owner(plan, pool, PoolIds.ClusterIp("a", "default", "kubernetes")).Address);
+        Assert.Equal("10.96.0.10", Owner(plan, pool, PoolIds.ClusterIp("a", "kube-system", "kube-dns")).Address);
         Assert.Equal(["10.96.0.2", "10.96.0.3", "10.96.0.4", "10.96.0.5"],
-            Worked.Clusters[0].Services.Select(s => Owner(plan, pool, PoolIds.ClusterIp(s.Namespace, s.Name)).Address));
+            Worked.Clusters[0].Services.Select(s => Owner(plan, pool, PoolIds.ClusterIp("a", s.Namespace, s.Name)).Address));
     }
 
     [Fact]
@@ -95,8 +100,8 @@ public class SitePlannerTests
     {
         var plan = Plan(Worked.Cluster(1, c => c with { ServiceCidr = "10.100.0.0/16" }));
 
-        Assert.Equal("10.100.0.1", Owner(plan, PoolIds.ClusterIps("b"), PoolIds.ClusterIp("default", "kubernetes")).Address);
-        Assert.Equal("10.100.0.10", Owner(plan, PoolIds.ClusterIps("b"), PoolIds.ClusterIp("kube-system", "kube-dns")).Address);
+        Assert.Equal("10.100.0.1", Owner(plan, PoolIds.ClusterIps("b"), PoolIds.ClusterIp("b", "default", "kubernetes")).Address);
+        Assert.Equal("10.100.0.10", Owner(plan, PoolIds.ClusterIps("b"), PoolIds.ClusterIp("b", "kube-system", "kube-dns")).Address);
     }
 
     [Fact]
@@ -108,7 +113,7 @@ public class SitePlannerTests
         var addresses = plan.Result.Where(a => a.Pool == PoolIds.ClusterIps("analytics")).Select(a => a.Address).ToList();
         Assert.Equal(14, addresses.Count);
         Assert.Equal(14, addresses.Distinct().Count());
-        Assert.Equal("10.96.0.11", Owner(plan, PoolIds.ClusterIps("analytics"), PoolIds.ClusterIp("bi", "s9")).Address);
+        Assert.Equal("10.96.0.11", Owner(plan, PoolIds.ClusterIps("analytics"), PoolIds.ClusterIp("analytics", "bi", "s9")).Address);
     }
 
     [Fact]
@@ -118,8 +123,8 @@ public class SitePlannerTests
 
         var ports = plan.Result.Where(a => a.Pool == PoolIds.NodePorts("a")).ToList();
         Assert.Equal(["30000", "30001", "30002", "30003"], ports.Select(p => p.Address).Order(StringComparer.Ordinal));
-        Assert.Equal("TCP 443", Owner(plan, PoolIds.NodePorts("a"), PoolIds.NodePort("shop", "web1", "TCP", 443)).Detail);
-        Assert.All(plan.Result.Where(a => a.Pool.EndsWith("/node-ports", StringComparison.Ordinal)),
+        Assert.Equal("TCP 443", Owner(plan, PoolIds.NodePorts("a"), PoolIds.NodePort("a", "shop", "web1", "TCP", 443)).Detail);
+        Assert.All(plan.Result.Where(a => a.Pool is ClusterPool { Kind: ClusterPoolKind.NodePorts }),
             a => Assert.InRange(int.Parse(a.Address, System.Globalization.CultureInfo.InvariantCulture), SitePlanner.NodePortFirst, SitePlanner.NodePortLast));
     }
 
@@ -129,9 +134,9 @@ public class SitePlannerTests
         var plan = Plan(Contoso);
         var pool = PoolIds.Pods("payments");
 
-        Assert.Equal("10.244.0.0/26", Owner(plan, pool, PoolIds.NodeBlock("payments", "control-plane-1", 1)).Address);
-        Assert.Null(Owner(plan, pool, PoolIds.NodeBlock("payments", "linuxpool-1", 1)).Detail);
-        var windows = Owner(plan, pool, PoolIds.NodeBlock("payments", "winpool-1", 1));
+        Assert.Equal("10.244.0.0/26", Owner(plan, pool, PoolIds.NodeBlock(PoolIds.ControlPlane("payments", 1), 1)).Address);
+        Assert.Null(Owner(plan, pool, PoolIds.NodeBlock(PoolIds.Worker("payments", "linuxpool", 1), 1)).Detail);
+        var windows = Owner(plan, pool, PoolIds.NodeBlock(PoolIds.Worker("payments", "winpool", 1), 1));
         Assert.Equal("windows, 4 reserved, 60 usable", windows.Detail);
         Assert.EndsWith("/26", windows.Address, StringComparison.Ordinal);
     }
@@ -141,7 +146,7 @@ public class SitePlannerTests
     {
         var plan = Plan(Contoso.Settings(s => s with { CalicoBlockSize = 24 }).NodePool(0, 1, p => p with { MaxPodCount = 110 }));
 
-        Assert.Equal("windows, 4 reserved, 252 usable", Owner(plan, PoolIds.Pods("payments"), PoolIds.NodeBlock("payments", "winpool-4", 1)).Detail);
+        Assert.Equal("windows, 4 reserved, 252 usable", Owner(plan, PoolIds.Pods("payments"), PoolIds.NodeBlock(PoolIds.Worker("payments", "winpool", 4), 1)).Detail);
     }
 
     [Fact]
@@ -149,9 +154,9 @@ public class SitePlannerTests
     {
         var plan = Plan(Contoso);
 
-        Assert.Equal("10.244.0.0/24", Owner(plan, PoolIds.Pods("legacy"), PoolIds.NodePodCidr("legacy", "control-plane-1")).Address);
-        Assert.Equal("10.244.4.0/24", Owner(plan, PoolIds.Pods("legacy"), PoolIds.NodePodCidr("legacy", "iis-2")).Address);
-        Assert.Null(Owner(plan, PoolIds.Pods("legacy"), PoolIds.NodePodCidr("legacy", "iis-2")).Detail);
+        Assert.Equal("10.244.0.0/24", Owner(plan, PoolIds.Pods("legacy"), PoolIds.NodePodCidr(PoolIds.ControlPlane("legacy", 1))).Address);
+        Assert.Equal("10.244.4.0/24", Owner(plan, PoolIds.Pods("legacy"), PoolIds.NodePodCidr(PoolIds.Worker("legacy", "iis", 2))).Address);
+        Assert.Null(Owner(plan, PoolIds.Pods("legacy"), PoolIds.NodePodCidr(PoolIds.Worker("legacy", "iis", 2))).Detail);
     }
 
     [Fact]
@@ -160,7 +165,7 @@ public class SitePlannerTests
         var plan = Plan(Contoso);
 
         Assert.Single(plan.Result, a => a.Owner == PoolIds.LoadBalancerVm("payments", 2));
-        Assert.DoesNotContain(plan.Result, a => a.Owner.StartsWith("cluster/legacy/load-balancer", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan.Result, a => a.Owner is LoadBalancerVm { ClusterName: "legacy" });
     }
 
     // ---- DHCP ----
@@ -169,13 +174,13 @@ public class SitePlannerTests
     public void Plan_LeasesNodeVmsFromTheScope_ForTheLeaseDuration()
     {
         var plan = Plan(Dhcp);
-        var leases = plan.Result.Where(a => a.Pool == PoolIds.Dhcp("branchvnet") && !a.Owner.StartsWith("reservation/", StringComparison.Ordinal)).ToList();
+        var leases = plan.Result.Where(a => a.Pool == PoolIds.Dhcp("branchvnet") && a.Owner is not DhcpReservation).ToList();
 
         Assert.Equal(1 + 1 + 1 + 5, leases.Count);
         Assert.All(leases, a => Assert.Equal(Now + TimeSpan.FromDays(8), a.ExpiresAt));
         Assert.Equal("10.12.0.10", Owner(plan, PoolIds.ManagementVm).Address);
         Assert.DoesNotContain(plan.Result, a => a.Pool == PoolIds.Nodes("branchvnet"));
-        Assert.DoesNotContain(plan.Result, a => a.Owner.Contains("upgrade-reserve", StringComparison.Ordinal) || a.Owner.Contains("update-reserve", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan.Result, a => a.Owner is UpgradeReserve or ManagementReserve);
     }
 
     [Fact]
@@ -290,34 +295,34 @@ public class SitePlannerTests
     // ---- the generic planner ----
 
     private static PoolDefinition Numbers(string id, uint first, uint last) =>
-        PoolDefinition.ForAddresses(id, id, new AddressRange(first, last, System.Net.Sockets.AddressFamily.InterNetwork));
+        PoolDefinition.ForAddresses(P(id), id, new AddressRange(first, last, System.Net.Sockets.AddressFamily.InterNetwork));
 
     [Fact]
     public void Plan_ReportsPoolExhaustion_ForEachOwnerThatDoesNotFit()
     {
-        var plan = SitePlanner.Plan([Numbers("p", 1, 2)], [new Claim("p", "x"), new Claim("p", "y"), new Claim("p", "z")], [], Now);
+        var plan = SitePlanner.Plan([Numbers("p", 1, 2)], [new Claim(P("p"), O("x")), new Claim(P("p"), O("y")), new Claim(P("p"), O("z"))], [], Now);
 
         var finding = Assert.Single(plan.Findings);
-        Assert.Equal(("PoolExhausted", "z"), (finding.Code, finding.Path));
+        Assert.Equal(("PoolExhausted", "reservation/z"), (finding.Code, finding.Path));
         Assert.Equal(["0.0.0.1", "0.0.0.2"], plan.Added.Select(a => a.Address));
     }
 
     [Fact]
     public void Plan_ReportsAFixedAddressHeldByAnotherOwner()
     {
-        var current = new[] { new Allocation("p", "0.0.0.5", "holder") };
+        var current = new[] { new Allocation(P("p"), "0.0.0.5", O("holder")) };
 
-        var plan = SitePlanner.Plan([Numbers("p", 1, 10)], [new Claim("p", "holder"), new Claim("p", "pinned", Fixed: 5)], current, Now);
+        var plan = SitePlanner.Plan([Numbers("p", 1, 10)], [new Claim(P("p"), O("holder")), new Claim(P("p"), O("pinned"), Fixed: 5)], current, Now);
 
         var finding = Assert.Single(plan.Findings);
-        Assert.Equal(("AddressUnavailable", "pinned"), (finding.Code, finding.Path));
+        Assert.Equal(("AddressUnavailable", "reservation/pinned"), (finding.Code, finding.Path));
         Assert.False(string.IsNullOrWhiteSpace(finding.Hint));
     }
 
     [Fact]
     public void Plan_ReportsAFixedAddressOutsideThePool()
     {
-        var plan = SitePlanner.Plan([Numbers("p", 1, 10)], [new Claim("p", "pinned", Fixed: 11)], [], Now);
+        var plan = SitePlanner.Plan([Numbers("p", 1, 10)], [new Claim(P("p"), O("pinned"), Fixed: 11)], [], Now);
 
         Assert.Equal("AddressUnavailable", Assert.Single(plan.Findings).Code);
     }
@@ -327,17 +332,17 @@ public class SitePlannerTests
     {
         var current = new[]
         {
-            new Allocation("p", "0.0.0.3", "kept"),
-            new Allocation("p", "0.0.0.4", "kept"),
-            new Allocation("p", "0.0.0.5", "gone"),
-            new Allocation("p", "not-an-address", "broken"),
-            new Allocation("p", "0.0.0.99", "outside"),
-            new Allocation("nopool", "0.0.0.1", "kept"),
+            new Allocation(P("p"), "0.0.0.3", O("kept")),
+            new Allocation(P("p"), "0.0.0.4", O("kept")),
+            new Allocation(P("p"), "0.0.0.5", O("gone")),
+            new Allocation(P("p"), "not-an-address", O("broken")),
+            new Allocation(P("p"), "0.0.0.99", O("outside")),
+            new Allocation(P("nopool"), "0.0.0.1", O("kept")),
         };
 
-        var plan = SitePlanner.Plan([Numbers("p", 1, 10)], [new Claim("p", "kept"), new Claim("p", "broken"), new Claim("p", "outside")], current, Now);
+        var plan = SitePlanner.Plan([Numbers("p", 1, 10)], [new Claim(P("p"), O("kept")), new Claim(P("p"), O("broken")), new Claim(P("p"), O("outside"))], current, Now);
 
-        Assert.Equal("0.0.0.3", Owner(plan, "p", "kept").Address);
+        Assert.Equal("0.0.0.3", Owner(plan, P("p"), O("kept")).Address);
         Assert.Equal(["0.0.0.1", "0.0.0.2"], plan.Added.Select(a => a.Address));
         Assert.Equal(5, plan.Removed.Count);
         Assert.Equal(3, plan.Result.Count);
@@ -347,9 +352,9 @@ public class SitePlannerTests
     [Fact]
     public void Plan_MovesAnOwnerWhosePinnedAddressChanged()
     {
-        var current = new[] { new Allocation("p", "0.0.0.5", "pinned") };
+        var current = new[] { new Allocation(P("p"), "0.0.0.5", O("pinned")) };
 
-        var plan = SitePlanner.Plan([Numbers("p", 1, 10)], [new Claim("p", "pinned", Fixed: 7)], current, Now);
+        var plan = SitePlanner.Plan([Numbers("p", 1, 10)], [new Claim(P("p"), O("pinned"), Fixed: 7)], current, Now);
 
         Assert.Equal("0.0.0.5", Assert.Single(plan.Removed).Address);
         Assert.Equal("0.0.0.7", Assert.Single(plan.Added).Address);
@@ -360,7 +365,7 @@ public class SitePlannerTests
     {
         var pool = Numbers("p", 1, 5) with { Blocked = [(1, 2), (4, 4)] };
 
-        var plan = SitePlanner.Plan([pool], [new Claim("p", "x"), new Claim("p", "y"), new Claim("p", "z")], [], Now);
+        var plan = SitePlanner.Plan([pool], [new Claim(P("p"), O("x")), new Claim(P("p"), O("y")), new Claim(P("p"), O("z"))], [], Now);
 
         Assert.Equal(["0.0.0.3", "0.0.0.5"], plan.Added.Select(a => a.Address));
         Assert.Equal("PoolExhausted", Assert.Single(plan.Findings).Code);

@@ -42,8 +42,8 @@ public class WorkedExampleTests
         var plan = SitePlanner.Plan(site, [], DateTimeOffset.UnixEpoch);
 
         Assert.Empty(plan.Findings);
-        Assert.Equal(27, plan.Added.Count(a => a.Pool == "net/mgmtvnet/nodes"));
-        Assert.Equal(5, plan.Added.Count(a => a.Pool == "net/mgmtvnet/vips"));
+        Assert.Equal(27, plan.Added.Count(a => a.Pool.ToString() == "net/mgmtvnet/nodes"));
+        Assert.Equal(5, plan.Added.Count(a => a.Pool.ToString() == "net/mgmtvnet/vips"));
         Assert.Equal("172.16.0.20", plan.Added.Single(a => a.Owner == PoolIds.ManagementVm).Address);
     }
 

@@ -141,6 +141,14 @@ public class ClusterRulesTests
     }
 
     [Fact]
+    public void Validate_RejectsANodePoolNamedLikeTheControlPlane_WhoseNodesWouldTakeItsNames()
+    {
+        Contoso.NodePool(0, 1, p => p with { Name = "control-plane" }).AssertFinding("NodePoolNameReserved", $"{Payments}.nodePools[1].name");
+        Contoso.NodePool(0, 1, p => p with { Name = "control" }).AssertClean("NodePoolNameReserved");
+        Contoso.NodePool(0, 1, p => p with { Name = "control-plane-1" }).AssertClean("NodePoolNameReserved");
+    }
+
+    [Fact]
     public void Validate_AllowsTheSameNodePoolNameInTwoClusters()
     {
         Contoso.NodePool(1, 0, p => p with { Name = "linuxpool" }).AssertClean("DuplicateName");

@@ -93,6 +93,6 @@ public class InfrastructureAddressTests
         var plan = SitePlanner.Plan(ExampleSites.Resolve(spec), [], DateTimeOffset.UnixEpoch);
 
         Assert.Empty(plan.Findings);
-        Assert.Contains(plan.Result, a => a.Owner == "cluster/a/control-plane-ip" && a.Address == "10.220.32.42");
+        Assert.Contains(plan.Result, a => a.Owner.ToString() == "cluster/a/control-plane-ip" && a.Address == "10.220.32.42");
     }
 }

@@ -18,10 +18,10 @@ public class MetalLbRulesTests
         var site = ExampleSites.Resolve(Contoso);
         var plan = SitePlanner.Plan(site, [], DateTimeOffset.UnixEpoch);
 
-        var vip = Assert.Single(plan.Result, a => a.Owner == "service/legacy/intranet/portal");
-        Assert.Equal("cluster/legacy/metallb", vip.Pool);
+        var vip = Assert.Single(plan.Result, a => a.Owner.ToString() == "service/legacy/intranet/portal");
+        Assert.Equal("cluster/legacy/metallb", vip.Pool.ToString());
         Assert.Equal("172.16.0.220", vip.Address);
-        Assert.Contains(plan.Result, a => a.Owner == "cluster/legacy/api-server" && a.Pool == "net/mgmtvnet/vips");
+        Assert.Contains(plan.Result, a => a.Owner.ToString() == "cluster/legacy/api-server" && a.Pool.ToString() == "net/mgmtvnet/vips");
     }
 
     [Fact]

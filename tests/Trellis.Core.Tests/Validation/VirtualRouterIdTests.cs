@@ -1,3 +1,4 @@
+using Trellis.Core.Ipam;
 using Trellis.Core.Model;
 using Trellis.Core.Planning;
 using Trellis.Core.Validation;
@@ -16,11 +17,11 @@ public class VirtualRouterIdTests
     {
         var allocations = Plan(Contoso);
 
-        var ids = allocations.Where(a => a.Owner.EndsWith("/vrrp", StringComparison.Ordinal)).ToList();
-        Assert.Equal(["cluster/analytics/vrrp", "cluster/payments/vrrp"], ids.Select(a => a.Owner).Order(StringComparer.Ordinal));
-        Assert.All(ids, a => Assert.Equal("l2/External/17/vrrp", a.Pool));
+        var ids = allocations.Where(a => a.Owner is VirtualRouter).ToList();
+        Assert.Equal(["cluster/analytics/vrrp", "cluster/payments/vrrp"], ids.Select(a => a.Owner.ToString()).Order(StringComparer.Ordinal));
+        Assert.All(ids, a => Assert.Equal("l2/External/17/vrrp", a.Pool.ToString()));
         Assert.Equal(2, ids.Select(a => a.Address).Distinct().Count());
-        Assert.DoesNotContain(allocations, a => a.Owner == "cluster/legacy/vrrp");
+        Assert.DoesNotContain(allocations, a => a.Owner.ToString() == "cluster/legacy/vrrp");
     }
 
     [Fact]
@@ -30,16 +31,16 @@ public class VirtualRouterIdTests
 
         var allocations = Plan(spec);
 
-        Assert.Equal("1", allocations.Single(a => a.Owner == "cluster/analytics/vrrp").Address);
-        Assert.Equal("100", allocations.Single(a => a.Owner == "cluster/payments/vrrp").Address);
-        Assert.Equal("100", Plan(SpecEdits.Worked).Single(a => a.Owner == "cluster/a/vrrp").Address);
-        Assert.Equal("101", Plan(SpecEdits.Worked).Single(a => a.Owner == "cluster/b/vrrp").Address);
+        Assert.Equal("1", allocations.Single(a => a.Owner.ToString() == "cluster/analytics/vrrp").Address);
+        Assert.Equal("100", allocations.Single(a => a.Owner.ToString() == "cluster/payments/vrrp").Address);
+        Assert.Equal("100", Plan(SpecEdits.Worked).Single(a => a.Owner.ToString() == "cluster/a/vrrp").Address);
+        Assert.Equal("101", Plan(SpecEdits.Worked).Single(a => a.Owner.ToString() == "cluster/b/vrrp").Address);
     }
 
     [Fact]
     public void Plan_VirtualRouterIds_StartAtADefaultBaseAbove50_AwayFromRoutersAndKeepalivedsSample()
     {
-        var ids = Plan(Contoso).Where(a => a.Owner.EndsWith("/vrrp", StringComparison.Ordinal)).Select(a => int.Parse(a.Address, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        var ids = Plan(Contoso).Where(a => a.Owner is VirtualRouter).Select(a => int.Parse(a.Address, System.Globalization.CultureInfo.InvariantCulture)).ToList();
 
         Assert.Equal(100, SiteSpecDefaults.VirtualRouterIdBase);
         Assert.Equal([100, 101], ids.Order());
@@ -51,7 +52,7 @@ public class VirtualRouterIdTests
     {
         var spec = Contoso with { Settings = Contoso.Settings with { VirtualRouterIdBase = 60 } };
 
-        var ids = Plan(spec).Where(a => a.Owner.EndsWith("/vrrp", StringComparison.Ordinal)).Select(a => a.Address).Order(StringComparer.Ordinal);
+        var ids = Plan(spec).Where(a => a.Owner is VirtualRouter).Select(a => a.Address).Order(StringComparer.Ordinal);
 
         Assert.Equal(["60", "61"], ids);
     }
@@ -60,12 +61,12 @@ public class VirtualRouterIdTests
     public void Plan_KeepsAnIdHeldBelowTheBase_SoAnUpgradeMovesNoDeployedVrrpInstance()
     {
         var site = ExampleSites.Resolve(Contoso);
-        var held = new Trellis.Core.Ipam.Allocation("l2/External/17/vrrp", "1", "cluster/payments/vrrp");
+        var held = new Trellis.Core.Ipam.Allocation(PoolId.Parse("l2/External/17/vrrp"), "1", Owner.Parse("cluster/payments/vrrp"));
 
         var plan = SitePlanner.Plan(site, [held], DateTimeOffset.UnixEpoch);
 
-        Assert.Equal("1", plan.Result.Single(a => a.Owner == "cluster/payments/vrrp").Address);
-        Assert.Equal("100", plan.Result.Single(a => a.Owner == "cluster/analytics/vrrp").Address);
+        Assert.Equal("1", plan.Result.Single(a => a.Owner.ToString() == "cluster/payments/vrrp").Address);
+        Assert.Equal("100", plan.Result.Single(a => a.Owner.ToString() == "cluster/analytics/vrrp").Address);
     }
 
     [Fact]
@@ -116,7 +117,7 @@ public class VirtualRouterIdTests
     {
         var site = ExampleSites.Resolve(SpecEdits.Worked);
         var first = SitePlanner.Plan(site, [], DateTimeOffset.UnixEpoch).Result;
-        var shared = first.Single(a => a.Owner == "service/a/shared:front");
+        var shared = first.Single(a => a.Owner.ToString() == "service/a/shared:front");
         var changed = SpecEdits.Worked.Service(0, 3, s => s with { Ports = [8080] });
 
         var plan = SitePlanner.Plan(ExampleSites.Resolve(changed), first, DateTimeOffset.UnixEpoch);

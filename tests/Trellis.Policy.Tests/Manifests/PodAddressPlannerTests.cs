@@ -1,3 +1,4 @@
+using Trellis.Core.Ipam;
 using Trellis.Core.Addressing;
 using Trellis.Core.Model;
 using Trellis.Core.Planning;
@@ -75,14 +76,14 @@ public sealed class PodAddressPlannerTests
         Assert.Equal(["linuxpool-1", "linuxpool-2", "linuxpool-3"], web.Nodes);
         for (var i = 0; i < 3; i++)
         {
-            Assert.True(blocks[PoolIds.NodeBlock("payments", web.Nodes[i], 1)].Contains(web.Addresses[i]));
+            Assert.True(blocks[PoolIds.NodeBlock(NodeVm.FromNodeName("payments", web.Nodes[i])!, 1)].Contains(web.Addresses[i]));
         }
 
         var iis = set.Workload("shop/iis")!;
         Assert.All(iis.Nodes, n => Assert.StartsWith("winpool-", n, StringComparison.Ordinal));
         foreach (var (node, address) in iis.Nodes.Zip(iis.Addresses))
         {
-            var block = blocks[PoolIds.NodeBlock("payments", node, 1)];
+            var block = blocks[PoolIds.NodeBlock(NodeVm.FromNodeName("payments", node)!, 1)];
             // Calico for Windows keeps the first three addresses and the last of each block.
             Assert.True(IpNumber.ToNumber(address) >= block.First + 3 && IpNumber.ToNumber(address) < block.Last);
         }

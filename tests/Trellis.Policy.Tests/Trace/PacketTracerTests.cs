@@ -82,8 +82,8 @@ public class PacketTracerTests
     public void ExternalToLoadBalancerVip_GoesThroughHaProxyAndTheNodePort_ToAWindowsPod()
     {
         var (tracer, _, _, allocations) = Shop();
-        var vip = allocations.Single(a => a.Owner == "service/payments/shared:front").Address;
-        var nodePort = allocations.Single(a => a.Pool == "cluster/payments/node-ports" && a.Owner == "service/shop/api/tcp/80").Address;
+        var vip = allocations.Single(a => a.Owner.ToString() == "service/payments/shared:front").Address;
+        var nodePort = allocations.Single(a => a.Pool.ToString() == "cluster/payments/node-ports" && a.Owner.ToString() == "service/payments/shop/api/tcp/80").Address;
 
         var trace = tracer.Trace(new TraceRequest("203.0.113.7", vip, Protocol.Tcp, 80));
 
@@ -100,7 +100,7 @@ public class PacketTracerTests
     public void UnknownVipPort_IsDroppedAtTheVip()
     {
         var (tracer, _, _, allocations) = Shop();
-        var vip = allocations.Single(a => a.Owner == "service/payments/shared:front").Address;
+        var vip = allocations.Single(a => a.Owner.ToString() == "service/payments/shared:front").Address;
 
         var trace = tracer.Trace(new TraceRequest("203.0.113.7", vip, Protocol.Tcp, 9999));
 
@@ -112,7 +112,7 @@ public class PacketTracerTests
     public void VipPort_OnAnotherProtocol_IsDroppedAtTheVip_WhichSaysWhatItServes()
     {
         var (tracer, _, _, allocations) = Shop();
-        var vip = allocations.Single(a => a.Owner == "service/payments/shared:front").Address;
+        var vip = allocations.Single(a => a.Owner.ToString() == "service/payments/shared:front").Address;
 
         var tcp = tracer.Trace(new TraceRequest("203.0.113.7", vip, Protocol.Tcp, 443));
         var udp = tracer.Trace(new TraceRequest("203.0.113.7", vip, Protocol.Udp, 443));
@@ -143,7 +143,7 @@ public class PacketTracerTests
                 ],
             }).ToList(),
         });
-        var vip = allocations.Single(a => a.Owner == "service/payments/shared:dns").Address;
+        var vip = allocations.Single(a => a.Owner.ToString() == "service/payments/shared:dns").Address;
 
         var trace = tracer.Trace(new TraceRequest("203.0.113.7", vip, Protocol.Udp, 53));
 
@@ -188,7 +188,7 @@ public class PacketTracerTests
     public void AService_NeverStartsAConnection()
     {
         var (tracer, _, _, allocations) = Shop();
-        var vip = allocations.Single(a => a.Owner == "service/payments/shared:front").Address;
+        var vip = allocations.Single(a => a.Owner.ToString() == "service/payments/shared:front").Address;
 
         foreach (var from in new[] { "svc/shop/db", vip })
         {

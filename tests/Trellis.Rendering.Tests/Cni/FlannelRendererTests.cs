@@ -86,7 +86,7 @@ public sealed class FlannelRendererTests
 
         foreach (var node in cluster.Nodes)
         {
-            var planned = Prefix.Parse(state.Allocations.Single(a => a.Pool == PoolIds.Pods("legacy") && a.Owner == PoolIds.NodePodCidr("legacy", node.Name)).Address);
+            var planned = Prefix.Parse(state.Allocations.Single(a => a.Pool == PoolIds.Pods("legacy") && a.Owner == PoolIds.NodePodCidr(node.Owner)).Address);
             var env = Env(FlannelRenderer.SubnetEnv(state.Site, cluster, node));
 
             Assert.Equal("10.244.0.0/16", env["FLANNEL_NETWORK"]);

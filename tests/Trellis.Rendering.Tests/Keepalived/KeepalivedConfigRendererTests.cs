@@ -44,7 +44,7 @@ public class KeepalivedConfigRendererTests
         var (site, payments) = LoadBalancedClusters.Load("contoso-multicluster.yaml", "payments");
         var three = payments with
         {
-            LoadBalancerVms = [.. payments.LoadBalancerVms, new PlacedVm("load-balancer-3", "cluster/payments/load-balancer-3", IPAddress.Parse("172.17.0.99"), Core.Model.OsType.Linux)],
+            LoadBalancerVms = [.. payments.LoadBalancerVms, new PlacedVm("load-balancer-3", PoolIds.LoadBalancerVm("payments", 3), IPAddress.Parse("172.17.0.99"), Core.Model.OsType.Linux)],
         };
 
         foreach (var vm in three.LoadBalancerVms)

@@ -13,7 +13,7 @@ public sealed class LoadBalancerJsonRendererTests
     }
 
     private static int NodePort(ExampleState state, string cluster, string ns, string service, int port) =>
-        int.Parse(state.Allocations.Single(a => a.Pool == PoolIds.NodePorts(cluster) && a.Owner == PoolIds.NodePort(ns, service, "TCP", port)).Address,
+        int.Parse(state.Allocations.Single(a => a.Pool == PoolIds.NodePorts(cluster) && a.Owner == PoolIds.NodePort(cluster, ns, service, "TCP", port)).Address,
             System.Globalization.CultureInfo.InvariantCulture);
 
     [Fact]

@@ -24,7 +24,7 @@ public sealed class HnsNetworkRendererTests
 
         foreach (var node in windows)
         {
-            var block = Prefix.Parse(state.Allocations.Single(a => a.Pool == PoolIds.Pods("payments") && a.Owner == PoolIds.NodeBlock("payments", node.Name, 1)).Address);
+            var block = Prefix.Parse(state.Allocations.Single(a => a.Pool == PoolIds.Pods("payments") && a.Owner == PoolIds.NodeBlock(node.Owner, 1)).Address);
             using var doc = JsonDocument.Parse(HnsNetworkRenderer.Render(state.Site, cluster, node));
             var root = doc.RootElement;
             var subnet = Assert.Single(root.GetProperty("Subnets").EnumerateArray());
