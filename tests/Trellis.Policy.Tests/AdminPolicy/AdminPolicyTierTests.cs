@@ -105,6 +105,23 @@ public sealed class AdminPolicyTierTests
     }
 
     [Fact]
+    public void Diff_ShowsWhatAnAdminPolicyCloses()
+    {
+        var before = Load("");
+        var after = Load(Anp("no-slytherin", 4, "  ingress: [ { name: deny-slytherin, action: Deny, from: [ { namespaces: { matchLabels: { conformance-house: slytherin } } } ], ports: [ { portNumber: { port: 80 } } ] } ]"));
+
+        var diff = ConnectivityAnalyzer.Diff(before, after);
+
+        var closed = diff.Lines.Where(l => l.ToString().Contains("draco-malfoy-0[Pod] => " + Ns("gryffindor") + "/harry-potter-0[Pod]", StringComparison.Ordinal)).ToList();
+        var line = Assert.Single(closed);
+        Assert.True(line.Closed.For(Protocol.Tcp).Contains(80), line.ToString());
+        Assert.False(line.Closed.For(Protocol.Tcp).Contains(81), line.ToString());
+        Assert.False(line.Closed.For(Protocol.Udp).Contains(80), line.ToString());
+        Assert.True(line.Opened.IsEmpty, line.ToString());
+        Assert.DoesNotContain(diff.Lines, l => l.ToString().Contains("luna-lovegood", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void EqualPriorities_RunByCalicosNameOrder()
     {
         var deny = "  ingress: [ { action: Deny, from: [ { namespaces: {} } ] } ]";
