@@ -45,7 +45,9 @@ internal sealed class FastMatrix
     private int _maskIds;
     private readonly Dictionary<string, ulong[]> _matcherByFingerprint = new(StringComparer.Ordinal);
     /// <summary>Connection sets already made, by their flat ranges; bounded, so that a long matrix does not keep every pair's.</summary>
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<int[], ConnectionSet> _sets = new(ContentComparer.Instance);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int[], ConnectionSet> _sets = new(ContentComparer<int>.Instance);
+    /// <summary>Decisions alike share one bitset: most groups allow the same peers as many others (none, a namespace, all).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<ulong[], ulong[]> _decisions = new(ContentComparer<ulong>.Instance);
     private const int MaxSets = 1 << 16;
     [ThreadStatic]
     private static List<int>? t_content;
@@ -827,14 +829,15 @@ internal sealed class FastMatrix
         }
     }
 
-    /// <summary>Flat contents compared by value.</summary>
-    private sealed class ContentComparer : IEqualityComparer<int[]>
+    /// <summary>Arrays compared by content.</summary>
+    private sealed class ContentComparer<T> : IEqualityComparer<T[]>
+        where T : unmanaged, IEquatable<T>
     {
-        public static readonly ContentComparer Instance = new();
+        public static readonly ContentComparer<T> Instance = new();
 
-        public bool Equals(int[]? x, int[]? y) => x.AsSpan().SequenceEqual(y);
+        public bool Equals(T[]? x, T[]? y) => x.AsSpan().SequenceEqual(y);
 
-        public int GetHashCode(int[] content)
+        public int GetHashCode(T[] content)
         {
             var hash = new HashCode();
             hash.AddBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(content.AsSpan()));
@@ -910,6 +913,11 @@ internal sealed class FastMatrix
         return admitting;
     }
 
+    private ulong[] Shared(ulong[] bits) => _decisions.GetOrAdd(bits, bits);
+
+    [ThreadStatic]
+    private static WalkState? t_state;
+
     private Group Decided(Group group, Direction direction)
     {
         if (group.Results is null)
@@ -917,7 +925,7 @@ internal sealed class FastMatrix
             var results = new Pieces[_keys.Count];
             var any = new ulong[_words];
             var bySignature = new Dictionary<string, ulong[]>(StringComparer.Ordinal);
-            var state = new WalkState(_words);
+            var state = t_state is { } reused && reused.Undecided.Length == _words ? reused : t_state = new WalkState(_words);
             for (var k = 0; k < results.Length; k++)
             {
                 var probes = Probes(group, direction, k);
@@ -929,7 +937,7 @@ internal sealed class FastMatrix
                     var signature = Signature(group, direction, packet);
                     if (!bySignature.TryGetValue(signature, out var r))
                     {
-                        bySignature[signature] = r = Decide(group, direction, packet, state);
+                        bySignature[signature] = r = Shared(Decide(group, direction, packet, state));
                         Or(any, r);
                     }
 
@@ -940,7 +948,7 @@ internal sealed class FastMatrix
                 results[k] = new Pieces(firsts, allowed);
             }
 
-            group.Any = any;
+            group.Any = Shared(any);
             group.Results = results;
         }
 
