@@ -47,60 +47,28 @@ public sealed record SiteState(
         return new SiteState(snapshot.Revision, generation, spec, DecodeAllocations(allocationItems), upgrades);
     }
 
-    /// <summary>Allocations one worker decodes at a time: a large site's are decoded on every core.</summary>
-    private const int DecodeChunk = 1024;
-
-    /// <summary>
-    /// Decodes the allocations and orders them as <see cref="SitePlanner.Ordered"/> does (by pool, then owner, in their
-    /// text forms; stored order among equals). Every command reads them all, so they are decoded in parallel chunks.
-    /// </summary>
-    private static Allocation[] DecodeAllocations(List<StoredItem> items)
+    /// <summary>Decodes the allocations, in <see cref="SitePlanner.Ordered"/>'s order; the few pools of a site are each read from their text once.</summary>
+    private static List<Allocation> DecodeAllocations(List<StoredItem> items)
     {
-        var decoded = new Allocation[items.Count];
-        var keys = new (string Pool, string Owner, int Index)[items.Count];
-        var failures = new StoreException?[(items.Count + DecodeChunk - 1) / DecodeChunk];
-        Parallel.For(0, failures.Length, chunk =>
+        var pools = new Dictionary<string, PoolId>(StringComparer.Ordinal);
+        var decoded = new List<Allocation>(items.Count);
+        foreach (var item in items)
         {
-            // The pools of a site are few: each chunk reads each pool's text once.
-            var pools = new Dictionary<string, PoolId>(StringComparer.Ordinal);
-            for (var i = chunk * DecodeChunk; i < Math.Min(items.Count, (chunk + 1) * DecodeChunk); i++)
+            var stored = Decode(item, EngineJsonContext.Default.StoredAllocation);
+            if (!pools.TryGetValue(stored.Pool, out var pool) && PoolId.TryParse(stored.Pool, out pool))
             {
-                StoredAllocation stored;
-                try
-                {
-                    stored = Decode(items[i], EngineJsonContext.Default.StoredAllocation);
-                }
-                catch (StoreException e)
-                {
-                    failures[chunk] = e;
-                    return;
-                }
-
-                if (!pools.TryGetValue(stored.Pool, out var pool) && PoolId.TryParse(stored.Pool, out pool))
-                {
-                    pools[stored.Pool] = pool;
-                }
-
-                if (pool is null || !Owner.TryParseStored(pool, stored.Owner, stored.Detail, out var owner))
-                {
-                    failures[chunk] = Damaged(items[i], $"'{stored.Owner}' of '{stored.Pool}' is not an owner of a pool");
-                    return;
-                }
-
-                decoded[i] = new Allocation(pool, stored.Address, owner) { Detail = stored.Detail, ExpiresAt = stored.ExpiresAt };
-                keys[i] = (pool.ToString(), owner.ToString(), i);
+                pools[stored.Pool] = pool;
             }
-        });
-        if (failures.FirstOrDefault(f => f is not null) is { } failure)
-        {
-            throw failure;
+
+            if (pool is null || !Owner.TryParseStored(pool, stored.Owner, stored.Detail, out var owner))
+            {
+                throw Damaged(item, $"'{stored.Owner}' of '{stored.Pool}' is not an owner of a pool");
+            }
+
+            decoded.Add(new Allocation(pool, stored.Address, owner) { Detail = stored.Detail, ExpiresAt = stored.ExpiresAt });
         }
 
-        Array.Sort(keys, decoded, Comparer<(string Pool, string Owner, int Index)>.Create(static (a, b) =>
-            string.CompareOrdinal(a.Pool, b.Pool) is var byPool and not 0 ? byPool
-            : string.CompareOrdinal(a.Owner, b.Owner) is var byOwner and not 0 ? byOwner
-            : a.Index.CompareTo(b.Index)));
-        return decoded;
+        return [.. SitePlanner.Ordered(decoded)];
     }
 
     /// <summary>The audit log in revision order; an entry written before revisions were recorded takes its key's.</summary>

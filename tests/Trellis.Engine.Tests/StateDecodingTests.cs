@@ -8,7 +8,7 @@ namespace Trellis.Engine.Tests;
 /// <summary>Reading a large state: every allocation decoded, in the planner's order, and a damaged one named, whichever part of the state it is in.</summary>
 public sealed class StateDecodingTests
 {
-    /// <summary>Six clusters of 160 nodes: some 1,900 allocations, two decoding chunks.</summary>
+    /// <summary>Six clusters of 150 workers: some 1,900 allocations.</summary>
     private static SiteSpec LargeSite()
     {
         var yaml = new StringBuilder("""
