@@ -431,7 +431,9 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
                     : "get audit lists every change to the site; --cluster does not apply to it.");
             }
 
-            if (r.GetResult(last) is { } l && (what != "audit" || l.GetValueOrDefault<int?>() is not > 0))
+            // A value that is not a number is the parser's own error; reading it here would throw.
+            if (r.GetResult(last) is { } l && (what != "audit"
+                || l.Tokens is [{ Value: var n }] && int.TryParse(n, System.Globalization.CultureInfo.InvariantCulture, out var count) && count < 1))
             {
                 r.AddError(what != "audit" ? "--last applies to get audit only." : "--last takes a number of entries of 1 or more.");
             }

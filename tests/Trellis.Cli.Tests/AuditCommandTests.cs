@@ -47,6 +47,8 @@ public sealed class AuditCommandTests
     [Theory]
     [InlineData("audit", "--cluster", "a")]
     [InlineData("audit", "--last", "0")]
+    [InlineData("audit", "--last", "-1")]
+    [InlineData("audit", "--last", "many")]
     [InlineData("clusters", "--last", "3")]
     public async Task GetAudit_OptionsThatDoNotApply_AreUsageErrors(params string[] args)
     {
@@ -57,5 +59,6 @@ public sealed class AuditCommandTests
 
         Assert.True(r.ExitCode == 2, r.ToString());
         Assert.Contains(args[1], r.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("internal error", r.Stderr, StringComparison.Ordinal);
     }
 }
