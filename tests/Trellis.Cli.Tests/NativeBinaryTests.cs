@@ -21,6 +21,15 @@ public sealed class NativeBinaryTests
                 $"No native trellis binary at {binary}: run ./trellis --version once (test.sh does) with clang and zlib1g-dev installed.");
         }
 
+        // A binary older than the sources would compare yesterday's CLI with today's.
+        var newest = Directory.EnumerateFiles(Path.Combine(root, "src"), "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .Max(File.GetLastWriteTimeUtc);
+        if (File.GetLastWriteTimeUtc(Path.Combine(root, "artifacts", "trellis", ".built")) < newest)
+        {
+            throw new InvalidOperationException($"The native trellis binary at {binary} is older than the sources: run ./trellis --version to rebuild it.");
+        }
+
         return binary;
     }
 
