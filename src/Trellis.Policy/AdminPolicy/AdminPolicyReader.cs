@@ -140,7 +140,7 @@ internal static class AdminPolicyReader
         var pods = KubernetesPolicyReader.ReadSelector(r, node, "podSelector", $"{path}.podSelector");
         foreach (var (value, field) in new[] { (ns, "namespaceSelector"), (pods, "podSelector") })
         {
-            if (value is null && !DocumentReader.Present(node, field))
+            if (value is null && DocumentReader.IsNull(DocumentReader.Get(node, field)))
             {
                 r.Error($"{path}.{field}", "AdminPeerInvalid", $"{path} has no {field}.", $"Write {field}: {{}} to select all.");
             }

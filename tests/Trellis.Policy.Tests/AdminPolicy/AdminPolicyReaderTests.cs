@@ -73,6 +73,8 @@ public sealed class AdminPolicyReaderTests
     [InlineData("  priority: 1\n", "AdminPolicySubjectInvalid", "spec.subject")]
     [InlineData("  priority: 1\n  subject: { namespaces: {}, pods: { namespaceSelector: {}, podSelector: {} } }\n", "AdminPolicySubjectInvalid", "spec.subject")]
     [InlineData("  priority: 1\n  subject: { pods: { podSelector: {} } }\n", "AdminPeerInvalid", "spec.subject.pods.namespaceSelector")]
+    [InlineData("  priority: 1\n  subject: { pods: { namespaceSelector: {}, podSelector: } }\n", "AdminPeerInvalid", "spec.subject.pods.podSelector")]
+    [InlineData("  priority: 1\n  subject: { pods: { namespaceSelector: null, podSelector: {} } }\n", "AdminPeerInvalid", "spec.subject.pods.namespaceSelector")]
     [InlineData("  priority: 1\n  subject: { namespaces: {} }\n  egres: []\n", "ManifestUnknownField", "spec.egres")]
     public void Spec_IsValidatedAsTheCrdValidatesIt(string spec, string code, string path)
     {
@@ -85,6 +87,7 @@ public sealed class AdminPolicyReaderTests
     [InlineData("{ action: Allow, to: [] }", "AdminRulePeersMissing", "spec.egress[0].to")]
     [InlineData("{ action: Allow }", "AdminRulePeersMissing", "spec.egress[0].to")]
     [InlineData("{ action: Allow, to: [ {} ] }", "AdminPeerInvalid", "spec.egress[0].to[0]")]
+    [InlineData("{ action: Deny, to: [ { pods: { namespaceSelector: {}, podSelector: ~ } } ] }", "AdminPeerInvalid", "spec.egress[0].to[0].pods.podSelector")]
     [InlineData("{ action: Allow, to: [ { namespaces: {}, networks: [ 10.0.0.0/8 ] } ] }", "AdminPeerInvalid", "spec.egress[0].to[0]")]
     [InlineData("{ action: Allow, to: [ { networks: [ 10.0.0.300/8 ] } ] }", "AdminNetworkInvalid", "spec.egress[0].to[0].networks[0]")]
     [InlineData("{ action: Allow, to: [ { networks: [ 10.0.0.1 ] } ] }", "AdminNetworkInvalid", "spec.egress[0].to[0].networks[0]")]
