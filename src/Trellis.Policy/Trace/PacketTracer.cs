@@ -210,7 +210,7 @@ public sealed class PacketTracer
         node.Os != OsType.Windows
             ? []
             : [
-                $"Windows node: HNS network '{OverlayFacts.HnsNetworkName(_cluster)}' (Overlay, VSID {OverlayFacts.WindowsVni}), pod subnet {node.PodSubnet}, gateway {OverlayFacts.Gateway(node.PodSubnet)}",
+                $"Windows node: HNS network '{OverlayFacts.HnsNetworkName(_cluster)}' (Overlay, VSID {OverlayFacts.Vxlan(_cluster).Vni}), pod subnet {node.PodSubnet}, gateway {OverlayFacts.Gateway(node.PodSubnet)}",
                 $"kube-proxy source VIP {OverlayFacts.SourceVip(node.PodSubnet)} (service traffic leaving this node is SNATed to it)",
             ];
 

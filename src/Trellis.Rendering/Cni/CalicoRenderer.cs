@@ -84,8 +84,8 @@ public static class CalicoRenderer
         return YamlText.Document(YamlMap.KubernetesObject("projectcalico.org/v3", "FelixConfiguration", "default", null, new YamlMap
         {
             ["vxlanEnabled"] = true,
-            ["vxlanVNI"] = HnsNetworkRenderer.Vni,
-            ["vxlanPort"] = HnsNetworkRenderer.VxlanPort,
+            ["vxlanVNI"] = OverlayFacts.Vxlan(cluster.Cluster).Vni,
+            ["vxlanPort"] = OverlayFacts.Vxlan(cluster.Cluster).Port,
             ["vxlanMTU"] = VxlanMtu(site),
         }), [ManifestOnly]);
     }

@@ -13,12 +13,6 @@ namespace Trellis.Rendering.Windows;
 /// </summary>
 public static class HnsNetworkRenderer
 {
-    /// <summary>Windows overlay accepts only VSID ≥ 4096; 4096 is also Calico's default on Linux and Windows.</summary>
-    public const int Vni = OverlayFacts.WindowsVni;
-
-    /// <summary>Windows overlay accepts only UDP 4789 (Linux Flannel defaults to 8472).</summary>
-    public const int VxlanPort = OverlayFacts.WindowsVxlanPort;
-
     public const string CalicoNetworkName = OverlayFacts.CalicoHnsNetwork;
     public const string FlannelNetworkName = OverlayFacts.FlannelHnsNetwork;
 
@@ -38,6 +32,8 @@ public static class HnsNetworkRenderer
         }
 
         var name = NetworkName(cluster.Cluster);
+        // The cluster's own VXLAN, as Flannel or Calico on its Linux nodes runs it (validation keeps it one Windows takes).
+        var (vni, vxlanPort) = OverlayFacts.Vxlan(cluster.Cluster);
         var network = new JsonObject
         {
             ["Name"] = name,
@@ -55,13 +51,13 @@ public static class HnsNetworkRenderer
         {
             ["AddressPrefix"] = node.PodSubnet.ToString(),
             ["GatewayAddress"] = Gateway(node.PodSubnet).ToString(),
-            ["Policies"] = new JsonArray(new JsonObject { ["Type"] = "VSID", ["VSID"] = Vni }),
+            ["Policies"] = new JsonArray(new JsonObject { ["Type"] = "VSID", ["VSID"] = vni }),
         });
         network["KubeProxy"] = new JsonObject
         {
             ["NetworkName"] = name,
             ["SourceVip"] = SourceVip(node.PodSubnet).ToString(),
-            ["VxlanPort"] = VxlanPort,
+            ["VxlanPort"] = vxlanPort,
         };
 
         return JsonText.Write(network);

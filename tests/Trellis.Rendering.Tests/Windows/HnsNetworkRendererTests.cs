@@ -74,6 +74,21 @@ public sealed class HnsNetworkRendererTests
     }
 
     [Fact]
+    public void Render_FlannelWindowsNode_TakesTheClustersOwnVxlan()
+    {
+        // A Flannel cluster created on VNI 5000: its Windows nodes must join that overlay, not the default 4096.
+        var spec = Core.Model.SiteSpecReader.Read(File.ReadAllText(Path.Combine(ExampleState.ExamplesDirectory, "contoso-multicluster.yaml"))).Spec!;
+        spec = spec with { Clusters = [.. spec.Clusters.Select(c => c.Name == "legacy" ? c with { VxlanVni = 5000, VxlanPort = 4789 } : c)] };
+        var state = ExampleState.FromSpec(spec);
+        var cluster = ClusterTopology.From(state.Site, state.Site.Clusters.Single(c => c.Name == "legacy"), state.Allocations);
+
+        using var doc = JsonDocument.Parse(HnsNetworkRenderer.Render(state.Site, cluster, cluster.Nodes.First(n => n.Os == OsType.Windows)));
+
+        Assert.Equal(5000, doc.RootElement.GetProperty("Subnets")[0].GetProperty("Policies")[0].GetProperty("VSID").GetInt32());
+        Assert.Equal(4789, doc.RootElement.GetProperty("KubeProxy").GetProperty("VxlanPort").GetInt32());
+    }
+
+    [Fact]
     public void Render_NetworkWithoutDnsServers_LeavesTheListOut()
     {
         var spec = SiteSpecReader.Read(File.ReadAllText(Path.Combine(ExampleState.ExamplesDirectory, "dhcp-site.yaml"))).Spec!;
