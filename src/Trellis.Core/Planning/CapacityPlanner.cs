@@ -267,13 +267,13 @@ public static class CapacityPlanner
         return -1;
     }
 
-    /// <summary>Validates the changed spec and compares its capacity with the current one.</summary>
     /// <summary>The codes of errors that say a pool has no room: a what-if that meets only these is answered "does not fit".</summary>
     public static readonly IReadOnlySet<string> RoomCodes = new HashSet<string>(StringComparer.Ordinal)
     {
         "NodeIpPoolTooSmall", "IpPoolTooSmall", "VipPoolTooSmall", "DhcpScopeTooSmall", "PodCidrTooSmall", "ServiceCidrTooSmall", "NodePortsExhausted", "MetalLbPoolTooSmall", "ControlPlaneIpsExhausted",
     };
 
+    /// <summary>Validates the changed spec and compares its capacity with the current one.</summary>
     public static WhatIfResult WhatIf(string question, SiteSpec current, SiteSpec changed, IReadOnlyList<Allocation> allocations)
     {
         var before = SiteValidator.ValidateStored(current);
