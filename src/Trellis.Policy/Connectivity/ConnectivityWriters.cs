@@ -20,7 +20,7 @@ public static class ConnectivityText
 
         foreach (var line in lines.Lines)
         {
-            sb.Append(line.Source).Append(" => ").Append(line.Destination).Append(" : ").Append(line.Connections).Append('\n');
+            sb.Append(line).Append('\n');
             Drain(sb, output);
         }
 
