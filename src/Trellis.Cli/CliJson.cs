@@ -1,8 +1,6 @@
 using System.Text.Json.Serialization;
-using Trellis.Core.Ipam;
-using Trellis.Core.Planning;
-using Trellis.Core.Validation;
 using Trellis.Engine;
+using Trellis.Engine.Contracts;
 
 namespace Trellis.Cli;
 
@@ -20,8 +18,6 @@ public sealed record ApplyOutput(
     IReadOnlyList<Finding> Findings,
     CapacityReport? Capacity);
 
-public sealed record WhatIfOutput(string Question, bool Fits, string? FirstToRunOut, CapacityReport? Before, CapacityReport? After, IReadOnlyList<Finding> Findings);
-
 public sealed record ErrorOutput(string Error, int ExitCode);
 
 public sealed record CheckOutput(CheckAnswer Answer, IReadOnlyList<Finding> Findings);
@@ -38,7 +34,7 @@ public sealed record TraceOutput(string Question, bool Delivered, IReadOnlyList<
 [JsonSerializable(typeof(ValidateOutput))]
 [JsonSerializable(typeof(ApplyOutput))]
 [JsonSerializable(typeof(CapacityReport))]
-[JsonSerializable(typeof(WhatIfOutput))]
+[JsonSerializable(typeof(WhatIfAnswer))]
 [JsonSerializable(typeof(IReadOnlyList<NetworkRow>))]
 [JsonSerializable(typeof(IReadOnlyList<ClusterRow>))]
 [JsonSerializable(typeof(IReadOnlyList<NodePoolRow>))]

@@ -1,10 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Spectre.Console;
-using Trellis.Core.Ipam;
-using Trellis.Core.Planning;
-using Trellis.Core.Validation;
 using Trellis.Engine;
+using Trellis.Engine.Contracts;
 
 namespace Trellis.Cli;
 
@@ -53,7 +51,13 @@ internal sealed class Output(IAnsiConsole console, TextWriter stdout, OutputForm
         console.Write(table);
     }
 
-    public void Changes(IReadOnlyList<ObjectChange> changes, AllocationPlan? plan, bool dryRun)
+    /// <summary>Findings of the layers not yet answered in contract types (network policy).</summary>
+    public void Findings(IReadOnlyList<Core.Validation.Finding> findings) => Findings(Contract(findings));
+
+    public static IReadOnlyList<Finding> Contract(IEnumerable<Core.Validation.Finding> findings) =>
+        [.. findings.Select(f => new Finding(f.Code, f.Path, f.Message, f.Hint, (Severity)(int)f.Severity))];
+
+    public void Changes(IReadOnlyList<ObjectChange> changes, AllocationChanges? plan, bool dryRun)
     {
         console.Write(new Rule(dryRun ? "[bold]Plan (dry run, nothing written)[/]" : "[bold]Plan[/]").LeftJustified());
         if (changes.Count == 0 && (plan?.IsEmpty ?? true))
@@ -73,14 +77,14 @@ internal sealed class Output(IAnsiConsole console, TextWriter stdout, OutputForm
             return;
         }
 
-        foreach (var group in plan.Removed.Select(a => ("-", "red", a)).Concat(plan.Added.Select(a => ("+", "green", a))).GroupBy(x => x.a.Pool.ToString()).OrderBy(g => g.Key, StringComparer.Ordinal))
+        foreach (var group in plan.Removed.Select(a => ("-", "red", a)).Concat(plan.Added.Select(a => ("+", "green", a))).GroupBy(x => x.a.Pool).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             var added = group.Count(x => x.Item1 == "+");
             var removed = group.Count(x => x.Item1 == "-");
             console.MarkupLine($"  [bold]{Markup.Escape(group.Key)}[/]: [green]+{added}[/] [red]-{removed}[/]");
             foreach (var (sign, color, a) in group.Take(12))
             {
-                console.MarkupLine($"    [{color}]{sign} {Markup.Escape(a.Address),-18}[/] {Markup.Escape(a.Owner.ToString())}");
+                console.MarkupLine($"    [{color}]{sign} {Markup.Escape(a.Address),-18}[/] {Markup.Escape(a.Owner)}");
             }
 
             if (group.Count() > 12)
@@ -96,7 +100,7 @@ internal sealed class Output(IAnsiConsole console, TextWriter stdout, OutputForm
         table.AddColumns("Pool", "Address", "Owner", "Detail", "Lease expires");
         foreach (var a in allocations)
         {
-            table.AddRow(Markup.Escape(a.Pool.ToString()), Markup.Escape(a.Address), Markup.Escape(a.Owner.ToString()), Markup.Escape(a.Detail ?? ""),
+            table.AddRow(Markup.Escape(a.Pool), Markup.Escape(a.Address), Markup.Escape(a.Owner), Markup.Escape(a.Detail ?? ""),
                 a.ExpiresAt?.ToString("u", System.Globalization.CultureInfo.InvariantCulture) ?? "");
         }
 

@@ -70,7 +70,7 @@ public sealed partial class TrellisCli
         if (p.GetValue(_cluster) is not null || required)
         {
             await using var store = OpenStore(p, write: false);
-            var state = await Engine(store).ReadAsync(ct).ConfigureAwait(false);
+            var state = await store.Engine.ReadAsync(ct).ConfigureAwait(false);
             if (SiteViews.Resolve(state) is not { } site)
             {
                 return (null, SpecMutations.NoSite().Findings, true);
@@ -97,7 +97,7 @@ public sealed partial class TrellisCli
         }
         else
         {
-            output.Document(new ValidateOutput(false, Ordered(findings)), CliJsonContext.Default.ValidateOutput);
+            output.Document(new ValidateOutput(false, Output.Contract(Ordered(findings))), CliJsonContext.Default.ValidateOutput);
         }
 
         return ExitCodes.Findings;
@@ -110,14 +110,16 @@ public sealed partial class TrellisCli
     /// Findings beside an output that is data (matrix, diff): on standard error, one line each, so that standard output
     /// stays the CSV, JSON, HTML or text asked for.
     /// </summary>
-    private async Task<int> FindingsToStderrAsync(IReadOnlyList<Finding> findings)
+    private Task<int> FindingsToStderrAsync(IReadOnlyList<Finding> findings) => FindingsToStderrAsync(Output.Contract(findings));
+
+    private async Task<int> FindingsToStderrAsync(IReadOnlyList<Engine.Contracts.Finding> findings)
     {
-        foreach (var f in Ordered(findings))
+        foreach (var f in findings.OrderByDescending(f => f.Severity))
         {
             await stderr.WriteLineAsync($"{f.Severity.ToString().ToLowerInvariant()} {f.Code} at {f.Path}: {f.Message} (hint: {f.Hint})").ConfigureAwait(false);
         }
 
-        return ExitFor(findings);
+        return findings.Any(f => f.Severity == Engine.Contracts.Severity.Error) ? ExitCodes.Findings : ExitCodes.Ok;
     }
 
     private Command NetpolCommand()
@@ -170,7 +172,7 @@ public sealed partial class TrellisCli
             }
             else
             {
-                output.Document(new CheckOutput(answer, Ordered(all)), CliJsonContext.Default.CheckOutput);
+                output.Document(new CheckOutput(answer, Output.Contract(Ordered(all))), CliJsonContext.Default.CheckOutput);
             }
 
             return ExitFor(all);
@@ -272,7 +274,7 @@ public sealed partial class TrellisCli
             }
             else
             {
-                output.Document(new ValidateOutput(!all.HasErrors(), Ordered(all)), CliJsonContext.Default.ValidateOutput);
+                output.Document(new ValidateOutput(!all.HasErrors(), Output.Contract(Ordered(all))), CliJsonContext.Default.ValidateOutput);
             }
 
             return all.HasErrors() ? ExitCodes.Findings : ExitCodes.Ok;
@@ -341,7 +343,7 @@ public sealed partial class TrellisCli
             }
             else
             {
-                output.Document(new TraceOutput(trace.Question, trace.Delivered, trace.Hops.Select(h => new TraceHopOutput(h.Where, h.What, h.Verdict, h.Dropped, h.Facts)).ToList(), trace.Notes, Ordered(all)),
+                output.Document(new TraceOutput(trace.Question, trace.Delivered, trace.Hops.Select(h => new TraceHopOutput(h.Where, h.What, h.Verdict, h.Dropped, h.Facts)).ToList(), trace.Notes, Output.Contract(Ordered(all))),
                     CliJsonContext.Default.TraceOutput);
             }
 

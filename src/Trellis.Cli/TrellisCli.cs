@@ -1,11 +1,8 @@
 using System.CommandLine;
 using Spectre.Console;
 using Trellis.Core.Model;
-using Trellis.Core.Planning;
-using Trellis.Core.Validation;
 using Trellis.Engine;
-using Trellis.Storage;
-using Trellis.Storage.Sqlite;
+using Trellis.Engine.Contracts;
 
 namespace Trellis.Cli;
 
@@ -103,14 +100,14 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
     /// The one place an exception becomes a message and an exit code (docs/cli.md). Never a stack trace or a type name:
     /// what is not an expected failure is an internal error to report.
     /// </summary>
-    private static (string Message, int ExitCode) Failure(Exception e) => e switch
+    private static (string Message, int ExitCode) Failure(Exception e) => (e, EngineFailures.Classify(e)) switch
     {
-        UsageException => (e.Message, ExitCodes.Usage),
-        StoreException => ($"store error: {e.Message}", ExitCodes.ConflictOrStore),
-        ConflictException => ($"conflict: {e.Message}", ExitCodes.ConflictOrStore),
-        OperationCanceledException => ("interrupted; nothing was written.", ExitCodes.Interrupted),
-        UnauthorizedAccessException => ($"file system error: permission denied ({e.Message}). Nothing was written.", ExitCodes.ConflictOrStore),
-        IOException => ($"file system error: {e.Message} Nothing was written.", ExitCodes.ConflictOrStore),
+        (UsageException, _) => (e.Message, ExitCodes.Usage),
+        (_, FailureKind.Store) => ($"store error: {e.Message}", ExitCodes.ConflictOrStore),
+        (_, FailureKind.Conflict) => ($"conflict: {e.Message}", ExitCodes.ConflictOrStore),
+        (OperationCanceledException, _) => ("interrupted; nothing was written.", ExitCodes.Interrupted),
+        (UnauthorizedAccessException, _) => ($"file system error: permission denied ({e.Message}). Nothing was written.", ExitCodes.ConflictOrStore),
+        (IOException, _) => ($"file system error: {e.Message} Nothing was written.", ExitCodes.ConflictOrStore),
         _ => ($"internal error, please report it: {e.Message}", ExitCodes.ConflictOrStore),
     };
 
@@ -168,10 +165,10 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
     }
 
     /// <summary>
-    /// The state store: for writing (created when missing), or for reading only (reads and dry runs: nothing is created,
+    /// The site's state: for writing (created when missing), or for reading only (reads and dry runs: nothing is created,
     /// a read-only file serves them).
     /// </summary>
-    private IStateStore OpenStore(ParseResult p, bool write)
+    private EngineSession OpenStore(ParseResult p, bool write)
     {
         var path = p.GetValue(_state);
         if (path is null && _host.Environment("TRELLIS_STATE") is { } variable)
@@ -181,34 +178,11 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
                 : variable;
         }
 
-        path ??= Path.Combine(".trellis", "state.db");
-
-        // SQLite would block opening a named pipe and read a device as a database: only a regular file can be a state file.
-        if (InputFiles.FileType(path) is { } type and not ("regular file" or "folder"))
-        {
-            throw new StoreException($"The state path '{path}' is a {type}, not a state file.");
-        }
-
-        return _host.Store(write ? SqliteStateStore.Open(path) : SqliteStateStore.OpenReadOnly(path));
+        return _host.Open(path ?? Path.Combine(".trellis", "state.db"), write);
     }
-
-    private static TrellisEngine Engine(IStateStore store) => new(store, TimeProvider.System);
 
     /// <summary>A change's options; the audit log records the operating-system user who ran the command.</summary>
     private static CommandOptions Options(bool dryRun, IProgress<string>? progress = null) => new(dryRun, progress, Actor: Environment.UserName);
-
-    /// <summary>Reads a spec file; problems with the file itself become findings too.</summary>
-    private static (SiteSpec? Spec, IReadOnlyList<Finding> Findings) ReadSpec(string path)
-    {
-        var file = InputFiles.Read(path, "file", SiteSpecReader.MaxSpecBytes);
-        if (file.Text is not { } text)
-        {
-            return (null, [file.Problem!]);
-        }
-
-        var read = SiteSpecReader.Read(text);
-        return read.Spec is not null ? (read.Spec, read.Findings) : (null, SiteValidator.ValidateText(text).Findings);
-    }
 
     private static Option<string> FileOption(bool required = true) => new("--file", "-f") { Description = "Site spec (YAML)", Required = required };
 
@@ -219,8 +193,8 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
         command.SetAction(async (p, _) =>
         {
             var output = OutputFor(p);
-            var (spec, findings) = ReadSpec(p.GetValue(file)!);
-            var all = spec is null ? findings : [.. findings, .. TrellisEngine.Validate(spec).Findings];
+            var read = SiteSpecs.ReadFile(p.GetValue(file)!);
+            var all = read.Document is { } spec ? [.. read.Findings, .. SiteSpecs.Validate(spec)] : read.Findings;
             var valid = !all.HasErrors();
             if (output.Format == OutputFormat.Table)
             {
@@ -244,22 +218,23 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
         command.SetAction(async (p, ct) =>
         {
             var output = OutputFor(p);
-            var (spec, findings) = ReadSpec(p.GetValue(file)!);
-            if (spec is null)
+            var read = SiteSpecs.ReadFile(p.GetValue(file)!);
+            if (read.Document is not { } spec)
             {
-                return Report(output, new CommandResult(false, false, findings, [], null, [], 0, 0), null);
+                return Report(output, CommandOutcome.Refused(read.Findings), null);
             }
 
             await using var store = OpenStore(p, write: !p.GetValue(_dryRun));
-            var engine = Engine(store);
+            var engine = store.Engine;
             var result = await WithProgressAsync(output, "Applying", progress =>
                 engine.ApplyAsync(spec, Options(p.GetValue(_dryRun), progress), ct)).ConfigureAwait(false);
 
             // Once applied, Ctrl-C no longer stops the report of what was written.
-            var capacity = result.HasErrors ? null : result.DryRun && TrellisEngine.Validate(spec).Site is { } s && result.Plan is { } plan
-                ? CapacityPlanner.Report(s, plan.Result)
+            var outcome = result.Outcome();
+            var capacity = outcome.HasErrors ? null : outcome.DryRun
+                ? SiteSpecs.CapacityAfter(spec, result)
                 : SiteViews.Capacity(await engine.ReadAsync(CancellationToken.None).ConfigureAwait(false));
-            return Report(output, result with { Findings = [.. findings, .. result.Findings] }, capacity);
+            return Report(output, outcome with { Findings = [.. read.Findings, .. outcome.Findings] }, capacity);
         });
         return command;
     }
@@ -275,20 +250,20 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
             await run(new Progress<string>(message => ctx.Status(Markup.Escape(message)))).ConfigureAwait(false)).ConfigureAwait(false);
     }
 
-    private static int Report(Output output, CommandResult result, CapacityReport? capacity)
+    private static int Report(Output output, CommandOutcome result, CapacityReport? capacity)
     {
         if (output.Format == OutputFormat.Table)
         {
             output.Findings(result.Findings);
             if (!result.HasErrors)
             {
-                output.Changes(result.Changes, result.Plan, result.DryRun);
+                output.Changes(result.Changes, result.Allocations, result.DryRun);
                 foreach (var step in result.UpgradeSteps)
                 {
                     output.Console.MarkupLine($"  [yellow]↻[/] {Markup.Escape(step.Description)}");
                 }
 
-                if (result.Plan is { } plan && (result.Applied || result.DryRun))
+                if (result.Allocations is { } plan && (result.Applied || result.DryRun))
                 {
                     output.Console.Write(new Rule("[bold]Allocations[/]").LeftJustified());
                     output.Allocations(plan.Result);
@@ -304,7 +279,7 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
         }
         else
         {
-            output.Document(new ApplyOutput(result.Applied, result.DryRun, result.Revision, result.Changes, result.Plan?.Added ?? [], result.Plan?.Removed ?? [],
+            output.Document(new ApplyOutput(result.Applied, result.DryRun, result.Revision, result.Changes, result.Allocations?.Added ?? [], result.Allocations?.Removed ?? [],
                 result.UpgradeSteps, result.Findings, capacity), CliJsonContext.Default.ApplyOutput);
         }
 
@@ -323,72 +298,64 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
         command.SetAction(async (p, ct) =>
         {
             var output = OutputFor(p);
-            SiteSpec? spec;
-            IReadOnlyList<Finding> findings = [];
-            IReadOnlyList<Core.Ipam.Allocation> allocations = [];
+            var questions = p.GetValue(whatIf) ?? [];
+            var parsed = questions.Select(WhatIfParser.Parse).ToList();
+            if (parsed.Where(q => q.Problem is not null).Select(q => q.Problem!).ToList() is { Count: > 0 } problems)
+            {
+                return Report(output, CommandOutcome.Refused(problems), null);
+            }
+
+            var question = string.Join("; ", questions);
+            var changes = parsed.Select(q => q.Change!).ToList();
             if (p.GetValue(file) is { } path)
             {
-                (spec, findings) = ReadSpec(path);
-            }
-            else
-            {
-                await using var store = OpenStore(p, write: false);
-                var state = await Engine(store).ReadAsync(ct).ConfigureAwait(false);
-                spec = state.Spec;
-                allocations = state.Allocations;
-                if (spec is null)
+                // A file is judged by today's rules.
+                var read = SiteSpecs.ReadFile(path);
+                if (read.Document is not { } spec)
                 {
-                    findings = SpecMutations.NoSite().Findings;
+                    return Report(output, CommandOutcome.Refused(read.Findings), null);
                 }
+
+                return questions.Length > 0
+                    ? WhatIf(output, question, SiteSpecs.WhatIf(spec, question, changes))
+                    : Capacity(output, SiteSpecs.Capacity(spec), read.Findings);
             }
 
-            if (spec is null)
-            {
-                return Report(output, CommandResult.Rejected(findings, 0), null);
-            }
-
-            var questions = p.GetValue(whatIf) ?? [];
-            if (questions.Length > 0)
-            {
-                return WhatIf(output, spec, allocations, questions);
-            }
-
-            // A stored site stays readable under rules added after it was applied; a file is judged by today's rules.
-            var validation = p.GetValue(file) is null ? TrellisEngine.ValidateStored(spec) : TrellisEngine.Validate(spec);
-            if ((p.GetValue(file) is null ? validation.Resolved : validation.Site) is not { } site)
-            {
-                return Report(output, CommandResult.Rejected([.. findings, .. validation.Findings, .. p.GetValue(file) is null ? [TrellisEngine.Unresolved(Severity.Error)] : Array.Empty<Finding>()], 0), null);
-            }
-
-            var report = CapacityPlanner.Report(site, allocations.Count > 0 ? allocations : SitePlanner.Plan(site, [], DateTimeOffset.UnixEpoch).Result);
-            if (output.Format == OutputFormat.Table)
-            {
-                output.Findings(validation.Findings);
-                output.Capacity(report);
-            }
-            else
-            {
-                output.Document(report, CliJsonContext.Default.CapacityReport);
-            }
-
-            return ExitCodes.Ok;
+            // A stored site stays readable under rules added after it was applied.
+            await using var store = OpenStore(p, write: false);
+            var state = await store.Engine.ReadAsync(ct).ConfigureAwait(false);
+            return questions.Length > 0
+                ? WhatIf(output, question, SiteViews.WhatIf(state, question, changes))
+                : Capacity(output, SiteViews.StoredCapacity(state), []);
         });
         return command;
     }
 
-    private static int WhatIf(Output output, SiteSpec spec, IReadOnlyList<Core.Ipam.Allocation> allocations, string[] questions)
+    private static int Capacity(Output output, CapacityAnswer answer, IReadOnlyList<Finding> read)
     {
-        var parsed = questions.Select(WhatIfParser.Parse).ToList();
-        if (parsed.Where(q => q.Problem is not null).Select(q => q.Problem!).ToList() is { Count: > 0 } problems)
+        if (answer.Report is not { } report)
         {
-            return Report(output, CommandResult.Rejected(problems, 0), null);
+            return Report(output, CommandOutcome.Refused([.. read, .. answer.Findings]), null);
         }
 
-        var question = string.Join("; ", questions);
-        var (result, refused) = WhatIfQuestions.Ask(question, spec, allocations, parsed.Select(q => q.Change!).ToList());
-        if (result is null)
+        if (output.Format == OutputFormat.Table)
         {
-            return Report(output, CommandResult.Rejected(refused, 0), null);
+            output.Findings(answer.Findings);
+            output.Capacity(report);
+        }
+        else
+        {
+            output.Document(report, CliJsonContext.Default.CapacityReport);
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    private static int WhatIf(Output output, string question, (WhatIfAnswer? Answer, IReadOnlyList<Finding> Findings) asked)
+    {
+        if (asked.Answer is not { } result)
+        {
+            return Report(output, CommandOutcome.Refused(asked.Findings), null);
         }
 
         if (output.Format == OutputFormat.Table)
@@ -408,7 +375,7 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
         }
         else
         {
-            output.Document(new WhatIfOutput(result.Question, result.Fits, result.FirstToRunOut, result.Before, result.After, result.Findings), CliJsonContext.Default.WhatIfOutput);
+            output.Document(result, CliJsonContext.Default.WhatIfAnswer);
         }
 
         return ExitCodes.Ok;
@@ -445,7 +412,7 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
             if (p.GetValue(resource) == "audit")
             {
                 // The log outlives a deleted site: no stored spec is needed to read it.
-                var entries = await Engine(store).ReadAuditAsync(p.GetValue(last), ct).ConfigureAwait(false);
+                var entries = await store.Engine.ReadAuditAsync(p.GetValue(last), ct).ConfigureAwait(false);
                 if (output.Format == OutputFormat.Table)
                 {
                     output.Rows(["Revision", "Time (UTC)", "Who", "Command", "Added", "Released", "Plan"], entries.Select(e => new[]
@@ -461,16 +428,16 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
                 return ExitCodes.Ok;
             }
 
-            var state = await Engine(store).ReadAsync(ct).ConfigureAwait(false);
-            if (state.Spec is null)
+            var state = await store.Engine.ReadAsync(ct).ConfigureAwait(false);
+            var only = p.GetValue(cluster);
+            if (SiteViews.RequireSite(state) is not { Count: > 0 } missing)
             {
-                return Report(output, CommandResult.Rejected(SpecMutations.NoSite().Findings, state.Revision), null);
+                missing = SiteViews.CheckCluster(state, only);
             }
 
-            var only = p.GetValue(cluster);
-            if (SiteViews.CheckCluster(state, only) is { Count: > 0 } unknown)
+            if (missing.Count > 0)
             {
-                return Report(output, CommandResult.Rejected(unknown, state.Revision), null);
+                return Report(output, CommandOutcome.Refused(missing, state.Revision), null);
             }
 
             var table = output.Format == OutputFormat.Table;
@@ -565,10 +532,10 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
         {
             var output = OutputFor(p);
             await using var store = OpenStore(p, write: !p.GetValue(_dryRun));
-            var engine = Engine(store);
+            var engine = store.Engine;
             var result = await WithProgressAsync(output, "Upgrading", progress =>
                 engine.UpgradeAsync(p.GetValue(cluster)!, p.GetValue(version)!, Options(p.GetValue(_dryRun), progress), ct)).ConfigureAwait(false);
-            return Report(output, result, null);
+            return Report(output, result.Outcome(), null);
         });
         return command;
     }
@@ -605,12 +572,12 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
                 CommandResult preview;
                 await using (var reader = OpenStore(p, write: false))
                 {
-                    preview = await delete(Engine(reader), Options(dryRun: true)).ConfigureAwait(false);
+                    preview = await delete(reader.Engine, Options(dryRun: true)).ConfigureAwait(false);
                 }
 
                 if (p.GetValue(_dryRun) || preview.HasErrors)
                 {
-                    return Report(output, preview, null);
+                    return Report(output, preview.Outcome(), null);
                 }
 
                 if (!_host.InputIsTerminal())
@@ -630,7 +597,7 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
             }
 
             await using var store = OpenStore(p, write: true);
-            return Report(output, await delete(Engine(store), Options(dryRun: false) with { ExpectedRevision = confirmed }).ConfigureAwait(false), null);
+            return Report(output, (await delete(store.Engine, Options(dryRun: false) with { ExpectedRevision = confirmed }).ConfigureAwait(false)).Outcome(), null);
         });
         return command;
     }
@@ -680,8 +647,8 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
 
     private Command RenderCommand()
     {
-        var component = new Argument<string>("component") { Description = "all | " + string.Join(" | ", Rendering.SiteRenderer.Components) };
-        component.AcceptOnlyFromAmong(["all", .. Rendering.SiteRenderer.Components]);
+        var component = new Argument<string>("component") { Description = "all | " + string.Join(" | ", SiteViews.Components) };
+        component.AcceptOnlyFromAmong(["all", .. SiteViews.Components]);
         var cluster = new Option<string?>("--cluster") { Description = "Only this cluster (and its network's DHCP files)" };
         var node = new Option<string?>("--node") { Description = "Only this node or load balancer VM" };
         var directory = new Option<string?>("--output-dir", "-o") { Description = "Write the files as a tree under this directory instead of printing them" };
@@ -692,42 +659,20 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
         command.SetAction(async (p, ct) =>
         {
             await using var store = OpenStore(p, write: false);
-            var state = await Engine(store).ReadAsync(ct).ConfigureAwait(false);
-            if (state.Spec is null)
-            {
-                return Report(OutputFor(p), CommandResult.Rejected(SpecMutations.NoSite().Findings, state.Revision), null);
-            }
-
+            var state = await store.Engine.ReadAsync(ct).ConfigureAwait(false);
             var which = p.GetValue(component) is "all" or null ? [] : new[] { p.GetValue(component)! };
-            var incomplete = SiteViews.RenderFindings(state, which, p.GetValue(cluster));
-            if (incomplete.Any(f => f.Severity == Severity.Error))
-            {
-                return Report(OutputFor(p), CommandResult.Rejected(incomplete, state.Revision), null);
-            }
-
-            IReadOnlyList<Rendering.RenderedFile> files;
-            try
-            {
-                files = SiteViews.Render(state, which, p.GetValue(cluster), p.GetValue(node));
-            }
-            catch (Rendering.UnrenderableValueException refused)
-            {
-                // A value the file's format cannot hold: reported like any finding, and nothing is written.
-                return Report(OutputFor(p), CommandResult.Rejected([refused.Finding], state.Revision), null);
-            }
-
+            var (files, findings) = SiteViews.Render(state, which, p.GetValue(cluster), p.GetValue(node));
             if (files.Count == 0)
             {
-                return Report(OutputFor(p), CommandResult.Rejected([Finding.Error("NothingToRender", "component",
-                    $"The stored site has nothing to render for '{p.GetValue(component)}'{(p.GetValue(cluster) is { } c ? $" in cluster '{c}'" : "")}{(p.GetValue(node) is { } n ? $" on '{n}'" : "")}.",
-                    "HAProxy and keepalived need a cluster with HAProxy VMs, Kea a Dhcp network, HNS a Windows node, MetalLB MetalLB pools; check --cluster and --node with 'trellis get clusters'.")], state.Revision), null);
+                // Nothing stored, a component the site lacks, or a value a file's format cannot hold: said like any finding, and nothing is written.
+                return Report(OutputFor(p), CommandOutcome.Refused(findings, state.Revision), null);
             }
 
             if (p.GetValue(directory) is { } dir)
             {
                 if (await RenderedTree.WriteAsync(dir, files, _host.WriteFile, ct).ConfigureAwait(false) is { Count: > 0 } refused)
                 {
-                    return Report(OutputFor(p), CommandResult.Rejected(refused, state.Revision), null);
+                    return Report(OutputFor(p), CommandOutcome.Refused(refused, state.Revision), null);
                 }
 
                 foreach (var file in files)
@@ -752,12 +697,12 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
         return command;
     }
 
-    private async Task<int> ChangeAsync(ParseResult p, string command, Func<SiteSpec?, (SiteSpec?, IReadOnlyList<Finding>)> change, CancellationToken ct)
+    private async Task<int> ChangeAsync(ParseResult p, string command, Func<SiteSpec?, (SiteSpec?, IReadOnlyList<Core.Validation.Finding>)> change, CancellationToken ct)
     {
         var output = OutputFor(p);
         await using var store = OpenStore(p, write: !p.GetValue(_dryRun));
-        var engine = Engine(store);
+        var engine = store.Engine;
         var result = await WithProgressAsync(output, command, progress => engine.ChangeAsync(command, change, Options(p.GetValue(_dryRun), progress), ct)).ConfigureAwait(false);
-        return Report(output, result, null);
+        return Report(output, result.Outcome(), null);
     }
 }

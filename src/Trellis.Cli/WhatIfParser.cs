@@ -1,4 +1,4 @@
-using Trellis.Core.Validation;
+using Trellis.Engine.Contracts;
 using Trellis.Engine;
 
 namespace Trellis.Cli;

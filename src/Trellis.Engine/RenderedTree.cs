@@ -1,6 +1,5 @@
 using System.Text;
-using Trellis.Core.Validation;
-using Trellis.Rendering;
+using Trellis.Engine.Contracts;
 
 namespace Trellis.Engine;
 

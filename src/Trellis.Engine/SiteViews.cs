@@ -2,6 +2,10 @@ using Trellis.Core.Ipam;
 using Trellis.Core.Model;
 using Trellis.Core.Planning;
 using Trellis.Core.Validation;
+using Trellis.Engine.Contracts;
+using Allocation = Trellis.Core.Ipam.Allocation;
+using CapacityReport = Trellis.Engine.Contracts.CapacityReport;
+using Finding = Trellis.Core.Validation.Finding;
 
 namespace Trellis.Engine;
 
@@ -16,6 +20,9 @@ public sealed record ServiceRow(string Cluster, string Namespace, string Name, s
 
 public sealed record PoolRow(string Pool, string Description, long Size, long Allocated, long Free);
 
+/// <summary>The files asked for, or the findings that say why none can be written.</summary>
+public sealed record RenderAnswer(IReadOnlyList<RenderedFile> Files, IReadOnlyList<Contracts.Finding> Findings);
+
 /// <summary>Read views derived from a snapshot; nothing here is stored.</summary>
 public static class SiteViews
 {
@@ -29,7 +36,7 @@ public static class SiteViews
     /// What the stored spec breaks: rules added after it was applied, as warnings, and StoredSiteUnresolved (an error) when
     /// the views that need the resolved site (networks, clusters, pools, capacity, rendering) cannot be shown.
     /// </summary>
-    public static IReadOnlyList<Finding> Findings(SiteState state)
+    public static IReadOnlyList<Contracts.Finding> Findings(SiteState state)
     {
         if (state.Spec is null)
         {
@@ -40,17 +47,20 @@ public static class SiteViews
         var findings = stored.Inherited.ToList();
         if (stored.Resolved is null)
         {
-            findings.Add(TrellisEngine.Unresolved(Severity.Error));
+            findings.Add(TrellisEngine.Unresolved(Core.Validation.Severity.Error));
         }
 
-        return findings;
+        return findings.ToContract();
     }
 
+    /// <summary>NoSite when nothing is stored: the views of a site need one.</summary>
+    public static IReadOnlyList<Contracts.Finding> RequireSite(SiteState state) => state.Spec is null ? SpecMutations.NoSite().Findings.ToContract() : [];
+
     /// <summary>UnknownCluster when a view is asked for a cluster the stored site does not have: an empty table would read as "nothing there".</summary>
-    public static IReadOnlyList<Finding> CheckCluster(SiteState state, string? cluster) =>
+    public static IReadOnlyList<Contracts.Finding> CheckCluster(SiteState state, string? cluster) =>
         cluster is null || state.Spec?.Clusters.Any(c => c.Name == cluster) == true
             ? []
-            : [Finding.Error("UnknownCluster", "cluster", $"No cluster '{cluster}' is stored.",
+            : [Contracts.Finding.Error("UnknownCluster", "cluster", $"No cluster '{cluster}' is stored.",
                 state.Spec is { Clusters.Count: > 0 } spec ? $"Stored clusters: {string.Join(", ", spec.Clusters.Select(c => c.Name))}." : "The stored site has no clusters.")];
 
     private static bool Selected(string name, string? cluster) => cluster is null || name == cluster;
@@ -144,19 +154,83 @@ public static class SiteViews
         }).ToList();
     }
 
-    /// <summary>The configuration files of the real components for the stored plan (all components when none are named).</summary>
-    public static IReadOnlyList<Rendering.RenderedFile> Render(SiteState state, IReadOnlyCollection<string>? components, string? cluster, string? node) =>
-        Resolve(state) is { } site ? Rendering.SiteRenderer.Render(site, state.Allocations, components, cluster, node) : [];
+    /// <summary>The components <see cref="Render"/> can be asked for by name.</summary>
+    public static IReadOnlyList<string> Components => Rendering.SiteRenderer.Components;
 
-    /// <summary>Why files asked for cannot be rendered (errors: nothing should be written) or would be incomplete (warnings).</summary>
-    public static IReadOnlyList<Finding> RenderFindings(SiteState state, IReadOnlyCollection<string>? components, string? cluster) =>
-        Resolve(state) is { } site ? Rendering.SiteRenderer.Findings(site, components, cluster) : [];
+    /// <summary>
+    /// The configuration files of the real components for the stored plan (all components when none are named), or why none
+    /// can be written: nothing stored, a component missing from the site (errors), a value a file's format cannot hold
+    /// (UnrenderableValue). Warnings of files that would be incomplete come with the files.
+    /// </summary>
+    public static RenderAnswer Render(SiteState state, IReadOnlyCollection<string>? components, string? cluster, string? node)
+    {
+        if (state.Spec is null)
+        {
+            return new([], RequireSite(state));
+        }
 
-    public static CapacityReport? Capacity(SiteState state) => Resolve(state) is { } site ? CapacityPlanner.Report(site, state.Allocations) : null;
+        if (Resolve(state) is not { } site)
+        {
+            return new([], Findings(state));
+        }
+
+        var findings = Rendering.SiteRenderer.Findings(site, components, cluster).ToContract();
+        if (findings.HasErrors())
+        {
+            return new([], findings);
+        }
+
+        IReadOnlyList<Rendering.RenderedFile> files;
+        try
+        {
+            files = Rendering.SiteRenderer.Render(site, state.Allocations, components, cluster, node);
+        }
+        catch (Rendering.UnrenderableValueException refused)
+        {
+            return new([], [refused.Finding.ToContract()]);
+        }
+
+        if (files.Count == 0)
+        {
+            var named = components is { Count: > 0 } ? string.Join(", ", components) : "all";
+            return new([], [Contracts.Finding.Error("NothingToRender", "component",
+                $"The stored site has nothing to render for '{named}'{(cluster is { } c ? $" in cluster '{c}'" : "")}{(node is { } n ? $" on '{n}'" : "")}.",
+                "HAProxy and keepalived need a cluster with HAProxy VMs, Kea a Dhcp network, HNS a Windows node, MetalLB MetalLB pools; check the cluster and node names against the stored clusters.")]);
+        }
+
+        return new([.. files.Select(f => f.ToContract())], findings);
+    }
+
+    public static CapacityReport? Capacity(SiteState state) => Resolve(state) is { } site ? CapacityPlanner.Report(site, state.Allocations).ToContract() : null;
+
+    /// <summary>
+    /// Capacity of the stored site with the findings of rules added after it was applied (as warnings); a stored site
+    /// without allocations is sized from its plan.
+    /// </summary>
+    public static CapacityAnswer StoredCapacity(SiteState state)
+    {
+        if (state.Spec is null)
+        {
+            return new(null, RequireSite(state));
+        }
+
+        var validation = SiteValidator.ValidateStored(state.Spec);
+        if (validation.Resolved is not { } site)
+        {
+            return new(null, [.. validation.Findings.ToContract(), TrellisEngine.Unresolved(Core.Validation.Severity.Error).ToContract()]);
+        }
+
+        var allocations = state.Allocations.Count > 0 ? state.Allocations : SitePlanner.Plan(site, [], DateTimeOffset.UnixEpoch).Result;
+        return new(CapacityPlanner.Report(site, allocations).ToContract(), validation.Findings.ToContract());
+    }
+
+    /// <summary>Could the stored site take these changes, with what it holds now? Null with findings when a change is not a valid question.</summary>
+    public static (WhatIfAnswer? Answer, IReadOnlyList<Contracts.Finding> Findings) WhatIf(SiteState state, string question, IReadOnlyList<WhatIfChange> changes) =>
+        state.Spec is null ? (null, RequireSite(state)) : WhatIfQuestions.Answer(question, state.Spec, state.Allocations, changes);
 
     /// <summary>Every allocation, or those of one cluster: held by its owners, or of its own pools.</summary>
-    public static IReadOnlyList<Allocation> Allocations(SiteState state, string? cluster) =>
-        cluster is null
+    public static IReadOnlyList<Contracts.Allocation> Allocations(SiteState state, string? cluster) =>
+        (cluster is null
             ? state.Allocations
-            : state.Allocations.Where(a => a.Owner.Cluster == cluster || a.Pool is ClusterPool p && p.Cluster == cluster).ToList();
+            : state.Allocations.Where(a => a.Owner.Cluster == cluster || a.Pool is ClusterPool p && p.Cluster == cluster).ToList()).ToContract();
 }

@@ -42,6 +42,14 @@ public static class WhatIfQuestions
         return refused.Count > 0 ? (null, refused) : (result, []);
     }
 
+    /// <summary><see cref="Ask"/> in the contract types front ends see.</summary>
+    internal static (Contracts.WhatIfAnswer? Answer, IReadOnlyList<Contracts.Finding> Findings) Answer(string question, SiteSpec spec, IReadOnlyList<Allocation> allocations,
+        IReadOnlyList<WhatIfChange> changes)
+    {
+        var (result, refused) = Ask(question, spec, allocations, changes);
+        return (result is null ? null : Contracts.ContractMapping.ToContract(result), Contracts.ContractMapping.ToContract(refused));
+    }
+
     private static (SiteSpec? Spec, IReadOnlyList<Finding> Findings) Apply(SiteSpec spec, WhatIfChange change, string path)
     {
         var fields = change.Fields.ToList();

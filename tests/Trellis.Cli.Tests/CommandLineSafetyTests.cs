@@ -263,7 +263,7 @@ public sealed class CommandLineSafetyTests
     public async Task AnUnexpectedException_IsAnInternalErrorToReport_ExitThree_WithoutAStackTrace()
     {
         using var ws = await Applied(Specs.WorkedExample);
-        var broken = CliInProcess.Host with { Store = _ => throw new InvalidOperationException("the bug") };
+        var broken = CliInProcess.Wrapping(_ => throw new InvalidOperationException("the bug"));
 
         var r = await ws.RunIn(broken, "get", "clusters");
 

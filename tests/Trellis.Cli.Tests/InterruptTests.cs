@@ -11,7 +11,7 @@ public sealed class InterruptTests
     {
         using var ws = new Workspace();
         using var ctrlC = new CancellationTokenSource();
-        var host = CliInProcess.Host with { Store = store => new CancelAfterCommit(store, ctrlC) };
+        var host = CliInProcess.Wrapping(store => new CancelAfterCommit(store, ctrlC));
 
         var r = await CliInProcess.RunAsync(["--state", ws.State, "apply", "-f", Specs.WorkedExample], host, cancellationToken: ctrlC.Token);
 
@@ -27,7 +27,7 @@ public sealed class InterruptTests
         using var ws = new Workspace();
         Assert.Equal(0, (await ws.RunIn("apply", "-f", Specs.WorkedExample)).ExitCode);
         using var ctrlC = new CancellationTokenSource();
-        var host = CliInProcess.Host with { Store = store => new CancelAfterCommit(store, ctrlC, commitsBeforeCancel: 2) };
+        var host = CliInProcess.Wrapping(store => new CancelAfterCommit(store, ctrlC, commitsBeforeCancel: 2));
 
         var r = await CliInProcess.RunAsync(["--state", ws.State, "upgrade", "--cluster", "b", "--version", "v1.30.0", "-o", "json"], host, cancellationToken: ctrlC.Token);
 

@@ -45,7 +45,7 @@ public class NewerRuleTests
         Assert.NotEmpty(SiteViews.Pools(state));
         Assert.NotNull(SiteViews.Capacity(state));
         var warning = Assert.Single(SiteViews.Findings(state));
-        Assert.Equal(("InvalidName", "spec.clusters[0].controlPlaneVmSize", Severity.Warning), (warning.Code, warning.Path, warning.Severity));
+        Assert.Equal(("InvalidName", "spec.clusters[0].controlPlaneVmSize", Contracts.Severity.Warning), (warning.Code, warning.Path, warning.Severity));
     }
 
     [Fact]
@@ -101,7 +101,7 @@ public class NewerRuleTests
         var state = await f.Engine.ReadAsync();
 
         Assert.Empty(SiteViews.Clusters(state));
-        Assert.Contains(SiteViews.Findings(state), x => x is { Code: "StoredSiteUnresolved", Severity: Severity.Error });
+        Assert.Contains(SiteViews.Findings(state), x => x is { Code: "StoredSiteUnresolved", Severity: Contracts.Severity.Error });
         var upgrade = await f.Engine.UpgradeAsync("b", "v1.30.0");
         Assert.Contains(upgrade.Findings, x => x is { Code: "StoredSiteUnresolved", Severity: Severity.Error });
         var apply = await f.Engine.ApplyAsync(state.Spec!);

@@ -47,8 +47,8 @@ public class OwnerTests
         Assert.True(applied.Applied, string.Join("\n", applied.Findings));
         var state = await f.Engine.ReadAsync();
 
-        var ofA = SiteViews.Allocations(state, "a");
-        var ofB = SiteViews.Allocations(state, "b");
+        var ofA = Typed(SiteViews.Allocations(state, "a"));
+        var ofB = Typed(SiteViews.Allocations(state, "b"));
 
         Assert.DoesNotContain(ofA, a => a.Pool is ClusterPool { Cluster: "b" });
         Assert.DoesNotContain(ofA, a => a.Owner.Cluster == "b");
@@ -96,7 +96,7 @@ public class OwnerTests
         Assert.Contains(before.Allocations, a => a.Owner == PoolIds.ClusterIp("a", "b", "web") && a.Pool == PoolIds.ClusterIps("a"));
         Assert.Contains(before.Allocations, a => a.Owner == PoolIds.NodePort("a", "b", "web", "TCP", 8443) && a.Pool == PoolIds.NodePorts("a"));
         Assert.Contains(before.Allocations, a => a.Owner == PoolIds.ClusterIp("b", "default", "kubernetes") && a.Address == "10.96.0.1");
-        Assert.DoesNotContain(SiteViews.Allocations(before, "a"), a => a.Owner.Cluster == "b" || a.Pool is ClusterPool { Cluster: "b" });
+        Assert.DoesNotContain(Typed(SiteViews.Allocations(before, "a")), a => a.Owner.Cluster == "b" || a.Pool is ClusterPool { Cluster: "b" });
         Assert.Equal("10.96.0.2", SiteViews.Services(before, "b").Single().ClusterIp);
 
         var again = await f.Engine.ApplyAsync(spec);
@@ -137,4 +137,8 @@ public class OwnerTests
         Assert.Equal(surge.Address, after.Allocations.Single(a => a.Owner == PoolIds.ControlPlane("a", 1)).Address);
         Assert.Empty(after.Upgrades);
     }
+
+    /// <summary>The view's allocations read back into typed owners and pools: the text forms round-trip.</summary>
+    private static List<Allocation> Typed(IReadOnlyList<Contracts.Allocation> view) =>
+        [.. view.Select(a => new Allocation(PoolId.Parse(a.Pool), a.Address, Owner.Parse(a.Owner)))];
 }

@@ -96,7 +96,7 @@ public sealed class SafetyTests
         Assert.Null((await f.Engine.ReadAsync()).Spec);
     }
 
-    private static RenderedFile File(string path, string content) => new(path, content, "test");
+    private static Contracts.RenderedFile File(string path, string content) => new(path, content);
 
     private static Dictionary<string, string> Tree(string root) =>
         Directory.GetFiles(root, "*", SearchOption.AllDirectories).ToDictionary(p => Path.GetRelativePath(root, p), System.IO.File.ReadAllText, StringComparer.Ordinal);

@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using Trellis.Engine;
+using Trellis.Storage;
+using Trellis.Storage.Sqlite;
 
 namespace Trellis.Cli.Tests.Infrastructure;
 
@@ -9,6 +12,12 @@ namespace Trellis.Cli.Tests.Infrastructure;
 internal static class CliInProcess
 {
     public static CliHost Host { get; } = new() { Environment = _ => null, InputIsTerminal = () => false, ReadLine = () => null };
+
+    /// <summary>The test host with every store it opens wrapped by <paramref name="wrap"/> (to inject failures or cancellations).</summary>
+    public static CliHost Wrapping(Func<IStateStore, IStateStore> wrap) => Host with
+    {
+        Open = (path, write) => EngineSession.Over(wrap(write ? SqliteStateStore.Open(path) : SqliteStateStore.OpenReadOnly(path))),
+    };
 
     public static async Task<CliResult> RunAsync(IReadOnlyList<string> args, CliHost? host = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {

@@ -1,0 +1,63 @@
+using Trellis.Storage;
+using Trellis.Storage.Sqlite;
+
+namespace Trellis.Engine;
+
+/// <summary>
+/// An engine over an opened state store, which it closes when disposed: how a front end opens a site's state without
+/// seeing the storage layer.
+/// </summary>
+public sealed class EngineSession : IAsyncDisposable
+{
+    private readonly IStateStore _store;
+
+    private EngineSession(IStateStore store, TimeProvider? time)
+    {
+        _store = store;
+        Engine = new TrellisEngine(store, time ?? TimeProvider.System);
+    }
+
+    public TrellisEngine Engine { get; }
+
+    /// <summary>
+    /// Opens the embedded SQLite state file at <paramref name="path"/>: for writing (created when missing), or for reading
+    /// only (reads and plans: nothing is created, and a read-only file serves them).
+    /// </summary>
+    /// <exception cref="StoreException">The path is not a state file (a pipe, a device, a damaged database); <see cref="EngineFailures"/> classifies it.</exception>
+    public static EngineSession OpenSqlite(string path, bool write, TimeProvider? time = null)
+    {
+        // SQLite would block opening a named pipe and read a device as a database: only a regular file can be a state file.
+        if (InputFiles.FileType(path) is { } type and not ("regular file" or "folder"))
+        {
+            throw new StoreException($"The state path '{path}' is a {type}, not a state file.");
+        }
+
+        return new EngineSession(write ? SqliteStateStore.Open(path) : SqliteStateStore.OpenReadOnly(path), time);
+    }
+
+    /// <summary>An engine over a store the caller made (another store, or one wrapped by a test); the session owns it.</summary>
+    public static EngineSession Over(IStateStore store, TimeProvider? time = null) => new(store, time);
+
+    public ValueTask DisposeAsync() => _store.DisposeAsync();
+}
+
+/// <summary>What kind of failure an exception from the Engine is, so that a front end can say so without knowing the layers' types.</summary>
+public enum FailureKind
+{
+    /// <summary>The state store failed or holds what Trellis did not write; nothing of the command was written.</summary>
+    Store,
+
+    /// <summary>Every retry met a concurrent writer; nothing of the command was written.</summary>
+    Conflict,
+}
+
+public static class EngineFailures
+{
+    /// <summary>The kind of an expected failure, or null for anything else (a defect to report).</summary>
+    public static FailureKind? Classify(Exception e) => e switch
+    {
+        StoreException => FailureKind.Store,
+        ConflictException => FailureKind.Conflict,
+        _ => null,
+    };
+}
