@@ -23,4 +23,11 @@ public sealed record CliHost
 
     /// <summary>Writes one rendered file (tests inject a full disk here).</summary>
     public Func<string, string, CancellationToken, Task>? WriteFile { get; init; }
+
+    /// <summary>
+    /// The byte stream behind standard output, when its text writer encodes UTF-8: JSON documents are written to it as the
+    /// UTF-8 bytes the serializer makes, without a string and a second encoding in between (a large document is megabytes).
+    /// Everything else still goes through the text writer, which is flushed first. Null: documents go through the writer too.
+    /// </summary>
+    public Stream? Utf8Stdout { get; init; }
 }

@@ -14,7 +14,7 @@ internal enum OutputFormat
 }
 
 /// <summary>Formats results: Spectre.Console tables for people, stable JSON and YAML for scripts.</summary>
-internal sealed class Output(IAnsiConsole console, TextWriter stdout, OutputFormat format)
+internal sealed class Output(IAnsiConsole console, TextWriter stdout, OutputFormat format, Stream? utf8Stdout = null)
 {
     /// <summary>Same shapes as <see cref="CliJsonContext.Default"/>, without escaping '+', quotes and non-ASCII for HTML.</summary>
     private static readonly CliJsonContext RelaxedJson = new(new JsonSerializerOptions(CliJsonContext.Default.Options)
@@ -26,9 +26,23 @@ internal sealed class Output(IAnsiConsole console, TextWriter stdout, OutputForm
 
     public IAnsiConsole Console => console;
 
+    /// <summary>
+    /// Writes one JSON or YAML document and a line end. JSON goes to <c>utf8Stdout</c> when there is one (the process's own
+    /// standard output): the same bytes the text writer would write, with no string of the document in between.
+    /// </summary>
     public void Document<T>(T value, JsonTypeInfo<T> type)
     {
-        var json = JsonSerializer.Serialize(value, (JsonTypeInfo<T>)RelaxedJson.GetTypeInfo(typeof(T))!);
+        var relaxed = (JsonTypeInfo<T>)RelaxedJson.GetTypeInfo(typeof(T))!;
+        if (format == OutputFormat.Json && utf8Stdout is not null)
+        {
+            stdout.Flush();
+            JsonSerializer.Serialize(utf8Stdout, value, relaxed);
+            utf8Stdout.Write(System.Text.Encoding.UTF8.GetBytes(stdout.NewLine));
+            utf8Stdout.Flush();
+            return;
+        }
+
+        var json = JsonSerializer.Serialize(value, relaxed);
         stdout.WriteLine(format == OutputFormat.Yaml ? YamlEmitter.FromJson(json).TrimEnd('\n') : json);
     }
 

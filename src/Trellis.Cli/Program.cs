@@ -15,4 +15,6 @@ using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, contex
     interrupt.Cancel();
 });
 
-return await new TrellisCli(Console.Out, Console.Error).RunAsync(args, interrupt.Token).ConfigureAwait(false);
+// Console.Out encodes UTF-8 unless the locale names another character set; then documents go through it, as the rest does.
+var host = Console.OutputEncoding.CodePage == System.Text.Encoding.UTF8.CodePage ? CliHost.Process with { Utf8Stdout = Console.OpenStandardOutput() } : CliHost.Process;
+return await new TrellisCli(Console.Out, Console.Error, host).RunAsync(args, interrupt.Token).ConfigureAwait(false);

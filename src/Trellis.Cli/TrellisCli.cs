@@ -161,7 +161,7 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
             console.Profile.Width = 200;
         }
 
-        return new Output(console, stdout, format);
+        return new Output(console, stdout, format, _host.Utf8Stdout);
     }
 
     /// <summary>
