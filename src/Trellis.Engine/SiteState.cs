@@ -52,9 +52,19 @@ public sealed record SiteState(
     {
         var pools = new Dictionary<string, PoolId>(StringComparer.Ordinal);
         var decoded = new List<Allocation>(items.Count);
+        var reader = new StoredAllocationReader();
         foreach (var item in items)
         {
-            var stored = Decode(item, EngineJsonContext.Default.StoredAllocation);
+            StoredAllocation stored;
+            try
+            {
+                stored = reader.Read(item.Value) ?? throw Damaged(item, "it holds null");
+            }
+            catch (JsonException e)
+            {
+                throw Damaged(item, e.Message);
+            }
+
             if (!pools.TryGetValue(stored.Pool, out var pool) && PoolId.TryParse(stored.Pool, out pool))
             {
                 pools[stored.Pool] = pool;

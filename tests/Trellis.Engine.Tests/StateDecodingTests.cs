@@ -1,4 +1,8 @@
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CsCheck;
+using Trellis.Core.Ipam;
 using Trellis.Core.Model;
 using Trellis.Core.Planning;
 using Trellis.Storage;
@@ -77,5 +81,82 @@ public sealed class StateDecodingTests
 
         Assert.Contains(victim, damaged.Message, StringComparison.Ordinal);
         Assert.Contains("'no/such/owner'", damaged.Message, StringComparison.Ordinal);
+    }
+
+    private static readonly JsonSerializerOptions StoredJson = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+
+    /// <summary>The worked example applied; its stored allocation values by key.</summary>
+    private static async Task<(EngineFixture Fixture, IReadOnlyList<Allocation> Allocations, IReadOnlyList<StoredItem> Items)> Applied()
+    {
+        var f = new EngineFixture();
+        Assert.True((await f.Engine.ApplyAsync(EngineFixture.Example("worked-example.yaml"))).Applied);
+        return (f, (await f.Engine.ReadAsync()).Allocations, (await f.Store.ReadAsync("alloc/")).Items);
+    }
+
+    /// <summary>Every property's name and text spelled with JSON escapes, in reverse order, with unknown properties around them.</summary>
+    private static string Respelled(StoredItem item)
+    {
+        static string Escaped(string s) => string.Concat(s.Select(c => $"\\u{(int)c:x4}"));
+        var properties = JsonNode.Parse(item.Value)!.AsObject().Reverse().Select(p =>
+            $"\"{Escaped(p.Key)}\" : " + (p.Value is JsonValue v && v.TryGetValue<string>(out var text) ? $"\"{Escaped(text)}\"" : p.Value!.ToJsonString()));
+        return "\n { \"future\": { \"nested\": [1, {\"owner\": 2}] }, " + string.Join(" ,\n", properties) + ", \"pool2\": null }\t";
+    }
+
+    [Fact]
+    public async Task StoredAllocations_ReadTheSame_InAnyOrderOfProperties_WithEscapes_AndWithPropertiesOfALaterVersion()
+    {
+        var (f, before, items) = await Applied();
+        await using var _ = f;
+
+        await f.Store.CommitAsync(new StoreTransaction([], [.. items.Select(i => new TxnOperation.Put(i.Key, Encoding.UTF8.GetBytes(Respelled(i))))]));
+
+        Assert.Equal(before, (await f.Engine.ReadAsync()).Allocations);
+    }
+
+    [Fact]
+    public async Task AnyDetailAndExpiry_ReadBackAsStored()
+    {
+        var (f, before, items) = await Applied();
+        await using var _ = f;
+        var victims = items.Take(8).ToList();
+        var stored = victims.Select(i => JsonSerializer.Deserialize<StoredAllocation>(i.Value, StoredJson)!).ToList();
+
+        await Gen.Select(Gen.String.Null(), Gen.DateTimeOffset.Nullable()).Array[victims.Count].SampleAsync(async changes =>
+        {
+            var changed = stored.Select((s, i) => s with { Detail = changes[i].Item1, ExpiresAt = changes[i].Item2 }).ToList();
+            await f.Store.CommitAsync(new StoreTransaction([], [.. victims.Select((v, i) => new TxnOperation.Put(v.Key, JsonSerializer.SerializeToUtf8Bytes(changed[i], StoredJson)))]));
+
+            var read = (await f.Engine.ReadAsync()).Allocations;
+            foreach (var s in changed)
+            {
+                var a = Assert.Single(read, a => a.Pool.ToString() == s.Pool && a.Address == s.Address);
+                Assert.Equal(s.Detail, a.Detail);
+                Assert.Equal(s.ExpiresAt, a.ExpiresAt);
+            }
+        }, iter: 100);
+    }
+
+    [Theory]
+    [InlineData("""{"address":"10.0.0.9","owner":"management/vm"}""", "no pool")]
+    [InlineData("""{"pool":"net/mgmtvnet/nodes","owner":"management/vm"}""", "no address")]
+    [InlineData("""{"pool":"net/mgmtvnet/nodes","address":"10.0.0.9"}""", "no owner")]
+    [InlineData("""{"pool":"net/mgmtvnet/nodes","address":"10.0.0.9","owner":7}""", "owner")]
+    [InlineData("""{"pool":"net/mgmtvnet/nodes","address":"10.0.0.9","owner":"management/vm","expiresAt":"soon"}""", "expiresAt")]
+    [InlineData("""{"pool":"net/mgmtvnet/nodes","address":"10.0.0.9","owner":"management/vm"} {}""", "damaged")]
+    [InlineData("{\"pool\":\"net/mgmtvnet/nodes\",\"address\":\"10.0.0.9\",\"owner\":\"management/vm", "damaged")]
+    [InlineData("""["net/mgmtvnet/nodes"]""", "damaged")]
+    [InlineData("""null""", "null")]
+    [InlineData("", "damaged")]
+    public async Task AStoredAllocation_ThatIsNotWhatTrellisWrites_IsAStoreErrorNamingIt(string value, string reason)
+    {
+        var (f, _, items) = await Applied();
+        await using var __ = f;
+        var victim = items[items.Count / 2].Key;
+        await f.Store.CommitAsync(new StoreTransaction([], [new TxnOperation.Put(victim, Encoding.UTF8.GetBytes(value))]));
+
+        var damaged = await Assert.ThrowsAsync<StoreException>(() => f.Engine.ReadAsync());
+
+        Assert.Contains(victim, damaged.Message, StringComparison.Ordinal);
+        Assert.Contains(reason, damaged.Message, StringComparison.Ordinal);
     }
 }
