@@ -73,7 +73,7 @@ public sealed partial class TrellisCli
             var state = await store.Engine.ReadAsync(ct).ConfigureAwait(false);
             if (SiteViews.Resolve(state) is not { } site)
             {
-                return (null, SpecMutations.NoSite().Findings, true);
+                return (null, [TrellisEngine.NoSite], true);
             }
 
             var (context, findings) = NetworkPolicyService.ContextFrom(site, state.Allocations, p.GetValue(_cluster));

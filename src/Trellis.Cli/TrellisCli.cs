@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Spectre.Console;
-using Trellis.Core.Model;
 using Trellis.Engine;
 using Trellis.Engine.Contracts;
 
@@ -182,7 +181,7 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
     }
 
     /// <summary>A change's options; the audit log records the operating-system user who ran the command.</summary>
-    private static CommandOptions Options(bool dryRun, IProgress<string>? progress = null) => new(dryRun, progress, Actor: Environment.UserName);
+    private static CommandOptions Options(IProgress<string>? progress = null) => new(progress, Actor: Environment.UserName);
 
     private static Option<string> FileOption(bool required = true) => new("--file", "-f") { Description = "Site spec (YAML)", Required = required };
 
@@ -226,14 +225,19 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
 
             await using var store = OpenStore(p, write: !p.GetValue(_dryRun));
             var engine = store.Engine;
+            if (p.GetValue(_dryRun))
+            {
+                var plan = await engine.PlanAsync(new ApplySpec(spec), ct).ConfigureAwait(false);
+                var planned = plan.Outcome();
+                return Report(output, planned with { Findings = [.. read.Findings, .. planned.Findings] }, planned.HasErrors ? null : SiteSpecs.CapacityAfter(spec, plan));
+            }
+
             var result = await WithProgressAsync(output, "Applying", progress =>
-                engine.ApplyAsync(spec, Options(p.GetValue(_dryRun), progress), ct)).ConfigureAwait(false);
+                engine.ExecuteAsync(new ApplySpec(spec), Options(progress), ct)).ConfigureAwait(false);
 
             // Once applied, Ctrl-C no longer stops the report of what was written.
             var outcome = result.Outcome();
-            var capacity = outcome.HasErrors ? null : outcome.DryRun
-                ? SiteSpecs.CapacityAfter(spec, result)
-                : SiteViews.Capacity(await engine.ReadAsync(CancellationToken.None).ConfigureAwait(false));
+            var capacity = outcome.HasErrors ? null : SiteViews.Capacity(await engine.ReadAsync(CancellationToken.None).ConfigureAwait(false));
             return Report(output, outcome with { Findings = [.. read.Findings, .. outcome.Findings] }, capacity);
         });
         return command;
@@ -516,10 +520,10 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
                 r.AddError("--cluster is required: each scale changes one cluster (Set-AksHciLoadBalancer -clusterName, too).");
             }
         });
-        command.SetAction((p, ct) => ChangeAsync(p, "scale", spec =>
-            p.GetValue(loadBalancer) is { } lb ? SpecMutations.SetLoadBalancerCount(spec, p.GetValue(cluster)!, lb, p.GetValue(count))
-            : p.GetValue(controlPlane) ? SpecMutations.ScaleControlPlane(spec, p.GetValue(cluster)!, p.GetValue(count))
-            : SpecMutations.ScaleNodePool(spec, p.GetValue(cluster)!, p.GetValue(nodePool)!, p.GetValue(count)), ct));
+        command.SetAction((p, ct) => ChangeAsync(p, "Scaling",
+            p.GetValue(loadBalancer) is { } lb ? new ScaleLoadBalancer(p.GetValue(cluster)!, lb, p.GetValue(count))
+            : p.GetValue(controlPlane) ? new ScaleControlPlane(p.GetValue(cluster)!, p.GetValue(count))
+            : new ScaleNodePool(p.GetValue(cluster)!, p.GetValue(nodePool)!, p.GetValue(count)), ct));
         return command;
     }
 
@@ -528,15 +532,7 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
         var cluster = new Option<string>("--cluster") { Description = "Cluster to upgrade", Required = true };
         var version = new Option<string>("--version") { Description = "Target Kubernetes version, e.g. v1.30.1", Required = true };
         var command = new Command("upgrade", "Rolling upgrade: surge addresses come from the update reserve and go back to it") { cluster, version, _dryRun };
-        command.SetAction(async (p, ct) =>
-        {
-            var output = OutputFor(p);
-            await using var store = OpenStore(p, write: !p.GetValue(_dryRun));
-            var engine = store.Engine;
-            var result = await WithProgressAsync(output, "Upgrading", progress =>
-                engine.UpgradeAsync(p.GetValue(cluster)!, p.GetValue(version)!, Options(p.GetValue(_dryRun), progress), ct)).ConfigureAwait(false);
-            return Report(output, result.Outcome(), null);
-        });
+        command.SetAction((p, ct) => ChangeAsync(p, "Upgrading", new Upgrade(p.GetValue(cluster)!, p.GetValue(version)!), ct));
         return command;
     }
 
@@ -550,12 +546,12 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
         command.SetAction(async (p, ct) =>
         {
             var what = $"{p.GetValue(kind)} {p.GetValue(name)}";
-            Func<TrellisEngine, CommandOptions, Task<CommandResult>>? delete = (p.GetValue(kind), (p.GetValue(name) ?? "").Split('/')) switch
+            SiteCommand? delete = (p.GetValue(kind), (p.GetValue(name) ?? "").Split('/')) switch
             {
-                ("site", [{ Length: > 0 } site]) => (e, o) => e.DeleteSiteAsync(site, o, ct),
-                ("cluster", [{ Length: > 0 } c]) => (e, o) => e.ChangeAsync("delete cluster", spec => SpecMutations.DeleteCluster(spec, c), o, ct),
-                ("nodepool", [var c, var pool]) => (e, o) => e.ChangeAsync("delete nodepool", spec => SpecMutations.DeleteNodePool(spec, c, pool), o, ct),
-                ("service", [var c, var ns, var svc]) => (e, o) => e.ChangeAsync("delete service", spec => SpecMutations.RemoveService(spec, c, ns, svc), o, ct),
+                ("site", [{ Length: > 0 } site]) => new DeleteSite(site),
+                ("cluster", [{ Length: > 0 } c]) => new DeleteCluster(c),
+                ("nodepool", [var c, var pool]) => new DeleteNodePool(c, pool),
+                ("service", [var c, var ns, var svc]) => new DeleteService(c, ns, svc),
                 _ => null,
             };
             if (delete is null)
@@ -565,14 +561,14 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
             }
 
             var output = OutputFor(p);
-            long? confirmed = null;
+            ChangePlan? confirmed = null;
             if (p.GetValue(_dryRun) || !p.GetValue(yes))
             {
                 // The plan is shown (dry run) or named in the question from a read-only look: nothing is created or changed yet.
-                CommandResult preview;
+                ChangePlan preview;
                 await using (var reader = OpenStore(p, write: false))
                 {
-                    preview = await delete(reader.Engine, Options(dryRun: true)).ConfigureAwait(false);
+                    preview = await reader.Engine.PlanAsync(delete, ct).ConfigureAwait(false);
                 }
 
                 if (p.GetValue(_dryRun) || preview.HasErrors)
@@ -593,21 +589,26 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
                     return ExitCodes.Findings;
                 }
 
-                confirmed = preview.Revision;
+                confirmed = preview;
             }
 
+            // What was confirmed is written exactly, or not at all when the state moved since (StateChanged).
             await using var store = OpenStore(p, write: true);
-            return Report(output, (await delete(store.Engine, Options(dryRun: false) with { ExpectedRevision = confirmed }).ConfigureAwait(false)).Outcome(), null);
+            var result = confirmed is null
+                ? await store.Engine.ExecuteAsync(delete, Options(), ct).ConfigureAwait(false)
+                : await store.Engine.CommitAsync(confirmed, Options(), ct).ConfigureAwait(false);
+            return Report(output, result.Outcome(), null);
         });
         return command;
     }
 
     /// <summary>What a delete destroys, in words: the objects it removes and the addresses it releases.</summary>
-    private static string Destroys(CommandResult preview)
+    private static string Destroys(ChangePlan plan)
     {
+        var preview = plan.Outcome();
         var objects = preview.Changes.Where(c => c.Kind == ChangeKind.Remove).GroupBy(c => c.Type)
             .Select(g => $"{g.Count()} {g.Key}{(g.Count() == 1 ? "" : "s")} ({string.Join(", ", g.Take(5).Select(c => c.Name))}{(g.Count() > 5 ? ", …" : "")})");
-        var released = preview.Plan?.Removed.Count ?? 0;
+        var released = preview.Allocations?.Removed.Count ?? 0;
         return $"it removes {string.Join(", ", objects.DefaultIfEmpty("no objects"))} and releases {released} allocated address{(released == 1 ? "" : "es")}";
     }
 
@@ -619,27 +620,17 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
         var os = new Option<string>("--os-type") { DefaultValueFactory = _ => "Linux", Description = "Linux or Windows" };
         os.AcceptOnlyFromAmong("Linux", "Windows");
         var count = new Option<int>("--count") { DefaultValueFactory = _ => 1, Description = "Nodes" };
-        var maxPods = new Option<int>("--max-pod-count") { DefaultValueFactory = _ => SiteSpecDefaults.MaxPodCount, Description = "Max pods per node" };
+        var maxPods = new Option<int?>("--max-pod-count") { Description = "Max pods per node (default 110; on Windows what one Calico IPAM block holds)" };
         var nodePool = new Command("nodepool", "New-AksHciNodePool") { cluster, name, os, count, maxPods, _dryRun };
-        nodePool.SetAction((p, ct) => ChangeAsync(p, "add nodepool", spec => SpecMutations.AddNodePool(spec, p.GetValue(cluster)!, new NodePoolSpec
-        {
-            Name = p.GetValue(name)!,
-            OsType = p.GetValue(os) == "Windows" ? OsType.Windows : OsType.Linux,
-            Count = p.GetValue(count),
-            MaxPodCount = p.GetValue(maxPods),
-        }), ct));
+        nodePool.SetAction((p, ct) => ChangeAsync(p, "Adding",
+            new AddNodePool(p.GetValue(cluster)!, p.GetValue(name)!, p.GetValue(os)!, p.GetValue(count), p.GetValue(maxPods)), ct));
 
         var ns = new Option<string>("--namespace") { DefaultValueFactory = _ => "default", Description = "Namespace" };
         var ports = new Option<int[]>("--port") { Required = true, Description = "Port (repeat for several)", AllowMultipleArgumentsPerToken = true };
         var key = new Option<string?>("--shared-ip-key") { Description = "Share one VIP with the services of this key (distinct ports)" };
         var service = new Command("service", "A Service of type LoadBalancer") { cluster, name, ns, ports, key, _dryRun };
-        service.SetAction((p, ct) => ChangeAsync(p, "add service", spec => SpecMutations.AddService(spec, p.GetValue(cluster)!, new ServiceSpec
-        {
-            Namespace = p.GetValue(ns)!,
-            Name = p.GetValue(name)!,
-            Ports = p.GetValue(ports)!,
-            SharedIpKey = p.GetValue(key),
-        }), ct));
+        service.SetAction((p, ct) => ChangeAsync(p, "Adding",
+            new AddService(p.GetValue(cluster)!, p.GetValue(ns)!, p.GetValue(name)!, p.GetValue(ports)!, p.GetValue(key)), ct));
         add.Subcommands.Add(nodePool);
         add.Subcommands.Add(service);
         return add;
@@ -697,12 +688,17 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
         return command;
     }
 
-    private async Task<int> ChangeAsync(ParseResult p, string command, Func<SiteSpec?, (SiteSpec?, IReadOnlyList<Core.Validation.Finding>)> change, CancellationToken ct)
+    /// <summary>A change command: its plan with --dry-run (from a read-only store), else planned and committed.</summary>
+    private async Task<int> ChangeAsync(ParseResult p, string title, SiteCommand command, CancellationToken ct)
     {
         var output = OutputFor(p);
         await using var store = OpenStore(p, write: !p.GetValue(_dryRun));
         var engine = store.Engine;
-        var result = await WithProgressAsync(output, command, progress => engine.ChangeAsync(command, change, Options(p.GetValue(_dryRun), progress), ct)).ConfigureAwait(false);
-        return Report(output, result.Outcome(), null);
+        if (p.GetValue(_dryRun))
+        {
+            return Report(output, (await engine.PlanAsync(command, ct).ConfigureAwait(false)).Outcome(), null);
+        }
+
+        return Report(output, (await WithProgressAsync(output, title, progress => engine.ExecuteAsync(command, Options(progress), ct)).ConfigureAwait(false)).Outcome(), null);
     }
 }

@@ -68,8 +68,8 @@ public static class SiteSpecs
     }
 
     /// <summary>Capacity of the site as a planned change of <paramref name="spec"/> would leave it (a dry run): the plan's allocations.</summary>
-    public static CapacityReport? CapacityAfter(SpecDocument spec, CommandResult planned) =>
-        planned.Plan is { } plan && SiteValidator.Validate(spec.Spec).Site is { } site ? CapacityPlanner.Report(site, plan.Result).ToContract() : null;
+    public static CapacityReport? CapacityAfter(SpecDocument spec, ChangePlan planned) =>
+        planned.Allocations is { } plan && SiteValidator.Validate(spec.Spec).Site is { } site ? CapacityPlanner.Report(site, plan.Result).ToContract() : null;
 
     /// <summary>Makes the stored site match <paramref name="spec"/>.</summary>
     public static Task<CommandResult> ApplyAsync(this TrellisEngine engine, SpecDocument spec, CommandOptions? options = null, CancellationToken cancellationToken = default) =>

@@ -7,13 +7,13 @@ namespace Trellis.Engine;
 /// The imperative commands (New-AksHciNodePool, Set-AksHciNodePool -count, Set-AksHciLoadBalancer, Remove-...) as
 /// changes of the stored spec, so that they take the same validate-plan-commit path as apply.
 /// </summary>
-public static class SpecMutations
+internal static class SpecMutations
 {
     public static (SiteSpec? Spec, IReadOnlyList<Finding> Findings) NoSite() =>
-        (null, [Finding.Error("NoSite", "--state", "No site is stored in this state.", "Apply a site spec first: trellis apply -f SITE.")]);
+        (null, [TrellisEngine.NoSite]);
 
     private static (SiteSpec?, IReadOnlyList<Finding>) UnknownCluster(string cluster) =>
-        (null, [Finding.Error("UnknownCluster", "--cluster", $"No cluster '{cluster}' is stored.", "Run 'trellis get clusters' to list them.")]);
+        (null, [TrellisEngine.UnknownCluster(cluster)]);
 
     private static (SiteSpec?, IReadOnlyList<Finding>) WithCluster(SiteSpec? spec, string cluster, Func<ClusterSpec, (ClusterSpec?, IReadOnlyList<Finding>)> change)
     {
@@ -35,30 +35,30 @@ public static class SpecMutations
     public static (SiteSpec?, IReadOnlyList<Finding>) ScaleNodePool(SiteSpec? spec, string cluster, string pool, int count) =>
         WithCluster(spec, cluster, c => c.NodePools.Any(p => p.Name == pool)
             ? (c with { NodePools = c.NodePools.Select(p => p.Name == pool ? p with { Count = count } : p).ToList() }, [])
-            : (null, [Finding.Error("UnknownNodePool", "--nodepool", $"Cluster '{cluster}' has no node pool '{pool}'.", "Run 'trellis get nodepools' to list them.")]));
+            : (null, [Finding.Error("UnknownNodePool", "nodePool", $"Cluster '{cluster}' has no node pool '{pool}'.", "List the cluster's node pools.")]));
 
     public static (SiteSpec?, IReadOnlyList<Finding>) ScaleControlPlane(SiteSpec? spec, string cluster, int count) =>
         WithCluster(spec, cluster, c => (c with { ControlPlaneNodeCount = count }, []));
 
     public static (SiteSpec?, IReadOnlyList<Finding>) AddNodePool(SiteSpec? spec, string cluster, NodePoolSpec pool) =>
         WithCluster(spec, cluster, c => c.NodePools.Any(p => p.Name == pool.Name)
-            ? (null, [Finding.Error("DuplicateName", "--name", $"Cluster '{cluster}' already has a node pool '{pool.Name}'.", "Choose another name, or scale the pool.")])
+            ? (null, [Finding.Error("DuplicateName", "name", $"Cluster '{cluster}' already has a node pool '{pool.Name}'.", "Choose another name, or scale the pool.")])
             : (c with { NodePools = [.. c.NodePools, pool] }, []));
 
     public static (SiteSpec?, IReadOnlyList<Finding>) DeleteNodePool(SiteSpec? spec, string cluster, string pool) =>
         WithCluster(spec, cluster, c => c.NodePools.Any(p => p.Name == pool)
             ? (c with { NodePools = c.NodePools.Where(p => p.Name != pool).ToList() }, [])
-            : (null, [Finding.Error("UnknownNodePool", "--nodepool", $"Cluster '{cluster}' has no node pool '{pool}'.", "Run 'trellis get nodepools' to list them.")]));
+            : (null, [Finding.Error("UnknownNodePool", "nodePool", $"Cluster '{cluster}' has no node pool '{pool}'.", "List the cluster's node pools.")]));
 
     public static (SiteSpec?, IReadOnlyList<Finding>) AddService(SiteSpec? spec, string cluster, ServiceSpec service) =>
         WithCluster(spec, cluster, c => c.Services.Any(s => s.Namespace == service.Namespace && s.Name == service.Name)
-            ? (null, [Finding.Error("DuplicateName", "--name", $"Service {service.Namespace}/{service.Name} already exists in '{cluster}'.", "Remove it first or choose another name.")])
+            ? (null, [Finding.Error("DuplicateName", "name", $"Service {service.Namespace}/{service.Name} already exists in '{cluster}'.", "Remove it first or choose another name.")])
             : (c with { Services = [.. c.Services, service] }, []));
 
     public static (SiteSpec?, IReadOnlyList<Finding>) RemoveService(SiteSpec? spec, string cluster, string ns, string name) =>
         WithCluster(spec, cluster, c => c.Services.Any(s => s.Namespace == ns && s.Name == name)
             ? (c with { Services = c.Services.Where(s => !(s.Namespace == ns && s.Name == name)).ToList() }, [])
-            : (null, [Finding.Error("UnknownService", "--name", $"Cluster '{cluster}' has no service {ns}/{name}.", "Run 'trellis get services' to list them.")]));
+            : (null, [Finding.Error("UnknownService", "name", $"Cluster '{cluster}' has no service {ns}/{name}.", "List the cluster's services.")]));
 
     public static (SiteSpec?, IReadOnlyList<Finding>) DeleteCluster(SiteSpec? spec, string cluster)
     {
@@ -80,7 +80,7 @@ public static class SpecMutations
         }
 
         return spec.Clusters.Any(c => c.Name == cluster.Name)
-            ? (null, [Finding.Error("DuplicateName", "--name", $"Cluster '{cluster.Name}' already exists.", "Choose another name.")])
+            ? (null, [Finding.Error("DuplicateName", "name", $"Cluster '{cluster.Name}' already exists.", "Choose another name.")])
             : (spec with { Clusters = [.. spec.Clusters, cluster] }, []);
     }
 
@@ -92,13 +92,13 @@ public static class SpecMutations
     {
         if (spec is not null && !spec.LoadBalancerSettings.Any(l => l.Name == setting))
         {
-            return (null, [Finding.Error("UnknownLoadBalancerSetting", "--load-balancer", $"No load balancer setting '{setting}'.", "Run 'trellis get clusters' to see which settings clusters use.")]);
+            return (null, [Finding.Error("UnknownLoadBalancerSetting", "loadBalancer", $"No load balancer setting '{setting}'.", "List the stored clusters to see which settings they use.")]);
         }
 
         return WithCluster(spec, cluster, c => c.LoadBalancerSettings == setting
             ? (c with { LoadBalancerCount = count }, [])
-            : (null, [Finding.Error("LoadBalancerSettingNotUsed", "--load-balancer",
+            : (null, [Finding.Error("LoadBalancerSettingNotUsed", "loadBalancer",
                 $"Cluster '{cluster}' uses {(c.LoadBalancerSettings is null ? "the default load balancer" : $"load balancer setting '{c.LoadBalancerSettings}'")}, not '{setting}'.",
-                "Name the load balancer setting this cluster uses (trellis get clusters shows it); the count changes only this cluster.")]));
+                "Name the load balancer setting this cluster uses (the stored clusters show it); the count changes only this cluster.")]));
     }
 }

@@ -12,13 +12,13 @@ public sealed class AuditTests
         await using var f = new EngineFixture();
         var applied = await f.Engine.ApplyAsync(EngineFixture.Roomy(), new CommandOptions(Actor: "jane"));
         f.Time.Now = f.Time.Now.AddMinutes(5);
-        var scaled = await f.Engine.ChangeAsync("scale", s => SpecMutations.ScaleNodePool(s, "a", "linuxpool", 3), new CommandOptions(Actor: "joe"));
-        await f.Engine.ChangeAsync("scale", s => SpecMutations.ScaleNodePool(s, "a", "linuxpool", 3), new CommandOptions(Actor: "joe"));
-        await f.Engine.ApplyAsync(EngineFixture.Roomy(), new CommandOptions(DryRun: true, Actor: "dry"));
+        var scaled = await f.Engine.ExecuteAsync(new ScaleNodePool("a", "linuxpool", 3), new CommandOptions(Actor: "joe"));
+        await f.Engine.ExecuteAsync(new ScaleNodePool("a", "linuxpool", 3), new CommandOptions(Actor: "joe"));
+        await f.Engine.PlanAsync(new ApplySpec(EngineFixture.Roomy()));
 
         var audit = await f.Engine.ReadAuditAsync();
 
-        // The unchanged scale and the dry run commit nothing, so they leave no entry.
+        // The unchanged scale and the plan commit nothing, so they leave no entry.
         Assert.Equal(2, audit.Count);
         var (first, second) = (audit[0], audit[1]);
         Assert.Equal((applied.Revision, "jane", "apply", new DateTimeOffset(2026, 11, 27, 8, 0, 0, TimeSpan.Zero)), (first.Revision, first.Actor, first.Command, first.Time));
@@ -37,7 +37,7 @@ public sealed class AuditTests
         await using var f = new EngineFixture();
         var spec = EngineFixture.Roomy();
         await f.Engine.ApplyAsync(spec);
-        var deleted = await f.Engine.DeleteSiteAsync(spec.Name, new CommandOptions(Actor: "jane"));
+        var deleted = await f.Engine.ExecuteAsync(new DeleteSite(spec.Name), new CommandOptions(Actor: "jane"));
         Assert.True(deleted.Applied, string.Join("\n", deleted.Findings));
 
         var audit = await f.Engine.ReadAuditAsync();
@@ -56,7 +56,7 @@ public sealed class AuditTests
         await f.Engine.ApplyAsync(EngineFixture.Roomy());
         foreach (var count in new[] { 4, 3, 2 })
         {
-            await f.Engine.ChangeAsync("scale", s => SpecMutations.ScaleNodePool(s, "a", "linuxpool", count), new CommandOptions());
+            await f.Engine.ExecuteAsync(new ScaleNodePool("a", "linuxpool", count));
         }
 
         var all = await f.Engine.ReadAuditAsync();
@@ -76,7 +76,7 @@ public sealed class AuditTests
         await f.Engine.ApplyAsync(EngineFixture.Roomy());
         await f.Store.CommitAsync(new StoreTransaction([], [new TxnOperation.Put("audit/000000000001", Encoding.UTF8.GetBytes("{not json"))]));
 
-        var scaled = await f.Engine.ChangeAsync("scale", s => SpecMutations.ScaleNodePool(s, "a", "linuxpool", 4), new CommandOptions());
+        var scaled = await f.Engine.ExecuteAsync(new ScaleNodePool("a", "linuxpool", 4));
 
         Assert.True(scaled.Applied, string.Join("\n", scaled.Findings));
         Assert.NotNull((await f.Engine.ReadAsync()).Spec);

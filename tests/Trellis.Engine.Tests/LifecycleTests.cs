@@ -31,13 +31,12 @@ public class LifecycleTests
     }
 
     [Fact]
-    public async Task DryRun_WritesNothing()
+    public async Task Plan_WritesNothing()
     {
         await using var f = new EngineFixture();
-        var result = await f.Engine.ApplyAsync(EngineFixture.Example("worked-example.yaml"), new CommandOptions(DryRun: true));
+        var result = await f.Engine.PlanAsync(new ApplySpec(EngineFixture.Example("worked-example.yaml")));
 
-        Assert.True(result.DryRun);
-        Assert.NotEmpty(result.Plan!.Added);
+        Assert.NotEmpty(result.Allocations!.Added);
         var state = await f.Engine.ReadAsync();
         Assert.Null(state.Spec);
         Assert.Empty(state.Allocations);
@@ -97,14 +96,14 @@ public class LifecycleTests
         var full = await f.Engine.ReadAsync();
         var node5 = full.Allocations.Single(a => a.Owner.ToString() == "cluster/a/node/linuxpool-5").Address;
 
-        var down = await f.Engine.ChangeAsync("scale", s => SpecMutations.ScaleNodePool(s, "a", "linuxpool", 3), new CommandOptions());
+        var down = await f.Engine.ExecuteAsync(new ScaleNodePool("a", "linuxpool", 3));
         Assert.True(down.Applied, string.Join("\n", down.Findings));
         var small = await f.Engine.ReadAsync();
         Assert.DoesNotContain(small.Allocations, a => a.Owner.ToString() == "cluster/a/node/linuxpool-5" || a.Owner.ToString() == "cluster/a/node/linuxpool-4");
         Assert.Equal(full.Allocations.Count(a => a.Pool.ToString() == "net/mgmtvnet/nodes") - 2, small.Allocations.Count(a => a.Pool.ToString() == "net/mgmtvnet/nodes"));
         Assert.DoesNotContain(small.Allocations, a => a.Pool.ToString() == "cluster/a/pods" && a.Owner is PodBlock { Node: WorkerVm { NodePool: "linuxpool", Index: 5 } });
 
-        await f.Engine.ChangeAsync("scale", s => SpecMutations.ScaleNodePool(s, "a", "linuxpool", 5), new CommandOptions());
+        await f.Engine.ExecuteAsync(new ScaleNodePool("a", "linuxpool", 5));
         var again = await f.Engine.ReadAsync();
         Assert.Equal(node5, again.Allocations.Single(a => a.Owner.ToString() == "cluster/a/node/linuxpool-5").Address);
         foreach (var a in small.Allocations)
@@ -122,7 +121,7 @@ public class LifecycleTests
         await f.Engine.ApplyAsync(EngineFixture.Example("worked-example.yaml"));
         var before = await f.Engine.ReadAsync();
 
-        var result = await f.Engine.UpgradeAsync("b", "v1.30.0");
+        var result = await f.Engine.ExecuteAsync(new Upgrade("b", "v1.30.0"));
 
         Assert.True(result.Applied, string.Join("\n", result.Findings));
         var after = await f.Engine.ReadAsync();
@@ -150,14 +149,14 @@ public class LifecycleTests
             var before = await f.Engine.ReadAsync();
             var crashing = new TrellisEngine(new FailingStore(f.Store, crashAfter), f.Time);
 
-            await Assert.ThrowsAsync<StoreException>(() => crashing.UpgradeAsync("b", "v1.30.0"));
+            await Assert.ThrowsAsync<StoreException>(() => crashing.ExecuteAsync(new Upgrade("b", "v1.30.0")));
             var halfway = await f.Engine.ReadAsync();
             AssertNoAddressTwice(halfway.Allocations);
             Assert.Single(halfway.Upgrades);
             var blocked = await f.Engine.ApplyAsync(EngineFixture.Example("worked-example.yaml"));
             Assert.Contains(blocked.Findings, x => x.Code == "UpgradeInProgress");
 
-            var resumed = await f.Engine.UpgradeAsync("b", "v1.30.0");
+            var resumed = await f.Engine.ExecuteAsync(new Upgrade("b", "v1.30.0"));
 
             Assert.True(resumed.Applied, string.Join("\n", resumed.Findings));
             var after = await f.Engine.ReadAsync();
@@ -187,7 +186,7 @@ public class LifecycleTests
         await using var f = new EngineFixture();
         await f.Engine.ApplyAsync(EngineFixture.Example("worked-example.yaml"));
 
-        var result = await f.Engine.UpgradeAsync("a", "v1.28.0");
+        var result = await f.Engine.ExecuteAsync(new Upgrade("a", "v1.28.0"));
 
         Assert.Contains(result.Findings, x => x.Code == "DowngradeNotSupported");
     }
@@ -198,7 +197,7 @@ public class LifecycleTests
         await using var f = new EngineFixture();
         await f.Engine.ApplyAsync(EngineFixture.Example("worked-example.yaml"));
 
-        var result = await f.Engine.ChangeAsync("delete", s => SpecMutations.DeleteCluster(s, "a"), new CommandOptions());
+        var result = await f.Engine.ExecuteAsync(new DeleteCluster("a"));
 
         Assert.True(result.Applied);
         var state = await f.Engine.ReadAsync();
@@ -212,12 +211,12 @@ public class LifecycleTests
         await using var f = new EngineFixture();
         await f.Engine.ApplyAsync(EngineFixture.Roomy());
 
-        await f.Engine.ChangeAsync("add", s => SpecMutations.AddService(s, "b", new Core.Model.ServiceSpec { Namespace = "web", Name = "site", Ports = [443] }), new CommandOptions());
+        await f.Engine.ExecuteAsync(new AddService("b", "web", "site", [443]));
         var added = await f.Engine.ReadAsync();
         Assert.Contains(added.Allocations, a => a.Owner.ToString() == "service/b/web/site" && a.Pool.ToString() == "net/mgmtvnet/vips");
         Assert.Contains(added.Allocations, a => a.Pool.ToString() == "cluster/b/node-ports" && a.Owner.ToString() == "service/b/web/site/tcp/443");
 
-        await f.Engine.ChangeAsync("remove", s => SpecMutations.RemoveService(s, "b", "web", "site"), new CommandOptions());
+        await f.Engine.ExecuteAsync(new DeleteService("b", "web", "site"));
         var removed = await f.Engine.ReadAsync();
         Assert.DoesNotContain(removed.Allocations, a => a.Owner is ServiceVip { Service: { Namespace: "web", Name: "site" } } or ClusterIp { Service: { Namespace: "web", Name: "site" } } or NodePort { Service: { Namespace: "web", Name: "site" } });
     }
@@ -242,8 +241,7 @@ public class LifecycleTests
         await f.Engine.ApplyAsync(EngineFixture.Roomy());
         var engines = Enumerable.Range(0, 6).Select(_ => new TrellisEngine(Storage.Sqlite.SqliteStateStore.Open(f.StatePath), f.Time)).ToList();
 
-        var results = await Task.WhenAll(engines.Select((e, i) => Task.Run(() => e.ChangeAsync("add", s =>
-            SpecMutations.AddService(s, i % 2 == 0 ? "a" : "b", new Core.Model.ServiceSpec { Namespace = "load", Name = $"svc{i}", Ports = [80 + i] }), new CommandOptions()))));
+        var results = await Task.WhenAll(engines.Select((e, i) => Task.Run(() => e.ExecuteAsync(new AddService(i % 2 == 0 ? "a" : "b", "load", $"svc{i}", [80 + i])))));
 
         Assert.All(results, r => Assert.True(r.Applied, string.Join("\n", r.Findings)));
         var state = await f.Engine.ReadAsync();

@@ -16,7 +16,7 @@ public class LoadBalancerScalingTests
         Assert.Equal(2, LoadBalancerVms(before, "payments"));
         Assert.Equal(2, LoadBalancerVms(before, "analytics"));
 
-        var result = await f.Engine.ChangeAsync("scale", s => SpecMutations.SetLoadBalancerCount(s, "payments", "haproxy2", 3), new CommandOptions());
+        var result = await f.Engine.ExecuteAsync(new ScaleLoadBalancer("payments", "haproxy2", 3));
 
         Assert.True(result.Applied, string.Join("\n", result.Findings));
         var after = await f.Engine.ReadAsync();
@@ -35,9 +35,9 @@ public class LoadBalancerScalingTests
         await f.Engine.ApplyAsync(EngineFixture.Example("contoso-multicluster.yaml"));
         var before = await f.Engine.ReadAsync();
 
-        var wrongSetting = await f.Engine.ChangeAsync("scale", s => SpecMutations.SetLoadBalancerCount(s, "legacy", "haproxy2", 3), new CommandOptions());
-        var noSetting = await f.Engine.ChangeAsync("scale", s => SpecMutations.SetLoadBalancerCount(s, "payments", "nosuch", 3), new CommandOptions());
-        var noCluster = await f.Engine.ChangeAsync("scale", s => SpecMutations.SetLoadBalancerCount(s, "nosuch", "haproxy2", 3), new CommandOptions());
+        var wrongSetting = await f.Engine.ExecuteAsync(new ScaleLoadBalancer("legacy", "haproxy2", 3));
+        var noSetting = await f.Engine.ExecuteAsync(new ScaleLoadBalancer("payments", "nosuch", 3));
+        var noCluster = await f.Engine.ExecuteAsync(new ScaleLoadBalancer("nosuch", "haproxy2", 3));
 
         Assert.Contains(wrongSetting.Findings, x => x.Code == "LoadBalancerSettingNotUsed");
         Assert.Contains(noSetting.Findings, x => x.Code == "UnknownLoadBalancerSetting");
@@ -51,7 +51,7 @@ public class LoadBalancerScalingTests
         await using var f = new EngineFixture();
         await f.Engine.ApplyAsync(EngineFixture.Example("contoso-multicluster.yaml"));
 
-        var result = await f.Engine.ChangeAsync("scale", s => SpecMutations.SetLoadBalancerCount(s, "payments", "haproxy2", 0), new CommandOptions());
+        var result = await f.Engine.ExecuteAsync(new ScaleLoadBalancer("payments", "haproxy2", 0));
 
         Assert.False(result.Applied);
         Assert.Contains(result.Findings, x => x.Code == "InvalidLoadBalancerCount" && x.Path == "spec.clusters[0].loadBalancerCount");

@@ -54,7 +54,7 @@ public class NewerRuleTests
         await using var f = new EngineFixture();
         await StoreBrokenSpecAsync(f, BreakClusterA);
 
-        var result = await f.Engine.UpgradeAsync("b", "v1.30.0");
+        var result = await f.Engine.ExecuteAsync(new Upgrade("b", "v1.30.0"));
 
         Assert.True(result.Applied, string.Join("\n", result.Findings));
         Assert.NotEmpty(result.UpgradeSteps);
@@ -102,7 +102,7 @@ public class NewerRuleTests
 
         Assert.Empty(SiteViews.Clusters(state));
         Assert.Contains(SiteViews.Findings(state), x => x is { Code: "StoredSiteUnresolved", Severity: Contracts.Severity.Error });
-        var upgrade = await f.Engine.UpgradeAsync("b", "v1.30.0");
+        var upgrade = await f.Engine.ExecuteAsync(new Upgrade("b", "v1.30.0"));
         Assert.Contains(upgrade.Findings, x => x is { Code: "StoredSiteUnresolved", Severity: Severity.Error });
         var apply = await f.Engine.ApplyAsync(state.Spec!);
         Assert.False(apply.Applied);

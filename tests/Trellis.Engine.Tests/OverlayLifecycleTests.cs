@@ -27,7 +27,7 @@ public class OverlayLifecycleTests
         Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
     };
 
-    private static readonly NodePoolSpec WindowsPool = new() { Name = "iis", OsType = OsType.Windows, OsSku = "Windows2019", Count = 2 };
+    private static readonly AddNodePool WindowsPool = new("legacy", "iis", "Windows", Count: 2);
 
     [Fact]
     public async Task AddingAWindowsPool_ToADeployedLinuxOnlyFlannelCluster_KeepsItsVxlan()
@@ -36,7 +36,7 @@ public class OverlayLifecycleTests
         await f.Engine.ApplyAsync(LinuxOnlyLegacy(EngineFixture.Example("contoso-multicluster.yaml")));
         var before = await StoredVxlan(f);
 
-        var result = await f.Engine.ChangeAsync("add", s => SpecMutations.AddNodePool(s, "legacy", WindowsPool), new CommandOptions());
+        var result = await f.Engine.ExecuteAsync(WindowsPool);
 
         Assert.True(result.Applied, string.Join("\n", result.Findings));
         Assert.Equal(before, await StoredVxlan(f));
@@ -51,7 +51,7 @@ public class OverlayLifecycleTests
         await f.Engine.ApplyAsync(spec with { Clusters = spec.Clusters.Select(c => c.Name == "legacy" ? c with { VxlanVni = 1, VxlanPort = 8472 } : c).ToList() });
         var revision = (await f.Engine.ReadAsync()).Revision;
 
-        var result = await f.Engine.ChangeAsync("add", s => SpecMutations.AddNodePool(s, "legacy", WindowsPool), new CommandOptions());
+        var result = await f.Engine.ExecuteAsync(WindowsPool);
         var reapplied = await f.Engine.ApplyAsync(EngineFixture.Example("contoso-multicluster.yaml"));
 
         Assert.False(result.Applied);
@@ -73,7 +73,7 @@ public class OverlayLifecycleTests
         Assert.True((await f.Store.CommitAsync(new StoreTransaction([], [new TxnOperation.Put("site/spec", json)]))).Succeeded);
 
         var same = await f.Engine.ApplyAsync(spec);
-        var windows = await f.Engine.ChangeAsync("add", s => SpecMutations.AddNodePool(s, "legacy", WindowsPool), new CommandOptions());
+        var windows = await f.Engine.ExecuteAsync(WindowsPool);
 
         Assert.Equal((1, 8472), await StoredVxlan(f));
         Assert.True(same.Applied, string.Join("\n", same.Findings));

@@ -127,7 +127,7 @@ public class OwnerTests
         Assert.Equal(new UpgradeSurge("a", 1), surge.Owner);
         Assert.Equal(PoolIds.ControlPlane("a", 1), Assert.Single(mid.Upgrades).Current);
 
-        var result = await f.Engine.UpgradeAsync("a", "v1.30.0");
+        var result = await f.Engine.ExecuteAsync(new Upgrade("a", "v1.30.0"));
 
         Assert.True(result.Applied, string.Join("\n", result.Findings));
         var after = await f.Engine.ReadAsync();

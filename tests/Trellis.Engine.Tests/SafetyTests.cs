@@ -15,7 +15,7 @@ public sealed class SafetyTests
         await f.Engine.ApplyAsync(EngineFixture.Example("worked-example.yaml"));
         var before = await f.Engine.ReadAsync();
 
-        var result = await f.Engine.DeleteSiteAsync("contoso");
+        var result = await f.Engine.ExecuteAsync(new DeleteSite("contoso"));
 
         Assert.False(result.Applied);
         Assert.Contains(result.Findings, x => x.Code == "SiteMismatch");
@@ -29,18 +29,20 @@ public sealed class SafetyTests
     {
         await using var f = new EngineFixture();
         await f.Engine.ApplyAsync(EngineFixture.Roomy());
-        var shown = await f.Engine.DeleteSiteAsync("jane", new CommandOptions(DryRun: true));
-        await f.Engine.ChangeAsync("scale", s => SpecMutations.ScaleNodePool(s, "a", "linuxpool", 6), new CommandOptions());
+        var shownSite = await f.Engine.PlanAsync(new DeleteSite("jane"));
+        var shownCluster = await f.Engine.PlanAsync(new DeleteCluster("b"));
+        await f.Engine.ExecuteAsync(new ScaleNodePool("a", "linuxpool", 6));
         var before = await f.Engine.ReadAsync();
 
-        var site = await f.Engine.DeleteSiteAsync("jane", new CommandOptions(ExpectedRevision: shown.Revision));
-        var cluster = await f.Engine.ChangeAsync("delete cluster", s => SpecMutations.DeleteCluster(s, "b"), new CommandOptions(ExpectedRevision: shown.Revision));
+        var site = await f.Engine.CommitAsync(shownSite);
+        var cluster = await f.Engine.CommitAsync(shownCluster);
 
+        Assert.False(site.Applied);
         Assert.Contains(site.Findings, x => x.Code == "StateChanged");
         Assert.Contains(cluster.Findings, x => x.Code == "StateChanged");
         Assert.Equal(before.Revision, (await f.Engine.ReadAsync()).Revision);
 
-        var confirmedNow = await f.Engine.DeleteSiteAsync("jane", new CommandOptions(ExpectedRevision: before.Revision));
+        var confirmedNow = await f.Engine.CommitAsync(await f.Engine.PlanAsync(new DeleteSite("jane")));
         Assert.True(confirmedNow.Applied);
     }
 
@@ -63,7 +65,7 @@ public sealed class SafetyTests
         Assert.Equal(stored.Revision, result.Revision);
         Assert.True(result.Revision > 1);
         var interrupted = Assert.Single(result.Findings, x => x.Code == "Interrupted");
-        Assert.Contains("trellis upgrade --cluster b --version v1.30.0", interrupted.Hint, StringComparison.Ordinal);
+        Assert.Contains("cluster 'b' to v1.30.0", interrupted.Hint, StringComparison.Ordinal);
         Assert.NotEmpty(result.Plan!.Removed);
     }
 
@@ -75,7 +77,7 @@ public sealed class SafetyTests
         using var ctrlC = new CancellationTokenSource();
         var engine = new TrellisEngine(new CancelAfterCommit(f.Store, ctrlC, commitsBeforeCancel: 2), f.Time);
 
-        var result = await engine.UpgradeAsync("b", "v1.30.0", new CommandOptions(), ctrlC.Token);
+        var result = await engine.ExecuteAsync(new Upgrade("b", "v1.30.0"), new CommandOptions(), ctrlC.Token);
 
         Assert.True(result.Applied);
         Assert.Equal(2, result.UpgradeSteps.Count);

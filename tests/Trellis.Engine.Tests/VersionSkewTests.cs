@@ -15,7 +15,7 @@ public class VersionSkewTests
         await f.Engine.ApplyAsync(EngineFixture.Example("worked-example.yaml"));
         var before = await f.Engine.ReadAsync();
 
-        var result = await f.Engine.UpgradeAsync("b", "v1.32.0");
+        var result = await f.Engine.ExecuteAsync(new Upgrade("b", "v1.32.0"));
 
         Assert.False(result.Applied);
         var finding = Assert.Single(result.Findings, x => x.Code == "UpgradeSkipsMinorVersion");
@@ -61,8 +61,8 @@ public class VersionSkewTests
         await using var f = new EngineFixture();
         await f.Engine.ApplyAsync(EngineFixture.Example("worked-example.yaml"));
 
-        var result = await f.Engine.UpgradeAsync("b", "1.30.0");
-        var again = await f.Engine.UpgradeAsync("b", "v1.30.0");
+        var result = await f.Engine.ExecuteAsync(new Upgrade("b", "1.30.0"));
+        var again = await f.Engine.ExecuteAsync(new Upgrade("b", "v1.30.0"));
 
         Assert.True(result.Applied, string.Join("\n", result.Findings));
         Assert.Equal("v1.30.0", (await f.Engine.ReadAsync()).Spec!.Clusters.Single(c => c.Name == "b").KubernetesVersion);

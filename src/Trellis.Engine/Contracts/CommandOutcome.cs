@@ -25,5 +25,11 @@ public static class CommandOutcomes
 {
     /// <summary>The result in the contract types front ends see.</summary>
     public static CommandOutcome Outcome(this CommandResult result) =>
-        new(result.Applied, result.DryRun, result.Revision, result.Changes, result.Plan?.ToContract(), result.UpgradeSteps.ToContract(), result.Findings.ToContract());
+        new(result.Applied, false, result.Revision, result.Changes, result.Plan?.ToContract(), result.UpgradeSteps.ToContract(), result.Findings.ToContract());
+
+    /// <summary>
+    /// A plan as the outcome of a dry run. A plan that errors refuse reads as a refused command: not a dry run, nothing planned.
+    /// </summary>
+    public static CommandOutcome Outcome(this ChangePlan plan) =>
+        new(false, !plan.HasErrors, plan.Revision, plan.Changes, plan.Allocations?.ToContract(), plan.UpgradeSteps.ToContract(), plan.Findings.ToContract());
 }
