@@ -47,6 +47,13 @@ internal sealed class EngineFixture : IAsyncDisposable
         ? s with { HostNetwork = s.HostNetwork! with { K8sNodeIpPoolEnd = "172.16.0.120", VipPoolEnd = "172.16.0.190" } }
         : throw new InvalidOperationException();
 
+    /// <summary>No address of a pool is held twice, and no owner holds two addresses of one pool.</summary>
+    public static void AssertNoAddressTwice(IReadOnlyList<Core.Ipam.Allocation> allocations)
+    {
+        Assert.DoesNotContain(allocations.GroupBy(a => (a.Pool, a.Address)), g => g.Count() > 1);
+        Assert.DoesNotContain(allocations.GroupBy(a => (a.Pool, a.Owner)), g => g.Count() > 1);
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Store.DisposeAsync();

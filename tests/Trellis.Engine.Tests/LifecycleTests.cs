@@ -6,12 +6,6 @@ namespace Trellis.Engine.Tests;
 
 public class LifecycleTests
 {
-    private static void AssertNoAddressTwice(IReadOnlyList<Allocation> allocations)
-    {
-        Assert.DoesNotContain(allocations.GroupBy(a => (a.Pool, a.Address)), g => g.Count() > 1);
-        Assert.DoesNotContain(allocations.GroupBy(a => (a.Pool, a.Owner)), g => g.Count() > 1);
-    }
-
     [Fact]
     public async Task Apply_ThenReapply_ChangesNothing()
     {
@@ -111,7 +105,7 @@ public class LifecycleTests
             Assert.Contains(a, again.Allocations);
         }
 
-        AssertNoAddressTwice(again.Allocations);
+        EngineFixture.AssertNoAddressTwice(again.Allocations);
     }
 
     [Fact]
@@ -136,7 +130,7 @@ public class LifecycleTests
         Assert.DoesNotContain(after.Allocations, a => a.Owner is UpgradeSurge);
         Assert.NotEqual(before.Allocations.Single(a => a.Owner.ToString() == "cluster/b/control-plane-1").Address,
             after.Allocations.Single(a => a.Owner.ToString() == "cluster/b/control-plane-1").Address);
-        AssertNoAddressTwice(after.Allocations);
+        EngineFixture.AssertNoAddressTwice(after.Allocations);
     }
 
     [Fact]
@@ -151,7 +145,7 @@ public class LifecycleTests
 
             await Assert.ThrowsAsync<StoreException>(() => crashing.ExecuteAsync(new Upgrade("b", "v1.30.0")));
             var halfway = await f.Engine.ReadAsync();
-            AssertNoAddressTwice(halfway.Allocations);
+            EngineFixture.AssertNoAddressTwice(halfway.Allocations);
             Assert.Single(halfway.Upgrades);
             var blocked = await f.Engine.ApplyAsync(EngineFixture.Example("worked-example.yaml"));
             Assert.Contains(blocked.Findings, x => x.Code == "UpgradeInProgress");
@@ -162,7 +156,7 @@ public class LifecycleTests
             var after = await f.Engine.ReadAsync();
             Assert.Equal(before.Allocations.Count, after.Allocations.Count);
             Assert.Equal("v1.30.0", after.Spec!.Clusters.Single(c => c.Name == "b").KubernetesVersion);
-            AssertNoAddressTwice(after.Allocations);
+            EngineFixture.AssertNoAddressTwice(after.Allocations);
         }
     }
 
@@ -245,7 +239,7 @@ public class LifecycleTests
 
         Assert.All(results, r => Assert.True(r.Applied, string.Join("\n", r.Findings)));
         var state = await f.Engine.ReadAsync();
-        AssertNoAddressTwice(state.Allocations);
+        EngineFixture.AssertNoAddressTwice(state.Allocations);
         for (var i = 0; i < 6; i++)
         {
             Assert.Contains(state.Allocations, a => a.Owner.ToString() == $"service/{(i % 2 == 0 ? "a" : "b")}/load/svc{i}");
