@@ -22,9 +22,7 @@ public sealed record ErrorOutput(string Error, int ExitCode);
 
 public sealed record CheckOutput(CheckAnswer Answer, IReadOnlyList<Finding> Findings);
 
-public sealed record TraceHopOutput(string Where, string What, string? Verdict, bool Dropped, IReadOnlyList<string> Facts);
-
-public sealed record TraceOutput(string Question, bool Delivered, IReadOnlyList<TraceHopOutput> Hops, IReadOnlyList<string> Notes, IReadOnlyList<Finding> Findings);
+public sealed record TraceOutput(string Question, bool Delivered, IReadOnlyList<TracedHop> Hops, IReadOnlyList<string> Notes, IReadOnlyList<Finding> Findings);
 
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,

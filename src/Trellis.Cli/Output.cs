@@ -65,12 +65,6 @@ internal sealed class Output(IAnsiConsole console, TextWriter stdout, OutputForm
         console.Write(table);
     }
 
-    /// <summary>Findings of the layers not yet answered in contract types (network policy).</summary>
-    public void Findings(IReadOnlyList<Core.Validation.Finding> findings) => Findings(Contract(findings));
-
-    public static IReadOnlyList<Finding> Contract(IEnumerable<Core.Validation.Finding> findings) =>
-        [.. findings.Select(f => new Finding(f.Code, f.Path, f.Message, f.Hint, (Severity)(int)f.Severity))];
-
     public void Changes(IReadOnlyList<ObjectChange> changes, AllocationChanges? plan, bool dryRun)
     {
         console.Write(new Rule(dryRun ? "[bold]Plan (dry run, nothing written)[/]" : "[bold]Plan[/]").LeftJustified());

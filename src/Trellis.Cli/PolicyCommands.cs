@@ -1,9 +1,8 @@
 using System.CommandLine;
 using Spectre.Console;
-using Trellis.Core.Validation;
 using Trellis.Engine;
-using Trellis.Policy.Connectivity;
-using Trellis.Policy.Manifests;
+using Trellis.Engine.Contracts;
+using Trellis.Presentation;
 
 namespace Trellis.Cli;
 
@@ -34,17 +33,25 @@ public sealed partial class TrellisCli
 
     private PolicyChoices Choices(ParseResult p) => new()
     {
-        By = p.GetValue(_by) == "pod" ? WorkloadView.Pod : WorkloadView.Owner,
+        By = p.GetValue(_by) == "pod" ? WorkloadGrouping.Pod : WorkloadGrouping.Owner,
         HostNetworkPoliced = p.GetValue(_hostNetwork) == "policed",
     };
 
-    /// <summary>
-    /// The manifests of one question, with the one summary line of skipped kinds on standard error, and NothingToAnalyse
-    /// when there is nothing to ask it of.
-    /// </summary>
-    private async Task<IReadOnlyList<Finding>> ReadAsync(bool needsWorkloads, params PolicySet[] sets)
+    /// <summary>The manifests given with -f loaded in the context, and the findings of reading and loading them.</summary>
+    private (ManifestSet Set, IReadOnlyList<Finding> Findings) Load(ParseResult p, Option<string[]> files, PolicyContext? context)
     {
-        if (PolicySet.NotAnalysedSummary(sets) is { } summary)
+        var (manifests, problems) = ManifestFiles.Read(p.GetValue(files)!);
+        var set = NetworkPolicyService.Load(manifests, context, Choices(p));
+        return (set, [.. problems, .. set.Findings]);
+    }
+
+    /// <summary>
+    /// The one summary line of skipped kinds on standard error, and NothingToAnalyse when there is nothing to ask the
+    /// question of.
+    /// </summary>
+    private async Task<IReadOnlyList<Finding>> ReadAsync(bool needsWorkloads, params ManifestSet[] sets)
+    {
+        if (ManifestSet.NotAnalysedSummary(sets) is { } summary)
         {
             await stderr.WriteLineAsync($"note: {summary}").ConfigureAwait(false);
         }
@@ -57,33 +64,25 @@ public sealed partial class TrellisCli
     {
         if (p.GetValue(_site) is { } sitePath)
         {
-            var file = InputFiles.Read(sitePath, "site", Core.Model.SiteSpecReader.MaxSpecBytes);
-            if (file.Text is not { } text)
+            var read = SiteSpecs.ReadFile(sitePath, "site");
+            if (read.Document is not { } spec)
             {
-                return (null, [file.Problem!], true);
+                return (null, read.Findings, true);
             }
 
-            var (context, findings) = NetworkPolicyService.ContextFromSpec(text, p.GetValue(_cluster), TimeProvider.System.GetUtcNow());
+            var (context, findings) = NetworkPolicyService.ContextFromSpec(spec, p.GetValue(_cluster), TimeProvider.System.GetUtcNow());
             return (context, findings, context is null);
         }
 
         if (p.GetValue(_cluster) is not null || required)
         {
             await using var store = OpenStore(p, write: false);
-            var state = await store.Engine.ReadAsync(ct).ConfigureAwait(false);
-            if (SiteViews.Resolve(state) is not { } site)
-            {
-                return (null, [TrellisEngine.NoSite], true);
-            }
-
-            var (context, findings) = NetworkPolicyService.ContextFrom(site, state.Allocations, p.GetValue(_cluster));
+            var (context, findings) = await store.Engine.PolicyContextAsync(p.GetValue(_cluster), ct).ConfigureAwait(false);
             return (context, findings, context is null);
         }
 
         return (null, [], false);
     }
-
-    private static IReadOnlyList<Finding> LoadFindings(PolicySet set) => set.Findings;
 
     /// <summary>Exit code of an answered question: 1 when the input had errors (the rest was still analysed), else 0.</summary>
     private static int ExitFor(IReadOnlyList<Finding> findings) => findings.HasErrors() ? ExitCodes.Findings : ExitCodes.Ok;
@@ -97,7 +96,7 @@ public sealed partial class TrellisCli
         }
         else
         {
-            output.Document(new ValidateOutput(false, Output.Contract(Ordered(findings))), CliJsonContext.Default.ValidateOutput);
+            output.Document(new ValidateOutput(false, Ordered(findings)), CliJsonContext.Default.ValidateOutput);
         }
 
         return ExitCodes.Findings;
@@ -110,16 +109,14 @@ public sealed partial class TrellisCli
     /// Findings beside an output that is data (matrix, diff): on standard error, one line each, so that standard output
     /// stays the CSV, JSON, HTML or text asked for.
     /// </summary>
-    private Task<int> FindingsToStderrAsync(IReadOnlyList<Finding> findings) => FindingsToStderrAsync(Output.Contract(findings));
-
-    private async Task<int> FindingsToStderrAsync(IReadOnlyList<Engine.Contracts.Finding> findings)
+    private async Task<int> FindingsToStderrAsync(IReadOnlyList<Finding> findings)
     {
-        foreach (var f in findings.OrderByDescending(f => f.Severity))
+        foreach (var f in Ordered(findings))
         {
             await stderr.WriteLineAsync($"{f.Severity.ToString().ToLowerInvariant()} {f.Code} at {f.Path}: {f.Message} (hint: {f.Hint})").ConfigureAwait(false);
         }
 
-        return findings.Any(f => f.Severity == Engine.Contracts.Severity.Error) ? ExitCodes.Findings : ExitCodes.Ok;
+        return ExitFor(findings);
     }
 
     private Command NetpolCommand()
@@ -143,14 +140,14 @@ public sealed partial class TrellisCli
                 return Refused(output, contextFindings);
             }
 
-            var set = NetworkPolicyService.Load(p.GetValue(checkFiles)!, context, Choices(p));
+            var (set, loaded) = Load(p, checkFiles, context);
             if (await ReadAsync(false, set).ConfigureAwait(false) is { Count: > 0 } nothing)
             {
-                return Refused(output, [.. LoadFindings(set), .. nothing]);
+                return Refused(output, [.. loaded, .. nothing]);
             }
 
-            var (answer, findings) = NetworkPolicyService.Check(set, context, p.GetValue(from)!, p.GetValue(to)!, p.GetValue(port)!, Choices(p));
-            IReadOnlyList<Finding> all = [.. LoadFindings(set), .. findings];
+            var (answer, findings) = NetworkPolicyService.Check(set, p.GetValue(from)!, p.GetValue(to)!, p.GetValue(port)!);
+            IReadOnlyList<Finding> all = [.. loaded, .. findings];
             if (answer is null)
             {
                 return Refused(output, all);
@@ -172,7 +169,7 @@ public sealed partial class TrellisCli
             }
             else
             {
-                output.Document(new CheckOutput(answer, Output.Contract(Ordered(all))), CliJsonContext.Default.CheckOutput);
+                output.Document(new CheckOutput(answer, Ordered(all)), CliJsonContext.Default.CheckOutput);
             }
 
             return ExitFor(all);
@@ -192,27 +189,21 @@ public sealed partial class TrellisCli
                 return ExitCodes.Findings;
             }
 
-            var set = NetworkPolicyService.Load(p.GetValue(matrixFiles)!, context, Choices(p));
+            var (set, loaded) = Load(p, matrixFiles, context);
             // Nothing to analyse is an error (exit 1): empty output with exit 0 would read as "no connection at all".
             var nothing = await ReadAsync(true, set).ConfigureAwait(false);
             if (p.GetValue(format) == "html")
             {
-                await WriteResultAsync(p.GetValue(outFile), ConnectivityHeatmap.Write(NetworkPolicyService.Matrix(set, context, Choices(p))), ct).ConfigureAwait(false);
+                await WriteResultAsync(p.GetValue(outFile), ConnectivityHeatmap.Write(NetworkPolicyService.Matrix(set)), ct).ConfigureAwait(false);
             }
             else
             {
                 // Lines are written as they are computed: a matrix of millions of lines is never held whole.
-                var lines = NetworkPolicyService.MatrixLines(set, context, Choices(p));
-                Action<TextWriter> write = p.GetValue(format) switch
-                {
-                    "json" => w => ConnectivityJson.Write(lines, w),
-                    "csv" => w => ConnectivityCsv.Write(lines, w),
-                    _ => w => ConnectivityText.Write(lines, w),
-                };
-                await WriteResultAsync(p.GetValue(outFile), write, ct).ConfigureAwait(false);
+                var connectivity = ConnectivityFormatOf(p.GetValue(format));
+                await WriteResultAsync(p.GetValue(outFile), w => NetworkPolicyService.WriteMatrix(set, connectivity, w), ct).ConfigureAwait(false);
             }
 
-            return await FindingsToStderrAsync([.. LoadFindings(set), .. nothing, .. NetworkPolicyService.NotEnforced(context)]).ConfigureAwait(false);
+            return await FindingsToStderrAsync([.. loaded, .. nothing, .. NetworkPolicyService.NotEnforced(context)]).ConfigureAwait(false);
         });
 
         var before = new Argument<string>("before") { Description = "Manifests before the change (file or folder)" };
@@ -229,8 +220,14 @@ public sealed partial class TrellisCli
                 return ExitCodes.Findings;
             }
 
-            var (beforeSet, afterSet) = NetworkPolicyService.LoadPair(p.GetValue(before)!, p.GetValue(after)!, context, Choices(p));
-            IReadOnlyList<Finding> loaded = [.. LoadFindings(beforeSet), .. LoadFindings(afterSet), .. await ReadAsync(true, beforeSet, afterSet).ConfigureAwait(false)];
+            var (beforeTexts, beforeProblems) = ManifestFiles.Read([p.GetValue(before)!]);
+            var (afterTexts, afterProblems) = ManifestFiles.Read([p.GetValue(after)!]);
+            var pair = NetworkPolicyService.LoadPair(beforeTexts, afterTexts, context, Choices(p));
+            IReadOnlyList<Finding> loaded =
+            [
+                .. beforeProblems, .. pair.Before.Findings, .. afterProblems, .. pair.After.Findings,
+                .. await ReadAsync(true, pair.Before, pair.After).ConfigureAwait(false),
+            ];
             if (loaded.Any(f => f.Code is "ManifestNotFound" or "NothingToAnalyse"))
             {
                 // A side that is not there would read as every workload added or removed.
@@ -238,14 +235,11 @@ public sealed partial class TrellisCli
                 return ExitCodes.Findings;
             }
 
-            var result = NetworkPolicyService.Diff(beforeSet, afterSet, context, Choices(p));
+            var result = NetworkPolicyService.Diff(pair);
             var note = string.Concat(NetworkPolicyService.NotEnforced(context).Select(f => $"# {f.Message}\n"));
-            var text = p.GetValue(diffFormat) switch
-            {
-                "json" => ConnectivityJson.Write(result),
-                "csv" => ConnectivityCsv.Write(result),
-                _ => note + (result.IsEmpty ? "No connection changes.\n" : result.ToString() + "\n"),
-            };
+            var connectivity = ConnectivityFormatOf(p.GetValue(diffFormat));
+            var text = connectivity != ConnectivityFormat.Text ? result.Format(connectivity)
+                : note + (result.IsEmpty ? "No connection changes.\n" : result.Format(connectivity));
             await stdout.WriteAsync(text).ConfigureAwait(false);
             return await FindingsToStderrAsync([.. loaded, .. NetworkPolicyService.NotEnforced(context)]).ConfigureAwait(false);
         });
@@ -264,9 +258,9 @@ public sealed partial class TrellisCli
                 return Refused(output, contextFindings);
             }
 
-            var set = NetworkPolicyService.Load(p.GetValue(lintFiles)!, context, Choices(p));
+            var (set, loaded) = Load(p, lintFiles, context);
             var nothing = await ReadAsync(false, set).ConfigureAwait(false);
-            IReadOnlyList<Finding> all = [.. LoadFindings(set), .. nothing, .. NetworkPolicyService.Lint(set, context, Choices(p))];
+            IReadOnlyList<Finding> all = [.. loaded, .. nothing, .. NetworkPolicyService.Lint(set)];
             if (output.Format == OutputFormat.Table)
             {
                 output.Findings(all);
@@ -274,7 +268,7 @@ public sealed partial class TrellisCli
             }
             else
             {
-                output.Document(new ValidateOutput(!all.HasErrors(), Output.Contract(Ordered(all))), CliJsonContext.Default.ValidateOutput);
+                output.Document(new ValidateOutput(!all.HasErrors(), Ordered(all)), CliJsonContext.Default.ValidateOutput);
             }
 
             return all.HasErrors() ? ExitCodes.Findings : ExitCodes.Ok;
@@ -306,10 +300,10 @@ public sealed partial class TrellisCli
                 return Refused(output, contextFindings);
             }
 
-            var set = NetworkPolicyService.Load(p.GetValue(files)!, context, Choices(p));
+            var (set, loaded) = Load(p, files, context);
             await ReadAsync(false, set).ConfigureAwait(false);
-            var (trace, findings) = NetworkPolicyService.Trace(set, context, p.GetValue(from)!, p.GetValue(to)!, p.GetValue(port)!, Choices(p));
-            IReadOnlyList<Finding> all = [.. LoadFindings(set), .. findings];
+            var (trace, findings) = NetworkPolicyService.Trace(set, p.GetValue(from)!, p.GetValue(to)!, p.GetValue(port)!);
+            IReadOnlyList<Finding> all = [.. loaded, .. findings];
             if (trace is null)
             {
                 return Refused(output, all);
@@ -343,14 +337,20 @@ public sealed partial class TrellisCli
             }
             else
             {
-                output.Document(new TraceOutput(trace.Question, trace.Delivered, trace.Hops.Select(h => new TraceHopOutput(h.Where, h.What, h.Verdict, h.Dropped, h.Facts)).ToList(), trace.Notes, Output.Contract(Ordered(all))),
-                    CliJsonContext.Default.TraceOutput);
+                output.Document(new TraceOutput(trace.Question, trace.Delivered, trace.Hops, trace.Notes, Ordered(all)), CliJsonContext.Default.TraceOutput);
             }
 
             return ExitFor(all);
         });
         return command;
     }
+
+    private static ConnectivityFormat ConnectivityFormatOf(string? format) => format switch
+    {
+        "json" => ConnectivityFormat.Json,
+        "csv" => ConnectivityFormat.Csv,
+        _ => ConnectivityFormat.Text,
+    };
 
     private async Task WriteResultAsync(string? path, Action<TextWriter> write, CancellationToken ct)
     {

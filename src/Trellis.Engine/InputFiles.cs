@@ -1,6 +1,8 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using Trellis.Core.Validation;
+using Trellis.Engine.Contracts;
+using Finding = Trellis.Core.Validation.Finding;
 
 namespace Trellis.Engine;
 
@@ -57,6 +59,10 @@ public static class InputFiles
             return Fail(Finding.Error("FileUnreadable", field, $"'{path}' cannot be read: {e.Message}", "Check the file's permissions, or copy it somewhere readable."));
         }
     }
+
+    /// <summary>As <see cref="Read"/>, with the problem as front ends receive findings.</summary>
+    public static (string? Text, Contracts.Finding? Problem) ReadText(string path, string field, int maxBytes) =>
+        Read(path, field, maxBytes) is var read ? (read.Text, read.Problem?.ToContract()) : default;
 
     private static InputText Fail(Finding finding) => new(null, finding);
 

@@ -1,20 +1,17 @@
 using Trellis.Core.Ipam;
 using Trellis.Core.Planning;
 using Trellis.Core.Validation;
+using Trellis.Engine.Contracts;
+using Allocation = Trellis.Core.Ipam.Allocation;
 using Trellis.Policy;
 using Trellis.Policy.Connectivity;
 using Trellis.Policy.Evaluation;
 using Trellis.Policy.Lint;
 using Trellis.Policy.Manifests;
 using Trellis.Policy.Trace;
+using Finding = Trellis.Core.Validation.Finding;
 
 namespace Trellis.Engine;
-
-/// <summary>The cluster of a planned site that manifests run in: pods get addresses from its overlay, and its plugin decides enforcement.</summary>
-public sealed record PolicyContext(ResolvedSite Site, string Cluster, IReadOnlyList<Allocation> Allocations)
-{
-    public ResolvedCluster ResolvedCluster => Site.Clusters.Single(c => c.Name == Cluster);
-}
 
 /// <summary>One direction's verdict in plain words, for front ends.</summary>
 public sealed record DirectionAnswer(string Direction, string Endpoint, bool Allowed, string Decision, string Explanation, string? Tier, string? Policy, string? Rule, string? Action)
@@ -26,144 +23,194 @@ public sealed record DirectionAnswer(string Direction, string Endpoint, bool All
     public int? Priority { get; init; }
 }
 
-/// <summary>How the manifests are read: workloads by controller owner or pod by pod, and whether hostNetwork pods are policed.</summary>
-public sealed record PolicyChoices
-{
-    public static PolicyChoices Default { get; } = new();
-
-    public WorkloadView By { get; init; } = WorkloadView.Owner;
-
-    /// <summary>False (the default) is Calico's behaviour: no policy applies to hostNetwork pods; true polices them like any pod.</summary>
-    public bool HostNetworkPoliced { get; init; }
-}
-
 public sealed record CheckAnswer(string Flow, bool Allowed, bool Enforced, string? Note, DirectionAnswer Egress, DirectionAnswer Ingress);
 
 /// <summary>
-/// Network policy questions for every front end: load manifests (placing pods in a planned cluster when one is given),
-/// then check one flow, compute the connectivity matrix, diff two policy sets, lint, or trace a packet.
+/// Network policy questions for every front end: load manifests given as texts (placing pods in a planned cluster when
+/// a context is given), then check one flow, compute the connectivity matrix, diff two policy sets, lint, or trace a
+/// packet. Finding paths name the question's parts: <c>from</c>, <c>to</c>, <c>port</c>, <c>cluster</c>, <c>manifests</c>.
 /// </summary>
 public static class NetworkPolicyService
 {
-    public static PolicySet Load(IReadOnlyList<string> paths, PolicyContext? context, PolicyChoices? choices = null) =>
-        Place(Read(paths).ByOwner((choices ?? PolicyChoices.Default).By), context);
+    /// <summary>Loads manifests as one apply, grouped as <paramref name="choices"/> say and placed in <paramref name="context"/>'s pod network.</summary>
+    public static ManifestSet Load(IEnumerable<ManifestText> manifests, PolicyContext? context = null, PolicyChoices? choices = null)
+    {
+        choices ??= PolicyChoices.Default;
+        return Place(Read(manifests).ByOwner(choices.View), context, choices);
+    }
 
     /// <summary>The two sides of a diff, each grouped by owner as the other's selectors too can see it.</summary>
-    public static (PolicySet Before, PolicySet After) LoadPair(string before, string after, PolicyContext? context, PolicyChoices? choices = null)
+    public static ManifestPair LoadPair(IEnumerable<ManifestText> before, IEnumerable<ManifestText> after, PolicyContext? context = null, PolicyChoices? choices = null)
     {
-        var by = (choices ?? PolicyChoices.Default).By;
-        var was = Read([before]);
-        var now = Read([after]);
-        return (Place(was.ByOwner(by, now), context), Place(now.ByOwner(by, was), context));
+        choices ??= PolicyChoices.Default;
+        var was = Read(before);
+        var now = Read(after);
+        return new(Place(was.ByOwner(choices.View, now), context, choices), Place(now.ByOwner(choices.View, was), context, choices));
     }
 
-    /// <summary>Manifests as kubectl -R takes them, each file read only if it is a regular file of a sane size (else a finding).</summary>
-    private static PolicySet Read(IReadOnlyList<string> paths) =>
-        ManifestLoader.Load(paths, recursive: true, static file => InputFiles.Read(file, file, InputFiles.MaxManifestBytes) is var r ? (r.Text, r.Problem) : default);
+    private static PolicySet Read(IEnumerable<ManifestText> manifests) => ManifestLoader.Load(manifests.Select(m => (m.Name, m.Text)));
 
     /// <summary>Places the pods in the cluster's planned pod network, and says when they outnumber what its nodes hold.</summary>
-    private static PolicySet Place(PolicySet set, PolicyContext? context)
+    private static ManifestSet Place(PolicySet set, PolicyContext? context, PolicyChoices choices)
     {
-        if (context is null)
+        if (context is not null)
         {
-            return set;
+            var placed = set.AssignAddresses(context.Site, context.Cluster, context.Allocations);
+            set = placed with { Findings = [.. placed.Findings, .. ManifestPodCapacity.Check(placed, context)] };
         }
 
-        var placed = set.AssignAddresses(context.Site, context.Cluster, context.Allocations);
-        return placed with { Findings = [.. placed.Findings, .. ManifestPodCapacity.Check(placed, context)] };
+        return new ManifestSet(set, context, choices);
     }
 
-    public static PolicyOptions Options(PolicyContext? context, PolicyChoices? choices = null) =>
+    internal static PolicyOptions Options(PolicyContext? context, PolicyChoices? choices = null) =>
         (context is null ? PolicyOptions.Calico : PolicyOptions.ForCluster(context.ResolvedCluster)) with
         {
             HostNetworkPoliced = (choices ?? PolicyChoices.Default).HostNetworkPoliced,
         };
 
+    private static PolicyOptions Options(ManifestSet set) => Options(set.Context, set.Choices);
+
     /// <summary>
     /// NothingToAnalyse when the manifests hold nothing the question can be asked of: no workload (for a matrix or a
     /// diff), or neither a workload nor a policy.
     /// </summary>
-    public static IReadOnlyList<Finding> NothingToAnalyse(bool needsWorkloads, params PolicySet[] sets) =>
-        sets.Any(s => s.HasAnalysable(needsWorkloads))
+    public static IReadOnlyList<Contracts.Finding> NothingToAnalyse(bool needsWorkloads, params ManifestSet[] sets) =>
+        sets.Any(s => s.Set.HasAnalysable(needsWorkloads))
             ? []
-            : [Finding.Error("NothingToAnalyse", "--file",
+            : [Contracts.Finding.Error("NothingToAnalyse", "manifests",
                 needsWorkloads
                     ? "Nothing analysable was found in the manifests: no workload (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob…)."
                     : "Nothing analysable was found in the manifests: no workload and no network policy.",
                 "Check the files given with -f; the kinds that were skipped are listed on standard error.")];
 
     /// <summary>PolicyNotEnforced when the cluster's plugin enforces no policy: for answers (JSON, CSV, a diff) that carry no note of their own.</summary>
-    public static IReadOnlyList<Finding> NotEnforced(PolicyContext? context) =>
+    public static IReadOnlyList<Contracts.Finding> NotEnforced(PolicyContext? context) =>
         Options(context).Enforcing
             ? []
-            : [Finding.Warning("PolicyNotEnforced", "--cluster",
+            : [Contracts.Finding.Warning("PolicyNotEnforced", "cluster",
                 $"Cluster '{context!.Cluster}' runs {context.ResolvedCluster.Spec.PrimaryNetworkPlugin}, which enforces no network policy: every connection is allowed whatever the policies say.",
                 "Use Calico (primaryNetworkPlugin: calico) where network policy matters; the plugin cannot be changed after deployment.")];
 
-    /// <summary>The cluster context from a site spec planned from scratch, or null with findings.</summary>
-    public static (PolicyContext? Context, IReadOnlyList<Finding> Findings) ContextFromSpec(string yaml, string? cluster, DateTimeOffset now)
+    /// <summary>The cluster context from a site spec text planned from scratch, or none with findings (those of reading the spec too).</summary>
+    public static PolicyResult<PolicyContext> ContextFromSpec(string yaml, string? cluster, DateTimeOffset now)
     {
-        var validation = SiteValidator.ValidateText(yaml);
+        var read = SiteSpecs.Parse(yaml);
+        if (read.Document is not { } spec)
+        {
+            return new(null, read.Findings);
+        }
+
+        var context = ContextFromSpec(spec, cluster, now);
+        return context with { Findings = [.. read.Findings, .. context.Findings] };
+    }
+
+    /// <summary>The cluster context from a site spec planned from scratch, or none with findings.</summary>
+    public static PolicyResult<PolicyContext> ContextFromSpec(SpecDocument spec, string? cluster, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var validation = SiteValidator.Validate(spec.Spec);
         if (validation.Site is not { } site)
         {
-            return (null, validation.Findings);
+            return new(null, validation.Findings.ToContract());
         }
 
         return ContextFrom(site, SitePlanner.Plan(site, [], now).Result, cluster);
     }
 
-    public static (PolicyContext? Context, IReadOnlyList<Finding> Findings) ContextFrom(ResolvedSite site, IReadOnlyList<Allocation> allocations, string? cluster)
+    /// <summary>The cluster context from the stored site and its allocations, or none with findings (no site is stored, no such cluster).</summary>
+    public static async Task<PolicyResult<PolicyContext>> PolicyContextAsync(this TrellisEngine engine, string? cluster, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        var state = await engine.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return SiteViews.Resolve(state) is { } site
+            ? ContextFrom(site, state.Allocations, cluster)
+            : new(null, [TrellisEngine.NoSite.ToContract()]);
+    }
+
+    /// <summary>The named cluster of a planned site (the only one when no name is given).</summary>
+    internal static PolicyResult<PolicyContext> ContextFrom(ResolvedSite site, IReadOnlyList<Allocation> allocations, string? cluster)
     {
         var name = cluster ?? (site.Clusters.Count == 1 ? site.Clusters[0].Name : null);
         if (name is null || site.Clusters.All(c => c.Name != name))
         {
-            return (null, [Finding.Error("UnknownCluster", "--cluster",
+            return new(null, [Contracts.Finding.Error("UnknownCluster", "cluster",
                 name is null ? "The site has several clusters; say which one the manifests run in." : $"The site has no cluster '{name}'.",
-                $"Use --cluster with one of: {string.Join(", ", site.Clusters.Select(c => c.Name))}.")]);
+                $"Name one of: {string.Join(", ", site.Clusters.Select(c => c.Name))}.")]);
         }
 
-        return (new PolicyContext(site, name, allocations), []);
+        return new(new PolicyContext(site, name, allocations), []);
     }
 
-    public static (CheckAnswer? Answer, IReadOnlyList<Finding> Findings) Check(PolicySet set, PolicyContext? context, string from, string to, string port, PolicyChoices? choices = null)
+    /// <summary>May <paramref name="from"/> talk to <paramref name="to"/> on <paramref name="port"/>, and which policy and rule decide it in each direction.</summary>
+    public static PolicyResult<CheckAnswer> Check(ManifestSet manifests, string from, string to, string port)
     {
-        var engine = PolicyEngine.Compile(set, Options(context, choices));
+        var set = manifests.Set;
+        var engine = PolicyEngine.Compile(set, Options(manifests));
         var findings = new List<Finding>();
-        var source = Endpoint(engine, set, from, "--from", findings);
-        var destination = Endpoint(engine, set, to, "--to", findings);
+        var source = Endpoint(engine, set, from, "from", findings);
+        var destination = Endpoint(engine, set, to, "to", findings);
         var (protocol, number, icmpType, icmpCode) = Port(port, findings);
         if (source is null || destination is null || findings.HasErrors())
         {
-            return (null, findings);
+            return new(null, findings.ToContract());
         }
 
         var verdict = engine.Check(new Flow(source, destination, protocol, number) { IcmpType = icmpType, IcmpCode = icmpCode });
-        return (new CheckAnswer(verdict.Flow.ToString(), verdict.Allowed, verdict.Enforced, verdict.Note, Answer(verdict.Egress), Answer(verdict.Ingress)), findings);
+        return new(new CheckAnswer(verdict.Flow.ToString(), verdict.Allowed, verdict.Enforced, verdict.Note, Answer(verdict.Egress), Answer(verdict.Ingress)), findings.ToContract());
     }
 
-    public static ConnectivityReport Matrix(PolicySet set, PolicyContext? context, PolicyChoices? choices = null) => ConnectivityAnalyzer.Matrix(set, Options(context, choices));
+    /// <summary>The whole matrix, for views that need its cells (the heatmap); <see cref="WriteMatrix"/> writes a matrix of any size.</summary>
+    public static PolicyMatrix Matrix(ManifestSet manifests) => new(ConnectivityAnalyzer.Matrix(manifests.Set, Options(manifests)));
 
-    /// <summary>The matrix's lines as they are computed, for writing a matrix of any size (<see cref="ConnectivityAnalyzer.MatrixLines(PolicySet, PolicyOptions?)"/>).</summary>
-    public static ConnectivityLines MatrixLines(PolicySet set, PolicyContext? context, PolicyChoices? choices = null) => ConnectivityAnalyzer.MatrixLines(set, Options(context, choices));
-
-    public static ConnectivityDiff Diff(PolicySet before, PolicySet after, PolicyContext? context, PolicyChoices? choices = null) =>
-        ConnectivityAnalyzer.Diff(before, after, Options(context, choices));
-
-    public static IReadOnlyList<Finding> Lint(PolicySet set, PolicyContext? context, PolicyChoices? choices = null) => PolicyLinter.Lint(set, Options(context, choices));
-
-    public static (PacketTrace? Trace, IReadOnlyList<Finding> Findings) Trace(PolicySet set, PolicyContext context, string from, string to, string port, PolicyChoices? choices = null)
+    /// <summary>Writes the matrix's lines as they are computed: a matrix of millions of lines is never held whole.</summary>
+    public static void WriteMatrix(ManifestSet manifests, ConnectivityFormat format, TextWriter output)
     {
+        var lines = ConnectivityAnalyzer.MatrixLines(manifests.Set, Options(manifests));
+        switch (format)
+        {
+            case ConnectivityFormat.Json:
+                ConnectivityJson.Write(lines, output);
+                break;
+            case ConnectivityFormat.Csv:
+                ConnectivityCsv.Write(lines, output);
+                break;
+            default:
+                ConnectivityText.Write(lines, output);
+                break;
+        }
+    }
+
+    /// <summary>Which connections the change from <see cref="ManifestPair.Before"/> to <see cref="ManifestPair.After"/> opens and closes.</summary>
+    public static PolicyDiff Diff(ManifestPair pair) => new(ConnectivityAnalyzer.Diff(pair.Before.Set, pair.After.Set, Options(pair.After)));
+
+    /// <summary>Policies that select nothing, shadowed rules, named ports that resolve nowhere, ipBlocks over pod CIDRs, Flannel and Windows limits.</summary>
+    public static IReadOnlyList<Contracts.Finding> Lint(ManifestSet manifests) => PolicyLinter.Lint(manifests.Set, Options(manifests)).ToContract();
+
+    /// <summary>The path a packet takes through the planned site, with the policy verdict at each hop; the manifests must have been loaded with a context.</summary>
+    public static PolicyResult<TraceAnswer> Trace(ManifestSet manifests, string from, string to, string port)
+    {
+        if (manifests.Context is not { } context)
+        {
+            // Without the cluster no workload has an address to trace from or to: that is the one thing to fix.
+            return new(null, [Contracts.Finding.Error("UnknownCluster", "cluster", "A trace follows the packet through a planned cluster, and no cluster was given.",
+                "Load the manifests with the context of the cluster they run in (a site spec, or the stored site).")]);
+        }
+
+        var set = manifests.Set;
         var findings = new List<Finding>();
-        TraceEndpoint(set, from, "--from", findings);
-        TraceEndpoint(set, to, "--to", findings);
+
+        TraceEndpoint(set, from, "from", findings);
+        TraceEndpoint(set, to, "to", findings);
         var (protocol, number, icmpType, icmpCode) = Port(port, findings);
         if (findings.HasErrors())
         {
-            return (null, findings);
+            return new(null, findings.ToContract());
         }
 
-        var tracer = new PacketTracer(PolicyEngine.Compile(set, Options(context, choices)), context.Site, context.Cluster, context.Allocations);
-        return (tracer.Trace(new TraceRequest(from, to, protocol, number) { IcmpType = icmpType, IcmpCode = icmpCode }), findings);
+        var tracer = new PacketTracer(PolicyEngine.Compile(set, Options(manifests)), context.Site, context.Cluster, context.Allocations);
+        var trace = tracer.Trace(new TraceRequest(from, to, protocol, number) { IcmpType = icmpType, IcmpCode = icmpCode });
+        return new(new TraceAnswer(trace.Question, trace.Delivered, [.. trace.Hops.Select(h => new TracedHop(h.Where, h.What, h.Verdict, h.Dropped, h.Facts))], trace.Notes),
+            findings.ToContract());
     }
 
     private static Endpoint? Endpoint(PolicyEngine engine, PolicySet set, string text, string option, List<Finding> findings)
@@ -203,7 +250,7 @@ public static class NetworkPolicyService
 
         if (text.StartsWith("svc/", StringComparison.Ordinal))
         {
-            if (option == "--from")
+            if (option == "from")
             {
                 findings.Add(Finding.Error("UnknownEndpoint", option, $"'{text}' is a Service: a Service receives connections but never starts one.",
                     "Trace from the workload or address that sends the packet; the Service belongs in --to."));
@@ -234,12 +281,12 @@ public static class NetworkPolicyService
     /// Parses "tcp/80", "udp/53", "sctp/9", a bare port (TCP), or "icmp" with an optional type and code ("icmp/8",
     /// "icmp/3/4"; also icmpv6); an InvalidPort finding says what is wrong.
     /// </summary>
-    public static (Protocol Protocol, int Port, int? IcmpType, int? IcmpCode) Port(string text, List<Finding> findings)
+    internal static (Protocol Protocol, int Port, int? IcmpType, int? IcmpCode) Port(string text, List<Finding> findings)
     {
         const string Hint = "Write tcp/80, udp/53, sctp/9, a bare port number for TCP (e.g. 443), icmp with an optional type and code (icmp, icmp/8, icmp/3/4), or a protocol without ports by number with a slash (47/ for GRE).";
         (Protocol, int, int?, int?) Invalid(string why)
         {
-            findings.Add(Finding.Error("InvalidPort", "--port", $"'{text}' is not a protocol and port: {why}.", Hint));
+            findings.Add(Finding.Error("InvalidPort", "port", $"'{text}' is not a protocol and port: {why}.", Hint));
             return (Protocol.Tcp, 0, null, null);
         }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Trellis.Cli.Tests.Infrastructure;
+using Trellis.Engine;
 
 namespace Trellis.Cli.Tests;
 
@@ -76,17 +77,14 @@ public sealed class PolicyCommandTests
     [InlineData("table")]
     [InlineData("json")]
     [InlineData("csv")]
-    public async Task Matrix_WrittenAsItIsComputed_IsTheReportInEveryFormat_OnStdoutAndInAFile(string format)
+    public async Task Matrix_InEveryFormat_IsWhatTheEngineWrites_OnStdoutAndInAFile(string format)
     {
         using var ws = new Workspace();
-        var set = Trellis.Policy.Manifests.ManifestLoader.Load(Shop);
-        var report = Trellis.Policy.Connectivity.ConnectivityAnalyzer.Matrix(set);
-        var expected = format switch
-        {
-            "json" => Trellis.Policy.Connectivity.ConnectivityJson.Write(report),
-            "csv" => Trellis.Policy.Connectivity.ConnectivityCsv.Write(report),
-            _ => Trellis.Policy.Connectivity.ConnectivityText.Write(report),
-        };
+        var set = NetworkPolicyService.Load([new ManifestText("shop.yaml", await File.ReadAllTextAsync(Shop))]);
+        var report = NetworkPolicyService.Matrix(set);
+        using var written = new StringWriter();
+        NetworkPolicyService.WriteMatrix(set, format switch { "json" => ConnectivityFormat.Json, "csv" => ConnectivityFormat.Csv, _ => ConnectivityFormat.Text }, written);
+        var expected = written.ToString();
 
         var stdout = await Ok(ws.Run("netpol", "matrix", "-f", Shop, "-o", format));
         var file = await Ok(ws.Run("netpol", "matrix", "-f", Shop, "-o", format, "--out", ws.PathOf("matrix.out")));
@@ -174,7 +172,7 @@ public sealed class PolicyCommandTests
         Assert.False(json.RootElement.GetProperty("valid").GetBoolean());
         var finding = Assert.Single(json.RootElement.GetProperty("findings").EnumerateArray());
         Assert.Equal("InvalidPort", finding.GetProperty("code").GetString());
-        Assert.Equal("--port", finding.GetProperty("path").GetString());
+        Assert.Equal("port", finding.GetProperty("path").GetString());
         Assert.Contains(why, finding.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
@@ -266,7 +264,7 @@ public sealed class PolicyCommandTests
 
         Assert.StartsWith("src,dst,conn\n", r.Stdout, StringComparison.Ordinal);
         Assert.Contains("All Connections", r.Stdout, StringComparison.Ordinal);
-        Assert.Contains("warning PolicyNotEnforced at --cluster: Cluster 'legacy' runs Flannel", r.Stderr, StringComparison.Ordinal);
+        Assert.Contains("warning PolicyNotEnforced at cluster: Cluster 'legacy' runs Flannel", r.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -326,7 +324,7 @@ public sealed class PolicyCommandTests
         Assert.False(json.RootElement.GetProperty("valid").GetBoolean());
         var finding = Assert.Single(json.RootElement.GetProperty("findings").EnumerateArray());
         Assert.Equal(code, finding.GetProperty("code").GetString());
-        Assert.Equal("--to", finding.GetProperty("path").GetString());
+        Assert.Equal("to", finding.GetProperty("path").GetString());
     }
 
     private const string PodDump = """

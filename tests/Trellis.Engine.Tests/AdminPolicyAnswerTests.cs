@@ -1,5 +1,3 @@
-using Trellis.Policy.Manifests;
-
 namespace Trellis.Engine.Tests;
 
 /// <summary>A check decided by an AdminNetworkPolicy names its rule and priority for every front end (the JSON output too).</summary>
@@ -8,7 +6,7 @@ public sealed class AdminPolicyAnswerTests
     [Fact]
     public void Check_NamesTheAdminRuleAndItsPriority()
     {
-        var set = ManifestLoader.LoadText("""
+        var set = NetworkPolicyService.Load([new ManifestText("admin.yaml", """
             apiVersion: v1
             kind: Pod
             metadata: { name: a, namespace: x, labels: { app: a } }
@@ -28,9 +26,9 @@ public sealed class AdminPolicyAnswerTests
               priority: 42
               subject: { namespaces: { matchLabels: { kubernetes.io/metadata.name: y } } }
               ingress: [ { name: no-x, action: Deny, from: [ { namespaces: { matchLabels: { kubernetes.io/metadata.name: x } } } ] } ]
-            """);
+            """)]);
 
-        var (answer, findings) = NetworkPolicyService.Check(set, null, "x/a", "y/b", "tcp/80");
+        var (answer, findings) = NetworkPolicyService.Check(set, "x/a", "y/b", "tcp/80");
 
         Assert.Empty(findings);
         Assert.NotNull(answer);

@@ -1,17 +1,14 @@
 using Trellis.Core.Planning;
 using Trellis.Core.Validation;
+using Trellis.Engine.Contracts;
+using Finding = Trellis.Engine.Contracts.Finding;
+using Severity = Trellis.Engine.Contracts.Severity;
 
 namespace Trellis.Engine.Tests;
 
 /// <summary>Pods the manifests declare against maxPodCount × nodes of the cluster they run in (a warning).</summary>
-public sealed class ManifestPodCapacityTests : IDisposable
+public sealed class ManifestPodCapacityTests
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), $"trellis-pod-capacity-{Guid.NewGuid():N}");
-
-    public ManifestPodCapacityTests() => Directory.CreateDirectory(_dir);
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
     /// <summary>Cluster b of the worked example: 3 Linux workers at the default maxPodCount of 110, so 330 pods.</summary>
     private static PolicyContext ClusterB()
     {
@@ -23,8 +20,7 @@ public sealed class ManifestPodCapacityTests : IDisposable
 
     private IReadOnlyList<Finding> Load(int webReplicas, string extra = "")
     {
-        var path = Path.Combine(_dir, "app.yaml");
-        File.WriteAllText(path, $$"""
+        var text = $$"""
             apiVersion: apps/v1
             kind: Deployment
             metadata: { name: web, namespace: shop }
@@ -46,8 +42,8 @@ public sealed class ManifestPodCapacityTests : IDisposable
                 spec:
                   containers: [{ name: agent, image: agent }]
             {{extra}}
-            """);
-        return NetworkPolicyService.Load([path], ClusterB()).Findings;
+            """;
+        return NetworkPolicyService.Load([new ManifestText("app.yaml", text)], ClusterB()).Findings;
     }
 
     [Fact]

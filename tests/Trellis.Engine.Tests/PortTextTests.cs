@@ -54,7 +54,7 @@ public class PortTextTests
         NetworkPolicyService.Port(text, findings);
 
         var finding = Assert.Single(findings);
-        Assert.Equal(("InvalidPort", "--port", Severity.Error), (finding.Code, finding.Path, finding.Severity));
+        Assert.Equal(("InvalidPort", "port", Severity.Error), (finding.Code, finding.Path, finding.Severity));
         Assert.Contains(why, finding.Message, StringComparison.Ordinal);
     }
 }

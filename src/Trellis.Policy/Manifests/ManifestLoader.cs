@@ -1,71 +1,31 @@
 using System.Text;
-using Trellis.Core.Validation;
 
 namespace Trellis.Policy.Manifests;
 
 /// <summary>
-/// Loads manifests the way <c>kubectl apply -f</c> takes them: files and folders of multi-document YAML (or JSON), and
+/// Loads manifests the way <c>kubectl apply -f</c> takes them: texts of multi-document YAML (or JSON), and
 /// <c>kind: List</c>. A broken document gives a finding and the rest is still loaded; unknown kinds give a note.
 /// </summary>
 public static class ManifestLoader
 {
-    private static readonly string[] Extensions = [".yaml", ".yml", ".json"];
-
     /// <summary>
-    /// Loads files and folders (a folder's manifest files in name order; subfolders only when <paramref name="recursive"/>, as kubectl -R).
-    /// <paramref name="read"/> reads one file, or says why it cannot (a FIFO, a device, no permission) as a finding.
+    /// Loads manifests as one apply, each text named as findings will name it (a file's path, <c>folder/file.yaml</c>):
+    /// later objects replace earlier ones with the same kind, namespace and name. Reading files and walking folders is
+    /// the front end's part; this takes their texts.
     /// </summary>
-    public static PolicySet Load(IEnumerable<string> paths, bool recursive = false, Func<string, (string? Text, Finding? Problem)>? read = null)
+    public static PolicySet Load(IEnumerable<(string Name, string Text)> manifests)
     {
-        read ??= static file => (File.ReadAllText(file), null);
         var builder = new ManifestBuilder();
-        foreach (var path in paths)
-        {
-            if (Directory.Exists(path))
-            {
-                var files = Directory.EnumerateFiles(path, "*", recursive ? SearchOption.AllDirectories : SearchOption.TopDirectoryOnly)
-                    .Where(f => Extensions.Contains(System.IO.Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))
-                    .Order(StringComparer.Ordinal);
-                var folder = System.IO.Path.GetFileName(System.IO.Path.TrimEndingDirectorySeparator(path));
-                foreach (var file in files)
-                {
-                    Add(builder, read(file), System.IO.Path.Combine(folder, System.IO.Path.GetRelativePath(path, file)));
-                }
-            }
-            else if (File.Exists(path))
-            {
-                Add(builder, read(path), System.IO.Path.GetFileName(path));
-            }
-            else
-            {
-                builder.Findings.Add(Finding.Error("ManifestNotFound", path, $"No file or folder '{path}'.", "Check the path given with -f."));
-            }
-        }
-
-        return builder.Build();
-    }
-
-    public static PolicySet Load(params string[] paths) => Load(paths, recursive: false);
-
-    private static void Add(ManifestBuilder builder, (string? Text, Finding? Problem) file, string name)
-    {
-        if (file.Text is { } text)
+        foreach (var (name, text) in manifests)
         {
             builder.AddText(text, name);
         }
-        else if (file.Problem is { } problem)
-        {
-            builder.Findings.Add(problem);
-        }
+
+        return builder.Build();
     }
 
     /// <summary>Loads manifest text; <paramref name="fileName"/> names it in findings.</summary>
-    public static PolicySet LoadText(string yaml, string fileName = "manifest.yaml")
-    {
-        var builder = new ManifestBuilder();
-        builder.AddText(yaml, fileName);
-        return builder.Build();
-    }
+    public static PolicySet LoadText(string yaml, string fileName = "manifest.yaml") => Load([(fileName, yaml)]);
 
     /// <summary>Several sets as one apply: later objects replace earlier ones with the same kind, namespace and name.</summary>
     internal static PolicySet Combine(IEnumerable<PolicySet> sets)

@@ -1,7 +1,7 @@
 using Microsoft.Playwright;
 using Trellis.IntegrationTests.Infrastructure;
-using Trellis.Policy.Connectivity;
-using Trellis.Policy.Manifests;
+using Trellis.Engine;
+using Trellis.Presentation;
 
 namespace Trellis.IntegrationTests.Web;
 
@@ -18,7 +18,7 @@ public sealed class HeatmapBrowserTests
     [Fact]
     public async Task Heatmap_RunsWithoutScriptErrors_HighlightsOnHover_AndFilters()
     {
-        var report = ConnectivityAnalyzer.Matrix(ManifestLoader.Load(Shop));
+        var report = ShopMatrix();
         await using var page = await BrowserPage.OpenAsync(ConnectivityHeatmap.Write(report, "shop"));
 
         Assert.Equal(report.Nodes.Count, await page.Page.Locator("#heat tbody tr").CountAsync());
@@ -42,8 +42,7 @@ public sealed class HeatmapBrowserTests
     [Fact]
     public async Task Heatmap_PerNamespace_RunsWithoutScriptErrors()
     {
-        var set = ManifestLoader.Load(Shop);
-        var report = ConnectivityAnalyzer.Matrix(set);
+        var report = ShopMatrix();
         var namespaces = report.Nodes.Where(n => !n.IsExternal).Select(n => n.Namespace).Distinct().Count();
         await using var page = await BrowserPage.OpenAsync(ConnectivityHeatmap.Write(report, "shop", maxWorkloadCells: 1, maxListedLines: 3));
 
@@ -53,6 +52,8 @@ public sealed class HeatmapBrowserTests
         await page.Page.Locator("#heat tbody tr").First.Locator("td").First.HoverAsync();
         Assert.Empty(page.Errors);
     }
+
+    private static PolicyMatrix ShopMatrix() => NetworkPolicyService.Matrix(NetworkPolicyService.Load([new ManifestText("shop.yaml", File.ReadAllText(Shop))]));
 
     /// <summary>A page of headless Chromium in its own network namespace, with the page's script errors and console errors collected.</summary>
     private sealed class BrowserPage : IAsyncDisposable

@@ -93,7 +93,7 @@ public sealed class ConnectivityMatrixTests
     }
 
     [Fact]
-    public void Writers_JsonCsvAndHeatmap()
+    public void Writers_JsonAndCsv()
     {
         var report = ConnectivityAnalyzer.Matrix(MinimalExample.Load());
         var json = ConnectivityJson.Write(report);
@@ -109,12 +109,5 @@ public sealed class ConnectivityMatrixTests
             Lines = [new ConnectivityLine("a", "b", ConnectionSet.Create([(Protocol.Tcp, IntervalSet.Of(80, 80)), (Protocol.Udp, IntervalSet.Of(53, 53))], false))],
         });
         Assert.Equal("src,dst,conn\na,b,\"TCP 80,UDP 53\"\n", csv);
-
-        var html = ConnectivityHeatmap.Write(report, "minimal <example>");
-        Assert.StartsWith("<!DOCTYPE html>", html, StringComparison.Ordinal);
-        Assert.Contains("<title>minimal &lt;example&gt;</title>", html, StringComparison.Ordinal);
-        Assert.Contains("title=\"default/frontend[Deployment] =&gt; default/backend[Deployment] : TCP 9090\"", html, StringComparison.Ordinal);
-        Assert.DoesNotContain("http://", html, StringComparison.Ordinal);
-        Assert.DoesNotContain("https://", html, StringComparison.Ordinal);
     }
 }

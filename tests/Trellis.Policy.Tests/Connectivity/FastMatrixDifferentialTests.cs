@@ -49,7 +49,7 @@ public sealed class FastMatrixDifferentialTests
     [Fact]
     public void FastMatrix_EqualsTheProbingMatrix_OnTheShopExample()
     {
-        var shop = ManifestLoader.Load(Path.Combine(RepositoryRoot(), "examples", "manifests", "shop.yaml"));
+        var shop = Tests.Manifests.ManifestFile.Load(Path.Combine(RepositoryRoot(), "examples", "manifests", "shop.yaml"));
         AssertSame(PolicyEngine.Compile(shop));
         AssertSame(PolicyEngine.Compile(shop, PolicyOptions.Calico with { IpBlockMatchesPods = false }));
     }
@@ -87,7 +87,7 @@ public sealed class FastMatrixDifferentialTests
     [Fact]
     public void Diff_EqualsTheProbingDiff_OnTheShopExample()
     {
-        var shop = ManifestLoader.Load(Path.Combine(RepositoryRoot(), "examples", "manifests", "shop.yaml"));
+        var shop = Tests.Manifests.ManifestFile.Load(Path.Combine(RepositoryRoot(), "examples", "manifests", "shop.yaml"));
         var open = shop with { KubernetesPolicies = shop.KubernetesPolicies.Skip(1).ToList(), CalicoPolicies = shop.CalicoPolicies.Take(1).ToList() };
         var fast = ConnectivityAnalyzer.Diff(shop, open);
         Assert.False(fast.IsEmpty);

@@ -38,7 +38,7 @@ public sealed partial class ShadowAnalysisDifferentialTests
     public void Bitsets_FindTheSameRules_OnTheExamples()
     {
         AssertSame(PolicyEngine.Compile(MinimalExample.Load()));
-        var shop = ManifestLoader.Load(Path.Combine(RepositoryRoot(), "examples", "manifests", "shop.yaml"));
+        var shop = Tests.Manifests.ManifestFile.Load(Path.Combine(RepositoryRoot(), "examples", "manifests", "shop.yaml"));
         AssertSame(PolicyEngine.Compile(shop));
     }
 

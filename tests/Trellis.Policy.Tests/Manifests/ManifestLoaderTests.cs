@@ -320,25 +320,16 @@ public sealed partial class ManifestLoaderTests
     }
 
     [Fact]
-    public void Folders_LoadTheirManifestFilesInNameOrder_AndSubfoldersOnlyWhenRecursive()
+    public void Texts_LoadAsOneApply_LaterObjectsReplacingEarlierOnes_EachNamedInItsFindings()
     {
-        var root = Directory.CreateTempSubdirectory("trellis-policy-");
-        try
-        {
-            File.WriteAllText(Path.Combine(root.FullName, "b.yaml"), "apiVersion: v1\nkind: Namespace\nmetadata: { name: b }\n");
-            File.WriteAllText(Path.Combine(root.FullName, "a.yml"), "apiVersion: v1\nkind: Namespace\nmetadata: { name: a }\n");
-            File.WriteAllText(Path.Combine(root.FullName, "notes.txt"), "not a manifest");
-            var sub = Directory.CreateDirectory(Path.Combine(root.FullName, "sub"));
-            File.WriteAllText(Path.Combine(sub.FullName, "c.json"), """{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"c"}}""");
+        var set = ManifestLoader.Load(
+        [
+            ("a.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: { name: a, labels: { v: one } }\n"),
+            ("b.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: { name: a, labels: { v: two } }\n---\nkind: [\n"),
+        ]);
 
-            Assert.Equal(["a", "b"], ManifestLoader.Load(root.FullName).Namespaces.Select(n => n.Name));
-            Assert.Equal(["a", "b", "c"], ManifestLoader.Load([root.FullName], recursive: true).Namespaces.Select(n => n.Name));
-            Assert.Equal("ManifestNotFound", ManifestLoader.Load(Path.Combine(root.FullName, "missing.yaml")).Findings.Single().Code);
-        }
-        finally
-        {
-            root.Delete(recursive: true);
-        }
+        Assert.Equal("two", set.Namespace("a")!.Labels["v"]);
+        Assert.Equal(("ManifestYamlInvalid", "b.yaml#2"), (set.Findings.Single().Code, set.Findings.Single().Path));
     }
 
     [Fact]

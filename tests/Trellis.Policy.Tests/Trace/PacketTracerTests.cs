@@ -28,7 +28,7 @@ public class PacketTracerTests
         spec = edit?.Invoke(spec) ?? spec;
         var site = SiteValidator.Validate(spec).Site!;
         var allocations = SitePlanner.Plan(site, [], DateTimeOffset.UnixEpoch).Result;
-        var set = ManifestLoader.Load(Path.Combine(Examples, "manifests", "shop.yaml")).AssignAddresses(site, "payments", allocations);
+        var set = Tests.Manifests.ManifestFile.Load(Path.Combine(Examples, "manifests", "shop.yaml")).AssignAddresses(site, "payments", allocations);
         return (new PacketTracer(PolicyEngine.Compile(set), site, "payments", allocations), set, site, allocations);
     }
 
@@ -243,7 +243,7 @@ public class WindowsSourceVipTests
         var spec = SiteSpecReader.Read(File.ReadAllText(Path.Combine(examples, "contoso-multicluster.yaml"))).Spec!;
         var site = SiteValidator.Validate(spec).Site!;
         var allocations = SitePlanner.Plan(site, [], DateTimeOffset.UnixEpoch).Result;
-        var set = ManifestLoader.Load(Path.Combine(examples, "manifests", "shop.yaml")).AssignAddresses(site, "legacy", allocations);
+        var set = Tests.Manifests.ManifestFile.Load(Path.Combine(examples, "manifests", "shop.yaml")).AssignAddresses(site, "legacy", allocations);
         var topology = ClusterTopology.From(site, site.Clusters.Single(c => c.Name == "legacy"), allocations);
 
         foreach (var node in topology.Nodes.Where(n => n.Os == OsType.Windows))

@@ -3,8 +3,9 @@ using System.Net;
 using System.Text.RegularExpressions;
 using Trellis.Benchmarks;
 using Trellis.Policy.Connectivity;
+using Trellis.Presentation;
 
-namespace Trellis.Policy.Tests.Connectivity;
+namespace Trellis.Engine.Tests.Presentation;
 
 /// <summary>
 /// The heatmap page: one cell per pair of workloads for small clusters, one per pair of namespaces (counting the pairs
@@ -13,7 +14,7 @@ namespace Trellis.Policy.Tests.Connectivity;
 public sealed partial class ConnectivityHeatmapTests
 {
     // 3 namespaces of 20 pods and their policies (the benchmark cluster's shape, small).
-    private static readonly Lazy<ConnectivityReport> Report = new(() => ConnectivityAnalyzer.Matrix(PolicyClusters.Build(3)));
+    private static readonly Lazy<PolicyMatrix> Report = new(() => new PolicyMatrix(ConnectivityAnalyzer.Matrix(PolicyClusters.Build(3))));
 
     [Fact]
     public void LargeMatrix_IsShownPerNamespace_WithPairCountsThatMatchTheCells()
@@ -35,7 +36,7 @@ public sealed partial class ConnectivityHeatmapTests
                 {
                     for (var c = 0; c < nodes.Count; c++)
                     {
-                        if (nodes[r].Namespace == from && nodes[c].Namespace == to && report.Cells[r][c] is { } cell)
+                        if (nodes[r].Namespace == from && nodes[c].Namespace == to && report.Cell(r, c) is { } cell)
                         {
                             pairs++;
                             connected += cell.IsEmpty ? 0 : 1;
@@ -84,6 +85,22 @@ public sealed partial class ConnectivityHeatmapTests
         var whole = ConnectivityHeatmap.Write(report, "t", maxWorkloadCells: 1_000, maxListedLines: report.Lines.Count);
         Assert.DoesNotContain("The first", whole, StringComparison.Ordinal);
         Assert.Equal(report.Lines.Count, ListRow().Count(whole));
+    }
+
+    [Fact]
+    public void Page_EscapesItsTitle_TitlesEachCellWithItsConnections_AndLoadsNothingFromOutside()
+    {
+        var shop = File.ReadAllText(Path.Combine(Trellis.TestSupport.ExampleState.ExamplesDirectory, "manifests", "shop.yaml"));
+        var matrix = NetworkPolicyService.Matrix(NetworkPolicyService.Load([new ManifestText("shop.yaml", shop)]));
+
+        var html = ConnectivityHeatmap.Write(matrix, "shop <example>");
+
+        Assert.StartsWith("<!DOCTYPE html>", html, StringComparison.Ordinal);
+        Assert.Contains("<title>shop &lt;example&gt;</title>", html, StringComparison.Ordinal);
+        Assert.Contains("title=\"shop/web[Deployment] =&gt; shop/db[StatefulSet] : TCP 5432\"", html, StringComparison.Ordinal);
+        Assert.Contains("title=\"shop/db[StatefulSet] =&gt; shop/web[Deployment] : No Connections\"", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("http://", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("https://", html, StringComparison.Ordinal);
     }
 
     [GeneratedRegex("<th class=\"row\"")]

@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Trellis.Engine;
 
-namespace Trellis.Policy.Connectivity;
+namespace Trellis.Presentation;
 
 /// <summary>
 /// A self-contained HTML page: a heatmap of sources (rows) against destinations (columns), grouped by namespace, each
@@ -24,10 +25,10 @@ public static class ConnectivityHeatmap
     /// <summary>The pairs of workloads (or outside groups) a cell stands for, how many have connections, and how many all.</summary>
     private record struct Tally(long Pairs, long Connected, long All);
 
-    public static string Write(ConnectivityReport report, string title = "Trellis connectivity") =>
+    public static string Write(PolicyMatrix report, string title = "Trellis connectivity") =>
         Write(report, title, MaxWorkloadCells, MaxListedLines);
 
-    public static string Write(ConnectivityReport report, string title, int maxWorkloadCells, int maxListedLines)
+    public static string Write(PolicyMatrix report, string title, int maxWorkloadCells, int maxListedLines)
     {
         var nodes = report.Nodes;
         var workloads = nodes.Count(n => !n.IsExternal);
@@ -41,8 +42,7 @@ public static class ConnectivityHeatmap
                 return tallies[r, c];
             }
 
-            var cell = report.Cells[r][c];
-            return cell is null ? default : new Tally(1, cell.IsEmpty ? 0 : 1, cell.IsAll ? 1 : 0);
+            return report.Cell(r, c) is { } cell ? new Tally(1, cell.IsEmpty ? 0 : 1, cell.IsAll ? 1 : 0) : default;
         }
 
         var total = default(Tally);
@@ -93,9 +93,9 @@ public static class ConnectivityHeatmap
                 string css, text;
                 if (tallies is null)
                 {
-                    var cell = report.Cells[r][c];
-                    css = cell is null ? "self" : cell.IsAll ? "all" : cell.IsEmpty ? "none" : "some";
-                    text = cell is null ? (r == c ? "itself" : "—") : cell.ToString();
+                    (css, text) = report.Cell(r, c) is { } cell
+                        ? (cell.IsAll ? "all" : cell.IsEmpty ? "none" : "some", cell.ToString())
+                        : ("self", r == c ? "itself" : "—");
                 }
                 else
                 {
@@ -131,7 +131,7 @@ public static class ConnectivityHeatmap
     }
 
     /// <summary>One axis entry per namespace (in the order workloads list them), then one per outside group.</summary>
-    private static List<Axis> NamespaceAxes(IReadOnlyList<ConnectivityNode> nodes)
+    private static List<Axis> NamespaceAxes(IReadOnlyList<MatrixNode> nodes)
     {
         var members = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         var order = new List<string>();
@@ -175,7 +175,7 @@ public static class ConnectivityHeatmap
     /// The tallies between axis entries: workload pairs from the report's lines (a line per connected pair), every
     /// pair that has no line being unconnected; pairs with an outside group from its cells.
     /// </summary>
-    private static Tally[,] NamespaceTallies(ConnectivityReport report, List<Axis> axes)
+    private static Tally[,] NamespaceTallies(PolicyMatrix report, List<Axis> axes)
     {
         var nodes = report.Nodes;
         var axisOf = new int[nodes.Count];
@@ -210,7 +210,7 @@ public static class ConnectivityHeatmap
                     {
                         foreach (var n in to.Members)
                         {
-                            if (report.Cells[m][n] is { } cell)
+                            if (report.Cell(m, n) is { } cell)
                             {
                                 t = new Tally(t.Pairs + 1, t.Connected + (cell.IsEmpty ? 0 : 1), t.All + (cell.IsAll ? 1 : 0));
                             }
@@ -245,7 +245,7 @@ public static class ConnectivityHeatmap
     private static string Break(List<Axis> axes, int i) =>
         i > 0 && (axes[i].Namespace != axes[i - 1].Namespace || axes[i].IsExternal != axes[i - 1].IsExternal) ? " ns" : "";
 
-    private static string Short(ConnectivityNode node) => node.IsExternal && node.Name.Length > 40 ? node.Name[..37] + "..." : node.Name;
+    private static string Short(MatrixNode node) => node.IsExternal && node.Name.Length > 40 ? node.Name[..37] + "..." : node.Name;
 
     private static string E(string text) => WebUtility.HtmlEncode(text);
 
