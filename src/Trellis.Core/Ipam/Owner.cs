@@ -96,14 +96,19 @@ public abstract record Owner : ITextForm<Owner>
         _ => null,
     };
 
-    private static bool Names(params string[] names) => names.All(n => n.Length > 0);
+    // Every stored allocation's owner is read on every command: no array per check.
+    private static bool Names(string name) => name.Length > 0;
+
+    private static bool Names(string first, string second) => first.Length > 0 && second.Length > 0;
+
+    private static bool Names(string first, string second, string third) => first.Length > 0 && second.Length > 0 && third.Length > 0;
 
     /// <summary>The number N of <c>PREFIXN</c>, written as Trellis writes it (no sign, no leading zero); null for anything else.</summary>
     internal static int? Numbered(string text, string prefix) =>
-        text.StartsWith(prefix, StringComparison.Ordinal) && Number(text[prefix.Length..]) is { } n ? n : null;
+        text.StartsWith(prefix, StringComparison.Ordinal) && Number(text.AsSpan(prefix.Length)) is { } n ? n : null;
 
-    internal static int? Number(string text) =>
-        text.Length is > 0 and <= 9 && text.All(char.IsAsciiDigit) && (text[0] != '0' || text.Length == 1)
+    internal static int? Number(ReadOnlySpan<char> text) =>
+        text.Length is > 0 and <= 9 && !text.ContainsAnyExceptInRange('0', '9') && (text[0] != '0' || text.Length == 1)
             ? int.Parse(text, CultureInfo.InvariantCulture)
             : null;
 
@@ -168,7 +173,7 @@ public abstract record NodeVm(string ClusterName) : ClusterOwner(ClusterName)
     {
         // The pool name may hold '-' and digits; the index is what follows the last '-'.
         var dash = node.LastIndexOf('-');
-        return dash > 0 && Number(node[(dash + 1)..]) is { } i ? new WorkerVm(cluster, node[..dash], i) : null;
+        return dash > 0 && Number(node.AsSpan(dash + 1)) is { } i ? new WorkerVm(cluster, node[..dash], i) : null;
     }
 }
 
@@ -270,7 +275,7 @@ public sealed record NodePort(ServiceRef Service, string Protocol, int Port) : C
     public override string ToString() => $"{Service}/{Protocol.ToLowerInvariant()}/{Text(Port)}";
 
     internal static NodePort? From(ServiceRef service, string protocol, string port) =>
-        protocol.Length > 0 && protocol.All(char.IsAsciiLetterLower) && Number(port) is { } p ? new NodePort(service, protocol.ToUpperInvariant(), p) : null;
+        protocol.Length > 0 && !protocol.AsSpan().ContainsAnyExceptInRange('a', 'z') && Number(port) is { } p ? new NodePort(service, protocol.ToUpperInvariant(), p) : null;
 }
 
 /// <summary>A node's Flannel pod subnet lease.</summary>

@@ -62,7 +62,20 @@ public sealed record NetworkPool(string Network, NetworkPoolKind Kind) : PoolId
     internal static readonly (NetworkPoolKind Kind, string Text)[] Kinds =
         [(NetworkPoolKind.Nodes, "nodes"), (NetworkPoolKind.Vips, "vips"), (NetworkPoolKind.Dhcp, "dhcp"), (NetworkPoolKind.Infra, "infra"), (NetworkPoolKind.ControlPlane, "control-plane")];
 
-    public override string ToString() => $"net/{Network}/{Kinds.First(k => k.Kind == Kind).Text}";
+    public override string ToString() => $"net/{Network}/{Text(Kind)}";
+
+    private static string Text(NetworkPoolKind kind)
+    {
+        foreach (var (k, text) in Kinds)
+        {
+            if (k == kind)
+            {
+                return text;
+            }
+        }
+
+        throw new ArgumentOutOfRangeException(nameof(kind), kind, "Not a kind of network pool.");
+    }
 }
 
 /// <summary>A pool of a workload cluster.</summary>
@@ -71,7 +84,20 @@ public sealed record ClusterPool(string Cluster, ClusterPoolKind Kind) : PoolId
     internal static readonly (ClusterPoolKind Kind, string Text)[] Kinds =
         [(ClusterPoolKind.MetalLb, "metallb"), (ClusterPoolKind.Pods, "pods"), (ClusterPoolKind.ClusterIps, "cluster-ips"), (ClusterPoolKind.NodePorts, "node-ports")];
 
-    public override string ToString() => $"cluster/{Cluster}/{Kinds.First(k => k.Kind == Kind).Text}";
+    public override string ToString() => $"cluster/{Cluster}/{Text(Kind)}";
+
+    private static string Text(ClusterPoolKind kind)
+    {
+        foreach (var (k, text) in Kinds)
+        {
+            if (k == kind)
+            {
+                return text;
+            }
+        }
+
+        throw new ArgumentOutOfRangeException(nameof(kind), kind, "Not a kind of cluster pool.");
+    }
 }
 
 /// <summary>The VRRP virtual_router_ids (1–255) of one L2 segment: a vSwitch and a VLAN, or untagged.</summary>

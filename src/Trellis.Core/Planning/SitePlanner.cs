@@ -429,9 +429,45 @@ public static class SitePlanner
     }
 
     /// <summary>Allocations in the order they are listed and planned: by the text of pool, then of owner (ordinal).</summary>
-    public static IEnumerable<Allocation> Ordered(IEnumerable<Allocation> allocations) =>
-        allocations.Select(a => (Key: (Pool: a.Pool.ToString(), Owner: a.Owner.ToString()), a))
-            .OrderBy(x => x.Key.Pool, StringComparer.Ordinal).ThenBy(x => x.Key.Owner, StringComparer.Ordinal).Select(x => x.a);
+    /// <remarks>
+    /// Each text is made once (a pool's once per run of allocations holding the same pool object), and equal keys keep
+    /// their input order. A stored state is ordered on every read: tens of thousands of allocations.
+    /// </remarks>
+    public static IEnumerable<Allocation> Ordered(IEnumerable<Allocation> allocations)
+    {
+        foreach (var a in Sorted([.. allocations]))
+        {
+            yield return a;
+        }
+    }
+
+    private static Allocation[] Sorted(Allocation[] items)
+    {
+        var keys = new OrderKey[items.Length];
+        PoolId? pool = null;
+        var poolText = "";
+        for (var i = 0; i < items.Length; i++)
+        {
+            if (!ReferenceEquals(items[i].Pool, pool))
+            {
+                pool = items[i].Pool;
+                poolText = pool.ToString();
+            }
+
+            keys[i] = new OrderKey(poolText, items[i].Owner.ToString(), i);
+        }
+
+        Array.Sort(keys, items);
+        return items;
+    }
+
+    private readonly record struct OrderKey(string Pool, string Owner, int Index) : IComparable<OrderKey>
+    {
+        public int CompareTo(OrderKey other) =>
+            string.CompareOrdinal(Pool, other.Pool) is var byPool and not 0 ? byPool
+            : string.CompareOrdinal(Owner, other.Owner) is var byOwner and not 0 ? byOwner
+            : Index.CompareTo(other.Index);
+    }
 
     /// <summary>The lowest free number at or above <paramref name="from"/>; for small pools (VRRP ids), so a plain walk.</summary>
     private static bool TryAllocateFrom(PoolDefinition pool, Ipam.AllocationLedger ledger, UInt128 from, out UInt128 number)

@@ -74,6 +74,27 @@ public class OwnerTextTests
         }, iter: 5000);
     }
 
+    /// <summary>By the pool's text, then the owner's (ordinal), equal keys in their input order; equal pools need not be one object.</summary>
+    [Fact]
+    public void Ordered_IsByPoolTextThenOwnerText_AndKeepsTheInputOrderOfEqualKeys()
+    {
+        var allocations = Gen.Select(Pools, Owners, Gen.Int[0, 3])
+            .Select((pool, owner, n) => new Allocation(PoolId.Parse(pool.ToString()), $"10.0.0.{n}", owner)).List[0, 60];
+        Gen.Select(allocations, Gen.Int[0, 5]).Sample((list, repeat) =>
+        {
+            // Repeats of one allocation, and of one pool text, make equal keys.
+            var input = list.Concat(list.Take(repeat)).Concat(list.Take(repeat).Select(a => a with { Pool = PoolId.Parse(a.Pool.ToString()), Address = "x" })).ToList();
+            var expected = input.Select((a, i) => (a, i))
+                .OrderBy(x => x.a.Pool.ToString(), StringComparer.Ordinal).ThenBy(x => x.a.Owner.ToString(), StringComparer.Ordinal).ThenBy(x => x.i)
+                .Select(x => x.a).ToList();
+
+            var ordered = SitePlanner.Ordered(input).ToList();
+
+            Assert.Equal(expected.Count, ordered.Count);
+            Assert.True(expected.Zip(ordered).All(p => ReferenceEquals(p.First, p.Second)), string.Join("\n", ordered));
+        }, iter: 500);
+    }
+
     [Fact]
     public void AnyPool_ReadsBackFromItsText()
     {
@@ -110,6 +131,13 @@ public class OwnerTextTests
     [InlineData("service/a/b/c/tcp/x")]
     [InlineData("node/a/control-plane-1/block-x")]
     [InlineData("something/else")]
+    [InlineData("service/a/b/c/TCP/80")]
+    [InlineData("service/a/b/c/tcp/080")]
+    [InlineData("service/a/b/c/tcp/-80")]
+    [InlineData("cluster/a/node/linuxpool-+1")]
+    [InlineData("cluster/a/node/linuxpool-1 ")]
+    [InlineData("cluster/a/load-balancer-1234567890")]
+    [InlineData("cluster/a/upgrade-reserve-١")]
     public void Parse_RefusesTextThatIsNoOwner(string text)
     {
         Assert.False(Owner.TryParse(text, out _));
