@@ -81,7 +81,7 @@ public static class NetworkPolicyService
                 needsWorkloads
                     ? "Nothing analysable was found in the manifests: no workload (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob…)."
                     : "Nothing analysable was found in the manifests: no workload and no network policy.",
-                "Check the files given with -f; the kinds that were skipped are listed on standard error.")];
+                "Check the manifests given; the kinds that were skipped are named in their summary (ManifestSet.NotAnalysedSummary; the CLI prints it as a note).")];
 
     /// <summary>PolicyNotEnforced when the cluster's plugin enforces no policy: for answers (JSON, CSV, a diff) that carry no note of their own.</summary>
     public static IReadOnlyList<Contracts.Finding> NotEnforced(PolicyContext? context) =>
@@ -225,7 +225,7 @@ public static class NetworkPolicyService
             if (workload.Address is null)
             {
                 findings.Add(Finding.Error("WorkloadHasNoAddress", option, $"Workload {workload.Id} has no IP address in the manifests.",
-                    "Give the site (--site FILE --cluster C) so that pods get addresses from the planned overlay."));
+                    "Give the cluster the manifests run in (from a site spec or the stored site), so that pods get addresses from its planned overlay."));
                 return null;
             }
 
@@ -253,14 +253,14 @@ public static class NetworkPolicyService
             if (option == "from")
             {
                 findings.Add(Finding.Error("UnknownEndpoint", option, $"'{text}' is a Service: a Service receives connections but never starts one.",
-                    "Trace from the workload or address that sends the packet; the Service belongs in --to."));
+                    "Trace from the workload or address that sends the packet; the Service belongs at the destination (to)."));
                 return;
             }
 
             if (set.Services.All(s => s.Id != text[4..]))
             {
                 findings.Add(Finding.Error("UnknownService", option, $"No Service '{text[4..]}' in the manifests.",
-                    set.Services.Count == 0 ? "The manifests declare no Service; add its manifest with -f." : $"Use svc/ with one of: {string.Join(", ", set.Services.Select(s => s.Id).Take(10))}."));
+                    set.Services.Count == 0 ? "The manifests declare no Service; add its manifest to them." : $"Use svc/ with one of: {string.Join(", ", set.Services.Select(s => s.Id).Take(10))}."));
             }
 
             return;
@@ -273,7 +273,7 @@ public static class NetworkPolicyService
         else if (workload.Address is null)
         {
             findings.Add(Finding.Error("WorkloadHasNoAddress", option, $"Workload {workload.Id} has no IP address in the manifests or the site plan.",
-                "Check that the site's cluster (--cluster) is the one the manifests run in."));
+                "Check that the cluster given is the one the manifests run in."));
         }
     }
 

@@ -267,52 +267,7 @@ public sealed class PolicyCommandTests
         Assert.Contains("warning PolicyNotEnforced at cluster: Cluster 'legacy' runs Flannel", r.Stderr, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Check_OfIcmp_TakesATypeAndCode()
-    {
-        using var ws = new Workspace();
-        var rules = ws.WriteText("ping.yaml", File.ReadAllText(Shop) + """
-            ---
-            apiVersion: projectcalico.org/v3
-            kind: GlobalNetworkPolicy
-            metadata: { name: ping }
-            spec:
-              order: 1
-              selector: app == 'db'
-              ingress: [ { action: Allow, protocol: ICMP, icmp: { type: 8 } } ]
-              egress: [ { action: Allow, protocol: ICMP } ]
-            ---
-            apiVersion: projectcalico.org/v3
-            kind: GlobalNetworkPolicy
-            metadata: { name: ping-out }
-            spec:
-              order: 1
-              selector: app == 'web'
-              egress: [ { action: Allow, protocol: ICMP } ]
-            """);
-        string[] Ask(string port) => ["netpol", "check", "-f", rules, "--site", Specs.Contoso, "--cluster", "payments", "--from", "shop/web", "--to", "shop/db", "--port", port, "-o", "json"];
-
-        var echo = await Ok(ws.Run(Ask("icmp/8")));
-        var unreachable = await Ok(ws.Run(Ask("icmp/3/4")));
-
-        Assert.True(JsonDocument.Parse(echo.Stdout).RootElement.GetProperty("answer").GetProperty("allowed").GetBoolean(), echo.Stdout);
-        Assert.False(JsonDocument.Parse(unreachable.Stdout).RootElement.GetProperty("answer").GetProperty("allowed").GetBoolean(), unreachable.Stdout);
-    }
-
-    [Fact]
-    public async Task Trace_FromAService_IsRefused()
-    {
-        using var ws = new Workspace();
-        var r = await ws.Run("trace", "-f", Shop, "--site", Specs.Contoso, "--cluster", "payments", "--from", "svc/shop/db", "--to", "shop/api", "--port", "tcp/8080");
-
-        Assert.Equal(1, r.ExitCode);
-        Assert.Contains("a Service receives connections but never starts one", r.Stdout, StringComparison.Ordinal);
-        Assert.DoesNotContain("Delivered", r.Stdout, StringComparison.Ordinal);
-    }
-
     [Theory]
-    [InlineData("shop/nope", "UnknownEndpoint")]
-    [InlineData("web", "UnknownEndpoint")]
     [InlineData("svc/shop/nope", "UnknownService")]
     public async Task Trace_ToAnUnknownEndpoint_IsRefusedWithACode(string to, string code)
     {

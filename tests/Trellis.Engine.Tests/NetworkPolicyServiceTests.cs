@@ -55,6 +55,32 @@ public sealed class NetworkPolicyServiceTests
     }
 
     [Fact]
+    public void Check_OfIcmp_TakesATypeAndCode()
+    {
+        var set = NetworkPolicyService.Load([.. Shop, new ManifestText("ping.yaml", """
+            apiVersion: projectcalico.org/v3
+            kind: GlobalNetworkPolicy
+            metadata: { name: ping }
+            spec:
+              order: 1
+              selector: app == 'db'
+              ingress: [ { action: Allow, protocol: ICMP, icmp: { type: 8 } } ]
+              egress: [ { action: Allow, protocol: ICMP } ]
+            ---
+            apiVersion: projectcalico.org/v3
+            kind: GlobalNetworkPolicy
+            metadata: { name: ping-out }
+            spec:
+              order: 1
+              selector: app == 'web'
+              egress: [ { action: Allow, protocol: ICMP } ]
+            """)], Cluster("payments"));
+
+        Assert.True(NetworkPolicyService.Check(set, "shop/web", "shop/db", "icmp/8").Answer!.Allowed);
+        Assert.False(NetworkPolicyService.Check(set, "shop/web", "shop/db", "icmp/3/4").Answer!.Allowed);
+    }
+
+    [Fact]
     public void ContextFromSpec_NamesTheCluster_WhenTheSiteHasSeveral()
     {
         var (none, several) = NetworkPolicyService.ContextFromSpec(ContosoText, null, DateTimeOffset.UnixEpoch);
@@ -182,13 +208,16 @@ public sealed class NetworkPolicyServiceTests
     }
 
     [Theory]
-    [InlineData(null, "svc/shop/web", "UnknownCluster", "cluster")]
-    [InlineData("payments", "svc/shop/nope", "UnknownService", "to")]
-    public void Trace_RefusesWithFindingsInTheModelsWords(string? cluster, string to, string code, string path)
+    [InlineData(null, "shop/web", "svc/shop/web", "UnknownCluster", "cluster")]
+    [InlineData("payments", "shop/web", "svc/shop/nope", "UnknownService", "to")]
+    [InlineData("payments", "shop/web", "shop/nope", "UnknownEndpoint", "to")]
+    [InlineData("payments", "shop/web", "web", "UnknownEndpoint", "to")]
+    [InlineData("payments", "svc/shop/db", "shop/api", "UnknownEndpoint", "from")]
+    public void Trace_RefusesWithFindingsInTheModelsWords(string? cluster, string from, string to, string code, string path)
     {
         var set = NetworkPolicyService.Load(Shop, cluster is null ? null : Cluster(cluster));
 
-        var (trace, findings) = NetworkPolicyService.Trace(set, "shop/web", to, "tcp/443");
+        var (trace, findings) = NetworkPolicyService.Trace(set, from, to, "tcp/443");
 
         Assert.Null(trace);
         var finding = Assert.Single(findings);
