@@ -694,11 +694,21 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
         var output = OutputFor(p);
         await using var store = OpenStore(p, write: !p.GetValue(_dryRun));
         var engine = store.Engine;
-        if (p.GetValue(_dryRun))
-        {
-            return Report(output, (await engine.PlanAsync(command, ct).ConfigureAwait(false)).Outcome(), null);
-        }
-
-        return Report(output, (await WithProgressAsync(output, title, progress => engine.ExecuteAsync(command, Options(progress), ct)).ConfigureAwait(false)).Outcome(), null);
+        var outcome = p.GetValue(_dryRun)
+            ? (await engine.PlanAsync(command, ct).ConfigureAwait(false)).Outcome()
+            : (await WithProgressAsync(output, title, progress => engine.ExecuteAsync(command, Options(progress), ct)).ConfigureAwait(false)).Outcome();
+        return Report(output, outcome with { Findings = [.. outcome.Findings.Select(f => Flags.TryGetValue(f.Path, out var flag) ? f with { Path = flag } : f)] }, null);
     }
+
+    /// <summary>The options of scale, upgrade and add that the model's fields in their findings stand for.</summary>
+    private static readonly Dictionary<string, string> Flags = new(StringComparer.Ordinal)
+    {
+        ["cluster"] = "--cluster",
+        ["nodePool"] = "--nodepool",
+        ["loadBalancer"] = "--load-balancer",
+        ["version"] = "--version",
+        ["osType"] = "--os-type",
+        ["name"] = "--name",
+        ["site"] = "--state",
+    };
 }

@@ -29,6 +29,22 @@ public sealed class LifecycleTests
         Assert.Equal(clustersBefore, (await Ok(ws.Run("get", "clusters", "-o", "json"))).Stdout);
     }
 
+    [Theory]
+    [InlineData("UnknownCluster", "--cluster", "scale", "--cluster", "nosuch", "--nodepool", "linuxpool", "--count", "3")]
+    [InlineData("UnknownNodePool", "--nodepool", "scale", "--cluster", "a", "--nodepool", "nosuch", "--count", "3")]
+    [InlineData("InvalidKubernetesVersion", "--version", "upgrade", "--cluster", "a", "--version", "latest", "--dry-run")]
+    [InlineData("DuplicateName", "--name", "add", "nodepool", "--cluster", "a", "--name", "linuxpool")]
+    public async Task A_refused_change_names_the_option_the_Engines_field_stands_for(string code, string option, params string[] args)
+    {
+        using var ws = new Workspace();
+        await Ok(ws.RunIn("apply", "-f", Specs.WorkedExample));
+
+        var r = await ws.RunIn([.. args, "-o", "json"]);
+
+        Assert.True(r.ExitCode == 1, r.ToString());
+        Assert.Contains((code, option), Json.CodesAndPaths(Json.Parse(r)));
+    }
+
     private static async Task<CliResult> Ok(Task<CliResult> run)
     {
         var r = await run;
