@@ -131,7 +131,8 @@ public sealed class SqliteStateStore : IStateStore
             }
 
             var items = new List<StoredItem>();
-            var seen = ranges.Count > 1 ? new HashSet<string>(StringComparer.Ordinal) : null;
+            // Only a prefix that starts with another can read a key twice; disjoint prefixes (the usual read) need no set of keys.
+            var seen = Overlap(prefixes) ? new HashSet<string>(StringComparer.Ordinal) : null;
             foreach (var (low, high) in ranges)
             {
                 command.Parameters.Clear();
@@ -165,6 +166,23 @@ public sealed class SqliteStateStore : IStateStore
         {
             throw Failure("read", e);
         }
+    }
+
+    /// <summary>Whether a prefix starts with another of the list (or repeats it), so that one key may be in two ranges.</summary>
+    private static bool Overlap(IReadOnlyList<string> prefixes)
+    {
+        for (var i = 0; i < prefixes.Count; i++)
+        {
+            for (var j = 0; j < prefixes.Count; j++)
+            {
+                if (i != j && prefixes[j].StartsWith(prefixes[i], StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     /// <inheritdoc />

@@ -15,7 +15,7 @@ public sealed class SqliteStateStoreModelTests : IDisposable
 
     // Several prefixes read at once, overlapping ones among them: each item once, in key order.
     private static readonly string[][] PrefixSets =
-        [[], ["alloc/", "k/"], ["k/", "a"], ["a", "alloc/a"], ["", "k/"], ["alloc/a/", "alloc/a", "z"], ["k/\U0001F600", "ab"]];
+        [[], ["alloc/", "k/"], ["k/", "a"], ["a", "alloc/a"], ["", "k/"], ["alloc/a/", "alloc/a", "z"], ["k/\U0001F600", "ab"], ["k/", "k/"], ["alloc/a/1", "alloc/a/1", "alloc/"]];
 
     private static readonly Gen<string> Key = Gen.OneOfConst(Keys);
 
