@@ -256,6 +256,7 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
 
     private static int Report(Output output, CommandOutcome result, CapacityReport? capacity)
     {
+        result = result with { Findings = InOptionWords(result.Findings, ReadFlags) };
         if (output.Format == OutputFormat.Table)
         {
             output.Findings(result.Findings);
@@ -697,8 +698,19 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
         var outcome = p.GetValue(_dryRun)
             ? (await engine.PlanAsync(command, ct).ConfigureAwait(false)).Outcome()
             : (await WithProgressAsync(output, title, progress => engine.ExecuteAsync(command, Options(progress), ct)).ConfigureAwait(false)).Outcome();
-        return Report(output, outcome with { Findings = [.. outcome.Findings.Select(f => Flags.TryGetValue(f.Path, out var flag) ? f with { Path = flag } : f)] }, null);
+        return Report(output, outcome with { Findings = InOptionWords(outcome.Findings, Flags) }, null);
     }
+
+    /// <summary>Findings with the model's field names the CLI has options for named by those options (the Engine speaks for every front end).</summary>
+    private static IReadOnlyList<Finding> InOptionWords(IReadOnlyList<Finding> findings, IReadOnlyDictionary<string, string> flags) =>
+        [.. findings.Select(f => flags.TryGetValue(f.Path, out var flag) ? f with { Path = flag } : f)];
+
+    /// <summary>The options every reading command shares: the state file and the cluster filter.</summary>
+    private static readonly Dictionary<string, string> ReadFlags = new(StringComparer.Ordinal)
+    {
+        ["cluster"] = "--cluster",
+        ["site"] = "--state",
+    };
 
     /// <summary>The options of scale, upgrade and add that the model's fields in their findings stand for.</summary>
     private static readonly Dictionary<string, string> Flags = new(StringComparer.Ordinal)
