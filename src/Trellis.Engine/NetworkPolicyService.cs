@@ -117,14 +117,15 @@ public static class NetworkPolicyService
         return ContextFrom(site, SitePlanner.Plan(site, [], now).Result, cluster);
     }
 
-    /// <summary>The cluster context from the stored site and its allocations, or none with findings (no site is stored, no such cluster).</summary>
+    /// <summary>The cluster context from the stored site and its allocations, or none with findings (no site is stored, it no longer resolves, no such cluster).</summary>
     public static async Task<PolicyResult<PolicyContext>> PolicyContextAsync(this TrellisEngine engine, string? cluster, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(engine);
         var state = await engine.ReadAsync(cancellationToken).ConfigureAwait(false);
+        // A stored site that breaks rules added since is not "no site": say what stops it (StoredSiteUnresolved).
         return SiteViews.Resolve(state) is { } site
             ? ContextFrom(site, state.Allocations, cluster)
-            : new(null, [TrellisEngine.NoSite.ToContract()]);
+            : new(null, state.Spec is null ? [TrellisEngine.NoSite.ToContract()] : SiteViews.Findings(state));
     }
 
     /// <summary>The named cluster of a planned site (the only one when no name is given).</summary>

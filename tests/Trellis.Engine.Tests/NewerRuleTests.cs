@@ -109,4 +109,17 @@ public class NewerRuleTests
         Assert.True(apply.HasErrors);
         Assert.Equal(state.Revision, (await f.Engine.ReadAsync()).Revision);
     }
+
+    [Fact]
+    public async Task PolicyContext_OfAStoredSiteThatNoLongerResolves_SaysSo_NotThatNoSiteIsStored()
+    {
+        await using var f = new EngineFixture();
+        await StoreBrokenSpecAsync(f, spec => spec["hostNetwork"]!["ipAddressPrefix"] = "172.16.0.0/33");
+
+        var context = await f.Engine.PolicyContextAsync("b");
+
+        Assert.Null(context.Answer);
+        Assert.Contains(context.Findings, x => x.Code == "StoredSiteUnresolved");
+        Assert.DoesNotContain(context.Findings, x => x.Code == "NoSite");
+    }
 }
