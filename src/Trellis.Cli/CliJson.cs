@@ -18,8 +18,6 @@ public sealed record ApplyOutput(
     IReadOnlyList<Finding> Findings,
     CapacityReport? Capacity);
 
-public sealed record ErrorOutput(string Error, int ExitCode);
-
 public sealed record CheckOutput(CheckAnswer Answer, IReadOnlyList<Finding> Findings);
 
 public sealed record TraceOutput(string Question, bool Delivered, IReadOnlyList<TracedHop> Hops, IReadOnlyList<string> Notes, IReadOnlyList<Finding> Findings);
@@ -40,7 +38,6 @@ public sealed record TraceOutput(string Question, bool Delivered, IReadOnlyList<
 [JsonSerializable(typeof(IReadOnlyList<PoolRow>))]
 [JsonSerializable(typeof(IReadOnlyList<Allocation>))]
 [JsonSerializable(typeof(IReadOnlyList<AuditEntry>))]
-[JsonSerializable(typeof(ErrorOutput))]
 [JsonSerializable(typeof(CheckOutput))]
 [JsonSerializable(typeof(TraceOutput))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

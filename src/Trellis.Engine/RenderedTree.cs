@@ -43,7 +43,7 @@ public static class RenderedTree
         try
         {
             Directory.CreateDirectory(temporary);
-            await writeFile(Path.Combine(temporary, Marker), "Rendered by trellis; the next 'trellis render -o' replaces this folder as a whole.\n", cancellationToken).ConfigureAwait(false);
+            await writeFile(Path.Combine(temporary, Marker), "Rendered by Trellis; the next render into this folder replaces it as a whole.\n", cancellationToken).ConfigureAwait(false);
             foreach (var file in files)
             {
                 var path = Path.GetFullPath(Path.Combine(temporary, file.Path));
