@@ -9,7 +9,10 @@ public static class ExitCodes
     public const int Findings = 1;
     /// <summary>The command line is wrong.</summary>
     public const int Usage = 2;
-    /// <summary>A concurrent change won every retry, the store or the file system failed, or an internal error; nothing was written.</summary>
+    /// <summary>
+    /// A concurrent change won every retry, the store or the file system failed, or an internal error; nothing was written,
+    /// except by a rolling upgrade stopped after its first step (UpgradeInterrupted), which prints what it wrote.
+    /// </summary>
     public const int ConflictOrStore = 3;
     /// <summary>Ctrl-C (or SIGTERM) stopped the command; what it had committed before is printed.</summary>
     public const int Interrupted = 130;

@@ -260,7 +260,8 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
         if (output.Format == OutputFormat.Table)
         {
             output.Findings(result.Findings);
-            if (!result.HasErrors)
+            // A rolling upgrade that stopped partway wrote its first steps: they are shown beside the error that stopped it.
+            if (!result.HasErrors || result.Applied)
             {
                 output.Changes(result.Changes, result.Allocations, result.DryRun);
                 foreach (var step in result.UpgradeSteps)
@@ -279,7 +280,9 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
                     output.Capacity(capacity);
                 }
 
-                output.Console.MarkupLine(result.DryRun ? "[grey]Dry run: nothing was written.[/]" : $"[green]Applied[/] at store revision {result.Revision}.");
+                output.Console.MarkupLine(result.DryRun ? "[grey]Dry run: nothing was written.[/]"
+                    : result.HasErrors ? $"[yellow]Stopped[/] after store revision {result.Revision}: what is listed above was written."
+                    : $"[green]Applied[/] at store revision {result.Revision}.");
             }
         }
         else
@@ -288,7 +291,10 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
                 result.UpgradeSteps, result.Findings, capacity), CliJsonContext.Default.ApplyOutput);
         }
 
-        return result.HasErrors ? ExitCodes.Findings : result.Findings.Any(f => f.Code == "Interrupted") ? ExitCodes.Interrupted : ExitCodes.Ok;
+        return result.Findings.Any(f => f.Code == "UpgradeInterrupted") ? ExitCodes.ConflictOrStore
+            : result.HasErrors ? ExitCodes.Findings
+            : result.Findings.Any(f => f.Code == "Interrupted") ? ExitCodes.Interrupted
+            : ExitCodes.Ok;
     }
 
     private Command CapacityCommand()

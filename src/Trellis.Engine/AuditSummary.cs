@@ -1,3 +1,5 @@
+using Trellis.Engine.Contracts;
+
 namespace Trellis.Engine;
 
 /// <summary>A plan in one line for the audit log: how many objects it adds, changes and removes, and the first of them by name.</summary>

@@ -11,10 +11,10 @@ public sealed class EngineSession : IAsyncDisposable
 {
     private readonly IStateStore _store;
 
-    private EngineSession(IStateStore store, TimeProvider? time)
+    private EngineSession(IStateStore store, TimeProvider? time, object? origin = null)
     {
         _store = store;
-        Engine = new TrellisEngine(store, time ?? TimeProvider.System);
+        Engine = new TrellisEngine(store, time ?? TimeProvider.System, origin: origin);
     }
 
     public TrellisEngine Engine { get; }
@@ -32,11 +32,19 @@ public sealed class EngineSession : IAsyncDisposable
             throw new StoreException($"The state path '{path}' is a {type}, not a state file.");
         }
 
-        return new EngineSession(write ? SqliteStateStore.Open(path) : SqliteStateStore.OpenReadOnly(path), time);
+        // Sessions on one file share its state: a plan made on a read-only session commits on a writing one.
+        return new EngineSession(write ? SqliteStateStore.Open(path) : SqliteStateStore.OpenReadOnly(path), time, StateFile(path));
     }
 
-    /// <summary>An engine over a store the caller made (another store, or one wrapped by a test); the session owns it.</summary>
-    public static EngineSession Over(IStateStore store, TimeProvider? time = null) => new(store, time);
+    /// <summary>
+    /// An engine over a store the caller made (another store, or one wrapped by a test); the session owns it. With
+    /// <paramref name="stateFile"/>, its plans are those of the SQLite state file at that path (the store wraps that file).
+    /// </summary>
+    internal static EngineSession Over(IStateStore store, TimeProvider? time = null, string? stateFile = null) =>
+        new(store, time, stateFile is null ? null : StateFile(stateFile));
+
+    /// <summary>What identifies a SQLite state file: its full path.</summary>
+    private static string StateFile(string path) => "sqlite:" + Path.GetFullPath(path);
 
     public ValueTask DisposeAsync() => _store.DisposeAsync();
 }

@@ -7,7 +7,7 @@ using Finding = Trellis.Core.Validation.Finding;
 namespace Trellis.Engine;
 
 /// <summary>The text of an input file, or the finding that says why it cannot be read.</summary>
-public sealed record InputText(string? Text, Finding? Problem);
+internal sealed record InputText(string? Text, Finding? Problem);
 
 /// <summary>
 /// Reads input files (site specs, manifests) as every front end must: only regular files (a FIFO would block and a device
@@ -19,7 +19,7 @@ public static class InputFiles
     public const int MaxManifestBytes = 16 * 1024 * 1024;
 
     /// <summary>Reads <paramref name="path"/> as UTF-8 text of at most <paramref name="maxBytes"/> bytes; <paramref name="field"/> names it in findings.</summary>
-    public static InputText Read(string path, string field, int maxBytes)
+    internal static InputText Read(string path, string field, int maxBytes)
     {
         if (!File.Exists(path))
         {

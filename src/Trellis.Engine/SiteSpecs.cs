@@ -69,11 +69,7 @@ public static class SiteSpecs
 
     /// <summary>Capacity of the site as a planned change of <paramref name="spec"/> would leave it (a dry run): the plan's allocations.</summary>
     public static CapacityReport? CapacityAfter(SpecDocument spec, ChangePlan planned) =>
-        planned.Allocations is { } plan && SiteValidator.Validate(spec.Spec).Site is { } site ? CapacityPlanner.Report(site, plan.Result).ToContract() : null;
-
-    /// <summary>Makes the stored site match <paramref name="spec"/>.</summary>
-    public static Task<CommandResult> ApplyAsync(this TrellisEngine engine, SpecDocument spec, CommandOptions? options = null, CancellationToken cancellationToken = default) =>
-        engine.ApplyAsync(spec.Spec, options, cancellationToken);
+        planned.AllocationPlan is { } plan && SiteValidator.Validate(spec.Spec).Site is { } site ? CapacityPlanner.Report(site, plan.Result).ToContract() : null;
 
     /// <summary>Could the site of this spec take these changes? Null with findings when a change is not a valid question.</summary>
     public static (WhatIfAnswer? Answer, IReadOnlyList<Finding> Findings) WhatIf(SpecDocument spec, string question, IReadOnlyList<WhatIfChange> changes) =>

@@ -7,15 +7,37 @@ using Trellis.Storage;
 
 namespace Trellis.Engine;
 
-/// <summary>A consistent snapshot of one site: its applied spec, every allocation, and upgrades in progress.</summary>
-public sealed record SiteState(
-    long Revision,
-    long GenerationRevision,
-    SiteSpec? Spec,
-    IReadOnlyList<Allocation> Allocations,
-    IReadOnlyList<UpgradeProgress> Upgrades)
+/// <summary>
+/// A consistent snapshot of one site at store revision <see cref="Revision"/>: its applied spec, every allocation, and
+/// upgrades in progress. A front end passes it to <see cref="SiteViews"/>, which answer in the Engine's own types.
+/// </summary>
+public sealed record SiteState
 {
+    internal SiteState(long revision, long generationRevision, SiteSpec? spec, IReadOnlyList<Allocation> allocations, IReadOnlyList<UpgradeProgress> upgrades)
+    {
+        Revision = revision;
+        GenerationRevision = generationRevision;
+        Spec = spec;
+        Allocations = allocations;
+        Upgrades = upgrades;
+    }
+
     public static SiteState Empty { get; } = new(0, 0, null, [], []);
+
+    /// <summary>The store revision the snapshot was read at.</summary>
+    public long Revision { get; }
+
+    /// <summary>The stored site's name; null when no site is stored.</summary>
+    public string? SiteName => Spec?.Name;
+
+    /// <summary>The revision of the generation key, which every change of the site bumps (0 before the first).</summary>
+    internal long GenerationRevision { get; }
+
+    internal SiteSpec? Spec { get; }
+
+    internal IReadOnlyList<Allocation> Allocations { get; }
+
+    internal IReadOnlyList<UpgradeProgress> Upgrades { get; }
 
     /// <exception cref="StoreException">A stored value is not what Trellis wrote there (damaged or edited by hand).</exception>
     internal static SiteState From(StoreSnapshot snapshot)

@@ -30,7 +30,7 @@ public static class SiteViews
     /// The stored site as resolved for reading, also when it breaks a rule added after it was applied (<see cref="Findings"/>
     /// says so as warnings): stored state always stays readable.
     /// </summary>
-    public static ResolvedSite? Resolve(SiteState state) => state.Spec is null ? null : SiteValidator.ValidateStored(state.Spec).Resolved;
+    internal static ResolvedSite? Resolve(SiteState state) => state.Spec is null ? null : SiteValidator.ValidateStored(state.Spec).Resolved;
 
     /// <summary>
     /// What the stored spec breaks: rules added after it was applied, as warnings, and StoredSiteUnresolved (an error) when
@@ -105,7 +105,7 @@ public static class SiteViews
     }
 
     /// <summary>VXLAN settings of a cluster's overlay: Windows nodes need VNI ≥ 4096 on UDP 4789; Calico uses those everywhere.</summary>
-    public static (int Vni, int Port) Vxlan(ResolvedCluster c) => OverlayFacts.Vxlan(c);
+    internal static (int Vni, int Port) Vxlan(ResolvedCluster c) => OverlayFacts.Vxlan(c);
 
     public static IReadOnlyList<NodePoolRow> NodePools(SiteState state, string? cluster = null) =>
         state.Spec?.Clusters.Where(c => Selected(c.Name, cluster)).SelectMany(c => c.NodePools.Select(p => new NodePoolRow(c.Name, p.Name, p.OsType.ToString(), p.OsSku, p.Count, p.VmSize, p.MaxPodCount))).ToList() ?? [];

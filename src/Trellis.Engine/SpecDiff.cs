@@ -1,19 +1,10 @@
 using Trellis.Core.Model;
+using Trellis.Engine.Contracts;
 
 namespace Trellis.Engine;
 
-public enum ChangeKind
-{
-    Add,
-    Remove,
-    Change,
-}
-
-/// <summary>One object of the site that a plan adds, removes or changes, e.g. nodepool payments/linuxpool: count 3 → 5.</summary>
-public sealed record ObjectChange(ChangeKind Kind, string Type, string Name, string Detail);
-
 /// <summary>The objects a new spec adds, removes or changes compared with the applied one.</summary>
-public static class SpecDiff
+internal static class SpecDiff
 {
     public static IReadOnlyList<ObjectChange> Compare(SiteSpec? before, SiteSpec after)
     {

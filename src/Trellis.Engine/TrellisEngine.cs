@@ -3,7 +3,12 @@ using Trellis.Core.Ipam;
 using Trellis.Core.Model;
 using Trellis.Core.Planning;
 using Trellis.Core.Validation;
+using Trellis.Engine.Contracts;
 using Trellis.Storage;
+using Allocation = Trellis.Core.Ipam.Allocation;
+using Finding = Trellis.Core.Validation.Finding;
+using Severity = Trellis.Core.Validation.Severity;
+using UpgradeStep = Trellis.Core.Planning.UpgradeStep;
 
 namespace Trellis.Engine;
 
@@ -15,11 +20,28 @@ public sealed record CommandOptions(IProgress<string>? Progress = null, string? 
 /// The application API every front end calls. A command (<see cref="SiteCommand"/>) is planned on a snapshot of the state
 /// (<see cref="PlanAsync"/>), and the plan is committed as one conditional transaction (<see cref="CommitAsync"/>) that
 /// holds only while the state is still at the plan's revision; <see cref="ExecuteAsync"/> re-plans when another writer
-/// got there first. <paramref name="random"/> (a number in [0, 1)) spreads the retries of writers that collided.
+/// got there first. A front end gets one from <see cref="EngineSession"/>.
 /// </summary>
-public sealed class TrellisEngine(IStateStore store, TimeProvider time, Func<double>? random = null)
+public sealed class TrellisEngine
 {
+    private readonly IStateStore store;
+    private readonly TimeProvider time;
+    private readonly Func<double>? random;
+
+    /// <param name="random">A number in [0, 1) that spreads the retries of writers that collided.</param>
+    /// <param name="origin">What identifies the state beyond this store object (a state file's full path); plans commit only where it matches.</param>
+    internal TrellisEngine(IStateStore store, TimeProvider time, Func<double>? random = null, object? origin = null)
+    {
+        this.store = store;
+        this.time = time;
+        this.random = random;
+        Origin = new StateOrigin(origin ?? store);
+    }
+
     public int MaxAttempts { get; init; } = 100;
+
+    /// <summary>The state this engine works on: a plan it makes commits only on an engine of the same origin.</summary>
+    internal StateOrigin Origin { get; }
 
     private Retry Retry => new(time, random ?? Random.Shared.NextDouble, MaxAttempts);
 
@@ -39,8 +61,11 @@ public sealed class TrellisEngine(IStateStore store, TimeProvider time, Func<dou
     }
 
     /// <summary>Makes the stored site match <paramref name="spec"/>: <see cref="ExecuteAsync"/> of <see cref="ApplySpec"/>.</summary>
-    public Task<CommandResult> ApplyAsync(SiteSpec spec, CommandOptions? options = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync(new ApplySpec(new SpecDocument(spec)), options, cancellationToken);
+    public Task<CommandResult> ApplyAsync(SpecDocument spec, CommandOptions? options = null, CancellationToken cancellationToken = default) =>
+        ExecuteAsync(new ApplySpec(spec), options, cancellationToken);
+
+    internal Task<CommandResult> ApplyAsync(SiteSpec spec, CommandOptions? options = null, CancellationToken cancellationToken = default) =>
+        ApplyAsync(new SpecDocument(spec), options, cancellationToken);
 
     /// <summary>Plans <paramref name="command"/> on the current state; writes nothing (a dry run, or the plan an operator confirms).</summary>
     public async Task<ChangePlan> PlanAsync(SiteCommand command, CancellationToken cancellationToken = default)
@@ -59,13 +84,20 @@ public sealed class TrellisEngine(IStateStore store, TimeProvider time, Func<dou
     /// <summary>
     /// Writes exactly <paramref name="plan"/> if the state is still at the plan's revision; otherwise writes nothing and
     /// answers StateChanged (re-plan). A plan with errors is not written: its findings are the answer. An upgrade rolls on
-    /// after its first step, one VM per transaction; Ctrl-C after a commit reports what was written (Interrupted).
+    /// after its first step, one VM per transaction; Ctrl-C after a commit reports what was written (Interrupted), and so does a
+    /// store failure or a conflict after a commit (UpgradeInterrupted). A plan made by an engine on another state is refused
+    /// (PlanFromOtherState) and nothing is written.
     /// </summary>
     public async Task<CommandResult> CommitAsync(ChangePlan plan, CommandOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(plan);
+        if (plan.Origin != Origin)
+        {
+            return CommandResult.Rejected([FromOtherState(plan).ToContract()], plan.Revision);
+        }
+
         return await CommitOrConflictAsync(plan, options ?? new(), cancellationToken).ConfigureAwait(false)
-            ?? CommandResult.Rejected([await StateChangedAsync(plan).ConfigureAwait(false)], plan.Revision);
+            ?? CommandResult.Rejected([(await StateChangedAsync(plan).ConfigureAwait(false)).ToContract()], plan.Revision);
     }
 
     /// <summary>Plans and commits <paramref name="command"/>, planning again when another writer committed in between.</summary>
@@ -76,7 +108,7 @@ public sealed class TrellisEngine(IStateStore store, TimeProvider time, Func<dou
         return Retry.RunAsync(command.CommandName, async attempt =>
         {
             var plan = await PlanAsync(command, cancellationToken).ConfigureAwait(false);
-            return await CommitOrConflictAsync(plan, options ?? new(), cancellationToken).ConfigureAwait(false) is { } done ? done with { Attempts = attempt } : null;
+            return await CommitOrConflictAsync(plan, options ?? new(), cancellationToken).ConfigureAwait(false) is { } done ? done.WithAttempts(attempt) : null;
         }, cancellationToken);
     }
 
@@ -85,7 +117,7 @@ public sealed class TrellisEngine(IStateStore store, TimeProvider time, Func<dou
         var (changed, changeFindings) = command.Change(state.Spec);
         if (changed is null || changeFindings.HasErrors())
         {
-            return ChangePlan.Refused(command, state.Revision, changeFindings);
+            return Refused(command, state, changeFindings);
         }
 
         // A cluster's VXLAN is fixed when it is created and stored with it, so that it never changes under running pods.
@@ -117,7 +149,7 @@ public sealed class TrellisEngine(IStateStore store, TimeProvider time, Func<dou
 
         if (findings.HasErrors() || validation.Site is null)
         {
-            return ChangePlan.Refused(command, state.Revision, findings);
+            return Refused(command, state, findings);
         }
 
         // Version bumps run after the commit as rolling upgrades, one VM per transaction.
@@ -132,7 +164,7 @@ public sealed class TrellisEngine(IStateStore store, TimeProvider time, Func<dou
         findings.AddRange(plan.Findings);
         if (plan.Findings.HasErrors())
         {
-            return ChangePlan.Refused(command, state.Revision, findings);
+            return Refused(command, state, findings);
         }
 
         var changes = SpecDiff.Compare(state.Spec, desired);
@@ -143,23 +175,23 @@ public sealed class TrellisEngine(IStateStore store, TimeProvider time, Func<dou
             ops.AddRange(AllocationOps(plan.Removed, plan.Added));
         }
 
-        return new ChangePlan(command, state.Revision, findings, changes, plan, [], new PlannedWrite(state.GenerationRevision, ops, AuditSummary.Of(changes),
+        return Planned(command, state, desired.Name, findings, changes, plan, [], new PlannedWrite(state.GenerationRevision, ops, AuditSummary.Of(changes),
             plan.Added.Count, plan.Removed.Count, [.. upgrades.Select(c => (c.Name, c.KubernetesVersion))]));
     }
 
-    private static ChangePlan PlanUpgrade(Upgrade command, SiteState state)
+    private ChangePlan PlanUpgrade(Upgrade command, SiteState state)
     {
         var version = KubernetesVersion.Normalize(command.Version);
         var (refused, site, cluster, progress) = CheckUpgrade(state, command.Cluster, version);
         if (refused.Count > 0)
         {
-            return ChangePlan.Refused(command, state.Revision, refused);
+            return Refused(command, state, refused);
         }
 
         if (progress is null)
         {
             // Already at that version: nothing to do, and nothing to write.
-            return new ChangePlan(command, state.Revision, [], [], null, [], new PlannedWrite(state.GenerationRevision, [], "", 0, 0, []));
+            return Planned(command, state, state.Spec?.Name, [], [], null, [], new PlannedWrite(state.GenerationRevision, [], "", 0, 0, []));
         }
 
         // Every step, simulated on the allocations as each step leaves them.
@@ -170,12 +202,12 @@ public sealed class TrellisEngine(IStateStore store, TimeProvider time, Func<dou
             var (step, next, error) = UpgradePlanner.Next(site!, cluster!, progress, allocations, DateTimeOffset.UnixEpoch);
             if (error is not null)
             {
-                return ChangePlan.Refused(command, state.Revision, [NeedsAddress(command.Cluster, error)]);
+                return Refused(command, state, [NeedsAddress(command.Cluster, error)]);
             }
 
             if (step is null)
             {
-                return new ChangePlan(command, state.Revision, [], [VersionChange(command.Cluster, progress.FromVersion, version)], null, steps,
+                return Planned(command, state, state.Spec?.Name, [], [VersionChange(command.Cluster, progress.FromVersion, version)], null, steps,
                     new PlannedWrite(state.GenerationRevision, [], "", 0, 0, [(command.Cluster, version)]));
             }
 
@@ -185,16 +217,16 @@ public sealed class TrellisEngine(IStateStore store, TimeProvider time, Func<dou
         }
     }
 
-    private static ChangePlan PlanDeleteSite(DeleteSite command, SiteState state)
+    private ChangePlan PlanDeleteSite(DeleteSite command, SiteState state)
     {
         if (state.Spec is null)
         {
-            return ChangePlan.Refused(command, state.Revision, [NoSite]);
+            return Refused(command, state, [NoSite]);
         }
 
         if (state.Spec.Name != command.Name)
         {
-            return ChangePlan.Refused(command, state.Revision, [Finding.Error("SiteMismatch", "name",
+            return Refused(command, state, [Finding.Error("SiteMismatch", "name",
                 $"The state holds site '{state.Spec.Name}', not '{command.Name}'; nothing was deleted.", "Name the stored site to delete it, or open the state of the site you mean.")]);
         }
 
@@ -203,9 +235,16 @@ public sealed class TrellisEngine(IStateStore store, TimeProvider time, Func<dou
         List<TxnOperation> ops = [new TxnOperation.Delete(StateKeys.Spec)];
         ops.AddRange(state.Allocations.Select(a => new TxnOperation.Delete(StateKeys.Allocation(a.Pool.ToString(), a.Address))));
         ops.AddRange(state.Upgrades.Select(u => new TxnOperation.Delete(StateKeys.Upgrade(u.Cluster))));
-        return new ChangePlan(command, state.Revision, [], changes, plan, [],
+        return Planned(command, state, state.Spec.Name, [], changes, plan, [],
             new PlannedWrite(state.GenerationRevision, ops, $"site {state.Spec.Name} deleted: {AuditSummary.Of(changes)}", 0, state.Allocations.Count, []));
     }
+
+    private ChangePlan Refused(SiteCommand command, SiteState state, IEnumerable<Finding> findings) =>
+        new(Origin, command, state.Revision, state.Spec?.Name, findings.ToContract(), [], null, [], null);
+
+    private ChangePlan Planned(SiteCommand command, SiteState state, string? site, IEnumerable<Finding> findings, IReadOnlyList<ObjectChange> changes,
+        AllocationPlan? allocations, IReadOnlyList<UpgradeStep> steps, PlannedWrite write) =>
+        new(Origin, command, state.Revision, site, findings.ToContract(), changes, allocations, steps, write);
 
     /// <summary>The plan written, or null when the state is no longer at the plan's revision (nothing was written then).</summary>
     private async Task<CommandResult?> CommitOrConflictAsync(ChangePlan plan, CommandOptions options, CancellationToken cancellationToken)
@@ -233,7 +272,7 @@ public sealed class TrellisEngine(IStateStore store, TimeProvider time, Func<dou
         {
             // Nothing to write: the plan still holds only if nobody wrote since it was made.
             return await GenerationAsync(cancellationToken).ConfigureAwait(false) == write.Generation
-                ? new CommandResult(true, plan.Findings, plan.Changes, plan.Allocations, [], plan.Revision, 1)
+                ? new CommandResult(true, plan.Findings, plan.Changes, plan.AllocationPlan, [], plan.Revision)
                 : null;
         }
 
@@ -243,15 +282,22 @@ public sealed class TrellisEngine(IStateStore store, TimeProvider time, Func<dou
         var changes = plan.Command is Upgrade ? new List<ObjectChange>() : [.. plan.Changes];
         foreach (var (cluster, version) in write.Upgrades)
         {
+            var path = plan.Command is ApplySpec apply ? $"spec.clusters[{apply.Spec.Spec.Clusters.ToList().FindIndex(c => c.Name == cluster)}].kubernetesVersion" : "cluster";
             CommandResult? rolled;
             try
             {
-                rolled = await RollAsync(cluster, version, written ? null : write.Generation, options, cancellationToken).ConfigureAwait(false);
+                rolled = await RollAsync(cluster, version, path, written ? null : write.Generation, options, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (written)
             {
                 // The spec is committed: report it, and how to finish, rather than lose it in an exception.
-                findings.Add(Interrupted(revision, $"the upgrade of cluster '{cluster}' to {version} did not start.", cluster, version));
+                findings.Add(Interrupted(revision, $"the upgrade of cluster '{cluster}' to {version} did not start.", cluster, version).ToContract());
+                break;
+            }
+            catch (Exception e) when (written && EngineFailures.Classify(e) is not null)
+            {
+                // What came before this upgrade is committed: it stays reported, with what was not written and how to go on.
+                findings.Add(UpgradeInterrupted(path, cluster, version, revision, 0, e).ToContract());
                 break;
             }
 
@@ -261,11 +307,11 @@ public sealed class TrellisEngine(IStateStore store, TimeProvider time, Func<dou
             }
 
             findings.AddRange(rolled.Findings);
-            steps.AddRange(rolled.UpgradeSteps);
+            steps.AddRange(rolled.Steps);
             changes.AddRange(plan.Command is Upgrade ? rolled.Changes : []);
             written |= rolled.Applied;
             revision = rolled.Applied ? rolled.Revision : revision;
-            if (rolled.HasErrors || rolled.Findings.Any(f => f.Code == "Interrupted"))
+            if (rolled.HasErrors || rolled.Findings.Any(f => f.Code is "Interrupted"))
             {
                 break;
             }
@@ -273,15 +319,16 @@ public sealed class TrellisEngine(IStateStore store, TimeProvider time, Func<dou
 
         return !written && findings.HasErrors()
             ? CommandResult.Rejected(findings, revision)
-            : new CommandResult(written, findings, changes, plan.Allocations, steps, revision, 1);
+            : new CommandResult(written, findings, changes, plan.AllocationPlan, steps, revision);
     }
 
     /// <summary>
     /// Rolls cluster <paramref name="cluster"/> to <paramref name="version"/>, one VM per transaction, from wherever it stands.
     /// With <paramref name="startAt"/>, the first transaction holds only on that generation (null when it moved); the later
-    /// ones are retried on conflict.
+    /// ones are retried on conflict. A store failure or a conflict that outlasts the retries after a step was written ends it with
+    /// the steps written and UpgradeInterrupted, naming <paramref name="path"/>.
     /// </summary>
-    private async Task<CommandResult?> RollAsync(string cluster, string version, long? startAt, CommandOptions options, CancellationToken cancellationToken)
+    private async Task<CommandResult?> RollAsync(string cluster, string version, string path, long? startAt, CommandOptions options, CancellationToken cancellationToken)
     {
         var steps = new List<UpgradeStep>();
         long committed = 0;
@@ -289,47 +336,21 @@ public sealed class TrellisEngine(IStateStore store, TimeProvider time, Func<dou
         {
             if (steps.Count > 0 && cancellationToken.IsCancellationRequested)
             {
-                return new CommandResult(true, [Interrupted(committed, $"{steps.Count} steps of the upgrade of cluster '{cluster}' were written.", cluster, version)],
-                    [], null, steps, committed, 1);
+                return new CommandResult(true, [Interrupted(committed, $"{steps.Count} steps of the upgrade of cluster '{cluster}' were written.", cluster, version).ToContract()],
+                    [], null, steps, committed);
             }
 
             // Once a step is written, Ctrl-C no longer cuts a transaction short: it stops before the next one.
             var token = steps.Count > 0 ? CancellationToken.None : cancellationToken;
-            var first = steps.Count == 0 && startAt is not null;
-            var outcome = await Retry.RunAsync<RollStep>("upgrade", async _ =>
+            RollStep outcome;
+            try
             {
-                var state = await ReadAsync(token).ConfigureAwait(false);
-                if (first && state.GenerationRevision != startAt)
-                {
-                    return RollStep.Moved;
-                }
-
-                var (refused, site, resolved, progress) = CheckUpgrade(state, cluster, version);
-                if (refused.Count > 0 || progress is null)
-                {
-                    return new RollStep(refused, null, state.Revision);
-                }
-
-                var (step, next, error) = UpgradePlanner.Next(site!, resolved!, progress, state.Allocations, time.GetUtcNow());
-                if (error is not null)
-                {
-                    return new RollStep([NeedsAddress(cluster, error)], null, state.Revision);
-                }
-
-                List<TxnOperation> ops = step is null
-                    ?
-                    [
-                        new TxnOperation.Put(StateKeys.Spec, JsonSerializer.SerializeToUtf8Bytes(state.Spec! with
-                        {
-                            Clusters = state.Spec.Clusters.Select(c => c.Name == cluster ? c with { KubernetesVersion = version } : c).ToList(),
-                        }, EngineJsonContext.Default.SiteSpec)),
-                        new TxnOperation.Delete(StateKeys.Upgrade(cluster)),
-                    ]
-                    : [.. AllocationOps(step.Remove, step.Add), new TxnOperation.Put(StateKeys.Upgrade(cluster), JsonSerializer.SerializeToUtf8Bytes(next, EngineJsonContext.Default.UpgradeProgress))];
-                var result = await WriteAsync(state.GenerationRevision, state.Revision, options, "upgrade", step?.Description ?? $"cluster {cluster} now runs {version}",
-                    step?.Add.Count ?? 0, step?.Remove.Count ?? 0, ops, token).ConfigureAwait(false);
-                return result.Succeeded ? new RollStep([], step, result.Revision, progress.FromVersion) : first ? RollStep.Moved : null;
-            }, token).ConfigureAwait(false);
+                outcome = await RollStepAsync(cluster, version, startAt, steps.Count == 0, options, token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (steps.Count > 0 && EngineFailures.Classify(e) is not null)
+            {
+                return new CommandResult(true, [UpgradeInterrupted(path, cluster, version, committed, steps.Count, e).ToContract()], [], null, steps, committed);
+            }
 
             if (ReferenceEquals(outcome, RollStep.Moved))
             {
@@ -338,19 +359,62 @@ public sealed class TrellisEngine(IStateStore store, TimeProvider time, Func<dou
 
             if (outcome.Refused.Count > 0)
             {
-                return new CommandResult(steps.Count > 0, outcome.Refused, [], null, steps, steps.Count > 0 ? committed : outcome.Revision, 1);
+                return new CommandResult(steps.Count > 0, outcome.Refused.ToContract(), [], null, steps, steps.Count > 0 ? committed : outcome.Revision);
             }
 
             if (outcome.Step is null)
             {
                 IReadOnlyList<ObjectChange> changes = outcome.From is { } from ? [VersionChange(cluster, from, version)] : [];
-                return new CommandResult(true, [], changes, null, steps, outcome.Revision, 1);
+                return new CommandResult(true, [], changes, null, steps, outcome.Revision);
             }
 
             steps.Add(outcome.Step);
             committed = outcome.Revision;
             options.Progress?.Report($"upgrade {cluster}: {outcome.Step.Description}");
         }
+    }
+
+    /// <summary>
+    /// The next transaction of a rolling upgrade, retried on conflict. As the <paramref name="first"/> of a plan's commit
+    /// (<paramref name="startAt"/> set), it holds only on the plan's generation: <see cref="RollStep.Moved"/> otherwise.
+    /// </summary>
+    private Task<RollStep> RollStepAsync(string cluster, string version, long? startAt, bool first, CommandOptions options, CancellationToken token)
+    {
+        first &= startAt is not null;
+        return Retry.RunAsync<RollStep>("upgrade", async _ =>
+        {
+            var state = await ReadAsync(token).ConfigureAwait(false);
+            if (first && state.GenerationRevision != startAt)
+            {
+                return RollStep.Moved;
+            }
+
+            var (refused, site, resolved, progress) = CheckUpgrade(state, cluster, version);
+            if (refused.Count > 0 || progress is null)
+            {
+                return new RollStep(refused, null, state.Revision);
+            }
+
+            var (step, next, error) = UpgradePlanner.Next(site!, resolved!, progress, state.Allocations, time.GetUtcNow());
+            if (error is not null)
+            {
+                return new RollStep([NeedsAddress(cluster, error)], null, state.Revision);
+            }
+
+            List<TxnOperation> ops = step is null
+                ?
+                [
+                    new TxnOperation.Put(StateKeys.Spec, JsonSerializer.SerializeToUtf8Bytes(state.Spec! with
+                    {
+                        Clusters = state.Spec.Clusters.Select(c => c.Name == cluster ? c with { KubernetesVersion = version } : c).ToList(),
+                    }, EngineJsonContext.Default.SiteSpec)),
+                    new TxnOperation.Delete(StateKeys.Upgrade(cluster)),
+                ]
+                : [.. AllocationOps(step.Remove, step.Add), new TxnOperation.Put(StateKeys.Upgrade(cluster), JsonSerializer.SerializeToUtf8Bytes(next, EngineJsonContext.Default.UpgradeProgress))];
+            var result = await WriteAsync(state.GenerationRevision, state.Revision, options, "upgrade", step?.Description ?? $"cluster {cluster} now runs {version}",
+                step?.Add.Count ?? 0, step?.Remove.Count ?? 0, ops, token).ConfigureAwait(false);
+            return result.Succeeded ? new RollStep([], step, result.Revision, progress.FromVersion) : first ? RollStep.Moved : null;
+        }, token);
     }
 
     /// <summary>One transaction of a rolling upgrade: refused, a step written, or the last one (the version written, from <paramref name="From"/>).</summary>
@@ -425,19 +489,38 @@ public sealed class TrellisEngine(IStateStore store, TimeProvider time, Func<dou
             "Plan the change again to see what it would do now.");
     }
 
+    /// <summary>PlanFromOtherState: the plan was made on another state (another file or store, so another site or another copy of one).</summary>
+    private static Finding FromOtherState(ChangePlan plan) => Finding.Error("PlanFromOtherState", "plan",
+        $"The plan{(plan.Site is { } site ? $" for site '{site}'" : "")} was made on another state than the one it was committed to; nothing was written.",
+        "Plan the change on the state it is meant for, and commit it there.");
+
     /// <summary>The revision of the generation key, which every change bumps (0 before the first).</summary>
     private async Task<long> GenerationAsync(CancellationToken cancellationToken) =>
         (await store.ReadAsync(StateKeys.Generation, cancellationToken).ConfigureAwait(false)).Items.FirstOrDefault(i => i.Key == StateKeys.Generation)?.Revision ?? 0;
 
     /// <summary>No site is stored: a change other than apply, and every view, needs one.</summary>
-    public static Finding NoSite { get; } = Finding.Error("NoSite", "site", "No site is stored in this state.", "Apply a site spec first.");
+    internal static Finding NoSite { get; } = Finding.Error("NoSite", "site", "No site is stored in this state.", "Apply a site spec first.");
 
-    public static Finding UnknownCluster(string cluster) => Finding.Error("UnknownCluster", "cluster", $"No cluster '{cluster}' is stored.", "List the stored clusters.");
+    internal static Finding UnknownCluster(string cluster) => Finding.Error("UnknownCluster", "cluster", $"No cluster '{cluster}' is stored.", "List the stored clusters.");
 
     /// <summary>The stored spec no longer resolves under today's rules (a network or a cluster of it fails a rule added since).</summary>
-    public static Finding Unresolved(Severity severity) => new("StoredSiteUnresolved", "spec",
+    internal static Finding Unresolved(Severity severity) => new("StoredSiteUnresolved", "spec",
         "The stored site breaks rules added after it was applied so that its networks or clusters cannot be resolved; views that need them are empty and changes cannot be planned.",
         "Apply a spec that fixes what validating it reports.", severity);
+
+    /// <summary>
+    /// UpgradeInterrupted: a store failure or a conflict that outlasted every retry stopped the upgrade of <paramref name="cluster"/>
+    /// after the commit at <paramref name="revision"/>, with <paramref name="stepsWritten"/> of its own steps written.
+    /// </summary>
+    private static Finding UpgradeInterrupted(string path, string cluster, string version, long revision, int stepsWritten, Exception cause) =>
+        Finding.Error("UpgradeInterrupted", path,
+            $"The upgrade of cluster '{cluster}' to {version} stopped after the commit at revision {revision}: "
+            + (EngineFailures.Classify(cause) == FailureKind.Conflict ? "other writers won every retry of its next transaction" : $"the state store failed ({cause.Message.TrimEnd('.')})")
+            + $". Written: {(stepsWritten > 0 ? $"{stepsWritten} of its VM steps" : "everything before it; none of its VM steps")}. "
+            + "Not written: its remaining VM steps, the cluster's new version, and any upgrade after it.",
+            stepsWritten > 0
+                ? $"Upgrade cluster '{cluster}' to {version} again: it resumes after the last step written. Until then other changes of the site are refused (UpgradeInProgress)."
+                : $"Upgrade cluster '{cluster}' to {version}: it starts from the state written at revision {revision}.");
 
     private static Finding Interrupted(long revision, string what, string cluster, string version) =>
         Finding.Warning("Interrupted", $"cluster {cluster}", $"Interrupted after the commit at revision {revision}: {what}",
@@ -473,8 +556,8 @@ public sealed class TrellisEngine(IStateStore store, TimeProvider time, Func<dou
 
     private static string Json(SiteSpec spec) => JsonSerializer.Serialize(spec, EngineJsonContext.Default.SiteSpec);
 
-    public static ValidationResult Validate(SiteSpec spec) => SiteValidator.Validate(spec);
+    internal static ValidationResult Validate(SiteSpec spec) => SiteValidator.Validate(spec);
 
     /// <summary>How a stored spec reads under today's rules: errors of rules added after it was applied are warnings.</summary>
-    public static ValidationResult ValidateStored(SiteSpec spec) => SiteValidator.ValidateStored(spec);
+    internal static ValidationResult ValidateStored(SiteSpec spec) => SiteValidator.ValidateStored(spec);
 }

@@ -20,7 +20,7 @@ public static class WhatIfQuestions
     /// The answer, or null with the findings that make the question unanswerable: a bad value, an unknown cluster, or a
     /// change the spec rules refuse for another reason than room (the answer to those is not "it does not fit").
     /// </summary>
-    public static (WhatIfResult? Result, IReadOnlyList<Finding> Findings) Ask(string question, SiteSpec spec, IReadOnlyList<Allocation> allocations, IReadOnlyList<WhatIfChange> changes)
+    internal static (WhatIfResult? Result, IReadOnlyList<Finding> Findings) Ask(string question, SiteSpec spec, IReadOnlyList<Allocation> allocations, IReadOnlyList<WhatIfChange> changes)
     {
         var changed = spec;
         var findings = new List<Finding>();

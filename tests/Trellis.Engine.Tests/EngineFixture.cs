@@ -61,18 +61,3 @@ internal sealed class EngineFixture : IAsyncDisposable
         Directory.Delete(_dir, recursive: true);
     }
 }
-
-/// <summary>A store that fails after a number of successful commits, as a crash between two transactions would.</summary>
-internal sealed class FailingStore(IStateStore inner, int commitsBeforeFailure) : IStateStore
-{
-    private int _commits;
-
-    public Task<StoreSnapshot> ReadAsync(IReadOnlyList<string> prefixes, CancellationToken cancellationToken = default) => inner.ReadAsync(prefixes, cancellationToken);
-
-    public Task<CommitResult> CommitAsync(StoreTransaction transaction, CancellationToken cancellationToken = default) =>
-        Interlocked.Increment(ref _commits) > commitsBeforeFailure
-            ? throw new StoreException("simulated crash")
-            : inner.CommitAsync(transaction, cancellationToken);
-
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-}

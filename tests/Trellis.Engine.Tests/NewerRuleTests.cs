@@ -73,7 +73,7 @@ public class NewerRuleTests
         var result = await f.Engine.ApplyAsync(scaled);
 
         Assert.True(result.Applied, string.Join("\n", result.Findings));
-        Assert.Contains(result.Findings, x => x is { Code: "InvalidName", Path: "spec.clusters[0].controlPlaneVmSize", Severity: Severity.Warning });
+        Assert.Contains(result.Findings, x => x is { Code: "InvalidName", Path: "spec.clusters[0].controlPlaneVmSize", Severity: Contracts.Severity.Warning });
         Assert.Equal(4, (await f.Engine.ReadAsync()).Spec!.Clusters.Single(c => c.Name == "b").NodePools[0].Count);
     }
 
@@ -88,8 +88,8 @@ public class NewerRuleTests
         var result = await f.Engine.ApplyAsync(worse);
 
         Assert.False(result.Applied);
-        Assert.Contains(result.Findings, x => x is { Code: "InvalidName", Path: "spec.clusters[1].controlPlaneVmSize", Severity: Severity.Error });
-        Assert.Contains(result.Findings, x => x is { Code: "InvalidName", Path: "spec.clusters[0].controlPlaneVmSize", Severity: Severity.Warning });
+        Assert.Contains(result.Findings, x => x is { Code: "InvalidName", Path: "spec.clusters[1].controlPlaneVmSize", Severity: Contracts.Severity.Error });
+        Assert.Contains(result.Findings, x => x is { Code: "InvalidName", Path: "spec.clusters[0].controlPlaneVmSize", Severity: Contracts.Severity.Warning });
         Assert.Equal(before, (await f.Engine.ReadAsync()).Revision);
     }
 
@@ -103,7 +103,7 @@ public class NewerRuleTests
         Assert.Empty(SiteViews.Clusters(state));
         Assert.Contains(SiteViews.Findings(state), x => x is { Code: "StoredSiteUnresolved", Severity: Contracts.Severity.Error });
         var upgrade = await f.Engine.ExecuteAsync(new Upgrade("b", "v1.30.0"));
-        Assert.Contains(upgrade.Findings, x => x is { Code: "StoredSiteUnresolved", Severity: Severity.Error });
+        Assert.Contains(upgrade.Findings, x => x is { Code: "StoredSiteUnresolved", Severity: Contracts.Severity.Error });
         var apply = await f.Engine.ApplyAsync(state.Spec!);
         Assert.False(apply.Applied);
         Assert.True(apply.HasErrors);

@@ -2,6 +2,8 @@ using Trellis.Core.Ipam;
 using Trellis.Core.Model;
 using Trellis.Storage;
 using Trellis.Storage.Sqlite;
+using ChangeKind = Trellis.Engine.Contracts.ChangeKind;
+using ObjectChange = Trellis.Engine.Contracts.ObjectChange;
 
 namespace Trellis.Engine.Tests;
 
@@ -51,7 +53,7 @@ public sealed class PlanCommitTests
 
         Assert.True(result.Applied, string.Join("\n", result.Findings));
         var state = await f.Engine.ReadAsync();
-        Assert.Equal(Held(plan.Allocations.Result), Held(state.Allocations));
+        Assert.Equal(Held(plan.AllocationPlan!.Result), Held(state.Allocations));
         Assert.Equal(plan.Changes, result.Changes);
         Assert.Equal(plan.Revision + 1, result.Revision);
         Assert.Equal(state.Revision, result.Revision);
@@ -88,6 +90,72 @@ public sealed class PlanCommitTests
         var replanned = await f.Engine.CommitAsync(await f.Engine.PlanAsync(new ScaleNodePool("a", "linuxpool", 3)));
         Assert.True(replanned.Applied, string.Join("\n", replanned.Findings));
         Assert.Contains((await f.Engine.ReadAsync()).Allocations, a => a.Owner.ToString() == "service/b/web/site");
+    }
+
+    [Fact]
+    public async Task APlanMadeOnOneState_IsRefusedOnAnother_AndWritesNothingThere()
+    {
+        await using var made = new EngineFixture();
+        await using var other = new EngineFixture();
+        await made.Engine.ApplyAsync(EngineFixture.Roomy());
+        await other.Engine.ApplyAsync(EngineFixture.Roomy() with { Name = "contoso" });
+        var plan = await made.Engine.PlanAsync(new ScaleNodePool("a", "linuxpool", 3));
+        var before = await other.Engine.ReadAsync();
+        var audit = await other.Engine.ReadAuditAsync();
+        // Both states are at the same revision, so only the plan's origin tells them apart.
+        Assert.Equal(plan.Revision, before.Revision);
+
+        var refused = await other.Engine.CommitAsync(plan);
+
+        Assert.False(refused.Applied);
+        var finding = Assert.Single(refused.Findings);
+        Assert.Equal(("PlanFromOtherState", "plan", Contracts.Severity.Error), (finding.Code, finding.Path, finding.Severity));
+        Assert.Contains("site 'jane'", finding.Message, StringComparison.Ordinal);
+        Assert.Equal("jane", plan.Site);
+        var after = await other.Engine.ReadAsync();
+        Assert.Equal(before.Revision, after.Revision);
+        Assert.Equal(before.Allocations, after.Allocations);
+        Assert.Equal(audit, await other.Engine.ReadAuditAsync());
+
+        var committed = await made.Engine.CommitAsync(plan);
+        Assert.True(committed.Applied, string.Join("\n", committed.Findings));
+    }
+
+    [Fact]
+    public async Task APlanMadeOnAnEmptyState_IsRefusedOnAnotherEmptyState()
+    {
+        await using var made = new EngineFixture();
+        await using var other = new EngineFixture();
+        var plan = await made.Engine.PlanAsync(new ApplySpec(EngineFixture.Roomy()));
+
+        var refused = await other.Engine.CommitAsync(plan);
+
+        Assert.Equal("PlanFromOtherState", Assert.Single(refused.Findings).Code);
+        Assert.Equal(0, (await other.Engine.ReadAsync()).Revision);
+        Assert.Null((await other.Engine.ReadAsync()).SiteName);
+    }
+
+    [Fact]
+    public async Task APlanMadeOnAReadOnlySession_CommitsOnAWritingSessionOfTheSameFile()
+    {
+        // The delete confirmation's path: the plan is shown from a read-only session and committed by a writing one.
+        await using var f = new EngineFixture();
+        await f.Engine.ApplyAsync(EngineFixture.Roomy());
+        ChangePlan plan;
+        await using (var reader = EngineSession.OpenSqlite(f.StatePath, write: false))
+        {
+            plan = await reader.Engine.PlanAsync(new ScaleNodePool("a", "linuxpool", 3));
+        }
+
+        var relative = Path.GetRelativePath(Environment.CurrentDirectory, f.StatePath);
+        await using var writer = EngineSession.OpenSqlite(relative, write: true);
+        var result = await writer.Engine.CommitAsync(plan);
+
+        Assert.True(result.Applied, string.Join("\n", result.Findings));
+        Assert.Equal(3, (await f.Engine.ReadAsync()).Spec!.Clusters.Single(c => c.Name == "a").NodePools[0].Count);
+        await using var elsewhere = new EngineFixture();
+        await using var otherFile = EngineSession.OpenSqlite(elsewhere.StatePath, write: true);
+        Assert.Equal("PlanFromOtherState", Assert.Single((await otherFile.Engine.CommitAsync(plan)).Findings).Code);
     }
 
     [Fact]
@@ -237,7 +305,7 @@ public sealed class PlanCommitTests
         var result = await f.Engine.CommitAsync(plan);
 
         Assert.True(result.Applied, string.Join("\n", result.Findings));
-        Assert.Equal(Steps(plan.UpgradeSteps), Steps(result.UpgradeSteps));
+        Assert.Equal(Steps(plan.Steps), Steps(result.Steps));
         Assert.Equal(plan.Changes, result.Changes);
         var after = await f.Engine.ReadAsync();
         Assert.Equal("v1.30.0", after.Spec!.Clusters.Single(c => c.Name == "b").KubernetesVersion);

@@ -23,13 +23,19 @@ public sealed record CommandOutcome(
 
 public static class CommandOutcomes
 {
-    /// <summary>The result in the contract types front ends see.</summary>
-    public static CommandOutcome Outcome(this CommandResult result) =>
-        new(result.Applied, false, result.Revision, result.Changes, result.Plan?.ToContract(), result.UpgradeSteps.ToContract(), result.Findings.ToContract());
+    /// <summary>The result as the one document every front end formats, whether it was committed or only planned.</summary>
+    public static CommandOutcome Outcome(this CommandResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return new(result.Applied, false, result.Revision, result.Changes, result.Allocations, result.UpgradeSteps, result.Findings);
+    }
 
     /// <summary>
     /// A plan as the outcome of a dry run. A plan that errors refuse reads as a refused command: not a dry run, nothing planned.
     /// </summary>
-    public static CommandOutcome Outcome(this ChangePlan plan) =>
-        new(false, !plan.HasErrors, plan.Revision, plan.Changes, plan.Allocations?.ToContract(), plan.UpgradeSteps.ToContract(), plan.Findings.ToContract());
+    public static CommandOutcome Outcome(this ChangePlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        return new(false, !plan.HasErrors, plan.Revision, plan.Changes, plan.Allocations, plan.UpgradeSteps, plan.Findings);
+    }
 }

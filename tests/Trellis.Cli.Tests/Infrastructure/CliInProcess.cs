@@ -16,7 +16,7 @@ internal static class CliInProcess
     /// <summary>The test host with every store it opens wrapped by <paramref name="wrap"/> (to inject failures or cancellations).</summary>
     public static CliHost Wrapping(Func<IStateStore, IStateStore> wrap) => Host with
     {
-        Open = (path, write) => EngineSession.Over(wrap(write ? SqliteStateStore.Open(path) : SqliteStateStore.OpenReadOnly(path))),
+        Open = (path, write) => EngineSession.Over(wrap(write ? SqliteStateStore.Open(path) : SqliteStateStore.OpenReadOnly(path)), stateFile: path),
     };
 
     public static async Task<CliResult> RunAsync(IReadOnlyList<string> args, CliHost? host = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
