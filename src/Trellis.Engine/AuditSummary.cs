@@ -3,7 +3,7 @@ using Trellis.Engine.Contracts;
 namespace Trellis.Engine;
 
 /// <summary>A plan in one line for the audit log: how many objects it adds, changes and removes, and the first of them by name.</summary>
-public static class AuditSummary
+internal static class AuditSummary
 {
     /// <summary>Objects named in a summary; the rest are counted ("and 12 more").</summary>
     public const int NamedObjects = 5;

@@ -104,10 +104,10 @@ public sealed record SiteState
     }
 
     /// <summary>The audit log in revision order; an entry written before revisions were recorded takes its key's.</summary>
-    internal static IReadOnlyList<AuditEntry> Audit(StoreSnapshot snapshot) =>
+    internal static IReadOnlyList<Contracts.AuditEntry> Audit(StoreSnapshot snapshot) =>
         [.. snapshot.Items
             .Where(item => item.Key.StartsWith(StateKeys.AuditPrefix, StringComparison.Ordinal))
-            .Select(item => Decode(item, EngineJsonContext.Default.AuditEntry) is var entry && entry.Revision == 0 ? entry with { Revision = item.Revision } : entry)
+            .Select(item => Decode(item, EngineJsonContext.Default.StoredAuditEntry).ToContract(item.Revision))
             .OrderBy(entry => entry.Revision)];
 
     internal static T Decode<T>(StoredItem item, JsonTypeInfo<T> type)

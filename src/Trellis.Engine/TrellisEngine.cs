@@ -544,12 +544,12 @@ public sealed class TrellisEngine
     private async Task<CommitResult> WriteAsync(long generation, long revision, CommandOptions options, string command, string summary, int added, int removed,
         IEnumerable<TxnOperation> operations, CancellationToken cancellationToken)
     {
-        var audit = new AuditEntry(time.GetUtcNow(), command, summary, added, removed) { Revision = revision + 1, Actor = options.Actor };
+        var audit = new StoredAuditEntry(time.GetUtcNow(), command, summary, added, removed) { Revision = revision + 1, Actor = options.Actor };
         List<TxnOperation> ops =
         [
             .. operations,
             new TxnOperation.Put(StateKeys.Generation, BitConverter.GetBytes(revision + 1)),
-            new TxnOperation.Put(StateKeys.Audit(revision + 1), JsonSerializer.SerializeToUtf8Bytes(audit, EngineJsonContext.Default.AuditEntry)),
+            new TxnOperation.Put(StateKeys.Audit(revision + 1), JsonSerializer.SerializeToUtf8Bytes(audit, EngineJsonContext.Default.StoredAuditEntry)),
         ];
         return await store.CommitAsync(new StoreTransaction([new TxnCondition.RevisionEquals(StateKeys.Generation, generation)], ops), cancellationToken).ConfigureAwait(false);
     }
