@@ -28,7 +28,7 @@ public abstract record Owner : ITextForm<Owner>
 
     public static bool TryParse([NotNullWhen(true)] string? text, [NotNullWhen(true)] out Owner? owner)
     {
-        owner = text is null ? null : Read(text.Split('/'));
+        owner = text is null ? null : Read(new OwnerText(text, stackalloc Range[OwnerText.MaxParts + 1], null));
         return owner is not null;
     }
 
@@ -37,46 +37,69 @@ public abstract record Owner : ITextForm<Owner>
     /// did not name their cluster (<c>service/NS/NAME</c> in <c>cluster/C/cluster-ips</c>), and of a surge VM that borrowed
     /// an update address (the slot was then named in its detail, <c>reserve cluster/C/upgrade-reserve-N</c>).
     /// </summary>
-    public static bool TryParseStored(PoolId pool, string text, string? detail, [NotNullWhen(true)] out Owner? owner)
+    public static bool TryParseStored(PoolId pool, string text, string? detail, [NotNullWhen(true)] out Owner? owner) =>
+        TryParseStored(pool, text, detail, null, out owner, out _);
+
+    /// <summary>
+    /// <see cref="TryParseStored(PoolId, string, string?, out Owner?)"/> of many owners in one read: the names in them are
+    /// taken from <paramref name="names"/> (one string per cluster, namespace or pool name, not one per owner).
+    /// <paramref name="canonical"/> says whether <paramref name="text"/> is the owner's own text form (<see cref="ToString"/>),
+    /// which holds for every owner read but those of an older form.
+    /// </summary>
+    public static bool TryParseStored(PoolId pool, ReadOnlySpan<char> text, string? detail, NameTable? names, [NotNullWhen(true)] out Owner? owner, out bool canonical)
     {
-        var parts = text.Split('/');
-        owner = (pool, parts) switch
+        ArgumentNullException.ThrowIfNull(pool);
+        var parts = new OwnerText(text, stackalloc Range[OwnerText.MaxParts + 1], names);
+        canonical = false;
+        if (pool is ClusterPool { Kind: ClusterPoolKind.ClusterIps, Cluster: var c } && parts.Count == 3 && parts[0] is "service" && parts.Names(1, 2))
         {
-            (ClusterPool { Kind: ClusterPoolKind.ClusterIps, Cluster: var c }, ["service", var ns, var name]) when Names(ns, name) =>
-                new ClusterIp(new ServiceRef(c, ns, name)),
-            (ClusterPool { Kind: ClusterPoolKind.NodePorts, Cluster: var c }, ["service", var ns, var name, var protocol, var port]) when Names(ns, name) =>
-                NodePort.From(new ServiceRef(c, ns, name), protocol, port),
-            _ => Read(parts),
-        };
+            owner = new ClusterIp(new ServiceRef(c, parts.Name(1), parts.Name(2)));
+        }
+        else if (pool is ClusterPool { Kind: ClusterPoolKind.NodePorts, Cluster: var n } && parts.Count == 5 && parts[0] is "service" && parts.Names(1, 2))
+        {
+            owner = NodePort.From(new ServiceRef(n, parts.Name(1), parts.Name(2)), parts[3], parts[4]);
+        }
+        else
+        {
+            owner = Read(parts);
+            canonical = owner is not null;
+        }
+
         if (owner is UpgradeSurge { ReserveSlot: null } surge && detail is not null
             && TryParse(detail.StartsWith(UpgradeSurge.LegacyDetail, StringComparison.Ordinal) ? detail[UpgradeSurge.LegacyDetail.Length..] : null, out var reserve)
             && reserve is UpgradeReserve r && r.Cluster == surge.Cluster)
         {
             owner = surge with { ReserveSlot = r.Slot };
+            canonical = false;
         }
 
         return owner is not null;
     }
 
-    private static Owner? Read(string[] parts) => parts switch
+    /// <summary>The owner of a text split at '/'; null when it is none. Every stored owner is read on every command: no strings but names.</summary>
+    private static Owner? Read(OwnerText parts) => parts[0] switch
     {
-        ["management", "vm"] => new ManagementVm(),
-        ["management", "api-server"] => new ManagementApiServer(),
-        ["management", var role] when Numbered(role, ManagementReserve.Prefix) is { } i => new ManagementReserve(i),
-        ["site", "cloud-agent"] => new CloudAgent(),
-        ["reservation", var name] when name.Length > 0 => new DhcpReservation(name),
-        ["cluster", var c, "node", var node] when Names(c) && NodeVm.ReadWorker(c, node) is { } worker => worker,
-        ["cluster", var c, var role] when Names(c) => ClusterRole(c, role),
-        ["service", var c, var shared] when Names(c) && shared.StartsWith(SharedVip.Prefix, StringComparison.Ordinal) && shared.Length > SharedVip.Prefix.Length =>
-            new SharedVip(c, shared[SharedVip.Prefix.Length..]),
-        ["service", var c, var ns, var name] when Names(c, ns, name) => new ServiceVip(new ServiceRef(c, ns, name)),
-        ["service", var c, var ns, var name, ClusterIp.Role] when Names(c, ns, name) => new ClusterIp(new ServiceRef(c, ns, name)),
-        ["service", var c, var ns, var name, var protocol, var port] when Names(c, ns, name) => NodePort.From(new ServiceRef(c, ns, name), protocol, port),
-        ["node", var c, var node, var role] when Names(c) && NodeVm.FromNodeName(c, node) is { } vm => PodRole(vm, role),
+        "management" when parts.Count == 2 => parts[1] switch
+        {
+            "vm" => new ManagementVm(),
+            "api-server" => new ManagementApiServer(),
+            var role when Numbered(role, ManagementReserve.Prefix) is { } i => new ManagementReserve(i),
+            _ => null,
+        },
+        "site" when parts.Count == 2 && parts[1] is "cloud-agent" => new CloudAgent(),
+        "reservation" when parts.Count == 2 && parts.Names(1) => new DhcpReservation(parts.Name(1)),
+        "cluster" when parts.Count == 4 && parts[2] is "node" && parts.Names(1) => NodeVm.ReadWorker(parts.Name(1), parts[3], parts.Table),
+        "cluster" when parts.Count == 3 && parts.Names(1) => ClusterRole(parts.Name(1), parts[2]),
+        "service" when parts.Count == 3 && parts.Names(1) && parts[2].StartsWith(SharedVip.Prefix) && parts[2].Length > SharedVip.Prefix.Length =>
+            new SharedVip(parts.Name(1), parts[2][SharedVip.Prefix.Length..].ToString()),
+        "service" when parts.Count == 4 && parts.Names(1, 2, 3) => new ServiceVip(parts.Service()),
+        "service" when parts.Count == 5 && parts[4] is ClusterIp.Role && parts.Names(1, 2, 3) => new ClusterIp(parts.Service()),
+        "service" when parts.Count == 6 && parts.Names(1, 2, 3) => NodePort.From(parts.Service(), parts[4], parts[5]),
+        "node" when parts.Count == 4 && parts.Names(1) && NodeVm.FromNodeName(parts.Name(1), parts[2], parts.Table) is { } vm => PodRole(vm, parts[3]),
         _ => null,
     };
 
-    private static Owner? ClusterRole(string cluster, string role) => role switch
+    private static Owner? ClusterRole(string cluster, ReadOnlySpan<char> role) => role switch
     {
         ApiServer.Role => new ApiServer(cluster),
         ControlPlaneIp.Role => new ControlPlaneIp(cluster),
@@ -89,23 +112,16 @@ public abstract record Owner : ITextForm<Owner>
         _ => null,
     };
 
-    private static Owner? PodRole(NodeVm node, string role) => role switch
+    private static Owner? PodRole(NodeVm node, ReadOnlySpan<char> role) => role switch
     {
         PodCidr.Role => new PodCidr(node),
         _ when Numbered(role, PodBlock.Prefix) is { } i => new PodBlock(node, i),
         _ => null,
     };
 
-    // Every stored allocation's owner is read on every command: no array per check.
-    private static bool Names(string name) => name.Length > 0;
-
-    private static bool Names(string first, string second) => first.Length > 0 && second.Length > 0;
-
-    private static bool Names(string first, string second, string third) => first.Length > 0 && second.Length > 0 && third.Length > 0;
-
     /// <summary>The number N of <c>PREFIXN</c>, written as Trellis writes it (no sign, no leading zero); null for anything else.</summary>
-    internal static int? Numbered(string text, string prefix) =>
-        text.StartsWith(prefix, StringComparison.Ordinal) && Number(text.AsSpan(prefix.Length)) is { } n ? n : null;
+    internal static int? Numbered(ReadOnlySpan<char> text, string prefix) =>
+        text.StartsWith(prefix, StringComparison.Ordinal) && Number(text[prefix.Length..]) is { } n ? n : null;
 
     internal static int? Number(ReadOnlySpan<char> text) =>
         text.Length is > 0 and <= 9 && !text.ContainsAnyExceptInRange('0', '9') && (text[0] != '0' || text.Length == 1)
@@ -166,14 +182,16 @@ public abstract record NodeVm(string ClusterName) : ClusterOwner(ClusterName)
     public abstract string NodeName { get; }
 
     /// <summary>The node of a Kubernetes node name, or null; validation keeps node pools from being named like the control plane.</summary>
-    public static NodeVm? FromNodeName(string cluster, string node) =>
-        Numbered(node, ControlPlaneVm.Prefix) is { } i ? new ControlPlaneVm(cluster, i) : ReadWorker(cluster, node);
+    public static NodeVm? FromNodeName(string cluster, string node) => FromNodeName(cluster, node, null);
 
-    internal static WorkerVm? ReadWorker(string cluster, string node)
+    internal static NodeVm? FromNodeName(string cluster, ReadOnlySpan<char> node, NameTable? names) =>
+        Numbered(node, ControlPlaneVm.Prefix) is { } i ? new ControlPlaneVm(cluster, i) : ReadWorker(cluster, node, names);
+
+    internal static WorkerVm? ReadWorker(string cluster, ReadOnlySpan<char> node, NameTable? names)
     {
         // The pool name may hold '-' and digits; the index is what follows the last '-'.
         var dash = node.LastIndexOf('-');
-        return dash > 0 && Number(node.AsSpan(dash + 1)) is { } i ? new WorkerVm(cluster, node[..dash], i) : null;
+        return dash > 0 && Number(node[(dash + 1)..]) is { } i ? new WorkerVm(cluster, NameTable.Get(names, node[..dash]), i) : null;
     }
 }
 
@@ -274,8 +292,16 @@ public sealed record NodePort(ServiceRef Service, string Protocol, int Port) : C
 {
     public override string ToString() => $"{Service}/{Protocol.ToLowerInvariant()}/{Text(Port)}";
 
-    internal static NodePort? From(ServiceRef service, string protocol, string port) =>
-        protocol.Length > 0 && !protocol.AsSpan().ContainsAnyExceptInRange('a', 'z') && Number(port) is { } p ? new NodePort(service, protocol.ToUpperInvariant(), p) : null;
+    internal static NodePort? From(ServiceRef service, ReadOnlySpan<char> protocol, ReadOnlySpan<char> port) =>
+        protocol.Length > 0 && !protocol.ContainsAnyExceptInRange('a', 'z') && Number(port) is { } p ? new NodePort(service, Upper(protocol), p) : null;
+
+    private static string Upper(ReadOnlySpan<char> protocol) => protocol switch
+    {
+        "tcp" => "TCP",
+        "udp" => "UDP",
+        "sctp" => "SCTP",
+        _ => protocol.ToString().ToUpperInvariant(),
+    };
 }
 
 /// <summary>A node's Flannel pod subnet lease.</summary>
