@@ -439,8 +439,22 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
                 return ExitCodes.Ok;
             }
 
-            var state = await store.Engine.ReadAsync(ct).ConfigureAwait(false);
             var only = p.GetValue(cluster);
+            if (p.GetValue(resource) == "allocations")
+            {
+                // Read in one pass without the rest of the state: a site holds tens of thousands.
+                var list = await store.Engine.ReadAllocationsAsync(only, ct).ConfigureAwait(false);
+                if (list.Findings.Count > 0)
+                {
+                    return Report(output, CommandOutcome.Refused(list.Findings, list.Revision), null);
+                }
+
+                if (output.Format == OutputFormat.Table) { output.Allocations(list.Allocations); }
+                else { output.Document(list.Allocations, CliJsonContext.Default.IReadOnlyListAllocation); }
+                return ExitCodes.Ok;
+            }
+
+            var state = await store.Engine.ReadAsync(ct).ConfigureAwait(false);
             if (SiteViews.RequireSite(state) is not { Count: > 0 } missing)
             {
                 missing = SiteViews.CheckCluster(state, only);
@@ -483,11 +497,6 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
                     var rows = SiteViews.Pools(state, only);
                     if (table) { output.Rows(["Pool", "Description", "Size", "Allocated", "Free"], rows.Select(r => new[] { r.Pool, r.Description, $"{r.Size}", $"{r.Allocated}", $"{r.Free}" })); }
                     else { output.Document(rows, CliJsonContext.Default.IReadOnlyListPoolRow); }
-                    break;
-                case "allocations":
-                    var allocations = SiteViews.Allocations(state, only);
-                    if (table) { output.Allocations(allocations); }
-                    else { output.Document(allocations, CliJsonContext.Default.IReadOnlyListAllocation); }
                     break;
                 case "services":
                     var services = SiteViews.Services(state, only);

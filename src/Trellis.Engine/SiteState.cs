@@ -75,6 +75,7 @@ public sealed record SiteState
         var pools = new Dictionary<string, PoolId>(StringComparer.Ordinal);
         var decoded = new List<Allocation>(items.Count);
         var reader = new StoredAllocationReader();
+        var names = new NameTable();
         foreach (var item in items)
         {
             StoredAllocation stored;
@@ -92,7 +93,7 @@ public sealed record SiteState
                 pools[stored.Pool] = pool;
             }
 
-            if (pool is null || !Owner.TryParseStored(pool, stored.Owner, stored.Detail, out var owner))
+            if (pool is null || !Owner.TryParseStored(pool, stored.Owner, stored.Detail, names, out var owner, out _))
             {
                 throw Damaged(item, $"'{stored.Owner}' of '{stored.Pool}' is not an owner of a pool");
             }
@@ -123,6 +124,6 @@ public sealed record SiteState
         }
     }
 
-    private static StoreException Damaged(StoredItem item, string reason) =>
+    internal static StoreException Damaged(StoredItem item, string reason) =>
         new($"The stored value '{item.Key}' (revision {item.Revision}) is damaged and cannot be read: {reason.TrimEnd('.')}. Nothing was changed; restore the state file from a backup.");
 }

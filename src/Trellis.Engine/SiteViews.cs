@@ -57,11 +57,13 @@ public static class SiteViews
     public static IReadOnlyList<Contracts.Finding> RequireSite(SiteState state) => state.Spec is null ? SpecMutations.NoSite().Findings.ToContract() : [];
 
     /// <summary>UnknownCluster when a view is asked for a cluster the stored site does not have: an empty table would read as "nothing there".</summary>
-    public static IReadOnlyList<Contracts.Finding> CheckCluster(SiteState state, string? cluster) =>
-        cluster is null || state.Spec?.Clusters.Any(c => c.Name == cluster) == true
+    public static IReadOnlyList<Contracts.Finding> CheckCluster(SiteState state, string? cluster) => CheckCluster(state.Spec, cluster);
+
+    internal static IReadOnlyList<Contracts.Finding> CheckCluster(SiteSpec? stored, string? cluster) =>
+        cluster is null || stored?.Clusters.Any(c => c.Name == cluster) == true
             ? []
             : [Contracts.Finding.Error("UnknownCluster", "cluster", $"No cluster '{cluster}' is stored.",
-                state.Spec is { Clusters.Count: > 0 } spec ? $"Stored clusters: {string.Join(", ", spec.Clusters.Select(c => c.Name))}." : "The stored site has no clusters.")];
+                stored is { Clusters.Count: > 0 } spec ? $"Stored clusters: {string.Join(", ", spec.Clusters.Select(c => c.Name))}." : "The stored site has no clusters.")];
 
     private static bool Selected(string name, string? cluster) => cluster is null || name == cluster;
 

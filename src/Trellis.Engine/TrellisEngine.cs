@@ -50,6 +50,14 @@ public sealed class TrellisEngine
         SiteState.From(await store.ReadAsync(StateKeys.StatePrefixes, cancellationToken).ConfigureAwait(false));
 
     /// <summary>
+    /// The stored allocations, or those of one <paramref name="cluster"/> (held by its owners, or of its own pools), as
+    /// <see cref="SiteViews.Allocations"/> lists them, read without the rest of the state; NoSite or UnknownCluster instead
+    /// when there is no such list. A stored allocation that cannot be read is a <see cref="StoreException"/>.
+    /// </summary>
+    public Task<AllocationList> ReadAllocationsAsync(string? cluster = null, CancellationToken cancellationToken = default) =>
+        AllocationListing.ReadAsync(store, cluster, cancellationToken);
+
+    /// <summary>
     /// The audit log: one entry per committed change, oldest first; with <paramref name="last"/>, only the newest that many.
     /// It outlives a deleted site, so the history of a site is readable after it is gone.
     /// </summary>

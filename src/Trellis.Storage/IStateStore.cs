@@ -14,11 +14,44 @@ public interface IStateStore : IAsyncDisposable
     Task<StoreSnapshot> ReadAsync(IReadOnlyList<string> prefixes, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Reads every item whose key starts with one of <paramref name="prefixes"/>, all as of one revision (which it returns),
+    /// handing each to <paramref name="visit"/> as it is read instead of holding them all: for a caller that keeps only what
+    /// it makes of the items. Within a prefix the items come in key order by UTF-8 bytes (code point order, which differs
+    /// from <see cref="ReadAsync"/>'s UTF-16 order only beyond U+FFFF), the prefixes in the order given; the prefixes must
+    /// not overlap. The spans are valid only during the call. An exception thrown by <paramref name="visit"/> ends the read
+    /// and is thrown to the caller. A store without a streamed read reads the snapshot and hands over its items.
+    /// </summary>
+    /// <exception cref="ArgumentException">One prefix starts with another.</exception>
+    async Task<long> ReadEachAsync(IReadOnlyList<string> prefixes, StoredItemVisitor visit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(visit);
+        Sqlite.StoreKeys.ThrowIfOverlapping(prefixes);
+        var snapshot = await ReadAsync(prefixes, cancellationToken).ConfigureAwait(false);
+        var items = snapshot.Items.ToArray();
+        Array.Sort(items, static (a, b) => Sqlite.StoreKeys.CompareCodePoints(a.Key, b.Key));
+        foreach (var prefix in prefixes)
+        {
+            foreach (var item in items)
+            {
+                if (item.Key.StartsWith(prefix, StringComparison.Ordinal))
+                {
+                    visit(System.Text.Encoding.UTF8.GetBytes(item.Key), item.Value, item.Revision);
+                }
+            }
+        }
+
+        return snapshot.Revision;
+    }
+
+    /// <summary>
     /// Applies all operations if every condition holds, else none. A <see cref="TxnOperation.Create"/>
     /// on a key that exists fails the whole transaction as a conflict, never partially.
     /// </summary>
     Task<CommitResult> CommitAsync(StoreTransaction transaction, CancellationToken cancellationToken = default);
 }
+
+/// <summary>One item of a streamed read (<see cref="IStateStore.ReadEachAsync"/>): its key as UTF-8, its value, its revision; the spans are valid only during the call.</summary>
+public delegate void StoredItemVisitor(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, long revision);
 
 /// <summary>Reads of the one-prefix kind, which every caller that needs one part of the state uses.</summary>
 public static class StateStoreReads

@@ -98,6 +98,9 @@ public class OwnerTests
         Assert.Contains(before.Allocations, a => a.Owner == PoolIds.ClusterIp("b", "default", "kubernetes") && a.Address == "10.96.0.1");
         Assert.DoesNotContain(Typed(SiteViews.Allocations(before, "a")), a => a.Owner.Cluster == "b" || a.Pool is ClusterPool { Cluster: "b" });
         Assert.Equal("10.96.0.2", SiteViews.Services(before, "b").Single().ClusterIp);
+        // Owners of the former forms are listed in today's form, also by the one-pass listing.
+        Assert.Contains(SiteViews.Allocations(before, null), a => a.Owner == "service/a/b/web/cluster-ip");
+        await StateDecodingTests.AssertListedAsReadAsync(f.Engine);
 
         var again = await f.Engine.ApplyAsync(spec);
 
@@ -126,6 +129,7 @@ public class OwnerTests
         var surge = Assert.Single(mid.Allocations, a => a.Owner is UpgradeSurge);
         Assert.Equal(new UpgradeSurge("a", 1), surge.Owner);
         Assert.Equal(PoolIds.ControlPlane("a", 1), Assert.Single(mid.Upgrades).Current);
+        await StateDecodingTests.AssertListedAsReadAsync(f.Engine);
 
         var result = await f.Engine.ExecuteAsync(new Upgrade("a", "v1.30.0"));
 

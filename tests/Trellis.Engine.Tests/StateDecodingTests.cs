@@ -66,6 +66,40 @@ public sealed class StateDecodingTests
         Assert.True(state.Allocations.Count > 1_800, $"{state.Allocations.Count} allocations");
         Assert.Equal(applied.Plan!.Result.Count, state.Allocations.Count);
         Assert.Equal(SitePlanner.Ordered(applied.Plan.Result), state.Allocations);
+        await AssertListedAsReadAsync(f.Engine);
+    }
+
+    /// <summary>
+    /// <see cref="TrellisEngine.ReadAllocationsAsync"/>, which reads the allocations in one pass without the rest of the state, lists
+    /// exactly what <see cref="SiteViews.Allocations"/> shows of the whole state, in its order: all of them and each cluster's.
+    /// </summary>
+    internal static async Task AssertListedAsReadAsync(TrellisEngine engine)
+    {
+        var state = await engine.ReadAsync();
+        foreach (var cluster in state.Spec!.Clusters.Select(c => c.Name).Prepend(null))
+        {
+            var list = await engine.ReadAllocationsAsync(cluster);
+
+            Assert.Empty(list.Findings);
+            Assert.Equal(state.Revision, list.Revision);
+            var expected = SiteViews.Allocations(state, cluster);
+            Assert.True(expected.Count > 0, cluster);
+            Assert.Equal(expected, list.Allocations);
+        }
+    }
+
+    [Fact]
+    public async Task ListingAllocations_WithoutASite_OrOfAClusterNotStored_SaysSo()
+    {
+        await using var f = new EngineFixture();
+        Assert.Equal("NoSite", Assert.Single((await f.Engine.ReadAllocationsAsync()).Findings).Code);
+        Assert.True((await f.Engine.ApplyAsync(EngineFixture.Example("worked-example.yaml"))).Applied);
+
+        var unknown = await f.Engine.ReadAllocationsAsync("nope");
+
+        Assert.Equal("UnknownCluster", Assert.Single(unknown.Findings).Code);
+        Assert.Empty(unknown.Allocations);
+        Assert.Equal((await f.Engine.ReadAsync()).Revision, unknown.Revision);
     }
 
     [Fact]
@@ -78,9 +112,11 @@ public sealed class StateDecodingTests
         await f.Store.CommitAsync(new StoreTransaction([], [new TxnOperation.Put(victim, Encoding.UTF8.GetBytes("""{"pool":"net/mgmtvnet/nodes","address":"10.0.0.9","owner":"no/such/owner"}"""))]));
 
         var damaged = await Assert.ThrowsAsync<StoreException>(() => f.Engine.ReadAsync());
+        var listed = await Assert.ThrowsAsync<StoreException>(() => f.Engine.ReadAllocationsAsync());
 
         Assert.Contains(victim, damaged.Message, StringComparison.Ordinal);
         Assert.Contains("'no/such/owner'", damaged.Message, StringComparison.Ordinal);
+        Assert.Equal(damaged.Message, listed.Message);
     }
 
     private static readonly JsonSerializerOptions StoredJson = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
@@ -111,6 +147,7 @@ public sealed class StateDecodingTests
         await f.Store.CommitAsync(new StoreTransaction([], [.. items.Select(i => new TxnOperation.Put(i.Key, Encoding.UTF8.GetBytes(Respelled(i))))]));
 
         Assert.Equal(before, (await f.Engine.ReadAsync()).Allocations);
+        await AssertListedAsReadAsync(f.Engine);
     }
 
     [Fact]
@@ -155,8 +192,10 @@ public sealed class StateDecodingTests
         await f.Store.CommitAsync(new StoreTransaction([], [new TxnOperation.Put(victim, Encoding.UTF8.GetBytes(value))]));
 
         var damaged = await Assert.ThrowsAsync<StoreException>(() => f.Engine.ReadAsync());
+        var listed = await Assert.ThrowsAsync<StoreException>(() => f.Engine.ReadAllocationsAsync("a"));
 
         Assert.Contains(victim, damaged.Message, StringComparison.Ordinal);
         Assert.Contains(reason, damaged.Message, StringComparison.Ordinal);
+        Assert.Equal(damaged.Message, listed.Message);
     }
 }

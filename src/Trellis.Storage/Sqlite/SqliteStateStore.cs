@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace Trellis.Storage.Sqlite;
 
@@ -132,7 +133,7 @@ public sealed class SqliteStateStore : IStateStore
 
             var items = new List<StoredItem>();
             // Only a prefix that starts with another can read a key twice; disjoint prefixes (the usual read) need no set of keys.
-            var seen = Overlap(prefixes) ? new HashSet<string>(StringComparer.Ordinal) : null;
+            var seen = StoreKeys.Overlap(prefixes) ? new HashSet<string>(StringComparer.Ordinal) : null;
             foreach (var (low, high) in ranges)
             {
                 command.Parameters.Clear();
@@ -168,21 +169,53 @@ public sealed class SqliteStateStore : IStateStore
         }
     }
 
-    /// <summary>Whether a prefix starts with another of the list (or repeats it), so that one key may be in two ranges.</summary>
-    private static bool Overlap(IReadOnlyList<string> prefixes)
+    /// <inheritdoc />
+    public Task<long> ReadEachAsync(IReadOnlyList<string> prefixes, StoredItemVisitor visit, CancellationToken cancellationToken = default)
     {
-        for (var i = 0; i < prefixes.Count; i++)
+        ArgumentNullException.ThrowIfNull(visit);
+        StoreKeys.ThrowIfOverlapping(prefixes);
+        ObjectDisposedException.ThrowIf(disposed != 0, this);
+        cancellationToken.ThrowIfCancellationRequested();
+        try
         {
-            for (var j = 0; j < prefixes.Count; j++)
+            // SQLite answers at once, so the read runs here; its rows go to the visitor straight from SQLite's buffers
+            // (no string per key, no array per value, no list of them all).
+            using var connection = Connect();
+            using var transaction = connection.BeginTransaction(deferred: true);
+            var db = connection.Handle!;
+            using var statement = new SqliteRows(db, "SELECT revision FROM meta WHERE id = 1;");
+            if (!statement.Step() || raw.sqlite3_column_type(statement.Handle, 0) != raw.SQLITE_INTEGER)
             {
-                if (i != j && prefixes[j].StartsWith(prefixes[i], StringComparison.Ordinal))
+                throw new StoreException($"The Trellis state file '{FilePath}' is damaged: its meta row is missing, so its revision is unknown. Restore it from a backup.");
+            }
+
+            var revision = raw.sqlite3_column_int64(statement.Handle, 0);
+            foreach (var prefix in prefixes)
+            {
+                var high = StoreKeys.UpperBound(prefix);
+                using var rows = new SqliteRows(db, high is null
+                    ? "SELECT key, value, mod_revision FROM kv WHERE key >= ?1 ORDER BY key;"
+                    : "SELECT key, value, mod_revision FROM kv WHERE key >= ?1 AND key < ?2 ORDER BY key;");
+                rows.Bind(1, prefix);
+                if (high is not null)
                 {
-                    return true;
+                    rows.Bind(2, high);
+                }
+
+                while (rows.Step())
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    visit(raw.sqlite3_column_blob(rows.Handle, 0), raw.sqlite3_column_blob(rows.Handle, 1), raw.sqlite3_column_int64(rows.Handle, 2));
                 }
             }
-        }
 
-        return false;
+            transaction.Commit();
+            return Task.FromResult(revision);
+        }
+        catch (SqliteException e)
+        {
+            throw Failure("read", e);
+        }
     }
 
     /// <inheritdoc />

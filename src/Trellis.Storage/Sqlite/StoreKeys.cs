@@ -65,4 +65,54 @@ internal static class StoreKeys
 
         return true;
     }
+
+    /// <summary>Whether a prefix starts with another of the list (or repeats it), so that one key may be in two ranges.</summary>
+    public static bool Overlap(IReadOnlyList<string> prefixes)
+    {
+        for (var i = 0; i < prefixes.Count; i++)
+        {
+            for (var j = 0; j < prefixes.Count; j++)
+            {
+                if (i != j && prefixes[j].StartsWith(prefixes[i], StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    /// <exception cref="ArgumentException">A prefix is null, or starts with another.</exception>
+    public static void ThrowIfOverlapping(IReadOnlyList<string> prefixes)
+    {
+        ArgumentNullException.ThrowIfNull(prefixes);
+        foreach (var prefix in prefixes)
+        {
+            ArgumentNullException.ThrowIfNull(prefix, nameof(prefixes));
+        }
+
+        if (Overlap(prefixes))
+        {
+            throw new ArgumentException("A streamed read takes prefixes of which none starts with another.", nameof(prefixes));
+        }
+    }
+
+    /// <summary>Keys in SQLite's order (code points, as UTF-8 bytes compare), not UTF-16 ordinal: they differ beyond U+FFFF.</summary>
+    public static int CompareCodePoints(string a, string b)
+    {
+        var length = Math.Min(a.Length, b.Length);
+        for (var i = 0; i < length; i++)
+        {
+            if (a[i] != b[i])
+            {
+                // Surrogates (U+D800–U+DFFF) stand for code points above every UTF-16 unit, U+E000–U+FFFF included.
+                return Rank(a[i]).CompareTo(Rank(b[i]));
+            }
+        }
+
+        return a.Length.CompareTo(b.Length);
+    }
+
+    private static int Rank(char c) => char.IsSurrogate(c) ? c + 0x10000 : c;
 }

@@ -124,7 +124,29 @@ public sealed class SqliteStateFileSafetyTests : IDisposable
         Sql(StatePath, "DELETE FROM meta;");
 
         await Assert.ThrowsAsync<StoreException>(() => store.ReadAsync(""));
+        await Assert.ThrowsAsync<StoreException>(() => store.ReadEachAsync([""], (_, _, _) => { }));
         await Assert.ThrowsAsync<StoreException>(() => store.CommitAsync(Ops(Create("b"))));
+    }
+
+    [Fact]
+    public async Task StreamedRead_EndsWithTheVisitorsException_AndLeavesTheStoreUsable()
+    {
+        await using var store = SqliteStateStore.Open(StatePath);
+        await store.CommitAsync(Ops(Create("a"), Create("b"), Create("c")));
+        var seen = new List<string>();
+
+        var thrown = await Assert.ThrowsAsync<StoreException>(() => store.ReadEachAsync([""], (key, _, _) =>
+        {
+            seen.Add(System.Text.Encoding.UTF8.GetString(key));
+            throw new StoreException($"'{seen[^1]}' is damaged");
+        }));
+
+        Assert.Equal("'a' is damaged", thrown.Message);
+        Assert.Equal(["a"], seen);
+        Assert.True((await store.CommitAsync(Ops(Create("d")))).Succeeded);
+        seen.Clear();
+        Assert.Equal(2, await store.ReadEachAsync([""], (key, _, _) => seen.Add(System.Text.Encoding.UTF8.GetString(key))));
+        Assert.Equal(["a", "b", "c", "d"], seen);
     }
 }
 
