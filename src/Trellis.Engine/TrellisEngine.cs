@@ -288,13 +288,16 @@ public sealed class TrellisEngine
         var steps = new List<UpgradeStep>();
         // An upgrade's own changes are what its rolls did; an apply's are its plan's.
         var changes = plan.Command is Upgrade ? new List<ObjectChange>() : [.. plan.Changes];
-        foreach (var (cluster, version) in write.Upgrades)
+        for (var i = 0; i < write.Upgrades.Count; i++)
         {
-            var path = plan.Command is ApplySpec apply ? $"spec.clusters[{apply.Spec.Spec.Clusters.ToList().FindIndex(c => c.Name == cluster)}].kubernetesVersion" : "cluster";
+            var (cluster, version) = write.Upgrades[i];
+            var target = new RollTarget(cluster, version,
+                plan.Command is ApplySpec apply ? $"spec.clusters[{apply.Spec.Spec.Clusters.ToList().FindIndex(c => c.Name == cluster)}].kubernetesVersion" : "cluster",
+                [.. write.Upgrades.Skip(i + 1).Select(u => u.Cluster)]);
             CommandResult? rolled;
             try
             {
-                rolled = await RollAsync(cluster, version, path, written ? null : write.Generation, options, cancellationToken).ConfigureAwait(false);
+                rolled = await RollAsync(target, written ? null : write.Generation, options, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (written)
             {
@@ -305,7 +308,7 @@ public sealed class TrellisEngine
             catch (Exception e) when (written && EngineFailures.Classify(e) is not null)
             {
                 // What came before this upgrade is committed: it stays reported, with what was not written and how to go on.
-                findings.Add(UpgradeInterrupted(path, cluster, version, revision, 0, e).ToContract());
+                findings.Add(UpgradeInterrupted(target, revision, 0, e).ToContract());
                 break;
             }
 
@@ -331,13 +334,14 @@ public sealed class TrellisEngine
     }
 
     /// <summary>
-    /// Rolls cluster <paramref name="cluster"/> to <paramref name="version"/>, one VM per transaction, from wherever it stands.
-    /// With <paramref name="startAt"/>, the first transaction holds only on that generation (null when it moved); the later
-    /// ones are retried on conflict. A store failure or a conflict that outlasts the retries after a step was written ends it with
-    /// the steps written and UpgradeInterrupted, naming <paramref name="path"/>.
+    /// Rolls the target's cluster to its version, one VM per transaction, from wherever it stands. With
+    /// <paramref name="startAt"/>, the first transaction holds only on that generation (null when it moved); the later ones are
+    /// retried on conflict. A store failure or a conflict that outlasts the retries after a step was written ends it with the
+    /// steps written and UpgradeInterrupted.
     /// </summary>
-    private async Task<CommandResult?> RollAsync(string cluster, string version, string path, long? startAt, CommandOptions options, CancellationToken cancellationToken)
+    private async Task<CommandResult?> RollAsync(RollTarget target, long? startAt, CommandOptions options, CancellationToken cancellationToken)
     {
+        var (cluster, version, _, _) = target;
         var steps = new List<UpgradeStep>();
         long committed = 0;
         while (true)
@@ -357,7 +361,7 @@ public sealed class TrellisEngine
             }
             catch (Exception e) when (steps.Count > 0 && EngineFailures.Classify(e) is not null)
             {
-                return new CommandResult(true, [UpgradeInterrupted(path, cluster, version, committed, steps.Count, e).ToContract()], [], null, steps, committed);
+                return new CommandResult(true, [UpgradeInterrupted(target, committed, steps.Count, e).ToContract()], [], null, steps, committed);
             }
 
             if (ReferenceEquals(outcome, RollStep.Moved))
@@ -424,6 +428,12 @@ public sealed class TrellisEngine
             return result.Succeeded ? new RollStep([], step, result.Revision, progress.FromVersion) : first ? RollStep.Moved : null;
         }, token);
     }
+
+    /// <summary>
+    /// One cluster's rolling upgrade within a command: <paramref name="Path"/> names it in findings (the command's
+    /// <c>cluster</c>, or the applied spec's version field), <paramref name="Later"/> are the clusters whose upgrades follow.
+    /// </summary>
+    private sealed record RollTarget(string Cluster, string Version, string Path, IReadOnlyList<string> Later);
 
     /// <summary>One transaction of a rolling upgrade: refused, a step written, or the last one (the version written, from <paramref name="From"/>).</summary>
     private sealed record RollStep(IReadOnlyList<Finding> Refused, UpgradeStep? Step, long Revision, string? From = null)
@@ -517,18 +527,26 @@ public sealed class TrellisEngine
         "Apply a spec that fixes what validating it reports.", severity);
 
     /// <summary>
-    /// UpgradeInterrupted: a store failure or a conflict that outlasted every retry stopped the upgrade of <paramref name="cluster"/>
-    /// after the commit at <paramref name="revision"/>, with <paramref name="stepsWritten"/> of its own steps written.
+    /// UpgradeInterrupted: a store failure or a conflict that outlasted every retry stopped the target's upgrade after the
+    /// commit at <paramref name="revision"/>, with <paramref name="stepsWritten"/> of its own steps written.
     /// </summary>
-    private static Finding UpgradeInterrupted(string path, string cluster, string version, long revision, int stepsWritten, Exception cause) =>
-        Finding.Error("UpgradeInterrupted", path,
-            $"The upgrade of cluster '{cluster}' to {version} stopped after the commit at revision {revision}: "
-            + (EngineFailures.Classify(cause) == FailureKind.Conflict ? "other writers won every retry of its next transaction" : $"the state store failed ({cause.Message.TrimEnd('.')})")
-            + $". Written: {(stepsWritten > 0 ? $"{stepsWritten} of its VM steps" : "everything before it; none of its VM steps")}. "
-            + "Not written: its remaining VM steps, the cluster's new version, and any upgrade after it.",
+    private static Finding UpgradeInterrupted(RollTarget target, long revision, int stepsWritten, Exception cause)
+    {
+        var (cluster, version, path, later) = target;
+        var stopped = EngineFailures.Classify(cause) == FailureKind.Conflict
+            ? "other writers won every retry of its next transaction"
+            : $"the state store failed ({cause.Message.TrimEnd('.')})";
+        var laterUpgrades = later.Count == 0 ? "" : $", and the upgrades of {string.Join(", ", later.Select(c => $"'{c}'"))} after it";
+        var rest = later.Count == 0 ? "" : " Then apply the same spec again for the clusters after it.";
+        return Finding.Error("UpgradeInterrupted", path,
+            $"The upgrade of cluster '{cluster}' to {version} stopped after the commit at revision {revision}: {stopped}. "
+            + (stepsWritten > 0
+                ? $"Written: {stepsWritten} of its VM steps. Not written: its remaining VM steps, the cluster's new version{laterUpgrades}."
+                : $"Written: everything before it. Not written: its VM steps, the cluster's new version{laterUpgrades}."),
             stepsWritten > 0
-                ? $"Upgrade cluster '{cluster}' to {version} again: it resumes after the last step written. Until then other changes of the site are refused (UpgradeInProgress)."
-                : $"Upgrade cluster '{cluster}' to {version}: it starts from the state written at revision {revision}.");
+                ? $"Upgrade cluster '{cluster}' to {version} again: it resumes after the last step written; until then other changes of the site are refused (UpgradeInProgress).{rest}"
+                : $"Upgrade cluster '{cluster}' to {version}: it starts from what revision {revision} holds.{rest}");
+    }
 
     private static Finding Interrupted(long revision, string what, string cluster, string version) =>
         Finding.Warning("Interrupted", $"cluster {cluster}", $"Interrupted after the commit at revision {revision}: {what}",

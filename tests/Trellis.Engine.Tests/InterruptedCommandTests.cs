@@ -144,7 +144,8 @@ public sealed class InterruptedCommandTests
         Assert.True(result.Applied);
         var finding = Assert.Single(result.Findings);
         Assert.Equal(("UpgradeInterrupted", "spec.clusters[1].kubernetesVersion"), (finding.Code, finding.Path));
-        Assert.Contains(steps == 0 ? "none of its VM steps" : $"Written: {steps} of its VM steps", finding.Message, StringComparison.Ordinal);
+        Assert.Contains(steps == 0 ? "Written: everything before it. Not written: its VM steps" : $"Written: {steps} of its VM steps", finding.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("after it", finding.Message, StringComparison.Ordinal);
         Assert.Equal(steps, result.UpgradeSteps.Count);
         Assert.Contains(result.Changes, c => c is { Type: "nodepool", Name: "b/linuxpool" });
         Assert.NotEmpty(result.Allocations!.Removed);
@@ -159,6 +160,37 @@ public sealed class InterruptedCommandTests
         Assert.True(upgraded.Applied, string.Join("\n", upgraded.Findings));
         var after = await f.Engine.ReadAsync();
         Assert.Equal("v1.30.0", after.Spec!.Clusters.Single(c => c.Name == "b").KubernetesVersion);
+        Assert.Empty(after.Upgrades);
+        EngineFixture.AssertNoAddressTwice(after.Allocations);
+    }
+
+    [Fact]
+    public async Task ApplyRaisingTwoVersions_InterruptedInTheFirst_NamesTheSecond_AndApplyingAgainFinishesIt()
+    {
+        await using var f = new EngineFixture();
+        var spec = EngineFixture.Example("worked-example.yaml");
+        await f.Engine.ApplyAsync(spec);
+        var both = spec with { Clusters = spec.Clusters.Select(c => c with { KubernetesVersion = "v1.30.0" }).ToList() };
+        // Nothing but versions changes: the first transaction is cluster a's first step, the second fails.
+        var failing = new TrellisEngine(new FailingStore(f.Store, commitsBeforeFailure: 1), f.Time);
+
+        var result = await failing.ApplyAsync(both);
+
+        Assert.True(result.Applied);
+        var finding = Assert.Single(result.Findings);
+        Assert.Equal(("UpgradeInterrupted", "spec.clusters[0].kubernetesVersion"), (finding.Code, finding.Path));
+        Assert.Contains("the upgrades of 'b' after it", finding.Message, StringComparison.Ordinal);
+        Assert.Contains("Upgrade cluster 'a' to v1.30.0 again", finding.Hint, StringComparison.Ordinal);
+        Assert.Contains("apply the same spec again", finding.Hint, StringComparison.Ordinal);
+        Assert.Single(result.UpgradeSteps);
+
+        Assert.True((await f.Engine.ExecuteAsync(new Upgrade("a", "v1.30.0"))).Applied);
+        var again = await f.Engine.ApplyAsync(both);
+
+        Assert.True(again.Applied, string.Join("\n", again.Findings));
+        Assert.NotEmpty(again.UpgradeSteps);
+        var after = await f.Engine.ReadAsync();
+        Assert.All(after.Spec!.Clusters, c => Assert.Equal("v1.30.0", c.KubernetesVersion));
         Assert.Empty(after.Upgrades);
         EngineFixture.AssertNoAddressTwice(after.Allocations);
     }
