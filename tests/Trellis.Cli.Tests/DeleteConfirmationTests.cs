@@ -106,4 +106,89 @@ public sealed class DeleteConfirmationTests
         Assert.True(Json.Parse(r).GetProperty("dryRun").GetBoolean());
         Assert.Equal(Alloc.Canonical(before), Alloc.Canonical(await ws.Allocations()));
     }
+    public static TheoryData<string, string, string> Deletions() => new()
+    {
+        { "cluster", "b", "1 cluster (b), 1 nodepool (b/linuxpool)" },
+        { "nodepool", "a/linuxpool", "1 nodepool (a/linuxpool)" },
+        { "service", "a/shop/web2", "1 service (a/shop/web2)" },
+    };
+
+    /// <summary>The delete's plan as --dry-run shows it: the allocations it releases, in get allocations' form.</summary>
+    private static async Task<IReadOnlyList<Alloc>> Releases(Workspace ws, string kind, string name)
+    {
+        var dry = await ws.RunIn("delete", kind, name, "--dry-run", "-o", "json");
+        Assert.True(dry.ExitCode == 0, dry.ToString());
+        var removed = Json.Parse(dry).GetProperty("removed");
+        Assert.True(removed.GetArrayLength() > 0, dry.ToString());
+        return [.. removed.EnumerateArray().Select(a => new Alloc(a.GetProperty("pool").GetString()!, a.GetProperty("address").GetString()!, a.GetProperty("owner").GetString()!,
+            a.TryGetProperty("detail", out var d) ? d.GetString() : null, a.TryGetProperty("expiresAt", out var e) ? e.ToString() : null))];
+    }
+
+    [Theory]
+    [MemberData(nameof(Deletions))]
+    public async Task Delete_Confirmed_ReleasesExactlyWhatThePromptNamed(string kind, string name, string named)
+    {
+        using var ws = await Applied();
+        var before = await ws.Allocations();
+        var releases = await Releases(ws, kind, name);
+
+        var r = await ws.RunIn(Terminal("yes"), "delete", kind, name, "-o", "json");
+
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains(named, r.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"releases {releases.Count} allocated address", r.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Type 'yes'", r.Stderr, StringComparison.Ordinal);
+        Assert.Equal(Alloc.Canonical(before.Except(releases)), Alloc.Canonical(await ws.Allocations()));
+    }
+
+    [Theory]
+    [MemberData(nameof(Deletions))]
+    public async Task Delete_Declined_NamesWhatWouldBeDestroyed_AndChangesNothing(string kind, string name, string named)
+    {
+        using var ws = await Applied();
+        var before = await ws.Allocations();
+        var audit = (await ws.RunIn("get", "audit", "-o", "json")).Stdout;
+
+        var r = await ws.RunIn(Terminal("n"), "delete", kind, name);
+
+        Assert.True(r.ExitCode == 1, r.ToString());
+        Assert.Contains(named, r.Stderr, StringComparison.Ordinal);
+        Assert.Contains("This cannot be undone", r.Stderr, StringComparison.Ordinal);
+        Assert.Contains("nothing was deleted", r.Stderr, StringComparison.Ordinal);
+        Assert.Equal(Alloc.Canonical(before), Alloc.Canonical(await ws.Allocations()));
+        Assert.Equal(audit, (await ws.RunIn("get", "audit", "-o", "json")).Stdout);
+    }
+
+    /// <summary>
+    /// The question names one plan; when another writer changes the site while it is asked, "yes" confirms a plan that no
+    /// longer holds: nothing is deleted, the answer says the state changed, and the other writer's change stays.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Deletions))]
+    public async Task Delete_ConfirmedAfterTheStateMoved_IsStateChanged_AndDeletesNothing(string kind, string name, string named)
+    {
+        using var ws = await Applied();
+        CliResult? interloper = null;
+        IReadOnlyList<Alloc>? moved = null;
+        var host = CliInProcess.Host with
+        {
+            InputIsTerminal = () => true,
+            ReadLine = () =>
+            {
+                interloper = ws.RunIn("scale", "--cluster", "b", "--nodepool", "linuxpool", "--count", "2").GetAwaiter().GetResult();
+                moved = ws.Allocations().GetAwaiter().GetResult();
+                return "yes";
+            },
+        };
+        var before = await ws.Allocations();
+
+        var r = await ws.RunIn(host, "delete", kind, name, "-o", "json");
+
+        Assert.True(interloper is { ExitCode: 0 }, interloper?.ToString() ?? "the question was never asked");
+        Assert.Contains(named, r.Stderr, StringComparison.Ordinal);
+        Assert.True(r.ExitCode == 1, r.ToString());
+        Assert.Contains("StateChanged", Json.Codes(Json.Parse(r)));
+        Assert.NotEqual(Alloc.Canonical(before), Alloc.Canonical(moved!));
+        Assert.Equal(Alloc.Canonical(moved!), Alloc.Canonical(await ws.Allocations()));
+    }
 }
