@@ -9,29 +9,7 @@ namespace Trellis.Cli.Tests;
 /// </summary>
 public sealed class NativeBinaryTests
 {
-    private static readonly string Native = FindNative();
-
-    private static string FindNative()
-    {
-        var root = Directory.GetParent(Specs.ExamplesDirectory)!.FullName;
-        var binary = Path.Combine(root, "artifacts", "trellis", "trellis");
-        if (!File.Exists(binary) || File.Exists(Path.Combine(root, "artifacts", "trellis", "trellis.dll")))
-        {
-            throw new InvalidOperationException(
-                $"No native trellis binary at {binary}: run ./trellis --version once (test.sh does) with clang and zlib1g-dev installed.");
-        }
-
-        // A binary older than the sources would compare yesterday's CLI with today's.
-        var newest = Directory.EnumerateFiles(Path.Combine(root, "src"), "*.cs", SearchOption.AllDirectories)
-            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
-            .Max(File.GetLastWriteTimeUtc);
-        if (File.GetLastWriteTimeUtc(Path.Combine(root, "artifacts", "trellis", ".built")) < newest)
-        {
-            throw new InvalidOperationException($"The native trellis binary at {binary} is older than the sources: run ./trellis --version to rebuild it.");
-        }
-
-        return binary;
-    }
+    private static readonly string Native = NativeCli.Path ?? throw new InvalidOperationException(NativeCli.Problem);
 
     private static async Task<(CliResult Native, CliResult Managed)> Both(Workspace ws, params string[] args)
     {

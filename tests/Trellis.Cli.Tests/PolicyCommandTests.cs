@@ -4,7 +4,11 @@ using Trellis.Engine;
 
 namespace Trellis.Cli.Tests;
 
-/// <summary>trellis netpol and trellis trace on the shop manifests of the contoso site.</summary>
+/// <summary>
+/// trellis netpol and trellis trace on the shop manifests of the contoso site: parsing, formatting and exit codes, run in
+/// this process (what the answers mean is specified at the Engine, NetworkPolicyServiceTests; the native and managed
+/// processes print the same, NativeBinaryTests).
+/// </summary>
 public sealed class PolicyCommandTests
 {
     private static string Shop => Path.Combine(Specs.ExamplesDirectory, "manifests", "shop.yaml");
@@ -21,7 +25,7 @@ public sealed class PolicyCommandTests
     {
         using var ws = new Workspace();
 
-        var r = await Ok(ws.Run("netpol", "check", "-f", Shop, "--site", Specs.Contoso, "--cluster", "payments",
+        var r = await Ok(ws.RunIn("netpol", "check", "-f", Shop, "--site", Specs.Contoso, "--cluster", "payments",
             "--from", "shop/web", "--to", "shop/db", "--port", "tcp/5432", "-o", "json"));
 
         using var json = JsonDocument.Parse(r.Stdout);
@@ -36,7 +40,7 @@ public sealed class PolicyCommandTests
     {
         using var ws = new Workspace();
 
-        var r = await Ok(ws.Run("netpol", "check", "-f", Shop, "--site", Specs.Contoso, "--cluster", "payments",
+        var r = await Ok(ws.RunIn("netpol", "check", "-f", Shop, "--site", Specs.Contoso, "--cluster", "payments",
             "--from", "shop/db", "--to", "shop/web", "--port", "tcp/8443"));
 
         Assert.Contains("denied", r.Stdout, StringComparison.Ordinal);
@@ -48,7 +52,7 @@ public sealed class PolicyCommandTests
     {
         using var ws = new Workspace();
 
-        var r = await Ok(ws.Run("netpol", "check", "-f", Shop, "--site", Specs.Contoso, "--cluster", "legacy",
+        var r = await Ok(ws.RunIn("netpol", "check", "-f", Shop, "--site", Specs.Contoso, "--cluster", "legacy",
             "--from", "shop/db", "--to", "shop/web", "--port", "tcp/8443", "-o", "json"));
 
         using var json = JsonDocument.Parse(r.Stdout);
@@ -62,8 +66,8 @@ public sealed class PolicyCommandTests
     {
         using var ws = new Workspace();
 
-        var text = await Ok(ws.Run("netpol", "matrix", "-f", Shop));
-        var html = await Ok(ws.Run("netpol", "matrix", "-f", Shop, "-o", "html", "--out", ws.PathOf("matrix.html")));
+        var text = await Ok(ws.RunIn("netpol", "matrix", "-f", Shop));
+        var html = await Ok(ws.RunIn("netpol", "matrix", "-f", Shop, "-o", "html", "--out", ws.PathOf("matrix.html")));
 
         Assert.Contains("shop/web[Deployment] => shop/db[StatefulSet] : TCP 5432", text.Stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("shop/db[StatefulSet] => shop/web[Deployment]", text.Stdout, StringComparison.Ordinal);
@@ -86,8 +90,8 @@ public sealed class PolicyCommandTests
         NetworkPolicyService.WriteMatrix(set, format switch { "json" => ConnectivityFormat.Json, "csv" => ConnectivityFormat.Csv, _ => ConnectivityFormat.Text }, written);
         var expected = written.ToString();
 
-        var stdout = await Ok(ws.Run("netpol", "matrix", "-f", Shop, "-o", format));
-        var file = await Ok(ws.Run("netpol", "matrix", "-f", Shop, "-o", format, "--out", ws.PathOf("matrix.out")));
+        var stdout = await Ok(ws.RunIn("netpol", "matrix", "-f", Shop, "-o", format));
+        var file = await Ok(ws.RunIn("netpol", "matrix", "-f", Shop, "-o", format, "--out", ws.PathOf("matrix.out")));
 
         Assert.True(report.Lines.Count > 5, $"{report.Lines.Count} lines");
         Assert.Equal(expected, stdout.Stdout);
@@ -104,7 +108,7 @@ public sealed class PolicyCommandTests
             .Replace("      ports: [{ port: postgres }]", "      ports: [{ port: postgres }, { port: 22 }]", StringComparison.Ordinal)
             .Replace("      ports: [{ port: 5432, protocol: TCP }]", "      ports: [{ port: 5432, protocol: TCP }, { port: 22, protocol: TCP }]", StringComparison.Ordinal));
 
-        var r = await Ok(ws.Run("netpol", "diff", Shop, opened));
+        var r = await Ok(ws.RunIn("netpol", "diff", Shop, opened));
 
         Assert.Contains("22", r.Stdout, StringComparison.Ordinal);
         Assert.Contains("shop/db[StatefulSet]", r.Stdout, StringComparison.Ordinal);
@@ -124,7 +128,7 @@ public sealed class PolicyCommandTests
               ingress: [{}]
             """);
 
-        var r = await ws.Run("netpol", "lint", "-f", file, "-o", "json");
+        var r = await ws.RunIn("netpol", "lint", "-f", file, "-o", "json");
 
         Assert.Contains("orphan", r.Stdout, StringComparison.Ordinal);
     }
@@ -133,10 +137,10 @@ public sealed class PolicyCommandTests
     public async Task Trace_FromAClientThroughTheVip_UsesTheStoredSite()
     {
         using var ws = new Workspace();
-        await Ok(ws.Run("apply", "-f", Specs.Contoso));
+        await Ok(ws.RunIn("apply", "-f", Specs.Contoso));
         var vip = (await ws.Allocations()).Single(a => a.Owner == "service/payments/shared:front").Address;
 
-        var r = await Ok(ws.Run("trace", "-f", Shop, "--cluster", "payments", "--from", "203.0.113.7", "--to", vip, "--port", "tcp/443", "-o", "json"));
+        var r = await Ok(ws.RunIn("trace", "-f", Shop, "--cluster", "payments", "--from", "203.0.113.7", "--to", vip, "--port", "tcp/443", "-o", "json"));
 
         using var json = JsonDocument.Parse(r.Stdout);
         Assert.True(json.RootElement.GetProperty("delivered").GetBoolean(), r.Stdout);
@@ -149,7 +153,7 @@ public sealed class PolicyCommandTests
     public async Task Trace_WithoutASite_IsRejectedWithAFinding()
     {
         using var ws = new Workspace();
-        var r = await ws.Run("trace", "-f", Shop, "--from", "shop/web", "--to", "shop/db", "--port", "tcp/5432");
+        var r = await ws.RunIn("trace", "-f", Shop, "--from", "shop/web", "--to", "shop/db", "--port", "tcp/5432");
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("NoSite", r.Stdout + r.Stderr, StringComparison.Ordinal);
     }
@@ -165,7 +169,7 @@ public sealed class PolicyCommandTests
     public async Task Check_WithABadPort_SaysWhatIsWrongWithIt(string port, string why)
     {
         using var ws = new Workspace();
-        var r = await ws.Run("netpol", "check", "-f", Shop, "--site", Specs.Contoso, "--cluster", "payments", "--from", "shop/web", "--to", "shop/db", "--port", port, "-o", "json");
+        var r = await ws.RunIn("netpol", "check", "-f", Shop, "--site", Specs.Contoso, "--cluster", "payments", "--from", "shop/web", "--to", "shop/db", "--port", port, "-o", "json");
 
         Assert.Equal(1, r.ExitCode);
         using var json = JsonDocument.Parse(r.Stdout);
@@ -200,7 +204,7 @@ public sealed class PolicyCommandTests
             _ => ["trace", "-f", Shop, "-f", broken, "--site", Specs.Contoso, "--cluster", "payments", "--from", "shop/web", "--to", "shop/db", "--port", "tcp/5432"],
         };
 
-        var r = await ws.Run(args);
+        var r = await ws.RunIn(args);
 
         Assert.True(r.ExitCode == 1, r.ToString());
         Assert.DoesNotContain("exception", r.Stdout + r.Stderr, StringComparison.OrdinalIgnoreCase);
@@ -219,7 +223,7 @@ public sealed class PolicyCommandTests
     public async Task Matrix_OfAMissingFile_IsAnErrorOnStandardError()
     {
         using var ws = new Workspace();
-        var r = await ws.Run("netpol", "matrix", "-f", ws.PathOf("nope.yaml"), "-o", "json");
+        var r = await ws.RunIn("netpol", "matrix", "-f", ws.PathOf("nope.yaml"), "-o", "json");
 
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("error ManifestNotFound", r.Stderr, StringComparison.Ordinal);
@@ -230,7 +234,7 @@ public sealed class PolicyCommandTests
     public async Task Diff_AgainstAMissingFile_IsRefused_NotEveryConnectionRemoved()
     {
         using var ws = new Workspace();
-        var r = await ws.Run("netpol", "diff", Shop, ws.PathOf("nope.yaml"));
+        var r = await ws.RunIn("netpol", "diff", Shop, ws.PathOf("nope.yaml"));
 
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("ManifestNotFound", r.Stderr, StringComparison.Ordinal);
@@ -244,14 +248,14 @@ public sealed class PolicyCommandTests
         // Without default-deny the shop is wide open under Calico; under Flannel it always was.
         var open = ws.WriteText("open.yaml", File.ReadAllText(Shop).Replace(
             "kind: NetworkPolicy\nmetadata: { name: default-deny, namespace: shop }", "kind: ConfigMap\nmetadata: { name: default-deny, namespace: shop }", StringComparison.Ordinal));
-        var calico = await Ok(ws.Run("netpol", "diff", Shop, open, "--site", Specs.Contoso, "--cluster", "payments"));
+        var calico = await Ok(ws.RunIn("netpol", "diff", Shop, open, "--site", Specs.Contoso, "--cluster", "payments"));
         Assert.DoesNotContain("No connection changes.", calico.Stdout, StringComparison.Ordinal);
 
-        var r = await Ok(ws.Run("netpol", "diff", Shop, open, "--site", Specs.Contoso, "--cluster", "legacy"));
+        var r = await Ok(ws.RunIn("netpol", "diff", Shop, open, "--site", Specs.Contoso, "--cluster", "legacy"));
 
         Assert.Contains("Flannel, which enforces no network policy", r.Stdout, StringComparison.Ordinal);
         Assert.Contains("No connection changes.", r.Stdout, StringComparison.Ordinal);
-        var json = await Ok(ws.Run("netpol", "diff", Shop, open, "--site", Specs.Contoso, "--cluster", "legacy", "-o", "json"));
+        var json = await Ok(ws.RunIn("netpol", "diff", Shop, open, "--site", Specs.Contoso, "--cluster", "legacy", "-o", "json"));
         Assert.Equal("[]", json.Stdout.Trim());
         Assert.Contains("warning PolicyNotEnforced", json.Stderr, StringComparison.Ordinal);
     }
@@ -260,7 +264,7 @@ public sealed class PolicyCommandTests
     public async Task Matrix_AsCsvOnAFlannelCluster_SaysOnStandardErrorThatNothingIsEnforced()
     {
         using var ws = new Workspace();
-        var r = await Ok(ws.Run("netpol", "matrix", "-f", Shop, "--site", Specs.Contoso, "--cluster", "legacy", "-o", "csv"));
+        var r = await Ok(ws.RunIn("netpol", "matrix", "-f", Shop, "--site", Specs.Contoso, "--cluster", "legacy", "-o", "csv"));
 
         Assert.StartsWith("src,dst,conn\n", r.Stdout, StringComparison.Ordinal);
         Assert.Contains("All Connections", r.Stdout, StringComparison.Ordinal);
@@ -272,7 +276,7 @@ public sealed class PolicyCommandTests
     public async Task Trace_ToAnUnknownEndpoint_IsRefusedWithACode(string to, string code)
     {
         using var ws = new Workspace();
-        var r = await ws.Run("trace", "-f", Shop, "--site", Specs.Contoso, "--cluster", "payments", "--from", "shop/web", "--to", to, "--port", "tcp/80", "-o", "json");
+        var r = await ws.RunIn("trace", "-f", Shop, "--site", Specs.Contoso, "--cluster", "payments", "--from", "shop/web", "--to", to, "--port", "tcp/80", "-o", "json");
 
         Assert.Equal(1, r.ExitCode);
         using var json = JsonDocument.Parse(r.Stdout);
@@ -313,8 +317,8 @@ public sealed class PolicyCommandTests
         using var ws = new Workspace();
         var dump = ws.WriteText("dump.yaml", PodDump);
 
-        var byOwner = await ws.Run("netpol", "matrix", "-f", dump);
-        var byPod = await ws.Run("netpol", "matrix", "-f", dump, "--by", "pod");
+        var byOwner = await ws.RunIn("netpol", "matrix", "-f", dump);
+        var byPod = await ws.RunIn("netpol", "matrix", "-f", dump, "--by", "pod");
 
         Assert.True(byOwner.ExitCode == 0, byOwner.ToString());
         Assert.Contains("shop/client[Pod] => shop/web[Deployment] : All Connections", byOwner.Stdout, StringComparison.Ordinal);
@@ -339,7 +343,7 @@ public sealed class PolicyCommandTests
             metadata: { name: vm, namespace: shop }
             """);
 
-        var r = await ws.Run("netpol", "matrix", "-f", dump);
+        var r = await ws.RunIn("netpol", "matrix", "-f", dump);
 
         Assert.Equal(0, r.ExitCode);
         var note = Assert.Single(r.Stderr.Split('\n'), l => l.StartsWith("note:", StringComparison.Ordinal));
@@ -358,7 +362,7 @@ public sealed class PolicyCommandTests
             metadata: { name: web, namespace: shop }
             """);
 
-        var r = await ws.Run("netpol", command, "-f", file);
+        var r = await ws.RunIn("netpol", command, "-f", file);
 
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("NothingToAnalyse", r.Stdout + r.Stderr, StringComparison.Ordinal);
@@ -388,8 +392,8 @@ public sealed class PolicyCommandTests
             spec: { podSelector: {}, policyTypes: [ Ingress ] }
             """);
 
-        var calico = await ws.Run("netpol", "check", "-f", file, "--from", "ops/client", "--to", "ops/agent", "--port", "tcp/9100", "-o", "json");
-        var policed = await ws.Run("netpol", "check", "-f", file, "--from", "ops/client", "--to", "ops/agent", "--port", "tcp/9100", "-o", "json", "--host-network", "policed");
+        var calico = await ws.RunIn("netpol", "check", "-f", file, "--from", "ops/client", "--to", "ops/agent", "--port", "tcp/9100", "-o", "json");
+        var policed = await ws.RunIn("netpol", "check", "-f", file, "--from", "ops/client", "--to", "ops/agent", "--port", "tcp/9100", "-o", "json", "--host-network", "policed");
 
         Assert.True(JsonDocument.Parse(calico.Stdout).RootElement.GetProperty("answer").GetProperty("allowed").GetBoolean(), calico.ToString());
         Assert.False(JsonDocument.Parse(policed.Stdout).RootElement.GetProperty("answer").GetProperty("allowed").GetBoolean(), policed.ToString());

@@ -6,14 +6,18 @@ using YamlDotNet.RepresentationModel;
 
 namespace Trellis.Cli.Tests;
 
-/// <summary><c>-o yaml</c> carries exactly what <c>-o json</c> carries: same keys in the same order, same values, same types.</summary>
+/// <summary>
+/// <c>-o yaml</c> carries exactly what <c>-o json</c> carries: same keys in the same order, same values, same types. The
+/// documents are compared in this process (formatting is the CLI's, not the process's); one run through the process
+/// shows that standard output carries the YAML text unchanged, odd characters included.
+/// </summary>
 public sealed partial class YamlOutputTests
 {
     [Fact]
     public async Task Yaml_output_parses_and_matches_the_json_output_of_every_document_kind()
     {
         using var ws = new Workspace();
-        var apply = await ws.Run("apply", "-f", Specs.WorkedExample, "-o", "yaml");
+        var apply = await ws.RunIn("apply", "-f", Specs.WorkedExample, "-o", "yaml");
         Assert.True(apply.ExitCode == 0, apply.ToString());
         var yamlRoot = ParseYaml(apply);
         Assert.IsType<YamlMappingNode>(yamlRoot);
@@ -49,15 +53,32 @@ public sealed partial class YamlOutputTests
         using var ws = new Workspace();
         var text = Specs.Edit(Specs.Read(Specs.WorkedExample), "kind: Site\n", "kind: Site\n" + oddKeys);
         var file = ws.WriteText("odd-keys.yaml", text);
-        var json = Json.Parse(await ws.Run("validate", "-f", file, "-o", "json"));
+        var json = Json.Parse(await ws.RunIn("validate", "-f", file, "-o", "json"));
         Assert.True(json.GetProperty("findings").GetArrayLength() >= oddKeys.Count(c => c == '\n'), json.ToString());
         await AssertSameDocument(ws, ["validate", "-f", file], expectedExit: 1);
     }
 
+    /// <summary>The process writes YAML through the console's text writer: the same text as in this process, beyond ASCII and the BMP too.</summary>
+    [Fact]
+    public async Task Yaml_from_the_process_is_the_text_the_cli_formats()
+    {
+        using var ws = new Workspace();
+        var oddKeys = "\"x\\U0001F600y\": 1\n\"tab\\there\": 2\n\"ctl\\x01x\": 3\n\"grüße\": 4\n\"line\\u2028sep\": 5\n\"=\": 6\n";
+        var file = ws.WriteText("odd-keys.yaml", Specs.Edit(Specs.Read(Specs.WorkedExample), "kind: Site\n", "kind: Site\n" + oddKeys));
+
+        var process = await ws.Run("validate", "-f", file, "-o", "yaml");
+        var inProcess = await ws.RunIn("validate", "-f", file, "-o", "yaml");
+
+        Assert.True(process.ExitCode == 1 && inProcess.ExitCode == 1, $"{process}\n---\n{inProcess}");
+        Assert.Contains("grüße", process.Stdout, StringComparison.Ordinal);
+        Assert.Equal(inProcess.Stdout, process.Stdout);
+        ParseYaml(process);
+    }
+
     private static async Task AssertSameDocument(Workspace ws, string[] command, int expectedExit = 0)
     {
-        var json = await ws.Run([.. command, "-o", "json"]);
-        var yaml = await ws.Run([.. command, "-o", "yaml"]);
+        var json = await ws.RunIn([.. command, "-o", "json"]);
+        var yaml = await ws.RunIn([.. command, "-o", "yaml"]);
         Assert.True(json.ExitCode == expectedExit, json.ToString());
         Assert.True(yaml.ExitCode == expectedExit, yaml.ToString());
         var jsonRoot = Json.Parse(json);

@@ -51,10 +51,13 @@ internal sealed class Workspace : IDisposable
     /// <summary>Starts <c>trellis --state <paramref name="state"/> ARGS</c> without waiting for it.</summary>
     public RunningCli StartOn(string state, params string[] args) => RunningCli.Start(Root, ["--state", state, .. args]);
 
-    /// <summary><c>get allocations -o json</c> of <paramref name="state"/> (default: this workspace's), which must succeed.</summary>
+    /// <summary>
+    /// <c>get allocations -o json</c> of <paramref name="state"/> (default: this workspace's), which must succeed. It runs in
+    /// this process: what a test reads back is the state file, not how a process prints it.
+    /// </summary>
     public async Task<IReadOnlyList<Alloc>> Allocations(string? state = null)
     {
-        var r = await RunOn(state ?? State, "get", "allocations", "-o", "json");
+        var r = await CliInProcess.RunAsync(["--state", state ?? State, "get", "allocations", "-o", "json"]);
         Assert.True(r.ExitCode == 0, r.ToString());
         return Alloc.ListFrom(r);
     }
