@@ -210,7 +210,7 @@ public sealed class TrellisEngine
             var (step, next, error) = UpgradePlanner.Next(site!, cluster!, progress, allocations, DateTimeOffset.UnixEpoch);
             if (error is not null)
             {
-                return Refused(command, state, [NeedsAddress(command.Cluster, error)]);
+                return Refused(command, state, [NeedsAddress("cluster", error)]);
             }
 
             if (step is null)
@@ -302,7 +302,7 @@ public sealed class TrellisEngine
             catch (OperationCanceledException) when (written)
             {
                 // The spec is committed: report it, and how to finish, rather than lose it in an exception.
-                findings.Add(Interrupted(revision, $"the upgrade of cluster '{cluster}' to {version} did not start.", cluster, version).ToContract());
+                findings.Add(Interrupted(target, revision, $"the upgrade of cluster '{cluster}' to {version} did not start.").ToContract());
                 break;
             }
             catch (Exception e) when (written && EngineFailures.Classify(e) is not null)
@@ -348,7 +348,7 @@ public sealed class TrellisEngine
         {
             if (steps.Count > 0 && cancellationToken.IsCancellationRequested)
             {
-                return new CommandResult(true, [Interrupted(committed, $"{steps.Count} steps of the upgrade of cluster '{cluster}' were written.", cluster, version).ToContract()],
+                return new CommandResult(true, [Interrupted(target, committed, $"{steps.Count} steps of the upgrade of cluster '{cluster}' were written.").ToContract()],
                     [], null, steps, committed);
             }
 
@@ -357,7 +357,7 @@ public sealed class TrellisEngine
             RollStep outcome;
             try
             {
-                outcome = await RollStepAsync(cluster, version, startAt, steps.Count == 0, options, token).ConfigureAwait(false);
+                outcome = await RollStepAsync(target, startAt, steps.Count == 0, options, token).ConfigureAwait(false);
             }
             catch (Exception e) when (steps.Count > 0 && EngineFailures.Classify(e) is not null)
             {
@@ -390,8 +390,9 @@ public sealed class TrellisEngine
     /// The next transaction of a rolling upgrade, retried on conflict. As the <paramref name="first"/> of a plan's commit
     /// (<paramref name="startAt"/> set), it holds only on the plan's generation: <see cref="RollStep.Moved"/> otherwise.
     /// </summary>
-    private Task<RollStep> RollStepAsync(string cluster, string version, long? startAt, bool first, CommandOptions options, CancellationToken token)
+    private Task<RollStep> RollStepAsync(RollTarget target, long? startAt, bool first, CommandOptions options, CancellationToken token)
     {
+        var (cluster, version, path, _) = target;
         first &= startAt is not null;
         return Retry.RunAsync<RollStep>("upgrade", async _ =>
         {
@@ -410,7 +411,7 @@ public sealed class TrellisEngine
             var (step, next, error) = UpgradePlanner.Next(site!, resolved!, progress, state.Allocations, time.GetUtcNow());
             if (error is not null)
             {
-                return new RollStep([NeedsAddress(cluster, error)], null, state.Revision);
+                return new RollStep([NeedsAddress(path, error)], null, state.Revision);
             }
 
             List<TxnOperation> ops = step is null
@@ -495,8 +496,8 @@ public sealed class TrellisEngine
 
     private static ObjectChange VersionChange(string cluster, string from, string to) => new(ChangeKind.Change, "cluster", cluster, $"{from} → {to}");
 
-    private static Finding NeedsAddress(string cluster, string error) =>
-        Finding.Error("UpgradeNeedsAddress", $"cluster {cluster}", error, "Free an address of the pool, or add update addresses before deployment.");
+    private static Finding NeedsAddress(string path, string error) =>
+        Finding.Error("UpgradeNeedsAddress", path, error, "Free an address of the pool, or add update addresses before deployment.");
 
     /// <summary>StateChanged: the plan was made at another revision than the one now stored, so it was not written.</summary>
     private async Task<Finding> StateChangedAsync(ChangePlan plan)
@@ -548,9 +549,9 @@ public sealed class TrellisEngine
                 : $"Upgrade cluster '{cluster}' to {version}: it starts from what revision {revision} holds.{rest}");
     }
 
-    private static Finding Interrupted(long revision, string what, string cluster, string version) =>
-        Finding.Warning("Interrupted", $"cluster {cluster}", $"Interrupted after the commit at revision {revision}: {what}",
-            $"Upgrade cluster '{cluster}' to {version} again to finish; it resumes where it stopped.");
+    private static Finding Interrupted(RollTarget target, long revision, string what) =>
+        Finding.Warning("Interrupted", target.Path, $"Interrupted after the commit at revision {revision}: {what}",
+            $"Upgrade cluster '{target.Cluster}' to {target.Version} again to finish; it resumes where it stopped.");
 
     private static IEnumerable<TxnOperation> AllocationOps(IEnumerable<Allocation> remove, IEnumerable<Allocation> add)
     {

@@ -65,6 +65,8 @@ public sealed class SafetyTests
         Assert.Equal(stored.Revision, result.Revision);
         Assert.True(result.Revision > 1);
         var interrupted = Assert.Single(result.Findings, x => x.Code == "Interrupted");
+        // Named in the model's words, as the apply's spec field the interrupted upgrade comes from.
+        Assert.Equal("spec.clusters[1].kubernetesVersion", interrupted.Path);
         Assert.Contains("cluster 'b' to v1.30.0", interrupted.Hint, StringComparison.Ordinal);
         Assert.NotEmpty(result.Plan!.Removed);
     }
@@ -82,7 +84,7 @@ public sealed class SafetyTests
         Assert.True(result.Applied);
         Assert.Equal(2, result.UpgradeSteps.Count);
         Assert.Equal((await f.Engine.ReadAsync()).Revision, result.Revision);
-        Assert.Contains(result.Findings, x => x.Code == "Interrupted");
+        Assert.Equal("cluster", Assert.Single(result.Findings, x => x.Code == "Interrupted").Path);
         Assert.Single((await f.Engine.ReadAsync()).Upgrades);
     }
 
