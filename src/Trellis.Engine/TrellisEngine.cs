@@ -145,7 +145,8 @@ public sealed class TrellisEngine
             findings.AddRange(ImmutabilityRules.Check(state.Spec, desired));
             foreach (var u in state.Upgrades)
             {
-                findings.Add(Finding.Error("UpgradeInProgress", $"cluster {u.Cluster}",
+                var index = desired.Clusters.ToList().FindIndex(c => c.Name == u.Cluster);
+                findings.Add(Finding.Error("UpgradeInProgress", index < 0 ? "spec.clusters" : $"spec.clusters[{index}]",
                     $"Cluster '{u.Cluster}' is being upgraded to {u.TargetVersion} ({u.Done.Count} VMs done).", $"Finish that upgrade first: upgrade cluster '{u.Cluster}' to {u.TargetVersion} again; it resumes."));
             }
         }

@@ -77,7 +77,8 @@ public sealed class InterruptedCommandTests
             Assert.Single(halfway.Upgrades);
             EngineFixture.AssertNoAddressTwice(halfway.Allocations);
             var blocked = await f.Engine.ApplyAsync(EngineFixture.Example("worked-example.yaml"));
-            Assert.Contains(blocked.Findings, x => x.Code == "UpgradeInProgress");
+            var inProgress = Assert.Single(blocked.Findings, x => x.Code == "UpgradeInProgress");
+            Assert.Equal("spec.clusters[1]", inProgress.Path);
 
             var resumed = await f.Engine.ExecuteAsync(new Upgrade("b", "v1.30.0"));
 
