@@ -31,6 +31,22 @@ public sealed partial class TrellisCli
         return option;
     }
 
+    /// <summary>The options of netpol and trace that the model's fields in their findings stand for (the Engine speaks for every front end).</summary>
+    private static readonly Dictionary<string, string> PolicyFlags = new(StringComparer.Ordinal)
+    {
+        ["from"] = "--from",
+        ["to"] = "--to",
+        ["port"] = "--port",
+        ["cluster"] = "--cluster",
+        ["manifests"] = "--file",
+    };
+
+    /// <summary>netpol diff reads its manifests from its two arguments: only the cluster is an option.</summary>
+    private static readonly Dictionary<string, string> DiffFlags = new(StringComparer.Ordinal) { ["cluster"] = "--cluster" };
+
+    /// <summary>The site the manifests run in: a spec given with --site, or the stored one (--state).</summary>
+    private static readonly Dictionary<string, string> SiteFileFlags = new(StringComparer.Ordinal) { ["site"] = "--site", ["cluster"] = "--cluster" };
+
     private PolicyChoices Choices(ParseResult p) => new()
     {
         By = p.GetValue(_by) == "pod" ? WorkloadGrouping.Pod : WorkloadGrouping.Owner,
@@ -67,18 +83,18 @@ public sealed partial class TrellisCli
             var read = SiteSpecs.ReadFile(sitePath, "site");
             if (read.Document is not { } spec)
             {
-                return (null, read.Findings, true);
+                return (null, InOptionWords(read.Findings, SiteFileFlags), true);
             }
 
             var (context, findings) = NetworkPolicyService.ContextFromSpec(spec, p.GetValue(_cluster), TimeProvider.System.GetUtcNow());
-            return (context, findings, context is null);
+            return (context, InOptionWords(findings, SiteFileFlags), context is null);
         }
 
         if (p.GetValue(_cluster) is not null || required)
         {
             await using var store = OpenStore(p, write: false);
             var (context, findings) = await store.Engine.PolicyContextAsync(p.GetValue(_cluster), ct).ConfigureAwait(false);
-            return (context, findings, context is null);
+            return (context, InOptionWords(findings, ReadFlags), context is null);
         }
 
         return (null, [], false);
@@ -90,6 +106,7 @@ public sealed partial class TrellisCli
     /// <summary>A question that cannot be answered: its findings, as a table or as a validate-style document.</summary>
     private static int Refused(Output output, IReadOnlyList<Finding> findings)
     {
+        findings = InOptionWords(findings, PolicyFlags);
         if (output.Format == OutputFormat.Table)
         {
             output.Findings(findings);
@@ -109,9 +126,9 @@ public sealed partial class TrellisCli
     /// Findings beside an output that is data (matrix, diff): on standard error, one line each, so that standard output
     /// stays the CSV, JSON, HTML or text asked for.
     /// </summary>
-    private async Task<int> FindingsToStderrAsync(IReadOnlyList<Finding> findings)
+    private async Task<int> FindingsToStderrAsync(IReadOnlyList<Finding> findings, IReadOnlyDictionary<string, string>? flags = null)
     {
-        foreach (var f in Ordered(findings))
+        foreach (var f in Ordered(InOptionWords(findings, flags ?? PolicyFlags)))
         {
             await stderr.WriteLineAsync($"{f.Severity.ToString().ToLowerInvariant()} {f.Code} at {f.Path}: {f.Message} (hint: {f.Hint})").ConfigureAwait(false);
         }
@@ -147,7 +164,7 @@ public sealed partial class TrellisCli
             }
 
             var (answer, findings) = NetworkPolicyService.Check(set, p.GetValue(from)!, p.GetValue(to)!, p.GetValue(port)!);
-            IReadOnlyList<Finding> all = [.. loaded, .. findings];
+            var all = InOptionWords([.. loaded, .. findings], PolicyFlags);
             if (answer is null)
             {
                 return Refused(output, all);
@@ -231,7 +248,7 @@ public sealed partial class TrellisCli
             if (loaded.Any(f => f.Code is "ManifestNotFound" or "NothingToAnalyse"))
             {
                 // A side that is not there would read as every workload added or removed.
-                await FindingsToStderrAsync(loaded).ConfigureAwait(false);
+                await FindingsToStderrAsync(loaded, DiffFlags).ConfigureAwait(false);
                 return ExitCodes.Findings;
             }
 
@@ -241,7 +258,7 @@ public sealed partial class TrellisCli
             var text = connectivity != ConnectivityFormat.Text ? result.Format(connectivity)
                 : note + (result.IsEmpty ? "No connection changes.\n" : result.Format(connectivity));
             await stdout.WriteAsync(text).ConfigureAwait(false);
-            return await FindingsToStderrAsync([.. loaded, .. NetworkPolicyService.NotEnforced(context)]).ConfigureAwait(false);
+            return await FindingsToStderrAsync([.. loaded, .. NetworkPolicyService.NotEnforced(context)], DiffFlags).ConfigureAwait(false);
         });
 
         var lintFiles = ManifestOption();
@@ -260,7 +277,7 @@ public sealed partial class TrellisCli
 
             var (set, loaded) = Load(p, lintFiles, context);
             var nothing = await ReadAsync(false, set).ConfigureAwait(false);
-            IReadOnlyList<Finding> all = [.. loaded, .. nothing, .. NetworkPolicyService.Lint(set)];
+            var all = InOptionWords([.. loaded, .. nothing, .. NetworkPolicyService.Lint(set)], PolicyFlags);
             if (output.Format == OutputFormat.Table)
             {
                 output.Findings(all);
@@ -303,7 +320,7 @@ public sealed partial class TrellisCli
             var (set, loaded) = Load(p, files, context);
             await ReadAsync(false, set).ConfigureAwait(false);
             var (trace, findings) = NetworkPolicyService.Trace(set, p.GetValue(from)!, p.GetValue(to)!, p.GetValue(port)!);
-            IReadOnlyList<Finding> all = [.. loaded, .. findings];
+            var all = InOptionWords([.. loaded, .. findings], PolicyFlags);
             if (trace is null)
             {
                 return Refused(output, all);

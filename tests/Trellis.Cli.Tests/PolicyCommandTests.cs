@@ -176,7 +176,7 @@ public sealed class PolicyCommandTests
         Assert.False(json.RootElement.GetProperty("valid").GetBoolean());
         var finding = Assert.Single(json.RootElement.GetProperty("findings").EnumerateArray());
         Assert.Equal("InvalidPort", finding.GetProperty("code").GetString());
-        Assert.Equal("port", finding.GetProperty("path").GetString());
+        Assert.Equal("--port", finding.GetProperty("path").GetString());
         Assert.Contains(why, finding.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
@@ -257,7 +257,7 @@ public sealed class PolicyCommandTests
         Assert.Contains("No connection changes.", r.Stdout, StringComparison.Ordinal);
         var json = await Ok(ws.RunIn("netpol", "diff", Shop, open, "--site", Specs.Contoso, "--cluster", "legacy", "-o", "json"));
         Assert.Equal("[]", json.Stdout.Trim());
-        Assert.Contains("warning PolicyNotEnforced", json.Stderr, StringComparison.Ordinal);
+        Assert.Contains("warning PolicyNotEnforced at --cluster", json.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -268,7 +268,7 @@ public sealed class PolicyCommandTests
 
         Assert.StartsWith("src,dst,conn\n", r.Stdout, StringComparison.Ordinal);
         Assert.Contains("All Connections", r.Stdout, StringComparison.Ordinal);
-        Assert.Contains("warning PolicyNotEnforced at cluster: Cluster 'legacy' runs Flannel", r.Stderr, StringComparison.Ordinal);
+        Assert.Contains("warning PolicyNotEnforced at --cluster: Cluster 'legacy' runs Flannel", r.Stderr, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -283,7 +283,58 @@ public sealed class PolicyCommandTests
         Assert.False(json.RootElement.GetProperty("valid").GetBoolean());
         var finding = Assert.Single(json.RootElement.GetProperty("findings").EnumerateArray());
         Assert.Equal(code, finding.GetProperty("code").GetString());
-        Assert.Equal("to", finding.GetProperty("path").GetString());
+        Assert.Equal("--to", finding.GetProperty("path").GetString());
+    }
+
+    /// <summary>Every command-line value a netpol or trace finding is about: the Engine names the model's field, the CLI its option.</summary>
+    public static TheoryData<string, string, string> OptionFindings() => new()
+    {
+        { "check --from nope/none --to shop/db --port tcp/5432 --site SITE --cluster payments", "UnknownEndpoint", "--from" },
+        { "check --from shop/web --to 10.0.0.1/x --port tcp/5432 --site SITE --cluster payments", "UnknownEndpoint", "--to" },
+        { "check --from shop/web --to shop/db --port tcp/0 --site SITE --cluster payments", "InvalidPort", "--port" },
+        { "check --from shop/web --to shop/db --port tcp/5432 --site SITE --cluster nosuch", "UnknownCluster", "--cluster" },
+        { "check --from shop/web --to shop/db --port tcp/5432 --site MISSING --cluster payments", "FileNotFound", "--site" },
+        { "check --from shop/web --to shop/db --port tcp/5432 --cluster payments", "NoSite", "--state" },
+        { "trace --from svc/shop/web --to shop/db --port tcp/5432 --site SITE --cluster payments", "UnknownEndpoint", "--from" },
+        { "trace --from shop/web --to svc/shop/nope --port tcp/80 --site SITE --cluster payments", "UnknownService", "--to" },
+        { "trace --from shop/web --to shop/db --port udp/ --site SITE --cluster payments", "InvalidPort", "--port" },
+        { "trace --from shop/web --to shop/db --port tcp/5432", "NoSite", "--state" },
+        { "lint", "NothingToAnalyse", "--file" },
+    };
+
+    [Theory]
+    [MemberData(nameof(OptionFindings))]
+    public async Task Findings_NameTheOptionTheModelsFieldStandsFor(string command, string code, string path)
+    {
+        using var ws = new Workspace();
+        var nothing = ws.WriteText("config.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: c, namespace: shop }\n");
+        var words = command.Split(' ');
+        string[] args = [.. words[0] == "trace" ? [] : new[] { "netpol" }, words[0], "-f", words[0] == "lint" ? nothing : Shop,
+            .. words.Skip(1).Select(w => w switch { "SITE" => Specs.Contoso, "MISSING" => ws.PathOf("missing.yaml"), _ => w }), "-o", "json"];
+
+        var r = await ws.RunIn(args);
+
+        Assert.True(r.ExitCode == 1, r.ToString());
+        Assert.Contains((code, path), Json.CodesAndPaths(Json.Parse(r)));
+        Assert.DoesNotContain(Json.CodesAndPaths(Json.Parse(r)), f => f.Path is "from" or "to" or "port" or "cluster" or "site" or "manifests");
+    }
+
+    [Fact]
+    public async Task MatrixAndDiff_NameTheOptionsInTheirFindingsOnStandardError()
+    {
+        using var ws = new Workspace();
+        var nothing = ws.WriteText("config.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: c, namespace: shop }\n");
+
+        var matrix = await ws.RunIn("netpol", "matrix", "-f", nothing);
+        var cluster = await ws.RunIn("netpol", "matrix", "-f", Shop, "--site", Specs.Contoso, "--cluster", "nosuch");
+        var diff = await ws.RunIn("netpol", "diff", nothing, nothing, "--site", ws.PathOf("missing.yaml"), "--cluster", "payments");
+
+        Assert.True(matrix.ExitCode == 1, matrix.ToString());
+        Assert.Contains("error NothingToAnalyse at --file:", matrix.Stderr, StringComparison.Ordinal);
+        Assert.True(cluster.ExitCode == 1, cluster.ToString());
+        Assert.Contains("error UnknownCluster at --cluster:", cluster.Stderr, StringComparison.Ordinal);
+        Assert.True(diff.ExitCode == 1, diff.ToString());
+        Assert.Contains("error FileNotFound at --site:", diff.Stderr, StringComparison.Ordinal);
     }
 
     private const string PodDump = """
