@@ -46,6 +46,25 @@ internal sealed class Output(IAnsiConsole console, TextWriter stdout, OutputForm
         stdout.WriteLine(format == OutputFormat.Yaml ? YamlEmitter.FromJson(json).TrimEnd('\n') : json);
     }
 
+    /// <summary>
+    /// The allocations as a document: to the UTF-8 standard output with <see cref="AllocationJson"/> when the document is
+    /// JSON (the bytes <see cref="Document"/> would write, without the serializer's metadata: a site holds tens of thousands),
+    /// else as <see cref="Document"/> writes it.
+    /// </summary>
+    public void AllocationDocument(IReadOnlyList<Allocation> allocations)
+    {
+        if (format == OutputFormat.Json && utf8Stdout is not null)
+        {
+            stdout.Flush();
+            AllocationJson.Write(utf8Stdout, allocations, RelaxedJson.Options);
+            utf8Stdout.Write(System.Text.Encoding.UTF8.GetBytes(stdout.NewLine));
+            utf8Stdout.Flush();
+            return;
+        }
+
+        Document(allocations, CliJsonContext.Default.IReadOnlyListAllocation);
+    }
+
     public void Findings(IReadOnlyList<Finding> findings)
     {
         if (findings.Count == 0)

@@ -450,7 +450,7 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
                 }
 
                 if (output.Format == OutputFormat.Table) { output.Allocations(list.Allocations); }
-                else { output.Document(list.Allocations, CliJsonContext.Default.IReadOnlyListAllocation); }
+                else { output.AllocationDocument(list.Allocations); }
                 return ExitCodes.Ok;
             }
 
