@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using Trellis.Core.Ipam;
@@ -54,10 +55,13 @@ internal sealed class AllocationListing(string? cluster)
 
     private void Add(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, long revision)
     {
-        StoredAllocation stored;
+        StoredFields stored;
         try
         {
-            stored = reader.Read(value) ?? throw Damaged(key, revision, "it holds null");
+            if (!reader.Read(value, out stored))
+            {
+                throw Damaged(key, revision, "it holds null");
+            }
         }
         catch (JsonException e)
         {
@@ -94,8 +98,8 @@ internal sealed class AllocationListing(string? cluster)
         }
 
         // SitePlanner.Ordered's order: by the pool's text, then the owner's (ordinal); equal ones as the store read them.
-        var sorted = entries.ToArray();
-        Array.Sort(sorted);
+        var sorted = CollectionsMarshal.AsSpan(entries);
+        sorted.Sort();
         var allocations = new Allocation[sorted.Length];
         for (var i = 0; i < sorted.Length; i++)
         {

@@ -78,10 +78,13 @@ public sealed record SiteState
         var names = new NameTable();
         foreach (var item in items)
         {
-            StoredAllocation stored;
+            StoredFields stored;
             try
             {
-                stored = reader.Read(item.Value) ?? throw Damaged(item, "it holds null");
+                if (!reader.Read(item.Value, out stored))
+                {
+                    throw Damaged(item, "it holds null");
+                }
             }
             catch (JsonException e)
             {

@@ -14,9 +14,9 @@ internal sealed class StoredAllocationReader
     private byte[] lastPoolUtf8 = [];
     private string? lastPool;
 
-    /// <summary>The allocation in <paramref name="json"/>; null when the value is JSON <c>null</c>.</summary>
+    /// <summary>The allocation in <paramref name="json"/>, as fields (no object per row); false when the value is JSON <c>null</c>.</summary>
     /// <exception cref="JsonException">The value is not JSON, not an object, or lacks a pool, an address or an owner.</exception>
-    public StoredAllocation? Read(ReadOnlySpan<byte> json)
+    public bool Read(ReadOnlySpan<byte> json, out StoredFields stored)
     {
         var reader = new Utf8JsonReader(json);
         if (!reader.Read())
@@ -27,7 +27,8 @@ internal sealed class StoredAllocationReader
         if (reader.TokenType == JsonTokenType.Null)
         {
             End(ref reader);
-            return null;
+            stored = default;
+            return false;
         }
 
         if (reader.TokenType != JsonTokenType.StartObject)
@@ -74,12 +75,13 @@ internal sealed class StoredAllocationReader
         }
 
         End(ref reader);
-        return new StoredAllocation(
+        stored = new StoredFields(
             pool ?? throw new JsonException("it has no pool"),
             address ?? throw new JsonException("it has no address"),
             owner ?? throw new JsonException("it has no owner"),
             detail,
             expiresAt);
+        return true;
     }
 
     /// <summary>After the value: nothing but white space (the reader throws on anything else).</summary>
@@ -116,3 +118,6 @@ internal sealed class StoredAllocationReader
         return pool;
     }
 }
+
+/// <summary>The fields of a <see cref="StoredAllocation"/> as read, without an object of their own.</summary>
+internal readonly record struct StoredFields(string Pool, string Address, string Owner, string? Detail, DateTimeOffset? ExpiresAt);
