@@ -28,10 +28,15 @@ internal static class SqliteSchema
         INSERT OR IGNORE INTO meta (id, revision, schema_version) VALUES (1, 0, 1);
         """;
 
-    public static void ApplyConnectionSettings(SqliteConnection connection)
+    // mmap_size, for connections that only read: pages are read from the file's mapping instead of being copied into
+    // SQLite's page cache (a read of a large state faults in a few mapped pages at a time, not every cached page). Trellis
+    // never shrinks the file (no VACUUM), and writes go to the write-ahead log, so a mapping is never cut short under a reader.
+    private const string ReadOnlySettings = " PRAGMA mmap_size = 268435456;";
+
+    public static void ApplyConnectionSettings(SqliteConnection connection, bool readOnly = false)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = ConnectionSettings;
+        command.CommandText = readOnly ? ConnectionSettings + ReadOnlySettings : ConnectionSettings;
         command.ExecuteNonQuery();
     }
 

@@ -321,7 +321,7 @@ public sealed class SqliteStateStore : IStateStore
         try
         {
             connection.Open();
-            SqliteSchema.ApplyConnectionSettings(connection);
+            SqliteSchema.ApplyConnectionSettings(connection, readOnly);
             return connection;
         }
         catch
