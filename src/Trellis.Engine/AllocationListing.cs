@@ -16,8 +16,8 @@ public sealed record AllocationList(long Revision, IReadOnlyList<Contracts.Findi
 
 /// <summary>
 /// Lists the stored allocations without the rest of the state: what <see cref="SiteViews.Allocations"/> shows of a
-/// <see cref="SiteState"/>, in the same order, read in one pass. Only the spec and the allocations are read (not the upgrades
-/// or the audit log), rows come from the store as it reads them, and each becomes the contract's allocation at once: its
+/// <see cref="SiteState"/>, in the same order, read in one pass. Only the spec (for its cluster names) and the allocations
+/// are read (not the upgrades or the audit log), rows come from the store as it reads them, and each becomes the contract's allocation at once: its
 /// pool and owner are still read as typed values (a row that is not one is a store error naming its key, and the cluster
 /// filter decides by the typed owner and pool), but the texts listed are the stored ones where they are the canonical
 /// forms, which they are for every owner but those of an older form.
@@ -90,8 +90,7 @@ internal sealed class AllocationListing(string? cluster)
 
     private AllocationList Result(long revision)
     {
-        var site = spec is null ? null : SiteState.Decode(new StoredItem(StateKeys.Spec, spec, specRevision), EngineJsonContext.Default.SiteSpec);
-        IReadOnlyList<Contracts.Finding> findings = site is null ? SiteViews.RequireSite(SiteState.Empty) : SiteViews.CheckCluster(site, cluster);
+        var findings = spec is null ? SiteViews.RequireSite(SiteState.Empty) : SiteViews.CheckCluster(ClusterNames(spec, specRevision), cluster);
         if (findings.Count > 0)
         {
             return new AllocationList(revision, findings, []);
@@ -107,6 +106,92 @@ internal sealed class AllocationListing(string? cluster)
         }
 
         return new AllocationList(revision, [], allocations);
+    }
+
+    /// <summary>
+    /// The names of the stored spec's clusters, all the listing needs of it, read without decoding the spec (and building the
+    /// serializer's metadata of every type in it). The value must still be JSON, an object, with a list of clusters that
+    /// each have a name: anything else is a store error naming the key. The rest of the spec is checked by the commands that use it.
+    /// </summary>
+    private static List<string> ClusterNames(byte[] spec, long revision)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(spec);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw new JsonException("it is not a JSON object");
+            }
+
+            var names = new List<string>();
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var clusters = reader.ValueTextEquals("clusters"u8);
+                reader.Read();
+                if (!clusters)
+                {
+                    reader.Skip();
+                    continue;
+                }
+
+                // As the serializer reads a property named twice: the last one counts.
+                names.Clear();
+                if (reader.TokenType == JsonTokenType.Null)
+                {
+                    continue;
+                }
+
+                if (reader.TokenType != JsonTokenType.StartArray)
+                {
+                    throw new JsonException($"its clusters are a JSON {reader.TokenType}, not a list");
+                }
+
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    names.Add(ClusterName(ref reader));
+                }
+            }
+
+            if (reader.Read())
+            {
+                throw new JsonException("it holds more than one JSON value");
+            }
+
+            return names;
+        }
+        catch (JsonException e)
+        {
+            throw SiteState.Damaged(new StoredItem(StateKeys.Spec, [], revision), e.Message);
+        }
+    }
+
+    private static string ClusterName(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new JsonException($"a cluster is a JSON {reader.TokenType}, not an object");
+        }
+
+        string? name = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isName = reader.ValueTextEquals("name"u8);
+            reader.Read();
+            if (!isName)
+            {
+                reader.Skip();
+            }
+            else if (reader.TokenType == JsonTokenType.String)
+            {
+                name = reader.GetString();
+            }
+            else
+            {
+                throw new JsonException($"a cluster's name is a JSON {reader.TokenType}, not a string");
+            }
+        }
+
+        return name ?? throw new JsonException("a cluster has no name");
     }
 
     private static StoreException Damaged(ReadOnlySpan<byte> key, long revision, string reason) =>

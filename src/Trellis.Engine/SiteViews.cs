@@ -57,13 +57,14 @@ public static class SiteViews
     public static IReadOnlyList<Contracts.Finding> RequireSite(SiteState state) => state.Spec is null ? SpecMutations.NoSite().Findings.ToContract() : [];
 
     /// <summary>UnknownCluster when a view is asked for a cluster the stored site does not have: an empty table would read as "nothing there".</summary>
-    public static IReadOnlyList<Contracts.Finding> CheckCluster(SiteState state, string? cluster) => CheckCluster(state.Spec, cluster);
+    public static IReadOnlyList<Contracts.Finding> CheckCluster(SiteState state, string? cluster) => CheckCluster(state.Spec?.Clusters.Select(c => c.Name).ToList() ?? [], cluster);
 
-    internal static IReadOnlyList<Contracts.Finding> CheckCluster(SiteSpec? stored, string? cluster) =>
-        cluster is null || stored?.Clusters.Any(c => c.Name == cluster) == true
+    /// <summary>UnknownCluster unless <paramref name="cluster"/> is null or one of the stored site's <paramref name="clusters"/>.</summary>
+    internal static IReadOnlyList<Contracts.Finding> CheckCluster(IReadOnlyList<string> clusters, string? cluster) =>
+        cluster is null || clusters.Contains(cluster)
             ? []
             : [Contracts.Finding.Error("UnknownCluster", "cluster", $"No cluster '{cluster}' is stored.",
-                stored is { Clusters.Count: > 0 } spec ? $"Stored clusters: {string.Join(", ", spec.Clusters.Select(c => c.Name))}." : "The stored site has no clusters.")];
+                clusters.Count > 0 ? $"Stored clusters: {string.Join(", ", clusters)}." : "The stored site has no clusters.")];
 
     private static bool Selected(string name, string? cluster) => cluster is null || name == cluster;
 

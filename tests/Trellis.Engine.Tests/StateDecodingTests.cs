@@ -88,6 +88,48 @@ public sealed class StateDecodingTests
         }
     }
 
+    /// <summary>The listing reads only the cluster names of the stored spec, but a spec that is not one still fails it, naming the key.</summary>
+    [Theory]
+    [InlineData("", "damaged")]
+    [InlineData("null", "not a JSON object")]
+    [InlineData("""{"name":"x","clusters":{}}""", "not a list")]
+    [InlineData("""{"name":"x","clusters":[{"name":"a"},7]}""", "not an object")]
+    [InlineData("""{"name":"x","clusters":[{"podCidr":"10.0.0.0/16"}]}""", "no name")]
+    [InlineData("""{"name":"x","clusters":[{"name":5}]}""", "not a string")]
+    [InlineData("""{"name":"x","other":[1,2""", "damaged")]
+    [InlineData("""{"name":"x"} {}""", "damaged")]
+    public async Task ListingAllocations_OfASpecThatIsNotOne_IsAStoreErrorNamingIt(string spec, string reason)
+    {
+        await using var f = new EngineFixture();
+        Assert.True((await f.Engine.ApplyAsync(EngineFixture.Example("worked-example.yaml"))).Applied);
+        await f.Store.CommitAsync(new StoreTransaction([], [new TxnOperation.Put("site/spec", Encoding.UTF8.GetBytes(spec))]));
+
+        var damaged = await Assert.ThrowsAsync<StoreException>(() => f.Engine.ReadAllocationsAsync("a"));
+
+        Assert.Contains("'site/spec'", damaged.Message, StringComparison.Ordinal);
+        Assert.Contains(reason, damaged.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ListingAllocations_FindsTheClustersOfASpecWhereverTheyAre_AsTheSerializerReadsThem()
+    {
+        await using var f = new EngineFixture();
+        Assert.True((await f.Engine.ApplyAsync(EngineFixture.Example("worked-example.yaml"))).Applied);
+        var stored = (await f.Store.ReadAsync("site/spec")).Items.Single().Value;
+        var spec = System.Text.Json.Nodes.JsonNode.Parse(stored)!.AsObject();
+        var clusters = spec["clusters"]!.DeepClone();
+        spec.Remove("clusters");
+        // The clusters last, after nested values that hold a "clusters" and a "name" of their own.
+        spec["zzz"] = new System.Text.Json.Nodes.JsonObject { ["clusters"] = new System.Text.Json.Nodes.JsonArray(), ["name"] = "x" };
+        spec["clusters"] = clusters;
+        await f.Store.CommitAsync(new StoreTransaction([], [new TxnOperation.Put("site/spec", Encoding.UTF8.GetBytes(spec.ToJsonString()))]));
+
+        Assert.Empty((await f.Engine.ReadAllocationsAsync("b")).Findings);
+        var unknown = Assert.Single((await f.Engine.ReadAllocationsAsync("c")).Findings);
+        Assert.Equal("UnknownCluster", unknown.Code);
+        Assert.Equal(SiteViews.CheckCluster(await f.Engine.ReadAsync(), "c"), [unknown]);
+    }
+
     [Fact]
     public async Task ListingAllocations_WithoutASite_OrOfAClusterNotStored_SaysSo()
     {
