@@ -133,7 +133,7 @@ public static class SiteViews
         return rows;
     }
 
-    /// <summary>Every pool of the site, or those a cluster draws from: its own and those of its network.</summary>
+    /// <summary>Every pool of the site, or those a cluster draws from: its own, those of its network, and the VRRP ids of its LB VMs' segment.</summary>
     public static IReadOnlyList<PoolRow> Pools(SiteState state, string? cluster = null)
     {
         if (Resolve(state) is not { } site)
@@ -146,6 +146,8 @@ public static class SiteViews
         {
             ClusterPool p => p.Cluster == of.Name,
             NetworkPool p => p.Network == of.Network.Name,
+            // Its load balancer VMs' virtual_router_id comes from the VRRP pool of its network's vSwitch and VLAN.
+            VrrpPool p => of.LoadBalancerVmCount > 0 && p.VSwitch == of.Network.VswitchName && p.Vlan == of.Network.VlanId,
             _ => false,
         };
         var counts = state.Allocations.GroupBy(a => a.Pool).ToDictionary(g => g.Key, g => (long)g.Count());

@@ -53,6 +53,27 @@ public sealed class FrontEndCallTests
         static (string, string) Single(SpecRead read) => Assert.Single(read.Findings) is var f ? (f.Code, f.Path) : default;
     }
 
+    [Theory]
+    [InlineData("contoso-multicluster.yaml")]
+    [InlineData("worked-example.yaml")]
+    [InlineData("dhcp-site.yaml")]
+    [InlineData("aksarc-site.yaml")]
+    public async Task Pools_OfACluster_ListEveryPoolItsAddressesComeFrom_AndNoOtherClustersOwn(string example)
+    {
+        await using var f = new EngineFixture();
+        Assert.True((await f.Engine.ApplyAsync(EngineFixture.Example(example))).Applied);
+        var state = await f.Engine.ReadAsync();
+
+        foreach (var cluster in state.Spec!.Clusters.Select(c => c.Name))
+        {
+            var listed = SiteViews.Pools(state, cluster).Select(p => p.Pool).ToHashSet(StringComparer.Ordinal);
+            var drawnFrom = state.Allocations.Where(a => a.Owner.Cluster == cluster).Select(a => a.Pool.ToString()).ToHashSet(StringComparer.Ordinal);
+
+            Assert.True(drawnFrom.IsSubsetOf(listed), $"{example} {cluster}: not listed: {string.Join(", ", drawnFrom.Except(listed))}");
+            Assert.DoesNotContain(listed, p => p.StartsWith("cluster/", StringComparison.Ordinal) && !p.StartsWith($"cluster/{cluster}/", StringComparison.Ordinal));
+        }
+    }
+
     [Fact]
     public void Capacity_OfAnUnappliedSpec_IsTheReferenceWorkedExample()
     {
