@@ -68,7 +68,7 @@ public sealed record ScaleLoadBalancer(string Cluster, string LoadBalancer, int 
 
 /// <summary>
 /// New-AksHciNodePool. <paramref name="OsType"/> is "Linux" or "Windows"; without <paramref name="MaxPodCount"/> the pool gets
-/// the default for its OS (<see cref="SpecFragments.DefaultMaxPodCount"/>: a Windows node holds one Calico block).
+/// the default for its cluster and OS (<see cref="SpecFragments.DefaultMaxPodCount"/>: 110, or what a node's pod addresses hold).
 /// </summary>
 public sealed record AddNodePool(string Cluster, string Name, string OsType = "Linux", int Count = 1, int? MaxPodCount = null) : SpecCommand
 {
@@ -92,7 +92,7 @@ public sealed record AddNodePool(string Cluster, string Name, string OsType = "L
             Name = Name,
             OsType = known,
             Count = Count,
-            MaxPodCount = MaxPodCount ?? SpecFragments.DefaultMaxPodCount(stored, known),
+            MaxPodCount = MaxPodCount ?? SpecFragments.DefaultMaxPodCount(stored, Cluster, known),
         });
     }
 }

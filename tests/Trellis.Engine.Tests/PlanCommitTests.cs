@@ -227,11 +227,48 @@ public sealed class PlanCommitTests
         var spec = (await f.Engine.ReadAsync()).Spec!;
         var pools = spec.Clusters.Single(c => c.Name == "a").NodePools.ToDictionary(p => p.Name);
         // /26 Calico blocks: 64 addresses less the 4 Windows reserves of each block.
-        Assert.Equal(60, SpecFragments.DefaultMaxPodCount(spec, OsType.Windows));
+        Assert.Equal(60, SpecFragments.DefaultMaxPodCount(spec, "a", OsType.Windows));
         Assert.Equal((OsType.Windows, 60), (pools["win"].OsType, pools["win"].MaxPodCount));
         Assert.Equal((OsType.Linux, SiteSpecDefaults.MaxPodCount), (pools["more"].OsType, pools["more"].MaxPodCount));
         Assert.Equal((OsType.Windows, 55), (pools["pinned"].OsType, pools["pinned"].MaxPodCount));
         Assert.Contains((await f.Engine.ReadAsync()).Allocations, a => a.Owner.ToString() == "cluster/a/node/win-1");
+    }
+
+    [Fact]
+    public async Task AddNodePool_OnWindows_InAFlannelCluster_GetsTheProductDefault_WhichItsNodeSubnetHolds()
+    {
+        await using var f = new EngineFixture();
+        var roomy = EngineFixture.Roomy();
+        await f.Engine.ApplyAsync(roomy with
+        {
+            Clusters = roomy.Clusters.Select(c => c.Name == "a" ? c with { PrimaryNetworkPlugin = NetworkPlugin.Flannel } : c).ToList(),
+        });
+
+        var windows = await f.Engine.ExecuteAsync(new AddNodePool("a", "win", "Windows", 1));
+        var calico = await f.Engine.ExecuteAsync(new AddNodePool("b", "win", "Windows", 1));
+
+        Assert.True(windows.Applied && calico.Applied, string.Join("\n", windows.Findings.Concat(calico.Findings)));
+        Assert.DoesNotContain(windows.Findings, x => x.Path.EndsWith("maxPodCount", StringComparison.Ordinal));
+        var spec = (await f.Engine.ReadAsync()).Spec!;
+        // A Flannel node's /24 holds 254 pods: the product's 110 stands. Calico's Windows node holds one /26 block less 4.
+        Assert.Equal(SiteSpecDefaults.MaxPodCount, spec.Clusters.Single(c => c.Name == "a").NodePools.Single(p => p.Name == "win").MaxPodCount);
+        Assert.Equal(60, spec.Clusters.Single(c => c.Name == "b").NodePools.Single(p => p.Name == "win").MaxPodCount);
+    }
+
+    [Fact]
+    public void DefaultMaxPodCount_IsWhatANodesPodAddressesHold_WhenTheyHoldFewerThan110()
+    {
+        var roomy = EngineFixture.Roomy();
+        var flannel = roomy with
+        {
+            Settings = roomy.Settings with { FlannelSubnetLen = 26 },
+            Clusters = roomy.Clusters.Select(c => c with { PrimaryNetworkPlugin = NetworkPlugin.Flannel }).ToList(),
+        };
+
+        Assert.Equal(62, SpecFragments.DefaultMaxPodCount(flannel, "a", OsType.Linux));
+        Assert.Equal(62, SpecFragments.DefaultMaxPodCount(flannel, "a", OsType.Windows));
+        Assert.Equal(SiteSpecDefaults.MaxPodCount, SpecFragments.DefaultMaxPodCount(roomy, "a", OsType.Linux));
+        Assert.Equal(60, SpecFragments.DefaultMaxPodCount(roomy, "nosuch", OsType.Windows));
     }
 
     [Fact]

@@ -15,13 +15,19 @@ public static class SpecFragments
     public static readonly string[] ClusterFields = ["name", "vnet", "primaryNetworkPlugin", "kubernetesVersion", "controlPlaneNodeCount", "controlPlaneVmSize", "loadBalancerSettings", "podCidr", "serviceCidr"];
 
     /// <summary>
-    /// The maxPodCount a new node pool gets when none is given: a Windows node holds one Calico IPAM block less its reserved
-    /// addresses (60 with /26 blocks), so the spec default of 110 would break a rule the moment it is added.
+    /// The maxPodCount a new node pool of cluster <paramref name="cluster"/> gets when none is given: the product's 110, or
+    /// fewer where the cluster's pod addresses per node hold fewer, so that a pool never breaks a rule the moment it is added.
+    /// A Flannel node has its own subnet (settings.flannelSubnetLen: /24, 254 addresses); a Windows node of a Calico cluster
+    /// holds one Calico IPAM block less its reserved addresses (60 with /26 blocks). An unknown cluster counts as Calico.
     /// </summary>
-    public static int DefaultMaxPodCount(SiteSpec spec, OsType os) =>
-        os == OsType.Windows
-            ? Math.Min(SiteSpecDefaults.MaxPodCount, (1 << (32 - spec.Settings.CalicoBlockSize)) - Validation.ClusterRules.CalicoWindowsReservedPerBlock)
+    public static int DefaultMaxPodCount(SiteSpec spec, string cluster, OsType os)
+    {
+        var flannel = spec.Clusters.FirstOrDefault(c => c.Name == cluster)?.PrimaryNetworkPlugin == NetworkPlugin.Flannel;
+        var perNode = flannel ? (1 << (32 - spec.Settings.FlannelSubnetLen)) - 2
+            : os == OsType.Windows ? (1 << (32 - spec.Settings.CalicoBlockSize)) - Validation.ClusterRules.CalicoWindowsReservedPerBlock
             : SiteSpecDefaults.MaxPodCount;
+        return Math.Min(SiteSpecDefaults.MaxPodCount, perNode);
+    }
 
     /// <summary>A node pool from <paramref name="fields"/>, allowing only <paramref name="allowed"/> of its fields (default all).</summary>
     public static (NodePoolSpec? Value, IReadOnlyList<Finding> Findings) NodePool(IReadOnlyList<KeyValuePair<string, string>> fields, string path, string[]? allowed = null) =>
