@@ -15,8 +15,6 @@ public static class CalicoRenderer
 {
     public const string PoolName = "default-ipv4-ippool";
 
-    private const int VxlanHeaderBytes = 50;
-
     private const string ManifestOnly =
         "Alternative for a Calico installed from manifests, without the Tigera operator. With the operator (as AKS hybrid and AKS Arc install Calico) apply installation.yaml instead: the operator owns the IP pool and fights this object.";
 
@@ -27,7 +25,7 @@ public static class CalicoRenderer
         var network = new YamlMap
         {
             ["bgp"] = "Disabled",
-            ["mtu"] = VxlanMtu(site),
+            ["mtu"] = OverlayFacts.Mtu(site),
             ["ipPools"] = new[]
             {
                 new YamlMap
@@ -86,11 +84,10 @@ public static class CalicoRenderer
             ["vxlanEnabled"] = true,
             ["vxlanVNI"] = OverlayFacts.Vxlan(cluster.Cluster).Vni,
             ["vxlanPort"] = OverlayFacts.Vxlan(cluster.Cluster).Port,
-            ["vxlanMTU"] = VxlanMtu(site),
+            ["vxlanMTU"] = OverlayFacts.Mtu(site),
         }), [ManifestOnly]);
     }
 
-    private static int VxlanMtu(ResolvedSite site) => site.Settings.UnderlayMtu - VxlanHeaderBytes;
 
     private static void RequireCalico(ClusterTopology cluster)
     {
