@@ -25,10 +25,10 @@ public interface IStateStore : IAsyncDisposable
     async Task<long> ReadEachAsync(IReadOnlyList<string> prefixes, StoredItemVisitor visit, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(visit);
-        Sqlite.StoreKeys.ThrowIfOverlapping(prefixes);
+        StoreKeys.ThrowIfOverlapping(prefixes);
         var snapshot = await ReadAsync(prefixes, cancellationToken).ConfigureAwait(false);
         var items = snapshot.Items.ToArray();
-        Array.Sort(items, static (a, b) => Sqlite.StoreKeys.CompareCodePoints(a.Key, b.Key));
+        Array.Sort(items, static (a, b) => StoreKeys.CompareCodePoints(a.Key, b.Key));
         foreach (var prefix in prefixes)
         {
             foreach (var item in items)

@@ -1,9 +1,12 @@
 using System.Buffers;
 using System.Text;
 
-namespace Trellis.Storage.Sqlite;
+namespace Trellis.Storage;
 
-/// <summary>Keys as SQLite compares them: UTF-8 bytes under the BINARY collation, which is Unicode code point order.</summary>
+/// <summary>
+/// Keys as the stores compare them: UTF-8 bytes, which is Unicode code point order (SQLite's BINARY collation, etcd's
+/// byte order), and the prefix rules of a read. Every <see cref="IStateStore"/> shares them.
+/// </summary>
 internal static class StoreKeys
 {
     /// <summary>
@@ -98,7 +101,7 @@ internal static class StoreKeys
         }
     }
 
-    /// <summary>Keys in SQLite's order (code points, as UTF-8 bytes compare), not UTF-16 ordinal: they differ beyond U+FFFF.</summary>
+    /// <summary>Keys in the stores' order (code points, as UTF-8 bytes compare), not UTF-16 ordinal: they differ beyond U+FFFF.</summary>
     public static int CompareCodePoints(string a, string b)
     {
         var length = Math.Min(a.Length, b.Length);
