@@ -31,6 +31,13 @@ fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
+# A real pwsh for the module's tests (Import-Module as a user does it): PowerShell 7.6.10, the .NET tool, in .tools/.
+# The version is pinned: without it the installer takes the newest, which needs a newer .NET than this machine's.
+if [[ ! -x .tools/pwsh ]] || [[ "$(.tools/pwsh -NoProfile -NonInteractive -Command '$PSVersionTable.PSVersion.ToString()' 2>/dev/null)" != "7.6.10" ]]; then
+  rm -rf .tools/pwsh .tools/.store/powershell
+  dotnet tool install PowerShell --version 7.6.10 --tool-path .tools >/dev/null
+fi
+
 dotnet build Trellis.slnx -c Release -nologo -v quiet
 ./trellis --version >/dev/null   # the native CLI, as the README's first command builds it
 results="$(mktemp -d)"

@@ -1,0 +1,142 @@
+using System.Management.Automation;
+using Trellis.Engine;
+using Trellis.Engine.Contracts;
+
+namespace Trellis.PowerShell;
+
+/// <summary>
+/// What every Trellis cmdlet shares: the state file (-StatePath, else $env:TRELLIS_STATE, else .trellis/state.db, as the
+/// CLI finds it), Engine calls cancelled by Ctrl+C, findings written as ErrorRecords and warnings, and changes planned
+/// before they are committed so that -WhatIf shows the plan and writes nothing.
+/// </summary>
+public abstract class TrellisCmdlet : PSCmdlet, IDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+
+    /// <summary>The state file; relative paths are relative to PowerShell's current location.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? StatePath { get; set; }
+
+    /// <summary>Cancelled when the user presses Ctrl+C (StopProcessing).</summary>
+    protected CancellationToken Cancellation => _stop.Token;
+
+    protected override void StopProcessing() => _stop.Cancel();
+
+    /// <summary>PowerShell disposes a cmdlet that is disposable when its pipeline ends.</summary>
+    public void Dispose()
+    {
+        _stop.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>The state file's full path, resolved as the CLI resolves it but against PowerShell's location.</summary>
+    protected string ResolvedStatePath
+    {
+        get
+        {
+            var path = StatePath;
+            if (path is null && Environment.GetEnvironmentVariable("TRELLIS_STATE") is { } variable)
+            {
+                if (variable.Length == 0)
+                {
+                    ThrowTerminatingError(new ErrorRecord(new PSArgumentException("TRELLIS_STATE is set but empty."), "EmptyStatePath",
+                        ErrorCategory.InvalidArgument, "TRELLIS_STATE")
+                    {
+                        ErrorDetails = new ErrorDetails("TRELLIS_STATE is set but empty.")
+                        {
+                            RecommendedAction = "Set TRELLIS_STATE to the path of a state file, or remove it to use .trellis/state.db.",
+                        },
+                    });
+                }
+
+                path = variable;
+            }
+
+            return SessionState.Path.GetUnresolvedProviderPathFromPSPath(path ?? Path.Combine(".trellis", "state.db"));
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> on an engine over the state file, opened for writing or for reading only; store failures
+    /// and exhausted retries end the command as terminating ErrorRecords (StoreError, Conflict), never as a .NET exception.
+    /// </summary>
+    protected T WithEngine<T>(bool write, Func<TrellisEngine, CancellationToken, Task<T>> work)
+    {
+        var path = ResolvedStatePath;
+        try
+        {
+            return Run(async () =>
+            {
+                if (write && Path.GetDirectoryName(path) is { Length: > 0 } folder)
+                {
+                    Directory.CreateDirectory(folder);
+                }
+
+                await using var session = EngineSession.OpenSqlite(path, write);
+                return await work(session.Engine, Cancellation).ConfigureAwait(false);
+            });
+        }
+        catch (Exception e) when (EngineFailures.Classify(e) is { } kind)
+        {
+            var (id, category) = kind == FailureKind.Store ? ("StoreError", ErrorCategory.ReadError) : ("Conflict", ErrorCategory.ResourceBusy);
+            ThrowTerminatingError(new ErrorRecord(e, id, category, path)
+            {
+                ErrorDetails = new ErrorDetails(e.Message)
+                {
+                    RecommendedAction = kind == FailureKind.Store
+                        ? "Check -StatePath (or TRELLIS_STATE): it must name a Trellis state file or a path where one can be created."
+                        : "Another writer kept changing the site; run the command again.",
+                },
+            });
+            throw; // not reached: ThrowTerminatingError throws
+        }
+        catch (OperationCanceledException) when (Cancellation.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+    }
+
+    /// <summary>
+    /// Plans <paramref name="command"/>, asks ShouldProcess with the plan in words (so -WhatIf prints it and -Confirm shows it),
+    /// then commits exactly that plan. Returns the result, or null when the plan was refused (its findings written as errors)
+    /// or the user declined (-WhatIf, or No at -Confirm).
+    /// </summary>
+    protected CommandResult? Change(SiteCommand command, string target, string action) => WithEngine(write: true, async (engine, token) =>
+    {
+        var plan = await engine.PlanAsync(command, token).ConfigureAwait(false);
+        WriteFindings(plan.Findings);
+        if (plan.HasErrors)
+        {
+            return null;
+        }
+
+        if (!ShouldProcess(PlanText.Describe(action, target, plan), PlanText.Question(action, target), action))
+        {
+            return null;
+        }
+
+        var result = await engine.CommitAsync(plan, new CommandOptions(Actor: Environment.UserName), token).ConfigureAwait(false);
+        WriteFindings(result.Findings.Where(f => !plan.Findings.Contains(f)));
+        return result;
+    });
+
+    /// <summary>Writes each finding: errors as non-terminating ErrorRecords (the code is the error id), warnings as warnings.</summary>
+    protected void WriteFindings(IEnumerable<Finding> findings)
+    {
+        foreach (var finding in findings)
+        {
+            if (finding.Severity == Severity.Error)
+            {
+                WriteError(FindingRecords.From(finding));
+            }
+            else
+            {
+                WriteWarning(FindingRecords.WarningText(finding));
+            }
+        }
+    }
+
+    /// <summary>Runs an async Engine call on the pipeline thread (PowerShell has no synchronization context there).</summary>
+    private static T Run<T>(Func<Task<T>> work) => Task.Run(work).GetAwaiter().GetResult();
+}

@@ -1,0 +1,16 @@
+@{
+    RootModule           = 'Trellis.PowerShell.dll'
+    ModuleVersion        = '0.1.0'
+    GUID                 = '5b0f6a52-7c1e-4d8e-9a43-2f6a1c0e9b11'
+    Author               = 'Trellis'
+    Description          = 'Trellis: AKS hybrid networking cmdlets on the Trellis Engine.'
+    PowerShellVersion    = '7.6'
+    CompatiblePSEditions = @('Core')
+    FormatsToProcess     = @('formats/Trellis.Allocations.Format.ps1xml')
+    CmdletsToExport      = @(
+        'Get-TrellisIpAllocation'
+    )
+    FunctionsToExport    = @()
+    AliasesToExport      = @()
+    VariablesToExport    = @()
+}
