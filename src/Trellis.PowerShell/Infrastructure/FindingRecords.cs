@@ -34,18 +34,22 @@ internal static class FindingRecords
 public sealed class FindingException : Exception
 {
     public FindingException(Finding finding)
-        : base(finding?.Message) => Finding = finding!;
+        : base(finding?.Message) => Finding = finding;
 
     public FindingException()
     {
-        Finding = new Finding("", "", "", "");
     }
 
     public FindingException(string message)
-        : base(message) => Finding = new Finding("", "", message, "");
+        : base(message)
+    {
+    }
 
     public FindingException(string message, Exception innerException)
-        : base(message, innerException) => Finding = new Finding("", "", message, "");
+        : base(message, innerException)
+    {
+    }
 
-    public Finding Finding { get; }
+    /// <summary>The finding reported; null only for an exception made without one.</summary>
+    public Finding? Finding { get; }
 }
