@@ -61,21 +61,46 @@ public abstract class TrellisCmdlet : PSCmdlet, IDisposable
     /// Runs <paramref name="work"/> on an engine over the state file, opened for writing or for reading only; store failures
     /// and exhausted retries end the command as terminating ErrorRecords (StoreError, Conflict), never as a .NET exception.
     /// </summary>
-    protected T WithEngine<T>(bool write, Func<TrellisEngine, CancellationToken, Task<T>> work)
+    protected T WithEngine<T>(bool write, Func<TrellisEngine, CancellationToken, Task<T>> work) =>
+        WithSession(write, engine => Run(() => work(engine, Cancellation)));
+
+    /// <summary>
+    /// Plans <paramref name="command"/>, asks ShouldProcess with the plan in words (so -WhatIf prints it and -Confirm shows it),
+    /// then commits exactly that plan. Returns the result, or null when the plan was refused (its findings written as errors)
+    /// or the user declined (-WhatIf, or No at -Confirm). Findings and the question are written on the pipeline's thread, the
+    /// only one PowerShell lets a cmdlet write from; the Engine's calls run off it.
+    /// </summary>
+    protected CommandResult? Change(SiteCommand command, string target, string action) => WithSession(write: true, engine =>
+    {
+        var plan = Run(() => engine.PlanAsync(command, Cancellation));
+        WriteFindings(plan.Findings);
+        if (plan.HasErrors || !ShouldProcess(PlanText.Describe(action, target, plan), PlanText.Question(action, target), action))
+        {
+            return null;
+        }
+
+        var result = Run(() => engine.CommitAsync(plan, new CommandOptions(Actor: Environment.UserName), Cancellation));
+        WriteFindings(result.Findings.Where(f => !plan.Findings.Contains(f)));
+        return result;
+    });
+
+    /// <summary>
+    /// Runs <paramref name="work"/> on the pipeline's thread with an engine over the state file, closed afterwards; store
+    /// failures and exhausted retries become terminating ErrorRecords, Ctrl+C a stopped pipeline.
+    /// </summary>
+    private T WithSession<T>(bool write, Func<TrellisEngine, T> work)
     {
         var path = ResolvedStatePath;
+        EngineSession? session = null;
         try
         {
-            return Run(async () =>
+            if (write && Path.GetDirectoryName(path) is { Length: > 0 } folder)
             {
-                if (write && Path.GetDirectoryName(path) is { Length: > 0 } folder)
-                {
-                    Directory.CreateDirectory(folder);
-                }
+                Directory.CreateDirectory(folder);
+            }
 
-                await using var session = EngineSession.OpenSqlite(path, write);
-                return await work(session.Engine, Cancellation).ConfigureAwait(false);
-            });
+            session = EngineSession.OpenSqlite(path, write);
+            return work(session.Engine);
         }
         catch (Exception e) when (EngineFailures.Classify(e) is { } kind)
         {
@@ -95,31 +120,18 @@ public abstract class TrellisCmdlet : PSCmdlet, IDisposable
         {
             throw new PipelineStoppedException();
         }
+        finally
+        {
+            if (session is not null)
+            {
+                Run(async () =>
+                {
+                    await session.DisposeAsync().ConfigureAwait(false);
+                    return true;
+                });
+            }
+        }
     }
-
-    /// <summary>
-    /// Plans <paramref name="command"/>, asks ShouldProcess with the plan in words (so -WhatIf prints it and -Confirm shows it),
-    /// then commits exactly that plan. Returns the result, or null when the plan was refused (its findings written as errors)
-    /// or the user declined (-WhatIf, or No at -Confirm).
-    /// </summary>
-    protected CommandResult? Change(SiteCommand command, string target, string action) => WithEngine(write: true, async (engine, token) =>
-    {
-        var plan = await engine.PlanAsync(command, token).ConfigureAwait(false);
-        WriteFindings(plan.Findings);
-        if (plan.HasErrors)
-        {
-            return null;
-        }
-
-        if (!ShouldProcess(PlanText.Describe(action, target, plan), PlanText.Question(action, target), action))
-        {
-            return null;
-        }
-
-        var result = await engine.CommitAsync(plan, new CommandOptions(Actor: Environment.UserName), token).ConfigureAwait(false);
-        WriteFindings(result.Findings.Where(f => !plan.Findings.Contains(f)));
-        return result;
-    });
 
     /// <summary>Writes each finding: errors as non-terminating ErrorRecords (the code is the error id), warnings as warnings.</summary>
     protected void WriteFindings(IEnumerable<Finding> findings)

@@ -1,0 +1,174 @@
+using System.Collections;
+using System.Management.Automation;
+using Trellis.Engine;
+
+namespace Trellis.PowerShell;
+
+/// <summary>
+/// The four parameter shapes of New-AksHciNetworkSetting and New-AksHciClusterNetwork: DHCP or static, each with or without
+/// -vlanID. Addresses and names are checked by the Engine when the network is stored (Set-AksHciConfig, New-AksHciClusterNetwork),
+/// with the same findings as a YAML spec gets.
+/// </summary>
+public abstract class AksHciNetworkCmdlet : AksHciCmdlet
+{
+    protected const string Dhcp = "Dhcp";
+    protected const string DhcpVlan = "DhcpVlan";
+    protected const string Static = "Static";
+    protected const string StaticVlan = "StaticVlan";
+
+    [Parameter(Mandatory = true, ParameterSetName = Dhcp)]
+    [Parameter(Mandatory = true, ParameterSetName = DhcpVlan)]
+    [Parameter(Mandatory = true, ParameterSetName = Static)]
+    [Parameter(Mandatory = true, ParameterSetName = StaticVlan)]
+    [ValidateNotNullOrEmpty]
+    public string Name { get; set; } = "";
+
+    [Parameter(Mandatory = true, ParameterSetName = Dhcp)]
+    [Parameter(Mandatory = true, ParameterSetName = DhcpVlan)]
+    [Parameter(Mandatory = true, ParameterSetName = Static)]
+    [Parameter(Mandatory = true, ParameterSetName = StaticVlan)]
+    [ValidateNotNullOrEmpty]
+    public string VswitchName { get; set; } = "";
+
+    /// <summary>Static: the subnet's default gateway. DHCP (Trellis): the router the DHCP scope hands out.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = Static)]
+    [Parameter(Mandatory = true, ParameterSetName = StaticVlan)]
+    [Parameter(ParameterSetName = Dhcp)]
+    [Parameter(ParameterSetName = DhcpVlan)]
+    [ValidateNotNullOrEmpty]
+    public string? Gateway { get; set; }
+
+    [Parameter(Mandatory = true, ParameterSetName = Static)]
+    [Parameter(Mandatory = true, ParameterSetName = StaticVlan)]
+    [Parameter(ParameterSetName = Dhcp)]
+    [Parameter(ParameterSetName = DhcpVlan)]
+    [AllowEmptyCollection]
+    public string[] DnsServers { get; set; } = [];
+
+    [Parameter(Mandatory = true, ParameterSetName = Static)]
+    [Parameter(Mandatory = true, ParameterSetName = StaticVlan)]
+    [ValidateNotNullOrEmpty]
+    public string? IpAddressPrefix { get; set; }
+
+    [Parameter(Mandatory = true, ParameterSetName = Dhcp)]
+    [Parameter(Mandatory = true, ParameterSetName = DhcpVlan)]
+    [Parameter(Mandatory = true, ParameterSetName = Static)]
+    [Parameter(Mandatory = true, ParameterSetName = StaticVlan)]
+    [ValidateNotNullOrEmpty]
+    public string VipPoolStart { get; set; } = "";
+
+    [Parameter(Mandatory = true, ParameterSetName = Dhcp)]
+    [Parameter(Mandatory = true, ParameterSetName = DhcpVlan)]
+    [Parameter(Mandatory = true, ParameterSetName = Static)]
+    [Parameter(Mandatory = true, ParameterSetName = StaticVlan)]
+    [ValidateNotNullOrEmpty]
+    public string VipPoolEnd { get; set; } = "";
+
+    [Parameter(Mandatory = true, ParameterSetName = Static)]
+    [Parameter(Mandatory = true, ParameterSetName = StaticVlan)]
+    [ValidateNotNullOrEmpty]
+    public string? K8sNodeIpPoolStart { get; set; }
+
+    [Parameter(Mandatory = true, ParameterSetName = Static)]
+    [Parameter(Mandatory = true, ParameterSetName = StaticVlan)]
+    [ValidateNotNullOrEmpty]
+    public string? K8sNodeIpPoolEnd { get; set; }
+
+    [Parameter(Mandatory = true, ParameterSetName = DhcpVlan)]
+    [Parameter(Mandatory = true, ParameterSetName = StaticVlan)]
+    public int VlanID { get; set; }
+
+    /// <summary>Trellis: the DHCP server's scope (New-TrellisDhcpScope, or any object or hashtable with its fields).</summary>
+    [Parameter(ParameterSetName = Dhcp)]
+    [Parameter(ParameterSetName = DhcpVlan)]
+    [ValidateNotNull]
+    public PSObject? DhcpScope { get; set; }
+
+    /// <summary>The network as the parameters give it.</summary>
+    protected AksHciVirtualNetwork Network()
+    {
+        var dhcp = ParameterSetName is Dhcp or DhcpVlan;
+        return new AksHciVirtualNetwork
+        {
+            Name = Name,
+            VswitchName = VswitchName,
+            IpAllocationMethod = dhcp ? AksHciNames.Dhcp : AksHciNames.Static,
+            IpAddressPrefix = IpAddressPrefix,
+            Gateway = Gateway,
+            DnsServers = DnsServers,
+            Vlanid = ParameterSetName is DhcpVlan or StaticVlan ? VlanID : null,
+            VipPoolStart = VipPoolStart,
+            VipPoolEnd = VipPoolEnd,
+            K8snodeIPPoolStart = K8sNodeIpPoolStart,
+            K8snodeIPPoolEnd = K8sNodeIpPoolEnd,
+            DhcpScope = DhcpScope is null ? null : DhcpScopes.From(DhcpScope),
+        };
+    }
+}
+
+/// <summary>New-AksHciNetworkSetting: the AKS host's virtual network, an object for Set-AksHciConfig -vnet (nothing is stored).</summary>
+[Cmdlet(VerbsCommon.New, "AksHciNetworkSetting", DefaultParameterSetName = Dhcp)]
+[OutputType(typeof(AksHciVirtualNetwork))]
+public sealed class NewAksHciNetworkSettingCommand : AksHciNetworkCmdlet
+{
+    protected override void ProcessRecord() => WriteObject(Network());
+}
+
+/// <summary>Reads a DHCP scope from whatever carries its fields: New-TrellisDhcpScope's object, a hashtable, a custom object.</summary>
+internal static class DhcpScopes
+{
+    public static AksHciDhcpScope From(PSObject value)
+    {
+        if (value.BaseObject is AksHciDhcpScope scope)
+        {
+            return scope;
+        }
+
+        return new AksHciDhcpScope
+        {
+            Subnet = Text(value, "Subnet"),
+            Start = Text(value, "Start"),
+            End = Text(value, "End"),
+            LeaseDuration = Text(value, "LeaseDuration"),
+            Reservations = [.. Items(Field(value, "Reservations") ?? Field(value, "Reservation")).Select(r => new AksHciDhcpReservation
+            {
+                Name = Text(r, "Name") ?? "",
+                IpAddress = Text(r, "IpAddress"),
+                MacAddress = Text(r, "MacAddress"),
+            })],
+        };
+    }
+
+    private static object? Field(PSObject value, string name)
+    {
+        if (value.BaseObject is IDictionary map)
+        {
+            foreach (DictionaryEntry e in map)
+            {
+                if (string.Equals(e.Key?.ToString(), name, StringComparison.OrdinalIgnoreCase))
+                {
+                    return e.Value;
+                }
+            }
+
+            return null;
+        }
+
+        return value.Properties[name]?.Value;
+    }
+
+    private static string? Text(PSObject value, string name) => Field(value, name) switch
+    {
+        null => null,
+        PSObject { BaseObject: var o } => o?.ToString(),
+        var o => o.ToString(),
+    };
+
+    private static IEnumerable<PSObject> Items(object? value) => value switch
+    {
+        null => [],
+        PSObject { BaseObject: IEnumerable list } when list is not string => list.Cast<object>().Select(PSObject.AsPSObject),
+        IEnumerable list when list is not string and not IDictionary => list.Cast<object>().Select(PSObject.AsPSObject),
+        _ => [PSObject.AsPSObject(value)],
+    };
+}
