@@ -6,9 +6,19 @@
     Description          = 'Trellis: AKS hybrid networking cmdlets on the Trellis Engine.'
     PowerShellVersion    = '7.6'
     CompatiblePSEditions = @('Core')
-    FormatsToProcess     = @('formats/Trellis.Allocations.Format.ps1xml')
+    FormatsToProcess     = @(
+        'formats/Trellis.Allocations.Format.ps1xml'
+        'formats/AksHci.Format.ps1xml'
+    )
     CmdletsToExport      = @(
         'Get-TrellisIpAllocation'
+        'New-AksHciNetworkSetting'
+        'New-AksHciLoadBalancerSetting'
+        'Get-AksHciCluster'
+        'Remove-AksHciCluster'
+        'Update-AksHciCluster'
+        'Get-AksHciNodePool'
+        'Remove-AksHciNodePool'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
