@@ -67,10 +67,10 @@ public sealed record ScaleLoadBalancer(string Cluster, string LoadBalancer, int 
 }
 
 /// <summary>
-/// New-AksHciNodePool. <paramref name="OsType"/> is "Linux" or "Windows"; without <paramref name="MaxPodCount"/> the pool gets
+/// New-AksHciNodePool (-vmSize, -osSku too). <paramref name="OsType"/> is "Linux" or "Windows"; without <paramref name="MaxPodCount"/> the pool gets
 /// the default for its cluster and OS (<see cref="SpecFragments.DefaultMaxPodCount"/>: 110, or what a node's pod addresses hold).
 /// </summary>
-public sealed record AddNodePool(string Cluster, string Name, string OsType = "Linux", int Count = 1, int? MaxPodCount = null) : SpecCommand
+public sealed record AddNodePool(string Cluster, string Name, string OsType = "Linux", int Count = 1, int? MaxPodCount = null, string? VmSize = null, string? OsSku = null) : SpecCommand
 {
     public override string CommandName => "add nodepool";
 
@@ -91,7 +91,9 @@ public sealed record AddNodePool(string Cluster, string Name, string OsType = "L
         {
             Name = Name,
             OsType = known,
+            OsSku = OsSku,
             Count = Count,
+            VmSize = VmSize ?? SiteSpecDefaults.NodeVmSize,
             MaxPodCount = MaxPodCount ?? SpecFragments.DefaultMaxPodCount(stored, Cluster, known),
         });
     }

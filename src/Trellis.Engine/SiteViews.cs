@@ -24,7 +24,7 @@ public sealed record PoolRow(string Pool, string Description, long Size, long Al
 public sealed record RenderAnswer(IReadOnlyList<RenderedFile> Files, IReadOnlyList<Contracts.Finding> Findings);
 
 /// <summary>Read views derived from a snapshot; nothing here is stored.</summary>
-public static class SiteViews
+public static partial class SiteViews
 {
     /// <summary>
     /// The stored site as resolved for reading, also when it breaks a rule added after it was applied (<see cref="Findings"/>

@@ -7,7 +7,7 @@ namespace Trellis.Engine;
 /// The imperative commands (New-AksHciNodePool, Set-AksHciNodePool -count, Set-AksHciLoadBalancer, Remove-...) as
 /// changes of the stored spec, so that they take the same validate-plan-commit path as apply.
 /// </summary>
-internal static class SpecMutations
+internal static partial class SpecMutations
 {
     public static (SiteSpec? Spec, IReadOnlyList<Finding> Findings) NoSite() =>
         (null, [TrellisEngine.NoSite]);
@@ -33,9 +33,7 @@ internal static class SpecMutations
     }
 
     public static (SiteSpec?, IReadOnlyList<Finding>) ScaleNodePool(SiteSpec? spec, string cluster, string pool, int count) =>
-        WithCluster(spec, cluster, c => c.NodePools.Any(p => p.Name == pool)
-            ? (c with { NodePools = c.NodePools.Select(p => p.Name == pool ? p with { Count = count } : p).ToList() }, [])
-            : (null, [Finding.Error("UnknownNodePool", "nodePool", $"Cluster '{cluster}' has no node pool '{pool}'.", "List the cluster's node pools.")]));
+        WithNodePool(spec, cluster, pool, p => p with { Count = count });
 
     public static (SiteSpec?, IReadOnlyList<Finding>) ScaleControlPlane(SiteSpec? spec, string cluster, int count) =>
         WithCluster(spec, cluster, c => (c with { ControlPlaneNodeCount = count }, []));
@@ -48,7 +46,7 @@ internal static class SpecMutations
     public static (SiteSpec?, IReadOnlyList<Finding>) DeleteNodePool(SiteSpec? spec, string cluster, string pool) =>
         WithCluster(spec, cluster, c => c.NodePools.Any(p => p.Name == pool)
             ? (c with { NodePools = c.NodePools.Where(p => p.Name != pool).ToList() }, [])
-            : (null, [Finding.Error("UnknownNodePool", "nodePool", $"Cluster '{cluster}' has no node pool '{pool}'.", "List the cluster's node pools.")]));
+            : (null, [UnknownNodePool(cluster, pool)]));
 
     public static (SiteSpec?, IReadOnlyList<Finding>) AddService(SiteSpec? spec, string cluster, ServiceSpec service) =>
         WithCluster(spec, cluster, c => c.Services.Any(s => s.Namespace == service.Namespace && s.Name == service.Name)
@@ -72,17 +70,10 @@ internal static class SpecMutations
             : UnknownCluster(cluster);
     }
 
-    public static (SiteSpec?, IReadOnlyList<Finding>) AddCluster(SiteSpec? spec, ClusterSpec cluster)
-    {
-        if (spec is null)
-        {
-            return NoSite();
-        }
-
-        return spec.Clusters.Any(c => c.Name == cluster.Name)
+    public static (SiteSpec?, IReadOnlyList<Finding>) AddCluster(SiteSpec? spec, ClusterSpec cluster) =>
+        spec is null ? NoSite() : spec.Clusters.Any(c => c.Name == cluster.Name)
             ? (null, [Finding.Error("DuplicateName", "name", $"Cluster '{cluster.Name}' already exists.", "Choose another name.")])
             : (spec with { Clusters = [.. spec.Clusters, cluster] }, []);
-    }
 
     /// <summary>
     /// Set-AksHciLoadBalancer -clusterName -loadBalancerCount: scales the HAProxy VMs of that one cluster. The setting

@@ -123,7 +123,7 @@ public static class SiteSpecReader
         };
     }
 
-    private static NetworkSpec? ReadNetwork(YamlBinder b, YamlNode? node, string path)
+    internal static NetworkSpec? ReadNetwork(YamlBinder b, YamlNode? node, string path)
     {
         var f = b.Mapping(node, path, "name", "vswitchName", "ipAllocationMethod", "ipAddressPrefix", "gateway", "dnsServers",
             "vlanID", "k8sNodeIpPoolStart", "k8sNodeIpPoolEnd", "vipPoolStart", "vipPoolEnd", "dhcpScope");
@@ -198,7 +198,7 @@ public static class SiteSpecReader
         };
     }
 
-    private static LoadBalancerSettingSpec? ReadLoadBalancer(YamlBinder b, YamlNode node, string path)
+    internal static LoadBalancerSettingSpec? ReadLoadBalancer(YamlBinder b, YamlNode node, string path)
     {
         var f = b.Mapping(node, path, "name", "loadBalancerSku", "vmSize", "loadBalancerCount");
         if (f is null)
@@ -241,35 +241,39 @@ public static class SiteSpecReader
             VxlanVni = f.Int("vxlanVni", 1, (1 << 24) - 1),
             VxlanPort = f.Int("vxlanPort", 1, 65535),
             VirtualRouterId = f.Int("virtualRouterId", 0, 1_000_000),
-            LoadBalancers = f.List("loadBalancers", (n, p) =>
-            {
-                var m = b.Mapping(n, p, "name", "addresses", "advertiseMode");
-                return m is null
-                    ? null
-                    : new MetalLbPoolSpec
-                    {
-                        Name = m.RequiredString("name", "Name the load balancer, e.g. 'lb1'."),
-                        Addresses = m.StringList("addresses"),
-                        AdvertiseMode = m.String("advertiseMode") ?? "ARP",
-                    };
-            }, 64),
-            BgpPeers = f.List("bgpPeers", (n, p) =>
-            {
-                var m = b.Mapping(n, p, "name", "myAsn", "peerAsn", "peerAddress", "peerPort");
-                return m is null
-                    ? null
-                    : new BgpPeerSpec
-                    {
-                        Name = m.RequiredString("name", "Name the peer, e.g. 'tor1'."),
-                        MyAsn = m.Long("myAsn", 0, uint.MaxValue) ?? 0,
-                        PeerAsn = m.Long("peerAsn", 0, uint.MaxValue) ?? 0,
-                        PeerAddress = m.String("peerAddress"),
-                        PeerPort = m.Int("peerPort", 1, 65535),
-                    };
-            }, 64),
+            LoadBalancers = f.List("loadBalancers", (n, p) => ReadMetalLbPool(b, n, p), 64),
+            BgpPeers = f.List("bgpPeers", (n, p) => ReadBgpPeer(b, n, p), 64),
             NodePools = f.List("nodePools", (n, p) => ReadNodePool(b, n, p), 256),
             Services = f.List("services", (n, p) => ReadService(b, n, p), 100_000),
         };
+    }
+
+    internal static MetalLbPoolSpec? ReadMetalLbPool(YamlBinder b, YamlNode node, string path)
+    {
+        var m = b.Mapping(node, path, "name", "addresses", "advertiseMode");
+        return m is null
+            ? null
+            : new MetalLbPoolSpec
+            {
+                Name = m.RequiredString("name", "Name the load balancer, e.g. 'lb1'."),
+                Addresses = m.StringList("addresses"),
+                AdvertiseMode = m.String("advertiseMode") ?? "ARP",
+            };
+    }
+
+    internal static BgpPeerSpec? ReadBgpPeer(YamlBinder b, YamlNode node, string path)
+    {
+        var m = b.Mapping(node, path, "name", "myAsn", "peerAsn", "peerAddress", "peerPort");
+        return m is null
+            ? null
+            : new BgpPeerSpec
+            {
+                Name = m.RequiredString("name", "Name the peer, e.g. 'tor1'."),
+                MyAsn = m.Long("myAsn", 0, uint.MaxValue) ?? 0,
+                PeerAsn = m.Long("peerAsn", 0, uint.MaxValue) ?? 0,
+                PeerAddress = m.String("peerAddress"),
+                PeerPort = m.Int("peerPort", 1, 65535),
+            };
     }
 
     internal static NodePoolSpec? ReadNodePool(YamlBinder b, YamlNode node, string path)
@@ -303,18 +307,21 @@ public static class SiteSpecReader
             };
     }
 
-    private static PlanningSettings ReadSettings(YamlBinder b, YamlNode? node, string path)
+    internal static readonly string[] SettingsFields = ["managementClusterVip", "managementUpdateReserve", "workloadUpdateReserve", "calicoBlockSize",
+        "flannelSubnetLen", "underlayMtu", "virtualRouterIdBase", "kubeVipControlPlane"];
+
+    /// <summary>The settings <paramref name="node"/> gives; a field it leaves out keeps its value in <paramref name="baseline"/> (default: the defaults).</summary>
+    internal static PlanningSettings ReadSettings(YamlBinder b, YamlNode? node, string path, PlanningSettings? baseline = null)
     {
-        var f = b.Mapping(node, path, "managementClusterVip", "managementUpdateReserve", "workloadUpdateReserve", "calicoBlockSize",
-            "flannelSubnetLen", "underlayMtu", "virtualRouterIdBase", "kubeVipControlPlane");
-        var defaults = new PlanningSettings();
+        var f = b.Mapping(node, path, SettingsFields);
+        var defaults = baseline ?? new PlanningSettings();
         return f is null
             ? defaults
             : new PlanningSettings
             {
                 ManagementClusterVip = f.Bool("managementClusterVip") ?? defaults.ManagementClusterVip,
                 ManagementUpdateReserve = f.Int("managementUpdateReserve", 0, 64) ?? defaults.ManagementUpdateReserve,
-                WorkloadUpdateReserve = f.Int("workloadUpdateReserve", 0, 64),
+                WorkloadUpdateReserve = f.Int("workloadUpdateReserve", 0, 64) ?? defaults.WorkloadUpdateReserve,
                 CalicoBlockSize = f.Int("calicoBlockSize", 20, 32) ?? defaults.CalicoBlockSize,
                 FlannelSubnetLen = f.Int("flannelSubnetLen", 8, 30) ?? defaults.FlannelSubnetLen,
                 UnderlayMtu = f.Int("underlayMtu", 1280, 9216) ?? defaults.UnderlayMtu,

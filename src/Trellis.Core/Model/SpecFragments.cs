@@ -39,6 +39,30 @@ public static class SpecFragments
     public static (ClusterSpec? Value, IReadOnlyList<Finding> Findings) Cluster(IReadOnlyList<KeyValuePair<string, string>> fields, string path) =>
         Read(fields, path, ClusterFields, SiteSpecReader.ReadCluster);
 
+    /// <summary>The planning settings <paramref name="fields"/> give (by their spec names), the others as in <paramref name="baseline"/>.</summary>
+    public static (PlanningSettings? Value, IReadOnlyList<Finding> Findings) Settings(IReadOnlyList<KeyValuePair<string, string>> fields, string path, PlanningSettings baseline) =>
+        Read(fields, path, SiteSpecReader.SettingsFields, (b, n, p) => SiteSpecReader.ReadSettings(b, n, p, baseline));
+
+    /// <summary>A network (hostNetwork or a clusterNetworks item) given as a YAML mapping, read as a spec file's.</summary>
+    public static (NetworkSpec? Value, IReadOnlyList<Finding> Findings) Network(YamlMappingNode node, string path) => ReadNode(node, path, SiteSpecReader.ReadNetwork);
+
+    public static (LoadBalancerSettingSpec? Value, IReadOnlyList<Finding> Findings) LoadBalancerSetting(YamlMappingNode node, string path) =>
+        ReadNode(node, path, SiteSpecReader.ReadLoadBalancer);
+
+    public static (ClusterSpec? Value, IReadOnlyList<Finding> Findings) Cluster(YamlMappingNode node, string path) => ReadNode(node, path, SiteSpecReader.ReadCluster);
+
+    public static (MetalLbPoolSpec? Value, IReadOnlyList<Finding> Findings) MetalLbPool(YamlMappingNode node, string path) => ReadNode(node, path, SiteSpecReader.ReadMetalLbPool);
+
+    public static (BgpPeerSpec? Value, IReadOnlyList<Finding> Findings) BgpPeer(YamlMappingNode node, string path) => ReadNode(node, path, SiteSpecReader.ReadBgpPeer);
+
+    private static (T? Value, IReadOnlyList<Finding> Findings) ReadNode<T>(YamlMappingNode node, string path, Func<YamlBinder, YamlNode, string, T?> read)
+        where T : class
+    {
+        var binder = new YamlBinder();
+        var result = read(binder, node, path);
+        return (binder.Findings.HasErrors() ? null : result, binder.Findings);
+    }
+
     private static (T? Value, IReadOnlyList<Finding> Findings) Read<T>(IReadOnlyList<KeyValuePair<string, string>> fields, string path, string[] allowed,
         Func<YamlBinder, YamlNode, string, T?> read)
         where T : class
