@@ -19,6 +19,18 @@
         'Update-AksHciCluster'
         'Get-AksHciNodePool'
         'Remove-AksHciNodePool'
+        'New-AksHciClusterNetwork'
+        'Get-AksHciClusterNetwork'
+        'Remove-AksHciClusterNetwork'
+        'Set-AksHciConfig'
+        'Get-AksHciConfig'
+        'Install-AksHci'
+        'Set-AksHciRegistration'
+        'Set-AksHciLoadBalancer'
+        'New-AksHciCluster'
+        'Set-AksHciCluster'
+        'New-AksHciNodePool'
+        'Set-AksHciNodePool'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -5,6 +5,7 @@ using Trellis.TestSupport;
 namespace Trellis.PowerShell.Tests;
 
 /// <summary>The module as a whole: manifest, loading, state location, errors, help and views.</summary>
+[Collection(ProcessEnvironment.Name)]
 public sealed class ModuleTests : IDisposable
 {
     private readonly TempFolder _temp = new();
@@ -115,4 +116,14 @@ public sealed class ModuleTests : IDisposable
 
         Assert.Equal("TableControl", run.Output[0].ToString());
     }
+}
+
+/// <summary>
+/// Tests that set $env:TRELLIS_STATE change the test process's environment, which every hosted runspace reads: they run alone,
+/// after the others, so that no other test resolves its state through their value.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ProcessEnvironment
+{
+    public const string Name = "process environment";
 }

@@ -23,6 +23,178 @@ public sealed class GetAksHciClusterCommand : AksHciCmdlet
     }
 }
 
+/// <summary>
+/// New-AksHciCluster: the node-pool parameter set (-nodePoolName …) or the old one (-linuxNodeCount/-windowsNodeCount, pools
+/// &lt;name&gt;-linux and &lt;name&gt;-windows). Every rule and default that depends on the site is the Engine's.
+/// </summary>
+[Cmdlet(VerbsCommon.New, "AksHciCluster", DefaultParameterSetName = NodeCounts, SupportsShouldProcess = true)]
+[OutputType(typeof(AksHciCluster))]
+public sealed class NewAksHciClusterCommand : AksHciCmdlet
+{
+    private const string NodeCounts = "NodeCounts";
+    private const string NodePool = "NodePool";
+
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string Name { get; set; } = "";
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? KubernetesVersion { get; set; }
+
+    [Parameter]
+    public int? ControlPlaneNodeCount { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ControlPlaneVmSize { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? LoadBalancerVmSize { get; set; }
+
+    [Parameter]
+    [LoadBalancerSettingTransformation]
+    [ValidateNotNull]
+    public AksHciLoadBalancerSetting? LoadBalancerSettings { get; set; }
+
+    [Parameter]
+    [VirtualNetworkTransformation]
+    [ValidateNotNull]
+    [ArgumentCompleter(typeof(NetworkNameCompleter))]
+    public AksHciVirtualNetwork? Vnet { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompletions("calico", "flannel")]
+    public string? PrimaryNetworkPlugin { get; set; }
+
+    [Parameter(Mandatory = true, ParameterSetName = NodePool)]
+    [ValidateNotNullOrEmpty]
+    public string? NodePoolName { get; set; }
+
+    [Parameter(ParameterSetName = NodePool)]
+    public int NodeCount { get; set; } = 1;
+
+    [Parameter(ParameterSetName = NodePool)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompletions("Linux", "Windows")]
+    public string OsType { get; set; } = "Linux";
+
+    [Parameter(ParameterSetName = NodePool)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompletions("Windows2019", "Windows2022", "CBLMariner")]
+    public string? OsSku { get; set; }
+
+    [Parameter(ParameterSetName = NodePool)]
+    public string[]? Taints { get; set; }
+
+    [Parameter(ParameterSetName = NodeCounts)]
+    public int LinuxNodeCount { get; set; } = 1;
+
+    [Parameter(ParameterSetName = NodeCounts)]
+    public int WindowsNodeCount { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? NodeVmSize { get; set; }
+
+    [Parameter]
+    public int? NodeMaxPodCount { get; set; }
+
+    [Parameter]
+    public SwitchParameter EnableAdAuth { get; set; }
+
+    [Parameter]
+    public SwitchParameter EnableMonitoring { get; set; }
+
+    [Parameter]
+    public SwitchParameter EnableAutoScaler { get; set; }
+
+    [Parameter]
+    public SwitchParameter EnableAzureRBAC { get; set; }
+
+    [Parameter]
+    public string? AutoScalerProfileName { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? PodCidr { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ServiceCidr { get; set; }
+
+    [Parameter]
+    public int? VxlanVni { get; set; }
+
+    [Parameter]
+    public int? VxlanPort { get; set; }
+
+    [Parameter]
+    public int? VirtualRouterId { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        IReadOnlyList<NodePoolSetting> pools = ParameterSetName == NodePool
+            ? [new NodePoolSetting(NodePoolName!, OsType, OsSku, NodeCount, NodeVmSize, NodeMaxPodCount)]
+            : [new NodePoolSetting($"{Name}-linux", "Linux", null, LinuxNodeCount, NodeVmSize, NodeMaxPodCount),
+                new NodePoolSetting($"{Name}-windows", "Windows", null, WindowsNodeCount, NodeVmSize, NodeMaxPodCount)];
+        var cluster = new ClusterSetting(Name)
+        {
+            Vnet = Vnet?.Name,
+            PrimaryNetworkPlugin = PrimaryNetworkPlugin,
+            KubernetesVersion = KubernetesVersion,
+            ControlPlaneNodeCount = ControlPlaneNodeCount,
+            ControlPlaneVmSize = ControlPlaneVmSize,
+            LoadBalancerVmSize = LoadBalancerVmSize,
+            LoadBalancer = LoadBalancerSettings is null ? null : AksHciViews.Setting(LoadBalancerSettings),
+            NodePools = pools,
+            PodCidr = PodCidr,
+            ServiceCidr = ServiceCidr,
+            VxlanVni = VxlanVni,
+            VxlanPort = VxlanPort,
+            VirtualRouterId = VirtualRouterId,
+        };
+        if (Change(new AddCluster(cluster), Name, "Create cluster") is { Applied: true } && ReadSite(Name) is { } state)
+        {
+            WriteObject(AksHciViews.Clusters(state, Name), enumerateCollection: true);
+        }
+    }
+}
+
+/// <summary>Set-AksHciCluster -name [-controlPlaneNodeCount] [-controlPlaneVmSize]: what is given changes; takes clusters from the pipeline.</summary>
+[Cmdlet(VerbsCommon.Set, "AksHciCluster", SupportsShouldProcess = true)]
+[OutputType(typeof(AksHciCluster))]
+public sealed class SetAksHciClusterCommand : AksHciCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ClusterNameCompleter))]
+    public string Name { get; set; } = "";
+
+    [Parameter]
+    public int? ControlPlaneNodeCount { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ControlPlaneVmSize { get; set; }
+
+    [Parameter]
+    public bool? EnableAutoScaler { get; set; }
+
+    [Parameter]
+    public string? AutoScalerProfileName { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        if (Change(new SetCluster(Name, ControlPlaneNodeCount, ControlPlaneVmSize), Name, "Set cluster") is { Applied: true } && ReadSite(Name) is { } state)
+        {
+            WriteObject(AksHciViews.Clusters(state, Name), enumerateCollection: true);
+        }
+    }
+}
+
 /// <summary>Remove-AksHciCluster -name: the cluster, its node pools and services, and every address they hold.</summary>
 [Cmdlet(VerbsCommon.Remove, "AksHciCluster", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 public sealed class RemoveAksHciClusterCommand : AksHciCmdlet

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Trellis.Engine;
 
 namespace Trellis.PowerShell;
 
@@ -34,4 +35,38 @@ public sealed class NewAksHciLoadBalancerSettingCommand : AksHciCmdlet
         VmSize = VmSize,
         LoadBalancerCount = LoadBalancerCount,
     });
+}
+
+/// <summary>
+/// Set-AksHciLoadBalancer -clusterName -loadBalancerCount: scales one cluster's HAProxy VMs out or in (the setting it was
+/// created with stays as it is for other clusters).
+/// </summary>
+[Cmdlet(VerbsCommon.Set, "AksHciLoadBalancer", SupportsShouldProcess = true)]
+[OutputType(typeof(AksHciCluster))]
+public sealed class SetAksHciLoadBalancerCommand : AksHciCmdlet
+{
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("Name")]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ClusterNameCompleter))]
+    public string ClusterName { get; set; } = "";
+
+    [Parameter(Mandatory = true)]
+    public int LoadBalancerCount { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        if (ReadSite(ClusterName) is not { } before)
+        {
+            return;
+        }
+
+        // The Engine scales the cluster's HAProxy VMs of the setting it uses; a cluster created without one uses the default.
+        var setting = SiteViews.ClusterSettings(before).FirstOrDefault(c => c.Name == ClusterName)?.LoadBalancer?.Name ?? "default";
+        if (Change(new ScaleLoadBalancer(ClusterName, setting, LoadBalancerCount), ClusterName, $"Scale load balancer to {LoadBalancerCount} VMs") is { Applied: true }
+            && ReadSite(ClusterName) is { } state)
+        {
+            WriteObject(AksHciViews.Clusters(state, ClusterName), enumerateCollection: true);
+        }
+    }
 }

@@ -114,30 +114,76 @@ public sealed class NewAksHciNetworkSettingCommand : AksHciNetworkCmdlet
     protected override void ProcessRecord() => WriteObject(Network());
 }
 
+/// <summary>
+/// New-AksHciClusterNetwork: stores a network for workload clusters (the Engine checks it against the site first; -WhatIf shows
+/// the plan) and writes it, for New-AksHciCluster -vnet.
+/// </summary>
+[Cmdlet(VerbsCommon.New, "AksHciClusterNetwork", DefaultParameterSetName = Dhcp, SupportsShouldProcess = true)]
+[OutputType(typeof(AksHciVirtualNetwork))]
+public sealed class NewAksHciClusterNetworkCommand : AksHciNetworkCmdlet
+{
+    protected override void ProcessRecord()
+    {
+        if (Change(new AddClusterNetwork(AksHciViews.Setting(Network())), Name, "Add cluster network") is { Applied: true })
+        {
+            WriteObject(AksHciViews.Networks(ReadState()).Where(n => n.Name == Name && n.Kind == "cluster"), enumerateCollection: true);
+        }
+    }
+}
+
+/// <summary>Get-AksHciClusterNetwork [-name] [-clusterName]: the stored cluster networks, or the one a cluster is on.</summary>
+[Cmdlet(VerbsCommon.Get, "AksHciClusterNetwork")]
+[OutputType(typeof(AksHciVirtualNetwork))]
+public sealed class GetAksHciClusterNetworkCommand : AksHciCmdlet
+{
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ClusterNetworkNameCompleter))]
+    public string? Name { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ClusterNameCompleter))]
+    public string? ClusterName { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        if (ReadSite(ClusterName) is not { } state)
+        {
+            return;
+        }
+
+        var networks = AksHciViews.Networks(state).ToList();
+        var used = ClusterName is null ? null : SiteViews.Clusters(state, ClusterName).Select(c => c.Network).FirstOrDefault();
+        var selected = networks.Where(n => ClusterName is null ? n.Kind == "cluster" : n.Name == used).Where(n => Name is null || n.Name == Name).ToList();
+        if (Name is not null && selected.Count == 0)
+        {
+            WriteError(FindingRecords.From(AksHciFindings.UnknownNetwork(Name, ClusterName, networks)));
+        }
+
+        WriteObject(selected, enumerateCollection: true);
+    }
+}
+
+/// <summary>Remove-AksHciClusterNetwork -name: refused while a cluster uses the network (NetworkInUse).</summary>
+[Cmdlet(VerbsCommon.Remove, "AksHciClusterNetwork", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+public sealed class RemoveAksHciClusterNetworkCommand : AksHciCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ClusterNetworkNameCompleter))]
+    public string Name { get; set; } = "";
+
+    protected override void ProcessRecord() => Change(new RemoveClusterNetwork(Name), Name, "Remove cluster network");
+}
+
 /// <summary>Reads a DHCP scope from whatever carries its fields: New-TrellisDhcpScope's object, a hashtable, a custom object.</summary>
 internal static class DhcpScopes
 {
-    public static AksHciDhcpScope From(PSObject value)
-    {
-        if (value.BaseObject is AksHciDhcpScope scope)
-        {
-            return scope;
-        }
-
-        return new AksHciDhcpScope
-        {
-            Subnet = Text(value, "Subnet"),
-            Start = Text(value, "Start"),
-            End = Text(value, "End"),
-            LeaseDuration = Text(value, "LeaseDuration"),
-            Reservations = [.. Items(Field(value, "Reservations") ?? Field(value, "Reservation")).Select(r => new AksHciDhcpReservation
-            {
-                Name = Text(r, "Name") ?? "",
-                IpAddress = Text(r, "IpAddress"),
-                MacAddress = Text(r, "MacAddress"),
-            })],
-        };
-    }
+    public static DhcpScopeSetting From(PSObject value) => value.BaseObject as DhcpScopeSetting ?? new DhcpScopeSetting(
+        Text(value, "Subnet"), Text(value, "Start"), Text(value, "End"), Text(value, "LeaseDuration"),
+        [.. Items(Field(value, "Reservations") ?? Field(value, "Reservation")).Select(r => r.BaseObject as DhcpReservationSetting
+            ?? new DhcpReservationSetting(Text(r, "Name") ?? "", Text(r, "IpAddress"), Text(r, "MacAddress")))]);
 
     private static object? Field(PSObject value, string name)
     {
@@ -164,11 +210,10 @@ internal static class DhcpScopes
         var o => o.ToString(),
     };
 
-    private static IEnumerable<PSObject> Items(object? value) => value switch
+    private static IEnumerable<PSObject> Items(object? value) => (value is PSObject p ? p.BaseObject : value) switch
     {
         null => [],
-        PSObject { BaseObject: IEnumerable list } when list is not string => list.Cast<object>().Select(PSObject.AsPSObject),
-        IEnumerable list when list is not string and not IDictionary => list.Cast<object>().Select(PSObject.AsPSObject),
-        _ => [PSObject.AsPSObject(value)],
+        IEnumerable list and not string and not IDictionary => list.Cast<object>().Select(PSObject.AsPSObject),
+        var one => [PSObject.AsPSObject(one)],
     };
 }

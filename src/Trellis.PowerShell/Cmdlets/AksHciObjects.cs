@@ -1,3 +1,5 @@
+using Trellis.Engine;
+
 namespace Trellis.PowerShell;
 
 /// <summary>
@@ -24,7 +26,7 @@ public sealed class AksHciVirtualNetwork
     public string? K8snodeIPPoolEnd { get; init; }
 
     /// <summary>DHCP networks: the DHCP server's scope (New-TrellisDhcpScope), so that Trellis can check its exclusions and capacity.</summary>
-    public AksHciDhcpScope? DhcpScope { get; init; }
+    public DhcpScopeSetting? DhcpScope { get; init; }
 
     /// <summary>host (Set-AksHciConfig -vnet) or cluster (New-AksHciClusterNetwork); none for an object not stored yet.</summary>
     public string? Kind { get; init; }
@@ -33,23 +35,6 @@ public sealed class AksHciVirtualNetwork
     internal bool NameOnly { get; init; }
 
     public override string ToString() => Name;
-}
-
-/// <summary>A DHCP server's scope as Trellis checks it: subnet, range, lease and reservations.</summary>
-public sealed class AksHciDhcpScope
-{
-    public string? Subnet { get; init; }
-    public string? Start { get; init; }
-    public string? End { get; init; }
-    public string? LeaseDuration { get; init; }
-    public AksHciDhcpReservation[] Reservations { get; init; } = [];
-}
-
-public sealed class AksHciDhcpReservation
-{
-    public required string Name { get; init; }
-    public string? IpAddress { get; init; }
-    public string? MacAddress { get; init; }
 }
 
 /// <summary>New-AksHciLoadBalancerSetting: the module's fields, Name, LoadBalancerSku, VmSize and LoadBalancerCount.</summary>
@@ -88,6 +73,9 @@ public sealed class AksHciCluster
     public string? Vnet { get; init; }
     public string? PrimaryNetworkPlugin { get; init; }
     public string? LoadBalancerSku { get; init; }
+
+    /// <summary>The load balancer setting the cluster was created with (New-AksHciLoadBalancerSetting); none for the default of one HAProxy VM.</summary>
+    public string? LoadBalancerSettings { get; init; }
     public int LoadBalancerCount { get; init; }
 
     /// <summary>The VIP of the cluster's API server (AksHci), or its control plane IP (AKS Arc).</summary>

@@ -12,6 +12,9 @@ public sealed record ScriptRun(IReadOnlyList<PSObject> Output, IReadOnlyList<Err
     /// <summary>The output's base objects of type <typeparamref name="T"/>.</summary>
     public IReadOnlyList<T> Objects<T>() => [.. Output.Select(o => o.BaseObject).OfType<T>()];
 
+    /// <summary>The output as text, one entry per object.</summary>
+    public IReadOnlyList<string> OutputTexts() => [.. Output.Select(o => o?.ToString() ?? "")];
+
     /// <summary>The single error's id as the finding code, without PowerShell's ",<cmdlet type>" suffix.</summary>
     public string ErrorCode => Assert.Single(Errors).FullyQualifiedErrorId.Split(',')[0];
 
