@@ -116,7 +116,7 @@ public sealed class AksHciWalkthroughTests : IDisposable
 
         var pool = Assert.Single(run.Objects<AksHciNodePool>());
         Assert.Equal(("Windows", "Windows2022", 2, 60), (pool.OsType, pool.OsSku, pool.NodeCount, pool.MaxPodCount));
-        await AssertSameSite(StaticVlanSpec + "\n        - { name: windowsnodepool, osType: Windows, osSku: Windows2022, count: 2, maxPodCount: 60 }", sameAllocations: false);
+        await AssertSameSite(StaticVlanSpec + WindowsPool, sameAllocations: false);
     }
 
     [Fact]
@@ -131,7 +131,16 @@ public sealed class AksHciWalkthroughTests : IDisposable
 
         Assert.Equal(5, run.Objects<AksHciCluster>().Single(c => c.Name == "holidays").LoadBalancerCount);
         Assert.Equal(5, (await AksHciNodePoolTests.Allocations(State)).Count(a => a.Contains("cluster/holidays/load-balancer-", StringComparison.Ordinal)));
-        await AssertSameSite(StaticVlanSpec.Replace("  clusters:", """
+        await AssertSameSite(Scaled(StaticVlanSpec), sameAllocations: false);
+    }
+
+    private const string WindowsPool = "\n        - { name: windowsnodepool, osType: Windows, osSku: Windows2022, count: 2, maxPodCount: 60 }";
+
+    /// <summary>The static + VLAN site with a Windows pool in mycluster and cluster holidays of five HAProxy VMs from setting haProxyLB.</summary>
+    internal static string WalkthroughSpec => Scaled(StaticVlanSpec + WindowsPool);
+
+    /// <summary><paramref name="spec"/> with cluster holidays: setting haProxyLB of three HAProxy VMs, scaled to five for holidays.</summary>
+    private static string Scaled(string spec) => spec.Replace("  clusters:", """
               loadBalancerSettings:
                 - { name: haProxyLB, loadBalancerSku: HAProxy, vmSize: Standard_K8S3_v1, loadBalancerCount: 3 }
               clusters:
@@ -142,26 +151,27 @@ public sealed class AksHciWalkthroughTests : IDisposable
                   loadBalancerCount: 5
                   nodePools:
                     - { name: linuxnodepool, osType: Linux, count: 2 }
-            """, sameAllocations: false);
-    }
+            """;
 
     /// <summary>
     /// The state the script left is the site of <paramref name="yaml"/>: applying the spec to it changes nothing, and applying it
     /// to an empty state holds the same owners (with <paramref name="sameAllocations"/>, the same addresses: a script that adds
     /// objects in the order the spec lists them takes what the spec takes).
     /// </summary>
-    private async Task AssertSameSite(string yaml, bool sameAllocations)
+    private Task AssertSameSite(string yaml, bool sameAllocations) => AssertSameSite(State, _temp.Path, yaml, sameAllocations);
+
+    internal static async Task AssertSameSite(string state, string scratch, string yaml, bool sameAllocations)
     {
         var read = SiteSpecs.Parse(yaml);
         Assert.True(read.Document is not null, string.Join("\n", read.Findings));
-        var fresh = Path.Combine(_temp.Path, "from-spec.db");
+        var fresh = Path.Combine(scratch, "from-spec.db");
         await using (var session = EngineSession.OpenSqlite(fresh, write: true))
         {
             var applied = await session.Engine.ApplyAsync(read.Document);
             Assert.True(applied.Applied, string.Join("\n", applied.Findings));
         }
 
-        await using (var session = EngineSession.OpenSqlite(State, write: false))
+        await using (var session = EngineSession.OpenSqlite(state, write: false))
         {
             var plan = await session.Engine.PlanAsync(new ApplySpec(read.Document));
             Assert.False(plan.HasErrors, string.Join("\n", plan.Findings));
@@ -169,7 +179,7 @@ public sealed class AksHciWalkthroughTests : IDisposable
                 "the spec would change the walked site:\n" + string.Join("\n", plan.Changes.Select(c => $"{c.Kind} {c.Type} {c.Name}: {c.Detail}")));
         }
 
-        var walked = await AksHciNodePoolTests.Allocations(State);
+        var walked = await AksHciNodePoolTests.Allocations(state);
         var expected = await AksHciNodePoolTests.Allocations(fresh);
         if (sameAllocations)
         {

@@ -34,3 +34,28 @@ public sealed class RealPwshTests : IDisposable
         }
     }
 }
+
+/// <summary>The AksHci walkthrough as a script file in a real pwsh, Import-Module Trellis by name, as an operator runs it.</summary>
+public sealed class RealPwshAksHciTests : IDisposable
+{
+    private readonly TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public async Task TheAksHciWalkthroughScript_WritesTheSiteOfItsSpec_AndListsWhatTheEngineStored()
+    {
+        var state = Path.Combine(_temp.Path, "rehearsal.db");
+
+        var (exit, output, error) = Pwsh.Run(Path.Combine(AppContext.BaseDirectory, "scripts", "akshci-walkthrough.ps1"), _temp.Path, "-StatePath", state);
+
+        Assert.True(exit == 0, $"pwsh exited {exit}:\n{output}\n{error}");
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal((await AksHciNodePoolTests.Allocations(state)).Select(a => "allocation " + a), lines.Where(l => l.StartsWith("allocation ", StringComparison.Ordinal)));
+        Assert.Contains("cluster holidays 172.16.255.2 5 linuxnodepool", lines);
+        Assert.Contains("cluster mycluster 172.16.255.1 1 mycluster-linux,mycluster-windows,windowsnodepool", lines);
+        Assert.Contains(lines, l => l.StartsWith("What if: Scale load balancer to 5 VMs", StringComparison.Ordinal));
+        Assert.Contains("refused: DuplicateName,Trellis.PowerShell.NewAksHciClusterCommand", lines);
+        await AksHciWalkthroughTests.AssertSameSite(state, _temp.Path, AksHciWalkthroughTests.WalkthroughSpec, sameAllocations: false);
+    }
+}
