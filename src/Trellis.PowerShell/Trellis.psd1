@@ -9,6 +9,7 @@
     FormatsToProcess     = @(
         'formats/Trellis.Allocations.Format.ps1xml'
         'formats/AksHci.Format.ps1xml'
+        'formats/Trellis.Format.ps1xml'
     )
     CmdletsToExport      = @(
         'Get-TrellisIpAllocation'
@@ -31,6 +32,17 @@
         'Set-AksHciCluster'
         'New-AksHciNodePool'
         'Set-AksHciNodePool'
+        'Get-TrellisAudit'
+        'Get-TrellisCapacity'
+        'Test-TrellisSite'
+        'Import-TrellisSite'
+        'Export-TrellisSite'
+        'Export-TrellisConfig'
+        'Test-TrellisNetworkPolicy'
+        'Get-TrellisTrace'
+        'Get-TrellisService'
+        'New-TrellisService'
+        'Remove-TrellisService'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

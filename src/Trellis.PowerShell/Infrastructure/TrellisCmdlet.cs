@@ -65,24 +65,28 @@ public abstract class TrellisCmdlet : PSCmdlet, IDisposable
         WithSession(write, engine => Run(() => work(engine, Cancellation)));
 
     /// <summary>
-    /// Plans <paramref name="command"/>, asks ShouldProcess with the plan in words (so -WhatIf prints it and -Confirm shows it),
-    /// then commits exactly that plan. Returns the result, or null when the plan was refused (its findings written as errors)
-    /// or the user declined (-WhatIf, or No at -Confirm). Findings and the question are written on the pipeline's thread, the
-    /// only one PowerShell lets a cmdlet write from; the Engine's calls run off it.
+    /// Plans <paramref name="command"/> on a read-only look at the state, asks ShouldProcess with the plan in words (so -WhatIf
+    /// prints it and -Confirm shows it; nothing is created or written until then), then commits exactly that plan, or nothing
+    /// when the state moved since (StateChanged). Returns the result, or null when the plan was refused (its findings written as
+    /// errors) or the user declined (-WhatIf, or No at -Confirm). Findings whose path is a key of <paramref name="parameters"/>
+    /// name that parameter instead (<c>cluster</c> is -ClusterName). Findings and the question are written on the pipeline's
+    /// thread, the only one PowerShell lets a cmdlet write from; the Engine's calls run off it.
     /// </summary>
-    protected CommandResult? Change(SiteCommand command, string target, string action) => WithSession(write: true, engine =>
+    protected CommandResult? Change(SiteCommand command, string target, string action, IReadOnlyDictionary<string, string>? parameters = null)
     {
-        var plan = Run(() => engine.PlanAsync(command, Cancellation));
-        WriteFindings(plan.Findings);
+        IEnumerable<Finding> Named(IEnumerable<Finding> findings) => parameters is null ? findings : ParameterWords.In(findings, parameters);
+
+        var plan = WithEngine(write: false, (engine, token) => engine.PlanAsync(command, token));
+        WriteFindings(Named(plan.Findings));
         if (plan.HasErrors || !ShouldProcess(PlanText.Describe(action, target, plan), PlanText.Question(action, target), action))
         {
             return null;
         }
 
-        var result = Run(() => engine.CommitAsync(plan, new CommandOptions(Actor: Environment.UserName), Cancellation));
-        WriteFindings(result.Findings.Where(f => !plan.Findings.Contains(f)));
+        var result = WithEngine(write: true, (engine, token) => engine.CommitAsync(plan, new CommandOptions(Actor: Environment.UserName), token));
+        WriteFindings(Named(result.Findings.Where(f => !plan.Findings.Contains(f))));
         return result;
-    });
+    }
 
     /// <summary>
     /// Runs <paramref name="work"/> on the pipeline's thread with an engine over the state file, closed afterwards; store

@@ -1,13 +1,17 @@
 using Trellis.Engine.Contracts;
-using Trellis.Engine;
 
-namespace Trellis.Cli;
+namespace Trellis.Engine;
 
-/// <summary>Splits what-if text such as "add-nodepool cluster=b name=win osType=Windows count=10" into a change; the Engine checks it.</summary>
-internal static class WhatIfParser
+/// <summary>
+/// Splits what-if text such as "add-nodepool cluster=b name=win osType=Windows count=10" into a change, the words every front
+/// end takes (the CLI's --what-if, the module's -WhatIfChange); <see cref="WhatIfQuestions"/> checks its fields.
+/// </summary>
+public static class WhatIfParser
 {
+    /// <param name="index">The question's place among those asked together: findings name it <c>whatIf[index]</c>.</param>
     public static (WhatIfChange? Change, Finding? Problem) Parse(string question, int index)
     {
+        ArgumentNullException.ThrowIfNull(question);
         var words = question.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         if (words.Length == 0)
         {

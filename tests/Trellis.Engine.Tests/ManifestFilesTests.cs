@@ -1,6 +1,7 @@
-using Trellis.Cli.Tests.Infrastructure;
+using Trellis.Engine;
+using Trellis.TestSupport;
 
-namespace Trellis.Cli.Tests;
+namespace Trellis.Engine.Tests;
 
 /// <summary>How -f reads manifests (kubectl apply -R -f): the texts handed to the Engine and the names findings give them.</summary>
 public sealed class ManifestFilesTests
@@ -8,16 +9,16 @@ public sealed class ManifestFilesTests
     [Fact]
     public void Folders_GiveTheirManifestFilesInNameOrder_SubfoldersToo_NamedUnderTheFolder()
     {
-        using var ws = new Workspace();
-        var root = Directory.CreateDirectory(ws.PathOf("manifests"));
+        using var ws = new TempFolder();
+        var root = Directory.CreateDirectory(Path.Combine(ws.Path, "manifests"));
         File.WriteAllText(Path.Combine(root.FullName, "b.yaml"), "b");
         File.WriteAllText(Path.Combine(root.FullName, "a.yml"), "a");
         File.WriteAllText(Path.Combine(root.FullName, "notes.txt"), "not a manifest");
         var sub = Directory.CreateDirectory(Path.Combine(root.FullName, "sub"));
         File.WriteAllText(Path.Combine(sub.FullName, "c.JSON"), "c");
-        File.WriteAllText(ws.PathOf("alone.yaml"), "alone");
+        File.WriteAllText(Path.Combine(ws.Path, "alone.yaml"), "alone");
 
-        var (manifests, problems) = ManifestFiles.Read([root.FullName + Path.DirectorySeparatorChar, ws.PathOf("alone.yaml")]);
+        var (manifests, problems) = ManifestFiles.Read([root.FullName + Path.DirectorySeparatorChar, Path.Combine(ws.Path, "alone.yaml")]);
 
         Assert.Empty(problems);
         Assert.Equal(
@@ -28,11 +29,11 @@ public sealed class ManifestFilesTests
     [Fact]
     public void MissingPaths_AndFilesThatAreNotRegular_AreFindings_AndTheRestIsStillRead()
     {
-        using var ws = new Workspace();
-        File.WriteAllText(ws.PathOf("ok.yaml"), "ok");
-        var missing = ws.PathOf("missing.yaml");
+        using var ws = new TempFolder();
+        File.WriteAllText(Path.Combine(ws.Path, "ok.yaml"), "ok");
+        var missing = Path.Combine(ws.Path, "missing.yaml");
 
-        var (manifests, problems) = ManifestFiles.Read([missing, "/dev/null", ws.PathOf("ok.yaml")]);
+        var (manifests, problems) = ManifestFiles.Read([missing, "/dev/null", Path.Combine(ws.Path, "ok.yaml")]);
 
         Assert.Equal(["ok.yaml"], manifests.Select(m => m.Name));
         Assert.Equal([("ManifestNotFound", missing), ("NotARegularFile", "/dev/null")], problems.Select(f => (f.Code, f.Path)));
@@ -46,8 +47,8 @@ public sealed class ManifestFilesTests
     [InlineData("io")]
     public void AnUnreadableSubfolder_IsManifestFolderUnreadable_NamingIt_AndTheRestIsStillRead(string failure)
     {
-        using var ws = new Workspace();
-        var root = Directory.CreateDirectory(ws.PathOf("manifests")).FullName;
+        using var ws = new TempFolder();
+        var root = Directory.CreateDirectory(Path.Combine(ws.Path, "manifests")).FullName;
         File.WriteAllText(Path.Combine(root, "a.yaml"), "a");
         var locked = Directory.CreateDirectory(Path.Combine(root, "locked")).FullName;
         File.WriteAllText(Path.Combine(locked, "b.yaml"), "b");
@@ -69,8 +70,8 @@ public sealed class ManifestFilesTests
     [Fact]
     public void AFolderGivenWithF_ThatCannotBeListed_IsManifestFolderUnreadable()
     {
-        using var ws = new Workspace();
-        var root = Directory.CreateDirectory(ws.PathOf("manifests")).FullName;
+        using var ws = new TempFolder();
+        var root = Directory.CreateDirectory(Path.Combine(ws.Path, "manifests")).FullName;
 
         var (manifests, problems) = ManifestFiles.Read([root], folder => throw new UnauthorizedAccessException($"Access to the path '{folder}' is denied."));
 
@@ -82,8 +83,8 @@ public sealed class ManifestFilesTests
     [Fact]
     public void ALinkBackUpTheTree_ReadsEachFolderOnce()
     {
-        using var ws = new Workspace();
-        var root = Directory.CreateDirectory(ws.PathOf("manifests")).FullName;
+        using var ws = new TempFolder();
+        var root = Directory.CreateDirectory(Path.Combine(ws.Path, "manifests")).FullName;
         File.WriteAllText(Path.Combine(root, "a.yaml"), "a");
         var sub = Directory.CreateDirectory(Path.Combine(root, "sub")).FullName;
         File.WriteAllText(Path.Combine(sub, "b.yaml"), "b");

@@ -1,10 +1,9 @@
-using Trellis.Engine;
 using Trellis.Engine.Contracts;
 
-namespace Trellis.Cli;
+namespace Trellis.Engine;
 
 /// <summary>
-/// The manifests given with -f, read as <c>kubectl apply -R -f</c> takes them: files, and folders with every manifest
+/// Manifest files and folders (the CLI's -f, the module's -Path), read as <c>kubectl apply -R -f</c> takes them: files, and folders with every manifest
 /// file under them (.yaml, .yml, .json) in name order. Each file is read only if it is a regular file of a sane size;
 /// a path that is not there, a file or a folder that cannot be read is a finding, and the rest is still read. A folder
 /// reached again through a symbolic link (a link to a folder already read, or a cycle) is read once.
@@ -57,7 +56,7 @@ public static class ManifestFiles
             }
             else
             {
-                problems.Add(Finding.Error("ManifestNotFound", path, $"No file or folder '{path}'.", "Check the path given with -f."));
+                problems.Add(Finding.Error("ManifestNotFound", path, $"No file or folder '{path}'.", "Check the path of the manifest file or folder."));
             }
         }
 
@@ -79,7 +78,7 @@ public static class ManifestFiles
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
             problems.Add(Finding.Error("ManifestFolderUnreadable", folder, $"The folder '{folder}' cannot be read ({e.Message}); its manifests were not read, the rest was.",
-                "Make the folder readable and searchable by the user running Trellis (e.g. chmod u+rx), or move it out of the folder given with -f."));
+                "Make the folder readable and searchable by the user running Trellis (e.g. chmod u+rx), or move it out of the folder given."));
             return;
         }
 
