@@ -23,9 +23,9 @@ internal static class DeploymentPlan
         {
             var lb = spec.LoadBalancerSettings.FirstOrDefault(l => l.Name == c.LoadBalancerSettings);
             commands.Add(new AddCluster(Cluster(c, lb)));
-            if (c.LoadBalancerCount is { } count && lb is not null)
+            if (c.LoadBalancerCount is { } count)
             {
-                commands.Add(new ScaleLoadBalancer(c.Name, lb.Name, count));
+                commands.Add(new ScaleLoadBalancer(c.Name, lb?.Name ?? SiteSpecDefaults.DefaultLoadBalancerSetting, count));
             }
 
             // A cluster's own objects follow it: addresses are planned in the order objects are added, so this order gives the

@@ -81,12 +81,14 @@ internal static partial class SpecMutations
     /// </summary>
     public static (SiteSpec?, IReadOnlyList<Finding>) SetLoadBalancerCount(SiteSpec? spec, string cluster, string setting, int count)
     {
-        if (spec is not null && !spec.LoadBalancerSettings.Any(l => l.Name == setting))
+        // A cluster created without a setting has the default one (one HAProxy VM), by the name the resolved site gives it.
+        var isDefault = setting == SiteSpecDefaults.DefaultLoadBalancerSetting && spec?.LoadBalancerSettings.All(l => l.Name != setting) == true;
+        if (spec is not null && !isDefault && !spec.LoadBalancerSettings.Any(l => l.Name == setting))
         {
             return (null, [Finding.Error("UnknownLoadBalancerSetting", "loadBalancer", $"No load balancer setting '{setting}'.", "List the stored clusters to see which settings they use.")]);
         }
 
-        return WithCluster(spec, cluster, c => c.LoadBalancerSettings == setting
+        return WithCluster(spec, cluster, c => c.LoadBalancerSettings == setting || (isDefault && c.LoadBalancerSettings is null)
             ? (c with { LoadBalancerCount = count }, [])
             : (null, [Finding.Error("LoadBalancerSettingNotUsed", "loadBalancer",
                 $"Cluster '{cluster}' uses {(c.LoadBalancerSettings is null ? "the default load balancer" : $"load balancer setting '{c.LoadBalancerSettings}'")}, not '{setting}'.",

@@ -56,4 +56,28 @@ public class LoadBalancerScalingTests
         Assert.False(result.Applied);
         Assert.Contains(result.Findings, x => x.Code == "InvalidLoadBalancerCount" && x.Path == "spec.clusters[0].loadBalancerCount");
     }
+
+    [Fact]
+    public async Task ScaleLoadBalancer_OfTheDefaultSetting_ScalesAClusterCreatedWithoutOne_AndNoOther()
+    {
+        await using var f = new EngineFixture();
+        await f.Engine.ApplyAsync(EngineFixture.Roomy());
+
+        var scaled = await f.Engine.ExecuteAsync(new ScaleLoadBalancer("a", "default", 3));
+
+        Assert.True(scaled.Applied, string.Join("\n", scaled.Findings));
+        var after = await f.Engine.ReadAsync();
+        Assert.Equal((3, 1), (LoadBalancerVms(after, "a"), LoadBalancerVms(after, "b")));
+    }
+
+    [Fact]
+    public async Task ScaleLoadBalancer_OfTheDefaultSetting_IsRefusedForAClusterWithASetting()
+    {
+        await using var f = new EngineFixture();
+        await f.Engine.ApplyAsync(EngineFixture.Example("contoso-multicluster.yaml"));
+
+        var result = await f.Engine.ExecuteAsync(new ScaleLoadBalancer("payments", "default", 3));
+
+        Assert.Contains(result.Findings, x => x.Code == "LoadBalancerSettingNotUsed");
+    }
 }

@@ -245,6 +245,17 @@ public sealed class AksHciChangeTests : IDisposable
     }
 
     [Fact]
+    public async Task SetAksHciLoadBalancer_ScalesAClusterCreatedWithoutASetting_ItsDefaultHAProxyVm()
+    {
+        Site().Succeeded();
+
+        var run = Host.Run("Set-AksHciLoadBalancer -clusterName mycluster -loadBalancerCount 2").Succeeded();
+
+        Assert.Equal(2, run.Objects<AksHciCluster>().Single().LoadBalancerCount);
+        Assert.Equal(2, (await AksHciNodePoolTests.Allocations(State)).Count(a => a.Contains("cluster/mycluster/load-balancer-", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task UpdateAksHciCluster_WithWhatIf_WritesNothing()
     {
         Site().Succeeded();

@@ -220,4 +220,7 @@ public static class SiteSpecDefaults
     public const int AksHciWorkloadUpdateReserve = 5;
     public const int AksArcWorkloadUpdateReserve = 1;
     public const int VirtualRouterIdBase = 100;
+
+    /// <summary>The name of the load balancer a cluster created without a setting gets (one HAProxy VM): Set-AksHciLoadBalancer scales it by this name.</summary>
+    public const string DefaultLoadBalancerSetting = "default";
 }

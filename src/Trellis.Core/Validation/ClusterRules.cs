@@ -148,7 +148,7 @@ internal static class ClusterRules
         {
             return site.Model == SiteModel.AksArc
                 ? new LoadBalancerSettingSpec { Name = "kubevip", LoadBalancerSku = LoadBalancerSku.None, LoadBalancerCount = 0 }
-                : new LoadBalancerSettingSpec { Name = "default", LoadBalancerSku = LoadBalancerSku.HAProxy, LoadBalancerCount = 1 };
+                : new LoadBalancerSettingSpec { Name = SiteSpecDefaults.DefaultLoadBalancerSetting, LoadBalancerSku = LoadBalancerSku.HAProxy, LoadBalancerCount = 1 };
         }
 
         var lb = site.LoadBalancerSettings.FirstOrDefault(l => l.Name == c.LoadBalancerSettings);
