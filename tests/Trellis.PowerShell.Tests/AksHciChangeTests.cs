@@ -274,4 +274,16 @@ public sealed class AksHciChangeTests : IDisposable
         Assert.Equal(["mycluster-linux"], Host.Run("Get-AksHciNodePool -clusterName mycluster").Succeeded().Objects<AksHciNodePool>().Select(p => p.NodePoolName));
         Assert.DoesNotContain(await AksHciNodePoolTests.Allocations(State), a => a.Contains("/extra-", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void EveryAksHciCmdletThatChangesTheSite_SupportsWhatIfAndConfirm_AndRemoveAsksFirst()
+    {
+        var run = Host.Run("""
+            Get-Command -Module Trellis -Noun AksHci* | Where-Object Verb -in New, Set, Remove, Update | Where-Object Name -notin New-AksHciNetworkSetting, New-AksHciLoadBalancerSetting, Set-AksHciRegistration |
+              ForEach-Object { $a = $_.ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0]; "$($_.Name) $($a.SupportsShouldProcess) $($a.ConfirmImpact)" }
+            """).Succeeded();
+
+        Assert.Equal(11, run.Output.Count);
+        Assert.All(run.OutputTexts(), line => Assert.Equal(line.StartsWith("Remove-", StringComparison.Ordinal) ? "True High" : "True Medium", line[(line.IndexOf(' ') + 1)..]));
+    }
 }

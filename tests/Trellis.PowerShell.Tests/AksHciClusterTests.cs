@@ -41,6 +41,7 @@ public sealed class AksHciClusterTests : IDisposable
         var unknown = Host.Run("Get-AksHciCluster -name nosuch -StatePath $s", State(state));
         Assert.Equal("UnknownCluster", unknown.ErrorCode);
         Assert.Equal(ErrorCategory.ObjectNotFound, unknown.Errors[0].CategoryInfo.Category);
+        Assert.Equal("-Name", unknown.Errors[0].TargetObject);
         Assert.Empty(unknown.Output);
     }
 

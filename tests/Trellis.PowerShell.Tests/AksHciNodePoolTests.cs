@@ -32,8 +32,13 @@ public sealed class AksHciNodePoolTests : IDisposable
     {
         var state = await ModuleTests.Applied(_temp.Path, "contoso-multicluster.yaml");
 
-        Assert.Equal("UnknownNodePool", Host.Run("Get-AksHciNodePool -clusterName payments -name nosuch -StatePath $s", State(state)).ErrorCode);
-        Assert.Equal("UnknownCluster", Host.Run("Get-AksHciNodePool -clusterName nosuch -StatePath $s", State(state)).ErrorCode);
+        var pool = Host.Run("Get-AksHciNodePool -clusterName payments -name nosuch -StatePath $s", State(state));
+        var cluster = Host.Run("Get-AksHciNodePool -clusterName nosuch -StatePath $s", State(state));
+        var removed = Host.Run("Remove-AksHciNodePool -clusterName payments -name nosuch -StatePath $s", State(state));
+
+        Assert.Equal(("UnknownNodePool", "-Name"), (pool.ErrorCode, pool.Errors[0].TargetObject));
+        Assert.Equal(("UnknownCluster", "-ClusterName"), (cluster.ErrorCode, cluster.Errors[0].TargetObject));
+        Assert.Equal(("UnknownNodePool", "-Name"), (removed.ErrorCode, removed.Errors[0].TargetObject));
     }
 
     [Fact]

@@ -9,6 +9,8 @@ namespace Trellis.PowerShell;
 [OutputType(typeof(AksHciCluster))]
 public sealed class GetAksHciClusterCommand : AksHciCmdlet
 {
+    protected override IReadOnlyDictionary<string, string> Parameters => AksHciWords.Cluster;
+
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(ClusterNameCompleter))]
@@ -31,6 +33,8 @@ public sealed class GetAksHciClusterCommand : AksHciCmdlet
 [OutputType(typeof(AksHciCluster))]
 public sealed class NewAksHciClusterCommand : AksHciCmdlet
 {
+    protected override IReadOnlyDictionary<string, string> Parameters => AksHciWords.Cluster;
+
     private const string NodeCounts = "NodeCounts";
     private const string NodePool = "NodePool";
 
@@ -156,7 +160,7 @@ public sealed class NewAksHciClusterCommand : AksHciCmdlet
             VxlanPort = VxlanPort,
             VirtualRouterId = VirtualRouterId,
         };
-        if (Change(new AddCluster(cluster), Name, "Create cluster") is { Applied: true } && ReadSite(Name) is { } state)
+        if (Apply(new AddCluster(cluster), Name, "Create cluster") is { Applied: true } && ReadSite(Name) is { } state)
         {
             WriteObject(AksHciViews.Clusters(state, Name), enumerateCollection: true);
         }
@@ -168,6 +172,8 @@ public sealed class NewAksHciClusterCommand : AksHciCmdlet
 [OutputType(typeof(AksHciCluster))]
 public sealed class SetAksHciClusterCommand : AksHciCmdlet
 {
+    protected override IReadOnlyDictionary<string, string> Parameters => AksHciWords.Cluster;
+
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(ClusterNameCompleter))]
@@ -188,7 +194,7 @@ public sealed class SetAksHciClusterCommand : AksHciCmdlet
 
     protected override void ProcessRecord()
     {
-        if (Change(new SetCluster(Name, ControlPlaneNodeCount, ControlPlaneVmSize), Name, "Set cluster") is { Applied: true } && ReadSite(Name) is { } state)
+        if (Apply(new SetCluster(Name, ControlPlaneNodeCount, ControlPlaneVmSize), Name, "Set cluster") is { Applied: true } && ReadSite(Name) is { } state)
         {
             WriteObject(AksHciViews.Clusters(state, Name), enumerateCollection: true);
         }
@@ -199,12 +205,14 @@ public sealed class SetAksHciClusterCommand : AksHciCmdlet
 [Cmdlet(VerbsCommon.Remove, "AksHciCluster", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 public sealed class RemoveAksHciClusterCommand : AksHciCmdlet
 {
+    protected override IReadOnlyDictionary<string, string> Parameters => AksHciWords.Cluster;
+
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(ClusterNameCompleter))]
     public string Name { get; set; } = "";
 
-    protected override void ProcessRecord() => Change(new DeleteCluster(Name), Name, "Remove cluster");
+    protected override void ProcessRecord() => Apply(new DeleteCluster(Name), Name, "Remove cluster");
 }
 
 /// <summary>
@@ -215,6 +223,8 @@ public sealed class RemoveAksHciClusterCommand : AksHciCmdlet
 [OutputType(typeof(AksHciCluster))]
 public sealed class UpdateAksHciClusterCommand : AksHciCmdlet
 {
+    protected override IReadOnlyDictionary<string, string> Parameters => AksHciWords.Cluster;
+
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(ClusterNameCompleter))]
@@ -232,13 +242,13 @@ public sealed class UpdateAksHciClusterCommand : AksHciCmdlet
         var version = KubernetesVersion;
         if (string.IsNullOrEmpty(version))
         {
-            WriteError(FindingRecords.From(Finding.Error("KubernetesVersionRequired", "kubernetesVersion",
+            WriteOwnFindings(Finding.Error("KubernetesVersionRequired", "kubernetesVersion",
                 "Update-AksHciCluster needs -kubernetesVersion: Trellis keeps no catalog of releases to pick the newest from.",
-                "Name the version to upgrade to, e.g. -kubernetesVersion v1.30.4.")));
+                "Name the version to upgrade to, e.g. -kubernetesVersion v1.30.4."));
             return;
         }
 
-        if (Change(new Upgrade(Name, version), Name, $"Upgrade cluster to {version}") is { Applied: true } && ReadSite(Name) is { } state)
+        if (Apply(new Upgrade(Name, version), Name, $"Upgrade cluster to {version}") is { Applied: true } && ReadSite(Name) is { } state)
         {
             WriteObject(AksHciViews.Clusters(state, Name), enumerateCollection: true);
         }

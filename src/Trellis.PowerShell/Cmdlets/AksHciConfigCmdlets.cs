@@ -119,13 +119,13 @@ public sealed class SetAksHciConfigCommand : AksHciCmdlet
 
         if (Vnet!.NameOnly)
         {
-            WriteError(FindingRecords.From(Finding.Error("InvalidValue", "vnet", $"-vnet '{Vnet.Name}' names a network; Set-AksHciConfig needs its settings.",
-                "Pass the object New-AksHciNetworkSetting writes.")));
+            WriteOwnFindings(Finding.Error("InvalidValue", "vnet", $"-vnet '{Vnet.Name}' names a network; Set-AksHciConfig needs its settings.",
+                "Pass the object New-AksHciNetworkSetting writes."));
             return;
         }
 
         var command = new SetHostConfig(AksHciViews.Setting(Vnet), CloudServiceCidr, SiteName, PlanningSetting is null ? null : Settings(PlanningSetting));
-        if (Change(command, SiteName ?? Vnet.Name, "Set AKS host configuration") is { Applied: true } && AksHciViews.Config(ReadState()) is { } config)
+        if (Apply(command, SiteName ?? Vnet.Name, "Set AKS host configuration") is { Applied: true } && AksHciViews.Config(ReadState()) is { } config)
         {
             WriteObject(config);
         }

@@ -63,7 +63,7 @@ public sealed class SetAksHciLoadBalancerCommand : AksHciCmdlet
 
         // The Engine scales the cluster's HAProxy VMs of the setting it uses; a cluster created without one uses the default.
         var setting = SiteViews.ClusterSettings(before).FirstOrDefault(c => c.Name == ClusterName)?.LoadBalancer?.Name ?? "default";
-        if (Change(new ScaleLoadBalancer(ClusterName, setting, LoadBalancerCount), ClusterName, $"Scale load balancer to {LoadBalancerCount} VMs") is { Applied: true }
+        if (Apply(new ScaleLoadBalancer(ClusterName, setting, LoadBalancerCount), ClusterName, $"Scale load balancer to {LoadBalancerCount} VMs") is { Applied: true }
             && ReadSite(ClusterName) is { } state)
         {
             WriteObject(AksHciViews.Clusters(state, ClusterName), enumerateCollection: true);

@@ -124,7 +124,7 @@ public sealed class NewAksHciClusterNetworkCommand : AksHciNetworkCmdlet
 {
     protected override void ProcessRecord()
     {
-        if (Change(new AddClusterNetwork(AksHciViews.Setting(Network())), Name, "Add cluster network") is { Applied: true })
+        if (Apply(new AddClusterNetwork(AksHciViews.Setting(Network())), Name, "Add cluster network") is { Applied: true })
         {
             WriteObject(AksHciViews.Networks(ReadState()).Where(n => n.Name == Name && n.Kind == "cluster"), enumerateCollection: true);
         }
@@ -158,7 +158,7 @@ public sealed class GetAksHciClusterNetworkCommand : AksHciCmdlet
         var selected = networks.Where(n => ClusterName is null ? n.Kind == "cluster" : n.Name == used).Where(n => Name is null || n.Name == Name).ToList();
         if (Name is not null && selected.Count == 0)
         {
-            WriteError(FindingRecords.From(AksHciFindings.UnknownNetwork(Name, ClusterName, networks)));
+            WriteOwnFindings(AksHciFindings.UnknownNetwork(Name, ClusterName, networks));
         }
 
         WriteObject(selected, enumerateCollection: true);
@@ -174,7 +174,7 @@ public sealed class RemoveAksHciClusterNetworkCommand : AksHciCmdlet
     [ArgumentCompleter(typeof(ClusterNetworkNameCompleter))]
     public string Name { get; set; } = "";
 
-    protected override void ProcessRecord() => Change(new RemoveClusterNetwork(Name), Name, "Remove cluster network");
+    protected override void ProcessRecord() => Apply(new RemoveClusterNetwork(Name), Name, "Remove cluster network");
 }
 
 /// <summary>Reads a DHCP scope from whatever carries its fields: New-TrellisDhcpScope's object, a hashtable, a custom object.</summary>

@@ -29,7 +29,7 @@ public sealed class GetAksHciNodePoolCommand : AksHciCmdlet
         var pools = AksHciViews.NodePools(state, ClusterName, Name).ToList();
         if (Name is not null && pools.Count == 0)
         {
-            WriteError(FindingRecords.From(AksHciFindings.UnknownNodePool(ClusterName, Name)));
+            WriteOwnFindings(AksHciFindings.UnknownNodePool(ClusterName, Name));
         }
 
         WriteObject(pools, enumerateCollection: true);
@@ -78,7 +78,7 @@ public sealed class NewAksHciNodePoolCommand : AksHciCmdlet
 
     protected override void ProcessRecord()
     {
-        if (Change(new AddNodePool(ClusterName, Name, OsType, Count, MaxPodCount, VmSize, OsSku), $"{ClusterName}/{Name}", "Add node pool") is { Applied: true }
+        if (Apply(new AddNodePool(ClusterName, Name, OsType, Count, MaxPodCount, VmSize, OsSku), $"{ClusterName}/{Name}", "Add node pool") is { Applied: true }
             && ReadSite(ClusterName) is { } state)
         {
             WriteObject(AksHciViews.NodePools(state, ClusterName, Name), enumerateCollection: true);
@@ -114,7 +114,7 @@ public sealed class SetAksHciNodePoolCommand : AksHciCmdlet
 
     protected override void ProcessRecord()
     {
-        if (Change(new SetNodePool(ClusterName, Name, Count, VmSize), $"{ClusterName}/{Name}", "Set node pool") is { Applied: true } && ReadSite(ClusterName) is { } state)
+        if (Apply(new SetNodePool(ClusterName, Name, Count, VmSize), $"{ClusterName}/{Name}", "Set node pool") is { Applied: true } && ReadSite(ClusterName) is { } state)
         {
             WriteObject(AksHciViews.NodePools(state, ClusterName, Name), enumerateCollection: true);
         }
@@ -136,7 +136,7 @@ public sealed class RemoveAksHciNodePoolCommand : AksHciCmdlet
     [ArgumentCompleter(typeof(NodePoolNameCompleter))]
     public string Name { get; set; } = "";
 
-    protected override void ProcessRecord() => Change(new DeleteNodePool(ClusterName, Name), $"{ClusterName}/{Name}", "Remove node pool");
+    protected override void ProcessRecord() => Apply(new DeleteNodePool(ClusterName, Name), $"{ClusterName}/{Name}", "Remove node pool");
 }
 
 /// <summary>Findings the module raises itself, with the Engine's codes for the same problem.</summary>
