@@ -43,6 +43,9 @@
         'Get-TrellisService'
         'New-TrellisService'
         'Remove-TrellisService'
+        'New-TrellisLoadBalancerPool'
+        'New-TrellisBgpPeer'
+        'New-TrellisDhcpScope'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -48,6 +48,7 @@ public sealed class ExportTrellisConfigCommand : TrellisCmdlet
     /// <summary>Only this cluster (and its network's DHCP files).</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ClusterNameCompleter))]
     public string? ClusterName { get; set; }
 
     /// <summary>Only this node or load balancer VM.</summary>

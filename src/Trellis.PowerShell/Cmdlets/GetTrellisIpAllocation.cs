@@ -21,6 +21,7 @@ public sealed class GetTrellisIpAllocationCommand : TrellisCmdlet
 {
     [Parameter(Position = 0)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ClusterNameCompleter))]
     public string? ClusterName { get; set; }
 
     protected override void EndProcessing()

@@ -66,6 +66,7 @@ public abstract class TrellisPolicyCmdlet : TrellisCmdlet
     /// <summary>The cluster of the site the manifests run in.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ClusterNameCompleter))]
     public string? ClusterName { get; set; }
 
     /// <summary>A site spec whose planned overlay gives pods their addresses, instead of the stored site.</summary>

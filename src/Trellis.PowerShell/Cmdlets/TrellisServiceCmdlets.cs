@@ -42,6 +42,7 @@ public sealed class GetTrellisServiceCommand : TrellisCmdlet
 {
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ClusterNameCompleter))]
     public string? ClusterName { get; set; }
 
     protected override void ProcessRecord()
@@ -70,6 +71,7 @@ public sealed class NewTrellisServiceCommand : TrellisCmdlet
 {
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ClusterNameCompleter))]
     public string ClusterName { get; set; } = "";
 
     [Parameter(Mandatory = true, Position = 1)]
@@ -108,6 +110,7 @@ public sealed class RemoveTrellisServiceCommand : TrellisCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ClusterNameCompleter))]
     public string ClusterName { get; set; } = "";
 
     [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
