@@ -84,6 +84,20 @@ public sealed class AksHciChangeTests : IDisposable
         Assert.Contains(run.OutputTexts(), m => m.Contains("-CloudConfigLocation, -NodeAgentPort, -SkipHostLimitChecks, -WorkingDir", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("-macPoolStart 03:1E:2B:78:00:00", "ParameterArgumentValidationError")]
+    [InlineData("-macPoolStart 02:1E:2B:78:00:00 -macPoolEnd 04:1E:2B:78:FF:FF", "MacPoolFirstByteMismatch")]
+    public void SetAksHciConfig_ChecksTheMacPoolAsAksHciDoes(string parameters, string code)
+    {
+        var run = Host.Run(AksHciWalkthroughTests.StaticVlan.Split('\n')[0]
+            + $"\nSet-AksHciConfig -workingDir C:\\w -cloudConfigLocation C:\\c -vnet $vnet -cloudServiceCidr 172.16.0.10/16 {parameters}");
+
+        Assert.Equal(code, run.ErrorCode);
+        Assert.Equal("NoSite", Host.Run("Get-AksHciConfig").ErrorCode);
+        Host.Run(AksHciWalkthroughTests.StaticVlan.Split('\n')[0]
+            + "\nSet-AksHciConfig -workingDir C:\\w -cloudConfigLocation C:\\c -vnet $vnet -cloudServiceCidr 172.16.0.10/16 -macPoolStart 02:1E:2B:78:00:00 -macPoolEnd 02:1E:2B:78:FF:FF").Succeeded();
+    }
+
     [Fact]
     public void InstallAksHci_NeedsAStoredSite_AndWritesNothing()
     {

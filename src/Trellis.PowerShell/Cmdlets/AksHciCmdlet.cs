@@ -34,7 +34,7 @@ internal static class AksHciWords
     /// <summary>Cmdlets of a cluster's objects: -ClusterName, and -Name for the node pool or network.</summary>
     public static readonly IReadOnlyDictionary<string, string> NodePool = new Dictionary<string, string>(StringComparer.Ordinal)
     {
-        ["cluster"] = "ClusterName", ["nodePool"] = "Name", ["name"] = "Name", ["site"] = "StatePath", ["vnet"] = "Vnet",
+        ["cluster"] = "ClusterName", ["nodePool"] = "Name", ["name"] = "Name", ["site"] = "StatePath", ["vnet"] = "Vnet", ["macPoolEnd"] = "MacPoolEnd",
     };
 
     /// <summary>Cmdlets that name a cluster by -Name (Get/Set/Remove/Update-AksHciCluster, New-AksHciCluster).</summary>

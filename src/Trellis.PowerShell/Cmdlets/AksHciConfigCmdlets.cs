@@ -55,11 +55,17 @@ public sealed class SetAksHciConfigCommand : AksHciCmdlet
     [Parameter]
     public string? SshPublicKey { get; set; }
 
+    /// <summary>Not recorded, but checked as AksHci checks it: the first byte even (its least significant bit clear).</summary>
     [Parameter]
+    [ValidatePattern(EvenFirstByteMac, ErrorMessage = MacMessage)]
     public string? MacPoolStart { get; set; }
 
     [Parameter]
+    [ValidatePattern(EvenFirstByteMac, ErrorMessage = MacMessage)]
     public string? MacPoolEnd { get; set; }
+
+    private const string EvenFirstByteMac = "^[0-9A-Fa-f][02468AaCcEe]([:-][0-9A-Fa-f]{2}){5}$";
+    private const string MacMessage = "'{0}' is not a MAC address whose first byte is even, as AksHci requires of a MAC pool (e.g. 02:1E:2B:78:00:00).";
 
     [Parameter]
     public PSObject? ProxySettings { get; set; }
@@ -115,6 +121,13 @@ public sealed class SetAksHciConfigCommand : AksHciCmdlet
         if (ignored.Count > 0)
         {
             WriteVerbose($"Not recorded by Trellis (no effect on the site's addresses): -{string.Join(", -", ignored)}.");
+        }
+
+        if (MacPoolStart is { } start && MacPoolEnd is { } end && !string.Equals(start[..2], end[..2], StringComparison.OrdinalIgnoreCase))
+        {
+            WriteOwnFindings(Finding.Error("MacPoolFirstByteMismatch", "macPoolEnd", $"-macPoolEnd {end} must start with the same byte as -macPoolStart {start}, as AksHci requires.",
+                $"Give -macPoolEnd the first byte {start[..2]}."));
+            return;
         }
 
         if (Vnet!.NameOnly)
