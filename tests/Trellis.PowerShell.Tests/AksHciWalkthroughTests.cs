@@ -98,6 +98,21 @@ public sealed class AksHciWalkthroughTests : IDisposable
     }
 
     [Fact]
+    public async Task TheDhcpExample_BuiltWithTheCmdlets_IsTheSiteOfItsSpec()
+    {
+        Host.Run("""
+            $scope = New-TrellisDhcpScope -Subnet 10.12.0.0/24 -Start 10.12.0.10 -End 10.12.0.250 -LeaseDuration 8.00:00:00 -Reservation @{ name = 'jumphost'; ipAddress = '10.12.0.12'; macAddress = '02-1E-2B-78-00-01' }
+            $vnet = New-AksHciNetworkSetting -name branchvnet -vswitchName External -vipPoolStart 10.12.0.200 -vipPoolEnd 10.12.0.239 -vlanID 12 -gateway 10.12.0.1 -dnsServers 10.10.0.53 -DhcpScope $scope
+            Set-AksHciConfig -workingDir C:\AksHci -cloudConfigLocation C:\AksHci\Config -vnet $vnet -cloudServiceCidr 10.12.0.5/24 -SiteName branch | Out-Null
+            New-AksHciCluster -name edge -nodePoolName linux -nodeCount 3 | Out-Null
+            New-AksHciNodePool -clusterName edge -name win -osType Windows -osSku Windows2022 -count 2 -maxPodCount 60 | Out-Null
+            New-TrellisService -ClusterName edge -Namespace pos -Name api -Port 443 | Out-Null
+            """).Succeeded();
+
+        await AssertSameSite(await File.ReadAllTextAsync(Path.Combine(ExampleState.ExamplesDirectory, "dhcp-site.yaml")), sameAllocations: false);
+    }
+
+    [Fact]
     public void Dhcp_AsTheModuleDocumentsIt_WithoutAScope_IsTheEnginesDhcpScopeMissing()
     {
         var run = Host.Run("""
