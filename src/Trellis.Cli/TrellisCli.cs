@@ -42,7 +42,7 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
         root.Subcommands.Add(NetpolCommand());
         root.Subcommands.Add(TraceCommand());
         foreach (var command in root.Subcommands.SelectMany(c => c.Subcommands.Count > 0 ? c.Subcommands : [c])
-                     .Where(c => c.Name is not ("render" or "matrix" or "diff")))
+                     .Where(c => c.Name is not ("render" or "deploy-script" or "matrix" or "diff")))
         {
             command.Options.Add(_output);
         }
@@ -697,6 +697,47 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
                 {
                     await stdout.WriteAsync($"# ==> {file.Path} <==\n{file.Content}").ConfigureAwait(false);
                 }
+            }
+
+            return ExitCodes.Ok;
+        });
+        command.Subcommands.Add(DeployScriptCommand());
+        return command;
+    }
+
+    /// <summary>render deploy-script: the AksHci (PowerShell) or AksArc (az, POSIX shell) script that deploys the stored site.</summary>
+    private Command DeployScriptCommand()
+    {
+        var file = new Option<string?>("--output", "-o") { Description = "Write the script to this file (atomically) instead of printing it" };
+        var command = new Command("deploy-script",
+            "The script that deploys the stored site: AksHci cmdlets (deploy-akshci.ps1; rehearsed in Trellis' PowerShell module it plans the same addresses) or, for AksArc, az commands (deploy-aksarc.sh)")
+        {
+            file,
+        };
+        command.SetAction(async (p, ct) =>
+        {
+            await using var store = OpenStore(p, write: false);
+            var state = await store.Engine.ReadAsync(ct).ConfigureAwait(false);
+            var (files, findings) = SiteViews.DeploymentScript(state);
+            if (files.Count == 0)
+            {
+                return Report(OutputFor(p), CommandOutcome.Refused(InOptionWords(findings, ReadFlags), state.Revision), null);
+            }
+
+            // Rules added after the site was applied: said on standard error, so that the script on standard output stays whole.
+            if (findings.Count > 0 && await FindingsToStderrAsync(findings, ReadFlags).ConfigureAwait(false) is var exit and not ExitCodes.Ok)
+            {
+                return exit;
+            }
+
+            if (p.GetValue(file) is { } path)
+            {
+                await OutputFiles.WriteAsync(path, files[0].Content, ct).ConfigureAwait(false);
+                await stdout.WriteLineAsync(path).ConfigureAwait(false);
+            }
+            else
+            {
+                await stdout.WriteAsync(files[0].Content).ConfigureAwait(false);
             }
 
             return ExitCodes.Ok;
