@@ -218,8 +218,11 @@ internal static class DeploymentScriptWriter
                 .Arg("vmSize", lb.VmSize).Arg("loadBalancerCount", lb.LoadBalancerCount));
         }
 
+        var more = c.NodePools.Skip(1).ToList();
+        var additional = more.Count == 0 ? null : "@(" + string.Join(", ", more.Select(p => Table(("name", Ps(p.Name)), ("osType", Ps(p.OsType)), ("osSku", PsText(p.OsSku)),
+            ("count", Number(p.Count)), ("vmSize", PsText(p.VmSize)), ("maxPodCount", PsNumber(p.MaxPodCount))))) + ")";
         w.Line("$extra = if ($trellis) { " + Table(("PodCidr", PsText(c.PodCidr)), ("ServiceCidr", PsText(c.ServiceCidr)), ("VxlanVni", PsNumber(c.VxlanVni)),
-            ("VxlanPort", PsNumber(c.VxlanPort)), ("VirtualRouterId", PsNumber(c.VirtualRouterId))) + " } else { @{} }");
+            ("VxlanPort", PsNumber(c.VxlanPort)), ("VirtualRouterId", PsNumber(c.VirtualRouterId)), ("AdditionalNodePool", additional)) + " } else { @{} }");
         var call = new PsCall("New-AksHciCluster").Arg("name", c.Name);
         var first = c.NodePools.Count > 0 ? c.NodePools[0] : null;
         if (first is not null)
@@ -244,10 +247,18 @@ internal static class DeploymentScriptWriter
         }
 
         w.Line(call.Arg("primaryNetworkPlugin", c.PrimaryNetworkPlugin).Splat("extra").ToString());
-        foreach (var p in c.NodePools.Skip(1))
+        // The cluster's other pools: AksHci adds them one by one; the rehearsal created them with the cluster (-AdditionalNodePool), in one
+        // change as the spec does, so that they take the same addresses (a pool added later comes after the cluster's update reserve).
+        if (more.Count > 0)
         {
-            w.Line(new PsCall("New-AksHciNodePool").Arg("clusterName", c.Name).Arg("name", p.Name).Arg("count", p.Count).Arg("osType", p.OsType).Arg("osSku", p.OsSku)
-                .Arg("vmSize", p.VmSize).Arg("maxPodCount", p.MaxPodCount).ToString());
+            w.Line("if (-not $trellis) {");
+            foreach (var p in more)
+            {
+                w.Line("    " + new PsCall("New-AksHciNodePool").Arg("clusterName", c.Name).Arg("name", p.Name).Arg("count", p.Count).Arg("osType", p.OsType).Arg("osSku", p.OsSku)
+                    .Arg("vmSize", p.VmSize).Arg("maxPodCount", p.MaxPodCount));
+            }
+
+            w.Line("}");
         }
     }
 

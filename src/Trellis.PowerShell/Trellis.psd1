@@ -46,6 +46,7 @@
         'New-TrellisLoadBalancerPool'
         'New-TrellisBgpPeer'
         'New-TrellisDhcpScope'
+        'Export-TrellisDeploymentScript'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

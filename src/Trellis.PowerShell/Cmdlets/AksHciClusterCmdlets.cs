@@ -138,10 +138,24 @@ public sealed class NewAksHciClusterCommand : AksHciCmdlet
     [Parameter]
     public int? VirtualRouterId { get; set; }
 
+    /// <summary>
+    /// Trellis: more node pools created with the cluster in the same change (hashtables of name, osType, osSku, count, vmSize,
+    /// maxPodCount), so that they take the addresses the site's spec gives them; AksHci adds them with New-AksHciNodePool
+    /// afterwards. The deployment script passes them only when rehearsed in this module.
+    /// </summary>
+    [Parameter(ParameterSetName = NodePool)]
+    [ValidateNotNull]
+    public System.Collections.Hashtable[] AdditionalNodePool { get; set; } = [];
+
     protected override void ProcessRecord()
     {
+        if (AdditionalPools() is not { } additional)
+        {
+            return;
+        }
+
         IReadOnlyList<NodePoolSetting> pools = ParameterSetName == NodePool
-            ? [new NodePoolSetting(NodePoolName!, OsType, OsSku, NodeCount, NodeVmSize, NodeMaxPodCount)]
+            ? [new NodePoolSetting(NodePoolName!, OsType, OsSku, NodeCount, NodeVmSize, NodeMaxPodCount), .. additional]
             : [new NodePoolSetting($"{Name}-linux", "Linux", null, LinuxNodeCount, NodeVmSize, NodeMaxPodCount),
                 new NodePoolSetting($"{Name}-windows", "Windows", null, WindowsNodeCount, NodeVmSize, NodeMaxPodCount)];
         var cluster = new ClusterSetting(Name)
@@ -164,6 +178,44 @@ public sealed class NewAksHciClusterCommand : AksHciCmdlet
         {
             WriteObject(AksHciViews.Clusters(state, Name), enumerateCollection: true);
         }
+    }
+
+    /// <summary>-AdditionalNodePool as node pool settings, or null after the findings of a count that is not a whole number.</summary>
+    private List<NodePoolSetting>? AdditionalPools()
+    {
+        List<NodePoolSetting> pools = [];
+        List<Finding> wrong = [];
+        for (var i = 0; i < AdditionalNodePool.Length; i++)
+        {
+            var pool = AdditionalNodePool[i];
+            var at = i;
+            string? Text(string key) => pool[key] is { } v ? LanguagePrimitives.ConvertTo<string>(v) : null;
+            int? Number(string key)
+            {
+                if (pool[key] is not { } v)
+                {
+                    return null;
+                }
+
+                if (LanguagePrimitives.TryConvertTo<int>(v, out var n))
+                {
+                    return n;
+                }
+
+                wrong.Add(Finding.Error("WrongType", $"additionalNodePool[{at}].{key}", $"'{v}' is not a whole number.", "Give a whole number."));
+                return null;
+            }
+
+            pools.Add(new NodePoolSetting(Text("name") ?? "", Text("osType") ?? "Linux", Text("osSku"), Number("count") ?? 1, Text("vmSize"), Number("maxPodCount")));
+        }
+
+        if (wrong.Count > 0)
+        {
+            WriteOwnFindings([.. wrong]);
+            return null;
+        }
+
+        return pools;
     }
 }
 
