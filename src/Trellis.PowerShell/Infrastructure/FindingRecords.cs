@@ -19,6 +19,7 @@ internal static class FindingRecords
     public static ErrorCategory Category(string code) => code switch
     {
         "NoSite" or "FileNotFound" or "ManifestNotFound" => ErrorCategory.ObjectNotFound,
+        "UnknownField" => ErrorCategory.InvalidArgument,
         _ when code.StartsWith("Unknown", StringComparison.Ordinal) => ErrorCategory.ObjectNotFound,
         "DuplicateName" or "DuplicateField" or "SiteMismatch" => ErrorCategory.ResourceExists,
         "ImmutableField" or "UpgradeInProgress" or "PlanFromOtherState" or "StateChanged" => ErrorCategory.InvalidOperation,
