@@ -76,14 +76,21 @@ public sealed class DeploymentScriptTests
         Assert.NotEmpty(trellisCalls);
         Assert.All(trellisCalls, c => Assert.True(InsideIfTrellis(c), c.Extent.Text));
         Assert.All(ast.Commands.Where(c => c.GetCommandName()?.Contains("AksHci", StringComparison.Ordinal) == true), c => Assert.False(InsideIfTrellis(c), c.Extent.Text));
+        // The other node pools: New-AksHciNodePool on the real host only; the rehearsal creates them with the cluster.
+        var pools = ast.Commands.Where(c => c.GetCommandName() == "New-AksHciNodePool").ToList();
+        Assert.NotEmpty(pools);
+        Assert.All(pools, c => Assert.True(InsideIf(c, "-not $trellis"), c.Extent.Text));
+        Assert.Contains("AdditionalNodePool = @(@{ name = 'win'; osType = 'Windows'; osSku = 'Windows2022'; count = 2;", answer.Files[0].Content, StringComparison.Ordinal);
     }
 
     /// <summary>Whether the command runs only when the script is rehearsed in Trellis' module: inside if ($trellis) { … }.</summary>
-    private static bool InsideIfTrellis(Ast ast)
+    private static bool InsideIfTrellis(Ast ast) => InsideIf(ast, "$trellis");
+
+    private static bool InsideIf(Ast ast, string condition)
     {
         for (var a = ast.Parent; a is not null; a = a.Parent)
         {
-            if (a is IfStatementAst { Clauses: [{ Item1.Extent.Text: "$trellis" }, ..] } && a.Extent.StartOffset < ast.Extent.StartOffset)
+            if (a is IfStatementAst { Clauses: [var first, ..] } && first.Item1.Extent.Text == condition && a.Extent.StartOffset < ast.Extent.StartOffset)
             {
                 return true;
             }
