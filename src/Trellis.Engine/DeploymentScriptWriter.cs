@@ -214,8 +214,10 @@ internal static class DeploymentScriptWriter
         if (c.LoadBalancer is { } lb && !loadBalancers.ContainsKey(lb.Name))
         {
             loadBalancers[lb.Name] = $"loadBalancer{loadBalancers.Count + 1}";
-            w.Line($"${loadBalancers[lb.Name]} = " + new PsCall("New-AksHciLoadBalancerSetting").Arg("name", lb.Name).Arg("loadBalancerSku", lb.LoadBalancerSku)
-                .Arg("vmSize", lb.VmSize).Arg("loadBalancerCount", lb.LoadBalancerCount));
+            // SKU none runs no load balancer VM: the module's documented form names only the setting and its SKU.
+            var setting = new PsCall("New-AksHciLoadBalancerSetting").Arg("name", lb.Name).Arg("loadBalancerSku", lb.LoadBalancerSku);
+            w.Line($"${loadBalancers[lb.Name]} = " + (string.Equals(lb.LoadBalancerSku, "none", StringComparison.OrdinalIgnoreCase)
+                ? setting : setting.Arg("vmSize", lb.VmSize).Arg("loadBalancerCount", lb.LoadBalancerCount)));
         }
 
         var more = c.NodePools.Skip(1).ToList();

@@ -25,6 +25,19 @@ public sealed class DeploymentScriptTests
     }
 
     [Fact]
+    public async Task ALoadBalancerSettingOfSkuNone_IsWrittenWithItsNameAndSkuOnly_AsTheModuleDocumentsIt()
+    {
+        var (_, answer) = await ScriptOf("contoso-multicluster.yaml");
+
+        var ast = PowerShellAst.Parse(Assert.Single(answer.Files).Content);
+        var settings = ast.Commands.Where(c => c.GetCommandName() == "New-AksHciLoadBalancerSetting")
+            .ToDictionary(c => ((StringConstantExpressionAst)c.CommandElements[2]).Value,
+                c => c.CommandElements.OfType<CommandParameterAst>().Select(p => p.ParameterName).ToList());
+        Assert.Equal(["name", "loadBalancerSku"], settings["byolb"]);
+        Assert.Equal(["name", "loadBalancerSku", "vmSize", "loadBalancerCount"], settings["haproxy2"]);
+    }
+
+    [Fact]
     public void DeploymentScript_WithoutASite_IsNoSite()
     {
         var answer = SiteViews.DeploymentScript(SiteState.Empty);
