@@ -40,8 +40,11 @@ public abstract class StoredNameCompleter : IArgumentCompleter
 
     private static SiteState? Read(IDictionary bound)
     {
-        var path = Bound(bound, "StatePath")
-            ?? (Environment.GetEnvironmentVariable("TRELLIS_STATE") is { Length: > 0 } variable ? variable : Path.Combine(".trellis", "state.db"));
+        if (StateLocation.Given(Bound(bound, "StatePath")) is not { } path)
+        {
+            return null;
+        }
+
         using (var ps = PS.Create(RunspaceMode.CurrentRunspace))
         {
             var resolved = ps.AddScript("$ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($args[0])").AddArgument(path).Invoke();

@@ -35,25 +35,20 @@ public abstract class TrellisCmdlet : PSCmdlet, IDisposable
     {
         get
         {
-            var path = StatePath;
-            if (path is null && Environment.GetEnvironmentVariable("TRELLIS_STATE") is { } variable)
+            if (StateLocation.Given(StatePath) is not { } path)
             {
-                if (variable.Length == 0)
+                ThrowTerminatingError(new ErrorRecord(new PSArgumentException("TRELLIS_STATE is set but empty."), "EmptyStatePath",
+                    ErrorCategory.InvalidArgument, "TRELLIS_STATE")
                 {
-                    ThrowTerminatingError(new ErrorRecord(new PSArgumentException("TRELLIS_STATE is set but empty."), "EmptyStatePath",
-                        ErrorCategory.InvalidArgument, "TRELLIS_STATE")
+                    ErrorDetails = new ErrorDetails("TRELLIS_STATE is set but empty.")
                     {
-                        ErrorDetails = new ErrorDetails("TRELLIS_STATE is set but empty.")
-                        {
-                            RecommendedAction = "Set TRELLIS_STATE to the path of a state file, or remove it to use .trellis/state.db.",
-                        },
-                    });
-                }
-
-                path = variable;
+                        RecommendedAction = "Set TRELLIS_STATE to the path of a state file, or remove it to use .trellis/state.db.",
+                    },
+                });
+                return "";
             }
 
-            return SessionState.Path.GetUnresolvedProviderPathFromPSPath(path ?? Path.Combine(".trellis", "state.db"));
+            return SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
         }
     }
 
