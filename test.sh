@@ -40,6 +40,7 @@ fi
 
 dotnet build Trellis.slnx -c Release -nologo -v quiet
 ./trellis --version >/dev/null   # the native CLI, as the README's first command builds it
+./trellis serve --help >/dev/null   # the native server, as `./trellis serve` builds it
 results="$(mktemp -d)"
 status=0
 dotnet test Trellis.slnx -c Release --no-build -nologo --logger "trx" --results-directory "$results" || status=$?

@@ -4,24 +4,7 @@ using Trellis.Engine.Contracts;
 
 namespace Trellis.Cli;
 
-/// <summary>The documented JSON shapes of the CLI's output (docs/cli.md).</summary>
-public sealed record ValidateOutput(bool Valid, IReadOnlyList<Finding> Findings);
-
-public sealed record ApplyOutput(
-    bool Applied,
-    bool DryRun,
-    long Revision,
-    IReadOnlyList<ObjectChange> Changes,
-    IReadOnlyList<Allocation> Added,
-    IReadOnlyList<Allocation> Removed,
-    IReadOnlyList<UpgradeStep> UpgradeSteps,
-    IReadOnlyList<Finding> Findings,
-    CapacityReport? Capacity);
-
-public sealed record CheckOutput(CheckAnswer Answer, IReadOnlyList<Finding> Findings);
-
-public sealed record TraceOutput(string Question, bool Delivered, IReadOnlyList<TracedHop> Hops, IReadOnlyList<string> Notes, IReadOnlyList<Finding> Findings);
-
+/// <summary>The CLI's JSON output: the documented shapes (<see cref="ValidateOutput"/> and the others in Trellis.Engine.Contracts).</summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     UseStringEnumConverter = true,

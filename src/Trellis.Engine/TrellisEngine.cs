@@ -45,6 +45,12 @@ public sealed class TrellisEngine
 
     private Retry Retry => new(time, random ?? Random.Shared.NextDouble, MaxAttempts);
 
+    /// <summary>
+    /// The state's current revision, read without the state (microseconds on a held session): what a watcher polls to notice
+    /// a commit by any writer, this process or another. The revision is the one every read and result carries.
+    /// </summary>
+    public Task<long> ReadRevisionAsync(CancellationToken cancellationToken = default) => store.ReadRevisionAsync(cancellationToken);
+
     /// <summary>The site's spec, allocations and upgrades in progress, at one revision (the audit log is not read).</summary>
     public async Task<SiteState> ReadAsync(CancellationToken cancellationToken = default) =>
         SiteState.From(await store.ReadAsync(StateKeys.StatePrefixes, cancellationToken).ConfigureAwait(false));

@@ -44,6 +44,13 @@ public interface IStateStore : IAsyncDisposable
     }
 
     /// <summary>
+    /// The store's current revision without reading any item: what a watcher polls to notice another writer's commit.
+    /// A store without a cheaper way reads a prefix that holds nothing.
+    /// </summary>
+    async Task<long> ReadRevisionAsync(CancellationToken cancellationToken = default) =>
+        (await ReadAsync(["\u0001revision/"], cancellationToken).ConfigureAwait(false)).Revision;
+
+    /// <summary>
     /// Applies all operations if every condition holds, else none. A <see cref="TxnOperation.Create"/>
     /// on a key that exists fails the whole transaction as a conflict, never partially.
     /// </summary>

@@ -170,6 +170,26 @@ public sealed class SqliteStateStore : IStateStore
     }
 
     /// <inheritdoc />
+    public async Task<long> ReadRevisionAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(disposed != 0, this);
+        cancellationToken.ThrowIfCancellationRequested();
+        try
+        {
+            await using var connection = Connect();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT revision FROM meta WHERE id = 1;";
+            return await command.ExecuteScalarAsync(cancellationToken) is long revision
+                ? revision
+                : throw new StoreException($"The Trellis state file '{FilePath}' is damaged: its meta row is missing, so its revision is unknown. Restore it from a backup.");
+        }
+        catch (SqliteException e)
+        {
+            throw Failure("read", e);
+        }
+    }
+
+    /// <inheritdoc />
     public Task<long> ReadEachAsync(IReadOnlyList<string> prefixes, StoredItemVisitor visit, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(visit);

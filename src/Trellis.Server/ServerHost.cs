@@ -1,0 +1,68 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Trellis.Server.Endpoints;
+
+namespace Trellis.Server;
+
+/// <summary>The Trellis server: a REST API and dashboard over the Engine for a fleet of sites. No networking logic of its own.</summary>
+public static class ServerHost
+{
+    public static WebApplication Build(ServerOptions options)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls([.. options.Urls]);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
+        });
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJson.Default));
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton<Fleet>();
+
+        var app = builder.Build();
+
+        // The fleet's folder is made (or found unusable) at start, not at the first request.
+        _ = app.Services.GetRequiredService<Fleet>();
+        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = WriteExceptionAsync });
+        app.UseStatusCodePages(WriteStatusAsync);
+
+        app.MapGet("/healthz", () => TypedResults.Json(new Health("ok"), ServerJson.Default.Health));
+        SiteEndpoints.Map(app.MapGroup("/api/v1"));
+        return app;
+    }
+
+    /// <summary>An exception no endpoint answered: a problem document, never a stack trace.</summary>
+    private static async Task WriteExceptionAsync(HttpContext context)
+    {
+        var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+        var problem = error is null ? Problems.ForException(new InvalidOperationException()) : Problems.ForException(error);
+        context.Response.StatusCode = problem.Status;
+        context.Response.ContentType = Problems.ContentType;
+        await System.Text.Json.JsonSerializer.SerializeAsync(context.Response.Body, problem, ServerJson.Default.Problem, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>A bare status (no route, wrong method, a body over the limit): a problem document that says which.</summary>
+    private static async Task WriteStatusAsync(StatusCodeContext status)
+    {
+        var response = status.HttpContext.Response;
+        var (title, detail) = response.StatusCode switch
+        {
+            404 => ("Not found", $"No endpoint at {status.HttpContext.Request.Path}. The API is under /api/v1; /openapi/v1.json describes it."),
+            405 => ("Method not allowed", $"{status.HttpContext.Request.Method} is not allowed on {status.HttpContext.Request.Path}."),
+            413 => ("Request too large", "The request body is larger than the server accepts; nothing was stored."),
+            _ => (ReasonPhrases.GetReasonPhrase(response.StatusCode), ReasonPhrases.GetReasonPhrase(response.StatusCode)),
+        };
+        response.ContentType = Problems.ContentType;
+        await System.Text.Json.JsonSerializer.SerializeAsync(response.Body,
+            new Problem(Problems.TypeOf(response.StatusCode), title, response.StatusCode, detail), ServerJson.Default.Problem,
+            status.HttpContext.RequestAborted).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,48 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Trellis.Engine;
+using Trellis.Engine.Contracts;
+
+namespace Trellis.Server;
+
+/// <summary>A site in the fleet list: its name, the stored site's own name (null while nothing is applied), its revision.</summary>
+public sealed record SiteSummary(string Name, string? Site, long Revision);
+
+public sealed record Health(string Status);
+
+/// <summary>
+/// An error, as RFC 9457 application/problem+json: <c>type</c>, <c>title</c>, <c>status</c>, <c>detail</c>, and the findings
+/// (code, path, message, hint) that refused the request, in the same shape as the CLI's.
+/// </summary>
+public sealed record Problem(string Type, string Title, int Status, string? Detail, IReadOnlyList<Finding>? Findings = null, long? Revision = null);
+
+/// <summary>
+/// Every type the server reads or writes as JSON, with the CLI's options (camelCase, enums as strings, nulls left out), so
+/// that a response is the CLI's <c>-o json</c> document. Under native AOT every type in the OpenAPI document must be here too.
+/// </summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    UseStringEnumConverter = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    NumberHandling = JsonNumberHandling.Strict,
+    ReadCommentHandling = JsonCommentHandling.Disallow,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
+[JsonSerializable(typeof(int?))]
+[JsonSerializable(typeof(string))]
+[JsonSerializable(typeof(Health))]
+[JsonSerializable(typeof(Problem))]
+[JsonSerializable(typeof(IReadOnlyList<SiteSummary>))]
+[JsonSerializable(typeof(IReadOnlyList<Allocation>))]
+[JsonSerializable(typeof(ValidateOutput))]
+[JsonSerializable(typeof(ApplyOutput))]
+[JsonSerializable(typeof(CheckOutput))]
+[JsonSerializable(typeof(TraceOutput))]
+[JsonSerializable(typeof(CapacityReport))]
+[JsonSerializable(typeof(WhatIfAnswer))]
+[JsonSerializable(typeof(IReadOnlyList<NetworkRow>))]
+[JsonSerializable(typeof(IReadOnlyList<ClusterRow>))]
+[JsonSerializable(typeof(IReadOnlyList<NodePoolRow>))]
+[JsonSerializable(typeof(IReadOnlyList<ServiceRow>))]
+[JsonSerializable(typeof(IReadOnlyList<PoolRow>))]
+[JsonSerializable(typeof(IReadOnlyList<AuditEntry>))]
+public sealed partial class ServerJson : JsonSerializerContext;

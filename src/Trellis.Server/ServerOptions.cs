@@ -1,0 +1,26 @@
+namespace Trellis.Server;
+
+/// <summary>How a server runs: where its fleet lives and where it listens.</summary>
+public sealed record ServerOptions
+{
+    /// <summary>
+    /// The fleet's folder: each site is a state file <c>sites/&lt;name&gt;.db</c> (the CLI's <c>--state</c> opens the same
+    /// file), and <c>server.db</c> holds what the server alone keeps (its access tokens).
+    /// </summary>
+    public required string DataDirectory { get; init; }
+
+    /// <summary>The URLs to listen on; a port of 0 takes a free one (tests).</summary>
+    public IReadOnlyList<string> Urls { get; init; } = [DefaultUrl];
+
+    /// <summary>Loopback only unless the operator says otherwise.</summary>
+    public const string DefaultUrl = "http://127.0.0.1:5080";
+
+    /// <summary>The largest request body accepted (a site spec is a few kilobytes; manifests for a policy question more).</summary>
+    public long MaxRequestBodyBytes { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>The clock (audit times, token expiry, plan lifetimes); tests give a fake one.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>How often an open site's revision is polled for live updates (another process's commit shows within it).</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
+}
