@@ -35,7 +35,9 @@ public static class ServerHost
         app.UseStatusCodePages(WriteStatusAsync);
 
         app.MapGet("/healthz", () => TypedResults.Json(new Health("ok"), ServerJson.Default.Health));
-        SiteEndpoints.Map(app.MapGroup("/api/v1"));
+        var api = app.MapGroup("/api/v1");
+        SiteEndpoints.Map(api);
+        ViewEndpoints.Map(api);
         return app;
     }
 

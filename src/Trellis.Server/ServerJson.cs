@@ -45,4 +45,12 @@ public sealed record Problem(string Type, string Title, int Status, string? Deta
 [JsonSerializable(typeof(IReadOnlyList<ServiceRow>))]
 [JsonSerializable(typeof(IReadOnlyList<PoolRow>))]
 [JsonSerializable(typeof(IReadOnlyList<AuditEntry>))]
+[JsonSerializable(typeof(SiteSummary))]
+[JsonSerializable(typeof(HostConfig))]
+[JsonSerializable(typeof(IReadOnlyList<NetworkSetting>))]
+[JsonSerializable(typeof(IReadOnlyList<ClusterSetting>))]
+[JsonSerializable(typeof(IReadOnlyList<LoadBalancerSetting>))]
+[JsonSerializable(typeof(IReadOnlyList<LoadBalancerPoolRow>))]
+[JsonSerializable(typeof(IReadOnlyList<BgpPeerRow>))]
+[JsonSerializable(typeof(IReadOnlyList<RenderedFile>))]
 public sealed partial class ServerJson : JsonSerializerContext;

@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Net.Http.Headers;
 using Trellis.Engine.Contracts;
 
 namespace Trellis.Server.Endpoints;
@@ -29,27 +28,18 @@ internal static class SiteEndpoints
     }
 
     /// <summary>get allocations [--cluster]: written as it is read, a site holds tens of thousands.</summary>
-    private static async Task<IResult> AllocationsAsync(string site, string? cluster, Fleet fleet, HttpContext context, CancellationToken ct)
-    {
-        if (!fleet.Exists(site))
+    private static Task<IResult> AllocationsAsync(string site, string? cluster, Fleet fleet, HttpContext context, CancellationToken ct) =>
+        Api.WithSessionAsync(fleet, site, context, async session =>
         {
-            return Problems.SiteNotFound(site);
-        }
+            var list = await session.Engine.ReadAllocationsAsync(cluster, ct).ConfigureAwait(false);
+            if (list.Findings.Count > 0)
+            {
+                return Problems.Refused(list.Findings, list.Revision);
+            }
 
-        await using var session = fleet.Open(site, write: false);
-        var list = await session.Engine.ReadAllocationsAsync(cluster, ct).ConfigureAwait(false);
-        if (list.Findings.Count > 0)
-        {
-            return Problems.Refused(list.Findings, list.Revision);
-        }
-
-        context.Response.Headers.ETag = ETag(list.Revision);
-        context.Response.ContentType = "application/json";
-        var body = new MemoryStream();
-        AllocationJson.Write(body, list.Allocations, ServerJson.Default.Options);
-        return TypedResults.Bytes(body.ToArray(), "application/json");
-    }
-
-    /// <summary>A site's entity tag: its store revision, which every read and write carries.</summary>
-    public static string ETag(long revision) => new EntityTagHeaderValue($"\"{revision}\"").ToString();
+            context.Response.Headers.ETag = Api.ETag(list.Revision);
+            var body = new MemoryStream();
+            AllocationJson.Write(body, list.Allocations, ServerJson.Default.Options);
+            return TypedResults.Bytes(body.ToArray(), "application/json");
+        }, ct);
 }

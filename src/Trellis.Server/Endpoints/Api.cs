@@ -1,0 +1,173 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
+using Trellis.Engine;
+using Trellis.Engine.Contracts;
+
+namespace Trellis.Server.Endpoints;
+
+/// <summary>
+/// What every endpoint of a site shares: the site's entity tag (its store revision) on every answer, 304 when the client
+/// holds the current one, the request body read strictly (400 naming the JSON path, 413, 415), and the preconditions of a write.
+/// </summary>
+internal static class Api
+{
+    /// <summary>Requests are read strictly: a member the type does not have, a missing required one, or a null where a value is required is refused.</summary>
+    private static readonly ServerJson Strict = new(new JsonSerializerOptions(ServerJson.Default.Options)
+    {
+        RespectNullableAnnotations = true,
+        RespectRequiredConstructorParameters = true,
+    });
+
+    /// <summary>The strict contract of <typeparamref name="T"/> for reading request bodies.</summary>
+    public static JsonTypeInfo<T> RequestType<T>(JsonTypeInfo<T> type) => (JsonTypeInfo<T>)Strict.GetTypeInfo(type.Type)!;
+
+    /// <summary>A site's entity tag: its store revision, which every read and write carries.</summary>
+    public static string ETag(long revision) => new EntityTagHeaderValue($"\"{revision}\"").ToString();
+
+    /// <summary>True when the request's If-None-Match holds the site's current entity tag (or *): the answer is then 304.</summary>
+    public static bool NotModified(HttpContext context, long revision)
+    {
+        var header = context.Request.Headers.IfNoneMatch;
+        if (header.Count == 0 || !EntityTagHeaderValue.TryParseList(header, out var tags))
+        {
+            return false;
+        }
+
+        var current = new EntityTagHeaderValue($"\"{revision}\"");
+        return tags.Any(t => t.Equals(EntityTagHeaderValue.Any) || t.Compare(current, useStrongComparison: false));
+    }
+
+    /// <summary>
+    /// Opens site <paramref name="site"/> for reading and answers with <paramref name="view"/> of its state, the site's ETag set;
+    /// 304 without reading the state when the client's If-None-Match is current; 404 for a site the fleet does not have.
+    /// </summary>
+    public static async Task<IResult> ViewAsync(Fleet fleet, string site, HttpContext context, Func<SiteState, IResult> view, CancellationToken ct) =>
+        await WithSessionAsync(fleet, site, context, async session => view(await session.Engine.ReadAsync(ct).ConfigureAwait(false)), ct).ConfigureAwait(false);
+
+    /// <summary>As <see cref="ViewAsync"/>, for views that read through the session themselves (allocations, audit, policy context).</summary>
+    public static async Task<IResult> WithSessionAsync(Fleet fleet, string site, HttpContext context, Func<EngineSession, Task<IResult>> view, CancellationToken ct)
+    {
+        if (!fleet.Exists(site))
+        {
+            return Problems.SiteNotFound(site);
+        }
+
+        await using var session = fleet.Open(site, write: false);
+        var revision = await session.Engine.ReadRevisionAsync(ct).ConfigureAwait(false);
+        if (NotModified(context, revision))
+        {
+            context.Response.Headers.ETag = ETag(revision);
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        }
+
+        var answer = await view(session).ConfigureAwait(false);
+        if (!context.Response.Headers.ContainsKey(HeaderNames.ETag))
+        {
+            context.Response.Headers.ETag = ETag(revision);
+        }
+
+        return answer;
+    }
+
+    /// <summary>A JSON answer in the CLI's shape.</summary>
+    public static IResult Json<T>(T value, JsonTypeInfo<T> type) => TypedResults.Json(value, type);
+
+    /// <summary>
+    /// The request body as <typeparamref name="T"/>, or the problem that refuses it: 415 when it is not JSON, 413 when it is
+    /// larger than the server accepts, 400 with a finding naming the JSON path when it is not a valid <typeparamref name="T"/>.
+    /// </summary>
+    public static async Task<(T? Value, IResult? Problem)> ReadJsonAsync<T>(HttpRequest request, JsonTypeInfo<T> type, CancellationToken ct)
+        where T : class
+    {
+        if (!request.HasJsonContentType())
+        {
+            return (null, Problems.Of(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+                $"The body must be JSON (Content-Type: application/json), not '{request.ContentType ?? "nothing"}'; nothing was stored."));
+        }
+
+        try
+        {
+            var value = await JsonSerializer.DeserializeAsync(request.Body, RequestType(type), ct).ConfigureAwait(false);
+            return value is null
+                ? (null, BadJson([Finding.Error("InvalidJson", "$", "The body is null; a JSON object is expected.", Fields(type))]))
+                : (value, null);
+        }
+        catch (JsonException e)
+        {
+            return (null, BadJson([JsonFinding(e, type)]));
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, TooLarge());
+        }
+    }
+
+    /// <summary>The request body as text (a site spec in YAML or JSON), or 413 when it is larger than the server accepts.</summary>
+    public static async Task<(string? Text, IResult? Problem)> ReadTextAsync(HttpRequest request, CancellationToken ct)
+    {
+        try
+        {
+            using var reader = new StreamReader(request.Body, System.Text.Encoding.UTF8);
+            return (await reader.ReadToEndAsync(ct).ConfigureAwait(false), null);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, TooLarge());
+        }
+    }
+
+    public static IResult TooLarge() => Problems.Of(StatusCodes.Status413PayloadTooLarge, "Request too large",
+        "The request body is larger than the server accepts; nothing was stored.");
+
+    public static IResult BadJson(IReadOnlyList<Finding> findings) => Problems.Of(StatusCodes.Status400BadRequest, "Bad request",
+        string.Join(" ", findings.Select(f => $"{f.Code} at {f.Path}: {f.Message}")) + " Nothing was stored.", findings);
+
+    /// <summary>A bad query or route value (a component or a number out of range): 400 with the finding.</summary>
+    public static IResult BadValue(string path, string message, string hint) =>
+        BadJson([Finding.Error("InvalidValue", path, message, hint)]);
+
+    /// <summary>
+    /// The finding for a body the serializer refused, in the server's words (never the serializer's, which name .NET types):
+    /// UnknownField, RequiredFieldMissing or InvalidJson, at the JSON path, with the fields the request takes as the hint.
+    /// </summary>
+    internal static Finding JsonFinding(JsonException e, JsonTypeInfo type)
+    {
+        var path = string.IsNullOrEmpty(e.Path) ? "$" : e.Path;
+        var message = e.Message;
+        if (message.Contains("could not be mapped to any .NET member", StringComparison.Ordinal) && Quoted(message) is { } field)
+        {
+            return Finding.Error("UnknownField", Member(path, field), $"Field '{field}' is not part of this request.", Fields(type));
+        }
+
+        if (message.Contains("missing required properties", StringComparison.Ordinal) && Quoted(message) is { } missing)
+        {
+            return Finding.Error("RequiredFieldMissing", Member(path, missing), $"The request needs '{missing}'.", Fields(type));
+        }
+
+        if (message.Contains("null", StringComparison.OrdinalIgnoreCase) && message.Contains("nullable", StringComparison.OrdinalIgnoreCase))
+        {
+            return Finding.Error("InvalidJson", path, $"{path} is null, and this field needs a value.", Fields(type));
+        }
+
+        return e.InnerException is null && e.LineNumber is not null && !message.Contains("could not be converted", StringComparison.Ordinal)
+            ? Finding.Error("InvalidJson", path, $"The body is not well-formed JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}).", "Send one JSON object; " + Fields(type))
+            : Finding.Error("InvalidJson", path, $"The value at {path} is not of the type this field takes (a string, a whole number, true or false, a list or an object).", Fields(type));
+
+        static string Member(string path, string field) => path == "$" ? $"$.{field}" : path.EndsWith("." + field, StringComparison.Ordinal) ? path : $"{path}.{field}";
+    }
+
+    /// <summary>The first 'quoted' word of a serializer message: the member it names.</summary>
+    private static string? Quoted(string message)
+    {
+        var start = message.IndexOf('\'', StringComparison.Ordinal);
+        var end = start < 0 ? -1 : message.IndexOf('\'', start + 1);
+        return end > start + 1 ? message[(start + 1)..end] : null;
+    }
+
+    /// <summary>"Fields: cluster, nodePool, count." — what the request takes, from its JSON contract.</summary>
+    internal static string Fields(JsonTypeInfo type) => type.Kind == JsonTypeInfoKind.Object
+        ? $"The request's fields: {string.Join(", ", type.Properties.Select(p => p.Name).Where(n => n != "commandName"))}."
+        : "See /openapi/v1.json for the request's shape.";
+}
