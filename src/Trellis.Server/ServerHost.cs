@@ -5,7 +5,10 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Prometheus;
 using Trellis.Server.Endpoints;
+using Trellis.Server.Live;
+using Trellis.Server.Monitoring;
 
 namespace Trellis.Server;
 
@@ -26,6 +29,9 @@ public static class ServerHost
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJson.Default));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<Fleet>();
+        builder.Services.AddSingleton<SiteWatchers>();
+        builder.Services.AddSingleton<SiteMonitor>();
+        builder.Services.AddSingleton<ServerMetrics>();
 
         var app = builder.Build();
 
@@ -33,11 +39,18 @@ public static class ServerHost
         _ = app.Services.GetRequiredService<Fleet>();
         app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = WriteExceptionAsync });
         app.UseStatusCodePages(WriteStatusAsync);
+        var metrics = app.Services.GetRequiredService<ServerMetrics>();
+        app.Use(metrics.ObserveAsync);
 
         app.MapGet("/healthz", () => TypedResults.Json(new Health("ok"), ServerJson.Default.Health));
+        app.MapGet("/readyz", ReadinessChecks.AnswerAsync);
+        // Every site's name and pools, fleet-wide: an Admin's token (docs/server.md, "Monitoring").
+        app.MapMetrics("/metrics", metrics.Registry).Requires(AccessRole.Admin).WithName("Metrics");
         var api = app.MapGroup("/api/v1");
         SiteEndpoints.Map(api);
         ViewEndpoints.Map(api);
+        AlertEndpoints.Map(api);
+        EventEndpoints.Map(api);
         return app;
     }
 

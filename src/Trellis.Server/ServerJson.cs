@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Trellis.Engine;
 using Trellis.Engine.Contracts;
+using Trellis.Server.Monitoring;
 
 namespace Trellis.Server;
 
@@ -9,6 +10,9 @@ namespace Trellis.Server;
 public sealed record SiteSummary(string Name, string? Site, long Revision);
 
 public sealed record Health(string Status);
+
+/// <summary>A live update: site <see cref="Site"/> is now at <see cref="Revision"/>.</summary>
+public sealed record SiteEvent(string Site, long Revision);
 
 /// <summary>
 /// An error, as RFC 9457 application/problem+json: <c>type</c>, <c>title</c>, <c>status</c>, <c>detail</c>, and the findings
@@ -45,6 +49,7 @@ public sealed record Problem(string Type, string Title, int Status, string? Deta
 [JsonSerializable(typeof(IReadOnlyList<ServiceRow>))]
 [JsonSerializable(typeof(IReadOnlyList<PoolRow>))]
 [JsonSerializable(typeof(IReadOnlyList<AuditEntry>))]
+<<<<<<< HEAD
 [JsonSerializable(typeof(SiteSummary))]
 [JsonSerializable(typeof(HostConfig))]
 [JsonSerializable(typeof(IReadOnlyList<NetworkSetting>))]
@@ -53,4 +58,10 @@ public sealed record Problem(string Type, string Title, int Status, string? Deta
 [JsonSerializable(typeof(IReadOnlyList<LoadBalancerPoolRow>))]
 [JsonSerializable(typeof(IReadOnlyList<BgpPeerRow>))]
 [JsonSerializable(typeof(IReadOnlyList<RenderedFile>))]
+=======
+[JsonSerializable(typeof(SiteEvent))]
+[JsonSerializable(typeof(SiteHealth))]
+[JsonSerializable(typeof(IReadOnlyList<SiteHealth>))]
+[JsonSerializable(typeof(Readiness))]
+>>>>>>> 3e87734 (Server monitoring: live updates (one revision poller per watched site, shared by its SSE subscribers, stopped when the last leaves), pool alerts (warn 80 %, critical 95 %, an upgrade that would not fit from the Engine's capacity report), /metrics per pool and per endpoint, /readyz)
 public sealed partial class ServerJson : JsonSerializerContext;

@@ -23,4 +23,10 @@ public sealed record ServerOptions
 
     /// <summary>How often an open site's revision is polled for live updates (another process's commit shows within it).</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>A pool at or over this fraction of its usable size raises a warning alert (default 80 %).</summary>
+    public double WarnUtilization { get; init; } = 0.80;
+
+    /// <summary>A pool at or over this fraction of its usable size raises a critical alert (default 95 %).</summary>
+    public double CriticalUtilization { get; init; } = 0.95;
 }
