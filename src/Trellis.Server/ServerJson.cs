@@ -49,7 +49,6 @@ public sealed record Problem(string Type, string Title, int Status, string? Deta
 [JsonSerializable(typeof(IReadOnlyList<ServiceRow>))]
 [JsonSerializable(typeof(IReadOnlyList<PoolRow>))]
 [JsonSerializable(typeof(IReadOnlyList<AuditEntry>))]
-<<<<<<< HEAD
 [JsonSerializable(typeof(SiteSummary))]
 [JsonSerializable(typeof(HostConfig))]
 [JsonSerializable(typeof(IReadOnlyList<NetworkSetting>))]
@@ -58,10 +57,8 @@ public sealed record Problem(string Type, string Title, int Status, string? Deta
 [JsonSerializable(typeof(IReadOnlyList<LoadBalancerPoolRow>))]
 [JsonSerializable(typeof(IReadOnlyList<BgpPeerRow>))]
 [JsonSerializable(typeof(IReadOnlyList<RenderedFile>))]
-=======
 [JsonSerializable(typeof(SiteEvent))]
 [JsonSerializable(typeof(SiteHealth))]
 [JsonSerializable(typeof(IReadOnlyList<SiteHealth>))]
 [JsonSerializable(typeof(Readiness))]
->>>>>>> 3e87734 (Server monitoring: live updates (one revision poller per watched site, shared by its SSE subscribers, stopped when the last leaves), pool alerts (warn 80 %, critical 95 %, an upgrade that would not fit from the Engine's capacity report), /metrics per pool and per endpoint, /readyz)
 public sealed partial class ServerJson : JsonSerializerContext;

@@ -24,6 +24,9 @@ public sealed record ServerOptions
     /// <summary>How often an open site's revision is polled for live updates (another process's commit shows within it).</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long one live-update stream lasts before the server ends it (the client reconnects; its token is checked again).</summary>
+    public TimeSpan EventStreamLifetime { get; init; } = TimeSpan.FromMinutes(10);
+
     /// <summary>A pool at or over this fraction of its usable size raises a warning alert (default 80 %).</summary>
     public double WarnUtilization { get; init; } = 0.80;
 

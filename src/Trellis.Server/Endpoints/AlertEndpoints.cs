@@ -25,7 +25,7 @@ internal static class AlertEndpoints
         }
 
         var health = await monitor.HealthAsync(site, ct).ConfigureAwait(false);
-        context.Response.Headers.ETag = SiteEndpoints.ETag(health.Revision);
+        context.Response.Headers.ETag = Api.ETag(health.Revision);
         return TypedResults.Json(health, ServerJson.Default.SiteHealth);
     }
 

@@ -11,7 +11,10 @@ namespace Trellis.Server.Endpoints;
 /// <summary>
 /// Live updates: GET /api/v1/sites/{site}/events, server-sent events of type <c>revision</c>, one per change of the site
 /// (whoever made it), the event id being the revision. The first event is the current revision, unless the client's
-/// Last-Event-ID already names it. A client reads the views again when one arrives.
+/// Last-Event-ID already names it. A client reads the views again when one arrives. A stream ends after
+/// <see cref="ServerOptions.EventStreamLifetime"/>: the client reconnects with Last-Event-ID and misses nothing (a revision
+/// says all), and its token is checked again, so a revoked token stops hearing. Asked for application/json only, the
+/// endpoint answers the current revision as one document instead.
 /// </summary>
 internal static class EventEndpoints
 {
@@ -22,11 +25,19 @@ internal static class EventEndpoints
         api.MapGet("/sites/{site}/events", EventsAsync).Requires(AccessRole.Reader).WithName("WatchSite");
     }
 
-    private static async Task<IResult> EventsAsync(string site, Fleet fleet, SiteWatchers watchers, HttpContext context)
+    private static async Task<IResult> EventsAsync(string site, Fleet fleet, SiteWatchers watchers, ServerOptions options, HttpContext context)
     {
         if (!fleet.Exists(site))
         {
             return Problems.SiteNotFound(site);
+        }
+
+        if (WantsJson(context.Request))
+        {
+            await using var session = fleet.Open(site, write: false);
+            var current = await session.Engine.ReadRevisionAsync(context.RequestAborted).ConfigureAwait(false);
+            context.Response.Headers.ETag = Api.ETag(current);
+            return TypedResults.Json(new SiteEvent(site, current), ServerJson.Default.SiteEvent);
         }
 
         var subscription = await watchers.SubscribeAsync(site, context.RequestAborted).ConfigureAwait(false);
@@ -34,7 +45,17 @@ internal static class EventEndpoints
         long? seen = long.TryParse(context.Request.Headers["Last-Event-ID"], out var last) ? last : null;
         // A proxy in between must pass each event on as it comes, not buffer the stream.
         context.Response.Headers["X-Accel-Buffering"] = "no";
-        return TypedResults.ServerSentEvents(Stream(site, subscription, seen, context.Response, context.RequestAborted));
+        var lifetime = new CancellationTokenSource(options.EventStreamLifetime, options.Time);
+        context.Response.RegisterForDispose(lifetime);
+        var ends = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.Token);
+        context.Response.RegisterForDispose(ends);
+        return TypedResults.ServerSentEvents(Stream(site, subscription, seen, context.Response, ends.Token));
+    }
+
+    private static bool WantsJson(HttpRequest request)
+    {
+        var accept = request.GetTypedHeaders().Accept;
+        return accept.Count > 0 && accept.All(a => a.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase));
     }
 
     private static async IAsyncEnumerable<SseItem<string>> Stream(string site, SiteWatchers.Subscription subscription, long? seen, HttpResponse response,
@@ -44,8 +65,10 @@ internal static class EventEndpoints
         {
             // The headers go out now: a client that already has the current revision hears nothing until the next one.
             await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
-            await foreach (var revision in subscription.Revisions.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            var revisions = subscription.Revisions.ReadAllAsync(cancellationToken).ConfigureAwait(false).GetAsyncEnumerator();
+            while (await MoveNextAsync(revisions).ConfigureAwait(false))
             {
+                var revision = revisions.Current;
                 if (revision == seen)
                 {
                     continue;
@@ -55,6 +78,19 @@ internal static class EventEndpoints
                 var data = JsonSerializer.Serialize(new SiteEvent(site, revision), ServerJson.Default.SiteEvent);
                 yield return new SseItem<string>(data, EventType) { EventId = revision.ToString(System.Globalization.CultureInfo.InvariantCulture) };
             }
+        }
+    }
+
+    /// <summary>The next revision; false when the stream ends (the site deleted, the stream's lifetime over, the client gone).</summary>
+    private static async Task<bool> MoveNextAsync(ConfiguredCancelableAsyncEnumerable<long>.Enumerator revisions)
+    {
+        try
+        {
+            return await revisions.MoveNextAsync();
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
         }
     }
 }

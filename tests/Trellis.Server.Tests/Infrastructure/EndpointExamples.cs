@@ -55,6 +55,13 @@ public static class EndpointExamples
         Get("/api/v1/sites/{site}/render/{component}", "?cluster=a", "/api/v1/sites/{site}/render/haproxy"),
         Get("/api/v1/sites/{site}/deploy-script"),
         Get("/api/v1/sites/{site}/spec"),
+        Get("/api/v1/sites/{site}/alerts"),
+        Get("/api/v1/alerts"),
+        // The event stream's one-document form: the stream itself never ends on its own.
+        new("GET", "/api/v1/sites/{site}/events", _ => Task.FromResult(new HttpRequestMessage(HttpMethod.Get, new Uri(Path("/api/v1/sites/{site}/events"), UriKind.Relative))
+        {
+            Headers = { Accept = { new MediaTypeWithQualityHeaderValue("application/json") } },
+        })),
     ];
 
     /// <summary>The example of an endpoint, or null when it has none.</summary>

@@ -94,6 +94,36 @@ public sealed class LiveUpdateTests
     }
 
     [Fact]
+    public async Task A_stream_ends_after_its_lifetime_and_a_reconnect_with_last_event_id_misses_nothing()
+    {
+        await using var server = await TestServer.StartAsync(Worked, o => o with { PollInterval = Tick, EventStreamLifetime = TimeSpan.FromMilliseconds(300) });
+        using var client = server.Client();
+        await using (var stream = await SseStream.OpenAsync(client, "api/v1/sites/worked/events"))
+        {
+            Assert.Equal("1", (await stream.NextAsync(Within))!.Id);
+            Assert.Null(await stream.NextAsync(Within));
+        }
+
+        var revision = await ScaleAsync(server, 2);
+        await using var again = await SseStream.OpenAsync(client, "api/v1/sites/worked/events", lastEventId: "1");
+        Assert.Equal(revision, (await again.NextAsync(Within))!.Json["revision"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task Asked_for_json_only_the_endpoint_answers_the_current_revision_as_one_document()
+    {
+        await using var server = await StartAsync();
+        using var client = server.Client();
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("api/v1/sites/worked/events", UriKind.Relative));
+        request.Headers.Accept.ParseAdd("application/json");
+        using var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("\"1\"", response.Headers.ETag?.Tag);
+        var body = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal(("worked", 1L), (body["site"]!.GetValue<string>(), body["revision"]!.GetValue<long>()));
+    }
+
+    [Fact]
     public async Task Events_of_an_unknown_site_are_a_problem_document()
     {
         await using var server = await StartAsync();
