@@ -32,6 +32,7 @@ public static class ServerHost
         builder.Services.AddSingleton<SiteWatchers>();
         builder.Services.AddSingleton<SiteMonitor>();
         builder.Services.AddSingleton<ServerMetrics>();
+        builder.Services.AddSingleton<PlanRegistry>();
 
         var app = builder.Build();
 
@@ -51,6 +52,7 @@ public static class ServerHost
         ViewEndpoints.Map(api);
         AlertEndpoints.Map(api);
         EventEndpoints.Map(api);
+        Commands.Map(api);
         return app;
     }
 
@@ -73,6 +75,7 @@ public static class ServerHost
             404 => ("Not found", $"No endpoint at {status.HttpContext.Request.Path}. The API is under /api/v1; /openapi/v1.json describes it."),
             405 => ("Method not allowed", $"{status.HttpContext.Request.Method} is not allowed on {status.HttpContext.Request.Path}."),
             413 => ("Request too large", "The request body is larger than the server accepts; nothing was stored."),
+            415 => ("Unsupported media type", $"This endpoint does not take a body of type '{status.HttpContext.Request.ContentType ?? "none"}' (JSON: application/json; a site spec: application/yaml); nothing was stored."),
             _ => (ReasonPhrases.GetReasonPhrase(response.StatusCode), ReasonPhrases.GetReasonPhrase(response.StatusCode)),
         };
         response.ContentType = Problems.ContentType;

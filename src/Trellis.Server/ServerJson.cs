@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Trellis.Engine;
 using Trellis.Engine.Contracts;
 using Trellis.Server.Monitoring;
+using Trellis.Server.Endpoints;
 
 namespace Trellis.Server;
 
@@ -13,6 +14,8 @@ public sealed record Health(string Status);
 
 /// <summary>A live update: site <see cref="Site"/> is now at <see cref="Revision"/>.</summary>
 public sealed record SiteEvent(string Site, long Revision);
+/// <summary>POST /api/v1/sites: the new site's name (a DNS-1123 label; its state file is sites/&lt;name&gt;.db).</summary>
+public sealed record CreateSiteRequest(string Name);
 
 /// <summary>
 /// An error, as RFC 9457 application/problem+json: <c>type</c>, <c>title</c>, <c>status</c>, <c>detail</c>, and the findings
@@ -61,4 +64,23 @@ public sealed record Problem(string Type, string Title, int Status, string? Deta
 [JsonSerializable(typeof(SiteHealth))]
 [JsonSerializable(typeof(IReadOnlyList<SiteHealth>))]
 [JsonSerializable(typeof(Readiness))]
+[JsonSerializable(typeof(CreateSiteRequest))]
+[JsonSerializable(typeof(PlanDocument))]
+[JsonSerializable(typeof(ScaleRequest))]
+[JsonSerializable(typeof(DeleteSiteRequest))]
+[JsonSerializable(typeof(Upgrade))]
+[JsonSerializable(typeof(AddNodePool))]
+[JsonSerializable(typeof(AddService))]
+[JsonSerializable(typeof(SetNodePool))]
+[JsonSerializable(typeof(SetCluster))]
+[JsonSerializable(typeof(DeleteService))]
+[JsonSerializable(typeof(DeleteNodePool))]
+[JsonSerializable(typeof(DeleteCluster))]
+[JsonSerializable(typeof(AddCluster))]
+[JsonSerializable(typeof(AddClusterNetwork))]
+[JsonSerializable(typeof(RemoveClusterNetwork))]
+[JsonSerializable(typeof(SetHostConfig))]
+[JsonSerializable(typeof(SetPlanningSettings))]
+[JsonSerializable(typeof(AddLoadBalancerPool))]
+[JsonSerializable(typeof(AddBgpPeer))]
 public sealed partial class ServerJson : JsonSerializerContext;

@@ -21,6 +21,12 @@ public sealed record ServerOptions
     /// <summary>The clock (audit times, token expiry, plan lifetimes); tests give a fake one.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>How long a plan made with POST …/plans/{command} can be applied.</summary>
+    public TimeSpan PlanLifetime { get; init; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>The most plans held at once (the oldest is dropped first): each holds its site's planned allocations.</summary>
+    public int MaxPlans { get; init; } = 256;
+
     /// <summary>How often an open site's revision is polled for live updates (another process's commit shows within it).</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
 

@@ -14,14 +14,29 @@ namespace Trellis.Server.Endpoints;
 internal static class Api
 {
     /// <summary>Requests are read strictly: a member the type does not have, a missing required one, or a null where a value is required is refused.</summary>
-    private static readonly ServerJson Strict = new(new JsonSerializerOptions(ServerJson.Default.Options)
+    private static readonly JsonSerializerOptions Strict = new(ServerJson.Default.Options)
     {
         RespectNullableAnnotations = true,
-        RespectRequiredConstructorParameters = true,
-    });
+        TypeInfoResolver = ServerJson.Default.WithAddedModifier(RequireValues),
+    };
+
+    /// <summary>
+    /// A constructor parameter without a default that cannot be null must be given (RespectRequiredConstructorParameters would
+    /// require the nullable ones too, which responses leave out when they are null).
+    /// </summary>
+    private static void RequireValues(JsonTypeInfo type)
+    {
+        foreach (var property in type.Properties)
+        {
+            if (property.AssociatedParameter is { HasDefaultValue: false, IsNullable: false } parameter && !parameter.ParameterType.IsValueType)
+            {
+                property.IsRequired = true;
+            }
+        }
+    }
 
     /// <summary>The strict contract of <typeparamref name="T"/> for reading request bodies.</summary>
-    public static JsonTypeInfo<T> RequestType<T>(JsonTypeInfo<T> type) => (JsonTypeInfo<T>)Strict.GetTypeInfo(type.Type)!;
+    public static JsonTypeInfo<T> RequestType<T>(JsonTypeInfo<T> type) => (JsonTypeInfo<T>)Strict.GetTypeInfo(type.Type);
 
     /// <summary>A site's entity tag: its store revision, which every read and write carries.</summary>
     public static string ETag(long revision) => new EntityTagHeaderValue($"\"{revision}\"").ToString();
@@ -141,7 +156,7 @@ internal static class Api
             return Finding.Error("UnknownField", Member(path, field), $"Field '{field}' is not part of this request.", Fields(type));
         }
 
-        if (message.Contains("missing required properties", StringComparison.Ordinal) && Quoted(message) is { } missing)
+        if (message.IndexOf("missing required properties", StringComparison.Ordinal) is >= 0 and var at && Quoted(message[at..]) is { } missing)
         {
             return Finding.Error("RequiredFieldMissing", Member(path, missing), $"The request needs '{missing}'.", Fields(type));
         }
@@ -151,9 +166,9 @@ internal static class Api
             return Finding.Error("InvalidJson", path, $"{path} is null, and this field needs a value.", Fields(type));
         }
 
-        return e.InnerException is null && e.LineNumber is not null && !message.Contains("could not be converted", StringComparison.Ordinal)
-            ? Finding.Error("InvalidJson", path, $"The body is not well-formed JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}).", "Send one JSON object; " + Fields(type))
-            : Finding.Error("InvalidJson", path, $"The value at {path} is not of the type this field takes (a string, a whole number, true or false, a list or an object).", Fields(type));
+        return message.Contains("could not be converted", StringComparison.Ordinal)
+            ? Finding.Error("InvalidJson", path, $"The value at {path} is not of the type this field takes (a string, a whole number, true or false, a list or an object).", Fields(type))
+            : Finding.Error("InvalidJson", path, $"The body is not well-formed JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}).", "Send one JSON object. " + Fields(type));
 
         static string Member(string path, string field) => path == "$" ? $"$.{field}" : path.EndsWith("." + field, StringComparison.Ordinal) ? path : $"{path}.{field}";
     }

@@ -11,6 +11,8 @@ internal static class SiteEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         api.MapGet("/sites", ListAsync).RequiresToken().WithName("ListSites");
+        api.MapPost("/sites", CreateAsync).Requires(AccessRole.Admin).WithName("CreateSite")
+            .Accepts<CreateSiteRequest>("application/json").Produces<SiteSummary>(StatusCodes.Status201Created);
         api.MapGet("/sites/{site}/allocations", AllocationsAsync).Requires(AccessRole.Reader).WithName("GetAllocations");
     }
 
@@ -25,6 +27,37 @@ internal static class SiteEndpoints
         }
 
         return TypedResults.Json<IReadOnlyList<SiteSummary>>(sites, ServerJson.Default.IReadOnlyListSiteSummary);
+    }
+
+    /// <summary>A new, empty site: its state file, made once (a name the fleet has is 409, never overwritten).</summary>
+    private static async Task<IResult> CreateAsync(HttpContext context, Fleet fleet, CancellationToken ct)
+    {
+        var (request, problem) = await Api.ReadJsonAsync(context.Request, ServerJson.Default.CreateSiteRequest, ct).ConfigureAwait(false);
+        if (request is null)
+        {
+            return problem!;
+        }
+
+        if (!Fleet.IsValidName(request.Name))
+        {
+            return Api.BadJson([Finding.Error("InvalidName", "name", $"Site name '{request.Name}' is not valid.", $"Use {Fleet.NameRule}.")]);
+        }
+
+        try
+        {
+            // CreateNew: of two requests for one name, exactly one makes the file.
+            await new FileStream(fleet.PathOf(request.Name), FileMode.CreateNew, FileAccess.Write).DisposeAsync().ConfigureAwait(false);
+        }
+        catch (IOException) when (File.Exists(fleet.PathOf(request.Name)))
+        {
+            return Problems.Of(StatusCodes.Status409Conflict, "The site exists", $"The fleet already has a site '{request.Name}'; nothing was changed.");
+        }
+
+        await using var session = fleet.Open(request.Name, write: true);
+        var revision = await session.Engine.ReadRevisionAsync(ct).ConfigureAwait(false);
+        context.Response.Headers.Location = $"/api/v1/sites/{request.Name}";
+        context.Response.Headers.ETag = Api.ETag(revision);
+        return TypedResults.Json(new SiteSummary(request.Name, null, revision), ServerJson.Default.SiteSummary, statusCode: StatusCodes.Status201Created);
     }
 
     /// <summary>get allocations [--cluster]: written as it is read, a site holds tens of thousands.</summary>

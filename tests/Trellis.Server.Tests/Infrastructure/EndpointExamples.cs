@@ -1,5 +1,9 @@
 using System.Net.Http.Headers;
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Trellis.Engine;
+using Trellis.TestSupport;
 
 namespace Trellis.Server.Tests.Infrastructure;
 
@@ -31,7 +35,130 @@ public static class EndpointExamples
 
     /// <summary>A GET of <paramref name="route"/> (at <paramref name="at"/> when the route has more parameters than the site).</summary>
     private static Example Get(string route, string query = "", string? at = null) =>
-        new("GET", route, _ => Task.FromResult(new HttpRequestMessage(HttpMethod.Get, new Uri(Path(at ?? route) + query, UriKind.Relative))));
+        new("GET", route, async context =>
+        {
+            await ResetAsync(context).ConfigureAwait(false);
+            return new HttpRequestMessage(HttpMethod.Get, new Uri(Path(at ?? route) + query, UriKind.Relative));
+        });
+
+    /// <summary>The site as worked-example.yaml has it (what examples before may have changed, undone), through the Engine.</summary>
+    public static Task ResetAsync(ExampleContext context) => TestServer.ApplyAsync(StatePath(context), SiteExample);
+
+    private static string StatePath(ExampleContext context) => System.IO.Path.Combine(context.Server.DataDirectory, "sites", Site + ".db");
+
+    /// <summary>Runs <paramref name="prepare"/> on the site through the Engine (what a request needs in place first).</summary>
+    private static async Task EngineAsync(ExampleContext context, params SiteCommand[] prepare)
+    {
+        await using var session = EngineSession.OpenSqlite(StatePath(context), write: true);
+        foreach (var command in prepare)
+        {
+            var result = await session.Engine.ExecuteAsync(command).ConfigureAwait(false);
+            if (!result.Applied)
+            {
+                throw new InvalidOperationException($"preparing {command.CommandName}: {string.Join("; ", result.Findings)}");
+            }
+        }
+    }
+
+    /// <summary>One change: its body (after <paramref name="prepare"/>), sent as a plan, or directly with the site's current ETag as If-Match.</summary>
+    private sealed record Change(string Name, Func<ExampleContext, Task<HttpContent>> Body, params SiteCommand[] Prepare);
+
+    private static Func<ExampleContext, Task<HttpContent>> Body(string json) => _ => Task.FromResult<HttpContent>(Json(json));
+
+    /// <summary>A room of one node address: b's node pool at 2 (the worked example's node IP pool is full).</summary>
+    private static readonly SiteCommand[] Room = [new ScaleNodePool("b", "linuxpool", 2)];
+
+    /// <summary>A cluster c whose services MetalLB serves (a load balancer setting of SKU none), in place of b.</summary>
+    private static readonly SiteCommand[] MetalLb =
+    [
+        new DeleteCluster("b"),
+        new AddCluster(new ClusterSetting("c") { ControlPlaneNodeCount = 1, LoadBalancer = new LoadBalancerSetting("metallb", "none"), NodePools = [new NodePoolSetting("linuxpool")] }),
+    ];
+
+    private static readonly NetworkSetting Prod = new("prodvnet", "External", "Static", "172.17.0.0/24", "172.17.0.1", ["172.16.0.2"], 17,
+        "172.17.0.10", "172.17.0.99", "172.17.0.100", "172.17.0.199");
+
+    private static IReadOnlyList<Change> Changes { get; } =
+    [
+        new("apply", _ => Task.FromResult<HttpContent>(new StringContent(File.ReadAllText(System.IO.Path.Combine(ExampleState.ExamplesDirectory, SiteExample)), Encoding.UTF8, "application/yaml"))),
+        new("scale", Body("""{"cluster":"b","nodePool":"linuxpool","count":3}""")),
+        new("upgrade", async context =>
+        {
+            await using var session = EngineSession.OpenSqlite(StatePath(context), write: false);
+            var version = SiteViews.Clusters(await session.Engine.ReadAsync().ConfigureAwait(false), "b").Single().KubernetesVersion;
+            return Json($$"""{"cluster":"b","version":"{{version}}"}""");
+        }),
+        new("add-nodepool", Body("""{"cluster":"b","name":"ex","count":1}"""), Room),
+        new("add-service", Body("""{"cluster":"a","namespace":"shop","name":"ex","ports":[8443],"sharedIpKey":"front"}""")),
+        new("set-nodepool", Body("""{"cluster":"b","nodePool":"linuxpool","count":3}""")),
+        new("set-cluster", Body("""{"cluster":"b","controlPlaneNodeCount":1}""")),
+        new("delete-service", Body("""{"cluster":"a","namespace":"shop","name":"web3"}""")),
+        new("delete-nodepool", Body("""{"cluster":"b","nodePool":"ex"}"""), [.. Room, new AddNodePool("b", "ex")]),
+        new("delete-cluster", Body("""{"cluster":"b"}""")),
+        new("delete-site", Body("""{"name":"jane"}""")),
+        new("add-cluster", Body("""{"cluster":{"name":"c","controlPlaneNodeCount":1,"nodePools":[{"name":"linuxpool","count":1}]}}"""), new DeleteCluster("b")),
+        new("add-network", _ => Task.FromResult<HttpContent>(Json(new JsonObject { ["network"] = JsonSerializer.SerializeToNode(Prod, ServerJson.Default.NetworkSetting) }.ToJsonString()))),
+        new("remove-network", Body("""{"name":"prodvnet"}"""), new AddClusterNetwork(Prod)),
+        new("set-config", async context =>
+        {
+            await using var session = EngineSession.OpenSqlite(StatePath(context), write: false);
+            var config = SiteViews.HostConfig(await session.Engine.ReadAsync().ConfigureAwait(false))!;
+            return Json(new JsonObject { ["vnet"] = JsonSerializer.SerializeToNode(config.Vnet!, ServerJson.Default.NetworkSetting), ["cloudServiceCidr"] = config.CloudServiceCidr }.ToJsonString());
+        }),
+        new("set-settings", Body("""{"settings":{"managementClusterVip":"false"}}""")),
+        new("add-loadbalancer-pool", Body("""{"cluster":"c","name":"lb-c","addresses":["172.16.0.200-172.16.0.202"]}"""), MetalLb),
+        new("add-bgp-peer", Body("""{"cluster":"c","name":"tor1","myAsn":64512,"peerAsn":64513,"peerAddress":"172.16.0.1"}"""), MetalLb),
+    ];
+
+    /// <summary>The route a change is sent to directly, and its method.</summary>
+    private static (string Method, string Route, string Query) Direct(string name) => name switch
+    {
+        "apply" => ("PUT", "/api/v1/sites/{site}/spec", ""),
+        "delete-site" => ("DELETE", "/api/v1/sites/{site}", "?name=jane"),
+        _ => ("POST", "/api/v1/sites/{site}/commands/" + name, ""),
+    };
+
+    private static IEnumerable<Example> ChangeExamples()
+    {
+        foreach (var change in Changes)
+        {
+            yield return new("POST", "/api/v1/sites/{site}/plans/" + change.Name, async context =>
+            {
+                await ResetAsync(context).ConfigureAwait(false);
+                await EngineAsync(context, change.Prepare).ConfigureAwait(false);
+                return new HttpRequestMessage(HttpMethod.Post, new Uri(Path("/api/v1/sites/{site}/plans/" + change.Name), UriKind.Relative))
+                {
+                    Content = await change.Body(context).ConfigureAwait(false),
+                };
+            });
+            var (method, route, query) = Direct(change.Name);
+            yield return new(method, route, async context =>
+            {
+                await ResetAsync(context).ConfigureAwait(false);
+                await EngineAsync(context, change.Prepare).ConfigureAwait(false);
+                var request = new HttpRequestMessage(new HttpMethod(method), new Uri(Path(route) + query, UriKind.Relative))
+                {
+                    Content = method == "DELETE" ? null : await change.Body(context).ConfigureAwait(false),
+                };
+                request.Headers.IfMatch.Add(await ETagAsync(context.Admin).ConfigureAwait(false));
+                return request;
+            });
+        }
+    }
+
+    /// <summary>A plan of <paramref name="context"/>'s own client (a plan is applied or discarded by whoever made it); a made-up id when it may not plan.</summary>
+    private static async Task<string> PlanIdAsync(ExampleContext context)
+    {
+        await ResetAsync(context).ConfigureAwait(false);
+        using var response = await context.Client.PostAsync(new Uri(Path("/api/v1/sites/{site}/plans/scale"), UriKind.Relative),
+            Json("""{"cluster":"b","nodePool":"linuxpool","count":3}""")).ConfigureAwait(false);
+        return response.IsSuccessStatusCode
+            ? JsonNode.Parse(await response.Content.ReadAsStringAsync().ConfigureAwait(false))!["id"]!.GetValue<string>()
+            : "00000000000000000000000000000000";
+    }
+
+    private static Example PlanExample(string method, string route) => new(method, route, async context =>
+        new HttpRequestMessage(new HttpMethod(method), new Uri(Path(route).Replace("{id}", await PlanIdAsync(context).ConfigureAwait(false), StringComparison.Ordinal), UriKind.Relative)));
 
     public static IReadOnlyList<Example> All { get; } =
     [
@@ -58,10 +185,22 @@ public static class EndpointExamples
         Get("/api/v1/sites/{site}/alerts"),
         Get("/api/v1/alerts"),
         // The event stream's one-document form: the stream itself never ends on its own.
-        new("GET", "/api/v1/sites/{site}/events", _ => Task.FromResult(new HttpRequestMessage(HttpMethod.Get, new Uri(Path("/api/v1/sites/{site}/events"), UriKind.Relative))
+        new("GET", "/api/v1/sites/{site}/events", async context =>
         {
-            Headers = { Accept = { new MediaTypeWithQualityHeaderValue("application/json") } },
+            await ResetAsync(context).ConfigureAwait(false);
+            return new HttpRequestMessage(HttpMethod.Get, new Uri(Path("/api/v1/sites/{site}/events"), UriKind.Relative))
+            {
+                Headers = { Accept = { new MediaTypeWithQualityHeaderValue("application/json") } },
+            };
+        }),
+        new("POST", "/api/v1/sites", _ => Task.FromResult(new HttpRequestMessage(HttpMethod.Post, new Uri("api/v1/sites", UriKind.Relative))
+        {
+            Content = Json($$"""{"name":"ex-{{Guid.NewGuid().ToString("N")[..12]}}"}"""),
         })),
+        PlanExample("GET", "/api/v1/sites/{site}/plans/{id}"),
+        PlanExample("DELETE", "/api/v1/sites/{site}/plans/{id}"),
+        PlanExample("POST", "/api/v1/sites/{site}/plans/{id}/apply"),
+        .. ChangeExamples(),
     ];
 
     /// <summary>The example of an endpoint, or null when it has none.</summary>

@@ -1,0 +1,289 @@
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Net.Http.Headers;
+using Trellis.Engine;
+using Trellis.Engine.Contracts;
+
+namespace Trellis.Server.Endpoints;
+
+/// <summary>
+/// scale: exactly one of <see cref="NodePool"/>, <see cref="ControlPlane"/> or <see cref="LoadBalancer"/> of cluster
+/// <see cref="Cluster"/> goes to <see cref="Count"/> (<c>trellis scale</c>, Set-AksHciNodePool / Set-AksHciCluster / Set-AksHciLoadBalancer).
+/// </summary>
+public sealed record ScaleRequest(string Cluster, int Count, string? NodePool = null, bool ControlPlane = false, string? LoadBalancer = null);
+
+/// <summary>delete-site: the stored site's own name (GET /sites/{site} shows it as <c>site</c>), the proof of which site is meant.</summary>
+public sealed record DeleteSiteRequest(string Name);
+
+/// <summary>A plan the server holds (<c>POST …/plans/{command}</c>): the CLI's dry-run document <see cref="Plan"/>, and what applies it.</summary>
+/// <param name="Revision">The site's revision the plan was made on: applying it commits only while the site is still there.</param>
+/// <param name="CreatedBy">Who made it; only they can apply or discard it.</param>
+public sealed record PlanDocument(string Id, string Site, string Command, long Revision, DateTimeOffset ExpiresAt, string? CreatedBy, ApplyOutput Plan);
+
+/// <summary>
+/// One change a client can ask of a site: its name in the routes, the role it needs, the body it reads, and the Engine command
+/// that body becomes (or the problem that refuses it). Each change is its own endpoint, so that the role it needs is that
+/// endpoint's metadata, like every other's (the one authorization table).
+/// </summary>
+internal sealed record CommandRoute(string Name, AccessRole Role, string Summary, Type Body, string[] ContentTypes,
+    Func<HttpContext, CancellationToken, Task<(SiteCommand? Command, IReadOnlyList<Finding> Read, IResult? Problem)>> ReadAsync);
+
+/// <summary>
+/// A site's changes, two ways. Two-step, where people look first: <c>POST /sites/{site}/plans/{command}</c> answers 201 with the
+/// plan (the CLI's <c>--dry-run -o json</c> document, an id and the revision it was made on), and
+/// <c>POST /sites/{site}/plans/{id}/apply</c> commits exactly that plan, or answers 409 (StateChanged) when the site moved on.
+/// Direct: <c>POST /sites/{site}/commands/{command}</c> (and <c>PUT /sites/{site}/spec</c>, <c>DELETE /sites/{site}</c>) with
+/// <c>If-Match: "&lt;revision&gt;"</c>, required (428 without it), 412 when the site is no longer at that revision.
+/// </summary>
+internal static class Commands
+{
+    public static IReadOnlyList<CommandRoute> All { get; } =
+    [
+        new("apply", AccessRole.NetworkAdmin, "Make the site match a spec (trellis apply -f)", typeof(string), ["application/yaml", "text/yaml", "application/x-yaml", "text/plain", "application/json"], ReadSpecAsync),
+        Json("scale", AccessRole.Operator, "Scale a node pool, the control plane or a load balancer (trellis scale)", ServerJson.Default.ScaleRequest, Scale),
+        Json("upgrade", AccessRole.Operator, "Rolling upgrade of a cluster (trellis upgrade)", ServerJson.Default.Upgrade, c => c),
+        Json("add-nodepool", AccessRole.Operator, "Add a node pool (trellis add nodepool, New-AksHciNodePool)", ServerJson.Default.AddNodePool, c => c),
+        Json("add-service", AccessRole.Operator, "Add a Service of type LoadBalancer (trellis add service)", ServerJson.Default.AddService, c => c),
+        Json("set-nodepool", AccessRole.Operator, "Change a node pool's count or VM size (Set-AksHciNodePool)", ServerJson.Default.SetNodePool, c => c),
+        Json("set-cluster", AccessRole.Operator, "Change a cluster's control plane count or VM size (Set-AksHciCluster)", ServerJson.Default.SetCluster, c => c),
+        Json("delete-service", AccessRole.NetworkAdmin, "Delete a service, releasing its addresses (trellis delete service)", ServerJson.Default.DeleteService, c => c),
+        Json("delete-nodepool", AccessRole.NetworkAdmin, "Delete a node pool, releasing its addresses (trellis delete nodepool)", ServerJson.Default.DeleteNodePool, c => c),
+        Json("delete-cluster", AccessRole.NetworkAdmin, "Delete a cluster, releasing its addresses (trellis delete cluster)", ServerJson.Default.DeleteCluster, c => c),
+        DeleteSiteRoute(Json("delete-site", AccessRole.NetworkAdmin, "Delete the whole site, releasing every address; the audit log stays (trellis delete site). DELETE /sites/{site} takes the name as ?name=",
+            ServerJson.Default.DeleteSiteRequest, r => new DeleteSite(r.Name))),
+        Json("add-cluster", AccessRole.NetworkAdmin, "Add a cluster (New-AksHciCluster)", ServerJson.Default.AddCluster, c => c),
+        Json("add-network", AccessRole.NetworkAdmin, "Add a cluster network (New-AksHciClusterNetwork)", ServerJson.Default.AddClusterNetwork, c => c),
+        Json("remove-network", AccessRole.NetworkAdmin, "Remove a cluster network no cluster uses (Remove-AksHciClusterNetwork)", ServerJson.Default.RemoveClusterNetwork, c => c),
+        Json("set-config", AccessRole.NetworkAdmin, "Set the host network, cloud agent address and planning settings (Set-AksHciConfig)", ServerJson.Default.SetHostConfig, c => c),
+        Json("set-settings", AccessRole.NetworkAdmin, "Change planning settings", ServerJson.Default.SetPlanningSettings, c => c),
+        Json("add-loadbalancer-pool", AccessRole.NetworkAdmin, "Add a MetalLB address pool (New-TrellisLoadBalancerPool)", ServerJson.Default.AddLoadBalancerPool, c => c),
+        Json("add-bgp-peer", AccessRole.NetworkAdmin, "Add a BGP peer of MetalLB (New-TrellisBgpPeer)", ServerJson.Default.AddBgpPeer, c => c),
+    ];
+
+    private static CommandRoute Json<T>(string name, AccessRole role, string summary, JsonTypeInfo<T> type, Func<T, SiteCommand?> map)
+        where T : class =>
+        Json(name, role, summary, type, (T body) => map(body) is { } command ? (command, null) : (null, null));
+
+    private static CommandRoute Json<T>(string name, AccessRole role, string summary, JsonTypeInfo<T> type, Func<T, (SiteCommand?, IResult?)> map)
+        where T : class =>
+        new(name, role, summary, typeof(T), ["application/json"], async (context, ct) =>
+        {
+            var (body, problem) = await Api.ReadJsonAsync(context.Request, type, ct).ConfigureAwait(false);
+            if (body is null)
+            {
+                return (null, [], problem);
+            }
+
+            var (command, refused) = map(body);
+            return (command, [], refused);
+        });
+
+    /// <summary>delete-site reads the stored site's name from <c>?name=</c> when it is given (DELETE requests seldom carry a body), else from the body.</summary>
+    private static CommandRoute DeleteSiteRoute(CommandRoute body) => body with
+    {
+        ReadAsync = (context, ct) => context.Request.Query.TryGetValue("name", out var name) && name is [{ Length: > 0 } given]
+            ? Task.FromResult<(SiteCommand?, IReadOnlyList<Finding>, IResult?)>((new DeleteSite(given), [], null))
+            : body.ReadAsync(context, ct),
+    };
+
+    private static (SiteCommand?, IResult?) Scale(ScaleRequest r)
+    {
+        var targets = (r.NodePool is null ? 0 : 1) + (r.ControlPlane ? 1 : 0) + (r.LoadBalancer is null ? 0 : 1);
+        return targets != 1
+            ? (null, Api.BadJson([Finding.Error("InvalidValue", "$", $"The request names {targets} things to scale; it scales exactly one.",
+                "Give exactly one of nodePool, controlPlane: true or loadBalancer, with cluster and count.")]))
+            : (r.LoadBalancer is { } lb ? new ScaleLoadBalancer(r.Cluster, lb, r.Count)
+                : r.ControlPlane ? new ScaleControlPlane(r.Cluster, r.Count)
+                : new ScaleNodePool(r.Cluster, r.NodePool!, r.Count), null);
+    }
+
+    /// <summary>A site spec as the body (YAML, or JSON, which is YAML too), read as <c>trellis apply -f</c> reads a file.</summary>
+    private static async Task<(SiteCommand?, IReadOnlyList<Finding>, IResult?)> ReadSpecAsync(HttpContext context, CancellationToken ct)
+    {
+        var (text, problem) = await Api.ReadTextAsync(context.Request, ct).ConfigureAwait(false);
+        if (text is null)
+        {
+            return (null, [], problem);
+        }
+
+        var read = SiteSpecs.Parse(text);
+        return read.Document is { } spec ? (new ApplySpec(spec), read.Findings, null) : (null, read.Findings, Problems.Refused(read.Findings));
+    }
+
+    public static void Map(RouteGroupBuilder api)
+    {
+        var site = api.MapGroup("/sites/{site}");
+        foreach (var route in All)
+        {
+            site.MapPost($"/plans/{route.Name}", (string site, HttpContext context, Fleet fleet, PlanRegistry plans, CancellationToken ct) =>
+                    PlanAsync(site, route, context, fleet, plans, ct))
+                .Requires(route.Role).WithName($"Plan-{route.Name}").WithSummary($"Plan: {route.Summary}").WithTags("Plans")
+                .Accepts(route.Body, route.ContentTypes[0], route.ContentTypes[1..]).Produces<PlanDocument>(StatusCodes.Status201Created);
+            var direct = route.Name switch
+            {
+                "apply" => site.MapPut("/spec", (string site, HttpContext context, Fleet fleet, CancellationToken ct) => DirectAsync(site, route, context, fleet, ct)),
+                "delete-site" => api.MapDelete("/sites/{site}", (string site, HttpContext context, Fleet fleet, CancellationToken ct) => DirectAsync(site, route, context, fleet, ct)),
+                _ => site.MapPost($"/commands/{route.Name}", (string site, HttpContext context, Fleet fleet, CancellationToken ct) => DirectAsync(site, route, context, fleet, ct)),
+            };
+            direct.Requires(route.Role).WithName(route.Name).WithSummary(route.Summary).WithTags("Changes")
+                .Accepts(route.Body, route.ContentTypes[0], route.ContentTypes[1..]).Produces<ApplyOutput>();
+        }
+
+        site.MapGet("/plans/{id}", (string site, string id, PlanRegistry plans) =>
+                plans.Find(site, id) is { } plan ? Api.Json(plan.Document(), ServerJson.Default.PlanDocument) : UnknownPlan(site, id))
+            .Requires(AccessRole.Operator).WithName("GetPlan").WithTags("Plans");
+        site.MapDelete("/plans/{id}", (string site, string id, HttpContext context, PlanRegistry plans) =>
+                plans.Find(site, id) is not { } plan ? UnknownPlan(site, id)
+                : NotTheirs(plan, context) ?? (plans.Remove(plan) ? TypedResults.NoContent() : UnknownPlan(site, id)))
+            .Requires(AccessRole.Operator).WithName("DiscardPlan").WithTags("Plans");
+        site.MapPost("/plans/{id}/apply", ApplyPlanAsync).Requires(AccessRole.Operator).WithName("ApplyPlan").WithTags("Plans");
+    }
+
+    /// <summary>The change as the CLI's JSON document: what was (or, for a plan, would be) written.</summary>
+    public static ApplyOutput Output(CommandOutcome outcome, CapacityReport? capacity) =>
+        new(outcome.Applied, outcome.DryRun, outcome.Revision, outcome.Changes, outcome.Allocations?.Added ?? [], outcome.Allocations?.Removed ?? [],
+            outcome.UpgradeSteps, outcome.Findings, capacity);
+
+    private static CommandOptions Options(HttpContext context) => new(Actor: context.User.Identity?.Name);
+
+    private static async Task<IResult> PlanAsync(string site, CommandRoute route, HttpContext context, Fleet fleet, PlanRegistry plans, CancellationToken ct)
+    {
+        if (!fleet.Exists(site))
+        {
+            return Problems.SiteNotFound(site);
+        }
+
+        var (command, read, problem) = await route.ReadAsync(context, ct).ConfigureAwait(false);
+        if (command is null)
+        {
+            return problem!;
+        }
+
+        await using var session = fleet.Open(site, write: false);
+        var plan = await session.Engine.PlanAsync(command, ct).ConfigureAwait(false);
+        if (plan.HasErrors)
+        {
+            return Problems.Refused([.. read, .. plan.Findings], plan.Revision);
+        }
+
+        var capacity = command is ApplySpec apply ? SiteSpecs.CapacityAfter(apply.Spec, plan) : null;
+        var stored = plans.Add(site, route.Name, context.User.Identity?.Name, plan, capacity);
+        context.Response.Headers.ETag = Api.ETag(plan.Revision);
+        var document = stored.Document();
+        context.Response.Headers.Location = $"/api/v1/sites/{site}/plans/{stored.Id}";
+        return TypedResults.Json(document with { Plan = document.Plan with { Findings = [.. read, .. document.Plan.Findings] } },
+            ServerJson.Default.PlanDocument, statusCode: StatusCodes.Status201Created);
+    }
+
+    private static async Task<IResult> ApplyPlanAsync(string site, string id, HttpContext context, Fleet fleet, PlanRegistry plans, CancellationToken ct)
+    {
+        if (!fleet.Exists(site))
+        {
+            return Problems.SiteNotFound(site);
+        }
+
+        if (plans.Find(site, id) is not { } plan)
+        {
+            return UnknownPlan(site, id);
+        }
+
+        if (NotTheirs(plan, context) is { } forbidden)
+        {
+            return forbidden;
+        }
+
+        if (!plans.Remove(plan))
+        {
+            return UnknownPlan(site, id);
+        }
+
+        await using var session = fleet.Open(site, write: true);
+        var result = await session.Engine.CommitAsync(plan.Plan, Options(context), ct).ConfigureAwait(false);
+        return await AnswerAsync(result, plan.Plan.Command, session, context, StatusCodes.Status409Conflict).ConfigureAwait(false);
+    }
+
+    /// <summary>A direct write: only while the site is at the revision the client's If-Match names.</summary>
+    private static async Task<IResult> DirectAsync(string site, CommandRoute route, HttpContext context, Fleet fleet, CancellationToken ct)
+    {
+        if (!fleet.Exists(site))
+        {
+            return Problems.SiteNotFound(site);
+        }
+
+        if (context.Request.Headers.IfMatch.Count == 0)
+        {
+            return Problems.Of(StatusCodes.Status428PreconditionRequired, "If-Match required",
+                $"A change needs If-Match with the revision it was decided on, e.g. If-Match: \"7\" (GET /api/v1/sites/{site} answers it as its ETag); nothing was written. "
+                + $"Or plan it first with POST /api/v1/sites/{site}/plans/{route.Name} and apply the plan.");
+        }
+
+        if (!EntityTagHeaderValue.TryParseList(context.Request.Headers.IfMatch, out var tags) || tags.Any(t => t.IsWeak))
+        {
+            return Api.BadValue("If-Match", $"If-Match '{context.Request.Headers.IfMatch}' is not a list of strong entity tags.", "Send the ETag a GET of the site answered, e.g. If-Match: \"7\".");
+        }
+
+        var (command, read, problem) = await route.ReadAsync(context, ct).ConfigureAwait(false);
+        if (command is null)
+        {
+            return problem!;
+        }
+
+        await using var session = fleet.Open(site, write: true);
+        var plan = await session.Engine.PlanAsync(command, ct).ConfigureAwait(false);
+        if (!Matches(tags, plan.Revision))
+        {
+            return Stale(plan.Revision, tags);
+        }
+
+        if (plan.HasErrors)
+        {
+            return Problems.Refused([.. read, .. plan.Findings], plan.Revision);
+        }
+
+        var result = await session.Engine.CommitAsync(plan, Options(context), ct).ConfigureAwait(false);
+        return await AnswerAsync(result, command, session, context, StatusCodes.Status412PreconditionFailed, read).ConfigureAwait(false);
+    }
+
+    private static bool Matches(IList<EntityTagHeaderValue> tags, long revision) =>
+        tags.Any(t => t.Equals(EntityTagHeaderValue.Any) || t.Compare(new EntityTagHeaderValue($"\"{revision}\""), useStrongComparison: true));
+
+    private static IResult Stale(long revision, IList<EntityTagHeaderValue> tags) =>
+        Problems.Of(StatusCodes.Status412PreconditionFailed, "The site changed",
+            $"The site is at revision {revision}, not {string.Join(" or ", tags)} as the request expects; nothing was written.",
+            [Finding.Error("StateChanged", "If-Match", $"The site is at revision {revision}, not {string.Join(" or ", tags)}; nothing was written.",
+                "Read the site again (its ETag is the revision), decide again, and send the change with the new If-Match.")], revision);
+
+    /// <summary>
+    /// What a commit answers: 200 with the CLI's document when it wrote (an upgrade stopped partway too: its findings say what
+    /// was written), <paramref name="moved"/> with StateChanged when the site moved on, 422 with the findings otherwise.
+    /// </summary>
+    private static async Task<IResult> AnswerAsync(CommandResult result, SiteCommand command, EngineSession session, HttpContext context, int moved,
+        IReadOnlyList<Finding>? read = null)
+    {
+        var outcome = result.Outcome();
+        if (!result.Applied)
+        {
+            return outcome.Findings.Any(f => f.Code == "StateChanged")
+                ? Problems.Of(moved, "The site changed", string.Join(" ", outcome.Findings.Select(f => f.Message)), outcome.Findings, outcome.Revision)
+                : Problems.Refused(outcome.Findings, outcome.Revision);
+        }
+
+        // Once written, the answer says what was written even when the client has gone.
+        var capacity = command is ApplySpec && !outcome.HasErrors ? SiteViews.Capacity(await session.Engine.ReadAsync(CancellationToken.None).ConfigureAwait(false)) : null;
+        context.Response.Headers.ETag = Api.ETag(outcome.Revision);
+        return Api.Json(Output(outcome with { Findings = [.. read ?? [], .. outcome.Findings] }, capacity), ServerJson.Default.ApplyOutput);
+    }
+
+    private static IResult UnknownPlan(string site, string id) => Problems.Of(StatusCodes.Status404NotFound, "No such plan",
+        $"Site '{site}' has no plan '{id}'.",
+        [Finding.Error("UnknownPlan", "id", $"Site '{site}' has no plan '{id}': it was applied or discarded, it expired, or the server restarted since it was made.",
+            $"Plan the change again: POST /api/v1/sites/{site}/plans/{{command}}.")]);
+
+    /// <summary>A plan is applied or discarded only by whoever made it: a plan is what its maker looked at, and the audit log names them.</summary>
+    private static IResult? NotTheirs(StoredPlan plan, HttpContext context) =>
+        plan.CreatedBy == context.User.Identity?.Name ? null
+            : Problems.Of(StatusCodes.Status403Forbidden, "Not your plan",
+                $"Plan '{plan.Id}' was made by {plan.CreatedBy ?? "an anonymous client"}; only they can apply or discard it. Make a plan of your own.");
+}
