@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Prometheus;
+using Trellis.Server.Dashboard;
 using Trellis.Server.Endpoints;
 using Trellis.Server.Live;
 using Trellis.Server.Monitoring;
@@ -47,6 +48,7 @@ public static class ServerHost
         app.MapGet("/readyz", ReadinessChecks.AnswerAsync);
         // Every site's name and pools, fleet-wide: an Admin's token (docs/server.md, "Monitoring").
         app.MapMetrics("/metrics", metrics.Registry).Requires(AccessRole.Admin).WithName("Metrics");
+        DashboardEndpoints.Map(app);
         var api = app.MapGroup("/api/v1");
         SiteEndpoints.Map(api);
         ViewEndpoints.Map(api);

@@ -85,7 +85,7 @@ public sealed class ServerMetrics : IDisposable
 
         var counter = status switch
         {
-            >= 200 and < 300 when pattern.EndsWith("/plans", StringComparison.Ordinal) => _plans,
+            >= 200 and < 300 when IsPlan(pattern) => _plans,
             >= 200 and < 300 => _commits,
             409 => _conflicts,
             412 => _stale,
@@ -93,6 +93,10 @@ public sealed class ServerMetrics : IDisposable
         };
         counter?.WithLabels(site).Inc();
     }
+
+    /// <summary>Making a plan (POST …/plans, …/plans/{command}) writes nothing; applying one (…/plans/{id}/apply) commits.</summary>
+    private static bool IsPlan(string pattern) =>
+        pattern.Contains("/plans", StringComparison.Ordinal) && !pattern.EndsWith("/apply", StringComparison.Ordinal);
 
     private async Task CollectAsync(CancellationToken cancellationToken)
     {
