@@ -83,10 +83,11 @@ public sealed class ServerMetrics : IDisposable
             return;
         }
 
+        var write = Classify(method, pattern);
         var counter = status switch
         {
-            >= 200 and < 300 when IsPlan(pattern) => _plans,
-            >= 200 and < 300 => _commits,
+            >= 200 and < 300 when write == Write.Plan => _plans,
+            >= 200 and < 300 when write == Write.Commit => _commits,
             409 => _conflicts,
             412 => _stale,
             _ => null,
@@ -94,9 +95,22 @@ public sealed class ServerMetrics : IDisposable
         counter?.WithLabels(site).Inc();
     }
 
-    /// <summary>Making a plan (POST …/plans, …/plans/{command}) writes nothing; applying one (…/plans/{id}/apply) commits.</summary>
-    private static bool IsPlan(string pattern) =>
-        pattern.Contains("/plans", StringComparison.Ordinal) && !pattern.EndsWith("/apply", StringComparison.Ordinal);
+    private enum Write
+    {
+        None,
+        Plan,
+        Commit,
+    }
+
+    /// <summary>
+    /// What a write request is by its route: making a plan (POST …/plans/{command}) writes nothing, applying one
+    /// (…/plans/{id}/apply) commits, discarding one (DELETE …/plans/{id}) neither; any other write commits.
+    /// </summary>
+    private static Write Classify(string method, string pattern) =>
+        pattern.EndsWith("/apply", StringComparison.Ordinal) ? Write.Commit
+        : !pattern.Contains("/plans", StringComparison.Ordinal) ? Write.Commit
+        : HttpMethods.IsPost(method) ? Write.Plan
+        : Write.None;
 
     private async Task CollectAsync(CancellationToken cancellationToken)
     {

@@ -91,6 +91,45 @@ public sealed partial class MetricsTests
         Assert.DoesNotContain(samples.Keys, k => k.Contains("nosuch", StringComparison.Ordinal) || k.Contains("sites/worked", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Plans_commits_conflicts_and_stale_writes_are_counted_per_site_as_the_api_answered_them()
+    {
+        await using var server = await TestServer.StartAsync(Sites);
+        using var client = server.Client();
+        static StringContent Scale(int count) => new($$"""{"cluster":"b","nodePool":"linuxpool","count":{{count}}}""", System.Text.Encoding.UTF8, "application/json");
+        async Task<string> PlanAsync(int count)
+        {
+            using var made = await client.PostAsync(new Uri("api/v1/sites/worked/plans/scale", UriKind.Relative), Scale(count));
+            Assert.Equal(HttpStatusCode.Created, made.StatusCode);
+            return System.Text.Json.Nodes.JsonNode.Parse(await made.Content.ReadAsStringAsync())!["id"]!.GetValue<string>();
+        }
+
+        // A plan applied: one plan, one commit.
+        var first = await PlanAsync(2);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync(new Uri($"api/v1/sites/worked/plans/{first}/apply", UriKind.Relative), null)).StatusCode);
+
+        // A plan made, then the site moved on under it (another writer): its apply is a conflict.
+        var second = await PlanAsync(1);
+        await using (var session = EngineSession.OpenSqlite(Path.Combine(server.DataDirectory, "sites", "worked.db"), write: true))
+        {
+            Assert.False(Trellis.Engine.Contracts.CommandOutcomes.Outcome(await session.Engine.ExecuteAsync(new ScaleNodePool("b", "linuxpool", 3))).HasErrors);
+        }
+
+        Assert.Equal(HttpStatusCode.Conflict, (await client.PostAsync(new Uri($"api/v1/sites/worked/plans/{second}/apply", UriKind.Relative), null)).StatusCode);
+
+        // A direct write with a stale If-Match.
+        using var stale = new HttpRequestMessage(HttpMethod.Post, new Uri("api/v1/sites/worked/commands/scale", UriKind.Relative)) { Content = Scale(2) };
+        stale.Headers.TryAddWithoutValidation("If-Match", "\"1\"");
+        Assert.Equal(HttpStatusCode.PreconditionFailed, (await client.SendAsync(stale)).StatusCode);
+
+        var samples = await ScrapeAsync(client);
+        Assert.Equal(2, samples["trellis_plans_total{site=\"worked\"}"]);
+        Assert.Equal(1, samples["trellis_commits_total{site=\"worked\"}"]);
+        Assert.Equal(1, samples["trellis_conflicts_total{site=\"worked\"}"]);
+        Assert.Equal(1, samples["trellis_stale_writes_total{site=\"worked\"}"]);
+        Assert.DoesNotContain(samples.Keys, k => k.StartsWith("trellis_commits_total{site=\"dhcp\"", StringComparison.Ordinal));
+    }
+
     [GeneratedRegex(@"^([a-z_]+(?:\{.*\})?) (\S+)$")]
     private static partial Regex Sample();
 }

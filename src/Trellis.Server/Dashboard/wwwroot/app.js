@@ -263,7 +263,7 @@ async function policyView(site, cluster, signal) {
   const heat = h('section', { class: 'card wide', id: 'heatmap' }, h('h2', {}, 'Who can reach whom'));
   view.append(heat);
   try {
-    const response = await fetch(`${api}${base}/policy/heatmap`, { headers: { Authorization: `Bearer ${token()}`, Accept: 'text/html' }, signal, cache: 'no-store' });
+    const response = await fetch(`${api}${base}/policy/matrix?format=html`, { headers: { Authorization: `Bearer ${token()}`, Accept: 'text/html' }, signal, cache: 'no-store' });
     if (!response.ok) throw new ApiError(response.status, response.headers.get('content-type')?.includes('json') ? await response.json() : null);
     // The page runs in a sandboxed frame (no access to this page or its token), under this page's policy, which allows its two inline blocks by hash.
     heat.append(h('iframe', { class: 'heatmap-frame', sandbox: 'allow-scripts', title: `connectivity of ${cluster}`, srcdoc: await response.text() }));
@@ -274,7 +274,7 @@ async function policyView(site, cluster, signal) {
   const result = h('div', { id: 'trace-result' });
   const from = h('input', { id: 'trace-from', required: true, placeholder: 'shop/web or 10.0.0.5' });
   const to = h('input', { id: 'trace-to', required: true, placeholder: 'shop/db' });
-  const port = h('input', { id: 'trace-port', placeholder: 'TCP 5432' });
+  const port = h('input', { id: 'trace-port', required: true, placeholder: 'tcp/5432' });
   view.append(h('section', { class: 'card wide trace', id: 'trace' }, h('h2', {}, 'Trace a packet'),
     h('form', {
       id: 'trace-form',
@@ -282,8 +282,7 @@ async function policyView(site, cluster, signal) {
         e.preventDefault();
         result.replaceChildren(h('p', { class: 'meta' }, 'tracing…'));
         try {
-          const body = { from: from.value.trim(), to: to.value.trim() };
-          if (port.value.trim()) body.port = port.value.trim();
+          const body = { from: from.value.trim(), to: to.value.trim(), port: port.value.trim() };
           result.replaceChildren(traceDrawing(await post(`${base}/policy/trace`, body)));
         } catch (err) {
           result.replaceChildren(err.problem?.findings ? h('ul', { class: 'alerts' }, err.problem.findings.map(f => h('li', { class: 'Critical' }, `${f.code}: ${f.message}`, h('span', { class: 'hint' }, f.hint ?? '')))) : failure(err));
@@ -294,18 +293,20 @@ async function policyView(site, cluster, signal) {
   return view;
 }
 
-// A trace document (the CLI's trace -o json): the verdict, then each hop as a box, in order, with why it allowed or denied.
+// A trace document (the CLI's trace -o json): whether the packet is delivered, then each hop as a box, in order: where it
+// is, what happens there, the verdict taken there and the facts behind it; a dropping hop is red.
 function traceDrawing(trace) {
-  const hops = trace.hops ?? trace.steps ?? [];
-  const allowed = trace.allowed ?? trace.verdict === 'Allowed';
   return h('div', {},
-    h('p', { class: `verdict ${allowed ? 'allowed' : 'denied'}`, id: 'trace-verdict' }, allowed ? 'Allowed' : 'Denied', trace.summary ? ` — ${trace.summary}` : ''),
-    h('ol', { class: 'hops', id: 'trace-hops' }, hops.flatMap((hop, i) => [
+    h('p', { class: `verdict ${trace.delivered ? 'allowed' : 'denied'}`, id: 'trace-verdict', 'data-delivered': trace.delivered },
+      trace.delivered ? 'Delivered' : 'Dropped', ` — ${trace.question}`),
+    h('ol', { class: 'hops', id: 'trace-hops' }, trace.hops.flatMap((hop, i) => [
       i ? h('li', { class: 'arrow', 'aria-hidden': 'true' }, '→') : null,
-      h('li', { class: `hop ${hop.allowed === false || hop.verdict === 'Denied' ? 'denied' : 'allowed'}` },
-        h('span', { class: 'what' }, hop.name ?? hop.what ?? hop.step ?? `hop ${i + 1}`),
-        h('span', { class: 'why' }, hop.reason ?? hop.detail ?? hop.why ?? '')),
-    ])));
+      h('li', { class: `hop ${hop.dropped ? 'denied' : 'allowed'}`, 'data-where': hop.where },
+        h('span', { class: 'what' }, hop.where),
+        h('span', { class: 'why' }, hop.what, hop.verdict ? ` — ${hop.verdict}` : ''),
+        (hop.facts ?? []).map(f => h('span', { class: 'why' }, f))),
+    ])),
+    (trace.notes ?? []).map(n => h('p', { class: 'meta' }, n)));
 }
 
 // ---- Routing: #/, #/sites/S, #/sites/S/audit, #/sites/S/clusters/C/policy.
