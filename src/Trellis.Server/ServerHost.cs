@@ -34,6 +34,7 @@ public static class ServerHost
         builder.Services.AddSingleton<SiteMonitor>();
         builder.Services.AddSingleton<ServerMetrics>();
         builder.Services.AddSingleton<PlanRegistry>();
+        builder.Services.AddApiReference();
 
         var app = builder.Build();
 
@@ -55,6 +56,8 @@ public static class ServerHost
         AlertEndpoints.Map(api);
         EventEndpoints.Map(api);
         Commands.Map(api);
+        PolicyEndpoints.Map(api);
+        app.MapApiReference();
         return app;
     }
 

@@ -83,4 +83,9 @@ public sealed record Problem(string Type, string Title, int Status, string? Deta
 [JsonSerializable(typeof(SetPlanningSettings))]
 [JsonSerializable(typeof(AddLoadBalancerPool))]
 [JsonSerializable(typeof(AddBgpPeer))]
+[JsonSerializable(typeof(PolicyFlowRequest))]
+[JsonSerializable(typeof(PolicyRequest))]
+[JsonSerializable(typeof(PolicyDiffRequest))]
+[JsonSerializable(typeof(FlowRequest))]
+[JsonSerializable(typeof(StoredManifests))]
 public sealed partial class ServerJson : JsonSerializerContext;

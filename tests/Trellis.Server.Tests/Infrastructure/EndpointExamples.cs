@@ -146,6 +146,65 @@ public static class EndpointExamples
         }
     }
 
+    /// <summary>The shop's manifests (examples/manifests/shop.yaml) as a request's manifests member.</summary>
+    public static JsonArray Manifests() =>
+        [new JsonObject { ["name"] = "shop.yaml", ["text"] = File.ReadAllText(System.IO.Path.Combine(ExampleState.ExamplesDirectory, "manifests", "shop.yaml")) }];
+
+    private static string Flow(JsonObject body)
+    {
+        body["from"] = "shop/web";
+        body["to"] = "shop/db";
+        body["port"] = "tcp/5432";
+        return body.ToJsonString();
+    }
+
+    /// <summary>A POST of <paramref name="body"/> (JSON) to <paramref name="route"/>, after <paramref name="prepare"/>.</summary>
+    private static Example Post(string route, Func<string> body, Func<ExampleContext, Task>? prepare = null, string method = "POST") => new(method, route, async context =>
+    {
+        await ResetAsync(context).ConfigureAwait(false);
+        if (prepare is not null)
+        {
+            await prepare(context).ConfigureAwait(false);
+        }
+
+        return new HttpRequestMessage(new HttpMethod(method), new Uri(Path(route).Replace("{cluster}", "a", StringComparison.Ordinal), UriKind.Relative)) { Content = Json(body()) };
+    });
+
+    /// <summary>Stores the shop's manifests for cluster a, through the API.</summary>
+    public static async Task StorePoliciesAsync(ExampleContext context)
+    {
+        using var response = await context.Admin.PutAsync(new Uri(Path("/api/v1/sites/{site}/clusters/a/policies"), UriKind.Relative),
+            Json(new JsonObject { ["manifests"] = Manifests() }.ToJsonString())).ConfigureAwait(false);
+        response.EnsureSuccessStatusCode();
+    }
+
+    private static IEnumerable<Example> PolicyExamples()
+    {
+        var spec = File.ReadAllText(System.IO.Path.Combine(ExampleState.ExamplesDirectory, "contoso-multicluster.yaml"));
+        yield return Post("/api/v1/policy/check", () => Flow(new JsonObject { ["manifests"] = Manifests(), ["spec"] = spec, ["cluster"] = "payments" }));
+        yield return Post("/api/v1/policy/trace", () => Flow(new JsonObject { ["manifests"] = Manifests(), ["spec"] = spec, ["cluster"] = "payments" }));
+        yield return Post("/api/v1/policy/matrix", () => new JsonObject { ["manifests"] = Manifests() }.ToJsonString());
+        yield return Post("/api/v1/policy/lint", () => new JsonObject { ["manifests"] = Manifests() }.ToJsonString());
+        yield return Post("/api/v1/policy/diff", () => new JsonObject { ["before"] = Manifests(), ["after"] = new JsonArray(Manifests()[0]!.DeepClone()) }.ToJsonString());
+        yield return Post("/api/v1/sites/{site}/policy/check", () => Flow(new JsonObject { ["manifests"] = Manifests(), ["cluster"] = "a" }));
+        yield return Post("/api/v1/sites/{site}/policy/trace", () => Flow(new JsonObject { ["manifests"] = Manifests(), ["cluster"] = "a" }));
+        yield return Post("/api/v1/sites/{site}/policy/matrix", () => new JsonObject { ["manifests"] = Manifests(), ["cluster"] = "a" }.ToJsonString());
+        yield return Post("/api/v1/sites/{site}/policy/lint", () => new JsonObject { ["manifests"] = Manifests(), ["cluster"] = "a" }.ToJsonString());
+        yield return Post("/api/v1/sites/{site}/policy/diff", () => new JsonObject { ["before"] = Manifests(), ["after"] = Manifests(), ["cluster"] = "a" }.ToJsonString());
+        yield return Post("/api/v1/sites/{site}/clusters/{cluster}/policies", () => new JsonObject { ["manifests"] = Manifests() }.ToJsonString(), method: "PUT");
+        yield return Post("/api/v1/sites/{site}/clusters/{cluster}/policy/check", () => Flow([]), StorePoliciesAsync);
+        yield return Post("/api/v1/sites/{site}/clusters/{cluster}/policy/trace", () => Flow([]), StorePoliciesAsync);
+        foreach (var route in new[] { "/api/v1/sites/{site}/clusters/{cluster}/policies", "/api/v1/sites/{site}/clusters/{cluster}/policy/matrix", "/api/v1/sites/{site}/clusters/{cluster}/policy/lint" })
+        {
+            yield return new("GET", route, async context =>
+            {
+                await ResetAsync(context).ConfigureAwait(false);
+                await StorePoliciesAsync(context).ConfigureAwait(false);
+                return new HttpRequestMessage(HttpMethod.Get, new Uri(Path(route).Replace("{cluster}", "a", StringComparison.Ordinal), UriKind.Relative));
+            });
+        }
+    }
+
     /// <summary>A plan of <paramref name="context"/>'s own client (a plan is applied or discarded by whoever made it); a made-up id when it may not plan.</summary>
     private static async Task<string> PlanIdAsync(ExampleContext context)
     {
@@ -201,6 +260,7 @@ public static class EndpointExamples
         PlanExample("DELETE", "/api/v1/sites/{site}/plans/{id}"),
         PlanExample("POST", "/api/v1/sites/{site}/plans/{id}/apply"),
         .. ChangeExamples(),
+        .. PolicyExamples(),
     ];
 
     /// <summary>The example of an endpoint, or null when it has none.</summary>
