@@ -35,6 +35,10 @@ public sealed record Problem(string Type, string Title, int Status, string? Deta
     ReadCommentHandling = JsonCommentHandling.Disallow,
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
 [JsonSerializable(typeof(int?))]
+[JsonSerializable(typeof(int))]
+[JsonSerializable(typeof(long))]
+[JsonSerializable(typeof(bool))]
+[JsonSerializable(typeof(string[]))]
 [JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(Health))]
 [JsonSerializable(typeof(Problem))]

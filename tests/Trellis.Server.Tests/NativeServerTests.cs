@@ -71,6 +71,9 @@ public sealed class NativeServerTests
             Assert.Equal(HttpStatusCode.OK, health?.StatusCode);
             Assert.True(Directory.Exists(Path.Combine(data.Path, "sites")));
             Assert.Equal("[]", await client.GetStringAsync(new Uri("api/v1/sites", UriKind.Relative)));
+            // Every type of the OpenAPI document must be in ServerJson: natively a missing one answers 500.
+            var openApi = await client.GetAsync(new Uri("openapi/v1.json", UriKind.Relative));
+            Assert.True(openApi.StatusCode == HttpStatusCode.OK, await openApi.Content.ReadAsStringAsync());
         }
         finally
         {
