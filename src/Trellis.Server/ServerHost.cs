@@ -10,6 +10,7 @@ using Trellis.Server.Dashboard;
 using Trellis.Server.Endpoints;
 using Trellis.Server.Live;
 using Trellis.Server.Monitoring;
+using Trellis.Server.Security;
 
 namespace Trellis.Server;
 
@@ -18,16 +19,32 @@ public static class ServerHost
 {
     public static WebApplication Build(ServerOptions options)
     {
+        if (ListenRules.Check(options) is { } refusal)
+        {
+            throw new ArgumentException(refusal, nameof(options));
+        }
+
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls([.. options.Urls]);
+        if (options.Certificate is not null)
+        {
+            builder.WebHost.UseKestrelHttpsConfiguration();
+        }
+
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
+            if (options.Certificate is { } certificate)
+            {
+                kestrel.ConfigureHttpsDefaults(https => https.ServerCertificate = certificate);
+            }
         });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
+        options.ConfigureLogging?.Invoke(builder.Logging);
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJson.Default));
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(1, AccessJson.Default));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<Fleet>();
         builder.Services.AddSingleton<SiteWatchers>();
@@ -35,6 +52,7 @@ public static class ServerHost
         builder.Services.AddSingleton<ServerMetrics>();
         builder.Services.AddSingleton<PlanRegistry>();
         builder.Services.AddApiReference();
+        builder.Services.AddAccessControl(options);
 
         var app = builder.Build();
 
@@ -44,6 +62,7 @@ public static class ServerHost
         app.UseStatusCodePages(WriteStatusAsync);
         var metrics = app.Services.GetRequiredService<ServerMetrics>();
         app.Use(metrics.ObserveAsync);
+        app.UseAccessControl();
 
         app.MapGet("/healthz", () => TypedResults.Json(new Health("ok"), ServerJson.Default.Health));
         app.MapGet("/readyz", ReadinessChecks.AnswerAsync);
@@ -58,6 +77,7 @@ public static class ServerHost
         Commands.Map(api);
         PolicyEndpoints.Map(api);
         app.MapApiReference();
+        TokenEndpoints.Map(api);
         return app;
     }
 

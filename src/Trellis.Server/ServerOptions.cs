@@ -1,3 +1,6 @@
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Logging;
+
 namespace Trellis.Server;
 
 /// <summary>How a server runs: where its fleet lives and where it listens.</summary>
@@ -38,4 +41,16 @@ public sealed record ServerOptions
 
     /// <summary>A pool at or over this fraction of its usable size raises a critical alert (default 95 %).</summary>
     public double CriticalUtilization { get; init; } = 0.95;
+
+    /// <summary>Requests per token (per client address without one) in each window; <see cref="Security.RateLimit.Off"/> for none.</summary>
+    public Security.RateLimit RateLimit { get; init; } = Security.RateLimit.Default;
+
+    /// <summary>The TLS certificate (with its private key) for https:// URLs; none: plain HTTP, on loopback only unless allowed.</summary>
+    public X509Certificate2? Certificate { get; init; }
+
+    /// <summary>Plain HTTP on an address other than loopback: tokens would cross the network readable by anyone on the path.</summary>
+    public bool AllowInsecureHttp { get; init; }
+
+    /// <summary>More logging set-up (tests capture the log through it).</summary>
+    public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
 }

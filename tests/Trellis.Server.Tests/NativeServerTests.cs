@@ -41,6 +41,16 @@ public sealed class NativeServerTests
         var binary = Binary();
         using var data = new TempFolder();
         var port = FreePort();
+        // The first Admin token, made before the server runs, with no other token: the way an operator starts.
+        using var create = Process.Start(new ProcessStartInfo(binary)
+        {
+            ArgumentList = { "token", "create", "--data", data.Path, "--name", "first-admin", "--role", "Admin" },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        var token = (await create.StandardOutput.ReadToEndAsync()).Trim();
+        await create.WaitForExitAsync();
+        Assert.True(create.ExitCode == 0, await create.StandardError.ReadToEndAsync());
         using var process = Process.Start(new ProcessStartInfo(binary)
         {
             ArgumentList = { "--data", data.Path, "--listen", $"http://127.0.0.1:{port}" },
@@ -50,6 +60,7 @@ public sealed class NativeServerTests
         try
         {
             using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
             HttpResponseMessage? health = null;
             for (var i = 0; i < 100 && health is null; i++)
             {

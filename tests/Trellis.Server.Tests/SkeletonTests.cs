@@ -14,7 +14,7 @@ public sealed class SkeletonTests
     public async Task Health_answers_ok()
     {
         await using var server = await TestServer.StartAsync();
-        using var client = server.Client();
+        using var client = server.Client(server.AdminToken);
         var response = await client.GetAsync(new Uri("healthz", UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("ok", JsonNode.Parse(await response.Content.ReadAsStringAsync())!["status"]!.GetValue<string>());
@@ -24,7 +24,7 @@ public sealed class SkeletonTests
     public async Task The_fleet_lists_every_site_file_with_its_revision()
     {
         await using var server = await TestServer.StartAsync(Sites);
-        using var client = server.Client();
+        using var client = server.Client(server.AdminToken);
         var sites = JsonNode.Parse(await client.GetStringAsync(new Uri("api/v1/sites", UriKind.Relative)))!.AsArray();
         Assert.Equal(["dhcp", "worked"], sites.Select(s => s!["name"]!.GetValue<string>()));
         Assert.All(sites, s => Assert.Equal(1, s!["revision"]!.GetValue<long>()));
@@ -34,7 +34,7 @@ public sealed class SkeletonTests
     public async Task Allocations_are_the_engines_in_the_cli_shape_with_the_revision_as_etag()
     {
         await using var server = await TestServer.StartAsync(Sites);
-        using var client = server.Client();
+        using var client = server.Client(server.AdminToken);
         var response = await client.GetAsync(new Uri("api/v1/sites/worked/allocations", UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("\"1\"", response.Headers.ETag?.Tag);
@@ -53,7 +53,7 @@ public sealed class SkeletonTests
     public async Task Unknown_sites_and_paths_are_problem_documents(string path, int status)
     {
         await using var server = await TestServer.StartAsync(Sites);
-        using var client = server.Client();
+        using var client = server.Client(server.AdminToken);
         var response = await client.GetAsync(new Uri(path, UriKind.Relative));
         Assert.Equal(status, (int)response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);

@@ -261,6 +261,20 @@ public static class EndpointExamples
         PlanExample("POST", "/api/v1/sites/{site}/plans/{id}/apply"),
         .. ChangeExamples(),
         .. PolicyExamples(),
+        Get("/api/v1/token"),
+        Get("/api/v1/tokens"),
+        new("POST", "/api/v1/tokens", _ => Task.FromResult(new HttpRequestMessage(HttpMethod.Post, new Uri("api/v1/tokens", UriKind.Relative))
+        {
+            Content = Json($$"""{"name": "example-{{Guid.NewGuid():N}}", "grants": [{"site": "{{Site}}", "role": "Reader"}], "expires": "1h"}"""),
+        })),
+        new("DELETE", "/api/v1/tokens/{id}", async context =>
+        {
+            using var made = await context.Admin.PostAsync(new Uri("api/v1/tokens", UriKind.Relative),
+                Json($$"""{"name": "to-revoke-{{Guid.NewGuid():N}}", "admin": true, "expires": "1h"}""")).ConfigureAwait(false);
+            var id = System.Text.Json.Nodes.JsonNode.Parse(await made.Content.ReadAsStringAsync().ConfigureAwait(false))?["info"]?["id"]?.GetValue<string>()
+                ?? throw new InvalidOperationException($"POST /api/v1/tokens answered {(int)made.StatusCode}.");
+            return new HttpRequestMessage(HttpMethod.Delete, new Uri($"api/v1/tokens/{id}", UriKind.Relative));
+        }),
     ];
 
     /// <summary>The example of an endpoint, or null when it has none.</summary>

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Http.Features;
 using Trellis.Engine;
 using Trellis.Engine.Contracts;
+using Trellis.Server.Security;
 using Trellis.TestSupport;
 
 namespace Trellis.Server.Tests.Infrastructure;
@@ -35,6 +36,29 @@ public sealed class TestServer : IAsyncDisposable
 
     public string DataDirectory => Options.DataDirectory;
 
+    /// <summary>A fleet-wide Admin token, made when the server starts.</summary>
+    public string AdminToken => _adminToken ??= Token(AccessRole.Admin);
+
+    private string? _adminToken;
+    private int _tokens;
+
+    /// <summary>
+    /// A new token (straight into the server's token store, as <c>trellis serve token create</c> does): fleet-wide for
+    /// <see cref="AccessRole.Admin"/>, otherwise <paramref name="role"/> on each of <paramref name="sites"/>.
+    /// </summary>
+    public string Token(AccessRole role, params string[] sites) => Token(role, null, sites);
+
+    public string Token(AccessRole role, DateTimeOffset? expiresAt, params string[] sites)
+    {
+        var store = App.Services.GetRequiredService<TokenStore>();
+        var name = $"test-{role}-{Interlocked.Increment(ref _tokens)}".ToLowerInvariant();
+        var request = role == AccessRole.Admin
+            ? new TokenRequest(name, Admin: true)
+            : new TokenRequest(name, Grants: [.. sites.Select(s => new SiteGrant(s, role))]);
+        var (created, refused) = store.Create(request, expiresAt, "test");
+        return created?.Token ?? throw new InvalidOperationException(refused?.ToString());
+    }
+
     /// <summary>Starts a server whose fleet holds <paramref name="sites"/>: site name → example file (examples/*.yaml), applied.</summary>
     public static async Task<TestServer> StartAsync(IReadOnlyDictionary<string, string>? sites = null, Func<ServerOptions, ServerOptions>? configure = null)
     {
@@ -63,17 +87,19 @@ public sealed class TestServer : IAsyncDisposable
         return outcome.HasErrors ? throw new InvalidOperationException(string.Join("; ", outcome.Findings)) : outcome.Revision;
     }
 
-    /// <summary>An HTTP client to this server, with <paramref name="token"/> as its bearer token when given.</summary>
+    /// <summary>
+    /// An HTTP client to this server with <paramref name="token"/> as its bearer token, by default <see cref="AdminToken"/>
+    /// (which may do anything); <see cref="Anonymous"/> sends none.
+    /// </summary>
     public HttpClient Client(string? token = null)
     {
-        var client = new HttpClient { BaseAddress = Address };
-        if (token is not null)
-        {
-            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        }
-
+        var client = Anonymous();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token ?? AdminToken);
         return client;
     }
+
+    /// <summary>An HTTP client to this server without a token.</summary>
+    public HttpClient Anonymous() => new() { BaseAddress = Address };
 
     public async ValueTask DisposeAsync()
     {
