@@ -32,7 +32,7 @@ public sealed class DashboardBrowserTests
     {
         await using var server = await StartAsync();
         await using var browser = await DashboardBrowser.OpenAsync(server.Address, screen == "phone" ? DashboardBrowser.Phone : DashboardBrowser.Laptop);
-        await browser.SignInAsync(TestTokens.Reader);
+        await browser.SignInAsync(TestTokens.Reader(server));
         var page = browser.Page;
         Assert.Equal(["dhcp", "worked"], await page.Locator("#sites .site").EvaluateAllAsync<string[]>("cards => cards.map(c => c.dataset.site)"));
         Assert.Equal("Critical", await page.Locator(".site[data-site=worked] h2 .badge").GetAttributeAsync("data-level"));
@@ -76,7 +76,7 @@ public sealed class DashboardBrowserTests
     {
         await using var server = await StartAsync();
         await using var browser = await DashboardBrowser.OpenAsync(server.Address, DashboardBrowser.Laptop);
-        await browser.SignInAsync(TestTokens.Reader);
+        await browser.SignInAsync(TestTokens.Reader(server));
         var page = browser.Page;
         await page.GotoAsync("/#/sites/worked");
         await page.WaitForSelectorAsync("#site");
@@ -112,7 +112,7 @@ public sealed class DashboardBrowserTests
         }
 
         await using var browser = await DashboardBrowser.OpenAsync(server.Address, DashboardBrowser.Laptop);
-        await browser.SignInAsync(TestTokens.Reader);
+        await browser.SignInAsync(TestTokens.Reader(server));
         await browser.Page.GotoAsync("/#/sites/worked/audit");
         var rows = browser.Page.Locator("#audit-log tbody tr");
         await rows.First.WaitForAsync();
@@ -128,8 +128,9 @@ public sealed class DashboardBrowserTests
     {
         await using var server = await StartAsync();
         await using var browser = await DashboardBrowser.OpenAsync(server.Address, DashboardBrowser.Laptop);
-        await browser.SignInAsync(TestTokens.Reader);
-        Assert.Equal(TestTokens.Reader, await browser.Page.EvaluateAsync<string>("sessionStorage.getItem('trellis.token')"));
+        var token = TestTokens.Reader(server);
+        await browser.SignInAsync(token);
+        Assert.Equal(token, await browser.Page.EvaluateAsync<string>("sessionStorage.getItem('trellis.token')"));
         await browser.Page.ClickAsync("#signout");
         await browser.Page.WaitForSelectorAsync("#signin-view:not([hidden])");
         Assert.Null(await browser.Page.EvaluateAsync<string?>("sessionStorage.getItem('trellis.token')"));
