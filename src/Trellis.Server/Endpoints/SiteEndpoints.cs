@@ -16,10 +16,10 @@ internal static class SiteEndpoints
         api.MapGet("/sites/{site}/allocations", AllocationsAsync).Requires(AccessRole.Reader).WithName("GetAllocations");
     }
 
-    private static async Task<IResult> ListAsync(Fleet fleet, CancellationToken ct)
+    private static async Task<IResult> ListAsync(Fleet fleet, HttpContext context, CancellationToken ct)
     {
         var sites = new List<SiteSummary>();
-        foreach (var name in fleet.Names())
+        foreach (var name in fleet.Names().Where(n => Monitoring.SiteGrants.CanRead(context, n)))
         {
             await using var session = fleet.Open(name, write: false);
             var state = await session.Engine.ReadAsync(ct).ConfigureAwait(false);

@@ -59,6 +59,22 @@ public sealed class AccessTests
     }
 
     [Theory]
+    [InlineData("api/v1/sites")]
+    [InlineData("api/v1/alerts")]
+    public async Task Fleet_wide_lists_show_a_token_only_the_sites_it_is_granted(string path)
+    {
+        await using var server = await TestServer.StartAsync(new Dictionary<string, string> { ["worked"] = "worked-example.yaml", ["dhcp"] = "dhcp-site.yaml" });
+        using var granted = server.Client(server.Token(AccessRole.Reader, "dhcp"));
+        using var admin = server.Client();
+
+        static async Task<string[]> Names(HttpClient client, string path) =>
+            [.. JsonNode.Parse(await client.GetStringAsync(new Uri(path, UriKind.Relative)))!.AsArray().Select(s => (s!["name"] ?? s["site"])!.GetValue<string>()).Order()];
+
+        Assert.Equal(["dhcp"], await Names(granted, path));
+        Assert.Equal(["dhcp", "worked"], await Names(admin, path));
+    }
+
+    [Theory]
     [InlineData("healthz")]
     [InlineData("api/v1/sites/worked/allocations")]
     [InlineData("api/v1/no-such-endpoint")]
