@@ -25,6 +25,39 @@ public sealed class SqliteStateStore : IStateStore
             Pooling = true,
             DefaultTimeout = 30,
         }.ToString();
+        Enter(connectionString);
+    }
+
+    // Stores of one file (one connection string) share one connection pool. Its idle connections are closed when the last of
+    // them closes, not each time one does: clearing the pool under another open store of the same file could hand that
+    // store a connection whose handle was just disposed (a server opens and closes a store per request).
+    private static readonly Dictionary<string, int> OpenStores = new(StringComparer.Ordinal);
+    private static readonly Lock PoolLock = new();
+
+    private static void Enter(string connectionString)
+    {
+        lock (PoolLock)
+        {
+            OpenStores[connectionString] = OpenStores.GetValueOrDefault(connectionString) + 1;
+        }
+    }
+
+    /// <summary>This store no longer uses the pool; the last store of its file to leave closes the pool's idle connections.</summary>
+    private void Leave()
+    {
+        lock (PoolLock)
+        {
+            var left = OpenStores[connectionString] - 1;
+            if (left > 0)
+            {
+                OpenStores[connectionString] = left;
+                return;
+            }
+
+            OpenStores.Remove(connectionString);
+            using var connection = new SqliteConnection(connectionString);
+            SqliteConnection.ClearPool(connection);
+        }
     }
 
     /// <summary>The full path of the database file.</summary>
@@ -100,12 +133,12 @@ public sealed class SqliteStateStore : IStateStore
         }
         catch (SqliteException e)
         {
-            store.ClearPool();
+            store.Close();
             throw store.Failure("open", e);
         }
         catch (StoreException)
         {
-            store.ClearPool();
+            store.Close();
             throw;
         }
     }
@@ -326,11 +359,7 @@ public sealed class SqliteStateStore : IStateStore
     /// <summary>Closes the pooled connections to the file.</summary>
     public ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref disposed, 1) == 0)
-        {
-            ClearPool();
-        }
-
+        Close();
         return ValueTask.CompletedTask;
     }
 
@@ -351,10 +380,13 @@ public sealed class SqliteStateStore : IStateStore
         }
     }
 
-    private void ClearPool()
+    /// <summary>Closes the store (once) and leaves the pool: a store that failed to open, or one disposed.</summary>
+    private void Close()
     {
-        using var connection = new SqliteConnection(connectionString);
-        SqliteConnection.ClearPool(connection);
+        if (Interlocked.Exchange(ref disposed, 1) == 0)
+        {
+            Leave();
+        }
     }
 
     private StoreException Failure(string action, SqliteException e) =>

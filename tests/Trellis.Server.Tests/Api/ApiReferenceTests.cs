@@ -57,4 +57,28 @@ public sealed partial class ApiReferenceTests
             Assert.True(served.IsSuccessStatusCode, $"{asset}: {(int)served.StatusCode}");
         }
     }
+
+    [GeneratedRegex(@"<script(?![^>]*\bsrc=)[^>]*>([\s\S]*?)</script>")]
+    private static partial Regex InlineScript();
+
+    [Fact]
+    public async Task The_reference_pages_policy_admits_its_inline_script_by_hash_and_no_other_inline_script()
+    {
+        await using var server = await TestServer.StartAsync();
+        using var client = server.Client();
+        var response = await client.GetAsync(new Uri(server.Address, "scalar/"));
+        var page = await response.Content.ReadAsStringAsync();
+        var policy = string.Join(";", response.Headers.GetValues("Content-Security-Policy"));
+        var scriptSrc = policy.Split(';').Select(d => d.Trim()).Single(d => d.StartsWith("script-src ", StringComparison.Ordinal));
+        Assert.DoesNotContain("unsafe-inline", scriptSrc, StringComparison.Ordinal);
+        var inline = InlineScript().Matches(page).Select(m => m.Groups[1].Value).ToList();
+        Assert.NotEmpty(inline);
+        foreach (var script in inline)
+        {
+            var hash = Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(script)));
+            Assert.Contains($"'sha256-{hash}'", scriptSrc, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("frame-ancestors 'none'", policy, StringComparison.Ordinal);
+    }
 }
