@@ -57,7 +57,7 @@ function showSignIn(message) {
   $('#signin-view').hidden = false;
   $('#view').replaceChildren();
   $('#signout').hidden = true;
-  setLive(false);
+  setLive(null);
   crumbs([]);
   const error = $('#signin-error');
   error.hidden = !message;
@@ -84,6 +84,7 @@ function watch(site, onRevision) {
   const abort = new AbortController();
   let last = null;
   let stopped = false;
+  setLive(false);
   (async () => {
     while (!stopped) {
       try {
@@ -124,11 +125,13 @@ function watch(site, onRevision) {
       if (!stopped) await new Promise(r => setTimeout(r, 1000));
     }
   })();
-  return () => { stopped = true; abort.abort(); setLive(false); };
+  return () => { stopped = true; abort.abort(); setLive(null); };
 }
+// live: the site's changes stream in; offline: the stream broke and is being reopened; hidden (null): this page watches nothing.
 function setLive(on) {
   const live = $('#live');
-  live.classList.toggle('on', on);
+  live.hidden = on === null;
+  live.classList.toggle('on', on === true);
   live.classList.toggle('off', !on);
   live.textContent = on ? 'live' : 'offline';
 }
@@ -269,7 +272,9 @@ async function policyView(site, cluster, signal) {
     heat.append(h('iframe', { class: 'heatmap-frame', sandbox: 'allow-scripts', title: `connectivity of ${cluster}`, srcdoc: await response.text() }));
   } catch (e) {
     if (e.name === 'AbortError') throw e;
-    heat.append(e.status === 404 ? h('p', { class: 'empty' }, `No policies are stored for ${cluster}: PUT ${api}${base}/policies stores them.`) : failure(e));
+    // 422 NothingToAnalyse: nothing is stored for the cluster, or what is stored has no workload to draw.
+    const nothing = e.status === 422 && e.problem?.findings?.some(f => f.code === 'NothingToAnalyse');
+    heat.append(nothing ? h('p', { class: 'empty' }, `No workloads are in the manifests stored for ${cluster}: PUT ${api}${base}/policies stores them.`) : failure(e));
   }
   const result = h('div', { id: 'trace-result' });
   const from = h('input', { id: 'trace-from', required: true, placeholder: 'shop/web or 10.0.0.5' });
@@ -297,7 +302,7 @@ async function policyView(site, cluster, signal) {
 // is, what happens there, the verdict taken there and the facts behind it; a dropping hop is red.
 function traceDrawing(trace) {
   return h('div', {},
-    h('p', { class: `verdict ${trace.delivered ? 'allowed' : 'denied'}`, id: 'trace-verdict', 'data-delivered': trace.delivered },
+    h('p', { class: `verdict ${trace.delivered ? 'allowed' : 'denied'}`, id: 'trace-verdict', 'data-delivered': String(trace.delivered) },
       trace.delivered ? 'Delivered' : 'Dropped', ` — ${trace.question}`),
     h('ol', { class: 'hops', id: 'trace-hops' }, trace.hops.flatMap((hop, i) => [
       i ? h('li', { class: 'arrow', 'aria-hidden': 'true' }, '→') : null,
