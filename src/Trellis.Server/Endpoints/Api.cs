@@ -59,9 +59,19 @@ internal static class Api
     /// 304 without reading the state when the client's If-None-Match is current; 404 for a site the fleet does not have.
     /// </summary>
     public static async Task<IResult> ViewAsync(Fleet fleet, string site, HttpContext context, Func<SiteState, IResult> view, CancellationToken ct) =>
-        await WithSessionAsync(fleet, site, context, async session => view(await session.Engine.ReadAsync(ct).ConfigureAwait(false)), ct).ConfigureAwait(false);
+        await WithSessionAsync(fleet, site, context, async session =>
+        {
+            // The ETag is the revision the answer was read at, which may be newer than the one checked for If-None-Match.
+            var state = await session.Engine.ReadAsync(ct).ConfigureAwait(false);
+            context.Response.Headers.ETag = ETag(state.Revision);
+            return view(state);
+        }, ct).ConfigureAwait(false);
 
-    /// <summary>As <see cref="ViewAsync"/>, for views that read through the session themselves (allocations, audit, policy context).</summary>
+    /// <summary>
+    /// As <see cref="ViewAsync"/>, for views that read through the session themselves (allocations, audit, policy context). A
+    /// view that knows the revision it read sets the ETag; otherwise it is the revision read before the view, never newer than
+    /// the answer (a write made between them costs the client a 412, never a lost update).
+    /// </summary>
     public static async Task<IResult> WithSessionAsync(Fleet fleet, string site, HttpContext context, Func<EngineSession, Task<IResult>> view, CancellationToken ct)
     {
         if (!fleet.Exists(site))

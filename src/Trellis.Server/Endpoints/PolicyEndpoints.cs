@@ -288,29 +288,34 @@ internal static class PolicyEndpoints
 
     /// <summary>
     /// A question about the manifests stored for a stored cluster: 404 for a site the fleet lacks, 422 UnknownCluster for a
-    /// cluster the site lacks (or a name no file may have). The ETag is the site's revision and the manifests' digest: either changes the answer.
+    /// cluster the site lacks (or a name no file may have), 503 StoredPoliciesDamaged when the stored file cannot be read. The
+    /// ETag is the site's revision (read first, so never newer than the answer) and the manifests' digest: either changes the answer.
     /// </summary>
     private static async Task<IResult> StoredAsync(Fleet fleet, string site, string cluster, HttpContext http,
         Func<PolicyContext, IReadOnlyList<ManifestText>, Task<IResult>> answer, CancellationToken ct)
     {
-        if (!fleet.Exists(site))
+        var (context, revision, refused) = await ClusterAsync(fleet, site, cluster, ct).ConfigureAwait(false);
+        if (refused is not null)
         {
-            return Problems.SiteNotFound(site);
-        }
-
-        await using var session = fleet.Open(site, write: false);
-        var (context, findings) = Fleet.IsValidName(cluster)
-            ? await session.Engine.PolicyContextAsync(cluster, ct).ConfigureAwait(false)
-            : new PolicyResult<PolicyContext>(null, [Finding.Error("UnknownCluster", "cluster", $"The site has no cluster '{cluster}'.", "Name one of the stored clusters (GET …/clusters).")]);
-        if (context is null)
-        {
-            return Problems.Refused(findings);
+            return refused;
         }
 
         var path = PolicyPath(fleet, site, cluster);
         var bytes = File.Exists(path) ? await File.ReadAllBytesAsync(path, ct).ConfigureAwait(false) : [];
-        var manifests = bytes.Length == 0 ? [] : JsonSerializer.Deserialize(bytes, ServerJson.Default.StoredManifests)?.Manifests ?? [];
-        var revision = await session.Engine.ReadRevisionAsync(ct).ConfigureAwait(false);
+        IReadOnlyList<ManifestText> manifests;
+        try
+        {
+            manifests = bytes.Length == 0 ? [] : JsonSerializer.Deserialize(bytes, ServerJson.Default.StoredManifests)?.Manifests ?? [];
+        }
+        catch (JsonException e)
+        {
+            return Problems.Of(StatusCodes.Status503ServiceUnavailable, "The stored manifests are damaged",
+                $"The manifests stored for cluster '{cluster}' cannot be read.",
+                [Finding.Error("StoredPoliciesDamaged", $"sites/{site}.policies/{cluster}.json",
+                    $"The file '{Path.Combine("sites", site + ".policies", cluster + ".json")}' of the fleet is not the JSON the server writes: {e.Message}",
+                    "Store the cluster's manifests again (PUT …/clusters/{cluster}/policies replaces the file), or restore it from a backup.")]);
+        }
+
         var tag = $"\"{revision}.{Convert.ToHexStringLower(SHA256.HashData(bytes))[..16]}\"";
         http.Response.Headers.ETag = tag;
         if (http.Request.Method == HttpMethods.Get && http.Request.Headers.IfNoneMatch.Any(v => v is not null && v.Split(',').Any(t => t.Trim() == tag)))
@@ -318,10 +323,30 @@ internal static class PolicyEndpoints
             return TypedResults.StatusCode(StatusCodes.Status304NotModified);
         }
 
-        return await answer(context, manifests).ConfigureAwait(false);
+        return await answer(context!, manifests).ConfigureAwait(false);
     }
 
-    /// <summary>PUT …/clusters/{cluster}/policies: the cluster's manifests replaced at once (a temporary file, then a rename), answered with what loading them finds.</summary>
+    /// <summary>The stored cluster the manifests run in, with the site's revision read before it; or the problem why there is none.</summary>
+    private static async Task<(PolicyContext? Context, long Revision, IResult? Problem)> ClusterAsync(Fleet fleet, string site, string cluster, CancellationToken ct)
+    {
+        if (!fleet.Exists(site))
+        {
+            return (null, 0, Problems.SiteNotFound(site));
+        }
+
+        await using var session = fleet.Open(site, write: false);
+        var revision = await session.Engine.ReadRevisionAsync(ct).ConfigureAwait(false);
+        var (context, findings) = Fleet.IsValidName(cluster)
+            ? await session.Engine.PolicyContextAsync(cluster, ct).ConfigureAwait(false)
+            : new PolicyResult<PolicyContext>(null, [Finding.Error("UnknownCluster", "cluster", $"The site has no cluster '{cluster}'.", "Name one of the stored clusters (GET …/clusters).")]);
+        return context is null ? (null, revision, Problems.Refused(findings)) : (context, revision, null);
+    }
+
+    /// <summary>
+    /// PUT …/clusters/{cluster}/policies: the cluster's manifests replaced at once (a temporary file, then a rename), answered
+    /// with what loading them finds; manifests that do not load (an error finding, such as YAML that does not parse) are refused
+    /// with 422 and the manifests stored before are kept.
+    /// </summary>
     private static async Task<IResult> StoreAsync(string site, string cluster, Fleet fleet, HttpContext http, CancellationToken ct)
     {
         var (request, problem) = await Api.ReadJsonAsync(http.Request, ServerJson.Default.StoredManifests, ct).ConfigureAwait(false);
@@ -330,15 +355,22 @@ internal static class PolicyEndpoints
             return problem!;
         }
 
-        return await StoredAsync(fleet, site, cluster, http, async (context, _) =>
+        var (context, _, refused) = await ClusterAsync(fleet, site, cluster, ct).ConfigureAwait(false);
+        if (refused is not null)
         {
-            var set = NetworkPolicyService.Load(request.Manifests, context);
-            var path = PolicyPath(fleet, site, cluster);
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            var json = JsonSerializer.SerializeToUtf8Bytes(request, ServerJson.Default.StoredManifests);
-            await OutputFiles.WriteAsync(path, Encoding.UTF8.GetString(json), ct).ConfigureAwait(false);
-            http.Response.Headers.Remove("ETag");
-            return Api.Json(new ValidateOutput(!set.Findings.HasErrors(), Ordered(set.Findings)), ServerJson.Default.ValidateOutput);
-        }, ct).ConfigureAwait(false);
+            return refused;
+        }
+
+        var set = NetworkPolicyService.Load(request.Manifests, context);
+        if (set.Findings.HasErrors())
+        {
+            return Problems.Refused(Ordered(set.Findings));
+        }
+
+        var path = PolicyPath(fleet, site, cluster);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var json = JsonSerializer.SerializeToUtf8Bytes(request, ServerJson.Default.StoredManifests);
+        await OutputFiles.WriteAsync(path, Encoding.UTF8.GetString(json), ct).ConfigureAwait(false);
+        return Api.Json(new ValidateOutput(true, Ordered(set.Findings)), ServerJson.Default.ValidateOutput);
     }
 }

@@ -120,6 +120,48 @@ public sealed class PolicyTests
         Assert.NotEqual(etag, changed.Headers.ETag);
     }
 
+    [Fact]
+    public async Task Manifests_that_do_not_load_are_refused_and_the_stored_ones_kept()
+    {
+        await using var server = await TestServer.StartAsync(Sites);
+        using var client = server.Client();
+        await OkAsync(await client.PutAsync(At("api/v1/sites/worked/clusters/a/policies"), Json(Question())));
+        var file = Path.Combine(server.DataDirectory, "sites", "worked.policies", "a.json");
+        var before = await File.ReadAllBytesAsync(file);
+
+        var broken = new JsonObject { ["manifests"] = new JsonArray(new JsonObject { ["name"] = "broken.yaml", ["text"] = "kind: Pod\nmetadata: [unclosed\n" }) };
+        var response = await client.PutAsync(At("api/v1/sites/worked/clusters/a/policies"), Json(broken));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.UnprocessableEntity, text);
+        Assert.Contains("ManifestYamlInvalid", Codes(JsonNode.Parse(text)!["findings"]));
+        Assert.Equal(before, await File.ReadAllBytesAsync(file));
+        var kept = await OkAsync(await client.GetAsync(At("api/v1/sites/worked/clusters/a/policies")));
+        Assert.Equal("shop.yaml", kept["manifests"]![0]!["name"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_damaged_stored_file_is_a_problem_naming_it_and_storing_again_replaces_it()
+    {
+        await using var server = await TestServer.StartAsync(Sites);
+        using var client = server.Client();
+        await OkAsync(await client.PutAsync(At("api/v1/sites/worked/clusters/a/policies"), Json(Question())));
+        var file = Path.Combine(server.DataDirectory, "sites", "worked.policies", "a.json");
+        await File.WriteAllTextAsync(file, "{\"manifests\": [{\"name\": ");
+
+        foreach (var path in new[] { "api/v1/sites/worked/clusters/a/policies", "api/v1/sites/worked/clusters/a/policy/matrix" })
+        {
+            var response = await client.GetAsync(At(path));
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable, text);
+            var finding = JsonNode.Parse(text)!["findings"]![0]!;
+            Assert.Equal("StoredPoliciesDamaged", finding["code"]!.GetValue<string>());
+            Assert.Equal("sites/worked.policies/a.json", finding["path"]!.GetValue<string>());
+        }
+
+        await OkAsync(await client.PutAsync(At("api/v1/sites/worked/clusters/a/policies"), Json(Question())));
+        await OkAsync(await client.GetAsync(At("api/v1/sites/worked/clusters/a/policy/matrix")));
+    }
+
     [Theory]
     [InlineData("api/v1/sites/worked/clusters/nosuch/policies", 422, "UnknownCluster")]
     [InlineData("api/v1/sites/worked/clusters/..%2Fx/policies", 422, "UnknownCluster")]
