@@ -63,7 +63,7 @@ internal static class PolicyEndpoints
                 StoredAsync(fleet, site, cluster, context, (_, manifests) => Task.FromResult(Api.Json(new StoredManifests(manifests), ServerJson.Default.StoredManifests)), ct))
             .Requires(AccessRole.Reader).WithName("GetPolicies");
         cluster.MapGet("/policy/matrix", (string site, string cluster, string? format, Fleet fleet, HttpContext context, CancellationToken ct) =>
-                StoredAsync(fleet, site, cluster, context, (policyContext, manifests) => Task.FromResult(Matrix(NetworkPolicyService.Load(manifests, policyContext), format)), ct))
+                StoredAsync(fleet, site, cluster, context, (policyContext, manifests) => Task.FromResult(Matrix(NetworkPolicyService.Load(manifests, policyContext), policyContext, format)), ct))
             .Requires(AccessRole.Reader).WithName("GetPolicyMatrix");
         cluster.MapGet("/policy/lint", (string site, string cluster, Fleet fleet, HttpContext context, CancellationToken ct) =>
                 StoredAsync(fleet, site, cluster, context, (policyContext, manifests) => Task.FromResult(Lint(NetworkPolicyService.Load(manifests, policyContext))), ct))
@@ -182,11 +182,14 @@ internal static class PolicyEndpoints
         }
 
         var (context, refused) = await ContextAsync(http, fleet, site, request.Cluster, request.Spec, required: false, ct).ConfigureAwait(false);
-        return refused ?? Matrix(NetworkPolicyService.Load(request.Manifests, context, Choices(request.By, request.HostNetworkPoliced)), format);
+        return refused ?? Matrix(NetworkPolicyService.Load(request.Manifests, context, Choices(request.By, request.HostNetworkPoliced)), context, format);
     }
 
-    /// <summary>netpol matrix -o json|csv|text|html: nothing to analyse is refused (an empty matrix would read as "no connection at all").</summary>
-    private static IResult Matrix(ManifestSet set, string? format)
+    /// <summary>
+    /// netpol matrix -o json|csv|text|html: nothing to analyse is refused (an empty matrix would read as "no connection at all").
+    /// The findings the CLI writes to standard error beside it are named in the <see cref="FindingsHeader"/>.
+    /// </summary>
+    private static IResult Matrix(ManifestSet set, PolicyContext? context, string? format)
     {
         if (FormatProblem(format, html: true) is { } bad)
         {
@@ -198,14 +201,15 @@ internal static class PolicyEndpoints
             return Nothing([.. set.Findings, .. nothing]);
         }
 
+        IReadOnlyList<Finding> findings = [.. set.Findings, .. NetworkPolicyService.NotEnforced(context)];
         if (format == "html")
         {
-            return TypedResults.Text(ConnectivityHeatmap.Write(NetworkPolicyService.Matrix(set)), "text/html; charset=utf-8");
+            return new WithFindings(TypedResults.Text(ConnectivityHeatmap.Write(NetworkPolicyService.Matrix(set)), "text/html; charset=utf-8"), findings);
         }
 
         var writer = new StringWriter();
         NetworkPolicyService.WriteMatrix(set, ConnectivityFormatOf(format), writer);
-        return TypedResults.Text(writer.ToString(), ContentTypeOf(format));
+        return new WithFindings(TypedResults.Text(writer.ToString(), ContentTypeOf(format)), findings);
     }
 
     private static async Task<IResult> LintAsync(HttpContext http, Fleet? fleet, string? site, CancellationToken ct)
@@ -252,7 +256,25 @@ internal static class PolicyEndpoints
         }
 
         var diff = NetworkPolicyService.Diff(pair);
-        return TypedResults.Text(diff.Format(ConnectivityFormatOf(format)), ContentTypeOf(format));
+        return new WithFindings(TypedResults.Text(diff.Format(ConnectivityFormatOf(format)), ContentTypeOf(format)),
+            [.. pair.Before.Findings, .. pair.After.Findings, .. NetworkPolicyService.NotEnforced(context)]);
+    }
+
+    /// <summary>The response header naming the codes of the findings beside an answer whose document has no place for them (matrix, diff).</summary>
+    public const string FindingsHeader = "Trellis-Findings";
+
+    /// <summary>An answer with the codes of its findings, most severe first, in <see cref="FindingsHeader"/> (lint gives each in full).</summary>
+    private sealed class WithFindings(IResult answer, IReadOnlyList<Finding> findings) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            if (findings.Count > 0)
+            {
+                httpContext.Response.Headers[FindingsHeader] = string.Join(", ", Ordered(findings).Select(f => f.Code).Distinct(StringComparer.Ordinal));
+            }
+
+            return answer.ExecuteAsync(httpContext);
+        }
     }
 
     private static IReadOnlyList<Finding> Ordered(IReadOnlyList<Finding> findings) => [.. findings.OrderByDescending(f => f.Severity)];

@@ -121,6 +121,35 @@ public sealed class PolicyTests
     }
 
     [Fact]
+    public async Task The_findings_beside_a_matrix_or_a_diff_are_named_in_a_header()
+    {
+        await using var server = await TestServer.StartAsync(Sites);
+        using var client = server.Client();
+        var spec = new JsonObject { ["spec"] = File.ReadAllText(Path.Combine(ExampleState.ExamplesDirectory, "contoso-multicluster.yaml")) };
+
+        // Flannel enforces no policy: the CLI warns beside the matrix, the server names the warning in Trellis-Findings.
+        var legacy = await client.PostAsync(At("api/v1/policy/matrix"), Json(Question(("spec", spec["spec"]!.DeepClone()), ("cluster", "legacy"))));
+        Assert.Equal(HttpStatusCode.OK, legacy.StatusCode);
+        Assert.Equal(["PolicyNotEnforced"], legacy.Headers.GetValues("Trellis-Findings"));
+        var diff = await client.PostAsync(At("api/v1/policy/diff"), Json(new JsonObject
+        {
+            ["before"] = EndpointExamples.Manifests(), ["after"] = EndpointExamples.Manifests(), ["spec"] = spec["spec"]!.DeepClone(), ["cluster"] = "legacy",
+        }));
+        Assert.Equal(HttpStatusCode.OK, diff.StatusCode);
+        Assert.Equal(["PolicyNotEnforced"], diff.Headers.GetValues("Trellis-Findings"));
+
+        // Calico enforces: no such warning; the manifests' Windows pod finds no Windows node there, as the CLI warns too.
+        var worked = await client.PostAsync(At("api/v1/sites/worked/policy/matrix"), Json(Question(("cluster", "a"))));
+        Assert.Equal(HttpStatusCode.OK, worked.StatusCode);
+        Assert.Equal(["PodsExceedMaxPodCount"], worked.Headers.GetValues("Trellis-Findings"));
+
+        // Without a cluster nothing is said beside the answer: no header.
+        var bare = await client.PostAsync(At("api/v1/policy/matrix"), Json(Question()));
+        Assert.Equal(HttpStatusCode.OK, bare.StatusCode);
+        Assert.False(bare.Headers.Contains("Trellis-Findings"), string.Join("; ", bare.Headers.TryGetValues("Trellis-Findings", out var v) ? v : []));
+    }
+
+    [Fact]
     public async Task Manifests_that_do_not_load_are_refused_and_the_stored_ones_kept()
     {
         await using var server = await TestServer.StartAsync(Sites);

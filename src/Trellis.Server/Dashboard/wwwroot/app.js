@@ -268,6 +268,9 @@ async function policyView(site, cluster, signal) {
   try {
     const response = await fetch(`${api}${base}/policy/matrix?format=html`, { headers: { Authorization: `Bearer ${token()}`, Accept: 'text/html' }, signal, cache: 'no-store' });
     if (!response.ok) throw new ApiError(response.status, response.headers.get('content-type')?.includes('json') ? await response.json() : null);
+    // The findings the CLI prints beside a matrix (PolicyNotEnforced on Flannel: everything is allowed) come as codes in a header.
+    const findings = response.headers.get('Trellis-Findings');
+    if (findings) heat.append(h('p', { class: 'meta', id: 'heatmap-findings' }, `Findings: ${findings} — `, h('code', {}, `POST ${api}/sites/${site}/policy/lint`), ' explains each.'));
     // The page runs in a sandboxed frame (no access to this page or its token), under this page's policy, which allows its two inline blocks by hash.
     heat.append(h('iframe', { class: 'heatmap-frame', sandbox: 'allow-scripts', title: `connectivity of ${cluster}`, srcdoc: await response.text() }));
   } catch (e) {
