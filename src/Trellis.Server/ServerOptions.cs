@@ -36,6 +36,12 @@ public sealed record ServerOptions
     /// <summary>How long one live-update stream lasts before the server ends it (the client reconnects; its token is checked again).</summary>
     public TimeSpan EventStreamLifetime { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// How long an event stream stays silent before a <c>heartbeat</c> event: proxies and load balancers close connections idle
+    /// for a minute or so, and a client learns that a stream that hears nothing is still open.
+    /// </summary>
+    public TimeSpan EventHeartbeat { get; init; } = TimeSpan.FromSeconds(25);
+
     /// <summary>A pool at or over this fraction of its usable size raises a warning alert (default 80 %).</summary>
     public double WarnUtilization { get; init; } = 0.80;
 

@@ -14,11 +14,14 @@ namespace Trellis.Server.Endpoints;
 /// Last-Event-ID already names it. A client reads the views again when one arrives. A stream ends after
 /// <see cref="ServerOptions.EventStreamLifetime"/>: the client reconnects with Last-Event-ID and misses nothing (a revision
 /// says all), and its token is checked again, so a revoked token stops hearing. Asked for application/json only, the
-/// endpoint answers the current revision as one document instead.
+/// endpoint answers the current revision as one document instead. A stream silent for <see cref="ServerOptions.EventHeartbeat"/>
+/// sends a <c>heartbeat</c> event (no data), which clients ignore: it keeps proxies from closing the connection as idle.
 /// </summary>
 internal static class EventEndpoints
 {
     public const string EventType = "revision";
+
+    public const string HeartbeatType = "heartbeat";
 
     public static void Map(RouteGroupBuilder api)
     {
@@ -49,7 +52,7 @@ internal static class EventEndpoints
         context.Response.RegisterForDispose(lifetime);
         var ends = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.Token);
         context.Response.RegisterForDispose(ends);
-        return TypedResults.ServerSentEvents(Stream(site, subscription, seen, context.Response, ends.Token));
+        return TypedResults.ServerSentEvents(Stream(site, subscription, seen, context.Response, options, ends.Token));
     }
 
     private static bool WantsJson(HttpRequest request)
@@ -59,38 +62,75 @@ internal static class EventEndpoints
     }
 
     private static async IAsyncEnumerable<SseItem<string>> Stream(string site, SiteWatchers.Subscription subscription, long? seen, HttpResponse response,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+        ServerOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using (subscription.ConfigureAwait(false))
         {
             // The headers go out now: a client that already has the current revision hears nothing until the next one.
             await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
-            var revisions = subscription.Revisions.ReadAllAsync(cancellationToken).ConfigureAwait(false).GetAsyncEnumerator();
-            while (await MoveNextAsync(revisions).ConfigureAwait(false))
+            var revisions = subscription.Revisions;
+            // One wait for the next revision at a time, kept across heartbeats (the channel has a single reader).
+            Task<bool>? waiting = null;
+            while (true)
             {
-                var revision = revisions.Current;
-                if (revision == seen)
+                waiting ??= revisions.WaitToReadAsync(cancellationToken).AsTask();
+                var next = await NextAsync(waiting, options, cancellationToken).ConfigureAwait(false);
+                if (next == Next.End)
                 {
+                    yield break;
+                }
+
+                if (next == Next.Heartbeat)
+                {
+                    yield return new SseItem<string>(string.Empty, HeartbeatType);
                     continue;
                 }
 
-                seen = revision;
-                var data = JsonSerializer.Serialize(new SiteEvent(site, revision), ServerJson.Default.SiteEvent);
-                yield return new SseItem<string>(data, EventType) { EventId = revision.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+                waiting = null;
+                while (revisions.TryRead(out var revision))
+                {
+                    if (revision == seen)
+                    {
+                        continue;
+                    }
+
+                    seen = revision;
+                    var data = JsonSerializer.Serialize(new SiteEvent(site, revision), ServerJson.Default.SiteEvent);
+                    yield return new SseItem<string>(data, EventType) { EventId = revision.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+                }
             }
         }
     }
 
-    /// <summary>The next revision; false when the stream ends (the site deleted, the stream's lifetime over, the client gone).</summary>
-    private static async Task<bool> MoveNextAsync(ConfiguredCancelableAsyncEnumerable<long>.Enumerator revisions)
+    private enum Next
+    {
+        Revision,
+        Heartbeat,
+        End,
+    }
+
+    /// <summary>
+    /// A revision to read, a heartbeat due (nothing for <see cref="ServerOptions.EventHeartbeat"/>), or the end of the stream
+    /// (the site deleted, the stream's lifetime over, the client gone).
+    /// </summary>
+    private static async Task<Next> NextAsync(Task<bool> waiting, ServerOptions options, CancellationToken cancellationToken)
     {
         try
         {
-            return await revisions.MoveNextAsync();
+            using var quiet = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var beat = Task.Delay(options.EventHeartbeat, options.Time, quiet.Token);
+            if (await Task.WhenAny(waiting, beat).ConfigureAwait(false) == beat)
+            {
+                await beat.ConfigureAwait(false);
+                return Next.Heartbeat;
+            }
+
+            await quiet.CancelAsync().ConfigureAwait(false);
+            return await waiting.ConfigureAwait(false) ? Next.Revision : Next.End;
         }
         catch (OperationCanceledException)
         {
-            return false;
+            return Next.End;
         }
     }
 }

@@ -110,6 +110,29 @@ public sealed class LiveUpdateTests
     }
 
     [Fact]
+    public async Task A_silent_stream_sends_heartbeats_without_an_id_and_still_delivers_the_next_revision()
+    {
+        await using var server = await TestServer.StartAsync(Worked, o => o with { PollInterval = Tick, EventHeartbeat = TimeSpan.FromMilliseconds(150) });
+        using var client = server.Client();
+        await using var stream = await SseStream.OpenAsync(client, "api/v1/sites/worked/events");
+        Assert.Equal("1", (await stream.NextAsync(Within))!.Id);
+        for (var i = 0; i < 2; i++)
+        {
+            var beat = (await stream.NextAsync(Within))!;
+            Assert.Equal(("heartbeat", null), (beat.Type, beat.Id));
+        }
+
+        var revision = await ScaleAsync(server, 2);
+        SseEvent? next;
+        do
+        {
+            next = await stream.NextAsync(Within);
+        }
+        while (next?.Type == "heartbeat");
+        Assert.Equal(("revision", revision.ToString(System.Globalization.CultureInfo.InvariantCulture)), (next!.Type, next.Id));
+    }
+
+    [Fact]
     public async Task Asked_for_json_only_the_endpoint_answers_the_current_revision_as_one_document()
     {
         await using var server = await StartAsync();
