@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using Trellis.Engine;
 
@@ -10,6 +11,7 @@ namespace Trellis.Server;
 public sealed partial class Fleet
 {
     private readonly ServerOptions _options;
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _turns = new(StringComparer.Ordinal);
 
     public Fleet(ServerOptions options)
     {
@@ -33,6 +35,31 @@ public sealed partial class Fleet
 
     /// <summary>A session on a site's state: for writing, or for reading only (nothing is created).</summary>
     public EngineSession Open(string name, bool write) => EngineSession.OpenSqlite(PathOf(name), write, _options.Time);
+
+    /// <summary>
+    /// Waits for this server's turn to write site <paramref name="name"/>, held until disposed. This server's writes to one
+    /// site take turns, so that they do not each plan on the same revision only for all but one to find it gone and plan
+    /// again; writes from other processes (the CLI, another server) are still caught by the Engine's revision check.
+    /// </summary>
+    public async Task<IDisposable> WriteTurnAsync(string name, CancellationToken cancellationToken)
+    {
+        var turn = _turns.GetOrAdd(name, _ => new SemaphoreSlim(1, 1));
+        await turn.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return new Turn(turn);
+    }
+
+    private sealed class Turn(SemaphoreSlim turn) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                turn.Release();
+            }
+        }
+    }
 
     /// <summary>A site's name: a DNS-1123 label (lowercase letters, digits and '-', 1–63 characters), like the spec's names.</summary>
     public static bool IsValidName(string? name) => name is { Length: > 0 and <= 63 } && NamePattern().IsMatch(name);

@@ -35,7 +35,9 @@ internal sealed record CommandRoute(string Name, AccessRole Role, string Summary
 /// plan (the CLI's <c>--dry-run -o json</c> document, an id and the revision it was made on), and
 /// <c>POST /sites/{site}/plans/{id}/apply</c> commits exactly that plan, or answers 409 (StateChanged) when the site moved on.
 /// Direct: <c>POST /sites/{site}/commands/{command}</c> (and <c>PUT /sites/{site}/spec</c>, <c>DELETE /sites/{site}</c>) with
-/// <c>If-Match: "&lt;revision&gt;"</c>, required (428 without it), 412 when the site is no longer at that revision.
+/// <c>If-Match: "&lt;revision&gt;"</c>, required (428 without it), 412 when the site is no longer at that revision; or
+/// <c>If-Match: *</c> for a change that holds whatever the site's revision (add this service, scale to 3), planned on the state
+/// at hand and planned again when another writer commits first.
 /// </summary>
 internal static class Commands
 {
@@ -200,6 +202,7 @@ internal static class Commands
         }
 
         await using var session = fleet.Open(site, write: true);
+        using var turn = await fleet.WriteTurnAsync(site, ct).ConfigureAwait(false);
         var result = await session.Engine.CommitAsync(plan.Plan, Options(context), ct).ConfigureAwait(false);
         return await AnswerAsync(result, plan.Plan.Command, session, context, StatusCodes.Status409Conflict).ConfigureAwait(false);
     }
@@ -231,6 +234,29 @@ internal static class Commands
         }
 
         await using var session = fleet.Open(site, write: true);
+        if (tags.Any(t => t.Equals(EntityTagHeaderValue.Any)))
+        {
+            using var anyTurn = await fleet.WriteTurnAsync(site, ct).ConfigureAwait(false);
+            // If-Match: * — the change goes ahead on whatever the site holds when it is made: when another writer commits
+            // between the plan and the commit, the Engine plans again (its retries, with backoff) instead of answering 412.
+            var latest = await session.Engine.ExecuteAsync(command, Options(context), ct).ConfigureAwait(false);
+            return await AnswerAsync(latest, command, session, context, StatusCodes.Status409Conflict, read).ConfigureAwait(false);
+        }
+
+        // A stale write is refused before it waits for its turn and again once it has it, before it is planned (reading the
+        // revision costs far less than planning a site); the plan's own revision is checked too, since another process can
+        // commit in between.
+        if (await StaleAsync(session, tags, ct).ConfigureAwait(false) is { } early)
+        {
+            return early;
+        }
+
+        using var turn = await fleet.WriteTurnAsync(site, ct).ConfigureAwait(false);
+        if (await StaleAsync(session, tags, ct).ConfigureAwait(false) is { } waited)
+        {
+            return waited;
+        }
+
         var plan = await session.Engine.PlanAsync(command, ct).ConfigureAwait(false);
         if (!Matches(tags, plan.Revision))
         {
@@ -244,6 +270,12 @@ internal static class Commands
 
         var result = await session.Engine.CommitAsync(plan, Options(context), ct).ConfigureAwait(false);
         return await AnswerAsync(result, command, session, context, StatusCodes.Status412PreconditionFailed, read).ConfigureAwait(false);
+    }
+
+    private static async Task<IResult?> StaleAsync(EngineSession session, IList<EntityTagHeaderValue> tags, CancellationToken ct)
+    {
+        var current = await session.Engine.ReadRevisionAsync(ct).ConfigureAwait(false);
+        return Matches(tags, current) ? null : Stale(current, tags);
     }
 
     private static bool Matches(IList<EntityTagHeaderValue> tags, long revision) =>

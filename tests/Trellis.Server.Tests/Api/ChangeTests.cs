@@ -55,6 +55,25 @@ public sealed class ChangeTests
     }
 
     [Fact]
+    public async Task With_if_match_any_concurrent_writes_are_each_planned_on_the_state_at_hand_and_none_is_stale()
+    {
+        await using var server = await TestServer.StartAsync(Sites);
+        using var client = server.Client();
+        var counts = Enumerable.Range(0, 64).Select(i => 1 + (i % 2)).ToList();
+        var answers = await Task.WhenAll(counts.Select(async count =>
+        {
+            using var request = Direct("api/v1/sites/worked/commands/scale", $$"""{"cluster":"b","nodePool":"linuxpool","count":{{count}}}""", "*");
+            using var response = await client.SendAsync(request);
+            return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
+        }));
+        Assert.All(answers, a => Assert.True(a.Item1 == 200, $"{a.Item1}: {a.Item2}"));
+        // Each answer names the revision it wrote (or found, when the pool already had that count): the last is the site's.
+        var revisions = answers.Select(a => JsonNode.Parse(a.Item2)!["revision"]!.GetValue<long>()).ToList();
+        Assert.Equal(await RevisionAsync(server), revisions.Max());
+        Assert.True(revisions.Max() > 1);
+    }
+
+    [Fact]
     public async Task A_plan_is_the_clis_dry_run_and_applying_it_commits_exactly_that_plan()
     {
         await using var server = await TestServer.StartAsync(Sites);
