@@ -5,9 +5,11 @@ namespace Trellis.Load;
 
 /// <summary>
 /// The same work through the Engine in-process, as the server does it for each request: a session opened on the state file
-/// per operation (read-only for reads), plan, compare the revision with the one the client decided on, commit.
+/// per operation (read-only for reads); a write either planned and committed by the Engine with its own retries
+/// (<see cref="WriteMode.Latest"/>, the server's If-Match: *) or planned, compared with the revision the client decided on,
+/// and committed (<see cref="WriteMode.Decided"/>).
 /// </summary>
-public sealed class EngineTarget(string statePath) : ILoadTarget
+public sealed class EngineTarget(string statePath, WriteMode writes) : ILoadTarget
 {
     public async Task<(bool Ok, string Detail)> ReadAsync(ReadKind kind, string cluster, CancellationToken ct)
     {
@@ -39,6 +41,13 @@ public sealed class EngineTarget(string statePath) : ILoadTarget
             _ => throw new ArgumentException(write.ToString(), nameof(write)),
         };
         await using var session = EngineSession.OpenSqlite(statePath, write: true);
+        if (writes == WriteMode.Latest)
+        {
+            var done = await session.Engine.ExecuteAsync(command, new CommandOptions(Actor: "load"), ct).ConfigureAwait(false);
+            return done.Applied ? new WriteOutcome(WriteStatus.Committed, done.Revision)
+                : new WriteOutcome(WriteStatus.Refused, done.Revision, string.Join("; ", done.Findings));
+        }
+
         var plan = await session.Engine.PlanAsync(command, ct).ConfigureAwait(false);
         if (plan.Revision != expectedRevision)
         {

@@ -5,18 +5,24 @@ using System.Text.Json.Nodes;
 
 namespace Trellis.Load;
 
-/// <summary>The server's REST API, as a client with its own token and connection sees it.</summary>
+/// <summary>
+/// The server's REST API, as a client with its own token and connection sees it. Its writes send <c>If-Match: *</c> when
+/// <see cref="Writes"/> is <see cref="WriteMode.Latest"/>, else the revision the client decided on.
+/// </summary>
 public sealed class HttpTarget : ILoadTarget
 {
     private readonly HttpClient _client;
     private readonly string _site;
 
-    public HttpTarget(Uri server, string token, string site)
+    public HttpTarget(Uri server, string token, string site, WriteMode writes)
     {
+        Writes = writes;
         _client = new HttpClient { BaseAddress = server, Timeout = TimeSpan.FromSeconds(60) };
         _client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         _site = site;
     }
+
+    public WriteMode Writes { get; }
 
     public async Task<(bool Ok, string Detail)> ReadAsync(ReadKind kind, string cluster, CancellationToken ct)
     {
@@ -49,7 +55,7 @@ public sealed class HttpTarget : ILoadTarget
         {
             Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"),
         };
-        request.Headers.IfMatch.Add(new EntityTagHeaderValue($"\"{expectedRevision}\""));
+        request.Headers.IfMatch.Add(Writes == WriteMode.Latest ? EntityTagHeaderValue.Any : new EntityTagHeaderValue($"\"{expectedRevision}\""));
         using var response = await _client.SendAsync(request, ct).ConfigureAwait(false);
         var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
         var revision = JsonNode.Parse(text)?["revision"]?.GetValue<long>();

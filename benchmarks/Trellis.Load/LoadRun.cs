@@ -52,7 +52,8 @@ public sealed class LoadResult
 /// The load: <c>clients</c> concurrent clients, each in a loop until the time is up, mixing reads (a cluster's allocations,
 /// the pools, the site's revision) with writes that allocate (a new LoadBalancer service: VIP, ClusterIP, NodePort) and
 /// scale node pools (node IPs taken and released). A write sends the revision its client last saw (If-Match); when the site
-/// moved on (412) the client reads the revision again and retries, as a careful client does.
+/// moved on (412) the client takes the new revision, waits a little and retries, as a careful client does: exponential
+/// backoff with jitter (2 ms doubling to 100 ms, the wait in the upper half), the Engine's own schedule for its retries.
 /// </summary>
 public static class LoadRun
 {
@@ -110,7 +111,7 @@ public static class LoadRun
                     LoadWrite write = pick < 93
                         ? new AddServiceWrite(cluster, "load", $"c{client}-s{services++}")
                         : new ScaleWrite(cluster, "linuxpool", 1 + random.Next(4));
-                    revision = await WriteAsync(target, write, revision, result).ConfigureAwait(false);
+                    revision = await WriteAsync(target, write, revision, result, random).ConfigureAwait(false);
                     result.Sample(write is AddServiceWrite ? "write add-service" : "write scale").Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 }
             }
@@ -123,8 +124,8 @@ public static class LoadRun
         return result;
     }
 
-    /// <summary>One write until it is committed or refused: on a stale revision, read it again and retry.</summary>
-    private static async Task<long> WriteAsync(ILoadTarget target, LoadWrite write, long revision, LoadResult result)
+    /// <summary>One write until it is committed or refused: on a stale revision, take the new one, back off and retry.</summary>
+    private static async Task<long> WriteAsync(ILoadTarget target, LoadWrite write, long revision, LoadResult result, Random random)
     {
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
@@ -151,6 +152,7 @@ public static class LoadRun
                         result.Requests++;
                     }
 
+                    await Task.Delay(Backoff(attempt + 1, random.NextDouble())).ConfigureAwait(false);
                     continue;
                 case WriteStatus.Refused:
                     result.Refused++;
@@ -164,5 +166,12 @@ public static class LoadRun
 
         result.GaveUp++;
         return revision;
+    }
+
+    /// <summary>The wait after stale attempt <paramref name="attempt"/> (from 1): a ceiling of 2 ms doubling up to 100 ms, the wait in its upper half.</summary>
+    private static TimeSpan Backoff(int attempt, double jitter)
+    {
+        var half = Math.Min(100, 2 * Math.Pow(2, Math.Min(attempt - 1, 30))) / 2;
+        return TimeSpan.FromMilliseconds(Math.Round(half + half * jitter));
     }
 }

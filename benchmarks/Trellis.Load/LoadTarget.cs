@@ -42,3 +42,14 @@ public interface ILoadTarget : IAsyncDisposable
     /// <summary>Writes only if the site is still at <paramref name="expectedRevision"/> (If-Match).</summary>
     Task<WriteOutcome> WriteAsync(LoadWrite write, long expectedRevision, CancellationToken ct);
 }
+
+/// <summary>
+/// How a client's writes name the state they were decided on: <see cref="Latest"/> (If-Match: *, for changes that hold
+/// whatever the revision: add this service, scale to 3), or <see cref="Decided"/> (If-Match: the revision the client last
+/// saw, retried on 412).
+/// </summary>
+public enum WriteMode
+{
+    Latest,
+    Decided,
+}

@@ -14,7 +14,7 @@ namespace Trellis.Load;
 /// The server under load, on loopback only: <c>--clients</c> (50) concurrent clients for <c>--seconds</c> (30) against the
 /// REST API of an in-process server (real Kestrel, real HTTP on 127.0.0.1, a token per client), then the same work through
 /// the Engine in-process on a state file of its own; both checked afterwards. Prints a Markdown report.
-/// <c>dotnet run -c Release --project benchmarks/Trellis.Load -- --clients 50 --seconds 30</c>
+/// <c>dotnet run -c Release --project benchmarks/Trellis.Load -- --clients 50 --seconds 30 [--if-match any|revision]</c>
 /// </summary>
 public static class Program
 {
@@ -24,15 +24,16 @@ public static class Program
     {
         var clients = Option(args, "--clients", 50);
         var seconds = Option(args, "--seconds", 30);
+        var writes = Array.IndexOf(args, "--if-match") is var at and >= 0 && at + 1 < args.Length && args[at + 1] == "revision" ? WriteMode.Decided : WriteMode.Latest;
         var folder = Directory.CreateTempSubdirectory("trellis-load-");
         try
         {
             var report = new StringBuilder();
-            report.AppendLine(CultureInfo.InvariantCulture, $"Run at {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC, {clients} clients × {seconds} s each way, {Environment.ProcessorCount} cores, load average before: {LoadAverage()}");
+            report.AppendLine(CultureInfo.InvariantCulture, $"Run at {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC, {clients} clients × {seconds} s each way, writes with If-Match: {(writes == WriteMode.Latest ? "*" : "the revision decided on")}, {Environment.ProcessorCount} cores, load average before: {LoadAverage()}");
 
-            var http = await RunHttpAsync(folder.FullName, clients, TimeSpan.FromSeconds(seconds)).ConfigureAwait(false);
+            var http = await RunHttpAsync(folder.FullName, clients, TimeSpan.FromSeconds(seconds), writes).ConfigureAwait(false);
             report.AppendLine(CultureInfo.InvariantCulture, $"load average after the API run: {LoadAverage()}");
-            var engine = await RunEngineAsync(folder.FullName, clients, TimeSpan.FromSeconds(seconds)).ConfigureAwait(false);
+            var engine = await RunEngineAsync(folder.FullName, clients, TimeSpan.FromSeconds(seconds), writes).ConfigureAwait(false);
             report.AppendLine(CultureInfo.InvariantCulture, $"load average after the Engine run: {LoadAverage()}");
             report.AppendLine();
             report.Append(Table(("REST API (HTTP, loopback)", http.Result, http.Problems), ("Engine in-process", engine.Result, engine.Problems)));
@@ -46,7 +47,7 @@ public static class Program
         }
     }
 
-    public static async Task<(LoadResult Result, IReadOnlyList<string> Problems)> RunHttpAsync(string folder, int clients, TimeSpan duration)
+    public static async Task<(LoadResult Result, IReadOnlyList<string> Problems)> RunHttpAsync(string folder, int clients, TimeSpan duration, WriteMode writes)
     {
         var data = Path.Combine(folder, "server");
         var state = await SeedAsync(Path.Combine(data, "sites", Site + ".db")).ConfigureAwait(false);
@@ -57,15 +58,15 @@ public static class Program
         var store = app.Services.GetRequiredService<TokenStore>();
         var tokens = Enumerable.Range(0, clients)
             .Select(i => store.Create(new TokenRequest($"load-{i}", Grants: [new SiteGrant(Site, AccessRole.Operator)]), null, "load").Created!.Token).ToList();
-        var result = await LoadRun.RunAsync(i => new HttpTarget(address, tokens[i], Site), clients, duration).ConfigureAwait(false);
+        var result = await LoadRun.RunAsync(i => new HttpTarget(address, tokens[i], Site, writes), clients, duration).ConfigureAwait(false);
         await app.StopAsync().ConfigureAwait(false);
         return (result, await LoadCheck.VerifyAsync(state, result).ConfigureAwait(false));
     }
 
-    public static async Task<(LoadResult Result, IReadOnlyList<string> Problems)> RunEngineAsync(string folder, int clients, TimeSpan duration)
+    public static async Task<(LoadResult Result, IReadOnlyList<string> Problems)> RunEngineAsync(string folder, int clients, TimeSpan duration, WriteMode writes)
     {
         var state = await SeedAsync(Path.Combine(folder, "engine", Site + ".db")).ConfigureAwait(false);
-        var result = await LoadRun.RunAsync(_ => new EngineTarget(state), clients, duration).ConfigureAwait(false);
+        var result = await LoadRun.RunAsync(_ => new EngineTarget(state, writes), clients, duration).ConfigureAwait(false);
         return (result, await LoadCheck.VerifyAsync(state, result).ConfigureAwait(false));
     }
 
