@@ -96,6 +96,25 @@ internal static class Api
         return answer;
     }
 
+    /// <summary>
+    /// The response header naming the codes of the findings the CLI prints on standard error beside a document that has no
+    /// room for them (a matrix, a diff, the views of a site stored before today's rules), most severe first.
+    /// </summary>
+    public const string FindingsHeader = "Trellis-Findings";
+
+    /// <summary><paramref name="answer"/> with the codes of <paramref name="findings"/> in <see cref="FindingsHeader"/>, when there are any.</summary>
+    public static IResult WithFindings(IResult answer, IReadOnlyList<Finding> findings) => findings.Count == 0 ? answer : new FindingsResult(answer, findings);
+
+    private sealed class FindingsResult(IResult answer, IReadOnlyList<Finding> findings) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers[FindingsHeader] = string.Join(", ",
+                findings.OrderByDescending(f => f.Severity).Select(f => f.Code).Distinct(StringComparer.Ordinal));
+            return answer.ExecuteAsync(httpContext);
+        }
+    }
+
     /// <summary>A JSON answer in the CLI's shape.</summary>
     public static IResult Json<T>(T value, JsonTypeInfo<T> type) => TypedResults.Json(value, type);
 

@@ -187,7 +187,7 @@ internal static class PolicyEndpoints
 
     /// <summary>
     /// netpol matrix -o json|csv|text|html: nothing to analyse is refused (an empty matrix would read as "no connection at all").
-    /// The findings the CLI writes to standard error beside it are named in the <see cref="FindingsHeader"/>.
+    /// The findings the CLI writes to standard error beside it are named in the <see cref="Api.FindingsHeader"/>.
     /// </summary>
     private static IResult Matrix(ManifestSet set, PolicyContext? context, string? format)
     {
@@ -204,12 +204,12 @@ internal static class PolicyEndpoints
         IReadOnlyList<Finding> findings = [.. set.Findings, .. NetworkPolicyService.NotEnforced(context)];
         if (format == "html")
         {
-            return new WithFindings(TypedResults.Text(ConnectivityHeatmap.Write(NetworkPolicyService.Matrix(set)), "text/html; charset=utf-8"), findings);
+            return Api.WithFindings(TypedResults.Text(ConnectivityHeatmap.Write(NetworkPolicyService.Matrix(set)), "text/html; charset=utf-8"), findings);
         }
 
         var writer = new StringWriter();
         NetworkPolicyService.WriteMatrix(set, ConnectivityFormatOf(format), writer);
-        return new WithFindings(TypedResults.Text(writer.ToString(), ContentTypeOf(format)), findings);
+        return Api.WithFindings(TypedResults.Text(writer.ToString(), ContentTypeOf(format)), findings);
     }
 
     private static async Task<IResult> LintAsync(HttpContext http, Fleet? fleet, string? site, CancellationToken ct)
@@ -256,25 +256,8 @@ internal static class PolicyEndpoints
         }
 
         var diff = NetworkPolicyService.Diff(pair);
-        return new WithFindings(TypedResults.Text(diff.Format(ConnectivityFormatOf(format)), ContentTypeOf(format)),
+        return Api.WithFindings(TypedResults.Text(diff.Format(ConnectivityFormatOf(format)), ContentTypeOf(format)),
             [.. pair.Before.Findings, .. pair.After.Findings, .. NetworkPolicyService.NotEnforced(context)]);
-    }
-
-    /// <summary>The response header naming the codes of the findings beside an answer whose document has no place for them (matrix, diff).</summary>
-    public const string FindingsHeader = "Trellis-Findings";
-
-    /// <summary>An answer with the codes of its findings, most severe first, in <see cref="FindingsHeader"/> (lint gives each in full).</summary>
-    private sealed class WithFindings(IResult answer, IReadOnlyList<Finding> findings) : IResult
-    {
-        public Task ExecuteAsync(HttpContext httpContext)
-        {
-            if (findings.Count > 0)
-            {
-                httpContext.Response.Headers[FindingsHeader] = string.Join(", ", Ordered(findings).Select(f => f.Code).Distinct(StringComparer.Ordinal));
-            }
-
-            return answer.ExecuteAsync(httpContext);
-        }
     }
 
     private static IReadOnlyList<Finding> Ordered(IReadOnlyList<Finding> findings) => [.. findings.OrderByDescending(f => f.Severity)];

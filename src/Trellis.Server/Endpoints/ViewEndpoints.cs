@@ -22,10 +22,10 @@ internal static class ViewEndpoints
             Api.ViewAsync(fleet, site, context, state => Api.Json(new ValidateOutput(!SiteViews.Findings(state).HasErrors(), SiteViews.Findings(state)), ServerJson.Default.ValidateOutput), ct))
             .Requires(AccessRole.Reader).WithName("GetSiteFindings");
         site.MapGet("/networks", (string site, string? cluster, Fleet fleet, HttpContext context, CancellationToken ct) =>
-            Api.ViewAsync(fleet, site, context, state => Resolved(state, cluster) ?? Api.Json(SiteViews.Networks(state, cluster), ServerJson.Default.IReadOnlyListNetworkRow), ct))
+            Api.ViewAsync(fleet, site, context, state => Resolved(state, cluster) ?? Api.WithFindings(Api.Json(SiteViews.Networks(state, cluster), ServerJson.Default.IReadOnlyListNetworkRow), SiteViews.Findings(state)), ct))
             .Requires(AccessRole.Reader).WithName("GetNetworks");
         site.MapGet("/clusters", (string site, string? cluster, Fleet fleet, HttpContext context, CancellationToken ct) =>
-            Api.ViewAsync(fleet, site, context, state => Resolved(state, cluster) ?? Api.Json(SiteViews.Clusters(state, cluster), ServerJson.Default.IReadOnlyListClusterRow), ct))
+            Api.ViewAsync(fleet, site, context, state => Resolved(state, cluster) ?? Api.WithFindings(Api.Json(SiteViews.Clusters(state, cluster), ServerJson.Default.IReadOnlyListClusterRow), SiteViews.Findings(state)), ct))
             .Requires(AccessRole.Reader).WithName("GetClusters");
         site.MapGet("/nodepools", (string site, string? cluster, Fleet fleet, HttpContext context, CancellationToken ct) =>
             Api.ViewAsync(fleet, site, context, state => Stored(state, cluster) ?? Api.Json(SiteViews.NodePools(state, cluster), ServerJson.Default.IReadOnlyListNodePoolRow), ct))
@@ -34,7 +34,7 @@ internal static class ViewEndpoints
             Api.ViewAsync(fleet, site, context, state => Stored(state, cluster) ?? Api.Json(SiteViews.Services(state, cluster), ServerJson.Default.IReadOnlyListServiceRow), ct))
             .Requires(AccessRole.Reader).WithName("GetServices");
         site.MapGet("/pools", (string site, string? cluster, Fleet fleet, HttpContext context, CancellationToken ct) =>
-            Api.ViewAsync(fleet, site, context, state => Resolved(state, cluster) ?? Api.Json(SiteViews.Pools(state, cluster), ServerJson.Default.IReadOnlyListPoolRow), ct))
+            Api.ViewAsync(fleet, site, context, state => Resolved(state, cluster) ?? Api.WithFindings(Api.Json(SiteViews.Pools(state, cluster), ServerJson.Default.IReadOnlyListPoolRow), SiteViews.Findings(state)), ct))
             .Requires(AccessRole.Reader).WithName("GetPools");
         site.MapGet("/capacity", CapacityAsync).Requires(AccessRole.Reader).WithName("GetCapacity");
         site.MapGet("/audit", AuditAsync).Requires(AccessRole.Reader).WithName("GetAudit");
@@ -83,7 +83,8 @@ internal static class ViewEndpoints
 
     /// <summary>
     /// As <see cref="Stored"/>, for the views that need the resolved site: also refused (StoredSiteUnresolved) when the stored
-    /// site no longer resolves under today's rules, where <c>trellis get</c> says so and exits 1.
+    /// site no longer resolves under today's rules, where <c>trellis get</c> says so and exits 1. The warnings today's rules
+    /// find in it, which <c>trellis get</c> prints on standard error, are named in the Trellis-Findings header.
     /// </summary>
     private static IResult? Resolved(SiteState state, string? cluster) =>
         Stored(state, cluster) ?? (SiteViews.Findings(state) is var findings && findings.HasErrors() ? Problems.Refused(findings, state.Revision) : null);
@@ -96,7 +97,7 @@ internal static class ViewEndpoints
             if (questions.Length == 0)
             {
                 var answer = SiteViews.StoredCapacity(state);
-                return answer.Report is { } report ? Api.Json(report, ServerJson.Default.CapacityReport) : Problems.Refused(answer.Findings, state.Revision);
+                return answer.Report is { } report ? Api.WithFindings(Api.Json(report, ServerJson.Default.CapacityReport), SiteViews.Findings(state)) : Problems.Refused(answer.Findings, state.Revision);
             }
 
             var parsed = questions.Select(WhatIfParser.Parse).ToList();

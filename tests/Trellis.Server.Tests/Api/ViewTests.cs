@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Trellis.Cli;
 using Trellis.Engine;
 using Trellis.Server.Tests.Infrastructure;
+using Trellis.Storage;
 
 namespace Trellis.Server.Tests.Api;
 
@@ -23,6 +24,36 @@ public sealed class ViewTests
     }
 
     internal static Uri At(string path) => new(path, UriKind.Relative);
+
+    [Fact]
+    public async Task The_warnings_trellis_get_prints_beside_a_view_of_a_site_stored_before_a_rule_are_named_in_a_header()
+    {
+        await using var server = await TestServer.StartAsync(new Dictionary<string, string> { ["worked"] = "worked-example.yaml" });
+        using var client = server.Client();
+        using (var before = await client.GetAsync(At("api/v1/sites/worked/pools")))
+        {
+            Assert.False(before.Headers.Contains("Trellis-Findings"));
+        }
+
+        // A rule added after the site was applied, as NewerRuleTests simulates it: a stored VM size today's names refuse.
+        var store = Trellis.Storage.Sqlite.SqliteStateStore.Open(Path.Combine(server.DataDirectory, "sites", "worked.db"));
+        await using (store.ConfigureAwait(false))
+        {
+            var item = Assert.Single((await store.ReadAsync("site/spec")).Items);
+            var spec = JsonNode.Parse(item.Value)!;
+            spec["clusters"]![0]!["controlPlaneVmSize"] = "Standard A4 v2";
+            var written = await store.CommitAsync(new StoreTransaction([],
+                [new TxnOperation.Put("site/spec", System.Text.Encoding.UTF8.GetBytes(spec.ToJsonString()))]));
+            Assert.True(written.Succeeded);
+        }
+
+        foreach (var view in new[] { "pools", "networks", "clusters", "capacity" })
+        {
+            using var response = await client.GetAsync(At($"api/v1/sites/worked/{view}"));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(["InvalidName"], response.Headers.GetValues("Trellis-Findings"));
+        }
+    }
 
     [Theory]
     [InlineData("worked", "networks", "get networks")]
