@@ -15,8 +15,10 @@ internal sealed record StoredAuditEntry(DateTimeOffset Time, string Command, str
 
     public string? Actor { get; init; }
 
+    public string? Plan { get; init; }
+
     /// <summary>The entry as front ends read it; one written before revisions were recorded takes <paramref name="keyRevision"/>, its key's.</summary>
-    public Contracts.AuditEntry ToContract(long keyRevision) => new(Time, Command, Summary, Added, Removed, Revision == 0 ? keyRevision : Revision, Actor);
+    public Contracts.AuditEntry ToContract(long keyRevision) => new(Time, Command, Summary, Added, Removed, Revision == 0 ? keyRevision : Revision, Actor, Plan);
 }
 
 [JsonSourceGenerationOptions(

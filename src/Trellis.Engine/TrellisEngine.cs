@@ -14,7 +14,10 @@ namespace Trellis.Engine;
 
 /// <param name="Progress">Receives a line per step of a long command.</param>
 /// <param name="Actor">Who asks for the change, as the front end knows them; recorded in the audit log.</param>
-public sealed record CommandOptions(IProgress<string>? Progress = null, string? Actor = null);
+/// <summary>How a command is run: where progress goes, who runs it, and the plan it commits (for the audit log).</summary>
+/// <param name="Actor">Who makes the change, as the front end identifies them.</param>
+/// <param name="Plan">The id of the plan a front end showed and now commits (the server's POST …/plans/{id}/apply); null when planned and committed at once.</param>
+public sealed record CommandOptions(IProgress<string>? Progress = null, string? Actor = null, string? Plan = null);
 
 /// <summary>
 /// The application API every front end calls. A command (<see cref="SiteCommand"/>) is planned on a snapshot of the state
@@ -578,7 +581,7 @@ public sealed class TrellisEngine
     private async Task<CommitResult> WriteAsync(long generation, long revision, CommandOptions options, string command, string summary, int added, int removed,
         IEnumerable<TxnOperation> operations, CancellationToken cancellationToken)
     {
-        var audit = new StoredAuditEntry(time.GetUtcNow(), command, summary, added, removed) { Revision = revision + 1, Actor = options.Actor };
+        var audit = new StoredAuditEntry(time.GetUtcNow(), command, summary, added, removed) { Revision = revision + 1, Actor = options.Actor, Plan = options.Plan };
         List<TxnOperation> ops =
         [
             .. operations,

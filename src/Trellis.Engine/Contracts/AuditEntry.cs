@@ -6,4 +6,5 @@ namespace Trellis.Engine.Contracts;
 /// <param name="Removed">Addresses released by the change.</param>
 /// <param name="Revision">The store revision the change committed at.</param>
 /// <param name="Actor">Who made the change, as the front end identified them (the CLI: the operating-system user); null when not recorded.</param>
-public sealed record AuditEntry(DateTimeOffset Time, string Command, string Summary, int Added, int Removed, long Revision, string? Actor);
+/// <param name="Plan">The id of the plan the change committed, when it was planned and shown first (the server's plans); else null.</param>
+public sealed record AuditEntry(DateTimeOffset Time, string Command, string Summary, int Added, int Removed, long Revision, string? Actor, string? Plan = null);

@@ -12,6 +12,9 @@ public sealed class TrellisAuditEntry
     public required int Added { get; init; }
     public required int Removed { get; init; }
     public required string Summary { get; init; }
+
+    /// <summary>The id of the plan the change committed, when it was planned and shown first (the server's plans).</summary>
+    public string? Plan { get; init; }
 }
 
 /// <summary>Get-TrellisAudit: the audit log of changes, oldest first (the CLI's get audit).</summary>
@@ -31,7 +34,7 @@ public sealed class GetTrellisAuditCommand : TrellisCmdlet
         {
             WriteObject(new TrellisAuditEntry
             {
-                Revision = e.Revision, Time = e.Time, Actor = e.Actor, Command = e.Command, Added = e.Added, Removed = e.Removed, Summary = e.Summary,
+                Revision = e.Revision, Time = e.Time, Actor = e.Actor, Command = e.Command, Added = e.Added, Removed = e.Removed, Summary = e.Summary, Plan = e.Plan,
             });
         }
     }

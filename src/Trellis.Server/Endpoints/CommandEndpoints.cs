@@ -203,7 +203,7 @@ internal static class Commands
 
         await using var session = fleet.Open(site, write: true);
         using var turn = await fleet.WriteTurnAsync(site, ct).ConfigureAwait(false);
-        var result = await session.Engine.CommitAsync(plan.Plan, Options(context), ct).ConfigureAwait(false);
+        var result = await session.Engine.CommitAsync(plan.Plan, Options(context) with { Plan = plan.Id }, ct).ConfigureAwait(false);
         return await AnswerAsync(result, plan.Plan.Command, session, context, StatusCodes.Status409Conflict).ConfigureAwait(false);
     }
 

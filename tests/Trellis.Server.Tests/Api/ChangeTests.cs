@@ -101,6 +101,9 @@ public sealed class ChangeTests
 
         var audit = JsonNode.Parse(await client.GetStringAsync(At("api/v1/sites/worked/audit?last=1")))!.AsArray();
         Assert.Equal(("scale", 2L), (audit[0]!["command"]!.GetValue<string>(), audit[0]!["revision"]!.GetValue<long>()));
+        // The audit names who applied which plan.
+        Assert.Equal(id, audit[0]!["plan"]?.GetValue<string>());
+        Assert.StartsWith("token:test-admin-", audit[0]!["actor"]?.GetValue<string>(), StringComparison.Ordinal);
 
         // Applied once: the plan is gone.
         var again = await ProblemAsync(await client.PostAsync(At($"api/v1/sites/worked/plans/{id}/apply"), null), 404);

@@ -108,7 +108,7 @@ public sealed class DashboardBrowserTests
         await using var server = await StartAsync();
         await using (var session = EngineSession.OpenSqlite(StatePath(server, "worked"), write: true))
         {
-            Assert.False((await session.Engine.ExecuteAsync(new ScaleNodePool("b", "linuxpool", 2), new CommandOptions(Actor: "token:ops"))).Outcome().HasErrors);
+            Assert.False((await session.Engine.ExecuteAsync(new ScaleNodePool("b", "linuxpool", 2), new CommandOptions(Actor: "token:ops", Plan: "p-7f3a"))).Outcome().HasErrors);
         }
 
         await using var browser = await DashboardBrowser.OpenAsync(server.Address, DashboardBrowser.Laptop);
@@ -119,6 +119,7 @@ public sealed class DashboardBrowserTests
         Assert.Equal(2, await rows.CountAsync());
         Assert.Equal("2", await rows.First.Locator("td").First.InnerTextAsync());
         Assert.Contains("token:ops", await rows.First.InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Contains("p-7f3a", await rows.First.InnerTextAsync(), StringComparison.Ordinal);
         await browser.ScreenshotAsync("audit");
         Assert.Empty(browser.Errors);
     }

@@ -256,7 +256,7 @@ async function auditView(site, signal) {
   const entries = await get(`/sites/${enc(site)}/audit?last=200`, signal);
   return h('div', { id: 'audit' }, h('h1', {}, `Audit log of ${site}`),
     h('section', { class: 'card wide' }, table([['revision', e => e.revision], ['time', e => new Date(e.time).toLocaleString()], ['who', e => e.actor ?? '—'],
-      ['command', e => e.command], ['change', e => e.summary], ['+', e => e.added], ['−', e => e.removed]], [...entries].reverse(), { id: 'audit-log' })));
+      ['command', e => e.command], ['plan', e => e.plan ?? '—'], ['change', e => e.summary], ['+', e => e.added], ['−', e => e.removed]], [...entries].reverse(), { id: 'audit-log' })));
 }
 
 async function policyView(site, cluster, signal) {
