@@ -2,6 +2,7 @@ using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Net.Http.Headers;
 using Trellis.Engine;
 using Trellis.Engine.Contracts;
@@ -240,6 +241,7 @@ internal static class Commands
             // If-Match: * — the change goes ahead on whatever the site holds when it is made: when another writer commits
             // between the plan and the commit, the Engine plans again (its retries, with backoff) instead of answering 412.
             var latest = await session.Engine.ExecuteAsync(command, Options(context), ct).ConfigureAwait(false);
+            context.RequestServices.GetRequiredService<Monitoring.ServerMetrics>().Retried(site, latest.Attempts - 1);
             return await AnswerAsync(latest, command, session, context, StatusCodes.Status409Conflict, read).ConfigureAwait(false);
         }
 

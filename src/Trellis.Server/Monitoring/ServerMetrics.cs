@@ -21,7 +21,7 @@ public sealed class ServerMetrics : IDisposable
     private readonly SiteWatchers _watchers;
     private readonly Gauge _size, _allocated, _free, _utilization, _level, _upgrade, _revision, _siteLevel, _watched;
     private readonly Histogram _latency;
-    private readonly Counter _plans, _commits, _conflicts, _stale;
+    private readonly Counter _plans, _commits, _conflicts, _stale, _retries;
     private readonly HashSet<(string Site, string Pool)> _published = [];
     private readonly HashSet<string> _publishedSites = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _scrape = new(1, 1);
@@ -48,10 +48,15 @@ public sealed class ServerMetrics : IDisposable
         _commits = factory.CreateCounter("trellis_commits_total", "Writes the API answered 2xx (a command, a spec, an applied plan).", SiteOnly);
         _conflicts = factory.CreateCounter("trellis_conflicts_total", "Writes answered 409: the site moved on (a plan's StateChanged) or concurrent writers outlasted the retries.", SiteOnly);
         _stale = factory.CreateCounter("trellis_stale_writes_total", "Writes answered 412: If-Match named an older revision.", SiteOnly);
+        _retries = factory.CreateCounter("trellis_write_retries_total",
+            "Plans made again because another process committed first, for writes with If-Match: * (the Engine's retries).", SiteOnly);
         Registry.AddBeforeCollectCallback(CollectAsync);
     }
 
     public CollectorRegistry Registry { get; }
+
+    /// <summary>Counts the Engine's retries of one write (its attempts less one); the site's series exists from its first such write.</summary>
+    public void Retried(string site, int retries) => _retries.WithLabels(site).Inc(Math.Max(0, retries));
 
     /// <summary>Times each request and counts the writes by how they were answered; the endpoint is its route pattern, never the raw path.</summary>
     public async Task ObserveAsync(HttpContext context, RequestDelegate next)

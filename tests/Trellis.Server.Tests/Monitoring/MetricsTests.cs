@@ -122,9 +122,16 @@ public sealed partial class MetricsTests
         stale.Headers.TryAddWithoutValidation("If-Match", "\"1\"");
         Assert.Equal(HttpStatusCode.PreconditionFailed, (await client.SendAsync(stale)).StatusCode);
 
+        // A write with If-Match: *: planned on the state at hand, committed at once (no other writer: no retry).
+        Assert.DoesNotContain((await ScrapeAsync(client)).Keys, k => k.StartsWith("trellis_write_retries_total{", StringComparison.Ordinal));
+        using var any = new HttpRequestMessage(HttpMethod.Post, new Uri("api/v1/sites/worked/commands/scale", UriKind.Relative)) { Content = Scale(2) };
+        any.Headers.TryAddWithoutValidation("If-Match", "*");
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(any)).StatusCode);
+
         var samples = await ScrapeAsync(client);
+        Assert.Equal(0, samples["trellis_write_retries_total{site=\"worked\"}"]);
         Assert.Equal(2, samples["trellis_plans_total{site=\"worked\"}"]);
-        Assert.Equal(1, samples["trellis_commits_total{site=\"worked\"}"]);
+        Assert.Equal(2, samples["trellis_commits_total{site=\"worked\"}"]);
         Assert.Equal(1, samples["trellis_conflicts_total{site=\"worked\"}"]);
         Assert.Equal(1, samples["trellis_stale_writes_total{site=\"worked\"}"]);
         Assert.DoesNotContain(samples.Keys, k => k.StartsWith("trellis_commits_total{site=\"dhcp\"", StringComparison.Ordinal));
