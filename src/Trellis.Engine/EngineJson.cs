@@ -30,4 +30,5 @@ internal sealed record StoredAuditEntry(DateTimeOffset Time, string Command, str
 [JsonSerializable(typeof(StoredAllocation))]
 [JsonSerializable(typeof(UpgradeProgress))]
 [JsonSerializable(typeof(StoredAuditEntry))]
+[JsonSerializable(typeof(Trellis.Core.Governance.GovernanceSet))]
 internal sealed partial class EngineJsonContext : JsonSerializerContext;

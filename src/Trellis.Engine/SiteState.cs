@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Trellis.Core.Governance;
 using Trellis.Core.Ipam;
 using Trellis.Core.Model;
 using Trellis.Core.Planning;
@@ -13,8 +14,10 @@ namespace Trellis.Engine;
 /// </summary>
 public sealed record SiteState
 {
-    internal SiteState(long revision, long generationRevision, SiteSpec? spec, IReadOnlyList<Allocation> allocations, IReadOnlyList<UpgradeProgress> upgrades)
+    internal SiteState(long revision, long generationRevision, SiteSpec? spec, IReadOnlyList<Allocation> allocations, IReadOnlyList<UpgradeProgress> upgrades,
+        GovernanceSet? governance = null)
     {
+        Governance = governance ?? GovernanceSet.Empty;
         Revision = revision;
         GenerationRevision = generationRevision;
         Spec = spec;
@@ -39,6 +42,9 @@ public sealed record SiteState
 
     internal IReadOnlyList<UpgradeProgress> Upgrades { get; }
 
+    /// <summary>The site's policy definitions and assignments; empty when none are stored.</summary>
+    internal GovernanceSet Governance { get; }
+
     /// <exception cref="StoreException">A stored value is not what Trellis wrote there (damaged or edited by hand).</exception>
     internal static SiteState From(StoreSnapshot snapshot)
     {
@@ -46,6 +52,7 @@ public sealed record SiteState
         long generation = 0;
         var allocationItems = new List<StoredItem>();
         var upgrades = new List<UpgradeProgress>();
+        GovernanceSet? governance = null;
         foreach (var item in snapshot.Items)
         {
             if (item.Key == StateKeys.Spec)
@@ -55,6 +62,10 @@ public sealed record SiteState
             else if (item.Key == StateKeys.Generation)
             {
                 generation = item.Revision;
+            }
+            else if (item.Key == StateKeys.Governance)
+            {
+                governance = Decode(item, EngineJsonContext.Default.GovernanceSet);
             }
             else if (item.Key.StartsWith(StateKeys.AllocationPrefix, StringComparison.Ordinal))
             {
@@ -66,7 +77,7 @@ public sealed record SiteState
             }
         }
 
-        return new SiteState(snapshot.Revision, generation, spec, DecodeAllocations(allocationItems), upgrades);
+        return new SiteState(snapshot.Revision, generation, spec, DecodeAllocations(allocationItems), upgrades, governance);
     }
 
     /// <summary>Decodes the allocations, in <see cref="SitePlanner.Ordered"/>'s order; the few pools of a site are each read from their text once.</summary>

@@ -8,6 +8,8 @@ internal static class StateKeys
 {
     public const string SitePrefix = "site/";
     public const string Spec = "site/spec";
+    /// <summary>The site's policy definitions and assignments (one document; absent when there are none).</summary>
+    public const string Governance = "site/governance";
     /// <summary>Bumped by every change, and compared by every change, so that concurrent writers serialize.</summary>
     public const string Generation = "site/generation";
     public const string AllocationPrefix = "alloc/";

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Trellis.Core.Ipam;
+using Trellis.Core.Governance;
 using Trellis.Core.Model;
 using Trellis.Core.Planning;
 using Trellis.Core.Validation;
@@ -94,6 +95,7 @@ public sealed class TrellisEngine
             SpecCommand change => PlanChange(change, state),
             Upgrade upgrade => PlanUpgrade(upgrade, state),
             DeleteSite delete => PlanDeleteSite(delete, state),
+            ApplyGovernance or DeleteGovernance => PlanGovernance(command, state),
             _ => throw new ArgumentException($"Unknown command {command.GetType().Name}.", nameof(command)),
         };
     }
@@ -180,7 +182,10 @@ public sealed class TrellisEngine
         var site = upgrades.Count == 0 ? validation.Site : SiteValidator.Validate(committed).Resolved ?? validation.Site;
         var plan = SitePlanner.Plan(site, state.Allocations, time.GetUtcNow());
         findings.AddRange(plan.Findings);
-        if (plan.Findings.HasErrors())
+        // The site's Deny assignments refuse what the change brings against them; Audit ones say what it leaves non-compliant.
+        var governance = GovernanceEvaluator.Check(state.Governance, state.Spec, desired, time.GetUtcNow());
+        findings.AddRange(governance);
+        if (plan.Findings.HasErrors() || governance.HasErrors())
         {
             return Refused(command, state, findings);
         }
@@ -204,6 +209,13 @@ public sealed class TrellisEngine
         if (refused.Count > 0)
         {
             return Refused(command, state, refused);
+        }
+
+        // The cluster at its new version, as the site's assignments judge it (allowed versions).
+        var upgraded = state.Spec! with { Clusters = [.. state.Spec!.Clusters.Select(c => c.Name == command.Cluster ? c with { KubernetesVersion = version } : c)] };
+        if (GovernanceEvaluator.Check(state.Governance, state.Spec, upgraded, time.GetUtcNow()) is var governance && governance.HasErrors())
+        {
+            return Refused(command, state, governance);
         }
 
         if (progress is null)
@@ -255,6 +267,26 @@ public sealed class TrellisEngine
         ops.AddRange(state.Upgrades.Select(u => new TxnOperation.Delete(StateKeys.Upgrade(u.Cluster))));
         return Planned(command, state, state.Spec.Name, [], changes, plan, [],
             new PlannedWrite(state.GenerationRevision, ops, $"site {state.Spec.Name} deleted: {AuditSummary.Of(changes)}", 0, state.Allocations.Count, []));
+    }
+
+    /// <summary>
+    /// policy apply / policy delete: the site's governance set as the command leaves it, with what the stored site meets under
+    /// it (warnings: a Deny acts on the changes made from now on; the stored site stays operable).
+    /// </summary>
+    private ChangePlan PlanGovernance(SiteCommand command, SiteState state)
+    {
+        var (set, findings, changes) = GovernanceChanges.Of(command, state.Governance);
+        if (set is null)
+        {
+            return Refused(command, state, findings);
+        }
+
+        IReadOnlyList<Finding> all = [.. findings, .. state.Spec is null ? [] : GovernanceEvaluator.Check(set, state.Spec, state.Spec, time.GetUtcNow())];
+        TxnOperation write = set.Definitions.Count + set.Assignments.Count == 0
+            ? new TxnOperation.Delete(StateKeys.Governance)
+            : new TxnOperation.Put(StateKeys.Governance, JsonSerializer.SerializeToUtf8Bytes(set, EngineJsonContext.Default.GovernanceSet));
+        return Planned(command, state, state.Spec?.Name, all, changes, null, [],
+            new PlannedWrite(state.GenerationRevision, changes.Count == 0 ? [] : [write], AuditSummary.Of(changes), 0, 0, []));
     }
 
     private ChangePlan Refused(SiteCommand command, SiteState state, IEnumerable<Finding> findings) =>

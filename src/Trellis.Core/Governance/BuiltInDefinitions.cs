@@ -1,0 +1,114 @@
+using Trellis.Core.Model;
+
+namespace Trellis.Core.Governance;
+
+/// <summary>One item a rule judges: its id (what exemptions and the report name), its path in the spec, and what it is.</summary>
+public sealed record PolicyItem(string Id, string Path, ClusterSpec Cluster, NodePoolSpec? NodePool = null, ServiceSpec? Service = null)
+{
+    /// <summary>Every item of <paramref name="target"/> in <paramref name="site"/>, in spec order.</summary>
+    public static IEnumerable<PolicyItem> Of(SiteSpec site, PolicyTarget target)
+    {
+        for (var c = 0; c < site.Clusters.Count; c++)
+        {
+            var cluster = site.Clusters[c];
+            var path = $"spec.clusters[{c}]";
+            switch (target)
+            {
+                case PolicyTarget.Cluster:
+                    yield return new PolicyItem($"cluster/{cluster.Name}", path, cluster);
+                    break;
+                case PolicyTarget.NodePool:
+                    for (var p = 0; p < cluster.NodePools.Count; p++)
+                    {
+                        yield return new PolicyItem($"cluster/{cluster.Name}/nodepool/{cluster.NodePools[p].Name}", $"{path}.nodePools[{p}]", cluster, NodePool: cluster.NodePools[p]);
+                    }
+
+                    break;
+                case PolicyTarget.Service:
+                    for (var s = 0; s < cluster.Services.Count; s++)
+                    {
+                        var service = cluster.Services[s];
+                        yield return new PolicyItem($"cluster/{cluster.Name}/service/{service.Namespace}/{service.Name}", $"{path}.services[{s}]", cluster, Service: service);
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    /// <summary>The namespace the item lives in (services only); cluster and node pool items are in none.</summary>
+    public string? Namespace => Service?.Namespace;
+}
+
+/// <summary>The parameter values of one assignment, the definition's defaults filled in.</summary>
+public sealed class PolicyParameters(IReadOnlyDictionary<string, PolicyValue> values)
+{
+    public IReadOnlyList<string> List(string name) => values.TryGetValue(name, out var v) ? v.List ?? (v.Text is { } t ? [t] : []) : [];
+
+    public double Number(string name) => values.TryGetValue(name, out var v) && v.Number is { } n ? n : double.NaN;
+}
+
+/// <summary>A built-in definition: its public definition and its rule (null: compliant; else why not).</summary>
+public sealed record BuiltInDefinition(PolicyDefinition Definition, Func<SiteSpec, PolicyItem, PolicyParameters, string?> Rule)
+{
+    public string Name => Definition.Name;
+}
+
+/// <summary>
+/// The definitions every site has (docs/governance.md lists them with examples). Each is a rule about the planned site; an
+/// assignment names one, with parameter values, a scope and an effect.
+/// </summary>
+public static class BuiltInDefinitions
+{
+    private static readonly PolicyParameter Allowed = new("allowed", PolicyParameterType.StringList, Description: "The values allowed.");
+
+    public static IReadOnlyList<BuiltInDefinition> All { get; } =
+    [
+        new(new("allowed-network-plugins", "Clusters use only the network plugins allowed (the plugin cannot be changed after deployment).",
+                PolicyTarget.Cluster, [Allowed with { Default = new PolicyValue(List: ["calico"]), Description = "Plugins allowed: calico, flannel." }], "allowed-network-plugins"),
+            (_, item, p) => p.List("allowed").Contains(item.Cluster.PrimaryNetworkPlugin.ToString(), StringComparer.OrdinalIgnoreCase)
+                ? null
+                : $"cluster '{item.Cluster.Name}' uses {item.Cluster.PrimaryNetworkPlugin.ToString().ToLowerInvariant()}; allowed: {string.Join(", ", p.List("allowed"))}"),
+        new(new("allowed-kubernetes-versions", "Clusters run only the Kubernetes versions allowed: an entry v1.30 allows every v1.30 patch, v1.30.4 that one.",
+                PolicyTarget.Cluster, [Allowed with { Description = "Versions allowed, e.g. [v1.29, v1.30.4]." }], "allowed-kubernetes-versions"),
+            (_, item, p) => VersionAllowed(item.Cluster.KubernetesVersion, p.List("allowed"))
+                ? null
+                : $"cluster '{item.Cluster.Name}' runs {item.Cluster.KubernetesVersion}; allowed: {string.Join(", ", p.List("allowed"))}"),
+        new(new("allowed-load-balancer-skus", "Clusters use only the load balancer SKUs allowed (HAProxy, the built-in load balancer; None, the operator's own).",
+                PolicyTarget.Cluster, [Allowed with { Default = new PolicyValue(List: ["HAProxy"]), Description = "SKUs allowed: HAProxy, None." }], "allowed-load-balancer-skus"),
+            (site, item, p) => LoadBalancerSku(site, item.Cluster) is not { } sku || p.List("allowed").Contains(sku.ToString(), StringComparer.OrdinalIgnoreCase)
+                ? null
+                : $"cluster '{item.Cluster.Name}' uses load balancer SKU {sku}; allowed: {string.Join(", ", p.List("allowed"))}"),
+        new(new("no-vip-sharing-across-namespaces", "Services share a VIP (sharedIpKey) only with services of their own namespace.",
+                PolicyTarget.Service, [], "no-vip-sharing-across-namespaces"),
+            (_, item, _) => item.Service!.SharedIpKey is not { } key
+                ? null
+                : item.Cluster.Services.FirstOrDefault(s => s.SharedIpKey == key && s.Namespace != item.Service.Namespace) is { } other
+                    ? $"service {item.Service.Namespace}/{item.Service.Name} shares the VIP of key '{key}' with {other.Namespace}/{other.Name}, of another namespace"
+                    : null),
+    ];
+
+    public static PolicyDefinition? Find(string name) => All.FirstOrDefault(b => b.Name == name)?.Definition;
+
+    public static BuiltInDefinition? Rule(string name) => All.FirstOrDefault(b => b.Name == name);
+
+    private static bool VersionAllowed(string version, IReadOnlyList<string> allowed)
+    {
+        if (!KubernetesVersion.TryParse(version, out var v))
+        {
+            return false;
+        }
+
+        return allowed.Any(entry =>
+        {
+            var parts = entry.TrimStart('v', 'V').Split('.');
+            return parts.Length == 2
+                ? int.TryParse(parts[0], out var major) && int.TryParse(parts[1], out var minor) && v.Major == major && v.Minor == minor
+                : KubernetesVersion.TryParse(entry, out var exact) && exact == v;
+        });
+    }
+
+    /// <summary>The SKU of the load balancer setting the cluster names; null when it names none (nothing to judge).</summary>
+    private static LoadBalancerSku? LoadBalancerSku(SiteSpec site, ClusterSpec cluster) =>
+        cluster.LoadBalancerSettings is { } name ? site.LoadBalancerSettings.FirstOrDefault(s => s.Name == name)?.LoadBalancerSku : null;
+}

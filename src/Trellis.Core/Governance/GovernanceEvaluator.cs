@@ -1,0 +1,101 @@
+using Trellis.Core.Model;
+using Trellis.Core.Validation;
+
+namespace Trellis.Core.Governance;
+
+/// <summary>
+/// One item judged by one assignment: compliant or not (<see cref="Reason"/> says why not), or exempt
+/// (<see cref="Exemption"/>, not expired at the time of judging).
+/// </summary>
+public sealed record PolicyEvaluation(PolicyAssignment Assignment, PolicyItem Item, bool Compliant, string? Reason, PolicyExemption? Exemption)
+{
+    /// <summary>Non-compliant and not exempt: what an effect acts on.</summary>
+    public bool Violates => !Compliant && Exemption is null;
+}
+
+/// <summary>
+/// Judges a site against the assignments of a <see cref="GovernanceSet"/>: every item of each assignment's definition's target
+/// within its scope, deterministic (assignments in name order, items in spec order). Disabled assignments are not evaluated.
+/// </summary>
+public static class GovernanceEvaluator
+{
+    public static IReadOnlyList<PolicyEvaluation> Evaluate(GovernanceSet set, SiteSpec site, DateTimeOffset now)
+    {
+        var results = new List<PolicyEvaluation>();
+        foreach (var assignment in set.Assignments.Where(a => a.Effect != PolicyEffect.Disabled).OrderBy(a => a.Name, StringComparer.Ordinal))
+        {
+            if (set.Definition(assignment.Definition) is not { } definition || Rule(definition) is not { } rule
+                || Parameters(definition, assignment) is not { } parameters)
+            {
+                // Refused when the assignment is applied (GovernanceValidator); one stored before its definition was removed judges nothing.
+                continue;
+            }
+
+            foreach (var item in PolicyItem.Of(site, definition.Target).Where(i => InScope(assignment.Scope, i)))
+            {
+                var reason = rule.Rule(site, item, parameters);
+                var exemption = assignment.Exemptions.FirstOrDefault(e => e.Item == item.Id && e.AppliesAt(now));
+                results.Add(new PolicyEvaluation(assignment, item, reason is null, reason, reason is null ? null : exemption));
+            }
+        }
+
+        return results;
+    }
+
+    /// <summary>
+    /// What the plan of <paramref name="desired"/> over <paramref name="stored"/> meets: a Deny assignment's violation is an
+    /// error (<c>PolicyDenied</c>) when the change brings it (the item is new, or was compliant or exempt before); one the stored
+    /// site already had is a warning, so that an assignment made after the site does not block unrelated changes. An Audit
+    /// assignment's violation is a warning (<c>PolicyNonCompliant</c>).
+    /// </summary>
+    public static IReadOnlyList<Finding> Check(GovernanceSet set, SiteSpec? stored, SiteSpec desired, DateTimeOffset now)
+    {
+        if (set.Assignments.Count == 0)
+        {
+            return [];
+        }
+
+        var before = stored is null ? [] : Evaluate(set, stored, now).Where(e => e.Violates).Select(e => (e.Assignment.Name, e.Item.Id, e.Reason)).ToHashSet();
+        var findings = new List<Finding>();
+        foreach (var e in Evaluate(set, desired, now).Where(e => e.Violates))
+        {
+            var what = $"Assignment '{e.Assignment.Name}' ({e.Assignment.Definition}, {e.Assignment.Effect}) on {e.Assignment.Scope}: {e.Reason}.";
+            if (e.Assignment.Effect == PolicyEffect.Deny && !before.Contains((e.Assignment.Name, e.Item.Id, e.Reason)))
+            {
+                findings.Add(Finding.Error("PolicyDenied", e.Item.Path, what,
+                    $"Change the spec to comply, or exempt '{e.Item.Id}' in the assignment (exemptions: [{{ item: {e.Item.Id}, reason: … }}])."));
+            }
+            else
+            {
+                findings.Add(Finding.Warning("PolicyNonCompliant", e.Item.Path, what,
+                    e.Assignment.Effect == PolicyEffect.Deny
+                        ? "The stored site already broke this before the change; a change that makes it worse is refused."
+                        : "Audit only: the change goes through; trellis policy compliance lists the item."));
+            }
+        }
+
+        return findings;
+    }
+
+    private static BuiltInDefinition? Rule(PolicyDefinition definition) => definition.Builtin is { } name ? BuiltInDefinitions.Rule(name) : null;
+
+    /// <summary>The assignment's values over the definition's defaults; null when a required parameter has no value.</summary>
+    internal static PolicyParameters? Parameters(PolicyDefinition definition, PolicyAssignment assignment)
+    {
+        var values = new Dictionary<string, PolicyValue>(StringComparer.Ordinal);
+        foreach (var parameter in definition.Parameters)
+        {
+            if ((assignment.Parameters.TryGetValue(parameter.Name, out var given) ? given : parameter.Default) is not { } value)
+            {
+                return null;
+            }
+
+            values[parameter.Name] = value;
+        }
+
+        return new PolicyParameters(values);
+    }
+
+    private static bool InScope(PolicyScope scope, PolicyItem item) =>
+        (scope.Cluster is null || scope.Cluster == item.Cluster.Name) && (scope.Namespace is null || scope.Namespace == item.Namespace);
+}

@@ -1,0 +1,88 @@
+using Trellis.Core.Governance;
+using Trellis.Core.Validation;
+using Trellis.Engine.Contracts;
+using Finding = Trellis.Core.Validation.Finding;
+
+namespace Trellis.Engine;
+
+/// <summary>
+/// trellis policy apply -f: stores the definitions and assignments of <paramref name="Set"/> with the site, each replacing
+/// the stored one of its kind and name (others are kept), after checking that every assignment can be evaluated.
+/// </summary>
+public sealed record ApplyGovernance(GovernanceSet Set) : SiteCommand
+{
+    public override string CommandName => "policy apply";
+}
+
+/// <summary>trellis policy delete: removes one stored definition (<paramref name="Kind"/> "definition") or assignment ("assignment").</summary>
+public sealed record DeleteGovernance(string Kind, string Name) : SiteCommand
+{
+    public override string CommandName => "policy delete";
+}
+
+/// <summary>The governance set a command leaves, with what it changed, or the findings that refuse it.</summary>
+internal static class GovernanceChanges
+{
+    public static (GovernanceSet? Set, IReadOnlyList<Finding> Findings, IReadOnlyList<ObjectChange> Changes) Of(SiteCommand command, GovernanceSet stored) => command switch
+    {
+        ApplyGovernance apply => Merge(stored, apply.Set),
+        DeleteGovernance delete => Remove(stored, delete.Kind, delete.Name),
+        _ => throw new ArgumentException(command.GetType().Name, nameof(command)),
+    };
+
+    private static (GovernanceSet?, IReadOnlyList<Finding>, IReadOnlyList<ObjectChange>) Merge(GovernanceSet stored, GovernanceSet given)
+    {
+        var changes = new List<ObjectChange>();
+        var definitions = Upsert(stored.Definitions, given.Definitions, d => d.Name, "policy definition", changes);
+        var assignments = Upsert(stored.Assignments, given.Assignments, a => a.Name, "policy assignment", changes);
+        var merged = new GovernanceSet(definitions, assignments);
+        var findings = GovernanceValidator.Validate(merged);
+        return findings.HasErrors() ? (null, findings, []) : (merged, findings, changes);
+    }
+
+    private static List<T> Upsert<T>(IReadOnlyList<T> stored, IReadOnlyList<T> given, Func<T, string> name, string type, List<ObjectChange> changes)
+        where T : notnull
+    {
+        var result = stored.ToList();
+        foreach (var item in given)
+        {
+            var at = result.FindIndex(s => name(s) == name(item));
+            if (at < 0)
+            {
+                result.Add(item);
+                changes.Add(new ObjectChange(ChangeKind.Add, type, name(item), ""));
+            }
+            else if (!Same(result[at], item))
+            {
+                result[at] = item;
+                changes.Add(new ObjectChange(ChangeKind.Change, type, name(item), ""));
+            }
+        }
+
+        return [.. result.OrderBy(name, StringComparer.Ordinal)];
+    }
+
+    /// <summary>Records with lists compare by reference: two are the same when their JSON is.</summary>
+    private static bool Same<T>(T a, T b) where T : notnull =>
+        System.Text.Json.JsonSerializer.Serialize(new GovernanceSet(a is PolicyDefinition da ? [da] : [], a is PolicyAssignment aa ? [aa] : []), EngineJsonContext.Default.GovernanceSet)
+        == System.Text.Json.JsonSerializer.Serialize(new GovernanceSet(b is PolicyDefinition db ? [db] : [], b is PolicyAssignment ab ? [ab] : []), EngineJsonContext.Default.GovernanceSet);
+
+    private static (GovernanceSet?, IReadOnlyList<Finding>, IReadOnlyList<ObjectChange>) Remove(GovernanceSet stored, string kind, string name)
+    {
+        switch (kind.ToLowerInvariant())
+        {
+            case "assignment" when stored.Assignments.Any(a => a.Name == name):
+                return (stored with { Assignments = [.. stored.Assignments.Where(a => a.Name != name)] }, [], [new ObjectChange(ChangeKind.Remove, "policy assignment", name, "")]);
+            case "definition" when stored.Definitions.Any(d => d.Name == name):
+                var users = stored.Assignments.Where(a => a.Definition == name).Select(a => a.Name).ToList();
+                return users.Count > 0
+                    ? (null, [Finding.Error("DefinitionInUse", "name", $"Definition '{name}' is assigned by {string.Join(", ", users.Select(u => $"'{u}'"))}.",
+                        "Delete those assignments first (trellis policy delete assignment NAME).")], [])
+                    : (stored with { Definitions = [.. stored.Definitions.Where(d => d.Name != name)] }, [], [new ObjectChange(ChangeKind.Remove, "policy definition", name, "")]);
+            case "assignment" or "definition":
+                return (null, [Finding.Error("UnknownPolicy", "name", $"The site stores no {kind.ToLowerInvariant()} '{name}'.", "trellis policy get lists what is stored.")], []);
+            default:
+                return (null, [Finding.Error("InvalidValue", "kind", $"'{kind}' is not a kind of policy document.", "Delete an 'assignment' or a 'definition'.")], []);
+        }
+    }
+}

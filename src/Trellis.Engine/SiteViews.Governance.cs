@@ -1,0 +1,51 @@
+using Trellis.Core.Governance;
+
+namespace Trellis.Engine;
+
+/// <summary>How one item stands with one assignment: Compliant, NonCompliant (with the reason) or Exempt (with the exemption's reason and end).</summary>
+public sealed record ComplianceItem(string Item, string Path, string State, string? Reason, string? Exemption, DateTimeOffset? ExemptUntil);
+
+/// <summary>One assignment's items and their totals.</summary>
+public sealed record AssignmentCompliance(string Assignment, string Definition, string Effect, string Scope, int Compliant, int NonCompliant, int Exempt,
+    IReadOnlyList<ComplianceItem> Items);
+
+/// <summary><c>trellis policy compliance</c>: every enabled assignment with its items, and the totals over all of them.</summary>
+public sealed record ComplianceReport(string? Site, int Compliant, int NonCompliant, int Exempt, IReadOnlyList<AssignmentCompliance> Assignments);
+
+/// <summary>A built-in definition as <c>trellis policy definitions</c> lists it.</summary>
+public sealed record DefinitionRow(string Name, string Target, string Description, IReadOnlyList<string> Parameters, bool BuiltIn);
+
+public static partial class SiteViews
+{
+    /// <summary>The site's stored definitions and assignments (built-ins are not stored: <see cref="Definitions"/> lists them).</summary>
+    public static GovernanceSet Governance(SiteState state) => state.Governance;
+
+    /// <summary>Every definition the site's assignments may name: the built-ins, then the stored ones.</summary>
+    public static IReadOnlyList<DefinitionRow> Definitions(SiteState state) =>
+        [.. BuiltInDefinitions.All.Select(b => Row(b.Definition, true)), .. state.Governance.Definitions.Select(d => Row(d, false))];
+
+    private static DefinitionRow Row(PolicyDefinition d, bool builtIn) =>
+        new(d.Name, d.Target.ToString(), d.Description, [.. d.Parameters.Select(p => p.Default is { } v ? $"{p.Name} ({p.Type}, default {v})" : $"{p.Name} ({p.Type})")], builtIn);
+
+    /// <summary>
+    /// The stored site judged by each enabled assignment at <paramref name="now"/> (exemptions expire): deterministic, in
+    /// assignment name order and spec order. A site without assignments is compliant with nothing to judge.
+    /// </summary>
+    public static ComplianceReport Compliance(SiteState state, DateTimeOffset now)
+    {
+        var evaluations = state.Spec is null ? [] : GovernanceEvaluator.Evaluate(state.Governance, state.Spec, now);
+        var assignments = state.Governance.Assignments.Where(a => a.Effect != PolicyEffect.Disabled).OrderBy(a => a.Name, StringComparer.Ordinal)
+            .Select(a =>
+            {
+                var items = evaluations.Where(e => e.Assignment.Name == a.Name).Select(Item).ToList();
+                return new AssignmentCompliance(a.Name, a.Definition, a.Effect.ToString(), a.Scope.ToString(),
+                    items.Count(i => i.State == "Compliant"), items.Count(i => i.State == "NonCompliant"), items.Count(i => i.State == "Exempt"), items);
+            }).ToList();
+        return new ComplianceReport(state.SiteName, assignments.Sum(a => a.Compliant), assignments.Sum(a => a.NonCompliant), assignments.Sum(a => a.Exempt), assignments);
+    }
+
+    private static ComplianceItem Item(PolicyEvaluation e) =>
+        e.Compliant ? new ComplianceItem(e.Item.Id, e.Item.Path, "Compliant", null, null, null)
+        : e.Exemption is { } x ? new ComplianceItem(e.Item.Id, e.Item.Path, "Exempt", e.Reason, x.Reason, x.ExpiresAt)
+        : new ComplianceItem(e.Item.Id, e.Item.Path, "NonCompliant", e.Reason, null, null);
+}

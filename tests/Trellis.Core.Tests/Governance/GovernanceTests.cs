@@ -1,0 +1,171 @@
+using Trellis.Core.Governance;
+using Trellis.Core.Model;
+using Trellis.Core.Validation;
+
+namespace Trellis.Core.Tests.Governance;
+
+/// <summary>
+/// Governance documents read from YAML, checked before they are stored, and judged against the contoso example: three
+/// clusters (payments and analytics on Calico and HAProxy, legacy on Flannel with the operator's own load balancer).
+/// </summary>
+public sealed class GovernanceTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 12, 5, 9, 0, 0, TimeSpan.Zero);
+
+    private static SiteSpec Contoso => ExampleSites.Spec("contoso-multicluster.yaml");
+
+    private static GovernanceSet Read(string yaml)
+    {
+        var read = GovernanceReader.Read(yaml);
+        Assert.True(read.Set is not null, string.Join("\n", read.Findings));
+        Assert.Empty(GovernanceValidator.Validate(read.Set!));
+        return read.Set!;
+    }
+
+    private static string Assignment(string definition, string effect = "Deny", string extra = "") => $"""
+        apiVersion: trellis/v1
+        kind: PolicyAssignment
+        metadata: {"{"} name: a1 {"}"}
+        spec:
+          definition: {definition}
+          effect: {effect}
+        {extra}
+        """;
+
+    [Fact]
+    public void Allowed_network_plugins_by_default_allow_calico_only()
+    {
+        var results = GovernanceEvaluator.Evaluate(Read(Assignment("allowed-network-plugins")), Contoso, Now);
+        Assert.Equal(["cluster/payments", "cluster/analytics", "cluster/legacy"], results.Select(r => r.Item.Id));
+        var legacy = Assert.Single(results, r => !r.Compliant);
+        Assert.Equal(("cluster/legacy", "spec.clusters[2]"), (legacy.Item.Id, legacy.Item.Path));
+        Assert.Contains("flannel", legacy.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parameters_scopes_and_exemptions_decide_which_items_are_judged_and_how()
+    {
+        var withFlannel = GovernanceEvaluator.Evaluate(Read(Assignment("allowed-network-plugins", extra: "  parameters: { allowed: [calico, flannel] }")), Contoso, Now);
+        Assert.All(withFlannel, r => Assert.True(r.Compliant));
+
+        var scoped = GovernanceEvaluator.Evaluate(Read(Assignment("allowed-network-plugins", extra: "  scope: { cluster: payments }")), Contoso, Now);
+        Assert.Equal("cluster/payments", Assert.Single(scoped).Item.Id);
+
+        var exempt = Read(Assignment("allowed-network-plugins", extra: """
+              exemptions:
+                - { item: cluster/legacy, reason: migrating to Calico in Q1, expiresAt: 2027-01-01T00:00:00Z }
+            """));
+        var before = Assert.Single(GovernanceEvaluator.Evaluate(exempt, Contoso, Now), r => !r.Compliant);
+        Assert.False(before.Violates);
+        Assert.Equal("migrating to Calico in Q1", before.Exemption!.Reason);
+        // An expired exemption no longer exempts.
+        Assert.True(Assert.Single(GovernanceEvaluator.Evaluate(exempt, Contoso, new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero)), r => !r.Compliant).Violates);
+    }
+
+    [Fact]
+    public void Allowed_kubernetes_versions_match_a_minor_or_an_exact_version()
+    {
+        var site = Contoso;
+        Assert.All(GovernanceEvaluator.Evaluate(Read(Assignment("allowed-kubernetes-versions", extra: $"  parameters: {{ allowed: [{site.Clusters[1].KubernetesVersion}, v1.29] }}")), site, Now),
+            r => Assert.True(r.Compliant, r.Reason));
+        var strict = GovernanceEvaluator.Evaluate(Read(Assignment("allowed-kubernetes-versions", extra: "  parameters: { allowed: [v1.29.4] }")), site, Now);
+        Assert.True(strict.Single(r => r.Item.Id == "cluster/payments").Compliant);
+        Assert.Equal(site.Clusters.Count(c => c.KubernetesVersion != "v1.29.4"), strict.Count(r => !r.Compliant));
+    }
+
+    [Fact]
+    public void Allowed_load_balancer_skus_judge_the_setting_each_cluster_names()
+    {
+        var results = GovernanceEvaluator.Evaluate(Read(Assignment("allowed-load-balancer-skus")), Contoso, Now);
+        Assert.Equal(["cluster/legacy"], results.Where(r => !r.Compliant).Select(r => r.Item.Id));
+    }
+
+    [Fact]
+    public void Vip_sharing_across_namespaces_is_found_per_service_and_a_namespace_scope_narrows_it()
+    {
+        var site = Contoso with
+        {
+            Clusters = [.. Contoso.Clusters.Select(c => c.Name == "payments"
+                ? c with { Services = [.. c.Services, new ServiceSpec { Namespace = "billing", Name = "invoices", Ports = [8080], SharedIpKey = "front" }] }
+                : c)],
+        };
+        var results = GovernanceEvaluator.Evaluate(Read(Assignment("no-vip-sharing-across-namespaces")), site, Now);
+        Assert.Equal(["cluster/payments/service/shop/web", "cluster/payments/service/shop/api", "cluster/payments/service/billing/invoices"],
+            results.Where(r => !r.Compliant).Select(r => r.Item.Id));
+        Assert.All(GovernanceEvaluator.Evaluate(Read(Assignment("no-vip-sharing-across-namespaces")), Contoso, Now), r => Assert.True(r.Compliant));
+
+        var billing = GovernanceEvaluator.Evaluate(Read(Assignment("no-vip-sharing-across-namespaces", extra: "  scope: { namespace: billing }")), site, Now);
+        Assert.Equal("cluster/payments/service/billing/invoices", Assert.Single(billing).Item.Id);
+    }
+
+    [Fact]
+    public void A_deny_refuses_only_what_the_change_brings_and_an_audit_warns()
+    {
+        var deny = Read(Assignment("allowed-network-plugins"));
+        var stored = Contoso with { Clusters = [.. Contoso.Clusters.Where(c => c.Name != "legacy")] };
+
+        // Adding the Flannel cluster: denied at its path.
+        var added = Assert.Single(GovernanceEvaluator.Check(deny, stored, Contoso, Now));
+        Assert.Equal(("PolicyDenied", Severity.Error, "spec.clusters[2]"), (added.Code, added.Severity, added.Path));
+        Assert.Contains("'a1'", added.Message, StringComparison.Ordinal);
+
+        // The stored site already had it: an unrelated change is not blocked, the violation is a warning.
+        var kept = Assert.Single(GovernanceEvaluator.Check(deny, Contoso, Contoso, Now));
+        Assert.Equal(("PolicyNonCompliant", Severity.Warning), (kept.Code, kept.Severity));
+
+        var audit = Assert.Single(GovernanceEvaluator.Check(Read(Assignment("allowed-network-plugins", effect: "Audit")), stored, Contoso, Now));
+        Assert.Equal(("PolicyNonCompliant", Severity.Warning), (audit.Code, audit.Severity));
+        Assert.Empty(GovernanceEvaluator.Check(Read(Assignment("allowed-network-plugins", effect: "Disabled")), stored, Contoso, Now));
+        Assert.Empty(GovernanceEvaluator.Check(GovernanceSet.Empty, stored, Contoso, Now));
+    }
+
+    [Fact]
+    public void A_custom_definition_gives_a_built_in_rule_its_own_name_and_defaults()
+    {
+        var set = Read("""
+            apiVersion: trellis/v1
+            kind: PolicyDefinition
+            metadata: { name: flannel-or-calico }
+            spec:
+              description: Either overlay.
+              target: Cluster
+              parameters:
+                - { name: allowed, type: stringList, default: [calico, flannel] }
+              rule: { builtin: allowed-network-plugins }
+            ---
+            apiVersion: trellis/v1
+            kind: PolicyAssignment
+            metadata: { name: overlays }
+            spec: { definition: flannel-or-calico, effect: Deny }
+            """);
+        Assert.All(GovernanceEvaluator.Evaluate(set, Contoso, Now), r => Assert.True(r.Compliant));
+    }
+
+    [Theory]
+    [InlineData("kind: PolicyAssignment\napiVersion: trellis/v1\nmetadata: { name: a }\nspec: { definition: allowed-network-plugins, effect: Block }", "InvalidValue", "spec.effect")]
+    [InlineData("kind: PolicyAssignment\napiVersion: trellis/v1\nmetadata: { name: A_1 }\nspec: { definition: allowed-network-plugins }", "InvalidName", "metadata.name")]
+    [InlineData("kind: PolicyAssignment\napiVersion: trellis/v1\nmetadata: { name: a }\nspec: { definition: x, efect: Deny }", "UnknownField", "spec.efect")]
+    [InlineData("kind: Policy\napiVersion: trellis/v1\nmetadata: { name: a }\nspec: {}", "UnsupportedKind", "kind")]
+    [InlineData("kind: PolicyAssignment\napiVersion: trellis/v1\nmetadata: { name: a }\nspec:\n  definition: x\n  exemptions: [{ item: cluster/a, reason: r, expiresAt: soon }]", "InvalidValue", "spec.exemptions[0].expiresAt")]
+    [InlineData("kind: PolicyDefinition\napiVersion: trellis/v1\nmetadata: { name: d }\nspec: { target: Cluster, rule: { builtin: allowed-plugins } }", "UnknownDefinition", "spec.rule.builtin")]
+    [InlineData("kind: PolicyAssignment\napiVersion: trellis/v1\nmetadata: { name: a }\nspec: [definition", "YamlSyntax", "")]
+    public void A_document_that_cannot_be_read_is_a_finding_at_its_field(string yaml, string code, string path)
+    {
+        var read = GovernanceReader.Read(yaml);
+        Assert.Null(read.Set);
+        Assert.Contains(read.Findings, f => f.Code == code && f.Path == path);
+    }
+
+    [Theory]
+    [InlineData("spec: { definition: no-such-rule }", "UnknownDefinition", "spec.definition")]
+    [InlineData("spec: { definition: allowed-kubernetes-versions }", "ParameterMissing", "spec.parameters.allowed")]
+    [InlineData("spec: { definition: allowed-network-plugins, parameters: { allowed: true } }", "ParameterTypeMismatch", "spec.parameters.allowed")]
+    [InlineData("spec: { definition: no-vip-sharing-across-namespaces, parameters: { max: 3 } }", "UnknownParameter", "spec.parameters.max")]
+    public void An_assignment_its_definition_cannot_take_is_refused_before_it_is_stored(string spec, string code, string path)
+    {
+        var read = GovernanceReader.Read($"kind: PolicyAssignment\napiVersion: trellis/v1\nmetadata: {{ name: a }}\n{spec}");
+        Assert.True(read.Set is not null, string.Join("\n", read.Findings));
+        var finding = Assert.Single(GovernanceValidator.Validate(read.Set!));
+        Assert.Equal((code, path), (finding.Code, finding.Path));
+    }
+}
