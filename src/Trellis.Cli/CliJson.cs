@@ -11,6 +11,9 @@ namespace Trellis.Cli;
     WriteIndented = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ValidateOutput))]
+[JsonSerializable(typeof(GovernanceView))]
+[JsonSerializable(typeof(ComplianceReport))]
+[JsonSerializable(typeof(IReadOnlyList<DefinitionRow>))]
 [JsonSerializable(typeof(ApplyOutput))]
 [JsonSerializable(typeof(CapacityReport))]
 [JsonSerializable(typeof(WhatIfAnswer))]

@@ -41,6 +41,7 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
         root.Subcommands.Add(RenderCommand());
         root.Subcommands.Add(NetpolCommand());
         root.Subcommands.Add(TraceCommand());
+        root.Subcommands.Add(GovernanceCommand());
         foreach (var command in root.Subcommands.SelectMany(c => c.Subcommands.Count > 0 ? c.Subcommands : [c])
                      .Where(c => c.Name is not ("render" or "deploy-script" or "matrix" or "diff")))
         {
@@ -576,46 +577,54 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
                 return ExitCodes.Usage;
             }
 
-            var output = OutputFor(p);
-            ChangePlan? confirmed = null;
-            if (p.GetValue(_dryRun) || !p.GetValue(yes))
-            {
-                // The plan is shown (dry run) or named in the question from a read-only look: nothing is created or changed yet.
-                ChangePlan preview;
-                await using (var reader = OpenStore(p, write: false))
-                {
-                    preview = await reader.Engine.PlanAsync(delete, ct).ConfigureAwait(false);
-                }
-
-                if (p.GetValue(_dryRun) || preview.HasErrors)
-                {
-                    return Report(output, preview.Outcome(), null);
-                }
-
-                if (!_host.InputIsTerminal())
-                {
-                    await stderr.WriteLineAsync($"trellis: 'delete {what}' {Destroys(preview)}; standard input is not a terminal to confirm on, so nothing was deleted. Add --yes to delete without asking.").ConfigureAwait(false);
-                    return ExitCodes.Usage;
-                }
-
-                await stderr.WriteAsync($"Delete {what}: {Destroys(preview)}. This cannot be undone.\nType 'yes' to delete: ").ConfigureAwait(false);
-                if (_host.ReadLine()?.Trim() is not ("yes" or "y"))
-                {
-                    await stderr.WriteLineAsync("trellis: not confirmed; nothing was deleted.").ConfigureAwait(false);
-                    return ExitCodes.Findings;
-                }
-
-                confirmed = preview;
-            }
-
-            // What was confirmed is written exactly, or not at all when the state moved since (StateChanged).
-            await using var store = OpenStore(p, write: true);
-            var result = confirmed is null
-                ? await store.Engine.ExecuteAsync(delete, Options(), ct).ConfigureAwait(false)
-                : await store.Engine.CommitAsync(confirmed, Options(), ct).ConfigureAwait(false);
-            return Report(output, result.Outcome(), null);
+            return await ConfirmedAsync(p, delete, what, p.GetValue(yes), ct).ConfigureAwait(false);
         });
         return command;
+    }
+
+    /// <summary>
+    /// A destructive command, asked first: the plan is made on a read-only look and named in the question (what it removes and
+    /// releases); with --dry-run shown only; with --yes, or once confirmed, written exactly as shown, or not at all when the
+    /// state moved since (StateChanged). Without a terminal to ask on and without --yes, nothing is done.
+    /// </summary>
+    private async Task<int> ConfirmedAsync(ParseResult p, SiteCommand delete, string what, bool yes, CancellationToken ct)
+    {
+        var output = OutputFor(p);
+        ChangePlan? confirmed = null;
+        if (p.GetValue(_dryRun) || !yes)
+        {
+            ChangePlan preview;
+            await using (var reader = OpenStore(p, write: false))
+            {
+                preview = await reader.Engine.PlanAsync(delete, ct).ConfigureAwait(false);
+            }
+
+            if (p.GetValue(_dryRun) || preview.HasErrors)
+            {
+                return Report(output, preview.Outcome(), null);
+            }
+
+            if (!_host.InputIsTerminal())
+            {
+                await stderr.WriteLineAsync($"trellis: 'delete {what}' {Destroys(preview)}; standard input is not a terminal to confirm on, so nothing was deleted. Add --yes to delete without asking.").ConfigureAwait(false);
+                return ExitCodes.Usage;
+            }
+
+            await stderr.WriteAsync($"Delete {what}: {Destroys(preview)}. This cannot be undone.\nType 'yes' to delete: ").ConfigureAwait(false);
+            if (_host.ReadLine()?.Trim() is not ("yes" or "y"))
+            {
+                await stderr.WriteLineAsync("trellis: not confirmed; nothing was deleted.").ConfigureAwait(false);
+                return ExitCodes.Findings;
+            }
+
+            confirmed = preview;
+        }
+
+        await using var store = OpenStore(p, write: true);
+        var result = confirmed is null
+            ? await store.Engine.ExecuteAsync(delete, Options(), ct).ConfigureAwait(false)
+            : await store.Engine.CommitAsync(confirmed, Options(), ct).ConfigureAwait(false);
+        return Report(output, result.Outcome(), null);
     }
 
     /// <summary>What a delete destroys, in words: the objects it removes and the addresses it releases.</summary>

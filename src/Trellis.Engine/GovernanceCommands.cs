@@ -6,11 +6,33 @@ using Finding = Trellis.Core.Validation.Finding;
 namespace Trellis.Engine;
 
 /// <summary>
-/// trellis policy apply -f: stores the definitions and assignments of <paramref name="Set"/> with the site, each replacing
-/// the stored one of its kind and name (others are kept), after checking that every assignment can be evaluated.
+/// Policy definitions and assignments read from text (<see cref="GovernanceFiles"/>): what a front end applies. Opaque on
+/// purpose, like <see cref="SpecDocument"/>, so that every front end goes through the same reader and checks.
 /// </summary>
-public sealed record ApplyGovernance(GovernanceSet Set) : SiteCommand
+public sealed class GovernanceDocument
 {
+    internal GovernanceDocument(GovernanceSet set) => Set = set;
+
+    internal GovernanceSet Set { get; }
+
+    /// <summary>The names of the assignments the document holds.</summary>
+    public IReadOnlyList<string> Assignments => [.. Set.Assignments.Select(a => a.Name)];
+
+    /// <summary>The names of the definitions the document holds.</summary>
+    public IReadOnlyList<string> Definitions => [.. Set.Definitions.Select(d => d.Name)];
+}
+
+/// <summary>
+/// trellis policy apply -f: stores the definitions and assignments of <paramref name="Document"/> with the site, each
+/// replacing the stored one of its kind and name (others are kept), after checking that every assignment can be evaluated.
+/// </summary>
+public sealed record ApplyGovernance(GovernanceDocument Document) : SiteCommand
+{
+    internal ApplyGovernance(GovernanceSet set)
+        : this(new GovernanceDocument(set))
+    {
+    }
+
     public override string CommandName => "policy apply";
 }
 
@@ -25,7 +47,7 @@ internal static class GovernanceChanges
 {
     public static (GovernanceSet? Set, IReadOnlyList<Finding> Findings, IReadOnlyList<ObjectChange> Changes) Of(SiteCommand command, GovernanceSet stored) => command switch
     {
-        ApplyGovernance apply => Merge(stored, apply.Set),
+        ApplyGovernance apply => Merge(stored, apply.Document.Set),
         DeleteGovernance delete => Remove(stored, delete.Kind, delete.Name),
         _ => throw new ArgumentException(command.GetType().Name, nameof(command)),
     };
@@ -86,3 +108,22 @@ internal static class GovernanceChanges
         }
     }
 }
+
+/// <summary>Governance documents from a file, as the CLI's <c>policy apply -f</c> reads them.</summary>
+public static class GovernanceFiles
+{
+    /// <summary>The file's definitions and assignments, or the findings (a missing or unreadable file too) that say why there are none.</summary>
+    public static (GovernanceDocument? Document, IReadOnlyList<Contracts.Finding> Findings) ReadFile(string path, string field = "file")
+    {
+        var file = InputFiles.Read(path, field, GovernanceReader.MaxBytes);
+        return file.Text is { } text ? Parse(text) : (null, [file.Problem!.ToContract()]);
+    }
+
+    /// <summary>Definitions and assignments from YAML text (a request body, a file's text).</summary>
+    public static (GovernanceDocument? Document, IReadOnlyList<Contracts.Finding> Findings) Parse(string yaml)
+    {
+        var read = GovernanceReader.Read(yaml);
+        return (read.Set is { } set ? new GovernanceDocument(set) : null, read.Findings.ToContract());
+    }
+}
+

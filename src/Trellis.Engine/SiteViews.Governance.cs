@@ -12,13 +12,27 @@ public sealed record AssignmentCompliance(string Assignment, string Definition, 
 /// <summary><c>trellis policy compliance</c>: every enabled assignment with its items, and the totals over all of them.</summary>
 public sealed record ComplianceReport(string? Site, int Compliant, int NonCompliant, int Exempt, IReadOnlyList<AssignmentCompliance> Assignments);
 
-/// <summary>A built-in definition as <c>trellis policy definitions</c> lists it.</summary>
+/// <summary>An item an assignment does not judge, and why, until when (none: for good).</summary>
+public sealed record ExemptionRow(string Item, string Reason, DateTimeOffset? ExpiresAt);
+
+/// <summary>A stored assignment: its definition, effect, scope (null: the whole site), parameter values as written, and exemptions.</summary>
+public sealed record AssignmentRow(string Name, string Definition, string Effect, string? Cluster, string? Namespace,
+    IReadOnlyDictionary<string, string> Parameters, IReadOnlyList<ExemptionRow> Exemptions, string? Description);
+
+/// <summary><c>trellis policy get</c>: the site's stored assignments and its own definitions.</summary>
+public sealed record GovernanceView(IReadOnlyList<AssignmentRow> Assignments, IReadOnlyList<DefinitionRow> Definitions);
+
+/// <summary>A definition as <c>trellis policy definitions</c> lists it.</summary>
 public sealed record DefinitionRow(string Name, string Target, string Description, IReadOnlyList<string> Parameters, bool BuiltIn);
 
 public static partial class SiteViews
 {
-    /// <summary>The site's stored definitions and assignments (built-ins are not stored: <see cref="Definitions"/> lists them).</summary>
-    public static GovernanceSet Governance(SiteState state) => state.Governance;
+    /// <summary>The site's stored assignments and definitions (built-ins are not stored: <see cref="Definitions"/> lists them).</summary>
+    public static GovernanceView Governance(SiteState state) =>
+        new([.. state.Governance.Assignments.Select(a => new AssignmentRow(a.Name, a.Definition, a.Effect.ToString(), a.Scope.Cluster, a.Scope.Namespace,
+                a.Parameters.ToDictionary(kv => kv.Key, kv => kv.Value.ToString(), StringComparer.Ordinal),
+                [.. a.Exemptions.Select(e => new ExemptionRow(e.Item, e.Reason, e.ExpiresAt))], a.Description))],
+            [.. state.Governance.Definitions.Select(d => Row(d, false))]);
 
     /// <summary>Every definition the site's assignments may name: the built-ins, then the stored ones.</summary>
     public static IReadOnlyList<DefinitionRow> Definitions(SiteState state) =>

@@ -78,6 +78,10 @@ public sealed class TrellisEngine
         return last is { } n && n < audit.Count ? [.. audit.Skip(audit.Count - n)] : audit;
     }
 
+    /// <summary>The stored site judged by its assignments now (the Engine's clock: exemptions expire): <see cref="SiteViews.Compliance"/>.</summary>
+    public async Task<ComplianceReport> ReadComplianceAsync(CancellationToken cancellationToken = default) =>
+        SiteViews.Compliance(await ReadAsync(cancellationToken).ConfigureAwait(false), time.GetUtcNow());
+
     /// <summary>Makes the stored site match <paramref name="spec"/>: <see cref="ExecuteAsync"/> of <see cref="ApplySpec"/>.</summary>
     public Task<CommandResult> ApplyAsync(SpecDocument spec, CommandOptions? options = null, CancellationToken cancellationToken = default) =>
         ExecuteAsync(new ApplySpec(spec), options, cancellationToken);

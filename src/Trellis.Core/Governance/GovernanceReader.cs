@@ -20,24 +20,10 @@ public static class GovernanceReader
 
     public static GovernanceReadResult Read(string yaml)
     {
-        if (yaml.Length > MaxBytes)
+        var (stream, problem) = YamlPrescan.Load(yaml, MaxBytes, "file", "Split the policies into several files.");
+        if (stream is null)
         {
-            return Fail(Finding.Error("SpecTooLarge", "", $"The file is {yaml.Length:N0} characters; at most {MaxBytes:N0} are read.", "Split the policies into several files."));
-        }
-
-        if (YamlPrescan.Check(yaml) is { } refused)
-        {
-            return Fail(refused);
-        }
-
-        var stream = new YamlStream();
-        try
-        {
-            stream.Load(new StringReader(yaml));
-        }
-        catch (YamlException e)
-        {
-            return Fail(YamlPrescan.Syntax(e.Start, e.Message));
+            return Fail(problem!);
         }
 
         var documents = stream.Documents.Where(d => !YamlBinder.IsNull(d.RootNode)).ToList();

@@ -28,25 +28,10 @@ public static class SiteSpecReader
 
     public static SpecReadResult Read(string yaml)
     {
-        if (yaml.Length > MaxSpecBytes)
+        var (stream, problem) = YamlPrescan.Load(yaml, MaxSpecBytes, "spec", "Split the site into smaller specs.");
+        if (stream is null)
         {
-            return Fail(Finding.Error("SpecTooLarge", "", $"The spec is {yaml.Length:N0} characters; at most {MaxSpecBytes:N0} are read.",
-                "Split the site into smaller specs."));
-        }
-
-        if (YamlPrescan.Check(yaml) is { } refused)
-        {
-            return Fail(refused);
-        }
-
-        var stream = new YamlStream();
-        try
-        {
-            stream.Load(new StringReader(yaml));
-        }
-        catch (YamlException e)
-        {
-            return Fail(YamlPrescan.Syntax(e.Start, e.Message));
+            return Fail(problem!);
         }
 
         var documents = stream.Documents.Where(d => d.RootNode is not YamlScalarNode { Value: null or "" }).ToList();

@@ -94,4 +94,32 @@ public static class YamlPrescan
             }
         }
     }
+
+    /// <summary>
+    /// The YAML documents of <paramref name="yaml"/>, or the finding that refuses the text: longer than
+    /// <paramref name="maxCharacters"/> (SpecTooLarge, with <paramref name="splitHint"/>), nested too deep, or malformed (YamlSyntax).
+    /// </summary>
+    public static (YamlDotNet.RepresentationModel.YamlStream? Stream, Finding? Problem) Load(string yaml, int maxCharacters, string what, string splitHint)
+    {
+        if (yaml.Length > maxCharacters)
+        {
+            return (null, Finding.Error("SpecTooLarge", "", $"The {what} is {yaml.Length:N0} characters; at most {maxCharacters:N0} are read.", splitHint));
+        }
+
+        if (Check(yaml) is { } refused)
+        {
+            return (null, refused);
+        }
+
+        var stream = new YamlDotNet.RepresentationModel.YamlStream();
+        try
+        {
+            stream.Load(new StringReader(yaml));
+            return (stream, null);
+        }
+        catch (YamlDotNet.Core.YamlException e)
+        {
+            return (null, Syntax(e.Start, e.Message));
+        }
+    }
 }
