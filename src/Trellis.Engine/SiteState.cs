@@ -43,7 +43,7 @@ public sealed record SiteState
     internal IReadOnlyList<UpgradeProgress> Upgrades { get; }
 
     /// <summary>The site's policy definitions and assignments; empty when none are stored.</summary>
-    internal GovernanceSet Governance { get; }
+    internal GovernanceSet Governance { get; init; }
 
     /// <exception cref="StoreException">A stored value is not what Trellis wrote there (damaged or edited by hand).</exception>
     internal static SiteState From(StoreSnapshot snapshot)

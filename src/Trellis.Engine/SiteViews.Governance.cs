@@ -47,7 +47,7 @@ public static partial class SiteViews
     /// </summary>
     public static ComplianceReport Compliance(SiteState state, DateTimeOffset now)
     {
-        var evaluations = state.Spec is null ? [] : GovernanceEvaluator.Evaluate(state.Governance, state.Spec, now);
+        var evaluations = TrellisEngine.StoredSubject(state) is { } subject ? GovernanceEvaluator.Evaluate(state.Governance, subject, now) : [];
         var assignments = state.Governance.Assignments.Where(a => a.Effect != PolicyEffect.Disabled).OrderBy(a => a.Name, StringComparer.Ordinal)
             .Select(a =>
             {

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using Trellis.Core.Ipam;
 using Trellis.Core.Governance;
+using Trellis.Core.Ipam;
 using Trellis.Core.Model;
 using Trellis.Core.Planning;
 using Trellis.Core.Validation;
@@ -187,7 +187,7 @@ public sealed class TrellisEngine
         var plan = SitePlanner.Plan(site, state.Allocations, time.GetUtcNow());
         findings.AddRange(plan.Findings);
         // The site's Deny assignments refuse what the change brings against them; Audit ones say what it leaves non-compliant.
-        var governance = GovernanceEvaluator.Check(state.Governance, state.Spec, desired, time.GetUtcNow());
+        var governance = GovernanceEvaluator.Check(state.Governance, StoredSubject(state), Subject(state.Governance, desired, site, plan.Result), time.GetUtcNow());
         findings.AddRange(governance);
         if (plan.Findings.HasErrors() || governance.HasErrors())
         {
@@ -285,13 +285,22 @@ public sealed class TrellisEngine
             return Refused(command, state, findings);
         }
 
-        IReadOnlyList<Finding> all = [.. findings, .. state.Spec is null ? [] : GovernanceEvaluator.Check(set, state.Spec, state.Spec, time.GetUtcNow())];
+        var stored = StoredSubject(state with { Governance = set });
+        IReadOnlyList<Finding> all = [.. findings, .. stored is null ? [] : GovernanceEvaluator.Check(set, stored, stored, time.GetUtcNow())];
         TxnOperation write = set.Definitions.Count + set.Assignments.Count == 0
             ? new TxnOperation.Delete(StateKeys.Governance)
             : new TxnOperation.Put(StateKeys.Governance, JsonSerializer.SerializeToUtf8Bytes(set, EngineJsonContext.Default.GovernanceSet));
         return Planned(command, state, state.Spec?.Name, all, changes, null, [],
             new PlannedWrite(state.GenerationRevision, changes.Count == 0 ? [] : [write], AuditSummary.Of(changes), 0, 0, []));
     }
+
+    /// <summary>What the site's assignments judge of <paramref name="spec"/>: with the capacity of its pools only when an assignment judges pools.</summary>
+    internal static GovernanceSubject Subject(GovernanceSet governance, SiteSpec spec, ResolvedSite? site, IReadOnlyList<Core.Ipam.Allocation> allocations) =>
+        new(spec, site is not null && governance.Judges(PolicyTarget.Pool) ? CapacityPlanner.Report(site, allocations) : null);
+
+    /// <summary>The stored site as its assignments judge it; null when no site is stored.</summary>
+    internal static GovernanceSubject? StoredSubject(SiteState state) =>
+        state.Spec is null ? null : Subject(state.Governance, state.Spec, SiteViews.Resolve(state), state.Allocations);
 
     private ChangePlan Refused(SiteCommand command, SiteState state, IEnumerable<Finding> findings) =>
         new(Origin, command, state.Revision, state.Spec?.Name, findings.ToContract(), [], null, [], null);

@@ -137,3 +137,68 @@ public sealed class GovernanceEngineTests
         Assert.Empty(SiteViews.Governance(await f.Engine.ReadAsync()).Assignments);
     }
 }
+
+/// <summary>pool-utilization-below judges the pools as the Engine's plan leaves them, and as a rolling upgrade of every cluster would.</summary>
+public sealed class PoolUtilizationGovernanceTests
+{
+    private static GovernanceSet Policies(string yaml)
+    {
+        var read = GovernanceReader.Read(yaml);
+        Assert.True(read.Set is not null, string.Join("\n", read.Findings));
+        return read.Set!;
+    }
+
+    [Fact]
+    public async Task A_scale_that_would_fill_the_node_ip_pool_past_the_limit_is_denied_and_one_that_stays_below_goes_through()
+    {
+        await using var f = new EngineFixture();
+        Assert.True((await f.Engine.ApplyAsync(EngineFixture.Roomy())).Applied);
+        var pool = SiteViews.Capacity(await f.Engine.ReadAsync())!.Networks.Single().NodeIpPool!;
+        // The limit lies between the pool as it is plus two nodes and plus five.
+        var limit = 100.0 * (pool.Allocated + 3.5) / pool.Size;
+        var stored = await f.Engine.ExecuteAsync(new ApplyGovernance(Policies($$"""
+            apiVersion: trellis/v1
+            kind: PolicyAssignment
+            metadata: { name: node-room }
+            spec: { definition: pool-utilization-below, effect: Deny, parameters: { maxPercent: {{limit.ToString(System.Globalization.CultureInfo.InvariantCulture)}}, duringUpgrade: false } }
+            """)));
+        Assert.True(stored.Applied, string.Join("\n", stored.Findings));
+
+        var b = EngineFixture.Roomy().Clusters.Single(c => c.Name == "b").NodePools.Single();
+        var denied = await f.Engine.ExecuteAsync(new ScaleNodePool("b", b.Name, b.Count + 5));
+        Assert.False(denied.Applied);
+        var finding = Assert.Single(denied.Findings, x => x.Code == "PolicyDenied");
+        Assert.Equal("spec.hostNetwork", finding.Path);
+        Assert.Contains("'node-room'", finding.Message, StringComparison.Ordinal);
+
+        Assert.True((await f.Engine.ExecuteAsync(new ScaleNodePool("b", b.Name, b.Count + 2))).Applied);
+        var report = SiteViews.Compliance(await f.Engine.ReadAsync(), f.Time.Now);
+        Assert.Contains(report.Assignments.Single().Items, i => i.Item == "pool/mgmtvnet/node-ip" && i.State == "Compliant");
+    }
+
+    [Fact]
+    public async Task During_an_upgrade_the_surge_addresses_count_too()
+    {
+        await using var f = new EngineFixture();
+        // Without an update reserve, a rolling upgrade's surge VMs take free addresses of the node IP pool.
+        var site = EngineFixture.Roomy() is var roomy ? roomy with { Settings = roomy.Settings with { WorkloadUpdateReserve = 0 } } : null;
+        Assert.True((await f.Engine.ApplyAsync(site!)).Applied);
+        var pool = SiteViews.Capacity(await f.Engine.ReadAsync())!.Networks.Single().NodeIpPool!;
+        var used = pool.Size - pool.HeadroomAfterUpgrade;
+        Assert.True(used > pool.Allocated, "the roomy example's upgrade takes addresses of the node IP pool");
+        // Below the limit as allocated, at or over it once the surge is counted.
+        var limit = 100.0 * (pool.Allocated + used) / 2 / pool.Size;
+        string Assignment(bool duringUpgrade) => $$"""
+            apiVersion: trellis/v1
+            kind: PolicyAssignment
+            metadata: { name: node-room }
+            spec: { definition: pool-utilization-below, effect: Audit, parameters: { maxPercent: {{limit.ToString(System.Globalization.CultureInfo.InvariantCulture)}}, duringUpgrade: {{(duringUpgrade ? "true" : "false")}} } }
+            """;
+        Assert.True((await f.Engine.ExecuteAsync(new ApplyGovernance(Policies(Assignment(false))))).Applied);
+        Assert.Equal(0, SiteViews.Compliance(await f.Engine.ReadAsync(), f.Time.Now).NonCompliant);
+        Assert.True((await f.Engine.ExecuteAsync(new ApplyGovernance(Policies(Assignment(true))))).Applied);
+        var item = Assert.Single(SiteViews.Compliance(await f.Engine.ReadAsync(), f.Time.Now).Assignments.Single().Items, i => i.State == "NonCompliant");
+        Assert.Equal("pool/mgmtvnet/node-ip", item.Item);
+        Assert.Contains("during a rolling upgrade", item.Reason, StringComparison.Ordinal);
+    }
+}

@@ -2,12 +2,40 @@ using Trellis.Core.Model;
 
 namespace Trellis.Core.Governance;
 
-/// <summary>One item a rule judges: its id (what exemptions and the report name), its path in the spec, and what it is.</summary>
-public sealed record PolicyItem(string Id, string Path, ClusterSpec Cluster, NodePoolSpec? NodePool = null, ServiceSpec? Service = null)
+/// <summary>
+/// What the rules judge: the site as a change leaves it, and, where the Engine has planned it, the capacity of its pools
+/// after the plan (null: pool rules judge nothing, e.g. for a spec read from a file).
+/// </summary>
+public sealed record GovernanceSubject(SiteSpec Site, Planning.CapacityReport? Capacity = null);
+
+/// <summary>
+/// One item a rule judges: its id (what exemptions and the report name), its path in the spec, and what it is: a cluster,
+/// one of its node pools or services, or a pool of a network (<see cref="Pool"/>, with the network's name).
+/// </summary>
+public sealed record PolicyItem(string Id, string Path, ClusterSpec? Cluster, NodePoolSpec? NodePool = null, ServiceSpec? Service = null,
+    Planning.PoolCapacity? Pool = null, string? Network = null)
 {
-    /// <summary>Every item of <paramref name="target"/> in <paramref name="site"/>, in spec order.</summary>
-    public static IEnumerable<PolicyItem> Of(SiteSpec site, PolicyTarget target)
+    /// <summary>Every item of <paramref name="target"/> in <paramref name="subject"/>, in spec order.</summary>
+    public static IEnumerable<PolicyItem> Of(GovernanceSubject subject, PolicyTarget target)
     {
+        var site = subject.Site;
+        if (target == PolicyTarget.Pool)
+        {
+            foreach (var network in subject.Capacity?.Networks ?? [])
+            {
+                var path = NetworkPath(site, network.Name);
+                foreach (var (kind, pool) in new[] { ("node-ip", network.NodeIpPool), ("dhcp-scope", network.DhcpScope), ("vip", network.VipPool) })
+                {
+                    if (pool is { Size: > 0 })
+                    {
+                        yield return new PolicyItem($"pool/{network.Name}/{kind}", path, null, Pool: pool, Network: network.Name);
+                    }
+                }
+            }
+
+            yield break;
+        }
+
         for (var c = 0; c < site.Clusters.Count; c++)
         {
             var cluster = site.Clusters[c];
@@ -36,8 +64,20 @@ public sealed record PolicyItem(string Id, string Path, ClusterSpec Cluster, Nod
         }
     }
 
-    /// <summary>The namespace the item lives in (services only); cluster and node pool items are in none.</summary>
+    /// <summary>The namespace the item lives in (services only); clusters, node pools and pools are in none.</summary>
     public string? Namespace => Service?.Namespace;
+
+    /// <summary>Where a network is written in the spec: the host network, a cluster network, or AKS Arc's logical network.</summary>
+    private static string NetworkPath(SiteSpec site, string name)
+    {
+        if (site.HostNetwork?.Name == name)
+        {
+            return "spec.hostNetwork";
+        }
+
+        var index = site.ClusterNetworks.ToList().FindIndex(n => n.Name == name);
+        return index >= 0 ? $"spec.clusterNetworks[{index}]" : site.LogicalNetwork?.Name == name ? "spec.logicalNetwork" : "spec";
+    }
 }
 
 /// <summary>The parameter values of one assignment, the definition's defaults filled in.</summary>
@@ -46,10 +86,12 @@ public sealed class PolicyParameters(IReadOnlyDictionary<string, PolicyValue> va
     public IReadOnlyList<string> List(string name) => values.TryGetValue(name, out var v) ? v.List ?? (v.Text is { } t ? [t] : []) : [];
 
     public double Number(string name) => values.TryGetValue(name, out var v) && v.Number is { } n ? n : double.NaN;
+
+    public bool Flag(string name) => values.TryGetValue(name, out var v) && v.Flag == true;
 }
 
 /// <summary>A built-in definition: its public definition and its rule (null: compliant; else why not).</summary>
-public sealed record BuiltInDefinition(PolicyDefinition Definition, Func<SiteSpec, PolicyItem, PolicyParameters, string?> Rule)
+public sealed record BuiltInDefinition(PolicyDefinition Definition, Func<GovernanceSubject, PolicyItem, PolicyParameters, string?> Rule)
 {
     public string Name => Definition.Name;
 }
@@ -66,27 +108,42 @@ public static class BuiltInDefinitions
     [
         new(new("allowed-network-plugins", "Clusters use only the network plugins allowed (the plugin cannot be changed after deployment).",
                 PolicyTarget.Cluster, [Allowed with { Default = new PolicyValue(List: ["calico"]), Description = "Plugins allowed: calico, flannel." }], "allowed-network-plugins"),
-            (_, item, p) => p.List("allowed").Contains(item.Cluster.PrimaryNetworkPlugin.ToString(), StringComparer.OrdinalIgnoreCase)
+            (_, item, p) => p.List("allowed").Contains(item.Cluster!.PrimaryNetworkPlugin.ToString(), StringComparer.OrdinalIgnoreCase)
                 ? null
                 : $"cluster '{item.Cluster.Name}' uses {item.Cluster.PrimaryNetworkPlugin.ToString().ToLowerInvariant()}; allowed: {string.Join(", ", p.List("allowed"))}"),
         new(new("allowed-kubernetes-versions", "Clusters run only the Kubernetes versions allowed: an entry v1.30 allows every v1.30 patch, v1.30.4 that one.",
                 PolicyTarget.Cluster, [Allowed with { Description = "Versions allowed, e.g. [v1.29, v1.30.4]." }], "allowed-kubernetes-versions"),
-            (_, item, p) => VersionAllowed(item.Cluster.KubernetesVersion, p.List("allowed"))
+            (_, item, p) => VersionAllowed(item.Cluster!.KubernetesVersion, p.List("allowed"))
                 ? null
                 : $"cluster '{item.Cluster.Name}' runs {item.Cluster.KubernetesVersion}; allowed: {string.Join(", ", p.List("allowed"))}"),
         new(new("allowed-load-balancer-skus", "Clusters use only the load balancer SKUs allowed (HAProxy, the built-in load balancer; None, the operator's own).",
                 PolicyTarget.Cluster, [Allowed with { Default = new PolicyValue(List: ["HAProxy"]), Description = "SKUs allowed: HAProxy, None." }], "allowed-load-balancer-skus"),
-            (site, item, p) => LoadBalancerSku(site, item.Cluster) is not { } sku || p.List("allowed").Contains(sku.ToString(), StringComparer.OrdinalIgnoreCase)
+            (subject, item, p) => LoadBalancerSku(subject.Site, item.Cluster!) is not { } sku || p.List("allowed").Contains(sku.ToString(), StringComparer.OrdinalIgnoreCase)
                 ? null
-                : $"cluster '{item.Cluster.Name}' uses load balancer SKU {sku}; allowed: {string.Join(", ", p.List("allowed"))}"),
+                : $"cluster '{item.Cluster!.Name}' uses load balancer SKU {sku}; allowed: {string.Join(", ", p.List("allowed"))}"),
         new(new("no-vip-sharing-across-namespaces", "Services share a VIP (sharedIpKey) only with services of their own namespace.",
                 PolicyTarget.Service, [], "no-vip-sharing-across-namespaces"),
             (_, item, _) => item.Service!.SharedIpKey is not { } key
                 ? null
-                : item.Cluster.Services.FirstOrDefault(s => s.SharedIpKey == key && s.Namespace != item.Service.Namespace) is { } other
+                : item.Cluster!.Services.FirstOrDefault(s => s.SharedIpKey == key && s.Namespace != item.Service.Namespace) is { } other
                     ? $"service {item.Service.Namespace}/{item.Service.Name} shares the VIP of key '{key}' with {other.Namespace}/{other.Name}, of another namespace"
                     : null),
+        new(new("pool-utilization-below", "Each node IP pool, DHCP scope and VIP pool stays below a utilization after the change, and during a rolling upgrade of every cluster (the surge VMs' addresses counted).",
+                PolicyTarget.Pool,
+                [
+                    new("maxPercent", PolicyParameterType.Number, new PolicyValue(Number: 80), "The utilization a pool must stay below, in percent."),
+                    new("duringUpgrade", PolicyParameterType.Boolean, new PolicyValue(Flag: true), "Count the addresses a rolling upgrade of every cluster takes as well."),
+                ], "pool-utilization-below"),
+            (_, item, p) => Utilization(item.Pool!, p.Flag("duringUpgrade")) is var used && used < p.Number("maxPercent")
+                ? null
+                : $"{item.Pool!.Description} of network '{item.Network}' would be {used:0.#} % used{(p.Flag("duringUpgrade") ? " during a rolling upgrade" : "")} ({Used(item.Pool!, p.Flag("duringUpgrade"))} of {item.Pool!.Size}); the limit is below {p.Number("maxPercent"):0.#} %"),
     ];
+
+    /// <summary>The addresses a pool holds; during an upgrade, also the surge VMs' (what the upgrade leaves of the free ones is its headroom).</summary>
+    private static long Used(Planning.PoolCapacity pool, bool duringUpgrade) =>
+        duringUpgrade ? Math.Max(pool.Allocated, pool.Size - pool.HeadroomAfterUpgrade) : pool.Allocated;
+
+    private static double Utilization(Planning.PoolCapacity pool, bool duringUpgrade) => pool.Size == 0 ? 0 : 100.0 * Used(pool, duringUpgrade) / pool.Size;
 
     public static PolicyDefinition? Find(string name) => All.FirstOrDefault(b => b.Name == name)?.Definition;
 

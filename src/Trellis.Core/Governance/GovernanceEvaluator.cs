@@ -19,7 +19,9 @@ public sealed record PolicyEvaluation(PolicyAssignment Assignment, PolicyItem It
 /// </summary>
 public static class GovernanceEvaluator
 {
-    public static IReadOnlyList<PolicyEvaluation> Evaluate(GovernanceSet set, SiteSpec site, DateTimeOffset now)
+    public static IReadOnlyList<PolicyEvaluation> Evaluate(GovernanceSet set, SiteSpec site, DateTimeOffset now) => Evaluate(set, new GovernanceSubject(site), now);
+
+    public static IReadOnlyList<PolicyEvaluation> Evaluate(GovernanceSet set, GovernanceSubject subject, DateTimeOffset now)
     {
         var results = new List<PolicyEvaluation>();
         foreach (var assignment in set.Assignments.Where(a => a.Effect != PolicyEffect.Disabled).OrderBy(a => a.Name, StringComparer.Ordinal))
@@ -31,9 +33,9 @@ public static class GovernanceEvaluator
                 continue;
             }
 
-            foreach (var item in PolicyItem.Of(site, definition.Target).Where(i => InScope(assignment.Scope, i)))
+            foreach (var item in PolicyItem.Of(subject, definition.Target).Where(i => InScope(subject.Site, assignment.Scope, i)))
             {
-                var reason = rule.Rule(site, item, parameters);
+                var reason = rule.Rule(subject, item, parameters);
                 var exemption = assignment.Exemptions.FirstOrDefault(e => e.Item == item.Id && e.AppliesAt(now));
                 results.Add(new PolicyEvaluation(assignment, item, reason is null, reason, reason is null ? null : exemption));
             }
@@ -48,7 +50,10 @@ public static class GovernanceEvaluator
     /// site already had is a warning, so that an assignment made after the site does not block unrelated changes. An Audit
     /// assignment's violation is a warning (<c>PolicyNonCompliant</c>).
     /// </summary>
-    public static IReadOnlyList<Finding> Check(GovernanceSet set, SiteSpec? stored, SiteSpec desired, DateTimeOffset now)
+    public static IReadOnlyList<Finding> Check(GovernanceSet set, SiteSpec? stored, SiteSpec desired, DateTimeOffset now) =>
+        Check(set, stored is null ? null : new GovernanceSubject(stored), new GovernanceSubject(desired), now);
+
+    public static IReadOnlyList<Finding> Check(GovernanceSet set, GovernanceSubject? stored, GovernanceSubject desired, DateTimeOffset now)
     {
         if (set.Assignments.Count == 0)
         {
@@ -96,6 +101,12 @@ public static class GovernanceEvaluator
         return new PolicyParameters(values);
     }
 
-    private static bool InScope(PolicyScope scope, PolicyItem item) =>
-        (scope.Cluster is null || scope.Cluster == item.Cluster.Name) && (scope.Namespace is null || scope.Namespace == item.Namespace);
+    /// <summary>In scope: of the scope's cluster (a pool: of that cluster's network) and namespace (services only).</summary>
+    private static bool InScope(SiteSpec site, PolicyScope scope, PolicyItem item) =>
+        (scope.Cluster is null || (item.Cluster is { } c ? c.Name == scope.Cluster : item.Network is { } n && NetworkOf(site, scope.Cluster) == n))
+        && (scope.Namespace is null || scope.Namespace == item.Namespace);
+
+    /// <summary>The network a cluster's nodes live on: its vnet, else the host network (or AKS Arc's logical network).</summary>
+    private static string? NetworkOf(SiteSpec site, string cluster) =>
+        site.Clusters.FirstOrDefault(c => c.Name == cluster) is { } c ? c.Vnet ?? site.HostNetwork?.Name ?? site.LogicalNetwork?.Name : null;
 }

@@ -39,6 +39,9 @@ public enum PolicyTarget
     Cluster,
     NodePool,
     Service,
+
+    /// <summary>A network's node IP pool, DHCP scope or VIP pool, as the change leaves it (the Engine's plan).</summary>
+    Pool,
 }
 
 /// <summary>
@@ -75,6 +78,10 @@ public sealed record PolicyAssignment(string Name, string Definition, PolicyScop
 public sealed record GovernanceSet(IReadOnlyList<PolicyDefinition> Definitions, IReadOnlyList<PolicyAssignment> Assignments)
 {
     public static GovernanceSet Empty { get; } = new([], []);
+
+    /// <summary>Whether an enabled assignment judges items of <paramref name="target"/> (pools need the capacity after a plan).</summary>
+    public bool Judges(PolicyTarget target) =>
+        Assignments.Any(a => a.Effect != PolicyEffect.Disabled && Definition(a.Definition)?.Target == target);
 
     /// <summary>A definition by name: a stored one, else a built-in.</summary>
     public PolicyDefinition? Definition(string name) =>
