@@ -38,6 +38,9 @@ public sealed class NativeBinaryTests
         await AssertSame(ws, "get", "services", "-o", "yaml");
         await AssertSame(ws, "capacity", "-f", Specs.WorkedExample, "--what-if", "add-nodepool cluster=b name=win osType=Windows count=10", "-o", "json");
         await AssertSame(ws, "scale", "--cluster", "payments", "--nodepool", "linuxpool", "--count", "5", "-o", "json");
+        await AssertSame(ws, "policy", "apply", "-f", Specs.Example(Path.Combine("governance", "policies.yaml")), "-o", "json");
+        await AssertSame(ws, "policy", "compliance", "-o", "json");
+        await AssertSame(ws, "policy", "get", "-o", "yaml");
         await AssertSame(ws, "validate", "-f", Specs.Example("dhcp-site.yaml"), "-o", "json");
         await AssertSame(ws, "validate", "-f", ws.WriteText("bad.yaml", "apiVersion: trellis/v1\nkind: Site\nspec: { model: Nope }\n"), "-o", "json");
         await AssertSame(ws, "netpol", "matrix", "-f", Specs.Example(Path.Combine("manifests", "shop.yaml")));
