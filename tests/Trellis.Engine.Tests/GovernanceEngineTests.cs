@@ -177,6 +177,34 @@ public sealed class PoolUtilizationGovernanceTests
     }
 
     [Fact]
+    public async Task A_pool_already_over_the_limit_may_be_emptied_but_not_filled_further()
+    {
+        await using var f = new EngineFixture();
+        Assert.True((await f.Engine.ApplyAsync(EngineFixture.Roomy())).Applied);
+        var pool = SiteViews.Capacity(await f.Engine.ReadAsync())!.Networks.Single().NodeIpPool!;
+        // Already over: the limit lies below what the pool holds now.
+        var limit = 100.0 * (pool.Allocated - 2.5) / pool.Size;
+        var stored = await f.Engine.ExecuteAsync(new ApplyGovernance(Policies($$"""
+            apiVersion: trellis/v1
+            kind: PolicyAssignment
+            metadata: { name: node-room }
+            spec: { definition: pool-utilization-below, effect: Deny, parameters: { maxPercent: {{limit.ToString(System.Globalization.CultureInfo.InvariantCulture)}}, duringUpgrade: false } }
+            """)));
+        Assert.True(stored.Applied);
+        Assert.Contains(stored.Findings, x => x.Code == "PolicyNonCompliant");
+
+        var b = EngineFixture.Roomy().Clusters.Single(c => c.Name == "b").NodePools.Single();
+        var fuller = await f.Engine.ExecuteAsync(new ScaleNodePool("b", b.Name, b.Count + 1));
+        Assert.False(fuller.Applied);
+        Assert.Contains(fuller.Findings, x => x.Code == "PolicyDenied");
+
+        // Scaling down makes room: it goes through, still over the limit, with the warning.
+        var emptier = await f.Engine.ExecuteAsync(new ScaleNodePool("b", b.Name, b.Count - 1));
+        Assert.True(emptier.Applied, string.Join("\n", emptier.Findings));
+        Assert.Contains(emptier.Findings, x => x.Code == "PolicyNonCompliant");
+    }
+
+    [Fact]
     public async Task During_an_upgrade_the_surge_addresses_count_too()
     {
         await using var f = new EngineFixture();

@@ -90,8 +90,12 @@ public sealed class PolicyParameters(IReadOnlyDictionary<string, PolicyValue> va
     public bool Flag(string name) => values.TryGetValue(name, out var v) && v.Flag == true;
 }
 
-/// <summary>A built-in definition: its public definition and its rule (null: compliant; else why not).</summary>
-public sealed record BuiltInDefinition(PolicyDefinition Definition, Func<GovernanceSubject, PolicyItem, PolicyParameters, string?> Rule)
+/// <summary>
+/// A built-in definition: its public definition, its rule (null: compliant; else why not), and for rules that can be broken
+/// more or less, how far a non-compliant item is from complying (<see cref="Degree"/>: a change that raises it is refused by a Deny).
+/// </summary>
+public sealed record BuiltInDefinition(PolicyDefinition Definition, Func<GovernanceSubject, PolicyItem, PolicyParameters, string?> Rule,
+    Func<GovernanceSubject, PolicyItem, PolicyParameters, double>? Degree = null)
 {
     public string Name => Definition.Name;
 }
@@ -136,7 +140,8 @@ public static class BuiltInDefinitions
                 ], "pool-utilization-below"),
             (_, item, p) => Utilization(item.Pool!, p.Flag("duringUpgrade")) is var used && used < p.Number("maxPercent")
                 ? null
-                : $"{item.Pool!.Description} of network '{item.Network}' would be {used:0.#} % used{(p.Flag("duringUpgrade") ? " during a rolling upgrade" : "")} ({Used(item.Pool!, p.Flag("duringUpgrade"))} of {item.Pool!.Size}); the limit is below {p.Number("maxPercent"):0.#} %"),
+                : $"{item.Pool!.Description} of network '{item.Network}' would be {used:0.#} % used{(p.Flag("duringUpgrade") ? " during a rolling upgrade" : "")} ({Used(item.Pool!, p.Flag("duringUpgrade"))} of {item.Pool!.Size}); the limit is below {p.Number("maxPercent"):0.#} %",
+            (_, item, p) => Used(item.Pool!, p.Flag("duringUpgrade"))),
     ];
 
     /// <summary>The addresses a pool holds; during an upgrade, also the surge VMs' (what the upgrade leaves of the free ones is its headroom).</summary>

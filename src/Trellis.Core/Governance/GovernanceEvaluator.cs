@@ -7,7 +7,8 @@ namespace Trellis.Core.Governance;
 /// One item judged by one assignment: compliant or not (<see cref="Reason"/> says why not), or exempt
 /// (<see cref="Exemption"/>, not expired at the time of judging).
 /// </summary>
-public sealed record PolicyEvaluation(PolicyAssignment Assignment, PolicyItem Item, bool Compliant, string? Reason, PolicyExemption? Exemption)
+/// <param name="Degree">How far a non-compliant item is from complying, where the rule measures it (a pool's utilization); 0 otherwise.</param>
+public sealed record PolicyEvaluation(PolicyAssignment Assignment, PolicyItem Item, bool Compliant, string? Reason, PolicyExemption? Exemption, double Degree = 0)
 {
     /// <summary>Non-compliant and not exempt: what an effect acts on.</summary>
     public bool Violates => !Compliant && Exemption is null;
@@ -37,7 +38,8 @@ public static class GovernanceEvaluator
             {
                 var reason = rule.Rule(subject, item, parameters);
                 var exemption = assignment.Exemptions.FirstOrDefault(e => e.Item == item.Id && e.AppliesAt(now));
-                results.Add(new PolicyEvaluation(assignment, item, reason is null, reason, reason is null ? null : exemption));
+                results.Add(new PolicyEvaluation(assignment, item, reason is null, reason, reason is null ? null : exemption,
+                    reason is null || rule.Degree is null ? 0 : rule.Degree(subject, item, parameters)));
             }
         }
 
@@ -45,10 +47,11 @@ public static class GovernanceEvaluator
     }
 
     /// <summary>
-    /// What the plan of <paramref name="desired"/> over <paramref name="stored"/> meets: a Deny assignment's violation is an
-    /// error (<c>PolicyDenied</c>) when the change brings it (the item is new, or was compliant or exempt before); one the stored
-    /// site already had is a warning, so that an assignment made after the site does not block unrelated changes. An Audit
-    /// assignment's violation is a warning (<c>PolicyNonCompliant</c>).
+    /// What the plan of <paramref name="desired"/> over <paramref name="stored"/> meets. A Deny assignment's violation is an
+    /// error (<c>PolicyDenied</c>) when the change brings it: the item is new, complied or was exempt before, or breaks the
+    /// rule further than before (a pool fuller than it was). A violation the stored site already had, and that the change
+    /// leaves as it was or lessens, is a warning: an assignment made after the site does not block unrelated changes, nor
+    /// the change that makes room. An Audit assignment's violation is a warning (<c>PolicyNonCompliant</c>).
     /// </summary>
     public static IReadOnlyList<Finding> Check(GovernanceSet set, SiteSpec? stored, SiteSpec desired, DateTimeOffset now) =>
         Check(set, stored is null ? null : new GovernanceSubject(stored), new GovernanceSubject(desired), now);
@@ -60,12 +63,12 @@ public static class GovernanceEvaluator
             return [];
         }
 
-        var before = stored is null ? [] : Evaluate(set, stored, now).Where(e => e.Violates).Select(e => (e.Assignment.Name, e.Item.Id, e.Reason)).ToHashSet();
+        var before = stored is null ? [] : Evaluate(set, stored, now).Where(e => e.Violates).ToDictionary(e => (e.Assignment.Name, e.Item.Id), e => e.Degree);
         var findings = new List<Finding>();
         foreach (var e in Evaluate(set, desired, now).Where(e => e.Violates))
         {
             var what = $"Assignment '{e.Assignment.Name}' ({e.Assignment.Definition}, {e.Assignment.Effect}) on {e.Assignment.Scope}: {e.Reason}.";
-            if (e.Assignment.Effect == PolicyEffect.Deny && !before.Contains((e.Assignment.Name, e.Item.Id, e.Reason)))
+            if (e.Assignment.Effect == PolicyEffect.Deny && !(before.TryGetValue((e.Assignment.Name, e.Item.Id), out var was) && e.Degree <= was))
             {
                 findings.Add(Finding.Error("PolicyDenied", e.Item.Path, what,
                     $"Change the spec to comply, or exempt '{e.Item.Id}' in the assignment (exemptions: [{{ item: {e.Item.Id}, reason: … }}])."));
