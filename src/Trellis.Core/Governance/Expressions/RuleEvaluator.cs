@@ -34,6 +34,19 @@ internal sealed class RuleEvaluator(RuleValue item, RuleValue parameters, Evalua
         }
     }
 
+    /// <summary>Charges work proportional to a value's size: comparing lists or maps, scanning strings.</summary>
+    private void Charge(RuleValue value)
+    {
+        steps += value switch
+        {
+            ListValue l => l.Items.Count,
+            MapValue m => m.Entries.Count,
+            StringValue s => s.Value.Length / 64,
+            _ => 0,
+        };
+        Step();
+    }
+
     private void Allocate(long count)
     {
         elements += count;
@@ -154,6 +167,11 @@ internal sealed class RuleEvaluator(RuleValue item, RuleValue parameters, Evalua
 
         var left = Eval(node.Left);
         var right = Eval(node.Right);
+        if (node.Op is "==" or "!=")
+        {
+            Charge(left);
+        }
+
         return node.Op switch
         {
             "==" => RuleValue.From(RuleValue.Same(left, right)),
@@ -352,7 +370,7 @@ internal sealed class RuleEvaluator(RuleValue item, RuleValue parameters, Evalua
             case ("size", ListValue l): return new IntValue(l.Items.Count);
             case ("size", MapValue m): return new IntValue(m.Entries.Count);
             case (_, StringValue s) when args is [StringValue arg]:
-                Step();
+                Charge(s);
                 return RuleValue.From(node.Name switch
                 {
                     "startsWith" => s.Value.StartsWith(arg.Value, StringComparison.Ordinal),

@@ -326,6 +326,14 @@ public class RuleExpressionTests
     }
 
     [Fact]
+    public void Evaluate_ComparingLargeLists_CostsStepsByTheirSize()
+    {
+        var result = Run("item.numbers.all(a, item.numbers == item.numbers)");
+
+        Assert.Equal(RuleResult.Error("The rule exceeded its budget of 100000 steps."), result);
+    }
+
+    [Fact]
     public void Evaluate_WithinBudget_CountsEveryIteration()
     {
         Assert.Equal(RuleResult.Pass, Run("item.numbers.all(a, a < 1000)", new EvaluationBudget(MaxSteps: 6_000)));
