@@ -18,6 +18,9 @@ public sealed record ScaleRequest(string Cluster, int Count, string? NodePool = 
 /// <summary>delete-site: the stored site's own name (GET /sites/{site} shows it as <c>site</c>), the proof of which site is meant.</summary>
 public sealed record DeleteSiteRequest(string Name);
 
+/// <summary>policy-delete (<c>trellis policy delete</c>): <see cref="Kind"/> "assignment" or "definition", and its name.</summary>
+public sealed record DeletePolicyRequest(string Kind, string Name);
+
 /// <summary>A plan the server holds (<c>POST …/plans/{command}</c>): the CLI's dry-run document <see cref="Plan"/>, and what applies it.</summary>
 /// <param name="Revision">The site's revision the plan was made on: applying it commits only while the site is still there.</param>
 /// <param name="CreatedBy">Who made it; only they can apply or discard it.</param>
@@ -63,6 +66,11 @@ internal static class Commands
         Json("set-settings", AccessRole.NetworkAdmin, "Change planning settings", ServerJson.Default.SetPlanningSettings, c => c),
         Json("add-loadbalancer-pool", AccessRole.NetworkAdmin, "Add a MetalLB address pool (New-TrellisLoadBalancerPool)", ServerJson.Default.AddLoadBalancerPool, c => c),
         Json("add-bgp-peer", AccessRole.NetworkAdmin, "Add a BGP peer of MetalLB (New-TrellisBgpPeer)", ServerJson.Default.AddBgpPeer, c => c),
+        // Governance constrains the sites' own administrators, so only the fleet's Admin sets it (the Azure Policy role).
+        new("policy-apply", AccessRole.Admin, "Store policy definitions and assignments with the site (trellis policy apply -f; YAML)", typeof(string),
+            ["application/yaml", "text/yaml", "application/x-yaml", "text/plain"], ReadPoliciesAsync),
+        Json("policy-delete", AccessRole.Admin, "Delete a stored policy assignment or definition (trellis policy delete)", ServerJson.Default.DeletePolicyRequest,
+            r => new DeleteGovernance(r.Kind, r.Name)),
     ];
 
     private static CommandRoute Json<T>(string name, AccessRole role, string summary, JsonTypeInfo<T> type, Func<T, SiteCommand?> map)
@@ -113,6 +121,19 @@ internal static class Commands
 
         var read = SiteSpecs.Parse(text);
         return read.Document is { } spec ? (new ApplySpec(spec), read.Findings, null) : (null, read.Findings, Problems.Refused(read.Findings));
+    }
+
+    /// <summary>Policy definitions and assignments as the body (YAML), read as <c>trellis policy apply -f</c> reads a file.</summary>
+    private static async Task<(SiteCommand?, IReadOnlyList<Finding>, IResult?)> ReadPoliciesAsync(HttpContext context, CancellationToken ct)
+    {
+        var (text, problem) = await Api.ReadTextAsync(context.Request, ct).ConfigureAwait(false);
+        if (text is null)
+        {
+            return (null, [], problem);
+        }
+
+        var (document, findings) = GovernanceFiles.Parse(text);
+        return document is not null ? (new ApplyGovernance(document), findings, null) : (null, findings, Problems.Refused(findings));
     }
 
     public static void Map(RouteGroupBuilder api)

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -63,6 +65,34 @@ internal static class ViewEndpoints
                 ? TypedResults.Text(yaml, "application/yaml; charset=utf-8")
                 : Problems.Refused(SiteViews.RequireSite(state), state.Revision), ct))
             .Requires(AccessRole.Reader).WithName("GetSpec");
+        site.MapGet("/governance", (string site, Fleet fleet, HttpContext context, CancellationToken ct) =>
+            Api.ViewAsync(fleet, site, context, state => Api.Json(SiteViews.Governance(state), ServerJson.Default.GovernanceView), ct))
+            .Requires(AccessRole.Reader).WithName("GetGovernance").WithTags("Governance");
+        site.MapGet("/governance/definitions", (string site, Fleet fleet, HttpContext context, CancellationToken ct) =>
+            Api.ViewAsync(fleet, site, context, state => Api.Json(SiteViews.Definitions(state), ServerJson.Default.IReadOnlyListDefinitionRow), ct))
+            .Requires(AccessRole.Reader).WithName("GetPolicyDefinitions").WithTags("Governance");
+        site.MapGet("/compliance", ComplianceAsync).Requires(AccessRole.Reader).WithName("GetCompliance").WithTags("Governance");
+    }
+
+    /// <summary>
+    /// policy compliance: judged at the server's time, so an exemption that expires changes the answer without a new revision;
+    /// the ETag is the revision and the report's digest.
+    /// </summary>
+    private static async Task<IResult> ComplianceAsync(string site, Fleet fleet, HttpContext context, ServerOptions options, CancellationToken ct)
+    {
+        if (!fleet.Exists(site))
+        {
+            return Problems.SiteNotFound(site);
+        }
+
+        await using var session = fleet.Open(site, write: false);
+        var state = await session.Engine.ReadAsync(ct).ConfigureAwait(false);
+        var report = JsonSerializer.SerializeToUtf8Bytes(SiteViews.Compliance(state, options.Time.GetUtcNow()), ServerJson.Default.ComplianceReport);
+        var tag = $"\"{state.Revision}.{Convert.ToHexStringLower(SHA256.HashData(report))[..16]}\"";
+        context.Response.Headers.ETag = tag;
+        return context.Request.Headers.IfNoneMatch.Any(v => v is not null && v.Split(',').Any(t => t.Trim() == tag))
+            ? TypedResults.StatusCode(StatusCodes.Status304NotModified)
+            : TypedResults.Bytes(report, "application/json");
     }
 
     /// <summary>One site of the fleet: its file's name, the stored site's name, the revision.</summary>

@@ -42,7 +42,19 @@ public static class EndpointExamples
         });
 
     /// <summary>The site as worked-example.yaml has it (what examples before may have changed, undone), through the Engine.</summary>
-    public static Task ResetAsync(ExampleContext context) => TestServer.ApplyAsync(StatePath(context), SiteExample);
+    public static async Task ResetAsync(ExampleContext context)
+    {
+        await TestServer.ApplyAsync(StatePath(context), SiteExample).ConfigureAwait(false);
+        // No governance left by an example before (apply leaves the site's assignments as they are).
+        await using var session = EngineSession.OpenSqlite(StatePath(context), write: true);
+        foreach (var assignment in SiteViews.Governance(await session.Engine.ReadAsync().ConfigureAwait(false)).Assignments)
+        {
+            await session.Engine.ExecuteAsync(new DeleteGovernance("assignment", assignment.Name)).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>examples/governance/policies.yaml: calico-only and own-namespace-vips (Deny), supported-versions (Audit).</summary>
+    public static string PoliciesFile => System.IO.Path.Combine(ExampleState.ExamplesDirectory, "governance", "policies.yaml");
 
     private static string StatePath(ExampleContext context) => System.IO.Path.Combine(context.Server.DataDirectory, "sites", Site + ".db");
 
@@ -108,6 +120,8 @@ public static class EndpointExamples
         new("set-settings", Body("""{"settings":{"managementClusterVip":"false"}}""")),
         new("add-loadbalancer-pool", Body("""{"cluster":"c","name":"lb-c","addresses":["172.16.0.200-172.16.0.202"]}"""), MetalLb),
         new("add-bgp-peer", Body("""{"cluster":"c","name":"tor1","myAsn":64512,"peerAsn":64513,"peerAddress":"172.16.0.1"}"""), MetalLb),
+        new("policy-apply", _ => Task.FromResult<HttpContent>(new StringContent(File.ReadAllText(PoliciesFile), Encoding.UTF8, "application/yaml"))),
+        new("policy-delete", Body("""{"kind":"assignment","name":"calico-only"}"""), new ApplyGovernance(GovernanceFiles.ReadFile(PoliciesFile).Document!)),
     ];
 
     /// <summary>The route a change is sent to directly, and its method.</summary>
@@ -241,6 +255,9 @@ public static class EndpointExamples
         Get("/api/v1/sites/{site}/render/{component}", "?cluster=a", "/api/v1/sites/{site}/render/haproxy"),
         Get("/api/v1/sites/{site}/deploy-script"),
         Get("/api/v1/sites/{site}/spec"),
+        Get("/api/v1/sites/{site}/governance"),
+        Get("/api/v1/sites/{site}/governance/definitions"),
+        Get("/api/v1/sites/{site}/compliance"),
         Get("/api/v1/sites/{site}/alerts"),
         Get("/api/v1/alerts"),
         // The event stream's one-document form: the stream itself never ends on its own.
