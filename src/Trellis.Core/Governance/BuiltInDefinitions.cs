@@ -83,6 +83,13 @@ public sealed record PolicyItem(string Id, string Path, ClusterSpec? Cluster, No
 /// <summary>The parameter values of one assignment, the definition's defaults filled in.</summary>
 public sealed class PolicyParameters(IReadOnlyDictionary<string, PolicyValue> values)
 {
+    /// <summary>The values as a rule expression reads them (<c>params</c>).</summary>
+    public Expressions.RuleValue Value { get; } = Expressions.RuleValue.Object([.. values.Select(kv => (kv.Key, (Expressions.RuleValue?)(
+        kv.Value.List is { } list ? Expressions.RuleValue.From(list)
+        : kv.Value.Number is { } n ? Expressions.RuleValue.From(n)
+        : kv.Value.Flag is { } f ? Expressions.RuleValue.From(f)
+        : Expressions.RuleValue.From(kv.Value.Text))))]);
+
     public IReadOnlyList<string> List(string name) => values.TryGetValue(name, out var v) ? v.List ?? (v.Text is { } t ? [t] : []) : [];
 
     public double Number(string name) => values.TryGetValue(name, out var v) && v.Number is { } n ? n : double.NaN;

@@ -27,7 +27,7 @@ public static class GovernanceEvaluator
         var results = new List<PolicyEvaluation>();
         foreach (var assignment in set.Assignments.Where(a => a.Effect != PolicyEffect.Disabled).OrderBy(a => a.Name, StringComparer.Ordinal))
         {
-            if (set.Definition(assignment.Definition) is not { } definition || Rule(definition) is not { } rule
+            if (set.Definition(assignment.Definition) is not { } definition || GovernanceRules.Of(definition) is not { } rule
                 || Parameters(definition, assignment) is not { } parameters)
             {
                 // Refused when the assignment is applied (GovernanceValidator); one stored before its definition was removed judges nothing.
@@ -36,10 +36,10 @@ public static class GovernanceEvaluator
 
             foreach (var item in PolicyItem.Of(subject, definition.Target).Where(i => InScope(subject.Site, assignment.Scope, i)))
             {
-                var reason = rule.Rule(subject, item, parameters);
+                var reason = rule(subject, item, parameters);
                 var exemption = assignment.Exemptions.FirstOrDefault(e => e.Item == item.Id && e.AppliesAt(now));
                 results.Add(new PolicyEvaluation(assignment, item, reason is null, reason, reason is null ? null : exemption,
-                    reason is null || rule.Degree is null ? 0 : rule.Degree(subject, item, parameters)));
+                    reason is null || Degree(definition) is not { } degree ? 0 : degree(subject, item, parameters)));
             }
         }
 
@@ -85,7 +85,8 @@ public static class GovernanceEvaluator
         return findings;
     }
 
-    private static BuiltInDefinition? Rule(PolicyDefinition definition) => definition.Builtin is { } name ? BuiltInDefinitions.Rule(name) : null;
+    private static Func<GovernanceSubject, PolicyItem, PolicyParameters, double>? Degree(PolicyDefinition definition) =>
+        definition.Expression is null && definition.Builtin is { } name ? BuiltInDefinitions.Rule(name)?.Degree : null;
 
     /// <summary>The assignment's values over the definition's defaults; null when a required parameter has no value.</summary>
     internal static PolicyParameters? Parameters(PolicyDefinition definition, PolicyAssignment assignment)

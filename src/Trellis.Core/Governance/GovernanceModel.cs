@@ -46,9 +46,11 @@ public enum PolicyTarget
 
 /// <summary>
 /// A rule about the planned site, with parameters: a built-in (<see cref="Builtin"/>, one of <see cref="BuiltInDefinitions"/>)
-/// or, in a later version, an expression. Items are the <see cref="Target"/>s of the site.
+/// or a rule expression (<see cref="Expression"/>, Expressions/README.md) that an item must satisfy. Items are the
+/// <see cref="Target"/>s of the site.
 /// </summary>
-public sealed record PolicyDefinition(string Name, string Description, PolicyTarget Target, IReadOnlyList<PolicyParameter> Parameters, string? Builtin = null);
+public sealed record PolicyDefinition(string Name, string Description, PolicyTarget Target, IReadOnlyList<PolicyParameter> Parameters, string? Builtin = null,
+    string? Expression = null);
 
 /// <summary>Where an assignment applies: the whole site, one cluster, or one namespace (of one cluster, or of every cluster).</summary>
 public sealed record PolicyScope(string? Cluster = null, string? Namespace = null)

@@ -181,13 +181,20 @@ public static class GovernanceReader
             return null;
         }
 
-        var rule = b.Mapping(spec.Node("rule"), spec.FieldPath("rule"), "builtin");
+        var rule = b.Mapping(spec.Node("rule"), spec.FieldPath("rule"), "builtin", "expression");
         if (rule is null)
         {
-            b.Add(Finding.Error("RequiredFieldMissing", spec.FieldPath("rule"), "The definition has no rule.", "Write 'rule: { builtin: allowed-network-plugins }'."));
+            b.Add(Finding.Error("RequiredFieldMissing", spec.FieldPath("rule"), "The definition has no rule.",
+                "Write 'rule: { expression: \"item.networkPlugin in params.allowed\" }' or 'rule: { builtin: allowed-network-plugins }'."));
         }
 
         var builtin = rule?.String("builtin", 63);
+        var expression = rule?.String("expression", 4096);
+        if (rule is not null && (rule.Node("builtin") is null) == (rule.Node("expression") is null))
+        {
+            b.Add(Finding.Error("RequiredFieldMissing", spec.FieldPath("rule"), "A rule is either an expression or a built-in, and this one is "
+                + (rule.Node("builtin") is null ? "neither." : "both."), "Keep one of 'expression' and 'builtin'."));
+        }
         if (builtin is not null && BuiltInDefinitions.Find(builtin) is null)
         {
             b.Add(Finding.Error("UnknownDefinition", rule!.FieldPath("builtin"), $"There is no built-in definition '{builtin}'.",
@@ -199,7 +206,8 @@ public static class GovernanceReader
             spec.String("description", 1024) ?? "",
             spec.Enum("target", ("Cluster", PolicyTarget.Cluster), ("NodePool", PolicyTarget.NodePool), ("Service", PolicyTarget.Service), ("Pool", PolicyTarget.Pool)) ?? PolicyTarget.Cluster,
             spec.List("parameters", (n, p) => ReadParameter(b, n, p), 64),
-            builtin);
+            builtin,
+            expression);
     }
 
     private static PolicyParameter? ReadParameter(YamlBinder b, YamlNode node, string path)

@@ -16,6 +16,11 @@ public static class GovernanceValidator
             findings.Add(Finding.Error("DuplicateName", "metadata.name", $"'{definition.Name}' is the name of a built-in definition.", "Name the definition otherwise."));
         }
 
+        foreach (var definition in set.Definitions)
+        {
+            findings.AddRange(GovernanceRules.Check(definition));
+        }
+
         foreach (var a in set.Assignments)
         {
             var at = $"assignment '{a.Name}'";

@@ -168,4 +168,78 @@ public sealed class GovernanceTests
         var finding = Assert.Single(GovernanceValidator.Validate(read.Set!));
         Assert.Equal((code, path), (finding.Code, finding.Path));
     }
+
+    [Fact]
+    public void A_definition_of_your_own_states_its_rule_as_an_expression_over_the_item_and_params()
+    {
+        var set = Read("""
+            apiVersion: trellis/v1
+            kind: PolicyDefinition
+            metadata: { name: windows-pods }
+            spec:
+              description: Windows node pools run at most params.max pods a node.
+              target: NodePool
+              parameters:
+                - { name: max, type: number, default: 30 }
+              rule: { expression: "item.osType != 'Windows' || item.maxPodCount <= params.max" }
+            ---
+            apiVersion: trellis/v1
+            kind: PolicyAssignment
+            metadata: { name: windows-pods }
+            spec: { definition: windows-pods, effect: Audit }
+            """);
+        var results = GovernanceEvaluator.Evaluate(set, Contoso, Now);
+        // contoso: payments/winpool at 60 pods, legacy/iis at the Windows default; every Linux pool complies.
+        Assert.Equal(Contoso.Clusters.SelectMany(c => c.NodePools).Count(), results.Count);
+        var failing = results.Where(r => !r.Compliant).Select(r => r.Item.Id).ToList();
+        Assert.Contains("cluster/payments/nodepool/winpool", failing);
+        Assert.DoesNotContain("cluster/payments/nodepool/linuxpool", failing);
+        Assert.Contains("windows-pods", results.First(r => !r.Compliant).Reason, StringComparison.Ordinal);
+
+        var roomy = Read("""
+            apiVersion: trellis/v1
+            kind: PolicyAssignment
+            metadata: { name: windows-pods-60 }
+            spec: { definition: windows-pods, effect: Audit, parameters: { max: 110 } }
+            ---
+            apiVersion: trellis/v1
+            kind: PolicyDefinition
+            metadata: { name: windows-pods }
+            spec:
+              target: NodePool
+              parameters: [{ name: max, type: number, default: 30 }]
+              rule: { expression: "item.osType != 'Windows' || item.maxPodCount <= params.max" }
+            """);
+        Assert.All(GovernanceEvaluator.Evaluate(roomy, Contoso, Now), r => Assert.True(r.Compliant, r.Reason));
+    }
+
+    [Theory]
+    [InlineData("item.nodePool.size() > 0", "RuleUnknownField")]
+    [InlineData("item.name > 3", "RuleTypeMismatch")]
+    [InlineData("item.name + ", "RuleSyntax")]
+    public void A_broken_rule_expression_is_a_finding_at_its_field_when_the_definition_is_stored(string expression, string code)
+    {
+        var read = GovernanceReader.Read($"""
+            apiVersion: trellis/v1
+            kind: PolicyDefinition
+            metadata: {"{"} name: d {"}"}
+            spec:
+              target: Cluster
+              rule: {"{"} expression: "{expression}" {"}"}
+            """);
+        Assert.True(read.Set is not null, string.Join("\n", read.Findings));
+        var finding = Assert.Single(GovernanceValidator.Validate(read.Set!));
+        Assert.Equal((code, "spec.rule.expression"), (finding.Code, finding.Path));
+        Assert.Contains("column", finding.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_rule_is_an_expression_or_a_built_in_not_both_nor_neither()
+    {
+        foreach (var rule in new[] { "{ builtin: allowed-network-plugins, expression: 'true' }", "{}" })
+        {
+            var read = GovernanceReader.Read($"apiVersion: trellis/v1\nkind: PolicyDefinition\nmetadata: {{ name: d }}\nspec: {{ target: Cluster, rule: {rule} }}");
+            Assert.Contains(read.Findings, f => f.Code == "RequiredFieldMissing" && f.Path == "spec.rule");
+        }
+    }
 }
