@@ -83,17 +83,36 @@ public sealed partial class TrellisCli
         delete.SetAction(async (p, ct) =>
             await ConfirmedAsync(p, new DeleteGovernance(p.GetValue(kind)!, p.GetValue(name)!), $"policy {p.GetValue(kind)} {p.GetValue(name)}", p.GetValue(yes), ct).ConfigureAwait(false));
 
-        var compliance = new Command("compliance", "Per assignment: the compliant, non-compliant and exempt items of the stored site, with the reasons");
+        var manifests = new Option<string[]>("--file", "-f") { Description = "Kubernetes manifests (file or folder; repeat for several) for the rules that read them", AllowMultipleArgumentsPerToken = false };
+        var compliance = new Command("compliance",
+            "Per assignment: the compliant, non-compliant and exempt items of the stored site (and of the manifests given), with the reasons; exit 1 when a Deny assignment is broken") { manifests };
         compliance.SetAction(async (p, ct) =>
         {
             var output = OutputFor(p);
+            IReadOnlyList<ManifestText>? texts = null;
+            if (p.GetValue(manifests) is { Length: > 0 } paths)
+            {
+                var (read, problems) = ManifestFiles.Read(paths);
+                if (problems.HasErrors())
+                {
+                    return Report(output, CommandOutcome.Refused(problems), null);
+                }
+
+                texts = read;
+            }
+
             await using var store = OpenStore(p, write: false);
-            var report = await store.Engine.ReadComplianceAsync(ct).ConfigureAwait(false);
+            var report = texts is null
+                ? await store.Engine.ReadComplianceAsync(ct).ConfigureAwait(false)
+                : await store.Engine.ReadComplianceAsync(texts, ct).ConfigureAwait(false);
+            var exit = report.Denied ? ExitCodes.Findings : ExitCodes.Ok;
             if (output.Format != OutputFormat.Table)
             {
                 output.Document(report, CliJsonContext.Default.ComplianceReport);
-                return ExitCodes.Ok;
+                return exit;
             }
+
+            output.Findings(report.Findings);
 
             output.Rows(["assignment", "effect", "item", "state", "reason"], report.Assignments.SelectMany(a => a.Items.Select(i => new string?[]
             {
@@ -102,8 +121,9 @@ public sealed partial class TrellisCli
             })));
             output.Console.MarkupLine(report.Assignments.Count == 0
                 ? "[grey]No assignments are stored: trellis policy apply -f stores them.[/]"
-                : $"{report.Compliant} compliant, {(report.NonCompliant > 0 ? $"[red]{report.NonCompliant} non-compliant[/]" : "0 non-compliant")}, {report.Exempt} exempt.");
-            return ExitCodes.Ok;
+                : $"{report.Compliant} compliant, {(report.NonCompliant > 0 ? $"[red]{report.NonCompliant} non-compliant[/]" : "0 non-compliant")}, {report.Exempt} exempt"
+                    + (report.Denied ? "; a Deny assignment is broken." : "."));
+            return exit;
         });
 
         policy.Subcommands.Add(apply);

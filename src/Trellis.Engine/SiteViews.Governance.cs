@@ -10,7 +10,14 @@ public sealed record AssignmentCompliance(string Assignment, string Definition, 
     IReadOnlyList<ComplianceItem> Items);
 
 /// <summary><c>trellis policy compliance</c>: every enabled assignment with its items, and the totals over all of them.</summary>
-public sealed record ComplianceReport(string? Site, int Compliant, int NonCompliant, int Exempt, IReadOnlyList<AssignmentCompliance> Assignments);
+/// <param name="Findings">What reading the manifests given found (policy compliance -f): broken documents, references to nothing.</param>
+public sealed record ComplianceReport(string? Site, int Compliant, int NonCompliant, int Exempt, IReadOnlyList<AssignmentCompliance> Assignments)
+{
+    public IReadOnlyList<Contracts.Finding> Findings { get; init; } = [];
+
+    /// <summary>Whether a Deny assignment has a non-compliant item: what a pipeline gate stops on (the CLI exits 1).</summary>
+    public bool Denied => Assignments.Any(a => a.Effect == nameof(PolicyEffect.Deny) && a.NonCompliant > 0);
+}
 
 /// <summary>An item an assignment does not judge, and why, until when (none: for good).</summary>
 public sealed record ExemptionRow(string Item, string Reason, DateTimeOffset? ExpiresAt);
@@ -45,9 +52,17 @@ public static partial class SiteViews
     /// The stored site judged by each enabled assignment at <paramref name="now"/> (exemptions expire): deterministic, in
     /// assignment name order and spec order. A site without assignments is compliant with nothing to judge.
     /// </summary>
-    public static ComplianceReport Compliance(SiteState state, DateTimeOffset now)
+    public static ComplianceReport Compliance(SiteState state, DateTimeOffset now) => Compliance(state, now, null);
+
+    /// <summary>
+    /// As <see cref="Compliance(SiteState, DateTimeOffset)"/>, with the Kubernetes manifests <paramref name="manifests"/> for
+    /// the rules that read them (NetworkPolicies per namespace, the pods of LoadBalancer services).
+    /// </summary>
+    public static ComplianceReport Compliance(SiteState state, DateTimeOffset now, ManifestSet? manifests)
     {
-        var evaluations = TrellisEngine.StoredSubject(state) is { } subject ? GovernanceEvaluator.Evaluate(state.Governance, subject, now) : [];
+        var stored = TrellisEngine.StoredSubject(state);
+        var subject = manifests is null ? stored : stored is null ? null : stored with { Manifests = GovernanceManifests.Facts(manifests) };
+        var evaluations = subject is not null ? GovernanceEvaluator.Evaluate(state.Governance, subject, now) : [];
         var assignments = state.Governance.Assignments.Where(a => a.Effect != PolicyEffect.Disabled).OrderBy(a => a.Name, StringComparer.Ordinal)
             .Select(a =>
             {
@@ -55,7 +70,10 @@ public static partial class SiteViews
                 return new AssignmentCompliance(a.Name, a.Definition, a.Effect.ToString(), a.Scope.ToString(),
                     items.Count(i => i.State == "Compliant"), items.Count(i => i.State == "NonCompliant"), items.Count(i => i.State == "Exempt"), items);
             }).ToList();
-        return new ComplianceReport(state.SiteName, assignments.Sum(a => a.Compliant), assignments.Sum(a => a.NonCompliant), assignments.Sum(a => a.Exempt), assignments);
+        return new ComplianceReport(state.SiteName, assignments.Sum(a => a.Compliant), assignments.Sum(a => a.NonCompliant), assignments.Sum(a => a.Exempt), assignments)
+        {
+            Findings = manifests?.Findings ?? [],
+        };
     }
 
     private static ComplianceItem Item(PolicyEvaluation e) =>

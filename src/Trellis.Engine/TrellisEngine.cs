@@ -82,6 +82,10 @@ public sealed class TrellisEngine
     public async Task<ComplianceReport> ReadComplianceAsync(CancellationToken cancellationToken = default) =>
         SiteViews.Compliance(await ReadAsync(cancellationToken).ConfigureAwait(false), time.GetUtcNow());
 
+    /// <summary>As <see cref="ReadComplianceAsync(CancellationToken)"/>, with Kubernetes manifests for the rules that read them.</summary>
+    public async Task<ComplianceReport> ReadComplianceAsync(IEnumerable<ManifestText> manifests, CancellationToken cancellationToken = default) =>
+        SiteViews.Compliance(await ReadAsync(cancellationToken).ConfigureAwait(false), time.GetUtcNow(), NetworkPolicyService.Load(manifests));
+
     /// <summary>Makes the stored site match <paramref name="spec"/>: <see cref="ExecuteAsync"/> of <see cref="ApplySpec"/>.</summary>
     public Task<CommandResult> ApplyAsync(SpecDocument spec, CommandOptions? options = null, CancellationToken cancellationToken = default) =>
         ExecuteAsync(new ApplySpec(spec), options, cancellationToken);

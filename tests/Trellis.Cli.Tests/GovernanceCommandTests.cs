@@ -104,4 +104,47 @@ public sealed class GovernanceCommandTests
         Assert.True(missing.ExitCode == 1, missing.ToString());
         Assert.DoesNotContain("   at ", missing.Stdout + missing.Stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Compliance_with_manifests_judges_their_namespaces_and_the_pods_of_the_sites_load_balancer_services()
+    {
+        using var ws = new Workspace();
+        Assert.Equal(0, (await ws.RunIn("apply", "-f", Specs.WorkedExample)).ExitCode);
+        var policies = ws.WriteText("manifest-policies.yaml", """
+            apiVersion: trellis/v1
+            kind: PolicyAssignment
+            metadata: { name: default-deny }
+            spec: { definition: namespace-default-deny-ingress, effect: Deny }
+            ---
+            apiVersion: trellis/v1
+            kind: PolicyAssignment
+            metadata: { name: no-world }
+            spec: { definition: no-ingress-from-anywhere, effect: Audit }
+            ---
+            apiVersion: trellis/v1
+            kind: PolicyAssignment
+            metadata: { name: lb-policies }
+            spec: { definition: load-balancer-services-have-network-policy, effect: Audit }
+            """);
+        Assert.Equal(0, (await ws.RunIn("policy", "apply", "-f", policies)).ExitCode);
+
+        // Without manifests these rules judge nothing, and changes are not held against them.
+        var bare = await ws.RunIn("policy", "compliance", "-o", "json");
+        Assert.True(bare.ExitCode == 0, bare.ToString());
+        Assert.All(Json.Parse(bare).GetProperty("assignments").EnumerateArray(), a => Assert.Equal(0, a.GetProperty("items").GetArrayLength()));
+        Assert.Equal(0, (await ws.RunIn("scale", "--cluster", "b", "--nodepool", "linuxpool", "--count", "2")).ExitCode);
+
+        var r = await ws.RunIn("policy", "compliance", "-f", Specs.Example(Path.Combine("manifests", "shop.yaml")), "-o", "json");
+        // monitoring has no default deny, and default-deny is a Deny: the gate fails.
+        Assert.True(r.ExitCode == 1, r.ToString());
+        var items = Json.Parse(r).GetProperty("assignments").EnumerateArray()
+            .ToDictionary(a => a.GetProperty("assignment").GetString()!, a => a.GetProperty("items").EnumerateArray()
+                .ToDictionary(i => i.GetProperty("item").GetString()!, i => (State: i.GetProperty("state").GetString(), Reason: i.TryGetProperty("reason", out var why) ? why.GetString() : null)));
+        Assert.Equal("Compliant", items["default-deny"]["namespace/shop"].State);
+        Assert.Equal("NonCompliant", items["default-deny"]["namespace/monitoring"].State);
+        Assert.Equal("NonCompliant", items["no-world"]["namespace/shop"].State);
+        Assert.Contains("shop/front-from-anywhere", items["no-world"]["namespace/shop"].Reason, StringComparison.Ordinal);
+        Assert.Equal("Compliant", items["lb-policies"]["cluster/a/service/shop/db"].State);
+        Assert.Contains("declare no Service shop/web1", items["lb-policies"]["cluster/a/service/shop/web1"].Reason, StringComparison.Ordinal);
+    }
 }

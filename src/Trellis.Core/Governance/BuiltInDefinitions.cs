@@ -6,19 +6,40 @@ namespace Trellis.Core.Governance;
 /// What the rules judge: the site as a change leaves it, and, where the Engine has planned it, the capacity of its pools
 /// after the plan (null: pool rules judge nothing, e.g. for a spec read from a file).
 /// </summary>
-public sealed record GovernanceSubject(SiteSpec Site, Planning.CapacityReport? Capacity = null);
+public sealed record GovernanceSubject(SiteSpec Site, Planning.CapacityReport? Capacity = null, ManifestFacts? Manifests = null);
+
+/// <summary>What the NetworkPolicies of one namespace of the manifests given do.</summary>
+/// <param name="DefaultDenyIngress">A NetworkPolicy selects every pod of the namespace for ingress and allows nothing: ingress is denied unless another policy allows it.</param>
+/// <param name="IngressFromAnywhere">The policies (namespace/name) that allow ingress from 0.0.0.0/0 (or ::/0) to pods of the namespace.</param>
+public sealed record NamespaceFacts(string Namespace, bool DefaultDenyIngress, IReadOnlyList<string> IngressFromAnywhere);
+
+/// <summary>A Service of the manifests given: whether it is declared there, and the NetworkPolicies that select its pods for ingress.</summary>
+public sealed record ServiceFacts(string Namespace, string Name, bool Declared, IReadOnlyList<string> SelectingPolicies);
+
+/// <summary>What governance rules read of Kubernetes manifests (the Engine reads them with the network policy analysis).</summary>
+public sealed record ManifestFacts(IReadOnlyList<NamespaceFacts> Namespaces, IReadOnlyList<ServiceFacts> Services);
 
 /// <summary>
 /// One item a rule judges: its id (what exemptions and the report name), its path in the spec, and what it is: a cluster,
 /// one of its node pools or services, or a pool of a network (<see cref="Pool"/>, with the network's name).
 /// </summary>
 public sealed record PolicyItem(string Id, string Path, ClusterSpec? Cluster, NodePoolSpec? NodePool = null, ServiceSpec? Service = null,
-    Planning.PoolCapacity? Pool = null, string? Network = null)
+    Planning.PoolCapacity? Pool = null, string? Network = null, NamespaceFacts? NamespaceFacts = null)
 {
     /// <summary>Every item of <paramref name="target"/> in <paramref name="subject"/>, in spec order.</summary>
     public static IEnumerable<PolicyItem> Of(GovernanceSubject subject, PolicyTarget target)
     {
         var site = subject.Site;
+        if (target == PolicyTarget.Namespace)
+        {
+            foreach (var ns in subject.Manifests?.Namespaces ?? [])
+            {
+                yield return new PolicyItem($"namespace/{ns.Namespace}", "manifests", null, NamespaceFacts: ns);
+            }
+
+            yield break;
+        }
+
         if (target == PolicyTarget.Pool)
         {
             foreach (var network in subject.Capacity?.Networks ?? [])
@@ -64,8 +85,8 @@ public sealed record PolicyItem(string Id, string Path, ClusterSpec? Cluster, No
         }
     }
 
-    /// <summary>The namespace the item lives in (services only); clusters, node pools and pools are in none.</summary>
-    public string? Namespace => Service?.Namespace;
+    /// <summary>The namespace the item is or lives in (services and namespaces); clusters, node pools and pools are in none.</summary>
+    public string? Namespace => Service?.Namespace ?? NamespaceFacts?.Namespace;
 
     /// <summary>Where a network is written in the spec: the host network, a cluster network, or AKS Arc's logical network.</summary>
     private static string NetworkPath(SiteSpec site, string name)
@@ -101,8 +122,9 @@ public sealed class PolicyParameters(IReadOnlyDictionary<string, PolicyValue> va
 /// A built-in definition: its public definition, its rule (null: compliant; else why not), and for rules that can be broken
 /// more or less, how far a non-compliant item is from complying (<see cref="Degree"/>: a change that raises it is refused by a Deny).
 /// </summary>
+/// <param name="NeedsManifests">The rule reads the Kubernetes manifests given (policy compliance -f); without them it judges nothing.</param>
 public sealed record BuiltInDefinition(PolicyDefinition Definition, Func<GovernanceSubject, PolicyItem, PolicyParameters, string?> Rule,
-    Func<GovernanceSubject, PolicyItem, PolicyParameters, double>? Degree = null)
+    Func<GovernanceSubject, PolicyItem, PolicyParameters, double>? Degree = null, bool NeedsManifests = false)
 {
     public string Name => Definition.Name;
 }
@@ -149,6 +171,29 @@ public static class BuiltInDefinitions
                 ? null
                 : $"{item.Pool!.Description} of network '{item.Network}' would be {used:0.#} % used{(p.Flag("duringUpgrade") ? " during a rolling upgrade" : "")} ({Used(item.Pool!, p.Flag("duringUpgrade"))} of {item.Pool!.Size}); the limit is below {p.Number("maxPercent"):0.#} %",
             (_, item, p) => Used(item.Pool!, p.Flag("duringUpgrade"))),
+        .. ManifestRules(),
+    ];
+
+    /// <summary>The rules about the Kubernetes manifests given: they judge nothing when a change is planned without manifests.</summary>
+    private static IEnumerable<BuiltInDefinition> ManifestRules() =>
+    [
+        new(new("load-balancer-services-have-network-policy", "Every LoadBalancer service of the site has a NetworkPolicy of its namespace that selects its pods for ingress (checked on the manifests given).",
+                PolicyTarget.Service, [], "load-balancer-services-have-network-policy"),
+            (subject, item, _) => subject.Manifests!.Services.FirstOrDefault(s => s.Namespace == item.Service!.Namespace && s.Name == item.Service.Name) switch
+            {
+                null or { Declared: false } => $"the manifests given declare no Service {item.Service!.Namespace}/{item.Service.Name}, so the pods it serves are unknown",
+                { SelectingPolicies.Count: 0 } => $"no NetworkPolicy of namespace '{item.Service!.Namespace}' selects the pods of service {item.Service.Namespace}/{item.Service.Name} for ingress",
+                _ => null,
+            }, NeedsManifests: true),
+        new(new("namespace-default-deny-ingress", "Every namespace of the manifests given has a default deny for ingress: a NetworkPolicy with an empty podSelector, policyTypes [Ingress] and no ingress rule.",
+                PolicyTarget.Namespace, [], "namespace-default-deny-ingress"),
+            (_, item, _) => item.NamespaceFacts!.DefaultDenyIngress ? null
+                : $"namespace '{item.NamespaceFacts.Namespace}' has no NetworkPolicy that denies ingress to all its pods by default", NeedsManifests: true),
+        new(new("no-ingress-from-anywhere", "No NetworkPolicy allows ingress from 0.0.0.0/0 (or ::/0) into a namespace that is not on the allowed list.",
+                PolicyTarget.Namespace, [Allowed with { Default = new PolicyValue(List: []), Description = "Namespaces that may take traffic from anywhere, e.g. [ingress-nginx]." }], "no-ingress-from-anywhere"),
+            (_, item, p) => item.NamespaceFacts!.IngressFromAnywhere.Count == 0 || p.List("allowed").Contains(item.NamespaceFacts.Namespace, StringComparer.Ordinal) ? null
+                : $"{string.Join(", ", item.NamespaceFacts.IngressFromAnywhere)} allow{(item.NamespaceFacts.IngressFromAnywhere.Count == 1 ? "s" : "")} ingress from anywhere into namespace '{item.NamespaceFacts.Namespace}', which is not allowed to take it",
+            NeedsManifests: true),
     ];
 
     /// <summary>The addresses a pool holds; during an upgrade, also the surge VMs' (what the upgrade leaves of the free ones is its headroom).</summary>

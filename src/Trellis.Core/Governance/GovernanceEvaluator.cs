@@ -34,6 +34,12 @@ public static class GovernanceEvaluator
                 continue;
             }
 
+            if (subject.Manifests is null && definition.Builtin is { } builtin && BuiltInDefinitions.Rule(builtin) is { NeedsManifests: true })
+            {
+                // Checked on the manifests given (policy compliance -f); a plan has none.
+                continue;
+            }
+
             foreach (var item in PolicyItem.Of(subject, definition.Target).Where(i => InScope(subject.Site, assignment.Scope, i)))
             {
                 var reason = rule(subject, item, parameters);

@@ -42,6 +42,9 @@ public enum PolicyTarget
 
     /// <summary>A network's node IP pool, DHCP scope or VIP pool, as the change leaves it (the Engine's plan).</summary>
     Pool,
+
+    /// <summary>A namespace of the Kubernetes manifests given (policy compliance -f).</summary>
+    Namespace,
 }
 
 /// <summary>

@@ -204,7 +204,7 @@ public static class GovernanceReader
         return new PolicyDefinition(
             name,
             spec.String("description", 1024) ?? "",
-            spec.Enum("target", ("Cluster", PolicyTarget.Cluster), ("NodePool", PolicyTarget.NodePool), ("Service", PolicyTarget.Service), ("Pool", PolicyTarget.Pool)) ?? PolicyTarget.Cluster,
+            spec.Enum("target", ("Cluster", PolicyTarget.Cluster), ("NodePool", PolicyTarget.NodePool), ("Service", PolicyTarget.Service), ("Pool", PolicyTarget.Pool), ("Namespace", PolicyTarget.Namespace)) ?? PolicyTarget.Cluster,
             spec.List("parameters", (n, p) => ReadParameter(b, n, p), 64),
             builtin,
             expression);

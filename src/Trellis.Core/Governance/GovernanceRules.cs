@@ -24,6 +24,9 @@ public static class GovernanceRules
     private static readonly RuleType Pool = RuleType.Object(("network", RuleType.String), ("kind", RuleType.String), ("description", RuleType.String),
         ("size", RuleType.Int), ("allocated", RuleType.Int), ("free", RuleType.Int), ("utilization", RuleType.Double), ("usedDuringUpgrade", RuleType.Int));
 
+    private static readonly RuleType Namespace = RuleType.Object(("name", RuleType.String), ("defaultDenyIngress", RuleType.Bool),
+        ("ingressFromAnywhere", RuleType.List(RuleType.String)));
+
     /// <summary>The variables an expression of <paramref name="definition"/> reads: <c>item</c> of its target, <c>params</c> of its parameters.</summary>
     public static RuleSchema Schema(PolicyDefinition definition) => new(
         definition.Target switch
@@ -31,6 +34,7 @@ public static class GovernanceRules
             PolicyTarget.NodePool => NodePool,
             PolicyTarget.Service => Service,
             PolicyTarget.Pool => Pool,
+            PolicyTarget.Namespace => Namespace,
             _ => Cluster,
         },
         RuleType.Object([.. definition.Parameters.Select(p => (p.Name, p.Type switch
@@ -80,6 +84,8 @@ public static class GovernanceRules
             ("free", RuleValue.From(pool.Free)), ("utilization", RuleValue.From(pool.Size == 0 ? 0.0 : 100.0 * pool.Allocated / pool.Size)),
             ("usedDuringUpgrade", RuleValue.From(Math.Max(pool.Allocated, pool.Size - pool.HeadroomAfterUpgrade)))),
         { NodePool: { } np } => NodePoolValue(item.Cluster!, np),
+        { NamespaceFacts: { } ns } => RuleValue.Object(("name", RuleValue.From(ns.Namespace)), ("defaultDenyIngress", RuleValue.From(ns.DefaultDenyIngress)),
+            ("ingressFromAnywhere", RuleValue.From(ns.IngressFromAnywhere))),
         { Service: { } s } => ServiceValue(item.Cluster!, s),
         _ => ClusterValue(subject.Site, item.Cluster!),
     };
