@@ -8,8 +8,8 @@ public sealed record CelCase(string File, string Section, string Name, string Ex
 }
 
 /// <summary>
-/// The rule language against cel-spec's own conformance data (cel-spec 0.6.1 "simple" tests, as dumped to
-/// /work/scratch/cel-eval/spec/conformance.json): every case of the files basic, logic, comparisons, integer_math,
+/// The rule language against cel-spec's own conformance data (the "simple" tests of the npm package
+/// @bufbuild/cel-spec 0.6.1, dist/esm/testdata/conformance.js, dumped to JSON): every case of the files basic, logic, comparisons, integer_math,
 /// string, lists and macros, all their sections, that needs no bindings, type environment or container and stays in
 /// the language's subset — 312 cases (basic 27, comparisons 124, integer_math 42, lists 19, logic 30, macros 39,
 /// string 31), selected by make_cel_cases.py into CelConformanceCases.cs. A case expecting a value must give exactly
