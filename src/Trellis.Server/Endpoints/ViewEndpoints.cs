@@ -72,6 +72,8 @@ internal static class ViewEndpoints
             Api.ViewAsync(fleet, site, context, state => Api.Json(SiteViews.Definitions(state), ServerJson.Default.IReadOnlyListDefinitionRow), ct))
             .Requires(AccessRole.Reader).WithName("GetPolicyDefinitions").WithTags("Governance");
         site.MapGet("/compliance", ComplianceAsync).Requires(AccessRole.Reader).WithName("GetCompliance").WithTags("Governance");
+        site.MapPost("/compliance", ManifestComplianceAsync).Requires(AccessRole.Reader).WithName("CheckCompliance").WithTags("Governance")
+            .Accepts<StoredManifests>("application/json").Produces<ComplianceReport>();
     }
 
     /// <summary>
@@ -93,6 +95,27 @@ internal static class ViewEndpoints
         return context.Request.Headers.IfNoneMatch.Any(v => v is not null && v.Split(',').Any(t => t.Trim() == tag))
             ? TypedResults.StatusCode(StatusCodes.Status304NotModified)
             : TypedResults.Bytes(report, "application/json");
+    }
+
+    /// <summary>
+    /// policy compliance -f: the stored site and the Kubernetes manifests of the body (<c>{manifests: [{name, text}]}</c>),
+    /// for the rules that read manifests; a question, so nothing is stored and no ETag is given.
+    /// </summary>
+    private static async Task<IResult> ManifestComplianceAsync(string site, Fleet fleet, HttpContext context, CancellationToken ct)
+    {
+        if (!fleet.Exists(site))
+        {
+            return Problems.SiteNotFound(site);
+        }
+
+        var (body, problem) = await Api.ReadJsonAsync(context.Request, ServerJson.Default.StoredManifests, ct).ConfigureAwait(false);
+        if (body is null)
+        {
+            return problem!;
+        }
+
+        await using var session = fleet.Open(site, write: false);
+        return Api.Json(await session.Engine.ReadComplianceAsync(body.Manifests, ct).ConfigureAwait(false), ServerJson.Default.ComplianceReport);
     }
 
     /// <summary>One site of the fleet: its file's name, the stored site's name, the revision.</summary>

@@ -97,4 +97,30 @@ public sealed class GovernanceApiTests
         Assert.Equal(HttpStatusCode.OK, expired.StatusCode);
         Assert.Equal(2, JsonNode.Parse(await expired.Content.ReadAsStringAsync())!["nonCompliant"]!.GetValue<int>());
     }
+
+    [Fact]
+    public async Task Compliance_with_manifests_in_the_body_judges_the_rules_that_read_them()
+    {
+        await using var server = await TestServer.StartAsync(Sites);
+        using var admin = server.Client();
+        var stored = await StorePoliciesAsync(admin, """
+            apiVersion: trellis/v1
+            kind: PolicyAssignment
+            metadata: { name: default-deny }
+            spec: { definition: namespace-default-deny-ingress, effect: Deny }
+            """);
+        Assert.True(stored.StatusCode == HttpStatusCode.OK, await stored.Content.ReadAsStringAsync());
+
+        var bare = JsonNode.Parse(await admin.GetStringAsync(At("api/v1/sites/worked/compliance")))!;
+        Assert.Empty(bare["assignments"]![0]!["items"]!.AsArray());
+
+        using var reader = server.Client(server.Token(Trellis.Server.AccessRole.Reader, "worked"));
+        using var response = await reader.PostAsync(At("api/v1/sites/worked/compliance"),
+            new StringContent(new JsonObject { ["manifests"] = EndpointExamples.Manifests() }.ToJsonString(), Encoding.UTF8, "application/json"));
+        var report = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var items = report["assignments"]![0]!["items"]!.AsArray().ToDictionary(i => i!["item"]!.GetValue<string>(), i => i!["state"]!.GetValue<string>());
+        Assert.Equal("Compliant", items["namespace/shop"]);
+        Assert.Equal("NonCompliant", items["namespace/monitoring"]);
+    }
 }

@@ -258,6 +258,7 @@ public static class EndpointExamples
         Get("/api/v1/sites/{site}/governance"),
         Get("/api/v1/sites/{site}/governance/definitions"),
         Get("/api/v1/sites/{site}/compliance"),
+        Post("/api/v1/sites/{site}/compliance", () => new JsonObject { ["manifests"] = Manifests() }.ToJsonString()),
         Get("/api/v1/sites/{site}/alerts"),
         Get("/api/v1/alerts"),
         // The event stream's one-document form: the stream itself never ends on its own.
