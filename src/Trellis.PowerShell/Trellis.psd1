@@ -33,6 +33,8 @@
         'New-AksHciNodePool'
         'Set-AksHciNodePool'
         'Get-TrellisAudit'
+        'Get-TrellisCompliance'
+        'Import-TrellisPolicy'
         'Get-TrellisCapacity'
         'Test-TrellisSite'
         'Import-TrellisSite'
