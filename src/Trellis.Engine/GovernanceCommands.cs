@@ -55,16 +55,20 @@ internal static class GovernanceChanges
     private static (GovernanceSet?, IReadOnlyList<Finding>, IReadOnlyList<ObjectChange>) Merge(GovernanceSet stored, GovernanceSet given)
     {
         var changes = new List<ObjectChange>();
-        var definitions = Upsert(stored.Definitions, given.Definitions, d => d.Name, "policy definition", changes);
-        var assignments = Upsert(stored.Assignments, given.Assignments, a => a.Name, "policy assignment", changes);
+        var definitions = Upsert(stored.Definitions, given.Definitions, d => d.Name, d => new GovernanceSet([d], []), "policy definition", changes);
+        var assignments = Upsert(stored.Assignments, given.Assignments, a => a.Name, a => new GovernanceSet([], [a]), "policy assignment", changes);
         var merged = new GovernanceSet(definitions, assignments);
         var findings = GovernanceValidator.Validate(merged);
         return findings.HasErrors() ? (null, findings, []) : (merged, findings, changes);
     }
 
-    private static List<T> Upsert<T>(IReadOnlyList<T> stored, IReadOnlyList<T> given, Func<T, string> name, string type, List<ObjectChange> changes)
-        where T : notnull
+    /// <summary>
+    /// <paramref name="stored"/> with each of <paramref name="given"/> added or put in place of the one of its name, in name
+    /// order; an item counts as changed when its stored JSON differs (records holding lists do not compare by value).
+    /// </summary>
+    private static List<T> Upsert<T>(IReadOnlyList<T> stored, IReadOnlyList<T> given, Func<T, string> name, Func<T, GovernanceSet> alone, string type, List<ObjectChange> changes)
     {
+        string Json(T item) => System.Text.Json.JsonSerializer.Serialize(alone(item), EngineJsonContext.Default.GovernanceSet);
         var result = stored.ToList();
         foreach (var item in given)
         {
@@ -74,7 +78,7 @@ internal static class GovernanceChanges
                 result.Add(item);
                 changes.Add(new ObjectChange(ChangeKind.Add, type, name(item), ""));
             }
-            else if (!Same(result[at], item))
+            else if (Json(result[at]) != Json(item))
             {
                 result[at] = item;
                 changes.Add(new ObjectChange(ChangeKind.Change, type, name(item), ""));
@@ -83,11 +87,6 @@ internal static class GovernanceChanges
 
         return [.. result.OrderBy(name, StringComparer.Ordinal)];
     }
-
-    /// <summary>Records with lists compare by reference: two are the same when their JSON is.</summary>
-    private static bool Same<T>(T a, T b) where T : notnull =>
-        System.Text.Json.JsonSerializer.Serialize(new GovernanceSet(a is PolicyDefinition da ? [da] : [], a is PolicyAssignment aa ? [aa] : []), EngineJsonContext.Default.GovernanceSet)
-        == System.Text.Json.JsonSerializer.Serialize(new GovernanceSet(b is PolicyDefinition db ? [db] : [], b is PolicyAssignment ab ? [ab] : []), EngineJsonContext.Default.GovernanceSet);
 
     private static (GovernanceSet?, IReadOnlyList<Finding>, IReadOnlyList<ObjectChange>) Remove(GovernanceSet stored, string kind, string name)
     {

@@ -197,7 +197,7 @@ public static class BuiltInDefinitions
     ];
 
     /// <summary>The addresses a pool holds; during an upgrade, also the surge VMs' (what the upgrade leaves of the free ones is its headroom).</summary>
-    private static long Used(Planning.PoolCapacity pool, bool duringUpgrade) =>
+    internal static long Used(Planning.PoolCapacity pool, bool duringUpgrade) =>
         duringUpgrade ? Math.Max(pool.Allocated, pool.Size - pool.HeadroomAfterUpgrade) : pool.Allocated;
 
     private static double Utilization(Planning.PoolCapacity pool, bool duringUpgrade) => pool.Size == 0 ? 0 : 100.0 * Used(pool, duringUpgrade) / pool.Size;

@@ -82,7 +82,7 @@ public static class GovernanceRules
         { Pool: { } pool } => RuleValue.Object(("network", RuleValue.From(item.Network)), ("kind", RuleValue.From(item.Id.Split('/')[^1])),
             ("description", RuleValue.From(pool.Description)), ("size", RuleValue.From(pool.Size)), ("allocated", RuleValue.From(pool.Allocated)),
             ("free", RuleValue.From(pool.Free)), ("utilization", RuleValue.From(pool.Size == 0 ? 0.0 : 100.0 * pool.Allocated / pool.Size)),
-            ("usedDuringUpgrade", RuleValue.From(Math.Max(pool.Allocated, pool.Size - pool.HeadroomAfterUpgrade)))),
+            ("usedDuringUpgrade", RuleValue.From(BuiltInDefinitions.Used(pool, duringUpgrade: true)))),
         { NodePool: { } np } => NodePoolValue(item.Cluster!, np),
         { NamespaceFacts: { } ns } => RuleValue.Object(("name", RuleValue.From(ns.Namespace)), ("defaultDenyIngress", RuleValue.From(ns.DefaultDenyIngress)),
             ("ingressFromAnywhere", RuleValue.From(ns.IngressFromAnywhere))),

@@ -42,7 +42,10 @@ internal static class Api
     public static string ETag(long revision) => new EntityTagHeaderValue($"\"{revision}\"").ToString();
 
     /// <summary>True when the request's If-None-Match holds the site's current entity tag (or *): the answer is then 304.</summary>
-    public static bool NotModified(HttpContext context, long revision)
+    public static bool NotModified(HttpContext context, long revision) => NotModified(context, $"\"{revision}\"");
+
+    /// <summary>True when the request's If-None-Match holds <paramref name="tag"/> (a quoted entity tag) or *.</summary>
+    public static bool NotModified(HttpContext context, string tag)
     {
         var header = context.Request.Headers.IfNoneMatch;
         if (header.Count == 0 || !EntityTagHeaderValue.TryParseList(header, out var tags))
@@ -50,9 +53,16 @@ internal static class Api
             return false;
         }
 
-        var current = new EntityTagHeaderValue($"\"{revision}\"");
+        var current = new EntityTagHeaderValue(tag);
         return tags.Any(t => t.Equals(EntityTagHeaderValue.Any) || t.Compare(current, useStrongComparison: false));
     }
+
+    /// <summary>
+    /// The entity tag of an answer that the site's revision alone does not determine (stored manifests, a compliance report at
+    /// the server's time): the revision and the first 16 hex digits of the answer's SHA-256.
+    /// </summary>
+    public static string DigestTag(long revision, ReadOnlySpan<byte> answer) =>
+        $"\"{revision}.{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(answer))[..16]}\"";
 
     /// <summary>
     /// Opens site <paramref name="site"/> for reading and answers with <paramref name="view"/> of its state, the site's ETag set;

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
@@ -321,9 +320,9 @@ internal static class PolicyEndpoints
                     "Store the cluster's manifests again (PUT …/clusters/{cluster}/policies replaces the file), or restore it from a backup.")]);
         }
 
-        var tag = $"\"{revision}.{Convert.ToHexStringLower(SHA256.HashData(bytes))[..16]}\"";
+        var tag = Api.DigestTag(revision, bytes);
         http.Response.Headers.ETag = tag;
-        if (http.Request.Method == HttpMethods.Get && http.Request.Headers.IfNoneMatch.Any(v => v is not null && v.Split(',').Any(t => t.Trim() == tag)))
+        if (http.Request.Method == HttpMethods.Get && Api.NotModified(http, tag))
         {
             return TypedResults.StatusCode(StatusCodes.Status304NotModified);
         }

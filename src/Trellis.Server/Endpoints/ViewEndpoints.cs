@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -90,9 +89,9 @@ internal static class ViewEndpoints
         await using var session = fleet.Open(site, write: false);
         var state = await session.Engine.ReadAsync(ct).ConfigureAwait(false);
         var report = JsonSerializer.SerializeToUtf8Bytes(SiteViews.Compliance(state, options.Time.GetUtcNow()), ServerJson.Default.ComplianceReport);
-        var tag = $"\"{state.Revision}.{Convert.ToHexStringLower(SHA256.HashData(report))[..16]}\"";
+        var tag = Api.DigestTag(state.Revision, report);
         context.Response.Headers.ETag = tag;
-        return context.Request.Headers.IfNoneMatch.Any(v => v is not null && v.Split(',').Any(t => t.Trim() == tag))
+        return Api.NotModified(context, tag)
             ? TypedResults.StatusCode(StatusCodes.Status304NotModified)
             : TypedResults.Bytes(report, "application/json");
     }
