@@ -35,6 +35,7 @@
         'Get-TrellisAudit'
         'Get-TrellisCompliance'
         'Import-TrellisPolicy'
+        'Remove-TrellisPolicy'
         'Get-TrellisCapacity'
         'Test-TrellisSite'
         'Import-TrellisSite'

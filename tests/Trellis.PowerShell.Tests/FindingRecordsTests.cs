@@ -12,6 +12,7 @@ public sealed class FindingRecordsTests
     [InlineData("UnknownField", ErrorCategory.InvalidArgument)]
     [InlineData("DuplicateName", ErrorCategory.ResourceExists)]
     [InlineData("ImmutableField", ErrorCategory.InvalidOperation)]
+    [InlineData("DefinitionInUse", ErrorCategory.InvalidOperation)]
     [InlineData("PoolExhausted", ErrorCategory.LimitsExceeded)]
     [InlineData("VipPoolTooSmall", ErrorCategory.LimitsExceeded)]
     [InlineData("UpgradeInterrupted", ErrorCategory.OperationStopped)]

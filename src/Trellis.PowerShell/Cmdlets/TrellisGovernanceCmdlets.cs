@@ -1,3 +1,4 @@
+using System.Collections;
 using System.Management.Automation;
 using Trellis.Engine;
 using Trellis.Engine.Contracts;
@@ -113,5 +114,58 @@ public sealed class GetTrellisComplianceCommand : TrellisCmdlet
                 });
             }
         }
+    }
+}
+
+/// <summary>
+/// Remove-TrellisPolicy: removes one stored policy assignment, or definition (-Kind Definition), from the site (the CLI's
+/// policy delete), after asking (ConfirmImpact High); -WhatIf names what it would remove and writes nothing. Takes names from
+/// the pipeline: objects with a Name, or Get-TrellisCompliance's items (their Assignment), each assignment removed once.
+/// </summary>
+[Cmdlet(VerbsCommon.Remove, "TrellisPolicy", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+public sealed class RemoveTrellisPolicyCommand : TrellisCmdlet
+{
+    private static readonly IReadOnlyDictionary<string, string> Words = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["name"] = "Name",
+        ["kind"] = "Kind",
+    };
+
+    private readonly HashSet<(string, string)> _seen = [];
+
+    /// <summary>The stored assignment's or definition's name.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("Assignment")]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(PolicyNameCompleter))]
+    public string Name { get; set; } = "";
+
+    /// <summary>What Name names: an Assignment (default) or a Definition.</summary>
+    [Parameter]
+    [ValidateSet("Assignment", "Definition")]
+    public string Kind { get; set; } = "Assignment";
+
+    protected override void ProcessRecord()
+    {
+        var kind = Kind.ToLowerInvariant();
+        if (!_seen.Add((kind, Name)))
+        {
+            WriteVerbose($"Policy {kind} '{Name}' was already handled by this command.");
+            return;
+        }
+
+        Change(new DeleteGovernance(kind, Name), Name, $"Remove policy {kind}", Words);
+    }
+}
+
+/// <summary>The names of the stored policy assignments, or definitions when -Kind Definition is given.</summary>
+public sealed class PolicyNameCompleter : StoredNameCompleter
+{
+    protected override IEnumerable<string> Names(SiteState state, IDictionary bound)
+    {
+        var view = SiteViews.Governance(state);
+        return string.Equals(Bound(bound, "Kind"), "Definition", StringComparison.OrdinalIgnoreCase)
+            ? view.Definitions.Select(d => d.Name)
+            : view.Assignments.Select(a => a.Name);
     }
 }

@@ -22,7 +22,7 @@ internal static class FindingRecords
         "UnknownField" => ErrorCategory.InvalidArgument,
         _ when code.StartsWith("Unknown", StringComparison.Ordinal) => ErrorCategory.ObjectNotFound,
         "DuplicateName" or "DuplicateField" or "SiteMismatch" => ErrorCategory.ResourceExists,
-        "ImmutableField" or "UpgradeInProgress" or "PlanFromOtherState" or "StateChanged" => ErrorCategory.InvalidOperation,
+        "ImmutableField" or "DefinitionInUse" or "UpgradeInProgress" or "PlanFromOtherState" or "StateChanged" => ErrorCategory.InvalidOperation,
         "UpgradeInterrupted" or "Interrupted" => ErrorCategory.OperationStopped,
         _ when code.EndsWith("Exhausted", StringComparison.Ordinal) || code.EndsWith("TooSmall", StringComparison.Ordinal)
             || code.StartsWith("TooMany", StringComparison.Ordinal) || code == "ClusterTooLarge" => ErrorCategory.LimitsExceeded,

@@ -27,4 +27,21 @@ public sealed class TrellisRealPwshTests : IDisposable
         Assert.Contains("What if: Add service \"a/shop/web9\"", output, StringComparison.Ordinal);
         Assert.Contains("services: 4", output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void RemoveTrellisPolicy_WhatIfNamesTheAssignment_AndConfirmFalseRemovesIt()
+    {
+        var spec = Path.Combine(ExampleState.ExamplesDirectory, "worked-example.yaml");
+        var policies = Path.Combine(ExampleState.ExamplesDirectory, "governance", "policies.yaml");
+
+        var (exit, output, error) = Pwsh.Run(Path.Combine(AppContext.BaseDirectory, "scripts", "trellis-policy.ps1"), _temp.Path, "-Spec", spec, "-Policies", policies);
+
+        Assert.True(exit == 0, $"pwsh exited {exit}:\n{output}\n{error}");
+        Assert.Contains("before: calico-only,own-namespace-vips,supported-versions", output, StringComparison.Ordinal);
+        Assert.Contains("What if: Remove policy assignment \"calico-only\"", output, StringComparison.Ordinal);
+        Assert.Contains("- policy assignment calico-only", output, StringComparison.Ordinal);
+        Assert.Contains("after-whatif: calico-only,own-namespace-vips,supported-versions", output, StringComparison.Ordinal);
+        Assert.Contains("after-remove: own-namespace-vips,supported-versions", output, StringComparison.Ordinal);
+        Assert.Contains("again: UnknownPolicy,Trellis.PowerShell.RemoveTrellisPolicyCommand", output, StringComparison.Ordinal);
+    }
 }
