@@ -42,6 +42,17 @@ public sealed record DeleteGovernance(string Kind, string Name) : SiteCommand
     public override string CommandName => "policy delete";
 }
 
+/// <summary>
+/// Copies the fleet's definitions and assignments (<paramref name="Document"/>, all of them: it replaces the copy there was)
+/// into the site, where every plan from every front end judges by them as assignments named <c>fleet/&lt;name&gt;</c>. The
+/// server sends it to each site it manages when the fleet's governance changes, and before it changes a site whose copy is
+/// older; the site's own commands cannot change the copy.
+/// </summary>
+public sealed record ApplyFleetGovernance(GovernanceDocument Document) : SiteCommand
+{
+    public override string CommandName => "fleet policy";
+}
+
 /// <summary>The governance set a command leaves, with what it changed, or the findings that refuse it.</summary>
 internal static class GovernanceChanges
 {
@@ -49,6 +60,7 @@ internal static class GovernanceChanges
     {
         ApplyGovernance apply => Merge(stored, apply.Document.Set),
         DeleteGovernance delete => Remove(stored, delete.Kind, delete.Name),
+        ApplyFleetGovernance fleet => Replace(stored, fleet.Document.Set),
         _ => throw new ArgumentException(command.GetType().Name, nameof(command)),
     };
 
@@ -68,7 +80,6 @@ internal static class GovernanceChanges
     /// </summary>
     private static List<T> Upsert<T>(IReadOnlyList<T> stored, IReadOnlyList<T> given, Func<T, string> name, Func<T, GovernanceSet> alone, string type, List<ObjectChange> changes)
     {
-        string Json(T item) => System.Text.Json.JsonSerializer.Serialize(alone(item), EngineJsonContext.Default.GovernanceSet);
         var result = stored.ToList();
         foreach (var item in given)
         {
@@ -78,7 +89,7 @@ internal static class GovernanceChanges
                 result.Add(item);
                 changes.Add(new ObjectChange(ChangeKind.Add, type, name(item), ""));
             }
-            else if (Json(result[at]) != Json(item))
+            else if (Json(alone(result[at])) != Json(alone(item)))
             {
                 result[at] = item;
                 changes.Add(new ObjectChange(ChangeKind.Change, type, name(item), ""));
@@ -88,8 +99,52 @@ internal static class GovernanceChanges
         return [.. result.OrderBy(name, StringComparer.Ordinal)];
     }
 
+    /// <summary>The fleet's set in place of the copy <paramref name="stored"/>; what changed is named as the site sees it (fleet/…).</summary>
+    private static (GovernanceSet?, IReadOnlyList<Finding>, IReadOnlyList<ObjectChange>) Replace(GovernanceSet stored, GovernanceSet given)
+    {
+        var findings = GovernanceValidator.Validate(given);
+        if (findings.HasErrors())
+        {
+            return (null, findings, []);
+        }
+
+        var changes = new List<ObjectChange>();
+        Compare(stored.Definitions, given.Definitions, d => d.Name, d => new GovernanceSet([d], []), "fleet policy definition", changes);
+        Compare(stored.Assignments, given.Assignments, a => a.Name, a => new GovernanceSet([], [a]), "fleet policy assignment", changes);
+        var ordered = new GovernanceSet([.. given.Definitions.OrderBy(d => d.Name, StringComparer.Ordinal)], [.. given.Assignments.OrderBy(a => a.Name, StringComparer.Ordinal)]);
+        return (ordered, findings, changes);
+    }
+
+    private static void Compare<T>(IReadOnlyList<T> stored, IReadOnlyList<T> given, Func<T, string> name, Func<T, GovernanceSet> alone, string type, List<ObjectChange> changes)
+    {
+        string Named(T item) => GovernanceSet.FleetPrefix + name(item);
+        foreach (var item in given.OrderBy(name, StringComparer.Ordinal))
+        {
+            var was = stored.FirstOrDefault(s => name(s) == name(item));
+            if (was is null)
+            {
+                changes.Add(new ObjectChange(ChangeKind.Add, type, Named(item), ""));
+            }
+            else if (Json(alone(was)) != Json(alone(item)))
+            {
+                changes.Add(new ObjectChange(ChangeKind.Change, type, Named(item), ""));
+            }
+        }
+
+        changes.AddRange(stored.Where(s => !given.Any(g => name(g) == name(s))).OrderBy(name, StringComparer.Ordinal)
+            .Select(s => new ObjectChange(ChangeKind.Remove, type, Named(s), "")));
+    }
+
+    private static string Json(GovernanceSet set) => System.Text.Json.JsonSerializer.Serialize(set, EngineJsonContext.Default.GovernanceSet);
+
     private static (GovernanceSet?, IReadOnlyList<Finding>, IReadOnlyList<ObjectChange>) Remove(GovernanceSet stored, string kind, string name)
     {
+        if (GovernanceSet.IsInherited(name))
+        {
+            return (null, [Finding.Error("FleetPolicy", "name", $"'{name}' is the fleet's: the server that manages the site copies it into the site, and only there can it change.",
+                $"Delete it from the fleet (DELETE /api/v1/governance/{kind.ToLowerInvariant()}s/{name[GovernanceSet.FleetPrefix.Length..]} on the server), or exempt the site's items in the fleet's assignment.")], []);
+        }
+
         switch (kind.ToLowerInvariant())
         {
             case "assignment" when stored.Assignments.Any(a => a.Name == name):

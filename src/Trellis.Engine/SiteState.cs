@@ -42,8 +42,14 @@ public sealed record SiteState
 
     internal IReadOnlyList<UpgradeProgress> Upgrades { get; }
 
-    /// <summary>The site's policy definitions and assignments; empty when none are stored.</summary>
+    /// <summary>The site's own policy definitions and assignments; empty when none are stored.</summary>
     internal GovernanceSet Governance { get; init; }
+
+    /// <summary>The fleet's definitions and assignments, as a server copied them into the site's state; empty when none.</summary>
+    internal GovernanceSet FleetGovernance { get; init; } = GovernanceSet.Empty;
+
+    /// <summary>What every plan and the compliance report judge by: the site's own set and the fleet's, named <c>fleet/…</c>.</summary>
+    internal GovernanceSet EffectiveGovernance => Governance.Inheriting(FleetGovernance);
 
     /// <exception cref="StoreException">A stored value is not what Trellis wrote there (damaged or edited by hand).</exception>
     internal static SiteState From(StoreSnapshot snapshot)
@@ -53,6 +59,7 @@ public sealed record SiteState
         var allocationItems = new List<StoredItem>();
         var upgrades = new List<UpgradeProgress>();
         GovernanceSet? governance = null;
+        GovernanceSet? fleetGovernance = null;
         foreach (var item in snapshot.Items)
         {
             if (item.Key == StateKeys.Spec)
@@ -67,6 +74,10 @@ public sealed record SiteState
             {
                 governance = Decode(item, EngineJsonContext.Default.GovernanceSet);
             }
+            else if (item.Key == StateKeys.FleetGovernance)
+            {
+                fleetGovernance = Decode(item, EngineJsonContext.Default.GovernanceSet);
+            }
             else if (item.Key.StartsWith(StateKeys.AllocationPrefix, StringComparison.Ordinal))
             {
                 allocationItems.Add(item);
@@ -77,7 +88,10 @@ public sealed record SiteState
             }
         }
 
-        return new SiteState(snapshot.Revision, generation, spec, DecodeAllocations(allocationItems), upgrades, governance);
+        return new SiteState(snapshot.Revision, generation, spec, DecodeAllocations(allocationItems), upgrades, governance)
+        {
+            FleetGovernance = fleetGovernance ?? GovernanceSet.Empty,
+        };
     }
 
     /// <summary>Decodes the allocations, in <see cref="SitePlanner.Ordered"/>'s order; the few pools of a site are each read from their text once.</summary>

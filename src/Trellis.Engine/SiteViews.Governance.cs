@@ -34,16 +34,19 @@ public sealed record DefinitionRow(string Name, string Target, string Descriptio
 
 public static partial class SiteViews
 {
-    /// <summary>The site's stored assignments and definitions (built-ins are not stored: <see cref="Definitions"/> lists them).</summary>
+    /// <summary>
+    /// The site's stored assignments and definitions, its own and those of its fleet (named <c>fleet/…</c>; built-ins are not
+    /// stored: <see cref="Definitions"/> lists them).
+    /// </summary>
     public static GovernanceView Governance(SiteState state) =>
-        new([.. state.Governance.Assignments.Select(a => new AssignmentRow(a.Name, a.Definition, a.Effect.ToString(), a.Scope.Cluster, a.Scope.Namespace,
+        new([.. state.EffectiveGovernance.Assignments.Select(a => new AssignmentRow(a.Name, a.Definition, a.Effect.ToString(), a.Scope.Cluster, a.Scope.Namespace,
                 a.Parameters.ToDictionary(kv => kv.Key, kv => kv.Value.ToString(), StringComparer.Ordinal),
                 [.. a.Exemptions.Select(e => new ExemptionRow(e.Item, e.Reason, e.ExpiresAt))], a.Description))],
-            [.. state.Governance.Definitions.Select(d => Row(d, false))]);
+            [.. state.EffectiveGovernance.Definitions.Select(d => Row(d, false))]);
 
     /// <summary>Every definition the site's assignments may name: the built-ins, then the stored ones.</summary>
     public static IReadOnlyList<DefinitionRow> Definitions(SiteState state) =>
-        [.. BuiltInDefinitions.All.Select(b => Row(b.Definition, true)), .. state.Governance.Definitions.Select(d => Row(d, false))];
+        [.. BuiltInDefinitions.All.Select(b => Row(b.Definition, true)), .. state.EffectiveGovernance.Definitions.Select(d => Row(d, false))];
 
     private static DefinitionRow Row(PolicyDefinition d, bool builtIn) =>
         new(d.Name, d.Target.ToString(), d.Description, [.. d.Parameters.Select(p => p.Default is { } v ? $"{p.Name} ({p.Type}, default {v})" : $"{p.Name} ({p.Type})")], builtIn);
@@ -62,8 +65,9 @@ public static partial class SiteViews
     {
         var stored = TrellisEngine.StoredSubject(state);
         var subject = manifests is null ? stored : stored is null ? null : stored with { Manifests = GovernanceManifests.Facts(manifests) };
-        var evaluations = subject is not null ? GovernanceEvaluator.Evaluate(state.Governance, subject, now) : [];
-        var assignments = state.Governance.Assignments.Where(a => a.Effect != PolicyEffect.Disabled).OrderBy(a => a.Name, StringComparer.Ordinal)
+        var governance = state.EffectiveGovernance;
+        var evaluations = subject is not null ? GovernanceEvaluator.Evaluate(governance, subject, now) : [];
+        var assignments = governance.Assignments.Where(a => a.Effect != PolicyEffect.Disabled).OrderBy(a => a.Name, StringComparer.Ordinal)
             .Select(a =>
             {
                 var items = evaluations.Where(e => e.Assignment.Name == a.Name).Select(Item).ToList();

@@ -10,6 +10,8 @@ internal static class StateKeys
     public const string Spec = "site/spec";
     /// <summary>The site's policy definitions and assignments (one document; absent when there are none).</summary>
     public const string Governance = "site/governance";
+    /// <summary>The fleet's definitions and assignments as the server last copied them into the site (absent when it has none).</summary>
+    public const string FleetGovernance = "site/fleet-governance";
     /// <summary>Bumped by every change, and compared by every change, so that concurrent writers serialize.</summary>
     public const string Generation = "site/generation";
     public const string AllocationPrefix = "alloc/";

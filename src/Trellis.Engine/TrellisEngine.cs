@@ -78,6 +78,13 @@ public sealed class TrellisEngine
         return last is { } n && n < audit.Count ? [.. audit.Skip(audit.Count - n)] : audit;
     }
 
+    /// <summary>
+    /// The definitions and assignments stored in this state as its own (not those copied from a fleet): what a server that
+    /// keeps its fleet's governance in a state of its own sends to its sites (<see cref="ApplyFleetGovernance"/>).
+    /// </summary>
+    public async Task<GovernanceDocument> ReadGovernanceAsync(CancellationToken cancellationToken = default) =>
+        new((await ReadAsync(cancellationToken).ConfigureAwait(false)).Governance);
+
     /// <summary>The stored site judged by its assignments now (the Engine's clock: exemptions expire): <see cref="SiteViews.Compliance"/>.</summary>
     public async Task<ComplianceReport> ReadComplianceAsync(CancellationToken cancellationToken = default) =>
         SiteViews.Compliance(await ReadAsync(cancellationToken).ConfigureAwait(false), time.GetUtcNow());
@@ -103,7 +110,7 @@ public sealed class TrellisEngine
             SpecCommand change => PlanChange(change, state),
             Upgrade upgrade => PlanUpgrade(upgrade, state),
             DeleteSite delete => PlanDeleteSite(delete, state),
-            ApplyGovernance or DeleteGovernance => PlanGovernance(command, state),
+            ApplyGovernance or DeleteGovernance or ApplyFleetGovernance => PlanGovernance(command, state),
             _ => throw new ArgumentException($"Unknown command {command.GetType().Name}.", nameof(command)),
         };
     }
@@ -191,7 +198,7 @@ public sealed class TrellisEngine
         var plan = SitePlanner.Plan(site, state.Allocations, time.GetUtcNow());
         findings.AddRange(plan.Findings);
         // The site's Deny assignments refuse what the change brings against them; Audit ones say what it leaves non-compliant.
-        var governance = GovernanceEvaluator.Check(state.Governance, StoredSubject(state), Subject(state.Governance, desired, site, plan.Result), time.GetUtcNow());
+        var governance = GovernanceEvaluator.Check(state.EffectiveGovernance, StoredSubject(state), Subject(state.EffectiveGovernance, desired, site, plan.Result), time.GetUtcNow());
         findings.AddRange(governance);
         if (plan.Findings.HasErrors() || governance.HasErrors())
         {
@@ -221,7 +228,7 @@ public sealed class TrellisEngine
 
         // The cluster at its new version, as the site's assignments judge it (allowed versions).
         var upgraded = state.Spec! with { Clusters = [.. state.Spec!.Clusters.Select(c => c.Name == command.Cluster ? c with { KubernetesVersion = version } : c)] };
-        if (GovernanceEvaluator.Check(state.Governance, state.Spec, upgraded, time.GetUtcNow()) is var governance && governance.HasErrors())
+        if (GovernanceEvaluator.Check(state.EffectiveGovernance, state.Spec, upgraded, time.GetUtcNow()) is var governance && governance.HasErrors())
         {
             return Refused(command, state, governance);
         }
@@ -283,17 +290,20 @@ public sealed class TrellisEngine
     /// </summary>
     private ChangePlan PlanGovernance(SiteCommand command, SiteState state)
     {
-        var (set, findings, changes) = GovernanceChanges.Of(command, state.Governance);
+        var fleet = command is ApplyFleetGovernance;
+        var (set, findings, changes) = GovernanceChanges.Of(command, fleet ? state.FleetGovernance : state.Governance);
         if (set is null)
         {
             return Refused(command, state, findings);
         }
 
-        var stored = StoredSubject(state with { Governance = set });
-        IReadOnlyList<Finding> all = [.. findings, .. stored is null ? [] : GovernanceEvaluator.Check(set, stored, stored, time.GetUtcNow())];
+        var after = fleet ? state with { FleetGovernance = set } : state with { Governance = set };
+        var stored = StoredSubject(after);
+        IReadOnlyList<Finding> all = [.. findings, .. stored is null ? [] : GovernanceEvaluator.Check(after.EffectiveGovernance, stored, stored, time.GetUtcNow())];
+        var key = fleet ? StateKeys.FleetGovernance : StateKeys.Governance;
         TxnOperation write = set.Definitions.Count + set.Assignments.Count == 0
-            ? new TxnOperation.Delete(StateKeys.Governance)
-            : new TxnOperation.Put(StateKeys.Governance, JsonSerializer.SerializeToUtf8Bytes(set, EngineJsonContext.Default.GovernanceSet));
+            ? new TxnOperation.Delete(key)
+            : new TxnOperation.Put(key, JsonSerializer.SerializeToUtf8Bytes(set, EngineJsonContext.Default.GovernanceSet));
         return Planned(command, state, state.Spec?.Name, all, changes, null, [],
             new PlannedWrite(state.GenerationRevision, changes.Count == 0 ? [] : [write], AuditSummary.Of(changes), 0, 0, []));
     }
@@ -304,7 +314,7 @@ public sealed class TrellisEngine
 
     /// <summary>The stored site as its assignments judge it; null when no site is stored.</summary>
     internal static GovernanceSubject? StoredSubject(SiteState state) =>
-        state.Spec is null ? null : Subject(state.Governance, state.Spec, SiteViews.Resolve(state), state.Allocations);
+        state.Spec is null ? null : Subject(state.EffectiveGovernance, state.Spec, SiteViews.Resolve(state), state.Allocations);
 
     private ChangePlan Refused(SiteCommand command, SiteState state, IEnumerable<Finding> findings) =>
         new(Origin, command, state.Revision, state.Spec?.Name, findings.ToContract(), [], null, [], null);

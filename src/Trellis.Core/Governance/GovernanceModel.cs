@@ -88,6 +88,30 @@ public sealed record GovernanceSet(IReadOnlyList<PolicyDefinition> Definitions, 
     public bool Judges(PolicyTarget target) =>
         Assignments.Any(a => a.Effect != PolicyEffect.Disabled && Definition(a.Definition)?.Target == target);
 
+    /// <summary>The prefix of the names of assignments and definitions a site inherits from its fleet (<c>fleet/calico-only</c>).</summary>
+    public const string FleetPrefix = "fleet/";
+
+    /// <summary>Whether <paramref name="name"/> is of an assignment or definition the site inherits from its fleet.</summary>
+    public static bool IsInherited(string name) => name.StartsWith(FleetPrefix, StringComparison.Ordinal);
+
+    /// <summary>
+    /// This (a site's own) set with the <paramref name="fleet"/>'s assignments and definitions, each named with
+    /// <see cref="FleetPrefix"/>: names are DNS-1123 labels, so an inherited name never equals a site's own, and a fleet
+    /// assignment keeps naming the fleet's definition even where the site has one of the same name.
+    /// </summary>
+    public GovernanceSet Inheriting(GovernanceSet fleet)
+    {
+        if (fleet.Assignments.Count + fleet.Definitions.Count == 0)
+        {
+            return this;
+        }
+
+        var own = fleet.Definitions.Select(d => d.Name).ToHashSet(StringComparer.Ordinal);
+        return new GovernanceSet(
+            [.. Definitions, .. fleet.Definitions.Select(d => d with { Name = FleetPrefix + d.Name })],
+            [.. Assignments, .. fleet.Assignments.Select(a => a with { Name = FleetPrefix + a.Name, Definition = own.Contains(a.Definition) ? FleetPrefix + a.Definition : a.Definition })]);
+    }
+
     /// <summary>A definition by name: a stored one, else a built-in.</summary>
     public PolicyDefinition? Definition(string name) =>
         Definitions.FirstOrDefault(d => d.Name == name) ?? BuiltInDefinitions.Find(name);
