@@ -75,6 +75,8 @@ public sealed record Problem(string Type, string Title, int Status, string? Deta
 [JsonSerializable(typeof(DeletePolicyRequest))]
 [JsonSerializable(typeof(GovernanceView))]
 [JsonSerializable(typeof(ComplianceReport))]
+[JsonSerializable(typeof(FleetGovernanceOutput))]
+[JsonSerializable(typeof(FleetCompliance))]
 [JsonSerializable(typeof(IReadOnlyList<DefinitionRow>))]
 [JsonSerializable(typeof(Upgrade))]
 [JsonSerializable(typeof(AddNodePool))]

@@ -185,6 +185,8 @@ internal static class Commands
             return problem!;
         }
 
+        // The plan judges by the fleet's assignments too.
+        await context.RequestServices.GetRequiredService<FleetGovernance>().EnsureAsync(site, ct).ConfigureAwait(false);
         await using var session = fleet.Open(site, write: false);
         var plan = await session.Engine.PlanAsync(command, ct).ConfigureAwait(false);
         if (plan.HasErrors)
@@ -255,6 +257,8 @@ internal static class Commands
             return problem!;
         }
 
+        // The change is judged by the fleet's assignments too: the site gets their copy first if it lacks it.
+        await context.RequestServices.GetRequiredService<FleetGovernance>().EnsureAsync(site, ct).ConfigureAwait(false);
         await using var session = fleet.Open(site, write: true);
         if (tags.Any(t => t.Equals(EntityTagHeaderValue.Any)))
         {

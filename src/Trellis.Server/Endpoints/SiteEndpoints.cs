@@ -30,7 +30,7 @@ internal static class SiteEndpoints
     }
 
     /// <summary>A new, empty site: its state file, made once (a name the fleet has is 409, never overwritten).</summary>
-    private static async Task<IResult> CreateAsync(HttpContext context, Fleet fleet, CancellationToken ct)
+    private static async Task<IResult> CreateAsync(HttpContext context, Fleet fleet, FleetGovernance governance, CancellationToken ct)
     {
         var (request, problem) = await Api.ReadJsonAsync(context.Request, ServerJson.Default.CreateSiteRequest, ct).ConfigureAwait(false);
         if (request is null)
@@ -53,6 +53,8 @@ internal static class SiteEndpoints
             return Problems.Of(StatusCodes.Status409Conflict, "The site exists", $"The fleet already has a site '{request.Name}'; nothing was changed.");
         }
 
+        // A new site is under the fleet's assignments from its first change.
+        await governance.EnsureAsync(request.Name, ct).ConfigureAwait(false);
         await using var session = fleet.Open(request.Name, write: true);
         var revision = await session.Engine.ReadRevisionAsync(ct).ConfigureAwait(false);
         context.Response.Headers.Location = $"/api/v1/sites/{request.Name}";

@@ -47,11 +47,49 @@ public static class EndpointExamples
         await TestServer.ApplyAsync(StatePath(context), SiteExample).ConfigureAwait(false);
         // No governance left by an example before (apply leaves the site's assignments as they are).
         await using var session = EngineSession.OpenSqlite(StatePath(context), write: true);
-        foreach (var assignment in SiteViews.Governance(await session.Engine.ReadAsync().ConfigureAwait(false)).Assignments)
+        foreach (var assignment in SiteViews.Governance(await session.Engine.ReadAsync().ConfigureAwait(false)).Assignments.Where(a => !a.Name.StartsWith("fleet/", StringComparison.Ordinal)))
         {
             await session.Engine.ExecuteAsync(new DeleteGovernance("assignment", assignment.Name)).ConfigureAwait(false);
         }
+
+        // Nor the fleet's, in the fleet's state or in the site's copy.
+        var fleetPath = System.IO.Path.Combine(context.Server.DataDirectory, "fleet.db");
+        if (File.Exists(fleetPath))
+        {
+            await using var fleet = EngineSession.OpenSqlite(fleetPath, write: true);
+            var stored = SiteViews.Governance(await fleet.Engine.ReadAsync().ConfigureAwait(false));
+            foreach (var (kind, name) in stored.Assignments.Select(a => ("assignment", a.Name)).Concat(stored.Definitions.Select(d => ("definition", d.Name))))
+            {
+                await fleet.Engine.ExecuteAsync(new DeleteGovernance(kind, name)).ConfigureAwait(false);
+            }
+
+            await session.Engine.ExecuteAsync(new ApplyFleetGovernance(await fleet.Engine.ReadGovernanceAsync().ConfigureAwait(false))).ConfigureAwait(false);
+        }
     }
+
+    /// <summary>A fleet definition of its own (not assigned), to delete.</summary>
+    private const string FleetDefinition = """
+        apiVersion: trellis/v1
+        kind: PolicyDefinition
+        metadata: { name: small-pools }
+        spec: { description: Node pools of at most 10 nodes., target: NodePool, rule: { expression: "item.count <= 10" } }
+        """;
+
+    private static Example FleetGovernance(string method, string route, string? yaml = null, string? prepare = null) => new(method, route, async context =>
+    {
+        await ResetAsync(context).ConfigureAwait(false);
+        if (prepare is not null)
+        {
+            using var stored = await context.Admin.PostAsync(new Uri("api/v1/governance", UriKind.Relative), new StringContent(prepare, Encoding.UTF8, "application/yaml")).ConfigureAwait(false);
+            stored.EnsureSuccessStatusCode();
+        }
+
+        var path = route.Replace("{name}", route.Contains("/definitions/", StringComparison.Ordinal) ? "small-pools" : "calico-only", StringComparison.Ordinal).TrimStart('/');
+        return new HttpRequestMessage(new HttpMethod(method), new Uri(path, UriKind.Relative))
+        {
+            Content = yaml is null ? null : new StringContent(yaml, Encoding.UTF8, "application/yaml"),
+        };
+    });
 
     /// <summary>examples/governance/policies.yaml: calico-only and own-namespace-vips (Deny), supported-versions (Audit).</summary>
     public static string PoliciesFile => System.IO.Path.Combine(ExampleState.ExamplesDirectory, "governance", "policies.yaml");
@@ -260,6 +298,12 @@ public static class EndpointExamples
         Get("/api/v1/sites/{site}/compliance"),
         Post("/api/v1/sites/{site}/compliance", () => new JsonObject { ["manifests"] = Manifests() }.ToJsonString()),
         Get("/api/v1/sites/{site}/alerts"),
+        FleetGovernance("GET", "/api/v1/governance"),
+        FleetGovernance("GET", "/api/v1/governance/definitions"),
+        FleetGovernance("GET", "/api/v1/governance/compliance"),
+        FleetGovernance("POST", "/api/v1/governance", File.ReadAllText(PoliciesFile)),
+        FleetGovernance("DELETE", "/api/v1/governance/assignments/{name}", prepare: File.ReadAllText(PoliciesFile)),
+        FleetGovernance("DELETE", "/api/v1/governance/definitions/{name}", prepare: FleetDefinition),
         Get("/api/v1/alerts"),
         // The event stream's one-document form: the stream itself never ends on its own.
         new("GET", "/api/v1/sites/{site}/events", async context =>
