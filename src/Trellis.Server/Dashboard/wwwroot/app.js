@@ -248,7 +248,8 @@ async function siteView(site, signal) {
         table([['cluster', p => p.cluster], ['name', p => p.name], ['OS', p => p.osType], ['count', p => p.count], ['VM size', p => p.vmSize]], nodepools)),
       h('section', { class: 'card wide', id: 'load-balancers' }, h('h2', {}, 'Load balancers'),
         table([['cluster', v => v.cluster], ['service', v => `${v.namespace}/${v.name}`], ['VIP', v => v.vip], ['ports', v => `${v.protocol} ${v.ports.join(', ')}`], ['shared', v => v.sharedIpKey]], services)),
-      h('section', { class: 'card wide' }, h('a', { href: `#/sites/${enc(site)}/audit` }, 'Audit log →'))));
+      h('section', { class: 'card wide links' }, h('a', { href: `#/sites/${enc(site)}/compliance`, id: 'compliance-link' }, 'Policy compliance →'),
+        h('a', { href: `#/sites/${enc(site)}/audit` }, 'Audit log →'))));
 }
 
 async function auditView(site, signal) {
@@ -301,6 +302,65 @@ async function policyView(site, cluster, signal) {
   return view;
 }
 
+// ---- Compliance: the report of GET …/compliance (trellis policy compliance -o json), in the API's order: the totals, then
+// per assignment its definition, effect and scope and each item judged, Compliant, NonCompliant with the reason, or Exempt
+// with the exemption's reason and end. A Deny assignment's non-compliant item is what refuses changes that worsen it: marked.
+// Returns the view and the earliest end of an exemption shown (the report changes then without a new revision).
+const utc = text => { const d = new Date(text); return isNaN(d) ? text : `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`; };
+async function complianceView(site, signal) {
+  crumbs([{ text: 'Fleet', href: '#/' }, { text: site, href: `#/sites/${enc(site)}` }, { text: 'compliance' }]);
+  const s = `/sites/${enc(site)}`;
+  const [report, stored] = await Promise.all([get(`${s}/compliance`, signal), get(`${s}/governance`, signal)]);
+  const descriptions = new Map((stored.assignments ?? []).map(a => [a.name, a.description]));
+  const findings = report.findings ?? [];
+  const assignments = report.assignments ?? [];
+  const denied = assignments.filter(a => a.effect === 'Deny' && a.nonCompliant > 0);
+  const ends = assignments.flatMap(a => a.items).filter(i => i.state === 'Exempt' && i.exemptUntil).map(i => Date.parse(i.exemptUntil)).filter(t => !isNaN(t));
+  const count = (n, one, many) => `${n} ${n === 1 ? one : many}`;
+  const view = h('div', { id: 'compliance', 'data-site': site },
+    h('h1', {}, `Policy compliance of ${site}`, ' ', h('span', { class: 'meta' }, report.site ? `site ${report.site}` : 'nothing applied')),
+    h('p', { class: 'totals', id: 'compliance-totals', 'data-compliant': report.compliant, 'data-non-compliant': report.nonCompliant, 'data-exempt': report.exempt },
+      h('span', { class: 'state Compliant' }, `${report.compliant} compliant`),
+      h('span', { class: 'state NonCompliant' }, `${report.nonCompliant} non-compliant`),
+      h('span', { class: 'state Exempt' }, `${report.exempt} exempt`),
+      h('span', { class: 'meta' }, ` · ${count(assignments.length, 'assignment', 'assignments')} · read ${utc(new Date().toISOString())}`)),
+    denied.length ? h('p', { class: 'denied-banner', id: 'compliance-denied', role: 'alert' },
+      `Deny broken: ${denied.map(a => a.assignment).join(', ')}. Changes that make these items worse are refused (PolicyDenied); `,
+      h('code', {}, 'trellis policy compliance'), ' exits 1.') : null,
+    findings.length ? h('section', { class: 'card wide', id: 'compliance-findings' }, h('h2', {}, 'Findings'),
+      h('ul', { class: 'alerts' }, findings.map(f => h('li', { class: f.severity === 'Error' ? 'Critical' : 'Warning', 'data-code': f.code },
+        `${f.code} (${f.path}): ${f.message}`, h('span', { class: 'hint' }, f.hint ?? ''))))) : null,
+    assignments.length
+      ? h('div', { class: 'grid' }, assignments.map(a => assignmentCard(a, descriptions.get(a.assignment))))
+      : h('section', { class: 'card wide', id: 'compliance-empty' }, h('p', { class: 'empty' }, 'No assignments: this site has no enabled policy assignment, so nothing is judged.'),
+        h('p', { class: 'meta' }, 'Store some with ', h('code', {}, 'trellis policy apply -f FILE'), ' or ', h('code', {}, `POST ${api}/sites/${site}/commands/policy-apply`),
+          ' (docs/governance.md). Disabled assignments are kept but not judged.')));
+  return { view, nextEnd: ends.length ? Math.min(...ends) : null };
+}
+function assignmentCard(a, description) {
+  const deny = a.effect === 'Deny';
+  return h('section', { class: `card wide assignment ${deny && a.nonCompliant > 0 ? 'broken' : ''}`, 'data-assignment': a.assignment, 'data-effect': a.effect },
+    h('h2', {}, h('span', { class: 'name' }, a.assignment), ' ', h('span', { class: `effect ${a.effect}` }, a.effect)),
+    description ? h('p', { class: 'description' }, description) : null,
+    h('p', { class: 'meta' }, 'definition ', h('code', { class: 'definition' }, a.definition), ` · scope ${a.scope} · `,
+      h('span', { class: 'counts' }, `${a.compliant} compliant, ${a.nonCompliant} non-compliant, ${a.exempt} exempt`)),
+    a.items.length
+      ? h('div', { class: 'table' }, h('table', { class: 'data items' },
+        h('thead', {}, h('tr', {}, ['item', 'state', 'reason', 'path'].map(c => h('th', {}, c)))),
+        h('tbody', {}, a.items.map(i => {
+          const nc = i.state === 'NonCompliant';
+          return h('tr', { class: `${i.state}${nc && deny ? ' deny' : ''}`, 'data-item': i.item, 'data-state': i.state },
+            h('td', { class: 'item' }, i.item),
+            h('td', { class: 'status' }, h('span', { class: `state ${i.state}` }, nc ? (deny ? 'Non-compliant · Deny' : 'Non-compliant') : i.state === 'Exempt' ? 'Exempt' : 'Compliant')),
+            h('td', { class: 'reason' }, i.state === 'Exempt'
+              ? [h('span', { class: 'exemption' }, i.exemption ?? ''), h('span', { class: 'until', 'data-until': i.exemptUntil }, i.exemptUntil ? ` until ${utc(i.exemptUntil)}` : ' (no end)'),
+                i.reason ? h('span', { class: 'hint' }, `otherwise: ${i.reason}`) : null]
+              : i.reason ?? ''),
+            h('td', { class: 'path' }, h('code', {}, i.path)));
+        }))))
+      : h('p', { class: 'empty' }, 'Judges no item of this site (the rules about Kubernetes manifests judge only the manifests given: trellis policy compliance -f).'));
+}
+
 // A trace document (the CLI's trace -o json): whether the packet is delivered, then each hop as a box, in order: where it
 // is, what happens there, the verdict taken there and the facts behind it; a dropping hop is red.
 function traceDrawing(trace) {
@@ -317,7 +377,7 @@ function traceDrawing(trace) {
     (trace.notes ?? []).map(n => h('p', { class: 'meta' }, n)));
 }
 
-// ---- Routing: #/, #/sites/S, #/sites/S/audit, #/sites/S/clusters/C/policy.
+// ---- Routing: #/, #/sites/S, #/sites/S/audit, #/sites/S/compliance, #/sites/S/clusters/C/policy.
 async function route() {
   if (current) { current.stop(); current = null; }
   if (!token()) { showSignIn(); return; }
@@ -327,12 +387,24 @@ async function route() {
   const abort = new AbortController();
   let unwatch = null;
   let poll = null;
-  const me = { stop: () => { abort.abort(); unwatch?.(); clearInterval(poll); } };
+  let expiry = null;
+  const me = { stop: () => { abort.abort(); unwatch?.(); clearInterval(poll); clearTimeout(expiry); } };
   current = me;
   let render;
   if (parts[0] === 'sites' && parts[1]) {
     const site = parts[1];
     render = parts[2] === 'audit' ? () => auditView(site, abort.signal)
+      : parts[2] === 'compliance' ? async () => {
+        // Redrawn too when an exemption shown ends (the server judges at its time: no new revision); one already past by
+        // this browser's clock is looked at again after a while, in case the server's clock is behind.
+        const { view, nextEnd } = await complianceView(site, abort.signal);
+        clearTimeout(expiry);
+        if (nextEnd !== null && current === me) {
+          const wait = nextEnd - Date.now() + 1000;
+          expiry = setTimeout(() => draw(render, me), wait > 0 ? Math.min(2 ** 31 - 1, wait) : 30_000);
+        }
+        return view;
+      }
       : parts[2] === 'clusters' && parts[3] ? () => policyView(site, parts[3], abort.signal)
       : () => siteView(site, abort.signal);
     // Redrawn at each new revision of the site, whoever made it (the policy page keeps its trace: it is not redrawn).
