@@ -166,4 +166,56 @@ public sealed class CompliancePageBrowserTests
         await browser.ScreenshotAsync("compliance-empty");
         Assert.Empty(browser.Errors);
     }
+
+    [Fact]
+    public async Task The_fleet_page_shows_each_sites_compliance_and_the_fleets_own_policies()
+    {
+        await using var server = await TestServer.StartAsync(new Dictionary<string, string> { ["worked"] = "worked-example.yaml", ["dhcp"] = "dhcp-site.yaml" });
+        using var admin = server.Client();
+        // Every site: the example's policies (both sites comply), and pools below 80 %, which worked's full pools break.
+        var policies = await File.ReadAllTextAsync(EndpointExamples.PoliciesFile) + """
+
+            ---
+            apiVersion: trellis/v1
+            kind: PolicyAssignment
+            metadata: { name: pool-headroom }
+            spec: { definition: pool-utilization-below, effect: Deny, parameters: { maxPercent: 80 } }
+            """;
+        using (var stored = await admin.PostAsync(At("api/v1/governance"), new StringContent(policies, Encoding.UTF8, "application/yaml")))
+        {
+            Assert.True(stored.IsSuccessStatusCode, await stored.Content.ReadAsStringAsync());
+        }
+
+        var reader = server.Token(AccessRole.Reader, "worked", "dhcp");
+        using var api = server.Client(reader);
+        var compliance = JsonNode.Parse(await api.GetStringAsync(At("api/v1/governance/compliance")))!;
+        var governance = JsonNode.Parse(await api.GetStringAsync(At("api/v1/governance")))!;
+
+        await using var browser = await DashboardBrowser.OpenAsync(server.Address, DashboardBrowser.Laptop);
+        await browser.SignInAsync(reader);
+        var page = browser.Page;
+        await page.WaitForSelectorAsync("#fleet-assignments");
+        foreach (var site in compliance["sites"]!.AsArray())
+        {
+            var report = site!["report"]!;
+            var line = page.Locator($"#sites .site[data-site=\"{Text(site["name"])}\"] .compliance");
+            Assert.Equal(report["nonCompliant"]!.ToString(), await line.GetAttributeAsync("data-non-compliant"));
+            var denied = report["assignments"]!.AsArray().Any(a => Text(a!["effect"]) == "Deny" && a["nonCompliant"]!.GetValue<int>() > 0);
+            Assert.Equal(denied ? "true" : "false", await line.GetAttributeAsync("data-denied"));
+            Assert.Contains($"{report["compliant"]} compliant, {report["nonCompliant"]} non-compliant, {report["exempt"]} exempt", await line.InnerTextAsync(), StringComparison.Ordinal);
+        }
+
+        Assert.Equal("true", await page.Locator("#sites .site[data-site=\"worked\"] .compliance").GetAttributeAsync("data-denied"));
+        Assert.Equal("false", await page.Locator("#sites .site[data-site=\"dhcp\"] .compliance").GetAttributeAsync("data-denied"));
+        Assert.Equal(governance["assignments"]!.AsArray().Select(a => Text(a!["name"])),
+            await page.Locator("#fleet-assignments tbody tr td:first-child").AllTextContentsAsync());
+        await browser.ScreenshotAsync("fleet-compliance");
+
+        // The site's report names the fleet's assignments as the site judges them.
+        await page.ClickAsync("#sites .site[data-site=\"worked\"] .compliance a");
+        await page.WaitForSelectorAsync("#compliance .assignment");
+        Assert.Equal(["fleet/calico-only", "fleet/own-namespace-vips", "fleet/pool-headroom", "fleet/supported-versions"],
+            await page.Locator("#compliance .assignment").EvaluateAllAsync<string[]>("cards => cards.map(c => c.dataset.assignment)"));
+        Assert.Empty(browser.Errors);
+    }
 }

@@ -198,9 +198,12 @@ function addressMap(title, poolId, rangeText, allocations, detail) {
 }
 
 // ---- Views.
+// The fleet: each readable site's health, its fullest pools and its policy compliance (GET /governance/compliance: its own
+// and the fleet's assignments), then the fleet's own assignments (GET /governance), which apply to every site as fleet/<name>.
 async function fleetView(signal) {
   crumbs([{ text: 'Fleet' }]);
-  const sites = await get('/alerts', signal);
+  const [sites, compliance, governance] = await Promise.all([get('/alerts', signal), get('/governance/compliance', signal), get('/governance', signal)]);
+  const reports = new Map((compliance.sites ?? []).map(c => [c.name, c.report]));
   const view = h('div', {}, h('h1', {}, 'Fleet'));
   if (!sites.length) view.append(h('p', { class: 'empty' }, 'No sites this token may read.'));
   view.append(h('div', { class: 'grid', id: 'sites' }, sites.map(s => {
@@ -208,9 +211,30 @@ async function fleetView(signal) {
     return h('article', { class: 'card site', 'data-site': s.name },
       h('h2', {}, h('a', { href: `#/sites/${enc(s.name)}` }, s.name), ' ', badge(s.level)),
       h('p', { class: 'meta' }, s.site ? `site ${s.site} · revision ${s.revision} · ${s.alerts.length} alert${s.alerts.length === 1 ? '' : 's'}` : `nothing applied yet · revision ${s.revision}`),
-      pools.map(poolBar));
+      pools.map(poolBar),
+      siteCompliance(s.name, reports.get(s.name)));
   })));
+  const assignments = governance.assignments ?? [];
+  view.append(h('section', { class: 'card wide', id: 'fleet-policies' }, h('h2', {}, 'Fleet policies'),
+    assignments.length
+      ? [h('p', { class: 'meta' }, `Applied to every site as fleet/<name>; ${compliance.nonCompliant} non-compliant item${compliance.nonCompliant === 1 ? '' : 's'} across the sites shown.`),
+        table([['assignment', a => a.name], ['definition', a => a.definition], ['effect', a => a.effect],
+          ['scope', a => a.cluster || a.namespace ? [a.cluster ? `cluster ${a.cluster}` : null, a.namespace ? `namespace ${a.namespace}` : null].filter(Boolean).join(', ') : 'every site'],
+          ['exemptions', a => a.exemptions.length]], assignments, { id: 'fleet-assignments' })]
+      : h('p', { class: 'empty' }, 'No fleet policies: an Admin stores them with ', h('code', {}, `POST ${api}/governance`), ' (docs/governance.md).')));
   return view;
+}
+
+// A site's compliance on its fleet card: the counts, and whether a Deny is broken there; a link to the site's report.
+function siteCompliance(site, report) {
+  if (!report) return null;
+  const judged = report.compliant + report.nonCompliant + report.exempt;
+  const denied = report.assignments.some(a => a.effect === 'Deny' && a.nonCompliant > 0);
+  return h('p', { class: `compliance ${report.nonCompliant ? 'broken' : ''}`, 'data-non-compliant': report.nonCompliant, 'data-denied': String(denied) },
+    h('a', { href: `#/sites/${enc(site)}/compliance` }, 'policy'), ': ',
+    judged === 0 ? 'nothing judged'
+      : `${report.compliant} compliant, ${report.nonCompliant} non-compliant, ${report.exempt} exempt`,
+    denied ? h('span', { class: 'state NonCompliant' }, ' Deny broken') : null);
 }
 
 async function siteView(site, signal) {
