@@ -95,6 +95,7 @@ public sealed record AddNodePool(string Cluster, string Name, string OsType = "L
             Count = Count,
             VmSize = VmSize ?? SiteSpecDefaults.NodeVmSize,
             MaxPodCount = MaxPodCount ?? SpecFragments.DefaultMaxPodCount(stored, Cluster, known),
+            MaxPodCountGiven = MaxPodCount is not null,
         });
     }
 }

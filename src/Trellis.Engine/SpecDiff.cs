@@ -16,7 +16,9 @@ internal static class SpecDiff
         Diff(changes, "cluster", Clusters(before), Clusters(after),
             c => $"{c.KubernetesVersion} {c.PrimaryNetworkPlugin.ToString().ToLowerInvariant()} control plane x{c.ControlPlaneNodeCount}"
                 + (c.LoadBalancerCount is { } lbs ? $" load balancer VMs x{lbs}" : ""));
-        Diff(changes, "nodepool", NodePools(before), NodePools(after), p => $"{p.OsType} x{p.Count} {p.VmSize} maxPods {p.MaxPodCount}");
+        // "(default)": the pool took maxPodCount from a default; a change of only that reads "maxPods 60 (default) → maxPods 60".
+        Diff(changes, "nodepool", NodePools(before), NodePools(after),
+            p => $"{p.OsType} x{p.Count} {p.VmSize} maxPods {p.MaxPodCount}{(p.MaxPodCountGiven ? "" : " (default)")}");
         Diff(changes, "service", Services(before), Services(after),
             s => $"{s.Protocol} {string.Join(",", s.Ports)}{(s.SharedIpKey is null ? "" : $" shared '{s.SharedIpKey}'")}");
         return changes;

@@ -134,14 +134,10 @@ internal static partial class SpecMutations
 
         var withSetting = lb is null || spec.LoadBalancerSettings.Any(l => l.Name == lb.Name) ? spec : spec with { LoadBalancerSettings = [.. spec.LoadBalancerSettings, lb] };
 
-        // A pool given without maxPodCount gets what a node of its cluster and OS holds, as New-AksHciNodePool does.
+        // A pool given without maxPodCount gets what a node of its cluster and OS holds, as New-AksHciNodePool does (and stays
+        // not given: SettingNodes writes maxPodCount only when the setting has it).
         var probe = withSetting with { Clusters = [.. withSetting.Clusters, cluster] };
-        cluster = cluster with
-        {
-            NodePools = cluster.NodePools.Select((p, i) => setting.NodePools[i].MaxPodCount is null
-                ? p with { MaxPodCount = SpecFragments.DefaultMaxPodCount(probe, cluster.Name, p.OsType) }
-                : p).ToList(),
-        };
+        cluster = cluster with { NodePools = [.. cluster.NodePools.Select(p => SpecFragments.WithDefaultMaxPodCount(p, probe, cluster.Name))] };
         var (added, duplicate) = AddCluster(withSetting, cluster);
         return (added, [.. findings, .. duplicate]);
     }

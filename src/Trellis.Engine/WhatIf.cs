@@ -58,10 +58,8 @@ public static class WhatIfQuestions
             case "add-nodepool":
             {
                 var cluster = Take(fields, "cluster", path, out var missing);
-                var windows = fields.Any(f => f.Key.Equals("osType", StringComparison.OrdinalIgnoreCase) && f.Value.Equals("Windows", StringComparison.OrdinalIgnoreCase));
-                var podDefault = SpecFragments.DefaultMaxPodCount(spec, cluster ?? "", windows ? OsType.Windows : OsType.Linux).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                var (pool, findings) = SpecFragments.NodePool(WithDefault(WithDefault(fields, "name", "whatif"), "maxPodCount", podDefault), path);
-                return Then(missing, findings, () => SpecMutations.AddNodePool(spec, cluster!, pool!));
+                var (pool, findings) = SpecFragments.NodePool(WithDefault(fields, "name", "whatif"), path);
+                return Then(missing, findings, () => SpecMutations.AddNodePool(spec, cluster!, SpecFragments.WithDefaultMaxPodCount(pool!, spec, cluster!)));
             }
 
             case "scale-nodepool":

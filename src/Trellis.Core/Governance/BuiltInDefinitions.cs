@@ -171,6 +171,11 @@ public static class BuiltInDefinitions
                 ? null
                 : $"{item.Pool!.Description} of network '{item.Network}' would be {used:0.#} % used{(p.Flag("duringUpgrade") ? " during a rolling upgrade" : "")} ({Used(item.Pool!, p.Flag("duringUpgrade"))} of {item.Pool!.Size}); the limit is below {p.Number("maxPercent"):0.#} %",
             (_, item, p) => Used(item.Pool!, p.Flag("duringUpgrade"))),
+        new(new("windows-node-pools-set-max-pod-count", "Windows node pools set maxPodCount rather than take a default: what a Windows node holds depends on the cluster's network plugin and IPAM.",
+                PolicyTarget.NodePool, [], "windows-node-pools-set-max-pod-count"),
+            (_, item, _) => item.NodePool!.OsType != OsType.Windows || item.NodePool.MaxPodCountGiven
+                ? null
+                : $"Windows node pool '{item.NodePool.Name}' of cluster '{item.Cluster!.Name}' does not set maxPodCount: it took the default, {item.NodePool.MaxPodCount}"),
         .. ManifestRules(),
     ];
 

@@ -12,7 +12,8 @@ namespace Trellis.Core.Governance;
 public static class GovernanceRules
 {
     private static readonly RuleType NodePool = RuleType.Object(("cluster", RuleType.String), ("name", RuleType.String), ("osType", RuleType.String),
-        ("osSku", RuleType.Dyn), ("count", RuleType.Int), ("vmSize", RuleType.String), ("maxPodCount", RuleType.Int));
+        ("osSku", RuleType.Dyn), ("count", RuleType.Int), ("vmSize", RuleType.String), ("maxPodCount", RuleType.Int),
+        ("maxPodCountGiven", RuleType.Bool));
 
     private static readonly RuleType Service = RuleType.Object(("cluster", RuleType.String), ("namespace", RuleType.String), ("name", RuleType.String),
         ("protocol", RuleType.String), ("ports", RuleType.List(RuleType.Int)), ("sharedIpKey", RuleType.Dyn));
@@ -101,7 +102,8 @@ public static class GovernanceRules
 
     private static RuleValue NodePoolValue(ClusterSpec c, NodePoolSpec np) => RuleValue.Object(
         ("cluster", RuleValue.From(c.Name)), ("name", RuleValue.From(np.Name)), ("osType", RuleValue.From(np.OsType.ToString())),
-        ("osSku", RuleValue.From(np.OsSku)), ("count", RuleValue.From(np.Count)), ("vmSize", RuleValue.From(np.VmSize)), ("maxPodCount", RuleValue.From(np.MaxPodCount)));
+        ("osSku", RuleValue.From(np.OsSku)), ("count", RuleValue.From(np.Count)), ("vmSize", RuleValue.From(np.VmSize)), ("maxPodCount", RuleValue.From(np.MaxPodCount)),
+        ("maxPodCountGiven", RuleValue.From(np.MaxPodCountGiven)));
 
     private static RuleValue ServiceValue(ClusterSpec c, ServiceSpec s) => RuleValue.Object(
         ("cluster", RuleValue.From(c.Name)), ("namespace", RuleValue.From(s.Namespace)), ("name", RuleValue.From(s.Name)),

@@ -152,6 +152,12 @@ public sealed record NodePoolSpec
     public int Count { get; init; } = 1;
     public string VmSize { get; init; } = SiteSpecDefaults.NodeVmSize;
     public int MaxPodCount { get; init; } = SiteSpecDefaults.MaxPodCount;
+    /// <summary>
+    /// Whether the operator gave <see cref="MaxPodCount"/> (in the spec, or to add nodepool / New-AksHciNodePool) rather than
+    /// leaving it to a default. Governance reads it (windows-node-pools-set-max-pod-count); a state stored before it was recorded
+    /// reads as not given (docs/decisions.md).
+    /// </summary>
+    public bool MaxPodCountGiven { get; init; }
 }
 
 /// <summary>A Kubernetes Service of type LoadBalancer.</summary>

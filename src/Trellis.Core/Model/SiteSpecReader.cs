@@ -274,6 +274,8 @@ public static class SiteSpecReader
                 Count = f.Int("count", 0, 100_000) ?? 1,
                 VmSize = f.String("vmSize") ?? SiteSpecDefaults.NodeVmSize,
                 MaxPodCount = f.Int("maxPodCount", 0, 100_000) ?? SiteSpecDefaults.MaxPodCount,
+                // "maxPodCount: null" (or ~) is as good as left out: the pool takes the default.
+                MaxPodCountGiven = f.Node("maxPodCount") is not null,
             };
     }
 

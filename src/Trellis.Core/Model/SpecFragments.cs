@@ -29,6 +29,13 @@ public static class SpecFragments
         return Math.Min(SiteSpecDefaults.MaxPodCount, perNode);
     }
 
+    /// <summary>
+    /// <paramref name="pool"/> of cluster <paramref name="cluster"/>, with <see cref="DefaultMaxPodCount"/> when it was read
+    /// without maxPodCount (it stays not given); a pool that gives maxPodCount is returned as it is.
+    /// </summary>
+    public static NodePoolSpec WithDefaultMaxPodCount(NodePoolSpec pool, SiteSpec spec, string cluster) =>
+        pool.MaxPodCountGiven ? pool : pool with { MaxPodCount = DefaultMaxPodCount(spec, cluster, pool.OsType) };
+
     /// <summary>A node pool from <paramref name="fields"/>, allowing only <paramref name="allowed"/> of its fields (default all).</summary>
     public static (NodePoolSpec? Value, IReadOnlyList<Finding> Findings) NodePool(IReadOnlyList<KeyValuePair<string, string>> fields, string path, string[]? allowed = null) =>
         Read(fields, path, allowed ?? NodePoolFields, SiteSpecReader.ReadNodePool);

@@ -1,3 +1,4 @@
+using CsCheck;
 using Trellis.Core.Governance;
 using Trellis.Core.Model;
 using Trellis.Core.Validation;
@@ -117,6 +118,80 @@ public sealed class GovernanceTests
         Assert.Equal(("PolicyNonCompliant", Severity.Warning), (audit.Code, audit.Severity));
         Assert.Empty(GovernanceEvaluator.Check(Read(Assignment("allowed-network-plugins", effect: "Disabled")), stored, Contoso, Now));
         Assert.Empty(GovernanceEvaluator.Check(GovernanceSet.Empty, stored, Contoso, Now));
+    }
+
+    private const string WindowsMaxPods = "windows-node-pools-set-max-pod-count";
+
+    [Fact]
+    public void Windows_pools_without_max_pod_count_are_non_compliant_naming_the_default_they_took()
+    {
+        var results = GovernanceEvaluator.Evaluate(Read(Assignment(WindowsMaxPods)), Contoso, Now);
+
+        // contoso: payments gives maxPodCount for linuxpool and winpool, analytics for spark; legacy gives it for neither linux nor iis.
+        Assert.Equal(["cluster/payments/nodepool/linuxpool", "cluster/payments/nodepool/winpool", "cluster/analytics/nodepool/spark",
+            "cluster/legacy/nodepool/linux", "cluster/legacy/nodepool/iis"], results.Select(r => r.Item.Id));
+        var iis = Assert.Single(results, r => !r.Compliant);
+        Assert.Equal(("cluster/legacy/nodepool/iis", "spec.clusters[2].nodePools[1]"), (iis.Item.Id, iis.Item.Path));
+        Assert.Equal("Windows node pool 'iis' of cluster 'legacy' does not set maxPodCount: it took the default, 110", iis.Reason);
+    }
+
+    [Fact]
+    public void A_linux_pool_is_never_non_compliant_under_the_windows_max_pod_count_rule()
+    {
+        var rule = Read(Assignment(WindowsMaxPods));
+        Gen.Int[0, 250].Select(Gen.Bool, Gen.OneOfConst(OsType.Linux, OsType.Windows)).Sample((maxPods, given, os) =>
+        {
+            var site = Contoso.NodePool(2, 1, p => p with { OsType = os, MaxPodCount = maxPods, MaxPodCountGiven = given });
+            var judged = Assert.Single(GovernanceEvaluator.Evaluate(rule, site, Now), r => r.Item.Id == "cluster/legacy/nodepool/iis");
+            Assert.Equal(os == OsType.Linux || given, judged.Compliant);
+        });
+    }
+
+    [Fact]
+    public void The_windows_max_pod_count_rule_denies_or_audits_a_pool_that_brings_the_default_and_an_exemption_spares_it()
+    {
+        var stored = Contoso.NodePool(2, 1, p => p with { MaxPodCountGiven = true });
+
+        var denied = Assert.Single(GovernanceEvaluator.Check(Read(Assignment(WindowsMaxPods)), stored, Contoso, Now));
+        Assert.Equal(("PolicyDenied", Severity.Error, "spec.clusters[2].nodePools[1]"), (denied.Code, denied.Severity, denied.Path));
+        Assert.Contains("took the default, 110", denied.Message, StringComparison.Ordinal);
+
+        var audited = Assert.Single(GovernanceEvaluator.Check(Read(Assignment(WindowsMaxPods, effect: "Audit")), stored, Contoso, Now));
+        Assert.Equal(("PolicyNonCompliant", Severity.Warning, "spec.clusters[2].nodePools[1]"), (audited.Code, audited.Severity, audited.Path));
+
+        // Setting the value the pool already has makes it comply: the flag alone is the change.
+        Assert.Empty(GovernanceEvaluator.Check(Read(Assignment(WindowsMaxPods)), Contoso, stored, Now));
+
+        var exempt = Read(Assignment(WindowsMaxPods, extra: "  exemptions: [{ item: cluster/legacy/nodepool/iis, reason: rebuilt in Q2 }]"));
+        Assert.Empty(GovernanceEvaluator.Check(exempt, stored, Contoso, Now));
+        Assert.Equal("rebuilt in Q2", Assert.Single(GovernanceEvaluator.Evaluate(exempt, Contoso, Now), r => !r.Compliant).Exemption!.Reason);
+    }
+
+    [Fact]
+    public void An_expression_reads_whether_a_pool_gave_max_pod_count()
+    {
+        var set = Read("""
+            apiVersion: trellis/v1
+            kind: PolicyDefinition
+            metadata: { name: pods-stated }
+            spec:
+              target: NodePool
+              rule: { expression: "item.maxPodCountGiven" }
+            ---
+            apiVersion: trellis/v1
+            kind: PolicyAssignment
+            metadata: { name: pods-stated }
+            spec: { definition: pods-stated, effect: Audit }
+            """);
+        Assert.Equal(["cluster/legacy/nodepool/linux", "cluster/legacy/nodepool/iis"],
+            GovernanceEvaluator.Evaluate(set, Contoso, Now).Where(r => !r.Compliant).Select(r => r.Item.Id));
+    }
+
+    [Fact]
+    public void The_governance_doc_has_a_row_for_every_built_in_definition()
+    {
+        var doc = File.ReadAllText(Path.Combine(Directory.GetParent(ExampleSites.Directory)!.FullName, "docs", "governance.md"));
+        Assert.All(BuiltInDefinitions.All, b => Assert.Contains($"\n| `{b.Name}` |", doc, StringComparison.Ordinal));
     }
 
     [Fact]

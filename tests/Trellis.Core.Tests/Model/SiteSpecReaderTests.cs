@@ -252,6 +252,21 @@ public class SiteSpecReaderTests
         Assert.Contains("maxPodCount", finding.Hint, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("count: 3, maxPodCount: 60", 60, true)]
+    [InlineData("count: 3, maxPodCount: 110", 110, true)]
+    [InlineData("count: 3", 110, false)]
+    [InlineData("count: 3, maxPodCount: null", 110, false)]
+    [InlineData("count: 3, maxPodCount: ~", 110, false)]
+    public void Read_RecordsWhetherANodePoolGivesMaxPodCount_EvenWhenItGivesTheDefault(string pool, int maxPods, bool given)
+    {
+        var read = SiteSpecReader.Read(TwoClusters(pool));
+
+        Assert.True(read.Spec is not null, string.Join("\n", read.Findings));
+        Assert.Equal((maxPods, given), (read.Spec.Clusters[1].NodePools[0].MaxPodCount, read.Spec.Clusters[1].NodePools[0].MaxPodCountGiven));
+        Assert.False(read.Spec.Clusters[0].NodePools[0].MaxPodCountGiven);
+    }
+
     [Fact]
     public void Read_ListsTheKnownFields_WhenNoNameIsClose()
     {
