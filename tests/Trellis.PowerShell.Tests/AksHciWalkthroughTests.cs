@@ -190,8 +190,9 @@ public sealed class AksHciWalkthroughTests : IDisposable
         {
             var plan = await session.Engine.PlanAsync(new ApplySpec(read.Document));
             Assert.False(plan.HasErrors, string.Join("\n", plan.Findings));
-            Assert.True(plan.Changes.Count == 0 && plan.Allocations is { IsEmpty: true },
-                "the spec would change the walked site:\n" + string.Join("\n", plan.Changes.Select(c => $"{c.Kind} {c.Type} {c.Name}: {c.Detail}")));
+            var changes = plan.Changes.Where(c => !OnlyGivesMaxPodCount(c)).ToList();
+            Assert.True(changes.Count == 0 && plan.Allocations is { IsEmpty: true },
+                "the spec would change the walked site:\n" + string.Join("\n", changes.Select(c => $"{c.Kind} {c.Type} {c.Name}: {c.Detail}")));
         }
 
         var walked = await AksHciNodePoolTests.Allocations(state);
@@ -207,4 +208,13 @@ public sealed class AksHciWalkthroughTests : IDisposable
     }
 
     private static string Owner(string allocation) => allocation[(allocation.LastIndexOf(' ') + 1)..];
+
+    /// <summary>
+    /// A node pool change that only records its maxPodCount as given (<c>maxPods 60 (default) → maxPods 60</c>): the spec
+    /// writes the value a script left to the cmdlets' default, which no spec can leave out for a Windows pool on Calico (the
+    /// spec reader's default is 110, the cmdlets' what one Calico block holds).
+    /// </summary>
+    private static bool OnlyGivesMaxPodCount(Engine.Contracts.ObjectChange change) =>
+        change is { Kind: Engine.Contracts.ChangeKind.Change, Type: "nodepool" } && change.Detail.Split(" → ") is [var before, var after]
+        && before == after + " (default)";
 }
