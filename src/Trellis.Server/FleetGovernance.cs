@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Trellis.Engine;
 using Trellis.Engine.Contracts;
 
@@ -144,4 +146,39 @@ public sealed class FleetGovernance(Fleet fleet, ServerOptions options) : IDispo
 
         return new SiteSync(site, result.Applied && result.Changes.Count > 0, result.Revision, result.Changes, result.Findings);
     }
+}
+
+/// <summary>
+/// Copies the fleet's governance into every site once the server has started (what a crash between a change and its copies
+/// left behind), in the background so that a large fleet does not delay serving; stopping the server waits for it, so that
+/// nothing writes into the fleet's folder after the server has stopped.
+/// </summary>
+internal sealed partial class FleetGovernanceAtStart(FleetGovernance governance, ILogger<FleetGovernanceAtStart> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Let the server start listening first.
+        await Task.Yield();
+        try
+        {
+            foreach (var site in await governance.CopyAllAsync(stoppingToken).ConfigureAwait(false))
+            {
+                foreach (var finding in site.Findings.Where(f => f.Severity == Severity.Error))
+                {
+                    NotCopied(logger, site.Site, finding.Code, finding.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception e) when (EngineFailures.Classify(e) == FailureKind.Store)
+        {
+            // Each site still gets the copy before its next change.
+            NotCopied(logger, "(fleet)", "FleetCopyFailed", e.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Fleet policies not copied into site {Site}: {Code} {Message}")]
+    private static partial void NotCopied(ILogger logger, string site, string code, string message);
 }

@@ -48,6 +48,8 @@ public static class ServerHost
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<Fleet>();
         builder.Services.AddSingleton<FleetGovernance>();
+        // What a crash between a change of the fleet's governance and its copies left behind is copied once the server runs.
+        builder.Services.AddHostedService<FleetGovernanceAtStart>();
         builder.Services.AddSingleton<SiteWatchers>();
         builder.Services.AddSingleton<SiteMonitor>();
         builder.Services.AddSingleton<ServerMetrics>();
@@ -59,9 +61,6 @@ public static class ServerHost
 
         // The fleet's folder is made (or found unusable) at start, not at the first request.
         _ = app.Services.GetRequiredService<Fleet>();
-        // What a crash between a change of the fleet's governance and its copies left behind is copied once the server runs.
-        var governance = app.Services.GetRequiredService<FleetGovernance>();
-        app.Lifetime.ApplicationStarted.Register(() => _ = Task.Run(() => CopyFleetGovernanceAsync(governance, app.Logger, app.Lifetime.ApplicationStopping)));
         app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = WriteExceptionAsync });
         app.UseStatusCodePages(WriteStatusAsync);
         var metrics = app.Services.GetRequiredService<ServerMetrics>();
@@ -84,28 +83,6 @@ public static class ServerHost
         app.MapApiReference();
         TokenEndpoints.Map(api);
         return app;
-    }
-
-    private static async Task CopyFleetGovernanceAsync(FleetGovernance governance, ILogger logger, CancellationToken stopping)
-    {
-        try
-        {
-            foreach (var site in await governance.CopyAllAsync(stopping).ConfigureAwait(false))
-            {
-                foreach (var finding in site.Findings.Where(f => f.Severity == Trellis.Engine.Contracts.Severity.Error))
-                {
-                    logger.LogWarning("Fleet policies not copied into site {Site}: {Code} {Message}", site.Site, finding.Code, finding.Message);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-        {
-        }
-        catch (Exception e) when (Trellis.Engine.EngineFailures.Classify(e) == Trellis.Engine.FailureKind.Store)
-        {
-            // Each site still gets the copy before its next change.
-            logger.LogWarning("Fleet policies not copied at start: {Message}", e.Message);
-        }
     }
 
     /// <summary>An exception no endpoint answered: a problem document, never a stack trace.</summary>

@@ -9,7 +9,7 @@ namespace Trellis.Core.Governance.Expressions;
 /// </summary>
 internal sealed class RuleChecker(string text, RuleSchema schema)
 {
-    public static readonly TimeSpan MatchTimeout = TimeSpan.FromMilliseconds(100);
+    public static readonly TimeSpan MatchTimeout = TimeSpan.FromSeconds(1);
 
     private readonly List<(string Name, RuleType Type)> scope = [];
 
