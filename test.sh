@@ -10,7 +10,8 @@ fi
 
 # The real components the integration tests run (DESIGN.md): installed from Debian when missing.
 # clang and zlib1g-dev build the CLI as a native AOT binary (./trellis), which a test runs next to the managed one.
-packages=(haproxy keepalived kea-dhcp4-server isc-dhcp-client iproute2 python3 procps psmisc chromium clang zlib1g-dev)
+# etcd-server and etcd-client (etcd, etcdctl): the etcd store's tests start a real 3-member cluster on loopback ports.
+packages=(haproxy keepalived kea-dhcp4-server isc-dhcp-client iproute2 python3 procps psmisc chromium clang zlib1g-dev etcd-server etcd-client)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -24,7 +25,7 @@ if ((${#missing[@]})); then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   # The packages' own services are not wanted: tests start these programs themselves.
-  for svc in haproxy keepalived kea-dhcp4-server; do
+  for svc in haproxy keepalived kea-dhcp4-server etcd; do
     systemctl disable --now "$svc" >/dev/null 2>&1 || service "$svc" stop >/dev/null 2>&1 || true
   done
 fi
