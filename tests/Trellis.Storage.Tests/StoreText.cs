@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Trellis.Storage.Tests.Sqlite;
+namespace Trellis.Storage.Tests;
 
 /// <summary>Short spellings for test transactions.</summary>
 internal static class StoreText

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Data.Sqlite;
 using Trellis.Storage.Sqlite;
-using static Trellis.Storage.Tests.Sqlite.StoreText;
+using static Trellis.Storage.Tests.StoreText;
 
 namespace Trellis.Storage.Tests.Sqlite;
 

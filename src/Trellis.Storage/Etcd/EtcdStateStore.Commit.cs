@@ -1,0 +1,491 @@
+using dotnet_etcd;
+using Etcdserverpb;
+using Google.Protobuf;
+using Mvccpb;
+
+namespace Trellis.Storage.Etcd;
+
+/// <summary>Commits: one etcd transaction when the change fits in one, else chunks under the write lock (docs/etcd.md).</summary>
+public sealed partial class EtcdStateStore
+{
+    /// <summary>A margin for the bytes of a transaction besides its keys and values (protobuf framing, compares, the head key).</summary>
+    private const int Overhead = 64;
+
+    /// <inheritdoc />
+    public async Task<CommitResult> CommitAsync(StoreTransaction transaction, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        ObjectDisposedException.ThrowIf(disposed != 0, this);
+        var plan = EtcdCommitPlan.Of(transaction);
+        var keys = plan.StateKeys.Concat(plan.NetWrites.Select(w => w.Key)).Distinct(StringComparer.Ordinal).ToDictionary(k => k, DataKeyBytes, StringComparer.Ordinal);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!FitsOneTransaction(plan, keys))
+        {
+            return await CommitLargeAsync(plan, keys, cancellationToken).ConfigureAwait(false);
+        }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            var outcome = await TryCommitOnceAsync(plan, keys, cancellationToken).ConfigureAwait(false);
+            if (outcome is { } result)
+            {
+                return result;
+            }
+
+            if (attempt >= options.Attempts * 4)
+            {
+                throw new StoreException($"A commit to etcd ({options.Endpoints}) under '{options.KeyPrefix}' kept meeting concurrent changes of the keys it deletes; nothing was written. Try again.");
+            }
+
+            await Task.Delay(Backoff(Math.Min(attempt, 3)), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private bool FitsOneTransaction(EtcdCommitPlan plan, Dictionary<string, ByteString> keys)
+    {
+        var compares = plan.Transaction.Conditions.Count + plan.Creates.Count + plan.Deletes.Count + 1;
+        var bytes = Overhead + headKey.Length + pendingKey.Length
+            + plan.NetWrites.Sum(w => keys[w.Key].Length + (w.Value?.Length ?? 0) + 8)
+            + plan.Transaction.Conditions.Sum(c => keys[c.Key].Length + 16)
+            + (2 * plan.StateKeys.Sum(k => keys[k].Length + 16));
+        return compares <= options.MaxTxnOperations
+            && plan.NetWrites.Count + 1 <= options.MaxTxnOperations
+            && plan.StateKeys.Count + 2 <= options.MaxTxnOperations
+            && bytes <= options.MaxTxnBytes;
+    }
+
+    /// <summary>
+    /// One etcd transaction comparing the conditions, that every created key is absent and that no large commit is under way;
+    /// its failure branch reads the keys that decide, so a conflict names its key without another request. Null: try again
+    /// (a key to delete changed between looking and committing, or a large commit finished or was recovered meanwhile).
+    /// </summary>
+    private async Task<CommitResult?> TryCommitOnceAsync(EtcdCommitPlan plan, Dictionary<string, ByteString> keys, CancellationToken cancellationToken)
+    {
+        var request = new TxnRequest();
+        foreach (var condition in plan.Transaction.Conditions.Cast<TxnCondition.RevisionEquals>())
+        {
+            request.Compare.Add(ModRevisionIs(keys[condition.Key], condition.Revision));
+        }
+
+        foreach (var create in plan.Creates)
+        {
+            request.Compare.Add(ModRevisionIs(keys[create], 0));
+        }
+
+        request.Compare.Add(ModRevisionIs(pendingKey, 0));
+        if (plan.AlwaysConflicts)
+        {
+            // Nothing to write: a compare that never holds runs the failure branch, whose reads tell which key fails first.
+            request.Compare.Clear();
+            request.Compare.Add(ModRevisionIs(pendingKey, -1));
+        }
+
+        // A commit that only deletes changes the store (and moves head) only if a key it deletes exists: look, and compare on what was seen.
+        var changes = plan.Writes;
+        if (!plan.Writes && plan.Deletes.Count > 0)
+        {
+            var seen = await ReadRevisionsAsync(plan.Deletes, keys, 0, cancellationToken).ConfigureAwait(false);
+            changes = plan.Changes(k => seen[k]);
+            foreach (var key in plan.Deletes)
+            {
+                request.Compare.Add(ModRevisionIs(keys[key], seen[key]));
+            }
+        }
+
+        var commitId = ByteString.CopyFrom(Guid.NewGuid().ToByteArray());
+        if (changes)
+        {
+            foreach (var (key, value) in plan.NetWrites)
+            {
+                request.Success.Add(value is null ? DeleteOp(keys[key]) : PutOp(keys[key], ByteString.CopyFrom(value)));
+            }
+
+            request.Success.Add(PutOp(headKey, commitId));
+        }
+        else
+        {
+            request.Success.Add(Range(headKey, keysOnly: true));
+        }
+
+        foreach (var key in plan.StateKeys)
+        {
+            request.Failure.Add(Range(keys[key], keysOnly: true));
+        }
+
+        request.Failure.Add(Range(pendingKey, keysOnly: true));
+        request.Failure.Add(Range(headKey, keysOnly: true));
+
+        var floor = Interlocked.Read(ref observedRevision);
+        var (response, failure) = await CallOnceAsync(t => client.TransactionAsync(request, cancellationToken: t), "commit", cancellationToken).ConfigureAwait(false);
+        if (response is null)
+        {
+            if (!changes)
+            {
+                return null;
+            }
+
+            return await FindCommitAsync(commitId, floor, failure, cancellationToken).ConfigureAwait(false) is long revision
+                ? new CommitResult(true, revision, null)
+                : throw NotAcknowledged(failure);
+        }
+
+        if (response.Succeeded)
+        {
+            return new CommitResult(true, changes ? response.Header.Revision : ModRevisionOf(response.Responses[0]), null);
+        }
+
+        var state = new Dictionary<string, long>(StringComparer.Ordinal);
+        for (var i = 0; i < plan.StateKeys.Count; i++)
+        {
+            state[plan.StateKeys[i]] = ModRevisionOf(response.Responses[i]);
+        }
+
+        var head = ModRevisionOf(response.Responses[^1]);
+        if (plan.FirstFailure(k => state[k]) is { } conflict)
+        {
+            return new CommitResult(false, head, conflict);
+        }
+
+        if (ModRevisionOf(response.Responses[^2]) != 0)
+        {
+            await AwaitOrRecoverLargeCommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return null;
+    }
+
+    private static long ModRevisionOf(ResponseOp op) => op.ResponseRange.Kvs.FirstOrDefault()?.ModRevision ?? 0;
+
+    /// <summary>The revision of each of <paramref name="names"/> as of <paramref name="revision"/> (0: now), read in transactions of etcd's size.</summary>
+    private async Task<Dictionary<string, long>> ReadRevisionsAsync(IReadOnlyList<string> names, Dictionary<string, ByteString> keys, long revision, CancellationToken cancellationToken)
+    {
+        var found = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var batch in names.Chunk(options.MaxTxnOperations))
+        {
+            var request = new TxnRequest();
+            foreach (var name in batch)
+            {
+                request.Success.Add(Range(keys[name], revision, keysOnly: true));
+            }
+
+            var response = await CallAsync(t => client.TransactionAsync(request, cancellationToken: t), "read", cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < batch.Length; i++)
+            {
+                found[batch[i]] = ModRevisionOf(response.Responses[i]);
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>
+    /// Decides a commit whose request failed without an answer: it was applied exactly if head held its id at some revision
+    /// above <paramref name="floor"/> (a revision etcd had answered with before the request was sent). Head's versions are
+    /// walked back from the newest. Null: not applied (as far as etcd has applied anything; see docs/etcd.md).
+    /// </summary>
+    private async Task<long?> FindCommitAsync(ByteString commitId, long floor, Exception? failure, CancellationToken cancellationToken)
+    {
+        var response = await CallAsync(t => client.GetAsync(new RangeRequest { Key = headKey }, cancellationToken: t), "read", cancellationToken).ConfigureAwait(false);
+        for (var step = 0; step < 100_000; step++)
+        {
+            var head = response.Kvs.FirstOrDefault();
+            if (head is null || head.ModRevision <= floor)
+            {
+                return null;
+            }
+
+            if (head.Value == commitId)
+            {
+                return head.ModRevision;
+            }
+
+            var before = head.ModRevision - 1;
+            response = await CallAsync(t => client.GetAsync(new RangeRequest { Key = headKey, Revision = before }, cancellationToken: t), "read", cancellationToken).ConfigureAwait(false);
+        }
+
+        throw NotAcknowledged(failure);
+    }
+
+    private StoreException NotAcknowledged(Exception? failure) =>
+        new($"etcd ({options.Endpoints}) did not acknowledge a commit under '{options.KeyPrefix}' ({(failure as Grpc.Core.RpcException)?.Status.Detail ?? failure?.Message}), "
+            + "and its head does not show it: it is not reported as done. Read the state again before retrying.", failure);
+
+    /// <summary>
+    /// A commit too large for one etcd transaction: under the write lock, recover a crashed writer's chunks if any, mark the
+    /// commit pending (which stops single-transaction commits and makes readers read as of that mark), check the conditions
+    /// and creates, write the net changes in chunks that each compare the lock, and make them visible by one last transaction
+    /// that moves head, clears the mark and releases the lock.
+    /// </summary>
+    private async Task<CommitResult> CommitLargeAsync(EtcdCommitPlan plan, Dictionary<string, ByteString> keys, CancellationToken cancellationToken)
+    {
+        await using var held = await AcquireLockAsync(cancellationToken).ConfigureAwait(false);
+        if (held.PendingRevision != 0)
+        {
+            await RecoverAsync(held, cancellationToken).ConfigureAwait(false);
+        }
+
+        var mark = new TxnRequest();
+        mark.Compare.Add(CreateRevisionIs(lockKey, held.LockRevision));
+        mark.Compare.Add(ModRevisionIs(pendingKey, 0));
+        mark.Success.Add(PutOp(pendingKey, held.Owner));
+        mark.Success.Add(Range(headKey, keysOnly: true));
+        var marked = await CallAsync(t => client.TransactionAsync(mark, cancellationToken: t), "commit", cancellationToken).ConfigureAwait(false);
+        if (!marked.Succeeded)
+        {
+            throw LostLock();
+        }
+
+        var pendingAt = marked.Header.Revision;
+        var head = ModRevisionOf(marked.Responses[1]);
+        var state = await ReadRevisionsAsync(plan.StateKeys, keys, pendingAt, cancellationToken).ConfigureAwait(false);
+        var conflict = plan.FirstFailure(k => state[k]);
+        if (conflict is not null || !plan.Changes(k => state[k]))
+        {
+            var unmark = new TxnRequest();
+            unmark.Compare.Add(CreateRevisionIs(lockKey, held.LockRevision));
+            unmark.Success.Add(DeleteOp(pendingKey));
+            await CallAsync(t => client.TransactionAsync(unmark, cancellationToken: t), "commit", cancellationToken).ConfigureAwait(false);
+            return new CommitResult(conflict is null, head, conflict);
+        }
+
+        await WriteChunksAsync(held, plan.NetWrites.Select(w => (keys[w.Key], w.Value is null ? null : ByteString.CopyFrom(w.Value))), cancellationToken).ConfigureAwait(false);
+
+        var commitId = ByteString.CopyFrom(Guid.NewGuid().ToByteArray());
+        var publish = new TxnRequest();
+        publish.Compare.Add(CreateRevisionIs(lockKey, held.LockRevision));
+        publish.Compare.Add(ModRevisionIs(headKey, head));
+        publish.Compare.Add(ModRevisionIs(pendingKey, pendingAt));
+        publish.Success.Add(PutOp(headKey, commitId));
+        publish.Success.Add(DeleteOp(pendingKey));
+        publish.Success.Add(DeleteOp(lockKey));
+        var floor = Interlocked.Read(ref observedRevision);
+        var (published, failure) = await CallOnceAsync(t => client.TransactionAsync(publish, cancellationToken: t), "commit", cancellationToken).ConfigureAwait(false);
+        if (published is null)
+        {
+            return await FindCommitAsync(commitId, floor, failure, cancellationToken).ConfigureAwait(false) is long revision
+                ? new CommitResult(true, revision, null)
+                : throw NotAcknowledged(failure);
+        }
+
+        return published.Succeeded ? new CommitResult(true, published.Header.Revision, null) : throw LostLock();
+    }
+
+    /// <summary>Writes (or deletes, where the value is null) in transactions within etcd's limits, each only while the lock is still this writer's.</summary>
+    private async Task WriteChunksAsync(HeldLock held, IEnumerable<(ByteString Key, ByteString? Value)> writes, CancellationToken cancellationToken)
+    {
+        var chunk = NewChunk(held);
+        var bytes = Overhead;
+        var written = 0;
+        foreach (var (key, value) in writes)
+        {
+            var size = key.Length + (value?.Length ?? 0) + 8;
+            if (chunk.Success.Count >= options.MaxTxnOperations || (chunk.Success.Count > 0 && bytes + size > options.MaxTxnBytes))
+            {
+                await SendChunkAsync(chunk, ++written, cancellationToken).ConfigureAwait(false);
+                (chunk, bytes) = (NewChunk(held), Overhead);
+            }
+
+            chunk.Success.Add(value is null ? DeleteOp(key) : PutOp(key, value));
+            bytes += size;
+        }
+
+        if (chunk.Success.Count > 0)
+        {
+            await SendChunkAsync(chunk, ++written, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private TxnRequest NewChunk(HeldLock held)
+    {
+        var chunk = new TxnRequest();
+        chunk.Compare.Add(CreateRevisionIs(lockKey, held.LockRevision));
+        return chunk;
+    }
+
+    private async Task SendChunkAsync(TxnRequest chunk, int number, CancellationToken cancellationToken)
+    {
+        // A chunk may be sent again after a failure without an answer: its writes are the same, and nobody else writes meanwhile.
+        var response = await CallAsync(t => client.TransactionAsync(chunk, cancellationToken: t), "commit", cancellationToken).ConfigureAwait(false);
+        if (!response.Succeeded)
+        {
+            throw LostLock();
+        }
+
+        if (number >= StopAfterChunks)
+        {
+            throw new WriterStoppedException();
+        }
+    }
+
+    private StoreException LostLock() =>
+        new($"The write lock of '{options.KeyPrefix}' on etcd ({options.Endpoints}) expired during a large commit (its lease was not kept alive in time); "
+            + "nothing of the commit is visible, and the next writer undoes what was written. Try again.");
+
+    /// <summary>
+    /// A single-transaction commit met a large commit's mark: wait for its writer (while it holds the lock), or, when the lock
+    /// is free and the mark still there (its writer died), undo what it wrote.
+    /// </summary>
+    private async Task AwaitOrRecoverLargeCommitAsync(CancellationToken cancellationToken)
+    {
+        await using var held = await AcquireLockAsync(cancellationToken).ConfigureAwait(false);
+        if (held.PendingRevision != 0)
+        {
+            await RecoverAsync(held, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Undoes a crashed large commit: every item written after its mark (at <see cref="HeldLock.PendingRevision"/>) gets back
+    /// its value as of the mark, or is deleted if it did not exist then, and every item deleted since is put back. Then one
+    /// transaction moves head (so that no item is newer than the snapshot's revision) and clears the mark.
+    /// </summary>
+    private async Task RecoverAsync(HeldLock held, CancellationToken cancellationToken)
+    {
+        var mark = held.PendingRevision;
+        var (start, end) = (dataPrefix, RangeEnd(dataPrefix));
+        var before = new Dictionary<ByteString, ByteString>();
+        await ScanAsync(start, end, mark, keysOnly: false, kv => before[kv.Key] = kv.Value, cancellationToken).ConfigureAwait(false);
+        var now = new Dictionary<ByteString, long>();
+        await ScanAsync(start, end, 0, keysOnly: true, kv => now[kv.Key] = kv.ModRevision, cancellationToken).ConfigureAwait(false);
+        var undo = now.Where(n => n.Value > mark).Select(n => (n.Key, before.GetValueOrDefault(n.Key)))
+            .Concat(before.Keys.Where(k => !now.ContainsKey(k)).Select(k => (k, (ByteString?)before[k])))
+            .ToList();
+        await WriteChunksAsync(held, undo, cancellationToken).ConfigureAwait(false);
+
+        var clear = new TxnRequest();
+        clear.Compare.Add(CreateRevisionIs(lockKey, held.LockRevision));
+        clear.Compare.Add(ModRevisionIs(pendingKey, mark));
+        clear.Success.Add(PutOp(headKey, ByteString.CopyFrom(Guid.NewGuid().ToByteArray())));
+        clear.Success.Add(DeleteOp(pendingKey));
+        var cleared = await CallAsync(t => client.TransactionAsync(clear, cancellationToken: t), "recover", cancellationToken).ConfigureAwait(false);
+        if (!cleared.Succeeded)
+        {
+            throw LostLock();
+        }
+
+        held.PendingRevision = 0;
+    }
+
+    /// <summary>
+    /// Takes the write lock: the key <c>lock</c>, created on a lease that is kept alive while held, so that a writer that
+    /// dies gives it up after <see cref="EtcdStoreOptions.LockTtl"/>. Waits while another holds it, at most <see cref="EtcdStoreOptions.LockWait"/>.
+    /// </summary>
+    private async Task<HeldLock> AcquireLockAsync(CancellationToken cancellationToken)
+    {
+        var ttl = (long)Math.Max(1, Math.Ceiling(options.LockTtl.TotalSeconds));
+        var lease = await CallAsync(t => client.LeaseGrantAsync(new LeaseGrantRequest { TTL = ttl }, cancellationToken: t), "lock", cancellationToken).ConfigureAwait(false);
+        var held = new HeldLock(this, lease.ID, ByteString.CopyFrom(Guid.NewGuid().ToByteArray()));
+        try
+        {
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            for (var attempt = 1; ; attempt++)
+            {
+                var take = new TxnRequest();
+                take.Compare.Add(ModRevisionIs(lockKey, 0));
+                take.Success.Add(PutOp(lockKey, held.Owner, lease.ID));
+                take.Success.Add(Range(pendingKey, keysOnly: true));
+                take.Failure.Add(Range(lockKey));
+                var (response, _) = await CallOnceAsync(t => client.TransactionAsync(take, cancellationToken: t), "lock", cancellationToken).ConfigureAwait(false);
+                if (response is null)
+                {
+                    // Unknown whether it was taken: the lock's value says whose it is.
+                    var now = await CallAsync(t => client.GetAsync(new RangeRequest { Key = lockKey }, cancellationToken: t), "lock", cancellationToken).ConfigureAwait(false);
+                    if (now.Kvs.FirstOrDefault() is { } kv && kv.Value == held.Owner)
+                    {
+                        held.LockRevision = kv.CreateRevision;
+                        held.PendingRevision = (await CallAsync(t => client.GetAsync(new RangeRequest { Key = pendingKey, KeysOnly = true }, cancellationToken: t), "lock", cancellationToken).ConfigureAwait(false))
+                            .Kvs.FirstOrDefault()?.ModRevision ?? 0;
+                        return held;
+                    }
+                }
+                else if (response.Succeeded)
+                {
+                    held.LockRevision = response.Header.Revision;
+                    held.PendingRevision = ModRevisionOf(response.Responses[1]);
+                    return held;
+                }
+
+                if (waited.Elapsed > options.LockWait)
+                {
+                    throw new StoreException($"Another writer has held the write lock of '{options.KeyPrefix}' on etcd ({options.Endpoints}) for more than {options.LockWait.TotalSeconds:0} s; nothing was written. Try again later.");
+                }
+
+                await Task.Delay(Backoff(Math.Min(attempt, 4)), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            await held.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>The write lock while held: its lease (kept alive in the background) and the lock key's create revision, which every chunk compares.</summary>
+    private sealed class HeldLock : IAsyncDisposable
+    {
+        private readonly EtcdStateStore store;
+        private readonly CancellationTokenSource keepAlive = new();
+        private readonly Task keeping;
+
+        public HeldLock(EtcdStateStore store, long lease, ByteString owner)
+        {
+            this.store = store;
+            Lease = lease;
+            Owner = owner;
+            keeping = Task.Run(() => KeepAliveAsync(store.client, lease, keepAlive.Token));
+        }
+
+        public long Lease { get; }
+
+        public ByteString Owner { get; }
+
+        public long LockRevision { get; set; }
+
+        /// <summary>The revision of a large commit's mark found when the lock was taken (0: none).</summary>
+        public long PendingRevision { get; set; }
+
+        public async ValueTask DisposeAsync()
+        {
+            await keepAlive.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await keeping.ConfigureAwait(false);
+                // Revoking the lease deletes the lock key (if the commit did not already) at once instead of after its time to live.
+                using var timeout = new CancellationTokenSource(store.options.RequestTimeout);
+                await store.client.LeaseRevokeAsync(new LeaseRevokeRequest { ID = Lease }, cancellationToken: timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is Grpc.Core.RpcException or OperationCanceledException or HttpRequestException)
+            {
+                // The lease then expires by itself.
+            }
+            finally
+            {
+                keepAlive.Dispose();
+            }
+        }
+
+        private static async Task KeepAliveAsync(EtcdClient client, long lease, CancellationToken cancellationToken)
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                try
+                {
+                    await client.LeaseKeepAlive(lease, cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+                catch (Exception e) when (e is Grpc.Core.RpcException or IOException or HttpRequestException or InvalidOperationException)
+                {
+                    // A member went away: keep the lease alive through another.
+                    await Task.Delay(200, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>Thrown by the test hook <see cref="StopAfterChunks"/>: the writer stops as if its process had died.</summary>
+    internal sealed class WriterStoppedException() : Exception("The writer stopped mid-commit (test hook).");
+}

@@ -1,0 +1,331 @@
+using System.Text;
+using dotnet_etcd;
+using Etcdserverpb;
+using Google.Protobuf;
+using Grpc.Core;
+using Mvccpb;
+
+namespace Trellis.Storage.Etcd;
+
+/// <summary>
+/// The state store on etcd: one keyspace under <see cref="EtcdStoreOptions.KeyPrefix"/>, shared by any number of processes.
+/// Every commit writes the <c>head</c> key; a read takes the items as of one etcd revision at which head is current, so a
+/// commit too large for one etcd transaction (written in chunks under a lock) becomes visible all at once, when its last
+/// transaction moves head. docs/etcd.md describes the key layout, the commit protocol and the recovery of a crashed writer.
+/// </summary>
+public sealed partial class EtcdStateStore : IStateStore
+{
+    private static readonly UTF8Encoding Strict = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    private readonly EtcdClient client;
+    private readonly EtcdStoreOptions options;
+    private readonly ByteString headKey;
+    private readonly ByteString pendingKey;
+    private readonly ByteString lockKey;
+    private readonly ByteString dataPrefix;
+    private long observedRevision;
+    private int disposed;
+
+    private EtcdStateStore(EtcdClient client, EtcdStoreOptions options)
+    {
+        this.client = client;
+        this.options = options;
+        headKey = ByteString.CopyFromUtf8(options.KeyPrefix + "head");
+        pendingKey = ByteString.CopyFromUtf8(options.KeyPrefix + "pending");
+        lockKey = ByteString.CopyFromUtf8(options.KeyPrefix + "lock");
+        dataPrefix = ByteString.CopyFromUtf8(options.KeyPrefix + "kv/");
+    }
+
+    /// <summary>The prefix of every key of this store.</summary>
+    public string KeyPrefix => options.KeyPrefix;
+
+    /// <summary>For tests: after how many chunks of a large commit the writer stops as if its process had died (null: never).</summary>
+    internal int? StopAfterChunks { get; set; }
+
+    /// <summary>Connects to the cluster (no request is sent until the first read or commit).</summary>
+    /// <exception cref="ArgumentException">The endpoints are missing, the prefix does not end in '/', or a limit is not positive.</exception>
+    public static EtcdStateStore Open(EtcdStoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.Endpoints);
+        if (string.IsNullOrEmpty(options.KeyPrefix) || !options.KeyPrefix.EndsWith('/') || !StoreKeys.IsValid(options.KeyPrefix))
+        {
+            throw new ArgumentException($"The etcd key prefix must be well-formed and end in '/'; got '{options.KeyPrefix}'.", nameof(options));
+        }
+
+        if (options.MaxTxnOperations < 8 || options.MaxTxnBytes < 4096 || options.ReadPageSize < 1 || options.Attempts < 1)
+        {
+            throw new ArgumentException("The etcd transaction limits must allow at least 8 operations and 4096 bytes, and reads and attempts at least 1.", nameof(options));
+        }
+
+        return new EtcdStateStore(new EtcdClient(options.Endpoints), options);
+    }
+
+    /// <inheritdoc />
+    public async Task<StoreSnapshot> ReadAsync(IReadOnlyList<string> prefixes, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(prefixes);
+        ObjectDisposedException.ThrowIf(disposed != 0, this);
+        var ranges = prefixes.Select(p => PrefixRange(p ?? throw new ArgumentNullException(nameof(prefixes), "A prefix is null."))).ToList();
+        cancellationToken.ThrowIfCancellationRequested();
+        var head = await ReadHeadAsync(cancellationToken).ConfigureAwait(false);
+        var items = new List<StoredItem>();
+        if (head.Revision == 0)
+        {
+            return new StoreSnapshot(0, items);
+        }
+
+        var seen = StoreKeys.Overlap(prefixes) ? new HashSet<string>(StringComparer.Ordinal) : null;
+        foreach (var (start, end) in ranges)
+        {
+            await ScanAsync(start, end, head.ReadAt, keysOnly: false, kv =>
+            {
+                var key = DataKey(kv.Key.Span);
+                if (seen?.Add(key) ?? true)
+                {
+                    items.Add(new StoredItem(key, kv.Value.ToByteArray(), kv.ModRevision));
+                }
+            }, cancellationToken).ConfigureAwait(false);
+        }
+
+        // etcd orders by bytes (code points); the contract promises UTF-16 ordinal, which differs beyond U+FFFF.
+        items.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+        return new StoreSnapshot(head.Revision, items);
+    }
+
+    /// <inheritdoc />
+    public async Task<long> ReadEachAsync(IReadOnlyList<string> prefixes, StoredItemVisitor visit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(visit);
+        StoreKeys.ThrowIfOverlapping(prefixes);
+        ObjectDisposedException.ThrowIf(disposed != 0, this);
+        var ranges = prefixes.Select(PrefixRange).ToList();
+        cancellationToken.ThrowIfCancellationRequested();
+        var head = await ReadHeadAsync(cancellationToken).ConfigureAwait(false);
+        if (head.Revision == 0)
+        {
+            return 0;
+        }
+
+        var skip = dataPrefix.Length;
+        foreach (var (start, end) in ranges)
+        {
+            await ScanAsync(start, end, head.ReadAt, keysOnly: false, kv => visit(kv.Key.Span[skip..], kv.Value.Span, kv.ModRevision), cancellationToken).ConfigureAwait(false);
+        }
+
+        return head.Revision;
+    }
+
+    /// <inheritdoc />
+    public async Task<long> ReadRevisionAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(disposed != 0, this);
+        cancellationToken.ThrowIfCancellationRequested();
+        var response = await CallAsync(t => client.GetAsync(new RangeRequest { Key = headKey, KeysOnly = true }, cancellationToken: t), "read", cancellationToken).ConfigureAwait(false);
+        return response.Kvs.Count == 0 ? 0 : response.Kvs[0].ModRevision;
+    }
+
+    /// <summary>Closes the connection to the cluster.</summary>
+    public ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) == 0)
+        {
+            client.Dispose();
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Where the state stands: head's revision (the snapshot's), and the etcd revision to read the items at. That is the
+    /// current one, unless a large commit is being written (or its writer died): then the revision at which it began, before
+    /// its first chunk, which holds the same items as head's.
+    /// </summary>
+    private async Task<(long Revision, long ReadAt)> ReadHeadAsync(CancellationToken cancellationToken)
+    {
+        var request = new TxnRequest();
+        request.Success.Add(Range(headKey));
+        request.Success.Add(Range(pendingKey));
+        var response = await CallAsync(t => client.TransactionAsync(request, cancellationToken: t), "read", cancellationToken).ConfigureAwait(false);
+        var head = response.Responses[0].ResponseRange.Kvs.FirstOrDefault();
+        var pending = response.Responses[1].ResponseRange.Kvs.FirstOrDefault();
+        return (head?.ModRevision ?? 0, pending?.ModRevision ?? response.Header.Revision);
+    }
+
+    /// <summary>Every key in [start, end) as of <paramref name="revision"/> (0: now, all pages at the first page's revision), page by page in key order.</summary>
+    private async Task<long> ScanAsync(ByteString start, ByteString end, long revision, bool keysOnly, Action<KeyValue> visit, CancellationToken cancellationToken)
+    {
+        var from = start;
+        while (true)
+        {
+            var request = new RangeRequest { Key = from, RangeEnd = end, Revision = revision, Limit = options.ReadPageSize, KeysOnly = keysOnly };
+            var response = await CallAsync(t => client.GetAsync(request, cancellationToken: t), "read", cancellationToken).ConfigureAwait(false);
+            revision = revision == 0 ? response.Header.Revision : revision;
+            foreach (var kv in response.Kvs)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                visit(kv);
+            }
+
+            if (!response.More || response.Kvs.Count == 0)
+            {
+                return revision;
+            }
+
+            from = ByteString.CopyFrom([.. response.Kvs[^1].Key.Span, 0]);
+        }
+    }
+
+    /// <summary>The etcd key range of the items whose keys start with <paramref name="prefix"/>.</summary>
+    /// <exception cref="ArgumentException">The prefix is not well-formed UTF-16.</exception>
+    private (ByteString Start, ByteString End) PrefixRange(string prefix)
+    {
+        var start = Concat(dataPrefix, Encode(prefix, nameof(prefix)));
+        return (start, RangeEnd(start));
+    }
+
+    private ByteString DataKeyBytes(string key) => Concat(dataPrefix, Encode(key, nameof(key)));
+
+    private string DataKey(ReadOnlySpan<byte> etcdKey) => Encoding.UTF8.GetString(etcdKey[dataPrefix.Length..]);
+
+    private static byte[] Encode(string text, string name)
+    {
+        try
+        {
+            return Strict.GetBytes(text);
+        }
+        catch (EncoderFallbackException e)
+        {
+            throw new ArgumentException($"'{text}' is not well-formed UTF-16.", name, e);
+        }
+    }
+
+    private static ByteString Concat(ByteString prefix, byte[] rest) => ByteString.CopyFrom([.. prefix.Span, .. rest]);
+
+    /// <summary>The least key above every key that starts with <paramref name="prefix"/> (etcd's prefix range end).</summary>
+    private static ByteString RangeEnd(ByteString prefix)
+    {
+        var bytes = prefix.ToByteArray();
+        for (var i = bytes.Length - 1; i >= 0; i--)
+        {
+            if (bytes[i] < 0xFF)
+            {
+                bytes[i]++;
+                return ByteString.CopyFrom(bytes, 0, i + 1);
+            }
+        }
+
+        return ByteString.CopyFrom(0);
+    }
+
+    private static RequestOp Range(ByteString key, long revision = 0, bool keysOnly = false) =>
+        new() { RequestRange = new RangeRequest { Key = key, Revision = revision, KeysOnly = keysOnly } };
+
+    private static RequestOp PutOp(ByteString key, ByteString value, long lease = 0) =>
+        new() { RequestPut = new PutRequest { Key = key, Value = value, Lease = lease } };
+
+    private static RequestOp DeleteOp(ByteString key) => new() { RequestDeleteRange = new DeleteRangeRequest { Key = key } };
+
+    private static Compare ModRevisionIs(ByteString key, long revision) =>
+        new() { Key = key, Target = Compare.Types.CompareTarget.Mod, Result = Compare.Types.CompareResult.Equal, ModRevision = revision };
+
+    private static Compare CreateRevisionIs(ByteString key, long revision) =>
+        new() { Key = key, Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = revision };
+
+    /// <summary>
+    /// Calls etcd, trying again (with backoff) when it is unavailable, has no leader, or does not answer in time; a call that
+    /// does not succeed within <see cref="EtcdStoreOptions.Attempts"/> ends in a <see cref="StoreException"/>. Only for calls
+    /// that may be repeated: reads, and writes whose repetition is harmless.
+    /// </summary>
+    private async Task<T> CallAsync<T>(Func<CancellationToken, Task<T>> call, string action, CancellationToken cancellationToken)
+        where T : class
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var (response, failure) = await CallOnceAsync(call, action, cancellationToken).ConfigureAwait(false);
+            if (response is not null)
+            {
+                return response;
+            }
+
+            if (attempt >= options.Attempts)
+            {
+                throw Unavailable(action, failure);
+            }
+
+            await Task.Delay(Backoff(attempt), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Calls etcd once: the response, or null with the failure when the call failed in a way that may have passed (etcd
+    /// unavailable, no leader, no answer in time): for a write, its outcome is then unknown. Other errors are a
+    /// <see cref="StoreException"/>; the caller's cancellation is an <see cref="OperationCanceledException"/>.
+    /// </summary>
+    private async Task<(T? Response, Exception? Failure)> CallOnceAsync<T>(Func<CancellationToken, Task<T>> call, string action, CancellationToken cancellationToken)
+        where T : class
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.RequestTimeout);
+        try
+        {
+            var response = await call(timeout.Token).ConfigureAwait(false);
+            Observe(response);
+            return (response, null);
+        }
+        catch (Exception e) when (cancellationToken.IsCancellationRequested && e is RpcException or OperationCanceledException)
+        {
+            throw new OperationCanceledException("The etcd request was cancelled.", e, cancellationToken);
+        }
+        catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Cancelled or StatusCode.Internal or StatusCode.Unknown
+                                      && !e.Status.Detail.Contains("compacted", StringComparison.Ordinal))
+        {
+            return (null, e);
+        }
+        catch (OperationCanceledException e)
+        {
+            return (null, e);
+        }
+        catch (HttpRequestException e)
+        {
+            return (null, e);
+        }
+        catch (RpcException e)
+        {
+            throw e.Status.Detail.Contains("compacted", StringComparison.Ordinal)
+                ? new StoreException($"etcd ({options.Endpoints}) has compacted the history this {action} of '{options.KeyPrefix}' needs ({e.Status.Detail}). "
+                    + "A large commit that did not finish needs the revision it began at; see docs/etcd.md on compaction.", e)
+                : new StoreException($"etcd ({options.Endpoints}) refused to {action} '{options.KeyPrefix}': {e.Status.Detail} ({e.StatusCode}).", e);
+        }
+    }
+
+    private StoreException Unavailable(string action, Exception? failure) =>
+        new($"etcd ({options.Endpoints}) did not answer a {action} of '{options.KeyPrefix}' in {options.Attempts} attempts of {options.RequestTimeout.TotalSeconds:0.#} s each: "
+            + $"{(failure as RpcException)?.Status.Detail ?? failure?.Message}. Nothing was changed by this request; check that a majority of the members runs.", failure);
+
+    private static TimeSpan Backoff(int attempt) => TimeSpan.FromMilliseconds(Math.Min(2000, 50 * (1 << Math.Min(attempt, 6))) + Random.Shared.Next(50));
+
+    /// <summary>Keeps the highest revision etcd answered with: a revision every later commit is above.</summary>
+    private void Observe<T>(T response)
+    {
+        var header = response switch
+        {
+            RangeResponse r => r.Header,
+            TxnResponse t => t.Header,
+            PutResponse p => p.Header,
+            _ => null,
+        };
+        var revision = header?.Revision ?? 0;
+        var seen = Interlocked.Read(ref observedRevision);
+        while (revision > seen)
+        {
+            var was = Interlocked.CompareExchange(ref observedRevision, revision, seen);
+            if (was == seen)
+            {
+                return;
+            }
+
+            seen = was;
+        }
+    }
+}

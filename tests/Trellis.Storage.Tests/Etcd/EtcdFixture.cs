@@ -1,0 +1,37 @@
+using Trellis.Storage.Etcd;
+using Trellis.TestSupport.Etcd;
+
+namespace Trellis.Storage.Tests.Etcd;
+
+/// <summary>One real 3-member etcd cluster for every etcd test class of the collection; each store takes its own key prefix.</summary>
+public sealed class EtcdFixture : IAsyncLifetime
+{
+    public EtcdCluster Cluster { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Cluster = await EtcdCluster.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (Cluster is not null)
+        {
+            await Cluster.DisposeAsync();
+        }
+    }
+
+    /// <summary>A store of a new, empty keyspace.</summary>
+    public EtcdStateStore OpenNew(Func<EtcdStoreOptions, EtcdStoreOptions>? adjust = null) =>
+        Open($"/trellis-tests/{Guid.NewGuid():N}/", adjust);
+
+    /// <summary>A store of the keyspace <paramref name="prefix"/>, on its own connection.</summary>
+    public EtcdStateStore Open(string prefix, Func<EtcdStoreOptions, EtcdStoreOptions>? adjust = null)
+    {
+        var options = new EtcdStoreOptions { Endpoints = Cluster.Endpoints, KeyPrefix = prefix };
+        return EtcdStateStore.Open(adjust?.Invoke(options) ?? options);
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class EtcdCollection : ICollectionFixture<EtcdFixture>
+{
+    public const string Name = "etcd";
+}
