@@ -113,7 +113,7 @@ public sealed partial class EtcdStateStore
         }
 
         request.Failure.Add(Range(pendingKey, keysOnly: true));
-        request.Failure.Add(Range(headKey, keysOnly: true));
+        request.Failure.Add(Range(headKey));
 
         var floor = Interlocked.Read(ref observedRevision);
         var (response, failure) = await CallOnceAsync(t => client.TransactionAsync(request, cancellationToken: t), "commit", cancellationToken).ConfigureAwait(false);
@@ -143,7 +143,11 @@ public sealed partial class EtcdStateStore
         var head = ModRevisionOf(response.Responses[^1]);
         if (plan.FirstFailure(k => state[k]) is { } conflict)
         {
-            return new CommitResult(false, head, conflict);
+            // The client library may send a request again after a failure without an answer; if the first was applied, the
+            // second meets the commit's own writes. Head above the floor may hold this commit's id: then it succeeded.
+            return changes && head > floor && await FindCommitAsync(commitId, floor, null, cancellationToken).ConfigureAwait(false) is long applied
+                ? new CommitResult(true, applied, null)
+                : new CommitResult(false, head, conflict);
         }
 
         if (ModRevisionOf(response.Responses[^2]) != 0)
@@ -230,13 +234,27 @@ public sealed partial class EtcdStateStore
         mark.Success.Add(PutOp(pendingKey, held.Owner));
         mark.Success.Add(Range(headKey, keysOnly: true));
         var marked = await CallAsync(t => client.TransactionAsync(mark, cancellationToken: t), "commit", cancellationToken).ConfigureAwait(false);
-        if (!marked.Succeeded)
+        long pendingAt, head;
+        if (marked.Succeeded)
         {
-            throw LostLock();
+            (pendingAt, head) = (marked.Header.Revision, ModRevisionOf(marked.Responses[1]));
+        }
+        else
+        {
+            // Sent again after it was applied: the mark is this writer's.
+            var check = new TxnRequest();
+            check.Success.Add(Range(pendingKey));
+            check.Success.Add(Range(headKey, keysOnly: true));
+            var seen = await CallAsync(t => client.TransactionAsync(check, cancellationToken: t), "commit", cancellationToken).ConfigureAwait(false);
+            var pending = seen.Responses[0].ResponseRange.Kvs.FirstOrDefault();
+            if (pending is null || pending.Value != held.Owner)
+            {
+                throw LostLock();
+            }
+
+            (pendingAt, head) = (pending.ModRevision, ModRevisionOf(seen.Responses[1]));
         }
 
-        var pendingAt = marked.Header.Revision;
-        var head = ModRevisionOf(marked.Responses[1]);
         var state = await ReadRevisionsAsync(plan.StateKeys, keys, pendingAt, cancellationToken).ConfigureAwait(false);
         var conflict = plan.FirstFailure(k => state[k]);
         if (conflict is not null || !plan.Changes(k => state[k]))
@@ -267,7 +285,15 @@ public sealed partial class EtcdStateStore
                 : throw NotAcknowledged(failure);
         }
 
-        return published.Succeeded ? new CommitResult(true, published.Header.Revision, null) : throw LostLock();
+        if (published.Succeeded)
+        {
+            return new CommitResult(true, published.Header.Revision, null);
+        }
+
+        // Sent again by the client library after it was applied: head holds its id.
+        return await FindCommitAsync(commitId, floor, null, cancellationToken).ConfigureAwait(false) is long found
+            ? new CommitResult(true, found, null)
+            : throw LostLock();
     }
 
     /// <summary>Writes (or deletes, where the value is null) in transactions within etcd's limits, each only while the lock is still this writer's.</summary>
@@ -385,7 +411,16 @@ public sealed partial class EtcdStateStore
                 take.Success.Add(PutOp(lockKey, held.Owner, lease.ID));
                 take.Success.Add(Range(pendingKey, keysOnly: true));
                 take.Failure.Add(Range(lockKey));
+                take.Failure.Add(Range(pendingKey, keysOnly: true));
                 var (response, _) = await CallOnceAsync(t => client.TransactionAsync(take, cancellationToken: t), "lock", cancellationToken).ConfigureAwait(false);
+                if (response is { Succeeded: false } && response.Responses[0].ResponseRange.Kvs.FirstOrDefault() is { } holder && holder.Value == held.Owner)
+                {
+                    // Sent again after it was applied: the lock is this writer's.
+                    held.LockRevision = holder.CreateRevision;
+                    held.PendingRevision = ModRevisionOf(response.Responses[1]);
+                    return held;
+                }
+
                 if (response is null)
                 {
                     // Unknown whether it was taken: the lock's value says whose it is.
