@@ -108,31 +108,14 @@ internal static class GovernanceChanges
             return (null, findings, []);
         }
 
+        // What Upsert finds added or changed, and what the new set no longer has; named as the site sees them.
         var changes = new List<ObjectChange>();
-        Compare(stored.Definitions, given.Definitions, d => d.Name, d => new GovernanceSet([d], []), "fleet policy definition", changes);
-        Compare(stored.Assignments, given.Assignments, a => a.Name, a => new GovernanceSet([], [a]), "fleet policy assignment", changes);
+        var definitions = Upsert(stored.Definitions, given.Definitions, d => d.Name, d => new GovernanceSet([d], []), "fleet policy definition", changes);
+        var assignments = Upsert(stored.Assignments, given.Assignments, a => a.Name, a => new GovernanceSet([], [a]), "fleet policy assignment", changes);
+        changes.AddRange(definitions.Where(d => !given.Definitions.Any(g => g.Name == d.Name)).Select(d => new ObjectChange(ChangeKind.Remove, "fleet policy definition", d.Name, "")));
+        changes.AddRange(assignments.Where(a => !given.Assignments.Any(g => g.Name == a.Name)).Select(a => new ObjectChange(ChangeKind.Remove, "fleet policy assignment", a.Name, "")));
         var ordered = new GovernanceSet([.. given.Definitions.OrderBy(d => d.Name, StringComparer.Ordinal)], [.. given.Assignments.OrderBy(a => a.Name, StringComparer.Ordinal)]);
-        return (ordered, findings, changes);
-    }
-
-    private static void Compare<T>(IReadOnlyList<T> stored, IReadOnlyList<T> given, Func<T, string> name, Func<T, GovernanceSet> alone, string type, List<ObjectChange> changes)
-    {
-        string Named(T item) => GovernanceSet.FleetPrefix + name(item);
-        foreach (var item in given.OrderBy(name, StringComparer.Ordinal))
-        {
-            var was = stored.FirstOrDefault(s => name(s) == name(item));
-            if (was is null)
-            {
-                changes.Add(new ObjectChange(ChangeKind.Add, type, Named(item), ""));
-            }
-            else if (Json(alone(was)) != Json(alone(item)))
-            {
-                changes.Add(new ObjectChange(ChangeKind.Change, type, Named(item), ""));
-            }
-        }
-
-        changes.AddRange(stored.Where(s => !given.Any(g => name(g) == name(s))).OrderBy(name, StringComparer.Ordinal)
-            .Select(s => new ObjectChange(ChangeKind.Remove, type, Named(s), "")));
+        return (ordered, findings, [.. changes.Select(c => c with { Name = GovernanceSet.FleetPrefix + c.Name })]);
     }
 
     private static string Json(GovernanceSet set) => System.Text.Json.JsonSerializer.Serialize(set, EngineJsonContext.Default.GovernanceSet);

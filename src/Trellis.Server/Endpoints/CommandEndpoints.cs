@@ -124,7 +124,7 @@ internal static class Commands
     }
 
     /// <summary>Policy definitions and assignments as the body (YAML), read as <c>trellis policy apply -f</c> reads a file.</summary>
-    private static async Task<(SiteCommand?, IReadOnlyList<Finding>, IResult?)> ReadPoliciesAsync(HttpContext context, CancellationToken ct)
+    internal static async Task<(SiteCommand? Command, IReadOnlyList<Finding> Read, IResult? Problem)> ReadPoliciesAsync(HttpContext context, CancellationToken ct)
     {
         var (text, problem) = await Api.ReadTextAsync(context.Request, ct).ConfigureAwait(false);
         if (text is null)

@@ -56,16 +56,11 @@ internal static class GovernanceEndpoints
         return Api.NotModified(context, tag) ? TypedResults.StatusCode(StatusCodes.Status304NotModified) : view(state);
     }
 
+    /// <summary>The documents of the body, read as a site's <c>policy-apply</c> reads them.</summary>
     private static async Task<IResult> ApplyAsync(FleetGovernance governance, HttpContext context, CancellationToken ct)
     {
-        var (text, problem) = await Api.ReadTextAsync(context.Request, ct).ConfigureAwait(false);
-        if (text is null)
-        {
-            return problem!;
-        }
-
-        var (document, findings) = GovernanceFiles.Parse(text);
-        return document is null ? Problems.Refused(findings) : await ChangeAsync(governance, new ApplyGovernance(document), findings, context, ct).ConfigureAwait(false);
+        var (command, read, problem) = await Commands.ReadPoliciesAsync(context, ct).ConfigureAwait(false);
+        return command is null ? problem! : await ChangeAsync(governance, command, read, context, ct).ConfigureAwait(false);
     }
 
     /// <summary>
