@@ -24,9 +24,13 @@ public sealed partial class EtcdStateStore
             return await CommitLargeAsync(plan, keys, cancellationToken).ConfigureAwait(false);
         }
 
+        // One id and one floor for every attempt: an attempt the client library sent again and etcd applied is found by its id
+        // when a later attempt meets the commit's own writes.
+        var commitId = ByteString.CopyFrom(Guid.NewGuid().ToByteArray());
+        var floor = Interlocked.Read(ref observedRevision);
         for (var attempt = 1; ; attempt++)
         {
-            var outcome = await TryCommitOnceAsync(plan, keys, cancellationToken).ConfigureAwait(false);
+            var outcome = await TryCommitOnceAsync(plan, keys, commitId, floor, cancellationToken).ConfigureAwait(false);
             if (outcome is { } result)
             {
                 return result;
@@ -59,7 +63,7 @@ public sealed partial class EtcdStateStore
     /// its failure branch reads the keys that decide, so a conflict names its key without another request. Null: try again
     /// (a key to delete changed between looking and committing, or a large commit finished or was recovered meanwhile).
     /// </summary>
-    private async Task<CommitResult?> TryCommitOnceAsync(EtcdCommitPlan plan, Dictionary<string, ByteString> keys, CancellationToken cancellationToken)
+    private async Task<CommitResult?> TryCommitOnceAsync(EtcdCommitPlan plan, Dictionary<string, ByteString> keys, ByteString commitId, long floor, CancellationToken cancellationToken)
     {
         var request = new TxnRequest();
         foreach (var condition in plan.Transaction.Conditions.Cast<TxnCondition.RevisionEquals>())
@@ -92,7 +96,6 @@ public sealed partial class EtcdStateStore
             }
         }
 
-        var commitId = ByteString.CopyFrom(Guid.NewGuid().ToByteArray());
         if (changes)
         {
             foreach (var (key, value) in plan.NetWrites)
@@ -115,7 +118,6 @@ public sealed partial class EtcdStateStore
         request.Failure.Add(Range(pendingKey, keysOnly: true));
         request.Failure.Add(Range(headKey));
 
-        var floor = Interlocked.Read(ref observedRevision);
         var (response, failure) = await CallOnceAsync(t => client.TransactionAsync(request, cancellationToken: t), "commit", cancellationToken).ConfigureAwait(false);
         if (response is null)
         {
@@ -141,6 +143,14 @@ public sealed partial class EtcdStateStore
         }
 
         var head = ModRevisionOf(response.Responses[^1]);
+        if (ModRevisionOf(response.Responses[^2]) != 0)
+        {
+            // A large commit's mark: the keys read now may hold its chunks (or a dead writer's), so they decide nothing. Wait
+            // for it, or undo it, and try again on the state as it then is.
+            await AwaitOrRecoverLargeCommitAsync(cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+
         if (plan.FirstFailure(k => state[k]) is { } conflict)
         {
             // The client library may send a request again after a failure without an answer; if the first was applied, the
@@ -148,11 +158,6 @@ public sealed partial class EtcdStateStore
             return changes && head > floor && await FindCommitAsync(commitId, floor, null, cancellationToken).ConfigureAwait(false) is long applied
                 ? new CommitResult(true, applied, null)
                 : new CommitResult(false, head, conflict);
-        }
-
-        if (ModRevisionOf(response.Responses[^2]) != 0)
-        {
-            await AwaitOrRecoverLargeCommitAsync(cancellationToken).ConfigureAwait(false);
         }
 
         return null;
@@ -384,13 +389,19 @@ public sealed partial class EtcdStateStore
         clear.Success.Add(PutOp(headKey, ByteString.CopyFrom(Guid.NewGuid().ToByteArray())));
         clear.Success.Add(DeleteOp(pendingKey));
         var cleared = await CallAsync(t => client.TransactionAsync(clear, cancellationToken: t), "recover", cancellationToken).ConfigureAwait(false);
-        if (!cleared.Succeeded)
+        // Sent again by the client library after it was applied, the clear fails its compare on the mark it removed.
+        if (!cleared.Succeeded && await ReadMarkAsync(cancellationToken).ConfigureAwait(false) == mark)
         {
             throw LostLock();
         }
 
         held.PendingRevision = 0;
     }
+
+    /// <summary>The revision of a large commit's mark (0: none).</summary>
+    private async Task<long> ReadMarkAsync(CancellationToken cancellationToken) =>
+        (await CallAsync(t => client.GetAsync(new RangeRequest { Key = pendingKey, KeysOnly = true }, cancellationToken: t), "lock", cancellationToken).ConfigureAwait(false))
+            .Kvs.FirstOrDefault()?.ModRevision ?? 0;
 
     /// <summary>
     /// Takes the write lock: the key <c>lock</c>, created on a lease that is kept alive while held, so that a writer that
@@ -428,8 +439,7 @@ public sealed partial class EtcdStateStore
                     if (now.Kvs.FirstOrDefault() is { } kv && kv.Value == held.Owner)
                     {
                         held.LockRevision = kv.CreateRevision;
-                        held.PendingRevision = (await CallAsync(t => client.GetAsync(new RangeRequest { Key = pendingKey, KeysOnly = true }, cancellationToken: t), "lock", cancellationToken).ConfigureAwait(false))
-                            .Kvs.FirstOrDefault()?.ModRevision ?? 0;
+                        held.PendingRevision = await ReadMarkAsync(cancellationToken).ConfigureAwait(false);
                         return held;
                     }
                 }
