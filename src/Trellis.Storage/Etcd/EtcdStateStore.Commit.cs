@@ -38,7 +38,7 @@ public sealed partial class EtcdStateStore
 
             if (attempt >= options.Attempts * 4)
             {
-                throw new StoreException($"A commit to etcd ({options.Endpoints}) under '{options.KeyPrefix}' kept meeting concurrent changes of the keys it deletes; nothing was written. Try again.");
+                throw new StoreException($"A commit to etcd ({options.Endpoints}) under '{options.KeyPrefix}' kept meeting concurrent changes (of the keys it deletes, or large commits under way); nothing was written. Try again.");
             }
 
             await Task.Delay(Backoff(Math.Min(attempt, 3)), cancellationToken).ConfigureAwait(false);
@@ -88,7 +88,7 @@ public sealed partial class EtcdStateStore
         var changes = plan.Writes;
         if (!plan.Writes && plan.Deletes.Count > 0)
         {
-            var seen = await ReadRevisionsAsync(plan.Deletes, keys, 0, cancellationToken).ConfigureAwait(false);
+            var seen = await ReadRevisionsAsync(plan.Deletes, keys, 0, Step.Read, cancellationToken).ConfigureAwait(false);
             changes = plan.Changes(k => seen[k]);
             foreach (var key in plan.Deletes)
             {
@@ -118,17 +118,21 @@ public sealed partial class EtcdStateStore
         request.Failure.Add(Range(pendingKey, keysOnly: true));
         request.Failure.Add(Range(headKey));
 
-        var (response, failure) = await CallOnceAsync(t => client.TransactionAsync(request, cancellationToken: t), "commit", cancellationToken).ConfigureAwait(false);
-        if (response is null)
+        TxnResponse response;
+        if (!changes)
         {
-            if (!changes)
+            // It writes nothing: a read in effect, tried again while etcd does not answer.
+            response = await CallAsync(t => client.TransactionAsync(request, cancellationToken: t), Step.Read, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            var (answer, applied) = await PublishAsync(request, commitId, floor, cancellationToken).ConfigureAwait(false);
+            if (answer is null)
             {
-                return null;
+                return new CommitResult(true, applied, null);
             }
 
-            return await FindCommitAsync(commitId, floor, failure, cancellationToken).ConfigureAwait(false) is long revision
-                ? new CommitResult(true, revision, null)
-                : throw NotAcknowledged(failure);
+            response = answer;
         }
 
         if (response.Succeeded)
@@ -155,7 +159,7 @@ public sealed partial class EtcdStateStore
         {
             // The client library may send a request again after a failure without an answer; if the first was applied, the
             // second meets the commit's own writes. Head above the floor may hold this commit's id: then it succeeded.
-            return changes && head > floor && await FindCommitAsync(commitId, floor, null, cancellationToken).ConfigureAwait(false) is long applied
+            return changes && head > floor && await DecideAsync(commitId, floor, cancellationToken).ConfigureAwait(false) is long applied
                 ? new CommitResult(true, applied, null)
                 : new CommitResult(false, head, conflict);
         }
@@ -166,7 +170,7 @@ public sealed partial class EtcdStateStore
     private static long ModRevisionOf(ResponseOp op) => op.ResponseRange.Kvs.FirstOrDefault()?.ModRevision ?? 0;
 
     /// <summary>The revision of each of <paramref name="names"/> as of <paramref name="revision"/> (0: now), read in transactions of etcd's size.</summary>
-    private async Task<Dictionary<string, long>> ReadRevisionsAsync(IReadOnlyList<string> names, Dictionary<string, ByteString> keys, long revision, CancellationToken cancellationToken)
+    private async Task<Dictionary<string, long>> ReadRevisionsAsync(IReadOnlyList<string> names, Dictionary<string, ByteString> keys, long revision, Step step, CancellationToken cancellationToken)
     {
         var found = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var batch in names.Chunk(options.MaxTxnOperations))
@@ -177,7 +181,7 @@ public sealed partial class EtcdStateStore
                 request.Success.Add(Range(keys[name], revision, keysOnly: true));
             }
 
-            var response = await CallAsync(t => client.TransactionAsync(request, cancellationToken: t), "read", cancellationToken).ConfigureAwait(false);
+            var response = await CallAsync(t => client.TransactionAsync(request, cancellationToken: t), step, cancellationToken).ConfigureAwait(false);
             for (var i = 0; i < batch.Length; i++)
             {
                 found[batch[i]] = ModRevisionOf(response.Responses[i]);
@@ -188,13 +192,74 @@ public sealed partial class EtcdStateStore
     }
 
     /// <summary>
-    /// Decides a commit whose request failed without an answer: it was applied exactly if head held its id at some revision
-    /// above <paramref name="floor"/> (a revision etcd had answered with before the request was sent). Head's versions are
-    /// walked back from the newest. Null: not applied (as far as etcd has applied anything; see docs/etcd.md).
+    /// Sends a commit's last transaction, the one that moves head: its response, or, when none came (or the caller cancelled
+    /// while it was in flight), the revision at which head shows the commit. Its outcome is then open (etcd may have applied it),
+    /// so it is decided by head (<see cref="DecideAsync"/>), and a commit head does not show is a <see cref="StoreException"/>
+    /// saying it may or may not have been written: never reported as done, nor as cancelled.
     /// </summary>
-    private async Task<long?> FindCommitAsync(ByteString commitId, long floor, Exception? failure, CancellationToken cancellationToken)
+    private async Task<(TxnResponse? Response, long Applied)> PublishAsync(TxnRequest request, ByteString commitId, long floor, CancellationToken cancellationToken)
     {
-        var response = await CallAsync(t => client.GetAsync(new RangeRequest { Key = headKey }, cancellationToken: t), "read", cancellationToken).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        TxnResponse? response;
+        Exception? failure;
+        try
+        {
+            (response, failure) = await CallOnceAsync(t => client.TransactionAsync(request, cancellationToken: t), Step.Publish, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
+        {
+            (response, failure) = (null, e);
+        }
+
+        if (response is not null)
+        {
+            return (response, 0);
+        }
+
+        return await DecideAsync(commitId, floor, cancellationToken).ConfigureAwait(false) is long applied
+            ? (null, applied)
+            : throw Undecided(cancellationToken.IsCancellationRequested
+                ? "was cancelled while its last transaction was in flight, and head does not show it"
+                : $"got no answer to its last transaction ({Detail(failure)}), and head does not show it", failure);
+    }
+
+    /// <summary>
+    /// Whether a commit whose last transaction may have been applied was: the revision at which head shows its id, or null.
+    /// A caller's cancellation does not leave it open: the lookup then goes on, within one <see cref="EtcdStoreOptions.RequestTimeout"/>,
+    /// and one that cannot finish is a <see cref="StoreException"/> saying the commit may or may not have been written.
+    /// </summary>
+    private async Task<long?> DecideAsync(ByteString commitId, long floor, CancellationToken cancellationToken)
+    {
+        if (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                return await FindCommitAsync(commitId, floor, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+            }
+        }
+
+        using var deciding = new CancellationTokenSource(options.RequestTimeout);
+        try
+        {
+            return await FindCommitAsync(commitId, floor, deciding.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e) when (deciding.IsCancellationRequested)
+        {
+            throw Undecided($"was cancelled while its last transaction was in flight, and etcd did not tell within {options.RequestTimeout.TotalSeconds:0.###} s whether it was applied", e);
+        }
+    }
+
+    /// <summary>
+    /// Whether head held the commit's id at some revision above <paramref name="floor"/> (a revision etcd had answered with
+    /// before the commit was sent): head's versions are walked back from the newest. Null: not applied (as far as etcd has
+    /// applied anything; see docs/etcd.md).
+    /// </summary>
+    private async Task<long?> FindCommitAsync(ByteString commitId, long floor, CancellationToken cancellationToken)
+    {
+        var response = await CallAsync(t => client.GetAsync(new RangeRequest { Key = headKey }, cancellationToken: t), Step.Publish, cancellationToken).ConfigureAwait(false);
         for (var step = 0; step < 100_000; step++)
         {
             var head = response.Kvs.FirstOrDefault();
@@ -209,15 +274,17 @@ public sealed partial class EtcdStateStore
             }
 
             var before = head.ModRevision - 1;
-            response = await CallAsync(t => client.GetAsync(new RangeRequest { Key = headKey, Revision = before }, cancellationToken: t), "read", cancellationToken).ConfigureAwait(false);
+            response = await CallAsync(t => client.GetAsync(new RangeRequest { Key = headKey, Revision = before }, cancellationToken: t), Step.Publish, cancellationToken).ConfigureAwait(false);
         }
 
-        throw NotAcknowledged(failure);
+        throw Undecided("was not answered, and head moved more than 100,000 times since", null);
     }
 
-    private StoreException NotAcknowledged(Exception? failure) =>
-        new($"etcd ({options.Endpoints}) did not acknowledge a commit under '{options.KeyPrefix}' ({(failure as Grpc.Core.RpcException)?.Status.Detail ?? failure?.Message}), "
-            + "and its head does not show it: it is not reported as done. Read the state again before retrying.", failure);
+    private StoreException Undecided(string what, Exception? failure) =>
+        new($"A commit under '{options.KeyPrefix}' on etcd ({options.Endpoints}) {what}: it is not reported as done, but etcd may still apply a request it had received. "
+            + Consequence(Step.Publish), failure);
+
+    private static string? Detail(Exception? failure) => (failure as Grpc.Core.RpcException)?.Status.Detail ?? failure?.Message;
 
     /// <summary>
     /// A commit too large for one etcd transaction: under the write lock, recover a crashed writer's chunks if any, mark the
@@ -238,7 +305,7 @@ public sealed partial class EtcdStateStore
         mark.Compare.Add(ModRevisionIs(pendingKey, 0));
         mark.Success.Add(PutOp(pendingKey, held.Owner));
         mark.Success.Add(Range(headKey, keysOnly: true));
-        var marked = await CallAsync(t => client.TransactionAsync(mark, cancellationToken: t), "commit", cancellationToken).ConfigureAwait(false);
+        var marked = await CallAsync(t => client.TransactionAsync(mark, cancellationToken: t), Step.Write, cancellationToken).ConfigureAwait(false);
         long pendingAt, head;
         if (marked.Succeeded)
         {
@@ -250,7 +317,7 @@ public sealed partial class EtcdStateStore
             var check = new TxnRequest();
             check.Success.Add(Range(pendingKey));
             check.Success.Add(Range(headKey, keysOnly: true));
-            var seen = await CallAsync(t => client.TransactionAsync(check, cancellationToken: t), "commit", cancellationToken).ConfigureAwait(false);
+            var seen = await CallAsync(t => client.TransactionAsync(check, cancellationToken: t), Step.Write, cancellationToken).ConfigureAwait(false);
             var pending = seen.Responses[0].ResponseRange.Kvs.FirstOrDefault();
             if (pending is null || pending.Value != held.Owner)
             {
@@ -260,18 +327,18 @@ public sealed partial class EtcdStateStore
             (pendingAt, head) = (pending.ModRevision, ModRevisionOf(seen.Responses[1]));
         }
 
-        var state = await ReadRevisionsAsync(plan.StateKeys, keys, pendingAt, cancellationToken).ConfigureAwait(false);
+        var state = await ReadRevisionsAsync(plan.StateKeys, keys, pendingAt, Step.Write, cancellationToken).ConfigureAwait(false);
         var conflict = plan.FirstFailure(k => state[k]);
         if (conflict is not null || !plan.Changes(k => state[k]))
         {
             var unmark = new TxnRequest();
             unmark.Compare.Add(CreateRevisionIs(lockKey, held.LockRevision));
             unmark.Success.Add(DeleteOp(pendingKey));
-            await CallAsync(t => client.TransactionAsync(unmark, cancellationToken: t), "commit", cancellationToken).ConfigureAwait(false);
+            await CallAsync(t => client.TransactionAsync(unmark, cancellationToken: t), Step.Write, cancellationToken).ConfigureAwait(false);
             return new CommitResult(conflict is null, head, conflict);
         }
 
-        await WriteChunksAsync(held, plan.NetWrites.Select(w => (keys[w.Key], w.Value is null ? null : ByteString.CopyFrom(w.Value))), cancellationToken).ConfigureAwait(false);
+        await WriteChunksAsync(held, plan.NetWrites.Select(w => (keys[w.Key], w.Value is null ? null : ByteString.CopyFrom(w.Value))), Step.Write, cancellationToken).ConfigureAwait(false);
 
         var commitId = ByteString.CopyFrom(Guid.NewGuid().ToByteArray());
         var publish = new TxnRequest();
@@ -282,27 +349,20 @@ public sealed partial class EtcdStateStore
         publish.Success.Add(DeleteOp(pendingKey));
         publish.Success.Add(DeleteOp(lockKey));
         var floor = Interlocked.Read(ref observedRevision);
-        var (published, failure) = await CallOnceAsync(t => client.TransactionAsync(publish, cancellationToken: t), "commit", cancellationToken).ConfigureAwait(false);
-        if (published is null)
+        var (published, applied) = await PublishAsync(publish, commitId, floor, cancellationToken).ConfigureAwait(false);
+        if (published is null || published.Succeeded)
         {
-            return await FindCommitAsync(commitId, floor, failure, cancellationToken).ConfigureAwait(false) is long revision
-                ? new CommitResult(true, revision, null)
-                : throw NotAcknowledged(failure);
-        }
-
-        if (published.Succeeded)
-        {
-            return new CommitResult(true, published.Header.Revision, null);
+            return new CommitResult(true, published?.Header.Revision ?? applied, null);
         }
 
         // Sent again by the client library after it was applied: head holds its id.
-        return await FindCommitAsync(commitId, floor, null, cancellationToken).ConfigureAwait(false) is long found
+        return await DecideAsync(commitId, floor, cancellationToken).ConfigureAwait(false) is long found
             ? new CommitResult(true, found, null)
             : throw LostLock();
     }
 
     /// <summary>Writes (or deletes, where the value is null) in transactions within etcd's limits, each only while the lock is still this writer's.</summary>
-    private async Task WriteChunksAsync(HeldLock held, IEnumerable<(ByteString Key, ByteString? Value)> writes, CancellationToken cancellationToken)
+    private async Task WriteChunksAsync(HeldLock held, IEnumerable<(ByteString Key, ByteString? Value)> writes, Step step, CancellationToken cancellationToken)
     {
         var chunk = NewChunk(held);
         var bytes = Overhead;
@@ -312,7 +372,7 @@ public sealed partial class EtcdStateStore
             var size = key.Length + (value?.Length ?? 0) + 8;
             if (chunk.Success.Count >= options.MaxTxnOperations || (chunk.Success.Count > 0 && bytes + size > options.MaxTxnBytes))
             {
-                await SendChunkAsync(chunk, ++written, cancellationToken).ConfigureAwait(false);
+                await SendChunkAsync(chunk, ++written, step, cancellationToken).ConfigureAwait(false);
                 (chunk, bytes) = (NewChunk(held), Overhead);
             }
 
@@ -322,7 +382,7 @@ public sealed partial class EtcdStateStore
 
         if (chunk.Success.Count > 0)
         {
-            await SendChunkAsync(chunk, ++written, cancellationToken).ConfigureAwait(false);
+            await SendChunkAsync(chunk, ++written, step, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -333,10 +393,10 @@ public sealed partial class EtcdStateStore
         return chunk;
     }
 
-    private async Task SendChunkAsync(TxnRequest chunk, int number, CancellationToken cancellationToken)
+    private async Task SendChunkAsync(TxnRequest chunk, int number, Step step, CancellationToken cancellationToken)
     {
         // A chunk may be sent again after a failure without an answer: its writes are the same, and nobody else writes meanwhile.
-        var response = await CallAsync(t => client.TransactionAsync(chunk, cancellationToken: t), "commit", cancellationToken).ConfigureAwait(false);
+        var response = await CallAsync(t => client.TransactionAsync(chunk, cancellationToken: t), step, cancellationToken).ConfigureAwait(false);
         if (!response.Succeeded)
         {
             throw LostLock();
@@ -381,14 +441,14 @@ public sealed partial class EtcdStateStore
         var undo = now.Where(n => n.Value > mark).Select(n => (n.Key, before.GetValueOrDefault(n.Key)))
             .Concat(before.Keys.Where(k => !now.ContainsKey(k)).Select(k => (k, (ByteString?)before[k])))
             .ToList();
-        await WriteChunksAsync(held, undo, cancellationToken).ConfigureAwait(false);
+        await WriteChunksAsync(held, undo, Step.Recover, cancellationToken).ConfigureAwait(false);
 
         var clear = new TxnRequest();
         clear.Compare.Add(CreateRevisionIs(lockKey, held.LockRevision));
         clear.Compare.Add(ModRevisionIs(pendingKey, mark));
         clear.Success.Add(PutOp(headKey, ByteString.CopyFrom(Guid.NewGuid().ToByteArray())));
         clear.Success.Add(DeleteOp(pendingKey));
-        var cleared = await CallAsync(t => client.TransactionAsync(clear, cancellationToken: t), "recover", cancellationToken).ConfigureAwait(false);
+        var cleared = await CallAsync(t => client.TransactionAsync(clear, cancellationToken: t), Step.Recover, cancellationToken).ConfigureAwait(false);
         // Sent again by the client library after it was applied, the clear fails its compare on the mark it removed.
         if (!cleared.Succeeded && await ReadMarkAsync(cancellationToken).ConfigureAwait(false) == mark)
         {
@@ -400,7 +460,7 @@ public sealed partial class EtcdStateStore
 
     /// <summary>The revision of a large commit's mark (0: none).</summary>
     private async Task<long> ReadMarkAsync(CancellationToken cancellationToken) =>
-        (await CallAsync(t => client.GetAsync(new RangeRequest { Key = pendingKey, KeysOnly = true }, cancellationToken: t), "lock", cancellationToken).ConfigureAwait(false))
+        (await CallAsync(t => client.GetAsync(new RangeRequest { Key = pendingKey, KeysOnly = true }, cancellationToken: t), Step.Recover, cancellationToken).ConfigureAwait(false))
             .Kvs.FirstOrDefault()?.ModRevision ?? 0;
 
     /// <summary>
@@ -410,49 +470,46 @@ public sealed partial class EtcdStateStore
     private async Task<HeldLock> AcquireLockAsync(CancellationToken cancellationToken)
     {
         var ttl = (long)Math.Max(1, Math.Ceiling(options.LockTtl.TotalSeconds));
-        var lease = await CallAsync(t => client.LeaseGrantAsync(new LeaseGrantRequest { TTL = ttl }, cancellationToken: t), "lock", cancellationToken).ConfigureAwait(false);
+        var lease = await CallAsync(t => client.LeaseGrantAsync(new LeaseGrantRequest { TTL = ttl }, cancellationToken: t), Step.Lock, cancellationToken).ConfigureAwait(false);
         var held = new HeldLock(this, lease.ID, ByteString.CopyFrom(Guid.NewGuid().ToByteArray()));
         try
         {
             var waited = System.Diagnostics.Stopwatch.StartNew();
+            var take = new TxnRequest();
+            take.Compare.Add(ModRevisionIs(lockKey, 0));
+            take.Success.Add(PutOp(lockKey, held.Owner, lease.ID));
+            take.Success.Add(Range(pendingKey, keysOnly: true));
+            take.Failure.Add(Range(lockKey));
+            take.Failure.Add(Range(pendingKey, keysOnly: true));
+            var look = new TxnRequest();
+            look.Success.Add(take.Failure);
             for (var attempt = 1; ; attempt++)
             {
-                var take = new TxnRequest();
-                take.Compare.Add(ModRevisionIs(lockKey, 0));
-                take.Success.Add(PutOp(lockKey, held.Owner, lease.ID));
-                take.Success.Add(Range(pendingKey, keysOnly: true));
-                take.Failure.Add(Range(lockKey));
-                take.Failure.Add(Range(pendingKey, keysOnly: true));
-                var (response, _) = await CallOnceAsync(t => client.TransactionAsync(take, cancellationToken: t), "lock", cancellationToken).ConfigureAwait(false);
-                if (response is { Succeeded: false } && response.Responses[0].ResponseRange.Kvs.FirstOrDefault() is { } holder && holder.Value == held.Owner)
-                {
-                    // Sent again after it was applied: the lock is this writer's.
-                    held.LockRevision = holder.CreateRevision;
-                    held.PendingRevision = ModRevisionOf(response.Responses[1]);
-                    return held;
-                }
-
-                if (response is null)
-                {
-                    // Unknown whether it was taken: the lock's value says whose it is.
-                    var now = await CallAsync(t => client.GetAsync(new RangeRequest { Key = lockKey }, cancellationToken: t), "lock", cancellationToken).ConfigureAwait(false);
-                    if (now.Kvs.FirstOrDefault() is { } kv && kv.Value == held.Owner)
-                    {
-                        held.LockRevision = kv.CreateRevision;
-                        held.PendingRevision = await ReadMarkAsync(cancellationToken).ConfigureAwait(false);
-                        return held;
-                    }
-                }
-                else if (response.Succeeded)
+                var (response, failure) = await CallOnceAsync(t => client.TransactionAsync(take, cancellationToken: t), Step.Lock, cancellationToken).ConfigureAwait(false);
+                if (response is { Succeeded: true })
                 {
                     held.LockRevision = response.Header.Revision;
                     held.PendingRevision = ModRevisionOf(response.Responses[1]);
                     return held;
                 }
 
+                // Held (by another writer, or by this one when the take was sent again after it was applied), or unanswered: the
+                // lock's value says whose it is.
+                var seen = response ?? await CallAsync(t => client.TransactionAsync(look, cancellationToken: t), Step.Lock, cancellationToken).ConfigureAwait(false);
+                var holder = seen.Responses[0].ResponseRange.Kvs.FirstOrDefault();
+                if (holder is not null && holder.Value == held.Owner)
+                {
+                    held.LockRevision = holder.CreateRevision;
+                    held.PendingRevision = ModRevisionOf(seen.Responses[1]);
+                    return held;
+                }
+
                 if (waited.Elapsed > options.LockWait)
                 {
-                    throw new StoreException($"Another writer has held the write lock of '{options.KeyPrefix}' on etcd ({options.Endpoints}) for more than {options.LockWait.TotalSeconds:0} s; nothing was written. Try again later.");
+                    throw holder is null
+                        ? Unavailable(Step.Lock, failure, attempt)
+                        : new StoreException($"Another writer has held the write lock of '{options.KeyPrefix}' on etcd ({options.Endpoints}) for more than {options.LockWait.TotalSeconds:0.###} s "
+                            + $"({nameof(EtcdStoreOptions.LockWait)}); nothing was written. Try again later.");
                 }
 
                 await Task.Delay(Backoff(Math.Min(attempt, 4)), cancellationToken).ConfigureAwait(false);
@@ -489,19 +546,23 @@ public sealed partial class EtcdStateStore
         /// <summary>The revision of a large commit's mark found when the lock was taken (0: none).</summary>
         public long PendingRevision { get; set; }
 
+        /// <summary>
+        /// Stops keeping the lease alive and revokes it (which deletes the lock key at once, if the commit did not). Never
+        /// throws: it runs after a commit's outcome is known (or while its exception propagates), which it must not replace,
+        /// and a lease it cannot revoke expires by itself within <see cref="EtcdStoreOptions.LockTtl"/>.
+        /// </summary>
         public async ValueTask DisposeAsync()
         {
-            await keepAlive.CancelAsync().ConfigureAwait(false);
             try
             {
+                await keepAlive.CancelAsync().ConfigureAwait(false);
                 await keeping.ConfigureAwait(false);
-                // Revoking the lease deletes the lock key (if the commit did not already) at once instead of after its time to live.
                 using var timeout = new CancellationTokenSource(store.options.RequestTimeout);
                 await store.client.LeaseRevokeAsync(new LeaseRevokeRequest { ID = Lease }, cancellationToken: timeout.Token).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is Grpc.Core.RpcException or OperationCanceledException or HttpRequestException)
+            catch (Exception)
             {
-                // The lease then expires by itself.
+                // Whatever failed, the lease expires by itself; the commit compared the lock's ownership where it mattered.
             }
             finally
             {
@@ -509,6 +570,7 @@ public sealed partial class EtcdStateStore
             }
         }
 
+        /// <summary>Keeps the lease alive until cancelled, through any member that answers: a failure of one stream is followed by another.</summary>
         private static async Task KeepAliveAsync(EtcdClient client, long lease, CancellationToken cancellationToken)
         {
             while (!cancellationToken.IsCancellationRequested)
@@ -518,14 +580,15 @@ public sealed partial class EtcdStateStore
                     await client.LeaseKeepAlive(lease, cancellationToken).ConfigureAwait(false);
                     return;
                 }
-                catch (Exception e) when (e is Grpc.Core.RpcException or IOException or HttpRequestException or InvalidOperationException)
-                {
-                    // A member went away: keep the lease alive through another.
-                    await Task.Delay(200, CancellationToken.None).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
                     return;
+                }
+                catch (Exception)
+                {
+                    // A member went away (or the stream failed otherwise): keep the lease alive through another. A lease lost
+                    // meanwhile shows in the lock's compare of the next chunk.
+                    await Task.Delay(200, CancellationToken.None).ConfigureAwait(false);
                 }
             }
         }

@@ -53,11 +53,7 @@ public sealed partial class EtcdStateStore : IStateStore
             throw new ArgumentException($"The etcd key prefix must be well-formed and end in '/'; got '{options.KeyPrefix}'.", nameof(options));
         }
 
-        if (options.MaxTxnOperations < 8 || options.MaxTxnBytes < 4096 || options.ReadPageSize < 1 || options.Attempts < 1)
-        {
-            throw new ArgumentException("The etcd transaction limits must allow at least 8 operations and 4096 bytes, and reads and attempts at least 1.", nameof(options));
-        }
-
+        options.Validate();
         return new EtcdStateStore(new EtcdClient(options.Endpoints), options);
     }
 
@@ -65,32 +61,21 @@ public sealed partial class EtcdStateStore : IStateStore
     public async Task<StoreSnapshot> ReadAsync(IReadOnlyList<string> prefixes, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(prefixes);
-        ObjectDisposedException.ThrowIf(disposed != 0, this);
         var ranges = prefixes.Select(p => PrefixRange(p ?? throw new ArgumentNullException(nameof(prefixes), "A prefix is null."))).ToList();
-        cancellationToken.ThrowIfCancellationRequested();
-        var head = await ReadHeadAsync(cancellationToken).ConfigureAwait(false);
         var items = new List<StoredItem>();
-        if (head.Revision == 0)
-        {
-            return new StoreSnapshot(0, items);
-        }
-
         var seen = StoreKeys.Overlap(prefixes) ? new HashSet<string>(StringComparer.Ordinal) : null;
-        foreach (var (start, end) in ranges)
+        var revision = await ReadItemsAsync(ranges, kv =>
         {
-            await ScanAsync(start, end, head.ReadAt, keysOnly: false, kv =>
+            var key = DataKey(kv.Key.Span);
+            if (seen?.Add(key) ?? true)
             {
-                var key = DataKey(kv.Key.Span);
-                if (seen?.Add(key) ?? true)
-                {
-                    items.Add(new StoredItem(key, kv.Value.ToByteArray(), kv.ModRevision));
-                }
-            }, cancellationToken).ConfigureAwait(false);
-        }
+                items.Add(new StoredItem(key, kv.Value.ToByteArray(), kv.ModRevision));
+            }
+        }, cancellationToken).ConfigureAwait(false);
 
         // etcd orders by bytes (code points); the contract promises UTF-16 ordinal, which differs beyond U+FFFF.
         items.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
-        return new StoreSnapshot(head.Revision, items);
+        return new StoreSnapshot(revision, items);
     }
 
     /// <inheritdoc />
@@ -98,22 +83,8 @@ public sealed partial class EtcdStateStore : IStateStore
     {
         ArgumentNullException.ThrowIfNull(visit);
         StoreKeys.ThrowIfOverlapping(prefixes);
-        ObjectDisposedException.ThrowIf(disposed != 0, this);
-        var ranges = prefixes.Select(PrefixRange).ToList();
-        cancellationToken.ThrowIfCancellationRequested();
-        var head = await ReadHeadAsync(cancellationToken).ConfigureAwait(false);
-        if (head.Revision == 0)
-        {
-            return 0;
-        }
-
         var skip = dataPrefix.Length;
-        foreach (var (start, end) in ranges)
-        {
-            await ScanAsync(start, end, head.ReadAt, keysOnly: false, kv => visit(kv.Key.Span[skip..], kv.Value.Span, kv.ModRevision), cancellationToken).ConfigureAwait(false);
-        }
-
-        return head.Revision;
+        return await ReadItemsAsync([.. prefixes.Select(PrefixRange)], kv => visit(kv.Key.Span[skip..], kv.Value.Span, kv.ModRevision), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -121,7 +92,7 @@ public sealed partial class EtcdStateStore : IStateStore
     {
         ObjectDisposedException.ThrowIf(disposed != 0, this);
         cancellationToken.ThrowIfCancellationRequested();
-        var response = await CallAsync(t => client.GetAsync(new RangeRequest { Key = headKey, KeysOnly = true }, cancellationToken: t), "read", cancellationToken).ConfigureAwait(false);
+        var response = await CallAsync(t => client.GetAsync(new RangeRequest { Key = headKey, KeysOnly = true }, cancellationToken: t), Step.Read, cancellationToken).ConfigureAwait(false);
         return response.Kvs.Count == 0 ? 0 : response.Kvs[0].ModRevision;
     }
 
@@ -146,20 +117,37 @@ public sealed partial class EtcdStateStore : IStateStore
         var request = new TxnRequest();
         request.Success.Add(Range(headKey));
         request.Success.Add(Range(pendingKey));
-        var response = await CallAsync(t => client.TransactionAsync(request, cancellationToken: t), "read", cancellationToken).ConfigureAwait(false);
+        var response = await CallAsync(t => client.TransactionAsync(request, cancellationToken: t), Step.Read, cancellationToken).ConfigureAwait(false);
         var head = response.Responses[0].ResponseRange.Kvs.FirstOrDefault();
         var pending = response.Responses[1].ResponseRange.Kvs.FirstOrDefault();
         return (head?.ModRevision ?? 0, pending?.ModRevision ?? response.Header.Revision);
     }
 
+    /// <summary>The items of <paramref name="ranges"/>, range by range, all as of the revision at which head is current (see <see cref="ReadHeadAsync"/>); returns head's revision.</summary>
+    private async Task<long> ReadItemsAsync(List<(ByteString Start, ByteString End)> ranges, Action<KeyValue> visit, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(disposed != 0, this);
+        cancellationToken.ThrowIfCancellationRequested();
+        var head = await ReadHeadAsync(cancellationToken).ConfigureAwait(false);
+        if (head.Revision != 0)
+        {
+            foreach (var (start, end) in ranges)
+            {
+                await ScanAsync(start, end, head.ReadAt, keysOnly: false, visit, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return head.Revision;
+    }
+
     /// <summary>Every key in [start, end) as of <paramref name="revision"/> (0: now, all pages at the first page's revision), page by page in key order.</summary>
-    private async Task<long> ScanAsync(ByteString start, ByteString end, long revision, bool keysOnly, Action<KeyValue> visit, CancellationToken cancellationToken)
+    private async Task ScanAsync(ByteString start, ByteString end, long revision, bool keysOnly, Action<KeyValue> visit, CancellationToken cancellationToken)
     {
         var from = start;
         while (true)
         {
             var request = new RangeRequest { Key = from, RangeEnd = end, Revision = revision, Limit = options.ReadPageSize, KeysOnly = keysOnly };
-            var response = await CallAsync(t => client.GetAsync(request, cancellationToken: t), "read", cancellationToken).ConfigureAwait(false);
+            var response = await CallAsync(t => client.GetAsync(request, cancellationToken: t), Step.Read, cancellationToken).ConfigureAwait(false);
             revision = revision == 0 ? response.Header.Revision : revision;
             foreach (var kv in response.Kvs)
             {
@@ -169,7 +157,7 @@ public sealed partial class EtcdStateStore : IStateStore
 
             if (!response.More || response.Kvs.Count == 0)
             {
-                return revision;
+                return;
             }
 
             from = ByteString.CopyFrom([.. response.Kvs[^1].Key.Span, 0]);
@@ -237,12 +225,12 @@ public sealed partial class EtcdStateStore : IStateStore
     /// does not succeed within <see cref="EtcdStoreOptions.Attempts"/> ends in a <see cref="StoreException"/>. Only for calls
     /// that may be repeated: reads, and writes whose repetition is harmless.
     /// </summary>
-    private async Task<T> CallAsync<T>(Func<CancellationToken, Task<T>> call, string action, CancellationToken cancellationToken)
+    private async Task<T> CallAsync<T>(Func<CancellationToken, Task<T>> call, Step step, CancellationToken cancellationToken)
         where T : class
     {
         for (var attempt = 1; ; attempt++)
         {
-            var (response, failure) = await CallOnceAsync(call, action, cancellationToken).ConfigureAwait(false);
+            var (response, failure) = await CallOnceAsync(call, step, cancellationToken).ConfigureAwait(false);
             if (response is not null)
             {
                 return response;
@@ -250,7 +238,7 @@ public sealed partial class EtcdStateStore : IStateStore
 
             if (attempt >= options.Attempts)
             {
-                throw Unavailable(action, failure);
+                throw Unavailable(step, failure);
             }
 
             await Task.Delay(Backoff(attempt), cancellationToken).ConfigureAwait(false);
@@ -262,7 +250,7 @@ public sealed partial class EtcdStateStore : IStateStore
     /// unavailable, no leader, no answer in time): for a write, its outcome is then unknown. Other errors are a
     /// <see cref="StoreException"/>; the caller's cancellation is an <see cref="OperationCanceledException"/>.
     /// </summary>
-    private async Task<(T? Response, Exception? Failure)> CallOnceAsync<T>(Func<CancellationToken, Task<T>> call, string action, CancellationToken cancellationToken)
+    private async Task<(T? Response, Exception? Failure)> CallOnceAsync<T>(Func<CancellationToken, Task<T>> call, Step step, CancellationToken cancellationToken)
         where T : class
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -282,26 +270,35 @@ public sealed partial class EtcdStateStore : IStateStore
         {
             return (null, e);
         }
-        catch (OperationCanceledException e)
-        {
-            return (null, e);
-        }
-        catch (HttpRequestException e)
+        catch (Exception e) when (e is OperationCanceledException or HttpRequestException)
         {
             return (null, e);
         }
         catch (RpcException e)
         {
             throw e.Status.Detail.Contains("compacted", StringComparison.Ordinal)
-                ? new StoreException($"etcd ({options.Endpoints}) has compacted the history this {action} of '{options.KeyPrefix}' needs ({e.Status.Detail}). "
+                ? new StoreException($"etcd ({options.Endpoints}) has compacted the history that {Describe(step)} '{options.KeyPrefix}' needs ({e.Status.Detail}). "
                     + "A large commit that did not finish needs the revision it began at; see docs/etcd.md on compaction.", e)
-                : new StoreException($"etcd ({options.Endpoints}) refused to {action} '{options.KeyPrefix}': {e.Status.Detail} ({e.StatusCode}).", e);
+                : new StoreException($"etcd ({options.Endpoints}) refused {Describe(step)} '{options.KeyPrefix}': {e.Status.Detail} ({e.StatusCode}).", e);
         }
     }
 
-    private StoreException Unavailable(string action, Exception? failure) =>
-        new($"etcd ({options.Endpoints}) did not answer a {action} of '{options.KeyPrefix}' in {options.Attempts} attempts of {options.RequestTimeout.TotalSeconds:0.#} s each: "
-            + $"{(failure as RpcException)?.Status.Detail ?? failure?.Message}. Nothing was changed by this request; check that a majority of the members runs.", failure);
+    /// <summary>No member answered, <see cref="EtcdStoreOptions.Attempts"/> times: says so, with the endpoints and the time each attempt had, and what that leaves behind.</summary>
+    private StoreException Unavailable(Step step, Exception? failure, int? attempts = null)
+    {
+        var seconds = $"{options.RequestTimeout.TotalSeconds:0.###} s";
+        var cause = failure switch
+        {
+            RpcException { StatusCode: StatusCode.DeadlineExceeded } or OperationCanceledException =>
+                $"no member answered within {seconds} (a member cut off from the majority of its cluster does not answer)",
+            RpcException { StatusCode: StatusCode.Unavailable } e => $"no member could be reached ({e.Status.Detail})",
+            RpcException e => $"{e.Status.Detail} ({e.StatusCode})",
+            HttpRequestException e => $"no member could be reached ({e.Message})",
+            _ => failure?.Message ?? "no answer",
+        };
+        return new($"etcd did not answer at {options.Endpoints}: {cause}; {attempts ?? options.Attempts} attempt(s) at {Describe(step)} '{options.KeyPrefix}', each given {seconds}. "
+            + $"{Consequence(step)} Check that a majority of the members runs and that this machine reaches their client ports.", failure);
+    }
 
     private static TimeSpan Backoff(int attempt) => TimeSpan.FromMilliseconds(Math.Min(2000, 50 * (1 << Math.Min(attempt, 6))) + Random.Shared.Next(50));
 
@@ -312,7 +309,6 @@ public sealed partial class EtcdStateStore : IStateStore
         {
             RangeResponse r => r.Header,
             TxnResponse t => t.Header,
-            PutResponse p => p.Header,
             _ => null,
         };
         var revision = header?.Revision ?? 0;
@@ -327,5 +323,50 @@ public sealed partial class EtcdStateStore : IStateStore
 
             seen = was;
         }
+    }
+
+    /// <summary>What a request to etcd is for: it names the request in messages and decides what a failure to get an answer leaves behind.</summary>
+    private enum Step
+    {
+        /// <summary>A read (or a transaction that writes nothing).</summary>
+        Read,
+
+        /// <summary>The write lock taken (or checked) before anything of a large commit is written.</summary>
+        Lock,
+
+        /// <summary>A large commit's mark, its checks and its chunks: written under the lock, seen by no reader.</summary>
+        Write,
+
+        /// <summary>The undoing of a writer that died mid-commit.</summary>
+        Recover,
+
+        /// <summary>A commit's last transaction (the one that moves head), and the reads that decide whether it was applied.</summary>
+        Publish,
+    }
+
+    private static string Describe(Step step) => step switch
+    {
+        Step.Read => "a read of",
+        Step.Lock => "the write lock of",
+        Step.Write => "a large commit to",
+        Step.Recover => "the undoing of an unfinished commit in",
+        _ => "a commit to",
+    };
+
+    /// <summary>What is true of the store after a request of <paramref name="step"/> that got no answer.</summary>
+    private string Consequence(Step step) => step switch
+    {
+        Step.Read => "Nothing was changed.",
+        Step.Lock => $"Nothing was written (a lock it may have taken expires within {options.LockTtl.TotalSeconds:0.###} s).",
+        Step.Write => "Nothing of the commit is visible: readers see the state before it, and the next commit undoes what was written.",
+        Step.Recover => "The unfinished commit is still not visible; the next commit undoes it.",
+        _ => "The commit may or may not have been written: read the state again (its keys, or the store's revision) before retrying.",
+    };
+
+    /// <summary>For tests: a store on a client made by the test (one that injects failures), with the options checked as <see cref="Open"/> does.</summary>
+    internal static EtcdStateStore Open(EtcdStoreOptions options, EtcdClient client)
+    {
+        options.Validate();
+        return new EtcdStateStore(client, options);
     }
 }

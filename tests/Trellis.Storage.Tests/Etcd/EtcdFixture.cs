@@ -22,6 +22,14 @@ public sealed class EtcdFixture : IAsyncLifetime
     public EtcdStateStore OpenNew(Func<EtcdStoreOptions, EtcdStoreOptions>? adjust = null) =>
         Open($"/trellis-tests/{Guid.NewGuid():N}/", adjust);
 
+    /// <summary>A store of a new, empty keyspace whose requests pass through <paramref name="faults"/>.</summary>
+    public EtcdStateStore OpenFaulty(EtcdFaultInjector faults, Func<EtcdStoreOptions, EtcdStoreOptions>? adjust = null)
+    {
+        var options = new EtcdStoreOptions { Endpoints = Cluster.Endpoints, KeyPrefix = $"/trellis-tests/{Guid.NewGuid():N}/" };
+        options = adjust?.Invoke(options) ?? options;
+        return EtcdStateStore.Open(options, new dotnet_etcd.EtcdClient(options.Endpoints, interceptors: [faults]));
+    }
+
     /// <summary>A store of the keyspace <paramref name="prefix"/>, on its own connection.</summary>
     public EtcdStateStore Open(string prefix, Func<EtcdStoreOptions, EtcdStoreOptions>? adjust = null)
     {

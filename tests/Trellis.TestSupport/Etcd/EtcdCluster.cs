@@ -165,7 +165,7 @@ public sealed class EtcdCluster : IAsyncDisposable
             .FirstOrDefault(File.Exists);
 
     /// <summary>Ports the system hands out as free now, all held at once so that none repeats.</summary>
-    private static int[] FreePorts(int count)
+    public static int[] FreePorts(int count)
     {
         var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToArray();
         try
