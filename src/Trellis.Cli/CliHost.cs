@@ -18,8 +18,8 @@ public sealed record CliHost
     /// <summary>Reads one answer line (null at the end of input).</summary>
     public Func<string?> ReadLine { get; init; } = () => Console.In.ReadLine();
 
-    /// <summary>Opens the state file at a path, for writing or for reading only (tests wrap the store to inject failures or cancellations).</summary>
-    public Func<string, bool, EngineSession> Open { get; init; } = (path, write) => EngineSession.OpenSqlite(path, write);
+    /// <summary>Opens the state at a location, for writing or for reading only (tests wrap the store to inject failures or cancellations).</summary>
+    public Func<StoreLocation, bool, EngineSession> Open { get; init; } = (location, write) => EngineSession.Open(location, write);
 
     /// <summary>Writes one rendered file (tests inject a full disk here).</summary>
     public Func<string, string, CancellationToken, Task>? WriteFile { get; init; }

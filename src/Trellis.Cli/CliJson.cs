@@ -26,4 +26,5 @@ namespace Trellis.Cli;
 [JsonSerializable(typeof(IReadOnlyList<AuditEntry>))]
 [JsonSerializable(typeof(CheckOutput))]
 [JsonSerializable(typeof(TraceOutput))]
+[JsonSerializable(typeof(MigrationResult))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

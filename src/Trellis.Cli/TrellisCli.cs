@@ -16,6 +16,12 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
         Recursive = true,
     };
 
+    private readonly Option<string?> _store = new("--store")
+    {
+        Description = "Where the state is: a state file, sqlite:PATH, or etcd://HOST:PORT[,HOST:PORT…]/SITE (etcds:// for TLS; docs/etcd.md). Default: $TRELLIS_STORE, else --state",
+        Recursive = true,
+    };
+
     private readonly Option<string> _output = new("--output", "-o")
     {
         Description = "Output format: table, json or yaml",
@@ -30,6 +36,7 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
         _output.AcceptOnlyFromAmong("table", "json", "yaml");
         var root = new RootCommand("Trellis: plans, allocates and configures the networking of AKS-hybrid-style Kubernetes sites.");
         root.Options.Add(_state);
+        root.Options.Add(_store);
         root.Subcommands.Add(ValidateCommand());
         root.Subcommands.Add(ApplyCommand());
         root.Subcommands.Add(CapacityCommand());
@@ -42,6 +49,7 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
         root.Subcommands.Add(NetpolCommand());
         root.Subcommands.Add(TraceCommand());
         root.Subcommands.Add(GovernanceCommand());
+        root.Subcommands.Add(MigrateCommand());
         foreach (var command in root.Subcommands.SelectMany(c => c.Subcommands.Count > 0 ? c.Subcommands : [c])
                      .Where(c => c.Name is not ("render" or "deploy-script" or "matrix" or "diff")))
         {
@@ -168,17 +176,26 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
     /// The site's state: for writing (created when missing), or for reading only (reads and dry runs: nothing is created,
     /// a read-only file serves them).
     /// </summary>
-    private EngineSession OpenStore(ParseResult p, bool write)
-    {
-        var path = p.GetValue(_state);
-        if (path is null && _host.Environment("TRELLIS_STATE") is { } variable)
-        {
-            path = string.IsNullOrWhiteSpace(variable)
-                ? throw new UsageException("TRELLIS_STATE is set but empty; set it to the path of a state file, or unset it to use .trellis/state.db.")
-                : variable;
-        }
+    private EngineSession OpenStore(ParseResult p, bool write) => _host.Open(StoreOf(p), write);
 
-        return _host.Open(path ?? Path.Combine(".trellis", "state.db"), write);
+    /// <summary>
+    /// Where the state is: --store or --state (not both), else TRELLIS_STORE, else TRELLIS_STATE, else .trellis/state.db.
+    /// A location on etcd must name the site.
+    /// </summary>
+    private StoreLocation StoreOf(ParseResult p)
+    {
+        var (text, source) = (p.GetValue(_store), p.GetValue(_state)) switch
+        {
+            ({ }, { }) => throw new UsageException("--store and --state both say where the state is; give one of them."),
+            ({ } store, null) => (store, "--store"),
+            (null, { } state) => ("sqlite:" + state, "--state"),
+            _ when _host.Environment("TRELLIS_STORE") is { } variable => (variable, "TRELLIS_STORE"),
+            _ when _host.Environment("TRELLIS_STATE") is { } variable => string.IsNullOrWhiteSpace(variable)
+                ? throw new UsageException("TRELLIS_STATE is set but empty; set it to the path of a state file, or unset it to use .trellis/state.db.")
+                : ("sqlite:" + variable, "TRELLIS_STATE"),
+            _ => ("sqlite:" + Path.Combine(".trellis", "state.db"), "the default"),
+        };
+        return Location(text, source);
     }
 
     /// <summary>A change's options; the audit log records the operating-system user who ran the command.</summary>

@@ -1,4 +1,5 @@
 using Trellis.Storage;
+using Trellis.Storage.Etcd;
 using Trellis.Storage.Sqlite;
 
 namespace Trellis.Engine;
@@ -19,6 +20,9 @@ public sealed class EngineSession : IAsyncDisposable
 
     public TrellisEngine Engine { get; }
 
+    /// <summary>The store under the engine, for moving a whole state between stores (<see cref="StateMigration"/>).</summary>
+    internal IStateStore Store => _store;
+
     /// <summary>
     /// Opens the embedded SQLite state file at <paramref name="path"/>: for writing (created when missing), or for reading
     /// only (reads and plans: nothing is created, and a read-only file serves them).
@@ -34,6 +38,47 @@ public sealed class EngineSession : IAsyncDisposable
 
         // Sessions on one file share its state: a plan made on a read-only session commits on a writing one.
         return new EngineSession(write ? SqliteStateStore.Open(path) : SqliteStateStore.OpenReadOnly(path), time, StateFile(path));
+    }
+
+    /// <summary>
+    /// Opens the state at <paramref name="location"/>: a SQLite file (<see cref="OpenSqlite"/>), or a site's keyspace on etcd
+    /// (the location must name the site). On etcd, reading and writing open the same way, and nothing is sent until the first
+    /// read or commit.
+    /// </summary>
+    /// <exception cref="StoreLocationException">An etcd location names no site.</exception>
+    /// <exception cref="StoreException">The SQLite path is not a state file, or an etcd certificate cannot be read.</exception>
+    public static EngineSession Open(StoreLocation location, bool write, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(location);
+        return location switch
+        {
+            SqliteLocation sqlite => OpenSqlite(sqlite.Path, write, time),
+            EtcdLocation { Site: { } site } etcd => OpenEtcd(etcd, etcd.SitePrefix(site), time),
+            _ => throw new StoreLocationException($"The etcd store {location} names no site: write it after the members, etcd://HOST:PORT/SITE."),
+        };
+    }
+
+    /// <summary>Opens the keyspace <paramref name="keyPrefix"/> (a site's, or a server's fleet state) on the etcd cluster at <paramref name="location"/>.</summary>
+    /// <exception cref="StoreException">A certificate or key file cannot be read.</exception>
+    public static EngineSession OpenEtcd(EtcdLocation location, string keyPrefix, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(location);
+        var store = EtcdStateStore.Open(new EtcdStoreOptions
+        {
+            Endpoints = location.Endpoints,
+            KeyPrefix = keyPrefix,
+            Security = new EtcdSecurity
+            {
+                UseTls = location.UseTls,
+                CaCertificateFile = location.CaCertificateFile,
+                ClientCertificateFile = location.ClientCertificateFile,
+                ClientKeyFile = location.ClientKeyFile,
+                Username = location.Username,
+                Password = location.Password,
+            },
+        });
+        // Sessions on one keyspace of one cluster share its state: a plan made on one commits on another.
+        return new EngineSession(store, time, "etcd:" + string.Join(",", location.Members.Order(StringComparer.Ordinal)) + keyPrefix);
     }
 
     /// <summary>

@@ -66,7 +66,11 @@ public sealed class ChangePlan
 /// <paramref name="Generation"/>, then the rolling upgrades of <paramref name="Upgrades"/>, one VM per transaction.
 /// </summary>
 internal sealed record PlannedWrite(long Generation, IReadOnlyList<TxnOperation> Operations, string Summary, int Added, int Removed,
-    IReadOnlyList<(string Cluster, string Version)> Upgrades);
+    IReadOnlyList<(string Cluster, string Version)> Upgrades)
+{
+    /// <summary>The number of the state's newest audit entry (<see cref="SiteState.AuditSequence"/>).</summary>
+    public long AuditSequence { get; init; }
+}
 
 /// <summary>
 /// Which state an engine works on, so that a plan is committed only there: the state file's full path for an engine a

@@ -36,6 +36,13 @@ public sealed record SiteState
     /// <summary>The revision of the generation key, which every change of the site bumps (0 before the first).</summary>
     internal long GenerationRevision { get; }
 
+    /// <summary>
+    /// The number of the newest audit entry, as the generation key holds it (0 before the first change). The next entry's
+    /// number is above both it and the store revision, so that the log stays in order and loses nothing when the state moved
+    /// to a store whose revisions are lower (<c>trellis migrate</c>).
+    /// </summary>
+    internal long AuditSequence { get; init; }
+
     internal SiteSpec? Spec { get; }
 
     internal IReadOnlyList<Allocation> Allocations { get; }
@@ -56,6 +63,7 @@ public sealed record SiteState
     {
         SiteSpec? spec = null;
         long generation = 0;
+        long auditSequence = 0;
         var allocationItems = new List<StoredItem>();
         var upgrades = new List<UpgradeProgress>();
         GovernanceSet? governance = null;
@@ -69,6 +77,7 @@ public sealed record SiteState
             else if (item.Key == StateKeys.Generation)
             {
                 generation = item.Revision;
+                auditSequence = item.Value.Length == sizeof(long) ? BitConverter.ToInt64(item.Value) : 0;
             }
             else if (item.Key == StateKeys.Governance)
             {
@@ -91,6 +100,7 @@ public sealed record SiteState
         return new SiteState(snapshot.Revision, generation, spec, DecodeAllocations(allocationItems), upgrades, governance)
         {
             FleetGovernance = fleetGovernance ?? GovernanceSet.Empty,
+            AuditSequence = auditSequence,
         };
     }
 

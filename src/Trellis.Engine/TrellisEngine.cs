@@ -321,7 +321,7 @@ public sealed class TrellisEngine
 
     private ChangePlan Planned(SiteCommand command, SiteState state, string? site, IEnumerable<Finding> findings, IReadOnlyList<ObjectChange> changes,
         AllocationPlan? allocations, IReadOnlyList<UpgradeStep> steps, PlannedWrite write) =>
-        new(Origin, command, state.Revision, site, findings.ToContract(), changes, allocations, steps, write);
+        new(Origin, command, state.Revision, site, findings.ToContract(), changes, allocations, steps, write with { AuditSequence = state.AuditSequence });
 
     /// <summary>The plan written, or null when the state is no longer at the plan's revision (nothing was written then).</summary>
     private async Task<CommandResult?> CommitOrConflictAsync(ChangePlan plan, CommandOptions options, CancellationToken cancellationToken)
@@ -336,7 +336,7 @@ public sealed class TrellisEngine
         if (write.Operations.Count > 0)
         {
             options.Progress?.Report($"committing {write.Added} new and {write.Removed} released allocations");
-            var result = await WriteAsync(write.Generation, plan.Revision, options, plan.Command.CommandName, write.Summary, write.Added, write.Removed,
+            var result = await WriteAsync(write.Generation, write.AuditSequence, plan.Revision, options, plan.Command.CommandName, write.Summary, write.Added, write.Removed,
                 write.Operations, cancellationToken).ConfigureAwait(false);
             if (!result.Succeeded)
             {
@@ -493,7 +493,7 @@ public sealed class TrellisEngine
                     new TxnOperation.Delete(StateKeys.Upgrade(cluster)),
                 ]
                 : [.. AllocationOps(step.Remove, step.Add), new TxnOperation.Put(StateKeys.Upgrade(cluster), JsonSerializer.SerializeToUtf8Bytes(next, EngineJsonContext.Default.UpgradeProgress))];
-            var result = await WriteAsync(state.GenerationRevision, state.Revision, options, "upgrade", step?.Description ?? $"cluster {cluster} now runs {version}",
+            var result = await WriteAsync(state.GenerationRevision, state.AuditSequence, state.Revision, options, "upgrade", step?.Description ?? $"cluster {cluster} now runs {version}",
                 step?.Add.Count ?? 0, step?.Remove.Count ?? 0, ops, token).ConfigureAwait(false);
             return result.Succeeded ? new RollStep([], step, result.Revision, progress.FromVersion) : first ? RollStep.Moved : null;
         }, token);
@@ -636,16 +636,21 @@ public sealed class TrellisEngine
         }
     }
 
-    /// <summary>One transaction with its audit entry, holding only while the generation key is still at <paramref name="generation"/>.</summary>
-    private async Task<CommitResult> WriteAsync(long generation, long revision, CommandOptions options, string command, string summary, int added, int removed,
+    /// <summary>
+    /// One transaction with its audit entry, holding only while the generation key is still at <paramref name="generation"/>.
+    /// The entry's number follows the plan's revision (<paramref name="revision"/>) and the newest entry's
+    /// (<paramref name="auditSequence"/>), whichever is higher; the generation key keeps it.
+    /// </summary>
+    private async Task<CommitResult> WriteAsync(long generation, long auditSequence, long revision, CommandOptions options, string command, string summary, int added, int removed,
         IEnumerable<TxnOperation> operations, CancellationToken cancellationToken)
     {
-        var audit = new StoredAuditEntry(time.GetUtcNow(), command, summary, added, removed) { Revision = revision + 1, Actor = options.Actor, Plan = options.Plan };
+        var number = Math.Max(revision, auditSequence) + 1;
+        var audit = new StoredAuditEntry(time.GetUtcNow(), command, summary, added, removed) { Revision = number, Actor = options.Actor, Plan = options.Plan };
         List<TxnOperation> ops =
         [
             .. operations,
-            new TxnOperation.Put(StateKeys.Generation, BitConverter.GetBytes(revision + 1)),
-            new TxnOperation.Put(StateKeys.Audit(revision + 1), JsonSerializer.SerializeToUtf8Bytes(audit, EngineJsonContext.Default.StoredAuditEntry)),
+            new TxnOperation.Put(StateKeys.Generation, BitConverter.GetBytes(number)),
+            new TxnOperation.Put(StateKeys.Audit(number), JsonSerializer.SerializeToUtf8Bytes(audit, EngineJsonContext.Default.StoredAuditEntry)),
         ];
         return await store.CommitAsync(new StoreTransaction([new TxnCondition.RevisionEquals(StateKeys.Generation, generation)], ops), cancellationToken).ConfigureAwait(false);
     }

@@ -7,8 +7,8 @@ using PS = System.Management.Automation.PowerShell;
 namespace Trellis.PowerShell;
 
 /// <summary>
-/// Tab completion of names from the stored site: the state file is the one the command would use (its -StatePath as typed
-/// so far, else TRELLIS_STATE, else .trellis/state.db under the current location). Completion never fails: a missing or
+/// Tab completion of names from the stored site: the state is the one the command would use (its -Store or -StatePath as
+/// typed so far, else TRELLIS_STORE, else TRELLIS_STATE, else .trellis/state.db under the current location). Completion never fails: a missing or
 /// unreadable state completes nothing.
 /// </summary>
 public abstract class StoredNameCompleter : IArgumentCompleter
@@ -40,28 +40,27 @@ public abstract class StoredNameCompleter : IArgumentCompleter
 
     private static SiteState? Read(IDictionary bound)
     {
-        if (StateLocation.Given(Bound(bound, "StatePath")) is not { } path)
+        var location = StateLocation.Resolve(Bound(bound, "Store"), Bound(bound, "StatePath"), path =>
         {
-            return null;
-        }
-
-        using (var ps = PS.Create(RunspaceMode.CurrentRunspace))
-        {
+            using var ps = PS.Create(RunspaceMode.CurrentRunspace);
             var resolved = ps.AddScript("$ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($args[0])").AddArgument(path).Invoke();
-            path = resolved.Count == 1 ? resolved[0].ToString() : path;
-        }
-
-        if (!File.Exists(path))
+            return resolved.Count == 1 ? resolved[0].ToString() : path;
+        });
+        if (location is SqliteLocation { Path: var file } && !File.Exists(file))
         {
             return null;
         }
 
+        // Tab completion waits for nobody: an etcd cluster that does not answer at once completes nothing.
         return Task.Run(async () =>
         {
-            await using var session = EngineSession.OpenSqlite(path, write: false);
-            return await session.Engine.ReadAsync().ConfigureAwait(false);
+            using var patience = new CancellationTokenSource(CompletionPatience);
+            await using var session = EngineSession.Open(location, write: false);
+            return await session.Engine.ReadAsync(patience.Token).ConfigureAwait(false);
         }).GetAwaiter().GetResult();
     }
+
+    private static readonly TimeSpan CompletionPatience = TimeSpan.FromSeconds(2);
 }
 
 /// <summary>The stored clusters' names.</summary>

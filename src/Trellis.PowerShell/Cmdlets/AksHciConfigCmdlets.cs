@@ -113,7 +113,7 @@ public sealed class SetAksHciConfigCommand : AksHciCmdlet
     public SwitchParameter SkipCleanOnFailure { get; set; }
 
     /// <summary>The parameters Trellis records; every other one bound is accepted and said to be unrecorded.</summary>
-    private static readonly HashSet<string> Recorded = new(StringComparer.OrdinalIgnoreCase) { "Vnet", "CloudServiceCidr", "SiteName", "PlanningSetting", "StatePath" };
+    private static readonly HashSet<string> Recorded = new(StringComparer.OrdinalIgnoreCase) { "Vnet", "CloudServiceCidr", "SiteName", "PlanningSetting", "StatePath", "Store" };
 
     protected override void ProcessRecord()
     {

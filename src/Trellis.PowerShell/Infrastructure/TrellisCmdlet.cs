@@ -5,8 +5,8 @@ using Trellis.Engine.Contracts;
 namespace Trellis.PowerShell;
 
 /// <summary>
-/// What every Trellis cmdlet shares: the state file (-StatePath, else $env:TRELLIS_STATE, else .trellis/state.db, as the
-/// CLI finds it), Engine calls cancelled by Ctrl+C, findings written as ErrorRecords and warnings, and changes planned
+/// What every Trellis cmdlet shares: the state (-Store or -StatePath, else $env:TRELLIS_STORE, else $env:TRELLIS_STATE,
+/// else .trellis/state.db, as the CLI finds it), Engine calls cancelled by Ctrl+C, findings written as ErrorRecords and warnings, and changes planned
 /// before they are committed so that -WhatIf shows the plan and writes nothing.
 /// </summary>
 public abstract class TrellisCmdlet : PSCmdlet, IDisposable
@@ -30,25 +30,31 @@ public abstract class TrellisCmdlet : PSCmdlet, IDisposable
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>The state file's full path, resolved as the CLI resolves it but against PowerShell's location.</summary>
-    protected string ResolvedStatePath
+    /// <summary>Where the state is: a state file's path, sqlite:PATH, or etcd://HOST:PORT[,HOST:PORT…]/SITE (etcds:// for TLS).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Store { get; set; }
+
+    /// <summary>The store, resolved as the CLI resolves it but with a state file's path against PowerShell's location.</summary>
+    protected StoreLocation ResolvedStore
     {
         get
         {
-            if (StateLocation.Given(StatePath) is not { } path)
+            try
             {
-                ThrowTerminatingError(new ErrorRecord(new PSArgumentException("TRELLIS_STATE is set but empty."), "EmptyStatePath",
-                    ErrorCategory.InvalidArgument, "TRELLIS_STATE")
+                return StateLocation.Resolve(Store, StatePath, SessionState.Path.GetUnresolvedProviderPathFromPSPath);
+            }
+            catch (StoreLocationException e)
+            {
+                ThrowTerminatingError(new ErrorRecord(new PSArgumentException(e.Message, e), "InvalidStore", ErrorCategory.InvalidArgument, Store ?? StatePath)
                 {
-                    ErrorDetails = new ErrorDetails("TRELLIS_STATE is set but empty.")
+                    ErrorDetails = new ErrorDetails(e.Message)
                     {
-                        RecommendedAction = "Set TRELLIS_STATE to the path of a state file, or remove it to use .trellis/state.db.",
+                        RecommendedAction = "Give -Store a state file's path, sqlite:PATH or etcd://HOST:PORT/SITE (or -StatePath a state file), or set TRELLIS_STORE or TRELLIS_STATE.",
                     },
                 });
-                return "";
+                throw; // not reached: ThrowTerminatingError throws
             }
-
-            return SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
         }
     }
 
@@ -89,27 +95,29 @@ public abstract class TrellisCmdlet : PSCmdlet, IDisposable
     /// </summary>
     private T WithSession<T>(bool write, Func<TrellisEngine, T> work)
     {
-        var path = ResolvedStatePath;
+        var location = ResolvedStore;
         EngineSession? session = null;
         try
         {
-            if (write && Path.GetDirectoryName(path) is { Length: > 0 } folder)
+            if (write && location is SqliteLocation { Path: var path } && Path.GetDirectoryName(path) is { Length: > 0 } folder)
             {
                 Directory.CreateDirectory(folder);
             }
 
-            session = EngineSession.OpenSqlite(path, write);
+            session = EngineSession.Open(location, write);
             return work(session.Engine);
         }
         catch (Exception e) when (EngineFailures.Classify(e) is { } kind)
         {
             var (id, category) = kind == FailureKind.Store ? ("StoreError", ErrorCategory.ReadError) : ("Conflict", ErrorCategory.ResourceBusy);
-            ThrowTerminatingError(new ErrorRecord(e, id, category, path)
+            ThrowTerminatingError(new ErrorRecord(e, id, category, location.ToString())
             {
                 ErrorDetails = new ErrorDetails(e.Message)
                 {
                     RecommendedAction = kind == FailureKind.Store
-                        ? "Check -StatePath (or TRELLIS_STATE): it must name a Trellis state file or a path where one can be created."
+                        ? location is SqliteLocation
+                            ? "Check -StatePath (or TRELLIS_STATE): it must name a Trellis state file or a path where one can be created."
+                            : "Check -Store (or TRELLIS_STORE): a majority of the etcd members must answer, with the TLS and user options they need (docs/etcd.md)."
                         : "Another writer kept changing the site; run the command again.",
                 },
             });

@@ -43,7 +43,8 @@ public sealed partial class EtcdStateStore : IStateStore
     internal int? StopAfterChunks { get; set; }
 
     /// <summary>Connects to the cluster (no request is sent until the first read or commit).</summary>
-    /// <exception cref="ArgumentException">The endpoints are missing, the prefix does not end in '/', or a limit is not positive.</exception>
+    /// <exception cref="ArgumentException">The endpoints are missing, the prefix does not end in '/', a limit is not positive, or the security options are incomplete.</exception>
+    /// <exception cref="StoreException">A certificate or key file cannot be read.</exception>
     public static EtcdStateStore Open(EtcdStoreOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -54,7 +55,13 @@ public sealed partial class EtcdStateStore : IStateStore
         }
 
         options.Validate();
-        return new EtcdStateStore(new EtcdClient(options.Endpoints), options);
+        if (options.Security.ClientCertificateFile is null != options.Security.ClientKeyFile is null || (options.Security.Username is null) != (options.Security.Password is null)
+            || (!options.Security.UseTls && (options.Security.CaCertificateFile ?? options.Security.ClientCertificateFile) is not null))
+        {
+            throw new ArgumentException("An etcd client certificate needs its key (and the key its certificate), a user needs a password, and certificates need TLS.", nameof(options));
+        }
+
+        return new EtcdStateStore(EtcdClients.Create(options), options);
     }
 
     /// <inheritdoc />

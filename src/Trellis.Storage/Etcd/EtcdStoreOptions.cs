@@ -6,6 +6,9 @@ public sealed record EtcdStoreOptions
     /// <summary>The members' client URLs, comma-separated (<c>http://10.0.0.1:2379,http://10.0.0.2:2379</c>).</summary>
     public required string Endpoints { get; init; }
 
+    /// <summary>TLS and authentication; none by default.</summary>
+    public EtcdSecurity Security { get; init; } = new();
+
     /// <summary>The prefix of every key of this store: one store is one keyspace (<c>/trellis/sites/&lt;name&gt;/</c>). It ends in '/'.</summary>
     public string KeyPrefix { get; init; } = "/trellis/";
 

@@ -16,7 +16,9 @@ internal static class CliInProcess
     /// <summary>The test host with every store it opens wrapped by <paramref name="wrap"/> (to inject failures or cancellations).</summary>
     public static CliHost Wrapping(Func<IStateStore, IStateStore> wrap) => Host with
     {
-        Open = (path, write) => EngineSession.Over(wrap(write ? SqliteStateStore.Open(path) : SqliteStateStore.OpenReadOnly(path)), stateFile: path),
+        Open = (location, write) => location is SqliteLocation { Path: var path }
+            ? EngineSession.Over(wrap(write ? SqliteStateStore.Open(path) : SqliteStateStore.OpenReadOnly(path)), stateFile: path)
+            : throw new InvalidOperationException($"Only SQLite state files are wrapped, not {location}."),
     };
 
     public static async Task<CliResult> RunAsync(IReadOnlyList<string> args, CliHost? host = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
