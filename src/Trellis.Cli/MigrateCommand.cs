@@ -32,7 +32,7 @@ public sealed partial class TrellisCli
             }
             catch (MigrationException e)
             {
-                return Report(output, CommandOutcome.Refused([Finding.Error(e.Code, e.Code == "MigrateSourceEmpty" ? "--from" : "--to", e.Message, e.Hint)]), null);
+                return Report(output, CommandOutcome.Refused([e.Finding with { Path = "--" + e.Finding.Path }]), null);
             }
 
             if (output.Format != OutputFormat.Table)

@@ -27,35 +27,43 @@ public static class StateMigration
         var from = await source.Store.ReadAsync("", cancellationToken).ConfigureAwait(false);
         if (from.Items.Count == 0)
         {
-            throw new MigrationException("MigrateSourceEmpty", "The source holds no state; nothing was copied.", "Check --from: it must name the store the site is kept in now.");
+            throw new MigrationException(Finding.Error("MigrateSourceEmpty", "from", "The source holds no state; nothing was copied.", "Name the store the site is kept in now."));
         }
 
         var existing = await target.Store.ReadAsync("", cancellationToken).ConfigureAwait(false);
         if (existing.Items.Count > 0)
         {
-            throw new MigrationException("MigrateTargetNotEmpty",
+            throw new MigrationException(Finding.Error("MigrateTargetNotEmpty", "to",
                 $"The target already holds {existing.Items.Count} items (revision {existing.Revision}); nothing was copied, so that no state is overwritten.",
-                "Migrate into a store that holds nothing: a new state file, or an etcd site name not in use.");
+                "Migrate into a store that holds nothing: a new state file, or an etcd site name not in use."));
         }
 
         // One commit of creates: all of it or nothing, and nothing if another writer took a key in the meantime.
         var copy = await target.Store.CommitAsync(new StoreTransaction([], [.. from.Items.Select(i => new TxnOperation.Create(i.Key, i.Value))]), cancellationToken).ConfigureAwait(false);
         if (!copy.Succeeded)
         {
-            throw new MigrationException("MigrateTargetNotEmpty", $"Another writer wrote '{copy.ConflictKey}' into the target during the copy; nothing was copied.",
-                "Stop every writer of the target and run the migration again.");
+            throw new MigrationException(Finding.Error("MigrateTargetNotEmpty", "to", $"Another writer wrote '{copy.ConflictKey}' into the target during the copy; nothing was copied.",
+                "Stop every writer of the target and run the migration again."));
         }
 
         if (await source.Store.ReadRevisionAsync(cancellationToken).ConfigureAwait(false) != from.Revision)
         {
             await UndoAsync(target.Store, cancellationToken).ConfigureAwait(false);
-            throw new MigrationException("MigrateSourceChanged",
+            throw new MigrationException(Finding.Error("MigrateSourceChanged", "from",
                 $"The source changed during the copy (it was read at revision {from.Revision}); the copy was removed from the target again.",
-                "Stop every writer of the site (servers, CLI, PowerShell) while it migrates, then run the migration again.");
+                "Stop every writer of the site (servers, CLI, PowerShell) while it migrates, then run the migration again."));
         }
 
-        var checks = await VerifyAsync(source, target, from, cancellationToken).ConfigureAwait(false);
-        return new MigrationResult(from.Items.Count, from.Revision, copy.Revision, checks);
+        try
+        {
+            var checks = await VerifyAsync(source, target, from, cancellationToken).ConfigureAwait(false);
+            return new MigrationResult(from.Items.Count, from.Revision, copy.Revision, checks);
+        }
+        catch (MigrationException)
+        {
+            await UndoAsync(target.Store, cancellationToken).ConfigureAwait(false);
+            throw;
+        }
     }
 
     /// <summary>Reads both stores back: the same items byte for byte, and the same spec, allocations, audit log and governance through the Engine.</summary>
@@ -90,8 +98,8 @@ public static class StateMigration
         {
             if (difference is not null)
             {
-                throw new MigrationException("MigrateVerifyFailed", $"The copy does not match the source: {difference}.",
-                    "Keep using the source; report this with both stores' exports (get allocations -o json, get audit -o json).");
+                throw new MigrationException(Finding.Error("MigrateVerifyFailed", "to", $"The copy does not match the source: {difference}; it was removed from the target again.",
+                    "Keep using the source; report this with both stores' exports (get allocations -o json, get audit -o json)."));
             }
         }
     }
@@ -105,10 +113,8 @@ public static class StateMigration
     }
 }
 
-/// <summary>A migration that did not happen or did not check out; <see cref="Code"/> is its finding code (docs/validation.md).</summary>
-public sealed class MigrationException(string code, string message, string hint) : Exception(message)
+/// <summary>A migration that did not happen or did not check out, as a finding (docs/validation.md).</summary>
+public sealed class MigrationException(Finding finding) : Exception(finding.Message)
 {
-    public string Code { get; } = code;
-
-    public string Hint { get; } = hint;
+    public Finding Finding { get; } = finding;
 }

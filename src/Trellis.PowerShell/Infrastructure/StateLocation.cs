@@ -15,7 +15,8 @@ internal static class StateLocation
         statePath ?? (Environment.GetEnvironmentVariable("TRELLIS_STATE") is { } variable ? variable.Length == 0 ? null : variable : Default);
 
     /// <summary>The store, with a state file's path resolved by <paramref name="resolve"/> (PowerShell's location).</summary>
-    /// <exception cref="StoreLocationException">Both -Store and -StatePath, an empty variable, a location that cannot be read, or an etcd store without a site.</exception>
+    /// <exception cref="StoreLocationException">Both -Store and -StatePath, a location that cannot be read, or an etcd store without a site.</exception>
+    /// <exception cref="StoreChoiceException">TRELLIS_STATE is set but empty.</exception>
     public static StoreLocation Resolve(string? store, string? statePath, Func<string, string> resolve)
     {
         if (store is not null && statePath is not null)
@@ -27,7 +28,7 @@ internal static class StateLocation
             : statePath is not null ? ("sqlite:" + statePath, "-StatePath")
             : Environment.GetEnvironmentVariable("TRELLIS_STORE") is { } variable ? (variable, "TRELLIS_STORE")
             : Given(null) is { } path ? ("sqlite:" + path, "TRELLIS_STATE")
-            : throw new StoreLocationException("TRELLIS_STATE is set but empty; set it to the path of a state file, or remove it to use .trellis/state.db.");
+            : throw new StoreChoiceException("EmptyStatePath", "TRELLIS_STATE is set but empty; set it to the path of a state file, or remove it to use .trellis/state.db.");
         return StoreLocation.Parse(text, source, Environment.GetEnvironmentVariable) switch
         {
             SqliteLocation sqlite => new SqliteLocation(resolve(sqlite.Path)),
@@ -35,4 +36,10 @@ internal static class StateLocation
             var location => location,
         };
     }
+}
+
+/// <summary>A store that cannot be chosen, with the error id PowerShell reports it under.</summary>
+internal sealed class StoreChoiceException(string errorId, string message) : Exception(message)
+{
+    public string ErrorId { get; } = errorId;
 }

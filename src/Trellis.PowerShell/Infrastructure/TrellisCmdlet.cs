@@ -44,9 +44,9 @@ public abstract class TrellisCmdlet : PSCmdlet, IDisposable
             {
                 return StateLocation.Resolve(Store, StatePath, SessionState.Path.GetUnresolvedProviderPathFromPSPath);
             }
-            catch (StoreLocationException e)
+            catch (Exception e) when (e is StoreLocationException or StoreChoiceException)
             {
-                ThrowTerminatingError(new ErrorRecord(new PSArgumentException(e.Message, e), "InvalidStore", ErrorCategory.InvalidArgument, Store ?? StatePath)
+                ThrowTerminatingError(new ErrorRecord(new PSArgumentException(e.Message, e), (e as StoreChoiceException)?.ErrorId ?? "InvalidStore", ErrorCategory.InvalidArgument, Store ?? StatePath)
                 {
                     ErrorDetails = new ErrorDetails(e.Message)
                     {

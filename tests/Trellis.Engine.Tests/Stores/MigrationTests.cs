@@ -131,7 +131,7 @@ public sealed class MigrationTests(EtcdClusterFixture etcd) : IClassFixture<Etcd
         var before = await ExportAsync(target);
         var e = await Assert.ThrowsAsync<MigrationException>(() => MigrateAsync(source, target));
 
-        Assert.Equal("MigrateTargetNotEmpty", e.Code);
+        Assert.Equal("MigrateTargetNotEmpty", e.Finding.Code);
         AssertSame(before, await ExportAsync(target));
     }
 
@@ -140,7 +140,7 @@ public sealed class MigrationTests(EtcdClusterFixture etcd) : IClassFixture<Etcd
     {
         var e = await Assert.ThrowsAsync<MigrationException>(() => MigrateAsync(etcd.NewSite(), NewFile()));
 
-        Assert.Equal("MigrateSourceEmpty", e.Code);
+        Assert.Equal("MigrateSourceEmpty", e.Finding.Code);
     }
 
     [Fact]
@@ -155,7 +155,7 @@ public sealed class MigrationTests(EtcdClusterFixture etcd) : IClassFixture<Etcd
 
         var e = await Assert.ThrowsAsync<MigrationException>(() => StateMigration.MigrateAsync(source, copy));
 
-        Assert.Equal("MigrateSourceChanged", e.Code);
+        Assert.Equal("MigrateSourceChanged", e.Finding.Code);
         await using var check = EngineSession.Open(target, write: false);
         Assert.Empty((await check.Engine.ReadAllocationsAsync()).Allocations);
         Assert.Null((await check.Engine.ReadAsync()).SiteName);
@@ -176,6 +176,39 @@ public sealed class MigrationTests(EtcdClusterFixture etcd) : IClassFixture<Etcd
         Assert.Equal(onFile.Spec, onEtcd.Spec);
         Assert.Equal(onFile.Allocations, onEtcd.Allocations);
         Assert.Equal(onFile.Audit.Select(a => (a.Command, a.Summary, a.Added, a.Removed)), onEtcd.Audit.Select(a => (a.Command, a.Summary, a.Added, a.Removed)));
+    }
+
+    [Fact]
+    public async Task Migrate_WhenTheCopyReadsBackDifferently_SaysSoAndRemovesIt()
+    {
+        var (file, copyFile) = (NewFile(), NewFile());
+        await BuildHistoryAsync(file);
+        await using var source = EngineSession.Open(file, write: false);
+        await using var target = EngineSession.Over(new AlteredOnRead(Storage.Sqlite.SqliteStateStore.Open(copyFile.Path)), stateFile: copyFile.Path);
+
+        var e = await Assert.ThrowsAsync<MigrationException>(() => StateMigration.MigrateAsync(source, target));
+
+        Assert.Equal("MigrateVerifyFailed", e.Finding.Code);
+        Assert.Contains("item 'alloc/", e.Message, StringComparison.Ordinal);
+        await using var check = Storage.Sqlite.SqliteStateStore.OpenReadOnly(copyFile.Path);
+        Assert.Empty((await check.ReadAsync([""])).Items);
+    }
+
+    /// <summary>A store that hands back the first allocation's value with one byte changed: a copy that did not survive.</summary>
+    private sealed class AlteredOnRead(IStateStore inner) : IStateStore
+    {
+        public async Task<StoreSnapshot> ReadAsync(IReadOnlyList<string> prefixes, CancellationToken cancellationToken = default)
+        {
+            var read = await inner.ReadAsync(prefixes, cancellationToken);
+            var first = read.Items.FirstOrDefault(i => i.Key.StartsWith("alloc/", StringComparison.Ordinal));
+            return first is null ? read : read with { Items = [.. read.Items.Select(i => i == first ? i with { Value = [.. i.Value[..^1], (byte)(i.Value[^1] ^ 1)] } : i)] };
+        }
+
+        public Task<long> ReadRevisionAsync(CancellationToken cancellationToken = default) => inner.ReadRevisionAsync(cancellationToken);
+
+        public Task<CommitResult> CommitAsync(StoreTransaction transaction, CancellationToken cancellationToken = default) => inner.CommitAsync(transaction, cancellationToken);
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 
     /// <summary>A source whose revision check first lets another writer commit: a change made while the copy ran.</summary>
