@@ -20,7 +20,7 @@ public sealed class EtcdForCli : IAsyncLifetime
     }
 
     /// <summary>The address of a new site on the cluster, as --store takes it.</summary>
-    public string NewSite() => $"etcd://{string.Join(",", Cluster.Members.Select(m => $"127.0.0.1:{m.ClientPort}"))}/site-{Guid.NewGuid().ToString("N")[..12]}";
+    public string NewSite() => Cluster.NewSiteAddress();
 }
 
 /// <summary>--store and TRELLIS_STORE: the same commands on a state file and on a site on a real etcd cluster; trellis migrate between them.</summary>

@@ -29,7 +29,7 @@ public sealed class StoreParameterTests(EtcdForPowerShell etcd) : IClassFixture<
 
     private ModuleHost Host => new(_temp.Path);
 
-    private string NewSite() => $"etcd://{string.Join(",", etcd.Cluster.Members.Select(m => $"127.0.0.1:{m.ClientPort}"))}/ps-{Guid.NewGuid().ToString("N")[..12]}";
+    private string NewSite() => etcd.Cluster.NewSiteAddress("ps");
 
     [Fact]
     public async Task GetTrellisIpAllocation_OnEtcd_ListsWhatTheEngineStoredThere()

@@ -21,8 +21,7 @@ public sealed class EtcdClusterFixture : IAsyncLifetime
     }
 
     /// <summary>A site of its own on the cluster (nothing stored yet).</summary>
-    public EtcdLocation NewSite() => Assert.IsType<EtcdLocation>(StoreLocation.Parse(
-        $"etcd://{string.Join(",", Cluster.Members.Select(m => $"127.0.0.1:{m.ClientPort}"))}/site-{Guid.NewGuid().ToString("N")[..12]}", "test", _ => null));
+    public EtcdLocation NewSite() => Assert.IsType<EtcdLocation>(StoreLocation.Parse(Cluster.NewSiteAddress(), "test", _ => null));
 }
 
 public sealed class MigrationTests(EtcdClusterFixture etcd) : IClassFixture<EtcdClusterFixture>, IDisposable
