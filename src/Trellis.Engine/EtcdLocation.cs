@@ -37,7 +37,8 @@ public sealed record EtcdLocation : StoreLocation
 
     public string? Username { get; init; }
 
-    internal string? Password { get; init; }
+    /// <summary>The user's password (from <see cref="StoreLocation.PasswordVariable"/> or passwordFile=), for a front end that connects to the cluster itself (the server's fleet keys); never part of <see cref="ToString"/>.</summary>
+    public string? Password { get; internal init; }
 
     /// <summary>The members' client URLs, comma-separated, as the etcd client takes them.</summary>
     public string Endpoints => string.Join(",", Members.Select(m => (UseTls ? "https://" : "http://") + m));

@@ -1,40 +1,53 @@
 using System.Collections.Concurrent;
-using System.Text.RegularExpressions;
 using Trellis.Engine;
+using Trellis.Server.Stores;
 
 namespace Trellis.Server;
 
 /// <summary>
-/// The sites a server manages: one SQLite state file each, <c>&lt;data&gt;/sites/&lt;name&gt;.db</c>. A site's name in a URL
-/// is checked before it becomes a path, so that no request can name a file outside the folder.
+/// The sites a server manages, in its store (<see cref="ServerOptions.Store"/>): one SQLite state file each,
+/// <c>&lt;data&gt;/sites/&lt;name&gt;.db</c>, or one keyspace each on etcd, <c>&lt;root&gt;sites/&lt;name&gt;/</c>, shared with
+/// other servers and the CLI. A site's name in a URL is checked before it names a file or a key, so that no request can name
+/// anything outside the fleet.
 /// </summary>
-public sealed partial class Fleet
+public sealed class Fleet
 {
     private readonly ServerOptions _options;
+    private readonly ISiteStore _store;
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _turns = new(StringComparer.Ordinal);
 
-    public Fleet(ServerOptions options)
+    internal Fleet(ServerOptions options, EtcdConnection? etcd)
     {
         _options = options;
         Directory.CreateDirectory(SitesDirectory);
+        _store = etcd is null ? new FolderSiteStore(options.DataDirectory, SitesDirectory) : new EtcdSiteStore(etcd, options.Time);
     }
 
+    /// <summary>
+    /// The folder of what the server keeps per site on its own disk: the site's state files on SQLite, and on any store the
+    /// manifests stored per cluster (<c>&lt;site&gt;.policies/</c>).
+    /// </summary>
     public string SitesDirectory => Path.Combine(_options.DataDirectory, "sites");
 
+    /// <summary>What the fleet's store is, for messages and logs (never a password).</summary>
+    public string Describe => _store.Describe;
+
     /// <summary>The sites there are, by name (ordinal order).</summary>
-    public IReadOnlyList<string> Names() =>
-        [.. Directory.EnumerateFiles(SitesDirectory, "*.db").Select(Path.GetFileNameWithoutExtension).OfType<string>()
-            .Where(IsValidName).Order(StringComparer.Ordinal)];
+    public Task<IReadOnlyList<string>> NamesAsync(CancellationToken cancellationToken) => _store.NamesAsync(cancellationToken);
 
-    public bool Exists(string name) => IsValidName(name) && File.Exists(PathOf(name));
+    public async Task<bool> ExistsAsync(string name, CancellationToken cancellationToken) =>
+        IsValidName(name) && await _store.ExistsAsync(name, cancellationToken).ConfigureAwait(false);
 
-    /// <summary>The state file of site <paramref name="name"/>; the name must be valid (<see cref="IsValidName"/>).</summary>
-    public string PathOf(string name) => IsValidName(name)
-        ? Path.Combine(SitesDirectory, name + ".db")
-        : throw new ArgumentException($"'{name}' is not a site name.", nameof(name));
+    /// <summary>Makes site <paramref name="name"/>, empty; false when the fleet has it already (of two requests for one name, one makes it).</summary>
+    public Task<bool> CreateAsync(string name, CancellationToken cancellationToken) => _store.CreateAsync(Checked(name), cancellationToken);
 
     /// <summary>A session on a site's state: for writing, or for reading only (nothing is created).</summary>
-    public EngineSession Open(string name, bool write) => EngineSession.OpenSqlite(PathOf(name), write, _options.Time);
+    public EngineSession Open(string name, bool write) => _store.Open(Checked(name), write, _options.Time);
+
+    /// <summary>A session on the fleet's own state (its governance; made on first use).</summary>
+    public EngineSession OpenFleetState(bool write) => _store.OpenFleet(write, _options.Time);
+
+    private static string Checked(string name) => IsValidName(name) ? name : throw new ArgumentException($"'{name}' is not a site name.", nameof(name));
 
     /// <summary>
     /// Waits for this server's turn to write site <paramref name="name"/>, held until disposed. This server's writes to one
@@ -62,10 +75,7 @@ public sealed partial class Fleet
     }
 
     /// <summary>A site's name: a DNS-1123 label (lowercase letters, digits and '-', 1–63 characters), like the spec's names.</summary>
-    public static bool IsValidName(string? name) => name is { Length: > 0 and <= 63 } && NamePattern().IsMatch(name);
+    public static bool IsValidName(string? name) => StoreLocation.IsValidSiteName(name);
 
-    public const string NameRule = "a site name is 1–63 lowercase letters, digits and '-', starting and ending with a letter or digit";
-
-    [GeneratedRegex("^[a-z0-9]([a-z0-9-]*[a-z0-9])?$", RegexOptions.CultureInvariant)]
-    private static partial Regex NamePattern();
+    public const string NameRule = StoreLocation.SiteNameRule;
 }

@@ -11,25 +11,22 @@ public sealed record SiteSync(string Site, bool Applied, long Revision, IReadOnl
 
 /// <summary>
 /// The fleet's own policy definitions and assignments, which apply to every site (the role of Azure Policy assigned at a
-/// management group). They are kept in a state of their own, <c>&lt;data&gt;/fleet.db</c> (written, audited and checked as a
-/// site's are), and copied into each site's state (<see cref="ApplyFleetGovernance"/>), where the Engine of every front end
+/// management group). They are kept in a state of their own (<see cref="Fleet.OpenFleetState"/>: <c>&lt;data&gt;/fleet.db</c>, or
+/// <c>&lt;root&gt;fleet/</c> on etcd, shared by every server of the store; written, audited and checked as a site's are), and copied into each site's state (<see cref="ApplyFleetGovernance"/>), where the Engine of every front end
 /// that opens the site — this server, the CLI, the PowerShell module — judges each plan by them as <c>fleet/&lt;name&gt;</c>.
 /// A copy is made when the fleet's set changes (every site, in turn), when a site is created, at start, and before a change
 /// to a site whose copy this server has not made since the fleet's last change (a site made by another process, or one a
 /// crash left behind). Copies are made one at a time, so that an older set never overwrites a newer one.
 /// </summary>
-public sealed class FleetGovernance(Fleet fleet, ServerOptions options) : IDisposable
+public sealed class FleetGovernance(Fleet fleet) : IDisposable
 {
     private readonly SemaphoreSlim _turn = new(1, 1);
     private readonly ConcurrentDictionary<string, long> _copied = new(StringComparer.Ordinal);
 
     public void Dispose() => _turn.Dispose();
 
-    /// <summary>The fleet's state file: beside the sites' folder, so that it is never listed as a site.</summary>
-    public string PathOf => Path.Combine(options.DataDirectory, "fleet.db");
-
     /// <summary>A session on the fleet's own state (made on first use).</summary>
-    public EngineSession Open(bool write) => EngineSession.OpenSqlite(PathOf, write || !File.Exists(PathOf), options.Time);
+    public EngineSession Open(bool write) => fleet.OpenFleetState(write);
 
     /// <summary>
     /// Runs <paramref name="command"/> (policy apply or delete) on the fleet's set and, when it wrote, copies the new set into
@@ -110,7 +107,7 @@ public sealed class FleetGovernance(Fleet fleet, ServerOptions options) : IDispo
         var revision = await session.Engine.ReadRevisionAsync(ct).ConfigureAwait(false);
         var document = await session.Engine.ReadGovernanceAsync(ct).ConfigureAwait(false);
         var copies = new List<SiteSync>();
-        foreach (var site in fleet.Names())
+        foreach (var site in await fleet.NamesAsync(ct).ConfigureAwait(false))
         {
             copies.Add(await CopyAsync(site, document, revision, commandOptions, ct).ConfigureAwait(false));
         }

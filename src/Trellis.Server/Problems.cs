@@ -27,7 +27,7 @@ public static class Problems
             : $"'{site}' is not a site name: {Fleet.NameRule}.");
 
     /// <summary>An exception from the Engine as a problem: store failures 503, exhausted conflict retries 409, anything else 500 with no detail of the code.</summary>
-    public static Problem ForException(Exception e) => EngineFailures.Classify(e) switch
+    public static Problem ForException(Exception e) => (e is Stores.FleetStoreException ? FailureKind.Store : EngineFailures.Classify(e)) switch
     {
         FailureKind.Store => new Problem(TypeOf(503), "The state store failed", 503, $"{e.Message} Nothing was written."),
         FailureKind.Conflict => new Problem(TypeOf(409), "Conflict", 409, $"{e.Message} Nothing was written; try again."),

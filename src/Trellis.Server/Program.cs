@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Hosting;
 using Trellis.Server.Security;
+using Trellis.Server.Stores;
 
 namespace Trellis.Server;
 
@@ -21,6 +22,12 @@ public static class Program
             Description = "The fleet's folder: sites/<name>.db per site, server.db for tokens.",
             DefaultValueFactory = _ => ".trellis",
             Recursive = true,
+        };
+        var store = new Option<string?>("--store")
+        {
+            Description = $"Where the fleet is kept: etcd://HOST:PORT[,HOST:PORT…][?OPTIONS] (etcds:// for TLS; as the CLI's --store, without a site: " +
+                $"the server serves every site of the store), shared with other servers and the CLI; or a folder (sqlite:FOLDER). Default: {ServerStore.Variable}, else the --data folder. " +
+                $"An etcd user's password: {Trellis.Engine.StoreLocation.PasswordVariable} or &passwordFile=PATH.",
         };
         var listen = new Option<string[]>("--listen")
         {
@@ -45,7 +52,7 @@ public static class Program
         };
         var root = new RootCommand("The Trellis server: REST API and dashboard for a fleet of sites")
         {
-            data, listen, certificate, passwordFile, insecure, rateLimit, rateWindow, TokenCommands.Command(data),
+            data, store, listen, certificate, passwordFile, insecure, rateLimit, rateWindow, TokenCommands.Command(data),
         };
         root.SetAction(async (p, ct) =>
         {
@@ -72,10 +79,22 @@ public static class Program
                 }
             }
 
+            Trellis.Engine.StoreLocation? location;
+            try
+            {
+                location = ServerStore.Read(p.GetValue(store), Environment.GetEnvironmentVariable);
+            }
+            catch (Trellis.Engine.StoreLocationException e)
+            {
+                await p.InvocationConfiguration.Error.WriteLineAsync($"trellis serve: {e.Message}").ConfigureAwait(false);
+                return 2;
+            }
+
             var window = p.GetValue(rateWindow);
             var options = new ServerOptions
             {
                 DataDirectory = p.GetValue(data)!,
+                Store = location,
                 Urls = p.GetValue(listen) is { Length: > 0 } urls ? urls : [cert is null ? ServerOptions.DefaultUrl : "https" + ServerOptions.DefaultUrl[4..]],
                 Certificate = cert,
                 AllowInsecureHttp = p.GetValue(insecure),

@@ -11,6 +11,8 @@ using Trellis.Server.Endpoints;
 using Trellis.Server.Live;
 using Trellis.Server.Monitoring;
 using Trellis.Server.Security;
+using Trellis.Server.Stores;
+using Trellis.Engine;
 
 namespace Trellis.Server;
 
@@ -22,6 +24,17 @@ public static class ServerHost
         if (ListenRules.Check(options) is { } refusal)
         {
             throw new ArgumentException(refusal, nameof(options));
+        }
+
+        if (options.Store is { } store && ServerStore.Refusal(store) is { } wrongStore)
+        {
+            throw new ArgumentException(wrongStore, nameof(options));
+        }
+
+        if (options.Store is SqliteLocation sqlite)
+        {
+            // A SQLite store is the fleet's folder.
+            options = options with { DataDirectory = sqlite.Path, Store = null };
         }
 
         var builder = WebApplication.CreateSlimBuilder();
@@ -46,7 +59,18 @@ public static class ServerHost
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJson.Default));
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(1, AccessJson.Default));
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton<Fleet>();
+        var etcd = options.Store is EtcdLocation location ? new EtcdConnection(location) : null;
+        if (etcd is not null)
+        {
+            // The container closes the connection when the server is disposed.
+            builder.Services.AddSingleton(_ => etcd);
+        }
+
+        // On etcd: registered at start (a store that does not answer fails the start), kept alive, revoked at stop.
+        builder.Services.AddSingleton<ReplicaRegistry>();
+        builder.Services.AddHostedService(s => s.GetRequiredService<ReplicaRegistry>());
+
+        builder.Services.AddSingleton(_ => new Fleet(options, etcd));
         builder.Services.AddSingleton<FleetGovernance>();
         // What a crash between a change of the fleet's governance and its copies left behind is copied once the server runs.
         builder.Services.AddHostedService<FleetGovernanceAtStart>();
@@ -82,6 +106,7 @@ public static class ServerHost
         GovernanceEndpoints.Map(api);
         app.MapApiReference();
         TokenEndpoints.Map(api);
+        ReplicaEndpoints.Map(api);
         return app;
     }
 

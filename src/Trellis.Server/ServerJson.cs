@@ -98,4 +98,6 @@ public sealed record Problem(string Type, string Title, int Status, string? Deta
 [JsonSerializable(typeof(PolicyDiffRequest))]
 [JsonSerializable(typeof(FlowRequest))]
 [JsonSerializable(typeof(StoredManifests))]
+[JsonSerializable(typeof(Stores.Replica))]
+[JsonSerializable(typeof(IReadOnlyList<Stores.Replica>))]
 public sealed partial class ServerJson : JsonSerializerContext;

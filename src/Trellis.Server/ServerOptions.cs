@@ -7,10 +7,24 @@ namespace Trellis.Server;
 public sealed record ServerOptions
 {
     /// <summary>
-    /// The fleet's folder: each site is a state file <c>sites/&lt;name&gt;.db</c> (the CLI's <c>--state</c> opens the same
-    /// file), and <c>server.db</c> holds what the server alone keeps (its access tokens).
+    /// The server's folder: <c>server.db</c> holds what the server alone keeps (its access tokens), <c>sites/</c> the manifests
+    /// stored per cluster; and, without an etcd <see cref="Store"/>, the fleet: each site a state file <c>sites/&lt;name&gt;.db</c>
+    /// (the CLI's <c>--state</c> opens the same file) and the fleet's own state <c>fleet.db</c>.
     /// </summary>
     public required string DataDirectory { get; init; }
+
+    /// <summary>
+    /// Where the fleet is kept: null (or a SQLite location) for the files of <see cref="DataDirectory"/>; an etcd location
+    /// without a site for keyspaces on that cluster, shared with other servers, the CLI and the PowerShell module
+    /// (docs/server.md, "Several servers on etcd").
+    /// </summary>
+    public Trellis.Engine.StoreLocation? Store { get; init; }
+
+    /// <summary>This server's name among the replicas registered on etcd; null: the host's name, the process id and a random suffix.</summary>
+    public string? ReplicaId { get; init; }
+
+    /// <summary>The time to live of a replica's registration on etcd: how long a replica that died without a word stays listed.</summary>
+    public TimeSpan ReplicaTtl { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>The URLs to listen on; a port of 0 takes a free one (tests).</summary>
     public IReadOnlyList<string> Urls { get; init; } = [DefaultUrl];

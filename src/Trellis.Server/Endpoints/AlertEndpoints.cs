@@ -19,7 +19,7 @@ internal static class AlertEndpoints
 
     private static async Task<IResult> SiteAsync(string site, Fleet fleet, SiteMonitor monitor, HttpContext context, CancellationToken ct)
     {
-        if (!fleet.Exists(site))
+        if (!await fleet.ExistsAsync(site, ct).ConfigureAwait(false))
         {
             return Problems.SiteNotFound(site);
         }

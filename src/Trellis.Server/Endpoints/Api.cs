@@ -84,7 +84,7 @@ internal static class Api
     /// </summary>
     public static async Task<IResult> WithSessionAsync(Fleet fleet, string site, HttpContext context, Func<EngineSession, Task<IResult>> view, CancellationToken ct)
     {
-        if (!fleet.Exists(site))
+        if (!await fleet.ExistsAsync(site, ct).ConfigureAwait(false))
         {
             return Problems.SiteNotFound(site);
         }

@@ -174,7 +174,7 @@ internal static class Commands
 
     private static async Task<IResult> PlanAsync(string site, CommandRoute route, HttpContext context, Fleet fleet, PlanRegistry plans, CancellationToken ct)
     {
-        if (!fleet.Exists(site))
+        if (!await fleet.ExistsAsync(site, ct).ConfigureAwait(false))
         {
             return Problems.SiteNotFound(site);
         }
@@ -205,7 +205,7 @@ internal static class Commands
 
     private static async Task<IResult> ApplyPlanAsync(string site, string id, HttpContext context, Fleet fleet, PlanRegistry plans, CancellationToken ct)
     {
-        if (!fleet.Exists(site))
+        if (!await fleet.ExistsAsync(site, ct).ConfigureAwait(false))
         {
             return Problems.SiteNotFound(site);
         }
@@ -234,7 +234,7 @@ internal static class Commands
     /// <summary>A direct write: only while the site is at the revision the client's If-Match names.</summary>
     private static async Task<IResult> DirectAsync(string site, CommandRoute route, HttpContext context, Fleet fleet, CancellationToken ct)
     {
-        if (!fleet.Exists(site))
+        if (!await fleet.ExistsAsync(site, ct).ConfigureAwait(false))
         {
             return Problems.SiteNotFound(site);
         }

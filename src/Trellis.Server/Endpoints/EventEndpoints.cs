@@ -30,7 +30,7 @@ internal static class EventEndpoints
 
     private static async Task<IResult> EventsAsync(string site, Fleet fleet, SiteWatchers watchers, ServerOptions options, HttpContext context)
     {
-        if (!fleet.Exists(site))
+        if (!await fleet.ExistsAsync(site, context.RequestAborted).ConfigureAwait(false))
         {
             return Problems.SiteNotFound(site);
         }

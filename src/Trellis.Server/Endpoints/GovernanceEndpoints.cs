@@ -90,7 +90,7 @@ internal static class GovernanceEndpoints
         var now = options.Time.GetUtcNow();
         var sites = new List<SiteCompliance>();
         long revisions = 0;
-        foreach (var name in fleet.Names().Where(n => Monitoring.SiteGrants.CanRead(context, n)))
+        foreach (var name in (await fleet.NamesAsync(ct).ConfigureAwait(false)).Where(n => Monitoring.SiteGrants.CanRead(context, n)))
         {
             await using var session = fleet.Open(name, write: false);
             var state = await session.Engine.ReadAsync(ct).ConfigureAwait(false);

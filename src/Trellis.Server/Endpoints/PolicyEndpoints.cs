@@ -87,7 +87,7 @@ internal static class PolicyEndpoints
     {
         if (site is not null)
         {
-            if (!fleet!.Exists(site))
+            if (!await fleet!.ExistsAsync(site, ct).ConfigureAwait(false))
             {
                 return (null, Problems.SiteNotFound(site));
             }
@@ -333,7 +333,7 @@ internal static class PolicyEndpoints
     /// <summary>The stored cluster the manifests run in, with the site's revision read before it; or the problem why there is none.</summary>
     private static async Task<(PolicyContext? Context, long Revision, IResult? Problem)> ClusterAsync(Fleet fleet, string site, string cluster, CancellationToken ct)
     {
-        if (!fleet.Exists(site))
+        if (!await fleet.ExistsAsync(site, ct).ConfigureAwait(false))
         {
             return (null, 0, Problems.SiteNotFound(site));
         }

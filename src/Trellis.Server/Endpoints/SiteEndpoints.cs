@@ -19,7 +19,7 @@ internal static class SiteEndpoints
     private static async Task<IResult> ListAsync(Fleet fleet, HttpContext context, CancellationToken ct)
     {
         var sites = new List<SiteSummary>();
-        foreach (var name in fleet.Names().Where(n => Monitoring.SiteGrants.CanRead(context, n)))
+        foreach (var name in (await fleet.NamesAsync(ct).ConfigureAwait(false)).Where(n => Monitoring.SiteGrants.CanRead(context, n)))
         {
             await using var session = fleet.Open(name, write: false);
             var state = await session.Engine.ReadAsync(ct).ConfigureAwait(false);
@@ -29,7 +29,7 @@ internal static class SiteEndpoints
         return TypedResults.Json<IReadOnlyList<SiteSummary>>(sites, ServerJson.Default.IReadOnlyListSiteSummary);
     }
 
-    /// <summary>A new, empty site: its state file, made once (a name the fleet has is 409, never overwritten).</summary>
+    /// <summary>A new, empty site: its state file or keyspace, made once (a name the fleet has is 409, never overwritten).</summary>
     private static async Task<IResult> CreateAsync(HttpContext context, Fleet fleet, FleetGovernance governance, CancellationToken ct)
     {
         var (request, problem) = await Api.ReadJsonAsync(context.Request, ServerJson.Default.CreateSiteRequest, ct).ConfigureAwait(false);
@@ -43,12 +43,7 @@ internal static class SiteEndpoints
             return Api.BadJson([Finding.Error("InvalidName", "name", $"Site name '{request.Name}' is not valid.", $"Use {Fleet.NameRule}.")]);
         }
 
-        try
-        {
-            // CreateNew: of two requests for one name, exactly one makes the file.
-            await new FileStream(fleet.PathOf(request.Name), FileMode.CreateNew, FileAccess.Write).DisposeAsync().ConfigureAwait(false);
-        }
-        catch (IOException) when (File.Exists(fleet.PathOf(request.Name)))
+        if (!await fleet.CreateAsync(request.Name, ct).ConfigureAwait(false))
         {
             return Problems.Of(StatusCodes.Status409Conflict, "The site exists", $"The fleet already has a site '{request.Name}'; nothing was changed.");
         }

@@ -81,7 +81,7 @@ internal static class ViewEndpoints
     /// </summary>
     private static async Task<IResult> ComplianceAsync(string site, Fleet fleet, HttpContext context, ServerOptions options, CancellationToken ct)
     {
-        if (!fleet.Exists(site))
+        if (!await fleet.ExistsAsync(site, ct).ConfigureAwait(false))
         {
             return Problems.SiteNotFound(site);
         }
@@ -102,7 +102,7 @@ internal static class ViewEndpoints
     /// </summary>
     private static async Task<IResult> ManifestComplianceAsync(string site, Fleet fleet, HttpContext context, CancellationToken ct)
     {
-        if (!fleet.Exists(site))
+        if (!await fleet.ExistsAsync(site, ct).ConfigureAwait(false))
         {
             return Problems.SiteNotFound(site);
         }

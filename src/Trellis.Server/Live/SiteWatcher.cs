@@ -5,9 +5,9 @@ using Trellis.Engine;
 namespace Trellis.Server.Live;
 
 /// <summary>
-/// Watches one site for its subscribers: polls the site's revision on one held read-only session every
-/// <see cref="ServerOptions.PollInterval"/>, so that a commit by any writer (this server, the CLI, another server) reaches
-/// every subscriber within a tick. Each subscriber holds only the newest revision it has not read: a slow reader skips
+/// Watches one site for its subscribers: follows the site's revisions on one held read-only session (the store's change feed:
+/// an etcd watch, or a poll every <see cref="ServerOptions.PollInterval"/> on SQLite), so that a commit by any writer (this
+/// server, the CLI, another server) reaches every subscriber as it happens, or within a tick. Each subscriber holds only the newest revision it has not read: a slow reader skips
 /// revisions rather than holding the watcher up.
 /// </summary>
 internal sealed class SiteWatcher : IAsyncDisposable
@@ -15,15 +15,17 @@ internal sealed class SiteWatcher : IAsyncDisposable
     private readonly EngineSession _session;
     private readonly List<Channel<long>> _subscribers = [];
     private readonly CancellationTokenSource _stop = new();
-    private readonly Task _polling;
+    private readonly Task _following;
+    private readonly Task _checking;
     private long _revision;
 
-    private SiteWatcher(string site, EngineSession session, long revision, Func<bool> exists, ServerOptions options, ILogger logger)
+    private SiteWatcher(string site, EngineSession session, long revision, Func<CancellationToken, Task<bool>> exists, ServerOptions options, ILogger logger)
     {
         Site = site;
         _session = session;
         _revision = revision;
-        _polling = PollAsync(exists, options, logger);
+        _following = FollowAsync(options, logger);
+        _checking = CheckExistsAsync(exists, options, logger);
     }
 
     public string Site { get; }
@@ -48,7 +50,7 @@ internal sealed class SiteWatcher : IAsyncDisposable
         try
         {
             var revision = await session.Engine.ReadRevisionAsync(cancellationToken).ConfigureAwait(false);
-            return new SiteWatcher(site, session, revision, () => fleet.Exists(site), options, logger);
+            return new SiteWatcher(site, session, revision, ct => fleet.ExistsAsync(site, ct), options, logger);
         }
         catch
         {
@@ -80,39 +82,74 @@ internal sealed class SiteWatcher : IAsyncDisposable
         }
     }
 
-    private async Task PollAsync(Func<bool> exists, ServerOptions options, ILogger logger)
+    private async Task FollowAsync(ServerOptions options, ILogger logger)
     {
-        using var timer = new PeriodicTimer(options.PollInterval, options.Time);
-        try
+        while (!_stop.IsCancellationRequested)
         {
-            while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
+            try
             {
-                if (!exists())
+                // A watch on etcd (another process's commit arrives as it happens); a poll every PollInterval on SQLite.
+                await foreach (var revision in _session.Engine.WatchRevisionsAsync(options.PollInterval, _stop.Token).ConfigureAwait(false))
                 {
-                    // The site was deleted: its subscribers' streams end.
-                    Complete();
-                    return;
-                }
-
-                long revision;
-                try
-                {
-                    revision = await _session.Engine.ReadRevisionAsync(_stop.Token).ConfigureAwait(false);
-                }
-                catch (Exception e) when (EngineFailures.Classify(e) is not null)
-                {
-                    logger.LogWarning("Reading the revision of site {Site} failed: {Reason}", Site, e.Message);
-                    continue;
-                }
-
-                if (revision != Interlocked.Exchange(ref _revision, revision))
-                {
-                    Publish(revision);
+                    if (revision != Interlocked.Exchange(ref _revision, revision))
+                    {
+                        Publish(revision);
+                    }
                 }
             }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (EngineFailures.Classify(e) is not null)
+            {
+                logger.LogWarning("Following the revisions of site {Site} failed: {Reason}", Site, e.Message);
+            }
+
+            // The feed ended with a failure: follow again after a pause.
+            if (!await PauseAsync(options).ConfigureAwait(false))
+            {
+                return;
+            }
         }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+    }
+
+    /// <summary>Ends the subscribers' streams when the site is deleted, checked every <see cref="ServerOptions.PollInterval"/>.</summary>
+    private async Task CheckExistsAsync(Func<CancellationToken, Task<bool>> exists, ServerOptions options, ILogger logger)
+    {
+        while (await PauseAsync(options).ConfigureAwait(false))
         {
+            try
+            {
+                if (!await exists(_stop.Token).ConfigureAwait(false))
+                {
+                    Complete();
+                    await _stop.CancelAsync().ConfigureAwait(false);
+                    return;
+                }
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is Stores.FleetStoreException)
+            {
+                logger.LogWarning("Reading whether site {Site} is there failed: {Reason}", Site, e.Message);
+            }
+        }
+    }
+
+    /// <summary>Waits a poll interval; false when the watcher stops meanwhile.</summary>
+    private async Task<bool> PauseAsync(ServerOptions options)
+    {
+        try
+        {
+            await Task.Delay(options.PollInterval, options.Time, _stop.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
         }
     }
 
@@ -141,7 +178,8 @@ internal sealed class SiteWatcher : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
-        await _polling.ConfigureAwait(false);
+        await _following.ConfigureAwait(false);
+        await _checking.ConfigureAwait(false);
         Complete();
         _stop.Dispose();
         await _session.DisposeAsync().ConfigureAwait(false);

@@ -19,7 +19,7 @@ public static class ReadinessChecks
     public static async Task<IResult> AnswerAsync(Fleet fleet, ILoggerFactory logs, CancellationToken cancellationToken)
     {
         var logger = logs.CreateLogger(typeof(ReadinessChecks).FullName!);
-        var checks = new List<ReadinessCheck> { Folder(fleet, logger) };
+        var checks = new List<ReadinessCheck> { await FolderAsync(fleet, logger, cancellationToken).ConfigureAwait(false) };
         if (checks[0].Ok)
         {
             checks.Add(await SitesAsync(fleet, logger, cancellationToken).ConfigureAwait(false));
@@ -30,26 +30,26 @@ public static class ReadinessChecks
             statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }
 
-    private static ReadinessCheck Folder(Fleet fleet, ILogger logger)
+    private static async Task<ReadinessCheck> FolderAsync(Fleet fleet, ILogger logger, CancellationToken cancellationToken)
     {
         var probe = Path.Combine(fleet.SitesDirectory, $".readyz-{Guid.NewGuid():N}");
         try
         {
-            _ = fleet.Names();
+            _ = await fleet.NamesAsync(cancellationToken).ConfigureAwait(false);
             File.WriteAllBytes(probe, []);
             File.Delete(probe);
-            return new ReadinessCheck("data", true, "The fleet's folder is readable and writable.");
+            return new ReadinessCheck("data", true, "The fleet's store and folder are readable and writable.");
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Stores.FleetStoreException)
         {
-            logger.LogWarning("Readiness: the fleet's folder {Folder} is not usable: {Reason}", fleet.SitesDirectory, e.Message);
-            return new ReadinessCheck("data", false, "The fleet's folder cannot be read or written; the server's log says why.");
+            logger.LogWarning("Readiness: the fleet's store ({Store}) or folder {Folder} is not usable: {Reason}", fleet.Describe, fleet.SitesDirectory, e.Message);
+            return new ReadinessCheck("data", false, "The fleet's store or folder cannot be read or written; the server's log says why.");
         }
     }
 
     private static async Task<ReadinessCheck> SitesAsync(Fleet fleet, ILogger logger, CancellationToken cancellationToken)
     {
-        var names = fleet.Names();
+        var names = await fleet.NamesAsync(cancellationToken).ConfigureAwait(false);
         var failed = 0;
         foreach (var name in names)
         {

@@ -68,11 +68,11 @@ public sealed class ServerMetrics : IDisposable
         }
         finally
         {
-            Observe(context, Stopwatch.GetElapsedTime(started));
+            await ObserveAsync(context, Stopwatch.GetElapsedTime(started)).ConfigureAwait(false);
         }
     }
 
-    private void Observe(HttpContext context, TimeSpan elapsed)
+    private async Task ObserveAsync(HttpContext context, TimeSpan elapsed)
     {
         if (context.GetEndpoint() is not RouteEndpoint endpoint || endpoint.RoutePattern.RawText is not { } pattern)
         {
@@ -82,8 +82,9 @@ public sealed class ServerMetrics : IDisposable
         var status = context.Response.StatusCode;
         var method = context.Request.Method;
         _latency.WithLabels(method, pattern, status.ToString(System.Globalization.CultureInfo.InvariantCulture)).Observe(elapsed.TotalSeconds);
-        if (HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || context.Request.RouteValues["site"] is not string site || !_fleet.Exists(site)
-            || endpoint.Metadata.GetMetadata<RequiredAccess>() is not { Role: >= AccessRole.Operator })
+        if (HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || context.Request.RouteValues["site"] is not string site
+            || endpoint.Metadata.GetMetadata<RequiredAccess>() is not { Role: >= AccessRole.Operator }
+            || !await ExistsAsync(site).ConfigureAwait(false))
         {
             return;
         }
@@ -98,6 +99,19 @@ public sealed class ServerMetrics : IDisposable
             _ => null,
         };
         counter?.WithLabels(site).Inc();
+    }
+
+    /// <summary>Whether the write's site is there (a site not in the fleet gets no series); a store that fails counts nothing.</summary>
+    private async Task<bool> ExistsAsync(string site)
+    {
+        try
+        {
+            return await _fleet.ExistsAsync(site, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Stores.FleetStoreException)
+        {
+            return false;
+        }
     }
 
     private enum Write

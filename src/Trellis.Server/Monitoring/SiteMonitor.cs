@@ -31,7 +31,7 @@ public sealed class SiteMonitor(Fleet fleet, ServerOptions options)
     /// <summary>The health of every site of the fleet that <paramref name="include"/> admits, in name order.</summary>
     public async Task<IReadOnlyList<SiteHealth>> FleetAsync(Func<string, bool> include, CancellationToken cancellationToken)
     {
-        var names = fleet.Names();
+        var names = await fleet.NamesAsync(cancellationToken).ConfigureAwait(false);
         foreach (var gone in _latest.Keys.Except(names, StringComparer.Ordinal))
         {
             _latest.TryRemove(gone, out _);

@@ -305,6 +305,7 @@ public static class EndpointExamples
         FleetGovernance("DELETE", "/api/v1/governance/assignments/{name}", prepare: File.ReadAllText(PoliciesFile)),
         FleetGovernance("DELETE", "/api/v1/governance/definitions/{name}", prepare: FleetDefinition),
         Get("/api/v1/alerts"),
+        Get("/api/v1/servers"),
         // The event stream's one-document form: the stream itself never ends on its own.
         new("GET", "/api/v1/sites/{site}/events", async context =>
         {

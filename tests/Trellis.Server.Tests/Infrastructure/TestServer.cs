@@ -73,7 +73,17 @@ public sealed class TestServer : IAsyncDisposable
         }
 
         var app = ServerHost.Build(options);
-        await app.StartAsync().ConfigureAwait(false);
+        try
+        {
+            await app.StartAsync().ConfigureAwait(false);
+        }
+        catch
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            folder.Dispose();
+            throw;
+        }
+
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         return new TestServer(folder, options, app, new Uri(address + "/"));
     }

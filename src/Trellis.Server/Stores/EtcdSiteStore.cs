@@ -1,0 +1,84 @@
+using System.Globalization;
+using Etcdserverpb;
+using Google.Protobuf;
+using Trellis.Engine;
+
+namespace Trellis.Server.Stores;
+
+/// <summary>
+/// The fleet on etcd: each site is the keyspace <c>&lt;root&gt;sites/&lt;name&gt;/</c> (where the CLI's
+/// <c>--store etcd://…/&lt;name&gt;</c> keeps it), the fleet's own state <c>&lt;root&gt;fleet/</c>. A site is there when its
+/// keyspace holds a key: <c>head</c> once something was committed, or <c>created</c>, which the server writes when it makes an
+/// empty site. Listing asks one key per site (docs/etcd.md, "The server on etcd").
+/// </summary>
+internal sealed class EtcdSiteStore(EtcdConnection etcd, TimeProvider time) : ISiteStore
+{
+    /// <summary>The key the server writes in a site's keyspace when it makes the site empty: the time it was made.</summary>
+    public const string CreatedKey = "created";
+
+    private readonly string _sites = etcd.Location.Root + "sites/";
+
+    public string Describe => $"etcd {etcd.Location}";
+
+    public async Task<IReadOnlyList<string>> NamesAsync(CancellationToken cancellationToken)
+    {
+        var names = new List<string>();
+        var end = ByteString.CopyFromUtf8(After(_sites));
+        var from = ByteString.CopyFromUtf8(_sites);
+        while (true)
+        {
+            var request = new RangeRequest { Key = from, RangeEnd = end, Limit = 1, KeysOnly = true };
+            var response = await etcd.CallAsync(ct => etcd.Client.GetAsync(request, cancellationToken: ct), "list the sites", cancellationToken).ConfigureAwait(false);
+            if (response.Kvs.Count == 0)
+            {
+                return [.. names.Order(StringComparer.Ordinal)];
+            }
+
+            var rest = response.Kvs[0].Key.ToStringUtf8()[_sites.Length..];
+            var name = rest.IndexOf('/', StringComparison.Ordinal) is var slash and >= 0 ? rest[..slash] : rest;
+            if (Fleet.IsValidName(name))
+            {
+                names.Add(name);
+            }
+
+            // Past every key of this site: '0' is the character after '/'.
+            from = ByteString.CopyFromUtf8(_sites + name + "0");
+        }
+    }
+
+    public async Task<bool> ExistsAsync(string name, CancellationToken cancellationToken)
+    {
+        var prefix = etcd.Location.SitePrefix(name);
+        var request = new RangeRequest { Key = ByteString.CopyFromUtf8(prefix), RangeEnd = ByteString.CopyFromUtf8(After(prefix)), Limit = 1, KeysOnly = true };
+        var response = await etcd.CallAsync(ct => etcd.Client.GetAsync(request, cancellationToken: ct), $"read whether site '{name}' is there", cancellationToken).ConfigureAwait(false);
+        return response.Kvs.Count > 0;
+    }
+
+    public async Task<bool> CreateAsync(string name, CancellationToken cancellationToken)
+    {
+        var prefix = etcd.Location.SitePrefix(name);
+        var request = new TxnRequest();
+        // No key in the keyspace at all: a range compare holds for every key in it, and for none.
+        request.Compare.Add(new Compare
+        {
+            Key = ByteString.CopyFromUtf8(prefix),
+            RangeEnd = ByteString.CopyFromUtf8(After(prefix)),
+            Target = Compare.Types.CompareTarget.Version,
+            Result = Compare.Types.CompareResult.Equal,
+            Version = 0,
+        });
+        request.Success.Add(new RequestOp
+        {
+            RequestPut = new PutRequest { Key = ByteString.CopyFromUtf8(prefix + CreatedKey), Value = ByteString.CopyFromUtf8(time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture)) },
+        });
+        var response = await etcd.CallAsync(ct => etcd.Client.TransactionAsync(request, cancellationToken: ct), $"create site '{name}'", cancellationToken).ConfigureAwait(false);
+        return response.Succeeded;
+    }
+
+    public EngineSession Open(string name, bool write, TimeProvider time) => EngineSession.Open(etcd.Location.WithSite(name), write, time);
+
+    public EngineSession OpenFleet(bool write, TimeProvider time) => EngineSession.OpenEtcd(etcd.Location, etcd.Location.FleetPrefix, time);
+
+    /// <summary>The end of the key range of <paramref name="prefix"/> (which ends in '/'): the same text ending in '0'.</summary>
+    private static string After(string prefix) => prefix[..^1] + "0";
+}
