@@ -55,6 +55,13 @@ public sealed class TrellisEngine
     /// </summary>
     public Task<long> ReadRevisionAsync(CancellationToken cancellationToken = default) => store.ReadRevisionAsync(cancellationToken);
 
+    /// <summary>
+    /// The state's revisions as commits by any writer make them visible: first the current one, then each later one, until
+    /// cancelled (<see cref="IStateStore.WatchRevisionsAsync"/>: a watch on etcd; on SQLite a poll every <paramref name="pollInterval"/>).
+    /// </summary>
+    public IAsyncEnumerable<long> WatchRevisionsAsync(TimeSpan pollInterval, CancellationToken cancellationToken = default) =>
+        store.WatchRevisionsAsync(pollInterval, cancellationToken);
+
     /// <summary>The site's spec, allocations and upgrades in progress, at one revision (the audit log is not read).</summary>
     public async Task<SiteState> ReadAsync(CancellationToken cancellationToken = default) =>
         SiteState.From(await store.ReadAsync(StateKeys.StatePrefixes, cancellationToken).ConfigureAwait(false));

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Trellis.Storage;
 
 /// <summary>
@@ -49,6 +51,32 @@ public interface IStateStore : IAsyncDisposable
     /// </summary>
     async Task<long> ReadRevisionAsync(CancellationToken cancellationToken = default) =>
         (await ReadAsync(["\u0001revision/"], cancellationToken).ConfigureAwait(false)).Revision;
+
+    /// <summary>
+    /// The store's revisions as commits make them visible, for a caller that follows the state (a live view): first the
+    /// current revision, then each later one, in rising order, until <paramref name="cancellationToken"/> ends the feed with
+    /// an <see cref="OperationCanceledException"/>. A store without a change feed of its own polls
+    /// <see cref="ReadRevisionAsync"/> every <paramref name="pollInterval"/> and yields each revision that differs from the
+    /// last one yielded (commits between two polls show as one); a store with one (etcd: a watch) yields every commit's
+    /// revision as it happens. A failure to read the revision ends the feed with that exception.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The poll interval is not positive.</exception>
+    async IAsyncEnumerable<long> WatchRevisionsAsync(TimeSpan pollInterval, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(pollInterval, TimeSpan.Zero);
+        var last = await ReadRevisionAsync(cancellationToken).ConfigureAwait(false);
+        yield return last;
+        while (true)
+        {
+            await Task.Delay(pollInterval, cancellationToken).ConfigureAwait(false);
+            var revision = await ReadRevisionAsync(cancellationToken).ConfigureAwait(false);
+            if (revision != last)
+            {
+                last = revision;
+                yield return revision;
+            }
+        }
+    }
 
     /// <summary>
     /// Applies all operations if every condition holds, else none. A <see cref="TxnOperation.Create"/>

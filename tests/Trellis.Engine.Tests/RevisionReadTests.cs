@@ -26,4 +26,22 @@ public sealed class RevisionReadTests
         Assert.Equal(before + 1, after);
         Assert.Equal((await reader.Engine.ReadAsync()).Revision, after);
     }
+
+    [Fact]
+    public async Task WatchRevisions_YieldsTheCurrentRevisionThenAnotherSessionsCommit()
+    {
+        await using var fixture = new EngineFixture();
+        await fixture.Engine.ExecuteAsync(new ApplySpec(new SpecDocument(EngineFixture.Roomy())));
+        await using var feed = fixture.Engine.WatchRevisionsAsync(TimeSpan.FromMilliseconds(20)).GetAsyncEnumerator();
+        Assert.True(await feed.MoveNextAsync());
+        Assert.Equal(await fixture.Engine.ReadRevisionAsync(), feed.Current);
+
+        await using (var other = EngineSession.OpenSqlite(fixture.StatePath, write: true))
+        {
+            await other.Engine.ExecuteAsync(new ScaleNodePool("a", "linuxpool", 4));
+        }
+
+        Assert.True(await feed.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Equal((await fixture.Engine.ReadAsync()).Revision, feed.Current);
+    }
 }

@@ -466,6 +466,53 @@ public abstract class StateStoreContractTests
         Assert.Equal(100, snapshot.Items.Count);
     }
 
+    [Fact]
+    public async Task WatchRevisions_YieldsTheCurrentRevisionThenEachCommitOfAnotherInstance_UntilCancelled()
+    {
+        await using var store = await OpenNewAsync();
+        var first = await store.CommitAsync(Ops(Create("a")));
+        await using var other = await OpenAgainAsync(store);
+        using var cancel = new CancellationTokenSource();
+        var feed = store.WatchRevisionsAsync(TimeSpan.FromMilliseconds(20), cancel.Token).GetAsyncEnumerator(cancel.Token);
+        try
+        {
+            Assert.Equal(first.Revision, await NextAsync(feed));
+            for (var i = 0; i < 5; i++)
+            {
+                var commit = await other.CommitAsync(Ops(Put("a", $"{i}")));
+                Assert.Equal(commit.Revision, await NextAsync(feed));
+            }
+
+            var waiting = feed.MoveNextAsync().AsTask();
+            await cancel.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(TimeSpan.FromSeconds(10)));
+        }
+        finally
+        {
+            await feed.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task WatchRevisions_PollIntervalNotPositive_IsRefused()
+    {
+        await using var store = await OpenNewAsync();
+
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () =>
+        {
+            await foreach (var _ in store.WatchRevisionsAsync(TimeSpan.Zero))
+            {
+            }
+        });
+    }
+
+    /// <summary>The feed's next revision, within 20 s.</summary>
+    protected static async Task<long> NextAsync(IAsyncEnumerator<long> feed)
+    {
+        Assert.True(await feed.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(20)), "The change feed ended.");
+        return feed.Current;
+    }
+
     private static IEnumerable<string> Block(int start) =>
         Enumerable.Range(start, 4).Select(i => $"alloc/node/10.0.0.{i}");
 

@@ -99,16 +99,17 @@ public sealed partial class EtcdStateStore : IStateStore
     {
         ObjectDisposedException.ThrowIf(disposed != 0, this);
         cancellationToken.ThrowIfCancellationRequested();
-        var response = await CallAsync(t => client.GetAsync(new RangeRequest { Key = headKey, KeysOnly = true }, cancellationToken: t), Step.Read, cancellationToken).ConfigureAwait(false);
-        return response.Kvs.Count == 0 ? 0 : response.Kvs[0].ModRevision;
+        return (await ReadHeadRevisionAsync(cancellationToken).ConfigureAwait(false)).Head;
     }
 
-    /// <summary>Closes the connection to the cluster.</summary>
+    /// <summary>Closes the connection to the cluster; a change feed still running ends with an <see cref="ObjectDisposedException"/>.</summary>
     public ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref disposed, 1) == 0)
         {
+            closing.Cancel();
             client.Dispose();
+            closing.Dispose();
         }
 
         return ValueTask.CompletedTask;
