@@ -193,27 +193,48 @@ public sealed partial class EtcdStateStore
 
     /// <summary>
     /// Sends a commit's last transaction, the one that moves head: its response, or, when none came (or the caller cancelled
-    /// while it was in flight), the revision at which head shows the commit. Its outcome is then open (etcd may have applied it),
-    /// so it is decided by head (<see cref="DecideAsync"/>), and a commit head does not show is a <see cref="StoreException"/>
-    /// saying it may or may not have been written: never reported as done, nor as cancelled.
+    /// while it was in flight), the revision at which head shows the commit. Without an answer its outcome is open (etcd may
+    /// have applied it). A transaction that excludes itself (<see cref="ExcludesItself"/>) is sent again, up to
+    /// <see cref="EtcdStoreOptions.Attempts"/> times: if an earlier attempt was applied, the next fails its compares, and the
+    /// caller finds the commit's id in head. Otherwise the outcome is decided by head (<see cref="DecideAsync"/>), and a commit
+    /// head does not show is a <see cref="StoreException"/> saying it may or may not have been written: never reported as done,
+    /// nor as cancelled.
     /// </summary>
     private async Task<(TxnResponse? Response, long Applied)> PublishAsync(TxnRequest request, ByteString commitId, long floor, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        TxnResponse? response;
+        var again = ExcludesItself(request);
         Exception? failure;
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            (response, failure) = await CallOnceAsync(t => client.TransactionAsync(request, cancellationToken: t), Step.Publish, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
-        {
-            (response, failure) = (null, e);
-        }
+            TxnResponse? response;
+            try
+            {
+                (response, failure) = await CallOnceAsync(t => client.TransactionAsync(request, cancellationToken: t), Step.Publish, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
+            {
+                (response, failure) = (null, e);
+            }
 
-        if (response is not null)
-        {
-            return (response, 0);
+            if (response is not null)
+            {
+                return (response, 0);
+            }
+
+            if (!again || attempt >= options.Attempts || cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+
+            try
+            {
+                await Task.Delay(Backoff(attempt), cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
         }
 
         return await DecideAsync(commitId, floor, cancellationToken).ConfigureAwait(false) is long applied
@@ -221,6 +242,19 @@ public sealed partial class EtcdStateStore
             : throw Undecided(cancellationToken.IsCancellationRequested
                 ? "was cancelled while its last transaction was in flight, and head does not show it"
                 : $"got no answer to its last transaction ({Detail(failure)}), and head does not show it", failure);
+    }
+
+    /// <summary>
+    /// Whether at most one of several sendings of <paramref name="request"/> can be applied: one of its compares is on a key it
+    /// writes, so that once applied the compare no longer holds (a key compared absent that it puts, or a key compared at a
+    /// revision that it puts or deletes).
+    /// </summary>
+    private static bool ExcludesItself(TxnRequest request)
+    {
+        var puts = request.Success.Where(op => op.RequestPut is not null).Select(op => op.RequestPut.Key).ToHashSet();
+        var deletes = request.Success.Where(op => op.RequestDeleteRange is not null).Select(op => op.RequestDeleteRange.Key).ToHashSet();
+        return request.Compare.Any(c => c.Target == Compare.Types.CompareTarget.Mod && c.Result == Compare.Types.CompareResult.Equal
+            && (puts.Contains(c.Key) || (c.ModRevision != 0 && deletes.Contains(c.Key))));
     }
 
     /// <summary>
