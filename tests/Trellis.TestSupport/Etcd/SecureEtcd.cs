@@ -161,7 +161,7 @@ public sealed class SecureEtcd : IAsyncDisposable
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
-        return request.CreateSelfSigned(TimeProvider.System.GetUtcNow().AddMinutes(-5), TimeProvider.System.GetUtcNow().AddDays(1));
+        return request.CreateSelfSigned(TimeProvider.System.GetUtcNow().AddMinutes(-10), TimeProvider.System.GetUtcNow().AddDays(2));
     }
 
     private static X509Certificate2 Issue(X509Certificate2 authority, string name, bool server)
@@ -181,7 +181,8 @@ public sealed class SecureEtcd : IAsyncDisposable
         }
 
         var serial = RandomNumberGenerator.GetBytes(12);
-        using var issued = request.Create(authority, TimeProvider.System.GetUtcNow().AddMinutes(-5), TimeProvider.System.GetUtcNow().AddDays(1), serial);
+        // Inside the authority's validity whenever it was made: a certificate may not outlive its issuer.
+        using var issued = request.Create(authority, authority.NotBefore.ToUniversalTime().AddMinutes(1), authority.NotAfter.ToUniversalTime().AddDays(-1), serial);
         return issued.CopyWithPrivateKey(key);
     }
 
