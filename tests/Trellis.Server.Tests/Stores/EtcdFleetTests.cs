@@ -142,6 +142,27 @@ public sealed class EtcdFleetTests(EtcdFleetFixture etcd) : IClassFixture<EtcdFl
     }
 
     [Fact]
+    public async Task A_change_through_one_server_reaches_a_live_subscriber_of_another_without_its_poll()
+    {
+        var store = etcd.NewStore();
+        await EtcdFleetFixture.ApplyAsync(store, "worked", "worked-example.yaml");
+        await using var a = await EtcdFleetFixture.ServerAsync(store);
+        // B would poll once in ten minutes: what B's subscriber hears comes from the etcd watch.
+        await using var b = await EtcdFleetFixture.ServerAsync(store, o => o with { PollInterval = TimeSpan.FromMinutes(10) });
+        using var clientA = a.Client();
+        using var clientB = b.Client();
+        await using var stream = await SseStream.OpenAsync(clientB, "api/v1/sites/worked/events");
+        var first = await stream.NextAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal("revision", first!.Type);
+
+        var scaled = await JsonAsync(await ScaleAsync(clientA, "worked", 2));
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var next = await stream.NextAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(scaled["revision"]!.GetValue<long>().ToString(System.Globalization.CultureInfo.InvariantCulture), next!.Id);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(5), $"the change took {started.Elapsed} to arrive");
+    }
+
+    [Fact]
     public async Task Each_server_registers_on_a_lease_and_one_that_dies_disappears_when_it_runs_out()
     {
         var store = etcd.NewStore();
