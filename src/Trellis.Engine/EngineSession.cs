@@ -63,20 +63,7 @@ public sealed class EngineSession : IAsyncDisposable
     public static EngineSession OpenEtcd(EtcdLocation location, string keyPrefix, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(location);
-        var store = EtcdStateStore.Open(new EtcdStoreOptions
-        {
-            Endpoints = location.Endpoints,
-            KeyPrefix = keyPrefix,
-            Security = new EtcdSecurity
-            {
-                UseTls = location.UseTls,
-                CaCertificateFile = location.CaCertificateFile,
-                ClientCertificateFile = location.ClientCertificateFile,
-                ClientKeyFile = location.ClientKeyFile,
-                Username = location.Username,
-                Password = location.Password,
-            },
-        });
+        var store = EtcdStateStore.Open(location.StoreOptions(keyPrefix));
         // Sessions on one keyspace of one cluster share its state: a plan made on one commits on another.
         return new EngineSession(store, time, "etcd:" + string.Join(",", location.Members.Order(StringComparer.Ordinal)) + keyPrefix);
     }

@@ -37,8 +37,31 @@ public sealed record EtcdLocation : StoreLocation
 
     public string? Username { get; init; }
 
-    /// <summary>The user's password (from <see cref="StoreLocation.PasswordVariable"/> or passwordFile=), for a front end that connects to the cluster itself (the server's fleet keys); never part of <see cref="ToString"/>.</summary>
-    public string? Password { get; internal init; }
+    /// <summary>The user's password (from <see cref="StoreLocation.PasswordVariable"/> or passwordFile=); never part of <see cref="ToString"/>.</summary>
+    internal string? Password { get; init; }
+
+    /// <summary>The store options of keyspace <paramref name="keyPrefix"/> on this cluster, with its TLS and user.</summary>
+    internal Storage.Etcd.EtcdStoreOptions StoreOptions(string keyPrefix) => new()
+    {
+        Endpoints = Endpoints,
+        KeyPrefix = keyPrefix,
+        Security = new Storage.Etcd.EtcdSecurity
+        {
+            UseTls = UseTls,
+            CaCertificateFile = CaCertificateFile,
+            ClientCertificateFile = ClientCertificateFile,
+            ClientKeyFile = ClientKeyFile,
+            Username = Username,
+            Password = Password,
+        },
+    };
+
+    /// <summary>
+    /// A client of this cluster that connects as a store on it does (TLS roots, client certificate, user): for a front end
+    /// that keeps keys of its own beside the sites (the server's site list and replica leases). The caller disposes it.
+    /// </summary>
+    /// <exception cref="Storage.StoreException">A certificate or key file cannot be read.</exception>
+    public dotnet_etcd.EtcdClient Connect() => Storage.Etcd.EtcdClients.Create(StoreOptions(Root));
 
     /// <summary>The members' client URLs, comma-separated, as the etcd client takes them.</summary>
     public string Endpoints => string.Join(",", Members.Select(m => (UseTls ? "https://" : "http://") + m));

@@ -4,6 +4,7 @@ using Etcdserverpb;
 using Google.Protobuf;
 using Trellis.Cli.Tests.Infrastructure;
 using Trellis.Engine;
+using Trellis.TestSupport.Etcd;
 using Xunit.Abstractions;
 
 namespace Trellis.Cli.Tests;
@@ -13,7 +14,7 @@ namespace Trellis.Cli.Tests;
 /// state is exactly as before or exactly as after, a reader polling all the while never sees anything else, and the next
 /// apply completes it (undoing a dead writer's chunks first). The killed process is the native CLI when it is built.
 /// </summary>
-public sealed class EtcdCrashSafetyTests(EtcdForCli etcd, ITestOutputHelper log) : IClassFixture<EtcdForCli>
+public sealed class EtcdCrashSafetyTests(EtcdClusterFixture etcd, ITestOutputHelper log) : IClassFixture<EtcdClusterFixture>
 {
     private const int Iterations = 5;
 
@@ -42,7 +43,7 @@ public sealed class EtcdCrashSafetyTests(EtcdForCli etcd, ITestOutputHelper log)
 
         async Task<EtcdLocation> NewBaseAsync()
         {
-            var location = (EtcdLocation)StoreLocation.Parse(etcd.NewSite(), "test", _ => null);
+            var location = (EtcdLocation)StoreLocation.Parse(etcd.NewSiteAddress(), "test", _ => null);
             var applied = await CliInProcess.RunAsync(["--store", location.ToString(), "apply", "-f", small]);
             Assert.True(applied.ExitCode == 0, applied.ToString());
             return location;

@@ -5,26 +5,8 @@ using Trellis.TestSupport.Etcd;
 
 namespace Trellis.Cli.Tests;
 
-public sealed class EtcdForCli : IAsyncLifetime
-{
-    public EtcdCluster Cluster { get; private set; } = null!;
-
-    public async Task InitializeAsync() => Cluster = await EtcdCluster.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        if (Cluster is not null)
-        {
-            await Cluster.DisposeAsync();
-        }
-    }
-
-    /// <summary>The address of a new site on the cluster, as --store takes it.</summary>
-    public string NewSite() => Cluster.NewSiteAddress();
-}
-
 /// <summary>--store and TRELLIS_STORE: the same commands on a state file and on a site on a real etcd cluster; trellis migrate between them.</summary>
-public sealed class StoreOptionTests(EtcdForCli etcd) : IClassFixture<EtcdForCli>, IDisposable
+public sealed class StoreOptionTests(EtcdClusterFixture etcd) : IClassFixture<EtcdClusterFixture>, IDisposable
 {
     private readonly TempFolder _temp = new();
 
@@ -48,7 +30,7 @@ public sealed class StoreOptionTests(EtcdForCli etcd) : IClassFixture<EtcdForCli
     [Fact]
     public async Task TheSameCommandsOnEtcd_GiveWhatTheyGiveOnAStateFile()
     {
-        var (site, file) = (etcd.NewSite(), Path.Combine(_temp.Path, "state.db"));
+        var (site, file) = (etcd.NewSiteAddress(), Path.Combine(_temp.Path, "state.db"));
         foreach (var store in new[] { site, file })
         {
             var applied = await Run("--store", store, "apply", "-f", Specs.WorkedExample);
@@ -67,7 +49,7 @@ public sealed class StoreOptionTests(EtcdForCli etcd) : IClassFixture<EtcdForCli
     [Fact]
     public async Task Migrate_ToEtcdAndBack_ChecksEachCopyAndKeepsTheAllocations()
     {
-        var (file, site, back) = (Path.Combine(_temp.Path, "a.db"), etcd.NewSite(), Path.Combine(_temp.Path, "b.db"));
+        var (file, site, back) = (Path.Combine(_temp.Path, "a.db"), etcd.NewSiteAddress(), Path.Combine(_temp.Path, "b.db"));
         Assert.Equal(0, (await Run("--state", file, "apply", "-f", Specs.WorkedExample)).ExitCode);
 
         var there = await Run("migrate", "--from", file, "--to", site);
@@ -84,7 +66,7 @@ public sealed class StoreOptionTests(EtcdForCli etcd) : IClassFixture<EtcdForCli
     [Fact]
     public async Task Migrate_IntoASiteThatHoldsSomething_IsRefusedAndChangesNothing()
     {
-        var (file, site) = (Path.Combine(_temp.Path, "a.db"), etcd.NewSite());
+        var (file, site) = (Path.Combine(_temp.Path, "a.db"), etcd.NewSiteAddress());
         Assert.Equal(0, (await Run("--state", file, "apply", "-f", Specs.WorkedExample)).ExitCode);
         Assert.Equal(0, (await Run("--store", site, "apply", "-f", Specs.WorkedExample)).ExitCode);
         Assert.Equal(0, (await Run("--store", site, "scale", "--cluster", "a", "--nodepool", "linuxpool", "--count", "2")).ExitCode);

@@ -4,24 +4,9 @@ using Trellis.TestSupport.Etcd;
 
 namespace Trellis.PowerShell.Tests;
 
-public sealed class EtcdForPowerShell : IAsyncLifetime
-{
-    public EtcdCluster Cluster { get; private set; } = null!;
-
-    public async Task InitializeAsync() => Cluster = await EtcdCluster.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        if (Cluster is not null)
-        {
-            await Cluster.DisposeAsync();
-        }
-    }
-}
-
 /// <summary>-Store: the cmdlets on a site on a real etcd cluster, as the CLI's --store.</summary>
 [Collection(ProcessEnvironment.Name)]
-public sealed class StoreParameterTests(EtcdForPowerShell etcd) : IClassFixture<EtcdForPowerShell>, IDisposable
+public sealed class StoreParameterTests(EtcdClusterFixture etcd) : IClassFixture<EtcdClusterFixture>, IDisposable
 {
     private readonly TempFolder _temp = new();
 
@@ -29,7 +14,7 @@ public sealed class StoreParameterTests(EtcdForPowerShell etcd) : IClassFixture<
 
     private ModuleHost Host => new(_temp.Path);
 
-    private string NewSite() => etcd.Cluster.NewSiteAddress("ps");
+    private string NewSite() => etcd.NewSiteAddress("ps");
 
     [Fact]
     public async Task GetTrellisIpAllocation_OnEtcd_ListsWhatTheEngineStoredThere()

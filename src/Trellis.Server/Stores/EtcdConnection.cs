@@ -1,6 +1,3 @@
-using System.Net.Security;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using dotnet_etcd;
 using Trellis.Engine;
 
@@ -58,56 +55,13 @@ public sealed class EtcdConnection : IDisposable
 
     private static EtcdClient Connect(EtcdLocation location)
     {
-        EtcdClient client;
-        if (location.UseTls)
-        {
-            var roots = location.CaCertificateFile is { } ca ? Load(ca, "CA certificate", path => { var c = new X509Certificate2Collection(); c.ImportFromPemFile(path); return c; }) : null;
-            var identity = location.ClientCertificateFile is { } cert
-                ? Load(cert, "client certificate", path =>
-                {
-                    using var pem = X509Certificate2.CreateFromPemFile(path, location.ClientKeyFile);
-                    // A key read from PEM is ephemeral; TLS client authentication needs it in a form the platform can hand over.
-                    return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), password: null);
-                })
-                : null;
-            client = new EtcdClient(location.Endpoints, configureSslOptions: ssl =>
-            {
-                ssl.ApplicationProtocols = [SslApplicationProtocol.Http2];
-                if (roots is { Count: > 0 })
-                {
-                    var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
-                    policy.CustomTrustStore.AddRange(roots);
-                    ssl.CertificateChainPolicy = policy;
-                }
-
-                if (identity is not null)
-                {
-                    ssl.ClientCertificates = [identity];
-                }
-            });
-        }
-        else
-        {
-            client = new EtcdClient(location.Endpoints);
-        }
-
-        if (location.Username is { } user)
-        {
-            client.SetCredentials(user, location.Password ?? "", TimeSpan.FromMinutes(4));
-        }
-
-        return client;
-    }
-
-    private static T Load<T>(string path, string what, Func<string, T> load)
-    {
         try
         {
-            return load(path);
+            return location.Connect();
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
+        catch (Exception e) when (EngineFailures.Classify(e) == FailureKind.Store)
         {
-            throw new FleetStoreException($"The etcd {what} '{path}' cannot be read as PEM: {e.Message}", e);
+            throw new FleetStoreException(e.Message, e);
         }
     }
 }

@@ -6,7 +6,7 @@ using dotnet_etcd;
 namespace Trellis.Storage.Etcd;
 
 /// <summary>Makes the etcd client of a store: plain, or TLS with the given roots and client certificate, and authenticated when a user is given.</summary>
-internal static class EtcdClients
+public static class EtcdClients
 {
     /// <summary>How long an authentication token is used before the client asks for a new one: under etcd's default token TTL (300 s).</summary>
     private static readonly TimeSpan TokenReuse = TimeSpan.FromMinutes(4);

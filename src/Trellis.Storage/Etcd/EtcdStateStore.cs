@@ -55,12 +55,6 @@ public sealed partial class EtcdStateStore : IStateStore
         }
 
         options.Validate();
-        if (options.Security.ClientCertificateFile is null != options.Security.ClientKeyFile is null || (options.Security.Username is null) != (options.Security.Password is null)
-            || (!options.Security.UseTls && (options.Security.CaCertificateFile ?? options.Security.ClientCertificateFile) is not null))
-        {
-            throw new ArgumentException("An etcd client certificate needs its key (and the key its certificate), a user needs a password, and certificates need TLS.", nameof(options));
-        }
-
         return new EtcdStateStore(EtcdClients.Create(options), options);
     }
 

@@ -1,7 +1,7 @@
 namespace Trellis.Storage.Etcd;
 
 /// <summary>
-/// The checks of an <see cref="EtcdStoreOptions"/>'s limits and times, made when a store opens: a value the store cannot work
+/// The checks of an <see cref="EtcdStoreOptions"/>'s limits, times and security, made when a store opens: a value the store cannot work
 /// with is refused at once, naming the option and what it takes, instead of failing at the first request (or never returning).
 /// </summary>
 public static class EtcdStoreOptionsValidation
@@ -20,6 +20,16 @@ public static class EtcdStoreOptionsValidation
         Positive(options.RequestTimeout, nameof(EtcdStoreOptions.RequestTimeout), "how long one request to etcd may take (the default is 10 s)");
         Positive(options.LockTtl, nameof(EtcdStoreOptions.LockTtl), "the write lock's lease: how long a crashed writer holds up the others (the default is 10 s)");
         Positive(options.LockWait, nameof(EtcdStoreOptions.LockWait), "how long a commit waits for another writer's lock (the default is 60 s)");
+        Complete(options.Security, nameof(EtcdStoreOptions.Security));
+    }
+
+    private static void Complete(EtcdSecurity security, string option)
+    {
+        if (security.ClientCertificateFile is null != security.ClientKeyFile is null || security.Username is null != security.Password is null
+            || (!security.UseTls && (security.CaCertificateFile ?? security.ClientCertificateFile) is not null))
+        {
+            throw new ArgumentException($"The etcd store option {option} is incomplete: a client certificate needs its key (and the key its certificate), a user needs a password, and certificates need TLS.", option);
+        }
     }
 
     private static void AtLeast(int value, int least, string option, string meaning)

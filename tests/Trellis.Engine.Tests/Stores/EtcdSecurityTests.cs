@@ -84,18 +84,15 @@ public sealed class EtcdTlsTests(SecureEtcdFixture fixture) : IClassFixture<Secu
 }
 
 /// <summary>A one-member cluster with authentication on: a root user, and a user whose role may only touch Trellis's keys.</summary>
-public sealed class AuthEtcdFixture : IAsyncLifetime
+public sealed class AuthEtcdFixture : EtcdClusterFixture
 {
     public const string RootPassword = "root-pw-7c1e";
     public const string TrellisPassword = "trellis-pw-42a9";
 
-    public EtcdCluster Cluster { get; private set; } = null!;
+    protected override int Size => 1;
 
-    public string Member => $"127.0.0.1:{Cluster.Members[0].ClientPort}";
-
-    public async Task InitializeAsync()
+    protected override async Task PrepareAsync()
     {
-        Cluster = await EtcdCluster.StartAsync(size: 1);
         using var client = new EtcdClient(Cluster.Endpoints);
         await client.UserAddAsync(new AuthUserAddRequest { Name = "root", Password = RootPassword });
         await client.RoleAddAsync(new AuthRoleAddRequest { Name = "root" });
@@ -110,14 +107,6 @@ public sealed class AuthEtcdFixture : IAsyncLifetime
         await client.UserGrantRoleAsync(new AuthUserGrantRoleRequest { User = "trellis", Role = "trellis" });
         await client.AuthEnableAsync(new AuthEnableRequest());
     }
-
-    public async Task DisposeAsync()
-    {
-        if (Cluster is not null)
-        {
-            await Cluster.DisposeAsync();
-        }
-    }
 }
 
 public sealed class EtcdAuthenticationTests(AuthEtcdFixture fixture) : IClassFixture<AuthEtcdFixture>
@@ -128,7 +117,7 @@ public sealed class EtcdAuthenticationTests(AuthEtcdFixture fixture) : IClassFix
     [Fact]
     public async Task AUserWithReadWriteOnTrellisKeys_AppliesAndReads()
     {
-        var location = Parse($"etcd://{fixture.Member}/auth-site?user=trellis", AuthEtcdFixture.TrellisPassword);
+        var location = Parse($"etcd://{fixture.Members}/auth-site?user=trellis", AuthEtcdFixture.TrellisPassword);
         await using (var session = EngineSession.Open(location, write: true))
         {
             Assert.True((await session.Engine.ApplyAsync(new SpecDocument(EngineFixture.Roomy()))).Applied);
@@ -142,7 +131,7 @@ public sealed class EtcdAuthenticationTests(AuthEtcdFixture fixture) : IClassFix
     [Fact]
     public async Task AWrongPassword_IsAStoreErrorThatSaysAuthenticationFailed()
     {
-        await using var session = EngineSession.Open(Parse($"etcd://{fixture.Member}/auth-site?user=trellis", "wrong"), write: false);
+        await using var session = EngineSession.Open(Parse($"etcd://{fixture.Members}/auth-site?user=trellis", "wrong"), write: false);
 
         var e = await Assert.ThrowsAsync<StoreException>(() => session.Engine.ReadAsync());
 
@@ -152,7 +141,7 @@ public sealed class EtcdAuthenticationTests(AuthEtcdFixture fixture) : IClassFix
     [Fact]
     public async Task NoUser_IsRefusedByTheCluster()
     {
-        await using var session = EngineSession.Open(Parse($"etcd://{fixture.Member}/auth-site", null), write: false);
+        await using var session = EngineSession.Open(Parse($"etcd://{fixture.Members}/auth-site", null), write: false);
 
         await Assert.ThrowsAsync<StoreException>(() => session.Engine.ReadAsync());
     }
@@ -160,7 +149,7 @@ public sealed class EtcdAuthenticationTests(AuthEtcdFixture fixture) : IClassFix
     [Fact]
     public async Task AUserWhoseRoleDoesNotCoverThePrefix_IsRefused()
     {
-        await using var session = EngineSession.Open(Parse($"etcd://{fixture.Member}/auth-site?user=trellis&prefix=/elsewhere/", AuthEtcdFixture.TrellisPassword), write: false);
+        await using var session = EngineSession.Open(Parse($"etcd://{fixture.Members}/auth-site?user=trellis&prefix=/elsewhere/", AuthEtcdFixture.TrellisPassword), write: false);
 
         var e = await Assert.ThrowsAsync<StoreException>(() => session.Engine.ReadAsync());
 

@@ -5,25 +5,6 @@ using Trellis.TestSupport.Etcd;
 
 namespace Trellis.Engine.Tests.Stores;
 
-/// <summary>A real 3-member etcd cluster for the Engine on etcd and for migrations between SQLite and etcd.</summary>
-public sealed class EtcdClusterFixture : IAsyncLifetime
-{
-    public EtcdCluster Cluster { get; private set; } = null!;
-
-    public async Task InitializeAsync() => Cluster = await EtcdCluster.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        if (Cluster is not null)
-        {
-            await Cluster.DisposeAsync();
-        }
-    }
-
-    /// <summary>A site of its own on the cluster (nothing stored yet).</summary>
-    public EtcdLocation NewSite() => Assert.IsType<EtcdLocation>(StoreLocation.Parse(Cluster.NewSiteAddress(), "test", _ => null));
-}
-
 public sealed class MigrationTests(EtcdClusterFixture etcd) : IClassFixture<EtcdClusterFixture>, IDisposable
 {
     private readonly TempFolder _temp = new();
@@ -33,6 +14,8 @@ public sealed class MigrationTests(EtcdClusterFixture etcd) : IClassFixture<Etcd
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         _temp.Dispose();
     }
+
+    private EtcdLocation NewSite() => Assert.IsType<EtcdLocation>(StoreLocation.Parse(etcd.NewSiteAddress(), "test", _ => null));
 
     private SqliteLocation NewFile() => new(Path.Combine(_temp.Path, $"{Guid.NewGuid():N}.db"));
 
@@ -46,6 +29,9 @@ public sealed class MigrationTests(EtcdClusterFixture etcd) : IClassFixture<Etcd
         Assert.True((await engine.ExecuteAsync(new AddService("a", "web", "shop", [443]))).Applied);
         Assert.True((await engine.ExecuteAsync(new AddService("a", "web", "cart", [443]))).Applied);
         Assert.True((await engine.ExecuteAsync(new DeleteService("a", "web", "shop"))).Applied);
+        var (policies, read) = GovernanceFiles.ReadFile(Path.Combine(ExampleState.ExamplesDirectory, "governance", "policies.yaml"));
+        Assert.True(policies is not null, string.Join("\n", read));
+        Assert.True((await engine.ExecuteAsync(new ApplyGovernance(policies))).Applied);
     }
 
     private static async Task<(string? Spec, IReadOnlyList<Allocation> Allocations, IReadOnlyList<AuditEntry> Audit)> ExportAsync(StoreLocation location)
@@ -74,7 +60,7 @@ public sealed class MigrationTests(EtcdClusterFixture etcd) : IClassFixture<Etcd
     [Fact]
     public async Task Migrate_SqliteToEtcdAndBack_TheExportsAreTheSameEachWay()
     {
-        var (first, onEtcd, back) = (NewFile(), etcd.NewSite(), NewFile());
+        var (first, onEtcd, back) = (NewFile(), NewSite(), NewFile());
         await BuildHistoryAsync(first);
         var exported = await ExportAsync(first);
 
@@ -83,7 +69,8 @@ public sealed class MigrationTests(EtcdClusterFixture etcd) : IClassFixture<Etcd
         var returned = await MigrateAsync(onEtcd, back);
         var backExport = await ExportAsync(back);
 
-        Assert.Equal(5, exported.Audit.Count);
+        Assert.Equal(6, exported.Audit.Count);
+        Assert.Contains(there.Checks, c => c.Contains("assignments", StringComparison.Ordinal) && !c.StartsWith("0 policy definitions and 0", StringComparison.Ordinal));
         Assert.Equal(there.Items, returned.Items);
         AssertSame(exported, onEtcdExport);
         AssertSame(exported, backExport);
@@ -98,7 +85,7 @@ public sealed class MigrationTests(EtcdClusterFixture etcd) : IClassFixture<Etcd
     public async Task AfterMigratingToAStoreWithLowerRevisions_TheAuditLogKeepsEveryEntryInOrder()
     {
         // etcd's revisions count every key of the cluster: this site's entries are numbered far above a new state file's.
-        var (onEtcd, file) = (etcd.NewSite(), NewFile());
+        var (onEtcd, file) = (NewSite(), NewFile());
         await BuildHistoryAsync(onEtcd);
         await MigrateAsync(onEtcd, file);
 
@@ -111,7 +98,7 @@ public sealed class MigrationTests(EtcdClusterFixture etcd) : IClassFixture<Etcd
         }
 
         var audit = (await ExportAsync(file)).Audit;
-        Assert.Equal(9, audit.Count);
+        Assert.Equal(10, audit.Count);
         Assert.Equal(["after-5", "after-6", "after-7", "after-8"], audit.TakeLast(4).Select(e => e.Actor));
         Assert.Equal(audit.Select(e => e.Revision).Order(), audit.Select(e => e.Revision));
         Assert.Equal(audit.Count, audit.Select(e => e.Revision).Distinct().Count());
@@ -120,7 +107,7 @@ public sealed class MigrationTests(EtcdClusterFixture etcd) : IClassFixture<Etcd
     [Fact]
     public async Task Migrate_IntoAStoreThatHoldsSomething_CopiesNothing()
     {
-        var (source, target) = (NewFile(), etcd.NewSite());
+        var (source, target) = (NewFile(), NewSite());
         await BuildHistoryAsync(source);
         await using (var session = EngineSession.Open(target, write: true))
         {
@@ -137,7 +124,7 @@ public sealed class MigrationTests(EtcdClusterFixture etcd) : IClassFixture<Etcd
     [Fact]
     public async Task Migrate_FromAStoreThatHoldsNothing_IsRefused()
     {
-        var e = await Assert.ThrowsAsync<MigrationException>(() => MigrateAsync(etcd.NewSite(), NewFile()));
+        var e = await Assert.ThrowsAsync<MigrationException>(() => MigrateAsync(NewSite(), NewFile()));
 
         Assert.Equal("MigrateSourceEmpty", e.Finding.Code);
     }
@@ -145,7 +132,7 @@ public sealed class MigrationTests(EtcdClusterFixture etcd) : IClassFixture<Etcd
     [Fact]
     public async Task Migrate_WhenAWriterChangesTheSourceDuringTheCopy_RemovesTheCopyAgain()
     {
-        var (file, target) = (NewFile(), etcd.NewSite());
+        var (file, target) = (NewFile(), NewSite());
         await BuildHistoryAsync(file);
         await using var writer = EngineSession.Open(file, write: true);
         var store = new WriteDuringCopy(Storage.Sqlite.SqliteStateStore.OpenReadOnly(file.Path), () => writer.Engine.ExecuteAsync(new ScaleNodePool("a", "linuxpool", 6)));
@@ -163,7 +150,7 @@ public sealed class MigrationTests(EtcdClusterFixture etcd) : IClassFixture<Etcd
     [Fact]
     public async Task TheEngineOnEtcd_PlansWhatItPlansOnSqlite()
     {
-        var (file, site) = (NewFile(), etcd.NewSite());
+        var (file, site) = (NewFile(), NewSite());
         foreach (var location in new StoreLocation[] { file, site })
         {
             await using var session = EngineSession.Open(location, write: true);

@@ -7,23 +7,11 @@ using Trellis.TestSupport.Etcd;
 namespace Trellis.Server.Tests.Stores;
 
 /// <summary>One real 3-member etcd cluster for a test class; each test takes a store root of its own on it.</summary>
-public sealed class EtcdFleetFixture : IAsyncLifetime
+public sealed class EtcdFleetFixture : EtcdClusterFixture
 {
-    public EtcdCluster Cluster { get; private set; } = null!;
-
-    public async Task InitializeAsync() => Cluster = await EtcdCluster.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        if (Cluster is not null)
-        {
-            await Cluster.DisposeAsync();
-        }
-    }
-
     /// <summary>The cluster as a server's Store setting (no site), under a new, empty root.</summary>
     public string NewStore() =>
-        $"etcd://{string.Join(",", Cluster.Members.Select(m => $"127.0.0.1:{m.ClientPort}"))}?prefix=/trellis-tests/{Guid.NewGuid():N}/";
+        $"etcd://{Members}?prefix=/trellis-tests/{Guid.NewGuid():N}/";
 
     public static EtcdLocation Location(string store) => (EtcdLocation)StoreLocation.Parse(store, "test", _ => null);
 

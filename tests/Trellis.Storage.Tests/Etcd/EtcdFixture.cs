@@ -4,20 +4,8 @@ using Trellis.TestSupport.Etcd;
 namespace Trellis.Storage.Tests.Etcd;
 
 /// <summary>One real 3-member etcd cluster for every etcd test class of the collection; each store takes its own key prefix.</summary>
-public sealed class EtcdFixture : IAsyncLifetime
+public sealed class EtcdFixture : EtcdClusterFixture
 {
-    public EtcdCluster Cluster { get; private set; } = null!;
-
-    public async Task InitializeAsync() => Cluster = await EtcdCluster.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        if (Cluster is not null)
-        {
-            await Cluster.DisposeAsync();
-        }
-    }
-
     /// <summary>A store of a new, empty keyspace.</summary>
     public EtcdStateStore OpenNew(Func<EtcdStoreOptions, EtcdStoreOptions>? adjust = null) =>
         Open($"/trellis-tests/{Guid.NewGuid():N}/", adjust);

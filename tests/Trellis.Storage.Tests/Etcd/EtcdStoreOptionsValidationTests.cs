@@ -26,6 +26,25 @@ public sealed class EtcdStoreOptionsValidationTests
         { nameof(EtcdStoreOptions.LockWait), Valid with { LockWait = Timeout.InfiniteTimeSpan } },
     };
 
+    public static TheoryData<EtcdSecurity> Incomplete => new()
+    {
+        new EtcdSecurity { UseTls = true, ClientCertificateFile = "/c.pem" },
+        new EtcdSecurity { UseTls = true, ClientKeyFile = "/k.pem" },
+        new EtcdSecurity { Username = "trellis" },
+        new EtcdSecurity { Password = "pw" },
+        new EtcdSecurity { CaCertificateFile = "/ca.pem" },
+        new EtcdSecurity { ClientCertificateFile = "/c.pem", ClientKeyFile = "/k.pem" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Incomplete))]
+    public void Open_IncompleteSecurity_IsRefusedBeforeAnyFileIsRead(EtcdSecurity security)
+    {
+        var error = Assert.Throws<ArgumentException>(() => EtcdStateStore.Open(Valid with { Security = security }));
+
+        Assert.Equal(nameof(EtcdStoreOptions.Security), error.ParamName);
+    }
+
     [Theory]
     [MemberData(nameof(OutOfRange))]
     public void Open_OptionOutOfRange_IsRefusedNamingTheOptionAndWhatItTakes(string option, EtcdStoreOptions options)
