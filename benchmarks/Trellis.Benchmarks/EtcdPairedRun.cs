@@ -20,7 +20,7 @@ public static class EtcdPairedRun
             (string Name, Func<Task> Allocate)[] variants =
             [
                 ("raw: range read + txn", bench.Raw),
-                ("raw: the store's read (head and pending, then the range) + txn", bench.RawReadAsTheStore),
+                ("raw: the store's read (head, pending and the range in one txn) + txn", bench.RawReadAsTheStore),
                 ("Trellis: ReadAsync + CommitAsync", bench.Trellis),
                 ("raw, 8 at once", bench.RawConcurrent),
                 ("Trellis, 8 at once", bench.TrellisConcurrent),

@@ -46,6 +46,8 @@ internal sealed class EtcdCommitPlan
             }
         }
 
+        var conditioned = transaction.Conditions.Cast<TxnCondition.RevisionEquals>().Where(c => c.Revision != 0).Select(c => c.Key).ToHashSet(StringComparer.Ordinal);
+        DeletesAnExistingKey = deletes.Any(conditioned.Contains);
         Creates = creates;
         Deletes = deletes;
         NetWrites = [.. writes];
@@ -68,6 +70,9 @@ internal sealed class EtcdCommitPlan
 
     /// <summary>Whether a create follows a put or create of its key: the transaction conflicts whatever the state.</summary>
     public bool AlwaysConflicts { get; }
+
+    /// <summary>Whether a key the transaction deletes first has a condition that it exists (a revision not 0): then, unless it conflicts, it changes the store.</summary>
+    public bool DeletesAnExistingKey { get; }
 
     /// <summary>Whether the transaction puts or creates anything: then, unless it conflicts, it changes the store.</summary>
     public bool Writes { get; }

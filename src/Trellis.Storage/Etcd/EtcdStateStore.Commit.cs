@@ -85,8 +85,9 @@ public sealed partial class EtcdStateStore
         }
 
         // A commit that only deletes changes the store (and moves head) only if a key it deletes exists: look, and compare on what was seen.
-        var changes = plan.Writes;
-        if (!plan.Writes && plan.Deletes.Count > 0)
+        // A delete conditioned on its key's revision (not 0) changes the store whenever the compares hold: no look needed.
+        var changes = plan.Writes || plan.DeletesAnExistingKey;
+        if (!changes && plan.Deletes.Count > 0)
         {
             var seen = await ReadRevisionsAsync(plan.Deletes, keys, 0, Step.Read, cancellationToken).ConfigureAwait(false);
             changes = plan.Changes(k => seen[k]);

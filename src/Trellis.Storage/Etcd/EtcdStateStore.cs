@@ -125,21 +125,74 @@ public sealed partial class EtcdStateStore : IStateStore
         return (head?.ModRevision ?? 0, pending?.ModRevision ?? response.Header.Revision);
     }
 
-    /// <summary>The items of <paramref name="ranges"/>, range by range, all as of the revision at which head is current (see <see cref="ReadHeadAsync"/>); returns head's revision.</summary>
+    /// <summary>
+    /// The items of <paramref name="ranges"/>, range by range, all as of the revision at which head is current (see
+    /// <see cref="ReadHeadAsync"/>); returns head's revision. Usually one request: head, the mark and the first page of every
+    /// range (a share of <see cref="EtcdStoreOptions.ReadPageSize"/>) in one transaction, which etcd answers at one revision. When no large commit is under way that answer is the
+    /// snapshot, and only ranges longer than a page are read on, at its revision; when one is, the ranges are read again as of
+    /// its mark.
+    /// </summary>
     private async Task<long> ReadItemsAsync(List<(ByteString Start, ByteString End)> ranges, Action<KeyValue> visit, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(disposed != 0, this);
         cancellationToken.ThrowIfCancellationRequested();
-        var head = await ReadHeadAsync(cancellationToken).ConfigureAwait(false);
-        if (head.Revision != 0)
+        if (ranges.Count + 2 > options.MaxTxnOperations)
         {
-            foreach (var (start, end) in ranges)
+            var head = await ReadHeadAsync(cancellationToken).ConfigureAwait(false);
+            if (head.Revision != 0)
             {
-                await ScanAsync(start, end, head.ReadAt, keysOnly: false, visit, cancellationToken).ConfigureAwait(false);
+                foreach (var (start, end) in ranges)
+                {
+                    await ScanAsync(start, end, head.ReadAt, keysOnly: false, visit, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            return head.Revision;
+        }
+
+        // The first pages together hold no more than one page of a scan: a response no larger than a read's has always been.
+        var firstPage = Math.Max(1, options.ReadPageSize / Math.Max(1, ranges.Count));
+        var request = new TxnRequest();
+        request.Success.Add(Range(headKey));
+        request.Success.Add(Range(pendingKey));
+        foreach (var (start, end) in ranges)
+        {
+            request.Success.Add(new RequestOp { RequestRange = new RangeRequest { Key = start, RangeEnd = end, Limit = firstPage } });
+        }
+
+        var response = await CallAsync(t => client.TransactionAsync(request, cancellationToken: t), Step.Read, cancellationToken).ConfigureAwait(false);
+        var revision = ModRevisionOf(response.Responses[0]);
+        var pending = ModRevisionOf(response.Responses[1]);
+        if (revision == 0)
+        {
+            return 0;
+        }
+
+        var readAt = pending != 0 ? pending : response.Header.Revision;
+        for (var i = 0; i < ranges.Count; i++)
+        {
+            var (start, end) = ranges[i];
+            if (pending != 0)
+            {
+                // A large commit's chunks (or a dead writer's) may be in the page: read the range as of the mark instead.
+                await ScanAsync(start, end, readAt, keysOnly: false, visit, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            var page = response.Responses[i + 2].ResponseRange;
+            foreach (var kv in page.Kvs)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                visit(kv);
+            }
+
+            if (page.More && page.Kvs.Count > 0)
+            {
+                await ScanAsync(After(page.Kvs[^1].Key), end, readAt, keysOnly: false, visit, cancellationToken).ConfigureAwait(false);
             }
         }
 
-        return head.Revision;
+        return revision;
     }
 
     /// <summary>Every key in [start, end) as of <paramref name="revision"/> (0: now, all pages at the first page's revision), page by page in key order.</summary>
@@ -162,9 +215,12 @@ public sealed partial class EtcdStateStore : IStateStore
                 return;
             }
 
-            from = ByteString.CopyFrom([.. response.Kvs[^1].Key.Span, 0]);
+            from = After(response.Kvs[^1].Key);
         }
     }
+
+    /// <summary>The least key above <paramref name="key"/>.</summary>
+    private static ByteString After(ByteString key) => ByteString.CopyFrom([.. key.Span, 0]);
 
     /// <summary>The etcd key range of the items whose keys start with <paramref name="prefix"/>.</summary>
     /// <exception cref="ArgumentException">The prefix is not well-formed UTF-16.</exception>
