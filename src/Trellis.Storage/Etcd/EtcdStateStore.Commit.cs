@@ -171,8 +171,18 @@ public sealed partial class EtcdStateStore
     private static long ModRevisionOf(ResponseOp op) => op.ResponseRange.Kvs.FirstOrDefault()?.ModRevision ?? 0;
 
     /// <summary>The revision of each of <paramref name="names"/> as of <paramref name="revision"/> (0: now), read in transactions of etcd's size.</summary>
+    /// <remarks>
+    /// More keys than one transaction reads are looked up by whichever takes fewer requests: transactions of single-key
+    /// reads, or a keys-only scan of the range from the least of them to the greatest (its size counted first). A large
+    /// commit onto an empty or small keyspace decides all of its creates in two requests instead of one per 128 keys.
+    /// </remarks>
     private async Task<Dictionary<string, long>> ReadRevisionsAsync(IReadOnlyList<string> names, Dictionary<string, ByteString> keys, long revision, Step step, CancellationToken cancellationToken)
     {
+        if (names.Count > options.MaxTxnOperations && await ScanRevisionsAsync(names, keys, revision, step, cancellationToken).ConfigureAwait(false) is { } scanned)
+        {
+            return scanned;
+        }
+
         var found = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var batch in names.Chunk(options.MaxTxnOperations))
         {
@@ -187,6 +197,48 @@ public sealed partial class EtcdStateStore
             {
                 found[batch[i]] = ModRevisionOf(response.Responses[i]);
             }
+        }
+
+        return found;
+    }
+
+    /// <summary>
+    /// The revision of each of <paramref name="names"/> as of <paramref name="revision"/> (0: now) from a keys-only scan of the
+    /// range that holds them all, or null when counting its keys shows that the scan would take more requests than reading
+    /// the keys in transactions of 128.
+    /// </summary>
+    private async Task<Dictionary<string, long>?> ScanRevisionsAsync(IReadOnlyList<string> names, Dictionary<string, ByteString> keys, long revision, Step step, CancellationToken cancellationToken)
+    {
+        var (least, greatest) = (keys[names[0]], keys[names[0]]);
+        foreach (var name in names)
+        {
+            var key = keys[name];
+            least = key.Span.SequenceCompareTo(least.Span) < 0 ? key : least;
+            greatest = key.Span.SequenceCompareTo(greatest.Span) > 0 ? key : greatest;
+        }
+
+        var end = After(greatest);
+        var counted = await CallAsync(t => client.GetAsync(new RangeRequest { Key = least, RangeEnd = end, Revision = revision, CountOnly = true }, cancellationToken: t), step, cancellationToken).ConfigureAwait(false);
+        var pages = (counted.Count + options.ReadPageSize - 1) / options.ReadPageSize;
+        var batches = (names.Count + options.MaxTxnOperations - 1) / options.MaxTxnOperations;
+        if (pages >= batches)
+        {
+            return null;
+        }
+
+        var found = names.ToDictionary(n => n, _ => 0L, StringComparer.Ordinal);
+        var wanted = names.ToDictionary(n => keys[n], n => n);
+        if (counted.Count > 0)
+        {
+            // At the count's revision when reading "now": the scan's keys are then those counted.
+            var at = revision == 0 ? counted.Header.Revision : revision;
+            await ScanAsync(least, end, at, keysOnly: true, kv =>
+            {
+                if (wanted.TryGetValue(kv.Key, out var name))
+                {
+                    found[name] = kv.ModRevision;
+                }
+            }, cancellationToken, step).ConfigureAwait(false);
         }
 
         return found;
@@ -470,9 +522,9 @@ public sealed partial class EtcdStateStore
         var mark = held.PendingRevision;
         var (start, end) = (dataPrefix, RangeEnd(dataPrefix));
         var before = new Dictionary<ByteString, ByteString>();
-        await ScanAsync(start, end, mark, keysOnly: false, kv => before[kv.Key] = kv.Value, cancellationToken).ConfigureAwait(false);
+        await ScanAsync(start, end, mark, keysOnly: false, kv => before[kv.Key] = kv.Value, cancellationToken, Step.Recover).ConfigureAwait(false);
         var now = new Dictionary<ByteString, long>();
-        await ScanAsync(start, end, 0, keysOnly: true, kv => now[kv.Key] = kv.ModRevision, cancellationToken).ConfigureAwait(false);
+        await ScanAsync(start, end, 0, keysOnly: true, kv => now[kv.Key] = kv.ModRevision, cancellationToken, Step.Recover).ConfigureAwait(false);
         var undo = now.Where(n => n.Value > mark).Select(n => (n.Key, before.GetValueOrDefault(n.Key)))
             .Concat(before.Keys.Where(k => !now.ContainsKey(k)).Select(k => (k, (ByteString?)before[k])))
             .ToList();

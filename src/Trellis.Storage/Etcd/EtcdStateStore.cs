@@ -196,13 +196,13 @@ public sealed partial class EtcdStateStore : IStateStore
     }
 
     /// <summary>Every key in [start, end) as of <paramref name="revision"/> (0: now, all pages at the first page's revision), page by page in key order.</summary>
-    private async Task ScanAsync(ByteString start, ByteString end, long revision, bool keysOnly, Action<KeyValue> visit, CancellationToken cancellationToken)
+    private async Task ScanAsync(ByteString start, ByteString end, long revision, bool keysOnly, Action<KeyValue> visit, CancellationToken cancellationToken, Step step = Step.Read)
     {
         var from = start;
         while (true)
         {
             var request = new RangeRequest { Key = from, RangeEnd = end, Revision = revision, Limit = options.ReadPageSize, KeysOnly = keysOnly };
-            var response = await CallAsync(t => client.GetAsync(request, cancellationToken: t), Step.Read, cancellationToken).ConfigureAwait(false);
+            var response = await CallAsync(t => client.GetAsync(request, cancellationToken: t), step, cancellationToken).ConfigureAwait(false);
             revision = revision == 0 ? response.Header.Revision : revision;
             foreach (var kv in response.Kvs)
             {

@@ -170,6 +170,49 @@ public sealed class EtcdRoundTripTests(EtcdFixture etcd)
         Assert.Equal(written.Revision, await store.ReadRevisionAsync());
     }
 
+    [Fact]
+    public async Task LargeCommit_OntoAnEmptyKeyspace_ChecksItsCreatesByOneCountNotATransactionPer128Keys()
+    {
+        var requests = new ConcurrentQueue<object>();
+        await using var store = etcd.OpenFaulty(Counting(requests));
+
+        var result = await store.CommitAsync(Ops([.. Enumerable.Range(0, 1000).Select(i => Create($"alloc/vip/{i:D4}", "a"))]));
+
+        Assert.True(result.Succeeded);
+        Assert.Single(requests, r => r is RangeRequest { CountOnly: true });
+        Assert.DoesNotContain(requests, IsLookup);
+        Assert.Equal(1000, (await store.ReadAsync("alloc/")).Items.Count);
+    }
+
+    [Fact]
+    public async Task LargeCommit_CreateOfAKeyTakenAmongMany_FoundByTheScanOrByLookups_WhicheverIsFewerRequests()
+    {
+        var requests = new ConcurrentQueue<object>();
+        await using var store = etcd.OpenFaulty(Counting(requests), o => o with { ReadPageSize = 10 });
+        var creates = Enumerable.Range(0, 300).Select(i => Create($"alloc/vip/{i:D4}", "b")).ToArray();
+
+        // 3 keys in the range: one page of a keys-only scan, against 3 transactions of 128 lookups.
+        var few = await store.CommitAsync(Ops(Create("alloc/vip/0000", "a"), Create("alloc/vip/0150", "a"), Create("alloc/vip/0299", "a")));
+        requests.Clear();
+        Assert.Equal(new CommitResult(false, few.Revision, "alloc/vip/0000"), await store.CommitAsync(Ops(creates)));
+        Assert.DoesNotContain(requests, IsLookup);
+        Assert.Contains(requests, r => r is RangeRequest { KeysOnly: true, CountOnly: false });
+
+        // 300 keys in the range: 30 pages of 10, against 3 transactions of lookups.
+        await store.CommitAsync(Ops([.. Enumerable.Range(0, 300).Where(i => i is not 0 and not 150 and not 299).Select(i => Create($"alloc/vip/{i:D4}", "a"))]));
+        await store.CommitAsync(When([At("alloc/vip/0000", few.Revision)], Delete("alloc/vip/0000")));
+        requests.Clear();
+        var again = await store.CommitAsync(Ops(creates));
+        Assert.Equal("alloc/vip/0001", again.ConflictKey);
+        Assert.Equal(3, requests.Count(IsLookup));
+        Assert.DoesNotContain(requests, r => r is RangeRequest { KeysOnly: true, CountOnly: false });
+        Assert.Equal(299, (await store.ReadAsync("alloc/")).Items.Count);
+    }
+
+    /// <summary>A transaction of keys-only reads of single keys: the lookup of the keys that decide a commit.</summary>
+    private static bool IsLookup(object request) =>
+        request is TxnRequest { Compare.Count: 0 } txn && txn.Success.Count > 2 && txn.Success.All(op => op.RequestRange is { KeysOnly: true, RangeEnd.IsEmpty: true });
+
     /// <summary>An injector that records every unary request and sends it on.</summary>
     private static EtcdFaultInjector Counting(ConcurrentQueue<object> requests) => new()
     {
