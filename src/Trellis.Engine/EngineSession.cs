@@ -60,10 +60,15 @@ public sealed class EngineSession : IAsyncDisposable
 
     /// <summary>Opens the keyspace <paramref name="keyPrefix"/> (a site's, or a server's fleet state) on the etcd cluster at <paramref name="location"/>.</summary>
     /// <exception cref="StoreException">A certificate or key file cannot be read.</exception>
-    public static EngineSession OpenEtcd(EtcdLocation location, string keyPrefix, TimeProvider? time = null)
+    /// <param name="shared">
+    /// A connection the caller keeps open for many sessions, made by <see cref="EtcdLocation.Connect"/> of the same
+    /// location (a server's): the session uses it and leaves it open. Null: the session opens its own and closes it.
+    /// </param>
+    public static EngineSession OpenEtcd(EtcdLocation location, string keyPrefix, TimeProvider? time = null, dotnet_etcd.EtcdClient? shared = null)
     {
         ArgumentNullException.ThrowIfNull(location);
-        var store = EtcdStateStore.Open(location.StoreOptions(keyPrefix));
+        var options = location.StoreOptions(keyPrefix);
+        var store = shared is null ? EtcdStateStore.Open(options) : EtcdStateStore.OpenShared(options, shared);
         // Sessions on one keyspace of one cluster share its state: a plan made on one commits on another.
         return new EngineSession(store, time, "etcd:" + string.Join(",", location.Members.Order(StringComparer.Ordinal)) + keyPrefix);
     }

@@ -75,9 +75,10 @@ internal sealed class EtcdSiteStore(EtcdConnection etcd, TimeProvider time) : IS
         return response.Succeeded;
     }
 
-    public EngineSession Open(string name, bool write, TimeProvider time) => EngineSession.Open(etcd.Location.WithSite(name), write, time);
+    /// <summary>A session on the server's one connection: a request opens no channel, TLS handshake or sign-in of its own.</summary>
+    public EngineSession Open(string name, bool write, TimeProvider time) => EngineSession.OpenEtcd(etcd.Location, etcd.Location.SitePrefix(name), time, etcd.Client);
 
-    public EngineSession OpenFleet(bool write, TimeProvider time) => EngineSession.OpenEtcd(etcd.Location, etcd.Location.FleetPrefix, time);
+    public EngineSession OpenFleet(bool write, TimeProvider time) => EngineSession.OpenEtcd(etcd.Location, etcd.Location.FleetPrefix, time, etcd.Client);
 
     /// <summary>The end of the key range of <paramref name="prefix"/> (which ends in '/'): the same text ending in '0'.</summary>
     private static string After(string prefix) => prefix[..^1] + "0";

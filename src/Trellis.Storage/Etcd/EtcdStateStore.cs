@@ -18,6 +18,7 @@ public sealed partial class EtcdStateStore : IStateStore
     private static readonly UTF8Encoding Strict = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private readonly EtcdClient client;
+    private readonly bool ownsClient;
     private readonly EtcdStoreOptions options;
     private readonly ByteString headKey;
     private readonly ByteString pendingKey;
@@ -26,9 +27,10 @@ public sealed partial class EtcdStateStore : IStateStore
     private long observedRevision;
     private int disposed;
 
-    private EtcdStateStore(EtcdClient client, EtcdStoreOptions options)
+    private EtcdStateStore(EtcdClient client, EtcdStoreOptions options, bool ownsClient = true)
     {
         this.client = client;
+        this.ownsClient = ownsClient;
         this.options = options;
         headKey = ByteString.CopyFromUtf8(options.KeyPrefix + "head");
         pendingKey = ByteString.CopyFromUtf8(options.KeyPrefix + "pending");
@@ -56,6 +58,26 @@ public sealed partial class EtcdStateStore : IStateStore
 
         options.Validate();
         return new EtcdStateStore(EtcdClients.Create(options), options);
+    }
+
+    /// <summary>
+    /// A store on a connection the caller keeps open for many stores (a server's, whose every request opens a site): no
+    /// channel, TLS handshake or sign-in per store. The client must have been made by <see cref="EtcdClients.Create"/> with
+    /// the same endpoints and security as <paramref name="options"/>; disposing the store leaves it open.
+    /// </summary>
+    /// <exception cref="ArgumentException">As <see cref="Open(EtcdStoreOptions)"/>.</exception>
+    public static EtcdStateStore OpenShared(EtcdStoreOptions options, EtcdClient client)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.Endpoints);
+        if (string.IsNullOrEmpty(options.KeyPrefix) || !options.KeyPrefix.EndsWith('/') || !StoreKeys.IsValid(options.KeyPrefix))
+        {
+            throw new ArgumentException($"The etcd key prefix must be well-formed and end in '/'; got '{options.KeyPrefix}'.", nameof(options));
+        }
+
+        options.Validate();
+        return new EtcdStateStore(client, options, ownsClient: false);
     }
 
     /// <inheritdoc />
@@ -96,13 +118,17 @@ public sealed partial class EtcdStateStore : IStateStore
         return (await ReadHeadRevisionAsync(cancellationToken).ConfigureAwait(false)).Head;
     }
 
-    /// <summary>Closes the connection to the cluster; a change feed still running ends with an <see cref="ObjectDisposedException"/>.</summary>
+    /// <summary>Closes the connection to the cluster (unless it is shared: <see cref="OpenShared"/>); a change feed still running ends with an <see cref="ObjectDisposedException"/>.</summary>
     public ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref disposed, 1) == 0)
         {
             closing.Cancel();
-            client.Dispose();
+            if (ownsClient)
+            {
+                client.Dispose();
+            }
+
             closing.Dispose();
         }
 

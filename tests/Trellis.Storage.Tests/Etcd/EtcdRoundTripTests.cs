@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Etcdserverpb;
+using Trellis.Storage.Etcd;
 using static Trellis.Storage.Tests.StoreText;
 
 namespace Trellis.Storage.Tests.Etcd;
@@ -207,6 +208,27 @@ public sealed class EtcdRoundTripTests(EtcdFixture etcd)
         Assert.Equal(3, requests.Count(IsLookup));
         Assert.DoesNotContain(requests, r => r is RangeRequest { KeysOnly: true, CountOnly: false });
         Assert.Equal(299, (await store.ReadAsync("alloc/")).Items.Count);
+    }
+
+    [Fact]
+    public async Task SharedClient_StoresOfSeveralKeyspaces_UseOneConnection_AndDisposingOneLeavesItOpen()
+    {
+        var requests = new ConcurrentQueue<object>();
+        var prefix = $"/trellis-tests/{Guid.NewGuid():N}/";
+        using var client = new dotnet_etcd.EtcdClient(etcd.Cluster.Endpoints, interceptors: [Counting(requests)]);
+        var first = EtcdStateStore.OpenShared(new EtcdStoreOptions { Endpoints = etcd.Cluster.Endpoints, KeyPrefix = prefix + "a/" }, client);
+        await using var second = EtcdStateStore.OpenShared(new EtcdStoreOptions { Endpoints = etcd.Cluster.Endpoints, KeyPrefix = prefix + "b/" }, client);
+
+        Assert.True((await first.CommitAsync(Ops(Create("alloc/vip/10.0.0.1", "a")))).Succeeded);
+        await first.DisposeAsync();
+        Assert.True((await second.CommitAsync(Ops(Create("alloc/vip/10.0.0.1", "b")))).Succeeded);
+
+        // Both went through the one client; each keyspace holds its own.
+        Assert.Equal(2, requests.Count);
+        Assert.Equal("b", Text(Assert.Single((await second.ReadAsync("alloc/")).Items)));
+        await using var reopened = etcd.Open(prefix + "a/");
+        Assert.Equal("a", Text(Assert.Single((await reopened.ReadAsync("alloc/")).Items)));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => first.ReadAsync("alloc/"));
     }
 
     /// <summary>A transaction of keys-only reads of single keys: the lookup of the keys that decide a commit.</summary>
