@@ -55,9 +55,14 @@ public static class Program
         await using var app = ServerHost.Build(options);
         await app.StartAsync().ConfigureAwait(false);
         var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single() + "/");
-        var store = app.Services.GetRequiredService<TokenStore>();
-        var tokens = Enumerable.Range(0, clients)
-            .Select(i => store.Create(new TokenRequest($"load-{i}", Grants: [new SiteGrant(Site, AccessRole.Operator)]), null, "load").Created!.Token).ToList();
+        var store = app.Services.GetRequiredService<ITokenStore>();
+        var tokens = new List<string>();
+        for (var i = 0; i < clients; i++)
+        {
+            var (created, _) = await store.CreateAsync(new TokenRequest($"load-{i}", Grants: [new SiteGrant(Site, AccessRole.Operator)]), null, "load", CancellationToken.None).ConfigureAwait(false);
+            tokens.Add(created!.Token);
+        }
+
         var result = await LoadRun.RunAsync(i => new HttpTarget(address, tokens[i], Site, writes), clients, duration).ConfigureAwait(false);
         await app.StopAsync().ConfigureAwait(false);
         return (result, await LoadCheck.VerifyAsync(state, result).ConfigureAwait(false));

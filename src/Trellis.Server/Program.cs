@@ -25,7 +25,8 @@ public static class Program
         };
         var store = new Option<string?>("--store")
         {
-            Description = $"Where the fleet is kept: etcd://HOST:PORT[,HOST:PORT…][?OPTIONS] (etcds:// for TLS; as the CLI's --store, without a site: " +
+            Recursive = true,
+            Description = $"Where the fleet and its tokens are kept: etcd://HOST:PORT[,HOST:PORT…][?OPTIONS] (etcds:// for TLS; as the CLI's --store, without a site: " +
                 $"the server serves every site of the store), shared with other servers and the CLI; or a folder (sqlite:FOLDER). Default: {ServerStore.Variable}, else the --data folder. " +
                 $"An etcd user's password: {Trellis.Engine.StoreLocation.PasswordVariable} or &passwordFile=PATH.",
         };
@@ -52,7 +53,7 @@ public static class Program
         };
         var root = new RootCommand("The Trellis server: REST API and dashboard for a fleet of sites")
         {
-            data, store, listen, certificate, passwordFile, insecure, rateLimit, rateWindow, TokenCommands.Command(data),
+            data, store, listen, certificate, passwordFile, insecure, rateLimit, rateWindow, TokenCommands.Command(data, store),
         };
         root.SetAction(async (p, ct) =>
         {

@@ -79,7 +79,7 @@ public static class ServerHost
         builder.Services.AddSingleton<ServerMetrics>();
         builder.Services.AddSingleton<PlanRegistry>();
         builder.Services.AddApiReference();
-        builder.Services.AddAccessControl(options);
+        builder.Services.AddAccessControl(options, etcd);
 
         var app = builder.Build();
 

@@ -11,7 +11,8 @@ internal static class TokenEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         api.MapPost("/tokens", Create).Requires(AccessRole.Admin).WithName("CreateToken");
-        api.MapGet("/tokens", (TokenStore store) => TypedResults.Json(store.List(), AccessJson.Default.IReadOnlyListTokenInfo))
+        api.MapGet("/tokens", async (ITokenStore store, CancellationToken cancellationToken) =>
+                TypedResults.Json(await store.ListAsync(cancellationToken).ConfigureAwait(false), AccessJson.Default.IReadOnlyListTokenInfo))
             .Requires(AccessRole.Admin).WithName("ListTokens");
         api.MapDelete("/tokens/{id}", Revoke).Requires(AccessRole.Admin).WithName("RevokeToken");
         api.MapGet("/token", (HttpContext context) => TypedResults.Json(context.Token()!, AccessJson.Default.TokenInfo))
@@ -19,7 +20,7 @@ internal static class TokenEndpoints
     }
 
     /// <summary>Makes a token and answers its secret, this once (Cache-Control: no-store, as every API response).</summary>
-    private static IResult Create(TokenRequest request, TokenStore store, ServerOptions options, HttpContext context)
+    private static async Task<IResult> Create(TokenRequest request, ITokenStore store, ServerOptions options, HttpContext context)
     {
         var (findings, expiresAt) = TokenRules.Check(request, options.Time.GetUtcNow());
         if (findings.Count > 0)
@@ -27,16 +28,16 @@ internal static class TokenEndpoints
             return Problems.Refused(findings);
         }
 
-        var (created, refused) = store.Create(request, expiresAt, context.User.Identity?.Name);
+        var (created, refused) = await store.CreateAsync(request, expiresAt, context.User.Identity?.Name, context.RequestAborted).ConfigureAwait(false);
         return created is null
             ? Problems.Of(StatusCodes.Status409Conflict, "Name taken", refused!.Message, [refused])
             : TypedResults.Json(created, AccessJson.Default.CreatedToken, statusCode: StatusCodes.Status201Created);
     }
 
     /// <summary>Revokes a token by id and answers which it was; it signs in no more from the next request on.</summary>
-    private static IResult Revoke(string id, TokenStore store)
+    private static async Task<IResult> Revoke(string id, ITokenStore store, CancellationToken cancellationToken)
     {
-        var revoked = store.Revoke(id);
+        var revoked = await store.RevokeAsync(id, cancellationToken).ConfigureAwait(false);
         return revoked is null
             ? Problems.Of(StatusCodes.Status404NotFound, "No such token", TokenRules.NotFoundFinding(id).Message, [TokenRules.NotFoundFinding(id)])
             : TypedResults.Json(revoked, AccessJson.Default.TokenInfo);

@@ -7,21 +7,25 @@ using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Net.Http.Headers;
+using Trellis.Server.Stores;
 
 namespace Trellis.Server.Security;
 
 /// <summary>
-/// Who a request is and what it may do: a bearer token (<see cref="TokenStore"/>) checked against the endpoint's
-/// <see cref="RequiredAccess"/>; none or an invalid one 401, a token without the role on the site 403. Requests are limited
-/// per token (per client address without one), and every response carries the security headers.
+/// Who a request is and what it may do: a bearer token (<see cref="ITokenStore"/>) checked against the endpoint's
+/// <see cref="RequiredAccess"/>; none or an invalid one 401, a token without the role on the site 403, a token the store
+/// could not be asked about 503. Requests are limited per token (per client address without one), and every response
+/// carries the security headers.
 /// </summary>
 public static partial class AccessControl
 {
-    private sealed record Presented(TokenInfo? Token, string? Refusal);
+    /// <summary>What the request presented: a valid token, or why not; <paramref name="Unavailable"/>: the store failed.</summary>
+    private sealed record Presented(TokenInfo? Token, string? Refusal, string? Unavailable = null);
 
-    public static IServiceCollection AddAccessControl(this IServiceCollection services, ServerOptions options)
+    /// <summary>The tokens in the fleet's store: on <paramref name="etcd"/> when the fleet is there, else in the data folder.</summary>
+    public static IServiceCollection AddAccessControl(this IServiceCollection services, ServerOptions options, EtcdConnection? etcd)
     {
-        services.AddSingleton(new TokenStore(options.DataDirectory, options.Time));
+        services.AddSingleton(ITokenStore.For(options.DataDirectory, etcd, options.Time));
         services.AddRateLimiter(limiter =>
         {
             limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
@@ -49,18 +53,27 @@ public static partial class AccessControl
     /// <summary>Security headers, authentication, the rate limit and authorization, in that order (after routing: it reads the endpoint).</summary>
     public static WebApplication UseAccessControl(this WebApplication app)
     {
-        var store = app.Services.GetRequiredService<TokenStore>();
+        var store = app.Services.GetRequiredService<ITokenStore>();
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Trellis.Server.Access");
-        app.Use((context, next) =>
+        app.Use(async (context, next) =>
         {
             context.Response.OnStarting(AddSecurityHeaders, context);
             if (context.Request.Headers.Authorization is [{ } header] && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
             {
-                var (token, refusal) = store.Authenticate(header["Bearer ".Length..].Trim());
-                context.Features.Set(new Presented(token, refusal));
-                if (token is not null)
+                try
                 {
-                    context.User = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, token.Actor)], "Bearer"));
+                    var (token, refusal) = await store.AuthenticateAsync(header["Bearer ".Length..].Trim(), context.RequestAborted).ConfigureAwait(false);
+                    context.Features.Set(new Presented(token, refusal));
+                    if (token is not null)
+                    {
+                        context.User = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, token.Actor)], "Bearer"));
+                    }
+                }
+                catch (FleetStoreException e)
+                {
+                    // Signed in as nobody: a public endpoint answers as to no token, any other 503.
+                    LogStoreFailed(log, context.Request.Method, context.Request.Path, e.Message);
+                    context.Features.Set(new Presented(null, null, e.Message));
                 }
             }
             else if (context.Request.Headers.Authorization.Count > 0)
@@ -68,7 +81,7 @@ public static partial class AccessControl
                 context.Features.Set(new Presented(null, "an Authorization header that is not a bearer token"));
             }
 
-            return next(context);
+            await next(context).ConfigureAwait(false);
         });
         app.UseRateLimiter();
         app.Use((context, next) =>
@@ -79,6 +92,13 @@ public static partial class AccessControl
             }
 
             var presented = context.Features.Get<Presented>();
+            if (presented?.Unavailable is { } failure)
+            {
+                context.Response.Headers.RetryAfter = "1";
+                return Problems.Of(StatusCodes.Status503ServiceUnavailable, "Tokens unavailable",
+                    $"The token could not be checked, so the request was not let in: {failure} Nothing was done; try again.").ExecuteAsync(context);
+            }
+
             if (presented?.Token is not { } token)
             {
                 if (presented?.Refusal is { } refusal)
@@ -141,6 +161,9 @@ public static partial class AccessControl
     // Never the token: its id and name say which one it was.
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused {Method} {Path}: {Refusal}.")]
     private static partial void LogUnauthenticated(ILogger log, string method, PathString path, string refusal);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Method} {Path}: the token could not be checked: {Reason}")]
+    private static partial void LogStoreFailed(ILogger log, string method, PathString path, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Refused {Method} {Path} to {Actor}: it needs {Role}.")]
     private static partial void LogForbidden(ILogger log, string method, PathString path, string actor, AccessRole role);

@@ -1,16 +1,19 @@
 using System.CommandLine;
 using System.Globalization;
+using Trellis.Engine;
 using Trellis.Engine.Contracts;
+using Trellis.Server.Stores;
 
 namespace Trellis.Server.Security;
 
 /// <summary>
-/// <c>trellis serve token create|list|revoke</c>: the fleet's tokens, written straight into server.db, so that the first
-/// Admin token needs neither a running server nor another token (and the commands work while the server runs).
+/// <c>trellis serve token create|list|revoke</c>: the fleet's tokens, written straight into its store (server.db in the data
+/// folder, or the etcd cluster of <c>--store</c>, as <c>trellis serve</c> chooses), so that the first Admin token needs
+/// neither a running server nor another token (and the commands work while the servers run).
 /// </summary>
 internal static class TokenCommands
 {
-    public static Command Command(Option<string> data)
+    public static Command Command(Option<string> data, Option<string?> store)
     {
         var name = new Option<string>("--name") { Description = "The token's name (audit entries say token:<name>).", Required = true };
         var role = new Option<string[]>("--role")
@@ -21,19 +24,51 @@ internal static class TokenCommands
         var site = new Option<string[]>("--site") { Description = "A site the token is granted a role on (repeat for several)." };
         var expires = new Option<string?>("--expires") { Description = "Its lifetime: 90d, 12h, 30m, or never. Default: 90d" };
         var create = new Command("create", "Make a token and print it, this once (on standard output; what it is goes to standard error)") { name, role, site, expires };
-        create.SetAction(p => Create(p, p.GetValue(data)!, p.GetValue(name)!, p.GetValue(role)!, p.GetValue(site) ?? [], p.GetValue(expires)));
+        create.SetAction((p, ct) => WithStoreAsync(p, "create", data, store,
+            tokens => Create(p, tokens, p.GetValue(name)!, p.GetValue(role)!, p.GetValue(site) ?? [], p.GetValue(expires), ct)));
 
         var list = new Command("list", "List the tokens: id, name, roles, status, expiry (never a secret)");
-        list.SetAction(p => List(p, p.GetValue(data)!));
+        list.SetAction((p, ct) => WithStoreAsync(p, "list", data, store, tokens => List(p, tokens, ct)));
 
         var which = new Argument<string>("token") { Description = "The id or the name of the token to revoke" };
         var revoke = new Command("revoke", "Revoke a token: it signs in no more, from the next request on") { which };
-        revoke.SetAction(p => Revoke(p, p.GetValue(data)!, p.GetValue(which)!));
+        revoke.SetAction((p, ct) => WithStoreAsync(p, "revoke", data, store, tokens => Revoke(p, tokens, p.GetValue(which)!, ct)));
 
-        return new Command("token", "The fleet's API tokens, in <data>/server.db") { create, list, revoke };
+        return new Command("token", "The fleet's API tokens, in its store: <data>/server.db, or the etcd cluster of --store") { create, list, revoke };
     }
 
-    private static int Create(ParseResult p, string data, string name, string[] roles, string[] sites, string? expires)
+    /// <summary>
+    /// Runs <paramref name="action"/> on the tokens of the store <c>--store</c> (else TRELLIS_STORE) names, else of the data
+    /// folder: exit 2 for a store setting a server would refuse, 3 when the store fails.
+    /// </summary>
+    private static async Task<int> WithStoreAsync(ParseResult p, string command, Option<string> data, Option<string?> store, Func<ITokenStore, Task<int>> action)
+    {
+        var error = p.InvocationConfiguration.Error;
+        StoreLocation? location;
+        try
+        {
+            location = ServerStore.Read(p.GetValue(store), Environment.GetEnvironmentVariable);
+        }
+        catch (StoreLocationException e)
+        {
+            await error.WriteLineAsync($"trellis serve token {command}: {e.Message}").ConfigureAwait(false);
+            return 2;
+        }
+
+        try
+        {
+            using var etcd = location is EtcdLocation onEtcd ? new EtcdConnection(onEtcd) : null;
+            var folder = location is SqliteLocation sqlite ? sqlite.Path : p.GetValue(data)!;
+            return await action(ITokenStore.For(folder, etcd, TimeProvider.System)).ConfigureAwait(false);
+        }
+        catch (FleetStoreException e)
+        {
+            await error.WriteLineAsync($"trellis serve token {command}: {e.Message} Nothing was changed.").ConfigureAwait(false);
+            return 3;
+        }
+    }
+
+    private static async Task<int> Create(ParseResult p, ITokenStore store, string name, string[] roles, string[] sites, string? expires, CancellationToken cancellationToken)
     {
         var error = p.InvocationConfiguration.Error;
         if (!TryGrants(roles, sites, out var admin, out var grants, out var usage))
@@ -42,10 +77,9 @@ internal static class TokenCommands
             return 2;
         }
 
-        var store = new TokenStore(data, TimeProvider.System);
         var request = new TokenRequest(name, admin ? true : null, grants, expires);
         var (findings, expiresAt) = TokenRules.Check(request, TimeProvider.System.GetUtcNow());
-        var (created, refused) = findings.Count == 0 ? store.Create(request, expiresAt, "command line") : (null, null);
+        var (created, refused) = findings.Count == 0 ? await store.CreateAsync(request, expiresAt, "command line", cancellationToken).ConfigureAwait(false) : (null, null);
         if (created is null)
         {
             foreach (var finding in refused is null ? findings : [refused])
@@ -58,15 +92,15 @@ internal static class TokenCommands
 
         p.InvocationConfiguration.Output.WriteLine(created.Token);
         var info = created.Info;
-        error.WriteLine($"Token '{info.Name}' (id {info.Id}, {info.Roles}, expires {Expiry(info)}) in {store.Path}. " +
+        error.WriteLine($"Token '{info.Name}' (id {info.Id}, {info.Roles}, expires {Expiry(info)}) in {store.Describe}. " +
             "It is shown this once and stored only as a hash: keep it now, e.g. in a password manager.");
         return 0;
     }
 
-    private static int List(ParseResult p, string data)
+    private static async Task<int> List(ParseResult p, ITokenStore store, CancellationToken cancellationToken)
     {
         var output = p.InvocationConfiguration.Output;
-        var tokens = new TokenStore(data, TimeProvider.System).List();
+        var tokens = await store.ListAsync(cancellationToken).ConfigureAwait(false);
         output.WriteLine($"{"ID",-12}  {"NAME",-24}  {"STATUS",-7}  {"EXPIRES",-20}  {"CREATED BY",-16}  ROLES");
         foreach (var t in tokens)
         {
@@ -76,17 +110,16 @@ internal static class TokenCommands
         return 0;
     }
 
-    private static int Revoke(ParseResult p, string data, string which)
+    private static async Task<int> Revoke(ParseResult p, ITokenStore store, string which, CancellationToken cancellationToken)
     {
-        var store = new TokenStore(data, TimeProvider.System);
-        if (store.Find(which) is not { } token)
+        if (await store.FindAsync(which, cancellationToken).ConfigureAwait(false) is not { } token)
         {
             p.InvocationConfiguration.Error.WriteLine(TokenRules.NotFoundFinding(which).ToString());
             return 1;
         }
 
         var was = token.RevokedAt;
-        var revoked = store.Revoke(token.Id)!;
+        var revoked = (await store.RevokeAsync(token.Id, cancellationToken).ConfigureAwait(false))!;
         p.InvocationConfiguration.Output.WriteLine(was is null
             ? $"Revoked token '{revoked.Name}' (id {revoked.Id}, {revoked.Roles}, created {Time(revoked.CreatedAt)} by {revoked.CreatedBy ?? "?"})."
             : $"Token '{revoked.Name}' (id {revoked.Id}, {revoked.Roles}) was already revoked at {Time(was.Value)}.");

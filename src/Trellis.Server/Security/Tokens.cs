@@ -34,6 +34,10 @@ public sealed record TokenInfo(
     /// <summary>Its roles in a word or a few: <c>Admin</c>, <c>worked=Operator,lab=Reader</c>.</summary>
     [JsonIgnore]
     public string Roles => Admin ? nameof(AccessRole.Admin) : string.Join(",", Grants.Select(g => $"{g.Site}={g.Role}"));
+
+    /// <summary>A stored token's status at <paramref name="now"/>.</summary>
+    public static TokenStatus StatusAt(DateTimeOffset? revokedAt, DateTimeOffset? expiresAt, DateTimeOffset now) =>
+        revokedAt is not null ? TokenStatus.Revoked : expiresAt is { } at && at <= now ? TokenStatus.Expired : TokenStatus.Active;
 }
 
 /// <summary>A token just made: its secret, shown this once, and what it is.</summary>

@@ -42,6 +42,9 @@ public sealed class TestServer : IAsyncDisposable
     private string? _adminToken;
     private int _tokens;
 
+    // Servers on one etcd store share its tokens: each names its own apart.
+    private readonly string _tokenTag = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3));
+
     /// <summary>
     /// A new token (straight into the server's token store, as <c>trellis serve token create</c> does): fleet-wide for
     /// <see cref="AccessRole.Admin"/>, otherwise <paramref name="role"/> on each of <paramref name="sites"/>.
@@ -50,12 +53,13 @@ public sealed class TestServer : IAsyncDisposable
 
     public string Token(AccessRole role, DateTimeOffset? expiresAt, params string[] sites)
     {
-        var store = App.Services.GetRequiredService<TokenStore>();
-        var name = $"test-{role}-{Interlocked.Increment(ref _tokens)}".ToLowerInvariant();
+        var store = App.Services.GetRequiredService<ITokenStore>();
+        var name = $"test-{role}-{Interlocked.Increment(ref _tokens)}-{_tokenTag}".ToLowerInvariant();
         var request = role == AccessRole.Admin
             ? new TokenRequest(name, Admin: true)
             : new TokenRequest(name, Grants: [.. sites.Select(s => new SiteGrant(s, role))]);
-        var (created, refused) = store.Create(request, expiresAt, "test");
+        // Off the test's synchronization context: an etcd store answers asynchronously.
+        var (created, refused) = Task.Run(() => store.CreateAsync(request, expiresAt, "test", CancellationToken.None)).GetAwaiter().GetResult();
         return created?.Token ?? throw new InvalidOperationException(refused?.ToString());
     }
 

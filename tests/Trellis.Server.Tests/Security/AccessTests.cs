@@ -196,7 +196,7 @@ public sealed class AccessTests
         });
         var good = server.Token(AccessRole.Reader, "worked");
         var revokedToken = server.Token(AccessRole.Reader, "worked");
-        server.App.Services.GetRequiredService<TokenStore>().Revoke(ApiToken.IdOf(revokedToken)!);
+        await server.App.Services.GetRequiredService<ITokenStore>().RevokeAsync(ApiToken.IdOf(revokedToken)!, CancellationToken.None);
         var forged = good[..^3] + "xyz";
 
         foreach (var token in new[] { good, revokedToken, forged })

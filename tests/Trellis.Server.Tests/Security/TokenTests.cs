@@ -39,17 +39,17 @@ public sealed class TokenTests
     }
 
     [Fact]
-    public void The_store_holds_no_token_and_refuses_a_wrong_secret_for_a_known_id()
+    public async Task The_store_holds_no_token_and_refuses_a_wrong_secret_for_a_known_id()
     {
         using var folder = new TempFolder();
-        var store = new TokenStore(folder.Path, TimeProvider.System);
-        var (created, _) = store.Create(new TokenRequest("ci", Admin: true), null, "test");
+        var store = new SqliteTokenStore(folder.Path, TimeProvider.System);
+        var (created, _) = await store.CreateAsync(new TokenRequest("ci", Admin: true), null, "test", CancellationToken.None);
         var token = created!.Token;
 
-        Assert.Equal("ci", store.Authenticate(token).Token?.Name);
+        Assert.Equal("ci", (await store.AuthenticateAsync(token, CancellationToken.None)).Token?.Name);
         var forged = token[..^4] + (token[^4..] == "AAAA" ? "BBBB" : "AAAA");
-        Assert.Null(store.Authenticate(forged).Token);
-        Assert.DoesNotContain(store.List(), t2 => t2.ToString().Contains(token, StringComparison.Ordinal));
+        Assert.Null((await store.AuthenticateAsync(forged, CancellationToken.None)).Token);
+        Assert.DoesNotContain(await store.ListAsync(CancellationToken.None), t2 => t2.ToString().Contains(token, StringComparison.Ordinal));
         var bytes = File.ReadAllBytes(store.Path).Concat(File.Exists(store.Path + "-wal") ? File.ReadAllBytes(store.Path + "-wal") : []).ToArray();
         var secret = token[(token.LastIndexOf('_') + 1)..];
         Assert.Equal(-1, System.Text.Encoding.ASCII.GetString(bytes).IndexOf(secret, StringComparison.Ordinal));
@@ -109,7 +109,7 @@ public sealed class TokenTests
         using var folder = new TempFolder();
         var (code, _, _) = await Run("token", "create", "--data", folder.Path, "--name", "ops", "--site", "a", "--role", "Operator", "--site", "b", "--role", "Reader", "--expires", "12h");
         Assert.Equal(0, code);
-        var token = Assert.Single(new TokenStore(folder.Path, TimeProvider.System).List());
+        var token = Assert.Single(await new SqliteTokenStore(folder.Path, TimeProvider.System).ListAsync(CancellationToken.None));
         Assert.Equal([new SiteGrant("a", AccessRole.Operator), new SiteGrant("b", AccessRole.Reader)], token.Grants);
         Assert.InRange(token.ExpiresAt!.Value - token.CreatedAt, TimeSpan.FromHours(12) - TimeSpan.FromSeconds(2), TimeSpan.FromHours(12) + TimeSpan.FromSeconds(2));
     }

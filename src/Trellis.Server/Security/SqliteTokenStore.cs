@@ -4,16 +4,16 @@ using Trellis.Engine.Contracts;
 namespace Trellis.Server.Security;
 
 /// <summary>
-/// The server's tokens, in <c>&lt;data&gt;/server.db</c> (SQLite): id, name, SHA-256 of the token, roles, times. A small store
-/// of the server's own, not the Engine's: tokens are no part of a site (docs/decisions.md). The command line writes it while
-/// the server runs; every request reads it, so a revocation holds from the next request on.
+/// The server's tokens, in <c>&lt;data&gt;/server.db</c> (SQLite), beside a folder store: id, name, SHA-256 of the token, roles,
+/// times. A small store of the server's own, not the Engine's: tokens are no part of a site (docs/decisions.md). The command
+/// line writes it while the server runs; every request reads it, so a revocation holds from the next request on.
 /// </summary>
-public sealed class TokenStore
+public sealed class SqliteTokenStore : ITokenStore
 {
     private readonly string _connectionString;
     private readonly TimeProvider _time;
 
-    public TokenStore(string dataDirectory, TimeProvider time)
+    public SqliteTokenStore(string dataDirectory, TimeProvider time)
     {
         _time = time;
         Directory.CreateDirectory(dataDirectory);
@@ -48,8 +48,19 @@ public sealed class TokenStore
 
     public string Path { get; }
 
-    /// <summary>Makes a token (the request already checked by <see cref="TokenRules"/>); its secret is returned here and never again.</summary>
-    public (CreatedToken? Created, Finding? Refused) Create(TokenRequest request, DateTimeOffset? expiresAt, string? createdBy)
+    public string Describe => Path;
+
+    public Task<(CreatedToken? Created, Finding? Refused)> CreateAsync(TokenRequest request, DateTimeOffset? expiresAt, string? createdBy, CancellationToken cancellationToken) =>
+        Task.FromResult(Create(request, expiresAt, createdBy));
+
+    public Task<IReadOnlyList<TokenInfo>> ListAsync(CancellationToken cancellationToken) => Task.FromResult(List());
+
+    public Task<TokenInfo?> RevokeAsync(string id, CancellationToken cancellationToken) => Task.FromResult(Revoke(id));
+
+    public Task<(TokenInfo? Token, string? Refusal)> AuthenticateAsync(string presented, CancellationToken cancellationToken) =>
+        Task.FromResult(Authenticate(presented));
+
+    private (CreatedToken? Created, Finding? Refused) Create(TokenRequest request, DateTimeOffset? expiresAt, string? createdBy)
     {
         var (id, token) = ApiToken.Create();
         var now = _time.GetUtcNow();
@@ -79,23 +90,13 @@ public sealed class TokenStore
         return (new CreatedToken(token, info), null);
     }
 
-    /// <summary>Every token, oldest first, with its status now.</summary>
-    public IReadOnlyList<TokenInfo> List()
+    private IReadOnlyList<TokenInfo> List()
     {
         using var connection = Open();
         return Read(connection, null);
     }
 
-    /// <summary>The token with id <paramref name="idOrName"/>, else the one not revoked of that name, else the newest of that name.</summary>
-    public TokenInfo? Find(string idOrName)
-    {
-        var all = List();
-        return all.FirstOrDefault(t => t.Id == idOrName) ?? all.FirstOrDefault(t => t.Name == idOrName && t.RevokedAt is null) ??
-            all.LastOrDefault(t => t.Name == idOrName);
-    }
-
-    /// <summary>Revokes a token (already revoked: left as it was); the token as it is now, or null when there is none of that id.</summary>
-    public TokenInfo? Revoke(string id)
+    private TokenInfo? Revoke(string id)
     {
         using var connection = Open();
         Execute(connection, "UPDATE tokens SET revoked_at = $now WHERE id = $id AND revoked_at IS NULL",
@@ -103,8 +104,7 @@ public sealed class TokenStore
         return Read(connection, id).SingleOrDefault();
     }
 
-    /// <summary>The token a request presents, when it is one of ours, not revoked and not expired; else why not (for the log).</summary>
-    public (TokenInfo? Token, string? Refusal) Authenticate(string presented)
+    private (TokenInfo? Token, string? Refusal) Authenticate(string presented)
     {
         var id = ApiToken.IdOf(presented);
         if (id is null)
@@ -117,19 +117,7 @@ public sealed class TokenStore
         command.CommandText = "SELECT hash FROM tokens WHERE id = $id";
         command.Parameters.AddWithValue("$id", id);
         var hash = command.ExecuteScalar() as byte[];
-        // Compared in constant time even for an unknown id, so that timing tells nothing about the stored hashes.
-        if (!ApiToken.Matches(presented, hash ?? new byte[32]) || hash is null)
-        {
-            return (null, $"no token {id} with this secret");
-        }
-
-        var token = Read(connection, id).Single();
-        return token.Status switch
-        {
-            TokenStatus.Revoked => (null, $"token {id} ({token.Name}) is revoked"),
-            TokenStatus.Expired => (null, $"token {id} ({token.Name}) expired at {token.ExpiresAt:u}"),
-            _ => (token, null),
-        };
+        return ITokenStore.Judge(presented, id, hash, hash is null ? null : Read(connection, id).Single());
     }
 
     private List<TokenInfo> Read(SqliteConnection connection, string? id)
@@ -167,7 +155,7 @@ public sealed class TokenStore
             {
                 DateTimeOffset? expires = reader.IsDBNull(4) ? null : FromSeconds(reader.GetInt64(4));
                 DateTimeOffset? revoked = reader.IsDBNull(5) ? null : FromSeconds(reader.GetInt64(5));
-                var status = revoked is not null ? TokenStatus.Revoked : expires is { } at && at <= now ? TokenStatus.Expired : TokenStatus.Active;
+                var status = TokenInfo.StatusAt(revoked, expires, now);
                 tokens.Add(new TokenInfo(reader.GetString(0), reader.GetString(1), reader.GetInt64(2) != 0,
                     grants.TryGetValue(reader.GetString(0), out var g) ? g : [], FromSeconds(reader.GetInt64(3)), expires, revoked,
                     reader.IsDBNull(6) ? null : reader.GetString(6), status));
