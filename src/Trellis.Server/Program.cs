@@ -19,7 +19,7 @@ public static class Program
     {
         var data = new Option<string>("--data")
         {
-            Description = "The fleet's folder: sites/<name>.db per site, server.db for tokens.",
+            Description = "The fleet's folder: sites/<name>.db per site, server.db for tokens (without an etcd --store).",
             DefaultValueFactory = _ => ".trellis",
             Recursive = true,
         };

@@ -7,9 +7,9 @@ namespace Trellis.Server;
 public sealed record ServerOptions
 {
     /// <summary>
-    /// The server's folder: <c>server.db</c> holds what the server alone keeps (its access tokens), <c>sites/</c> the manifests
-    /// stored per cluster; and, without an etcd <see cref="Store"/>, the fleet: each site a state file <c>sites/&lt;name&gt;.db</c>
-    /// (the CLI's <c>--state</c> opens the same file) and the fleet's own state <c>fleet.db</c>.
+    /// The server's folder: <c>sites/</c> holds the manifests stored per cluster; and, without an etcd <see cref="Store"/>, the
+    /// fleet: each site a state file <c>sites/&lt;name&gt;.db</c> (the CLI's <c>--state</c> opens the same file), the fleet's own
+    /// state <c>fleet.db</c> and its access tokens <c>server.db</c>.
     /// </summary>
     public required string DataDirectory { get; init; }
 
