@@ -23,16 +23,27 @@ public sealed partial class TrellisCli
                 throw new UsageException("--from and --to name the same store; name the store to copy into.");
             }
 
-            await using var reading = _host.Open(source, false);
-            await using var writing = _host.Open(target, true);
+            // A state file the migration creates is removed again when nothing was copied into it.
+            var newFile = target is SqliteLocation { Path: var path } && !File.Exists(path) ? path : null;
             MigrationResult result;
+            var copied = false;
             try
             {
+                await using var reading = _host.Open(source, false);
+                await using var writing = _host.Open(target, true);
                 result = await StateMigration.MigrateAsync(reading, writing, ct).ConfigureAwait(false);
+                copied = true;
             }
             catch (MigrationException e)
             {
                 return Report(output, CommandOutcome.Refused([e.Finding with { Path = "--" + e.Finding.Path }]), null);
+            }
+            finally
+            {
+                if (!copied && newFile is not null)
+                {
+                    RemoveStateFile(newFile);
+                }
             }
 
             if (output.Format != OutputFormat.Table)
@@ -51,6 +62,22 @@ public sealed partial class TrellisCli
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>Removes a state file this command created and left empty, with SQLite's companion files.</summary>
+    private static void RemoveStateFile(string path)
+    {
+        foreach (var file in new[] { path, path + "-wal", path + "-shm", path + "-journal" })
+        {
+            try
+            {
+                File.Delete(file);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Left behind: it holds nothing, and a later migration into it is allowed.
+            }
+        }
     }
 
     /// <summary>A store given by an option; an etcd store must name the site.</summary>

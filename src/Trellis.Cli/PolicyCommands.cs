@@ -104,7 +104,7 @@ public sealed partial class TrellisCli
     private static int ExitFor(IReadOnlyList<Finding> findings) => findings.HasErrors() ? ExitCodes.Findings : ExitCodes.Ok;
 
     /// <summary>A question that cannot be answered: its findings, as a table or as a validate-style document.</summary>
-    private static int Refused(Output output, IReadOnlyList<Finding> findings)
+    private int Refused(Output output, IReadOnlyList<Finding> findings)
     {
         findings = InOptionWords(findings, PolicyFlags);
         if (output.Format == OutputFormat.Table)

@@ -182,6 +182,9 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
     /// Where the state is: --store or --state (not both), else TRELLIS_STORE, else TRELLIS_STATE, else .trellis/state.db.
     /// A location on etcd must name the site.
     /// </summary>
+    /// <summary>What named the store this command opened (<c>--store</c>, <c>--state</c>, an environment variable); null: the default.</summary>
+    private string? _storeSource;
+
     private StoreLocation StoreOf(ParseResult p)
     {
         var (text, source) = (p.GetValue(_store), p.GetValue(_state)) switch
@@ -195,6 +198,7 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
                 : ("sqlite:" + variable, "TRELLIS_STATE"),
             _ => ("sqlite:" + Path.Combine(".trellis", "state.db"), "the default"),
         };
+        _storeSource = source == "the default" ? null : source;
         return Location(text, source);
     }
 
@@ -272,7 +276,7 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
             await run(new Progress<string>(message => ctx.Status(Markup.Escape(message)))).ConfigureAwait(false)).ConfigureAwait(false);
     }
 
-    private static int Report(Output output, CommandOutcome result, CapacityReport? capacity)
+    private int Report(Output output, CommandOutcome result, CapacityReport? capacity)
     {
         result = result with { Findings = InOptionWords(result.Findings, ReadFlags) };
         if (output.Format == OutputFormat.Table)
@@ -360,7 +364,7 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
         return command;
     }
 
-    private static int Capacity(Output output, CapacityAnswer answer, IReadOnlyList<Finding> read)
+    private int Capacity(Output output, CapacityAnswer answer, IReadOnlyList<Finding> read)
     {
         if (answer.Report is not { } report)
         {
@@ -380,7 +384,7 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
         return ExitCodes.Ok;
     }
 
-    private static int WhatIf(Output output, string question, (WhatIfAnswer? Answer, IReadOnlyList<Finding> Findings) asked)
+    private int WhatIf(Output output, string question, (WhatIfAnswer? Answer, IReadOnlyList<Finding> Findings) asked)
     {
         if (asked.Answer is not { } result)
         {
@@ -784,8 +788,10 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
     }
 
     /// <summary>Findings with the model's field names the CLI has options for named by those options (the Engine speaks for every front end).</summary>
-    private static IReadOnlyList<Finding> InOptionWords(IReadOnlyList<Finding> findings, IReadOnlyDictionary<string, string> flags) =>
-        [.. findings.Select(f => flags.TryGetValue(f.Path, out var flag) ? f with { Path = flag } : f)];
+    /// <remarks>The site's state is named by what said where it is (<c>--store</c>, <c>--state</c>, <c>TRELLIS_STORE</c>, …).</remarks>
+    private IReadOnlyList<Finding> InOptionWords(IReadOnlyList<Finding> findings, IReadOnlyDictionary<string, string> flags) =>
+        [.. findings.Select(f => f.Path == "site" && flags.ContainsKey("site") && _storeSource is { } source ? f with { Path = source }
+            : flags.TryGetValue(f.Path, out var flag) ? f with { Path = flag } : f)];
 
     /// <summary>The options every reading command shares: the state file and the cluster filter.</summary>
     private static readonly Dictionary<string, string> ReadFlags = new(StringComparer.Ordinal)

@@ -80,6 +80,50 @@ public sealed class StoreOptionTests(EtcdClusterFixture etcd) : IClassFixture<Et
         Assert.Equal(before, Allocations(await Run("--store", site, "get", "allocations", "-o", "json")));
     }
 
+    [Fact]
+    public async Task NoSite_NamesWhatSaidWhereTheStateIs()
+    {
+        var site = etcd.NewSiteAddress();
+        var file = Path.Combine(_temp.Path, "empty.db");
+
+        var byOption = await Run("--store", site, "get", "clusters", "-o", "json");
+        var byVariable = await RunWith(site, "get", "clusters", "-o", "json");
+        var byState = await Run("--state", file, "get", "clusters", "-o", "json");
+
+        Assert.Equal([("NoSite", "--store"), ("NoSite", "TRELLIS_STORE"), ("NoSite", "--state")],
+            new[] { byOption, byVariable, byState }.Select(r => FirstFinding(r.Stdout)));
+    }
+
+    private static (string Code, string Path) FirstFinding(string json)
+    {
+        var finding = JsonDocument.Parse(json).RootElement.GetProperty("findings")[0];
+        return (finding.GetProperty("code").GetString()!, finding.GetProperty("path").GetString()!);
+    }
+
+    [Fact]
+    public async Task Migrate_OfASiteThatHoldsNothing_IsRefusedAndLeavesNoStateFileBehind()
+    {
+        var (site, target) = (etcd.NewSiteAddress(), Path.Combine(_temp.Path, "copy.db"));
+
+        var r = await Run("migrate", "--from", site, "--to", target);
+
+        Assert.Equal(ExitCodes.Findings, r.ExitCode);
+        Assert.Contains("MigrateSourceEmpty", r.Stdout, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(_temp.Path, "copy.db*"));
+    }
+
+    [Fact]
+    public async Task Migrate_IntoAnExistingEmptyStateFile_WhenRefused_LeavesTheFileTheOperatorMade()
+    {
+        var (site, target) = (etcd.NewSiteAddress(), Path.Combine(_temp.Path, "mine.db"));
+        await File.WriteAllBytesAsync(target, []);
+
+        var r = await Run("migrate", "--from", site, "--to", target);
+
+        Assert.Equal(ExitCodes.Findings, r.ExitCode);
+        Assert.True(File.Exists(target));
+    }
+
     [Theory]
     [InlineData(new[] { "--store", "etcd://127.0.0.1:2379", "get", "pools" }, "names no site")]
     [InlineData(new[] { "--store", "a.db", "--state", "b.db", "get", "pools" }, "give one of them")]

@@ -256,7 +256,7 @@ public sealed partial class EtcdStateStore
     private async Task<(TxnResponse? Response, long Applied)> PublishAsync(TxnRequest request, ByteString commitId, long floor, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var again = ExcludesItself(request);
+        bool? again = null;
         Exception? failure;
         for (var attempt = 1; ; attempt++)
         {
@@ -275,7 +275,8 @@ public sealed partial class EtcdStateStore
                 return (response, 0);
             }
 
-            if (!again || attempt >= options.Attempts || cancellationToken.IsCancellationRequested)
+            again ??= ExcludesItself(request);
+            if (!again.Value || attempt >= options.Attempts || cancellationToken.IsCancellationRequested)
             {
                 break;
             }
