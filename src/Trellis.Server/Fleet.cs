@@ -24,8 +24,8 @@ public sealed class Fleet
     }
 
     /// <summary>
-    /// The folder of what the server keeps per site on its own disk: the site's state files on SQLite, and on any store the
-    /// manifests stored per cluster (<c>&lt;site&gt;.policies/</c>).
+    /// The folder of what the server keeps per site on its own disk: on SQLite, the site's state files and the manifests
+    /// stored per cluster (<c>&lt;site&gt;.policies/</c>); on etcd these are on the cluster.
     /// </summary>
     public string SitesDirectory => Path.Combine(_options.DataDirectory, "sites");
 
@@ -46,6 +46,20 @@ public sealed class Fleet
 
     /// <summary>A session on the fleet's own state (its governance; made on first use).</summary>
     public EngineSession OpenFleetState(bool write) => _store.OpenFleet(write, _options.Time);
+
+    /// <summary>Where the manifests stored for a cluster are kept, for messages: a file of the data folder, or an etcd key.</summary>
+    public string ManifestsName(string site, string cluster) => _store.ManifestsName(Checked(site), cluster);
+
+    /// <summary>The manifests stored for a cluster (the server's JSON), or null when none are.</summary>
+    public Task<byte[]?> ReadManifestsAsync(string site, string cluster, CancellationToken cancellationToken) =>
+        _store.ReadManifestsAsync(Checked(site), cluster, cancellationToken);
+
+    /// <summary>Replaces the manifests stored for a cluster at once.</summary>
+    public Task WriteManifestsAsync(string site, string cluster, byte[] json, CancellationToken cancellationToken) =>
+        _store.WriteManifestsAsync(Checked(site), cluster, json, cancellationToken);
+
+    /// <summary>The most bytes of stored manifests the fleet's store takes for one cluster.</summary>
+    public long MaxManifestBytes => _store.MaxManifestBytes;
 
     private static string Checked(string name) => IsValidName(name) ? name : throw new ArgumentException($"'{name}' is not a site name.", nameof(name));
 

@@ -286,10 +286,6 @@ internal static class PolicyEndpoints
         return flow is null ? problem! : answer(flow);
     }
 
-    /// <summary>Where a cluster's manifests are kept: beside the site's state file, one JSON file per cluster.</summary>
-    private static string PolicyPath(Fleet fleet, string site, string cluster) =>
-        Path.Combine(fleet.SitesDirectory, site + ".policies", cluster + ".json");
-
     /// <summary>
     /// A question about the manifests stored for a stored cluster: 404 for a site the fleet lacks, 422 UnknownCluster for a
     /// cluster the site lacks (or a name no file may have), 503 StoredPoliciesDamaged when the stored file cannot be read. The
@@ -304,8 +300,7 @@ internal static class PolicyEndpoints
             return refused;
         }
 
-        var path = PolicyPath(fleet, site, cluster);
-        var bytes = File.Exists(path) ? await File.ReadAllBytesAsync(path, ct).ConfigureAwait(false) : [];
+        var bytes = await fleet.ReadManifestsAsync(site, cluster, ct).ConfigureAwait(false) ?? [];
         IReadOnlyList<ManifestText> manifests;
         try
         {
@@ -315,8 +310,8 @@ internal static class PolicyEndpoints
         {
             return Problems.Of(StatusCodes.Status503ServiceUnavailable, "The stored manifests are damaged",
                 $"The manifests stored for cluster '{cluster}' cannot be read.",
-                [Finding.Error("StoredPoliciesDamaged", $"sites/{site}.policies/{cluster}.json",
-                    $"The file '{Path.Combine("sites", site + ".policies", cluster + ".json")}' of the fleet is not the JSON the server writes: {e.Message}",
+                [Finding.Error("StoredPoliciesDamaged", fleet.ManifestsName(site, cluster),
+                    $"'{fleet.ManifestsName(site, cluster)}' of the fleet is not the JSON the server writes: {e.Message}",
                     "Store the cluster's manifests again (PUT …/clusters/{cluster}/policies replaces the file), or restore it from a backup.")]);
         }
 
@@ -371,10 +366,17 @@ internal static class PolicyEndpoints
             return Problems.Refused(Ordered(set.Findings));
         }
 
-        var path = PolicyPath(fleet, site, cluster);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var json = JsonSerializer.SerializeToUtf8Bytes(request, ServerJson.Default.StoredManifests);
-        await OutputFiles.WriteAsync(path, Encoding.UTF8.GetString(json), ct).ConfigureAwait(false);
+        if (json.Length > fleet.MaxManifestBytes)
+        {
+            return Problems.Of(StatusCodes.Status413PayloadTooLarge, "The manifests are too large to store",
+                $"The manifests for cluster '{cluster}' are {json.Length:N0} bytes stored; the fleet's store ({fleet.Describe}) takes {fleet.MaxManifestBytes:N0} per cluster.",
+                [Finding.Error("StoredPoliciesTooLarge", "manifests",
+                    $"The manifests are {json.Length:N0} bytes as the server stores them, over the {fleet.MaxManifestBytes:N0} bytes one etcd request may carry; nothing was stored and the stored ones are kept.",
+                    "Store fewer or smaller manifests per cluster (one PUT per cluster), or ask policy questions with the manifests in the request (POST …/policy/check, trace, matrix) instead of storing them.")]);
+        }
+
+        await fleet.WriteManifestsAsync(site, cluster, json, ct).ConfigureAwait(false);
         return Api.Json(new ValidateOutput(true, Ordered(set.Findings)), ServerJson.Default.ValidateOutput);
     }
 }

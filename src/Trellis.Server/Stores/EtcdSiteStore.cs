@@ -80,6 +80,25 @@ internal sealed class EtcdSiteStore(EtcdConnection etcd, TimeProvider time) : IS
 
     public EngineSession OpenFleet(bool write, TimeProvider time) => EngineSession.OpenEtcd(etcd.Location, etcd.Location.FleetPrefix, time, etcd.Client);
 
+    /// <summary>In the site's keyspace, beside its state (which is under <c>kv/</c>): a cluster's manifests are the site's and go with it.</summary>
+    public string ManifestsName(string site, string cluster) => $"{etcd.Location.SitePrefix(site)}manifests/{cluster}";
+
+    public async Task<byte[]?> ReadManifestsAsync(string site, string cluster, CancellationToken cancellationToken)
+    {
+        var request = new RangeRequest { Key = ByteString.CopyFromUtf8(ManifestsName(site, cluster)) };
+        var response = await etcd.CallAsync(ct => etcd.Client.GetAsync(request, cancellationToken: ct), $"read the manifests of cluster '{cluster}' of site '{site}'", cancellationToken).ConfigureAwait(false);
+        return response.Kvs.Count == 0 ? null : response.Kvs[0].Value.ToByteArray();
+    }
+
+    public async Task WriteManifestsAsync(string site, string cluster, byte[] json, CancellationToken cancellationToken)
+    {
+        var request = new PutRequest { Key = ByteString.CopyFromUtf8(ManifestsName(site, cluster)), Value = ByteString.CopyFrom(json) };
+        await etcd.CallAsync(ct => etcd.Client.PutAsync(request, cancellationToken: ct), $"store the manifests of cluster '{cluster}' of site '{site}'", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>One etcd request carries at most 1.5 MiB by default (<c>--max-request-bytes</c>): 1 MiB of manifests leaves room.</summary>
+    public long MaxManifestBytes => 1024 * 1024;
+
     /// <summary>The end of the key range of <paramref name="prefix"/> (which ends in '/'): the same text ending in '0'.</summary>
     private static string After(string prefix) => prefix[..^1] + "0";
 }

@@ -44,5 +44,26 @@ internal sealed class FolderSiteStore : ISiteStore
 
     public EngineSession OpenFleet(bool write, TimeProvider time) => EngineSession.OpenSqlite(_fleetFile, write || !File.Exists(_fleetFile), time);
 
+    public string ManifestsName(string site, string cluster) => Path.Combine("sites", site + ".policies", cluster + ".json");
+
+    public async Task<byte[]?> ReadManifestsAsync(string site, string cluster, CancellationToken cancellationToken)
+    {
+        var path = ManifestsPath(site, cluster);
+        return File.Exists(path) ? await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false) : null;
+    }
+
+    public async Task WriteManifestsAsync(string site, string cluster, byte[] json, CancellationToken cancellationToken)
+    {
+        var path = ManifestsPath(site, cluster);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        await OutputFiles.WriteAsync(path, System.Text.Encoding.UTF8.GetString(json), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>As large as a request may be: the file takes any size.</summary>
+    public long MaxManifestBytes => long.MaxValue;
+
     private string PathOf(string name) => Path.Combine(SitesDirectory, name + ".db");
+
+    /// <summary>Beside the site's state file, one JSON file per cluster (written to a temporary file and renamed).</summary>
+    private string ManifestsPath(string site, string cluster) => Path.Combine(SitesDirectory, site + ".policies", cluster + ".json");
 }

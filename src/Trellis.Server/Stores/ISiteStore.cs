@@ -22,4 +22,16 @@ internal interface ISiteStore
 
     /// <summary>A session on the fleet's own state (its governance), which is never listed as a site.</summary>
     EngineSession OpenFleet(bool write, TimeProvider time);
+
+    /// <summary>Where the manifests stored for a cluster are kept (a file, or a key), for messages.</summary>
+    string ManifestsName(string site, string cluster);
+
+    /// <summary>The manifests stored for a cluster of a site (the server's JSON), or null when none are.</summary>
+    Task<byte[]?> ReadManifestsAsync(string site, string cluster, CancellationToken cancellationToken);
+
+    /// <summary>Replaces the manifests stored for a cluster of a site, at once (a reader sees the old ones or the new).</summary>
+    Task WriteManifestsAsync(string site, string cluster, byte[] json, CancellationToken cancellationToken);
+
+    /// <summary>The most bytes of stored manifests the store takes for one cluster.</summary>
+    long MaxManifestBytes { get; }
 }

@@ -230,4 +230,41 @@ public sealed class EtcdFleetTests(EtcdFleetFixture etcd) : IClassFixture<EtcdFl
         var failure = await Record.ExceptionAsync(() => EtcdFleetFixture.ServerAsync($"etcd://127.0.0.1:{port}"));
         Assert.Contains($"127.0.0.1:{port}", Assert.IsType<FleetStoreException>(failure).Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Manifests_stored_through_one_server_answer_through_another_and_are_kept_on_etcd()
+    {
+        var store = etcd.NewStore();
+        await using var a = await EtcdFleetFixture.ServerAsync(store);
+        await using var b = await EtcdFleetFixture.ServerAsync(store);
+        using var clientA = a.Client();
+        using var clientB = b.Client();
+        Assert.Equal(HttpStatusCode.Created, (await clientA.PostAsync(At("api/v1/sites"), new StringContent("""{"name":"shop"}""", Encoding.UTF8, "application/json"))).StatusCode);
+        await JsonAsync(await ApplyAsync(clientA, "shop", "worked-example.yaml"));
+        var shop = await File.ReadAllTextAsync(Path.Combine(Trellis.TestSupport.ExampleState.ExamplesDirectory, "manifests", "shop.yaml"));
+
+        await JsonAsync(await clientA.PutAsync(At("api/v1/sites/shop/clusters/a/policies"), Manifests(("shop.yaml", shop))));
+
+        var throughB = await JsonAsync(await clientB.GetAsync(At("api/v1/sites/shop/clusters/a/policies")));
+        Assert.Equal("shop.yaml", throughB["manifests"]![0]!["name"]!.GetValue<string>());
+        var matrixA = await clientA.GetAsync(At("api/v1/sites/shop/clusters/a/policy/matrix"));
+        var matrixB = await clientB.GetAsync(At("api/v1/sites/shop/clusters/a/policy/matrix"));
+        Assert.Equal(await matrixA.Content.ReadAsStringAsync(), await matrixB.Content.ReadAsStringAsync());
+        Assert.Equal(matrixA.Headers.ETag, matrixB.Headers.ETag);
+        Assert.False(Directory.Exists(Path.Combine(a.DataDirectory, "sites", "shop.policies")));
+
+        // Replaced through B: A answers with the new ones at once.
+        await JsonAsync(await clientB.PutAsync(At("api/v1/sites/shop/clusters/a/policies"), Manifests(("web.yaml", shop.Split("\n---\n")[2]))));
+        Assert.Equal("web.yaml", (await JsonAsync(await clientA.GetAsync(At("api/v1/sites/shop/clusters/a/policies"))))["manifests"]![0]!["name"]!.GetValue<string>());
+
+        // More than one etcd request carries: refused, and the stored ones kept.
+        var large = await clientA.PutAsync(At("api/v1/sites/shop/clusters/a/policies"), Manifests(("large.yaml", shop + "\n# " + new string('x', 1_100_000) + "\n")));
+        var text = await large.Content.ReadAsStringAsync();
+        Assert.True(large.StatusCode == HttpStatusCode.RequestEntityTooLarge, text);
+        Assert.Equal("StoredPoliciesTooLarge", JsonNode.Parse(text)!["findings"]![0]!["code"]!.GetValue<string>());
+        Assert.Equal("web.yaml", (await JsonAsync(await clientB.GetAsync(At("api/v1/sites/shop/clusters/a/policies"))))["manifests"]![0]!["name"]!.GetValue<string>());
+    }
+
+    private static StringContent Manifests(params (string Name, string Text)[] manifests) =>
+        new(new JsonObject { ["manifests"] = new JsonArray([.. manifests.Select(m => (JsonNode)new JsonObject { ["name"] = m.Name, ["text"] = m.Text })]) }.ToJsonString(), Encoding.UTF8, "application/json");
 }
