@@ -135,15 +135,30 @@ internal static class Api
     public static async Task<(T? Value, IResult? Problem)> ReadJsonAsync<T>(HttpRequest request, JsonTypeInfo<T> type, CancellationToken ct)
         where T : class
     {
-        if (!request.HasJsonContentType())
+        if (!IsJson(request.ContentType))
         {
-            return (null, Problems.Of(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
-                $"The body must be JSON (Content-Type: application/json), not '{request.ContentType ?? "nothing"}'; nothing was stored."));
+            return (null, NotJson(request.ContentType));
+        }
+
+        var (body, problem) = await ReadBodyAsync(request, ct).ConfigureAwait(false);
+        return body is null ? (null, problem) : ReadJson(body, request.ContentType, type);
+    }
+
+    /// <summary>
+    /// <paramref name="body"/>, a request's body of type <paramref name="contentType"/>, as <typeparamref name="T"/>: as
+    /// <see cref="ReadJsonAsync"/> reads a request, for a body read before (a plan's, kept to be read again by another replica).
+    /// </summary>
+    public static (T? Value, IResult? Problem) ReadJson<T>(ReadOnlySpan<byte> body, string? contentType, JsonTypeInfo<T> type)
+        where T : class
+    {
+        if (!IsJson(contentType))
+        {
+            return (null, NotJson(contentType));
         }
 
         try
         {
-            var value = await JsonSerializer.DeserializeAsync(request.Body, RequestType(type), ct).ConfigureAwait(false);
+            var value = JsonSerializer.Deserialize(body.StartsWith(Utf8Bom) ? body[Utf8Bom.Length..] : body, RequestType(type));
             return value is null
                 ? (null, BadJson([Finding.Error("InvalidJson", "$", "The body is null; a JSON object is expected.", Fields(type))]))
                 : (value, null);
@@ -152,25 +167,39 @@ internal static class Api
         {
             return (null, BadJson([JsonFinding(e, type)]));
         }
+    }
+
+    /// <summary>The request body, whole, or 413 when it is larger than the server accepts.</summary>
+    public static async Task<(byte[]? Body, IResult? Problem)> ReadBodyAsync(HttpRequest request, CancellationToken ct)
+    {
+        try
+        {
+            using var buffer = new MemoryStream();
+            await request.Body.CopyToAsync(buffer, ct).ConfigureAwait(false);
+            return (buffer.ToArray(), null);
+        }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             return (null, TooLarge());
         }
     }
 
-    /// <summary>The request body as text (a site spec in YAML or JSON), or 413 when it is larger than the server accepts.</summary>
-    public static async Task<(string? Text, IResult? Problem)> ReadTextAsync(HttpRequest request, CancellationToken ct)
+    /// <summary>A body as text (a site spec in YAML or JSON): UTF-8, or what its byte order mark says.</summary>
+    public static string ReadText(byte[] body)
     {
-        try
-        {
-            using var reader = new StreamReader(request.Body, System.Text.Encoding.UTF8);
-            return (await reader.ReadToEndAsync(ct).ConfigureAwait(false), null);
-        }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return (null, TooLarge());
-        }
+        using var reader = new StreamReader(new MemoryStream(body, writable: false), System.Text.Encoding.UTF8);
+        return reader.ReadToEnd();
     }
+
+    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
+
+    /// <summary>Whether <paramref name="contentType"/> is JSON: application/json, or a type ending in +json.</summary>
+    private static bool IsJson(string? contentType) =>
+        MediaTypeHeaderValue.TryParse(contentType, out var type)
+        && (type.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) || type.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase));
+
+    private static IResult NotJson(string? contentType) => Problems.Of(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+        $"The body must be JSON (Content-Type: application/json), not '{contentType ?? "nothing"}'; nothing was stored.");
 
     public static IResult TooLarge() => Problems.Of(StatusCodes.Status413PayloadTooLarge, "Request too large",
         "The request body is larger than the server accepts; nothing was stored.");

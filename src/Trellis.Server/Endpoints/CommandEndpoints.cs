@@ -31,8 +31,38 @@ public sealed record PlanDocument(string Id, string Site, string Command, long R
 /// that body becomes (or the problem that refuses it). Each change is its own endpoint, so that the role it needs is that
 /// endpoint's metadata, like every other's (the one authorization table).
 /// </summary>
+/// <param name="Read">The command from the request as received, with the findings of reading it, or the problem that refuses it.</param>
 internal sealed record CommandRoute(string Name, AccessRole Role, string Summary, Type Body, string[] ContentTypes,
-    Func<HttpContext, CancellationToken, Task<(SiteCommand? Command, IReadOnlyList<Finding> Read, IResult? Problem)>> ReadAsync);
+    Func<CommandRequest, (SiteCommand? Command, IReadOnlyList<Finding> Read, IResult? Problem)> Read)
+{
+    /// <summary>A request to this route: as received (null when its body is over the limit), and what <see cref="Read"/> makes of it.</summary>
+    public async Task<(CommandRequest? Request, SiteCommand? Command, IReadOnlyList<Finding> Read, IResult? Problem)> ReadAsync(HttpContext context, CancellationToken ct)
+    {
+        var (request, tooLarge) = await CommandRequest.ReadAsync(context, ct).ConfigureAwait(false);
+        if (request is null)
+        {
+            return (null, null, [], tooLarge);
+        }
+
+        var (command, read, problem) = Read(request);
+        return (request, command, read, problem);
+    }
+}
+
+/// <summary>
+/// A change's request as received: its body, the body's content type, and <c>?name=</c> (delete-site takes the stored
+/// site's name from it). A plan on etcd keeps it, so that another replica reads the same command from it with the route's own reader.
+/// </summary>
+internal sealed record CommandRequest(byte[] Body, string? ContentType, string? Name)
+{
+    /// <summary>The request of <paramref name="context"/>, its body read whole; or 413 when the body is larger than the server accepts.</summary>
+    public static async Task<(CommandRequest? Request, IResult? Problem)> ReadAsync(HttpContext context, CancellationToken ct)
+    {
+        var (body, problem) = await Api.ReadBodyAsync(context.Request, ct).ConfigureAwait(false);
+        var name = context.Request.Query.TryGetValue("name", out var given) && given is [{ Length: > 0 } value] ? value : null;
+        return body is null ? (null, problem) : (new CommandRequest(body, context.Request.ContentType, name), null);
+    }
+}
 
 /// <summary>
 /// A site's changes, two ways. Two-step, where people look first: <c>POST /sites/{site}/plans/{command}</c> answers 201 with the
@@ -47,7 +77,7 @@ internal static class Commands
 {
     public static IReadOnlyList<CommandRoute> All { get; } =
     [
-        new("apply", AccessRole.NetworkAdmin, "Make the site match a spec (trellis apply -f)", typeof(string), ["application/yaml", "text/yaml", "application/x-yaml", "text/plain", "application/json"], ReadSpecAsync),
+        new("apply", AccessRole.NetworkAdmin, "Make the site match a spec (trellis apply -f)", typeof(string), ["application/yaml", "text/yaml", "application/x-yaml", "text/plain", "application/json"], ReadSpec),
         Json("scale", AccessRole.Operator, "Scale a node pool, the control plane or a load balancer (trellis scale)", ServerJson.Default.ScaleRequest, Scale),
         Json("upgrade", AccessRole.Operator, "Rolling upgrade of a cluster (trellis upgrade)", ServerJson.Default.Upgrade, c => c),
         Json("add-nodepool", AccessRole.Operator, "Add a node pool (trellis add nodepool, New-AksHciNodePool)", ServerJson.Default.AddNodePool, c => c),
@@ -68,7 +98,7 @@ internal static class Commands
         Json("add-bgp-peer", AccessRole.NetworkAdmin, "Add a BGP peer of MetalLB (New-TrellisBgpPeer)", ServerJson.Default.AddBgpPeer, c => c),
         // Governance constrains the sites' own administrators, so only the fleet's Admin sets it (the Azure Policy role).
         new("policy-apply", AccessRole.Admin, "Store policy definitions and assignments with the site (trellis policy apply -f; YAML)", typeof(string),
-            ["application/yaml", "text/yaml", "application/x-yaml", "text/plain"], ReadPoliciesAsync),
+            ["application/yaml", "text/yaml", "application/x-yaml", "text/plain"], ReadPolicies),
         Json("policy-delete", AccessRole.Admin, "Delete a stored policy assignment or definition (trellis policy delete)", ServerJson.Default.DeletePolicyRequest,
             r => new DeleteGovernance(r.Kind, r.Name)),
     ];
@@ -79,9 +109,9 @@ internal static class Commands
 
     private static CommandRoute Json<T>(string name, AccessRole role, string summary, JsonTypeInfo<T> type, Func<T, (SiteCommand?, IResult?)> map)
         where T : class =>
-        new(name, role, summary, typeof(T), ["application/json"], async (context, ct) =>
+        new(name, role, summary, typeof(T), ["application/json"], request =>
         {
-            var (body, problem) = await Api.ReadJsonAsync(context.Request, type, ct).ConfigureAwait(false);
+            var (body, problem) = Api.ReadJson(request.Body, request.ContentType, type);
             if (body is null)
             {
                 return (null, [], problem);
@@ -94,9 +124,7 @@ internal static class Commands
     /// <summary>delete-site reads the stored site's name from <c>?name=</c> when it is given (DELETE requests seldom carry a body), else from the body.</summary>
     private static CommandRoute DeleteSiteRoute(CommandRoute body) => body with
     {
-        ReadAsync = (context, ct) => context.Request.Query.TryGetValue("name", out var name) && name is [{ Length: > 0 } given]
-            ? Task.FromResult<(SiteCommand?, IReadOnlyList<Finding>, IResult?)>((new DeleteSite(given), [], null))
-            : body.ReadAsync(context, ct),
+        Read = request => request.Name is { } given ? (new DeleteSite(given), [], null) : body.Read(request),
     };
 
     private static (SiteCommand?, IResult?) Scale(ScaleRequest r)
@@ -111,28 +139,16 @@ internal static class Commands
     }
 
     /// <summary>A site spec as the body (YAML, or JSON, which is YAML too), read as <c>trellis apply -f</c> reads a file.</summary>
-    private static async Task<(SiteCommand?, IReadOnlyList<Finding>, IResult?)> ReadSpecAsync(HttpContext context, CancellationToken ct)
+    private static (SiteCommand?, IReadOnlyList<Finding>, IResult?) ReadSpec(CommandRequest request)
     {
-        var (text, problem) = await Api.ReadTextAsync(context.Request, ct).ConfigureAwait(false);
-        if (text is null)
-        {
-            return (null, [], problem);
-        }
-
-        var read = SiteSpecs.Parse(text);
+        var read = SiteSpecs.Parse(Api.ReadText(request.Body));
         return read.Document is { } spec ? (new ApplySpec(spec), read.Findings, null) : (null, read.Findings, Problems.Refused(read.Findings));
     }
 
     /// <summary>Policy definitions and assignments as the body (YAML), read as <c>trellis policy apply -f</c> reads a file.</summary>
-    internal static async Task<(SiteCommand? Command, IReadOnlyList<Finding> Read, IResult? Problem)> ReadPoliciesAsync(HttpContext context, CancellationToken ct)
+    internal static (SiteCommand? Command, IReadOnlyList<Finding> Read, IResult? Problem) ReadPolicies(CommandRequest request)
     {
-        var (text, problem) = await Api.ReadTextAsync(context.Request, ct).ConfigureAwait(false);
-        if (text is null)
-        {
-            return (null, [], problem);
-        }
-
-        var (document, findings) = GovernanceFiles.Parse(text);
+        var (document, findings) = GovernanceFiles.Parse(Api.ReadText(request.Body));
         return document is not null ? (new ApplyGovernance(document), findings, null) : (null, findings, Problems.Refused(findings));
     }
 
@@ -155,13 +171,10 @@ internal static class Commands
                 .Accepts(route.Body, route.ContentTypes[0], route.ContentTypes[1..]).Produces<ApplyOutput>();
         }
 
-        site.MapGet("/plans/{id}", (string site, string id, PlanRegistry plans) =>
-                plans.Find(site, id) is { } plan ? Api.Json(plan.Document(), ServerJson.Default.PlanDocument) : UnknownPlan(site, id))
+        site.MapGet("/plans/{id}", async (string site, string id, PlanRegistry plans, CancellationToken ct) =>
+                await plans.FindAsync(site, id, ct).ConfigureAwait(false) is { } plan ? Api.Json(plan.Document, ServerJson.Default.PlanDocument) : UnknownPlan(site, id))
             .Requires(AccessRole.Operator).WithName("GetPlan").WithTags("Plans");
-        site.MapDelete("/plans/{id}", (string site, string id, HttpContext context, PlanRegistry plans) =>
-                plans.Find(site, id) is not { } plan ? UnknownPlan(site, id)
-                : NotTheirs(plan, context) ?? (plans.Remove(plan) ? TypedResults.NoContent() : UnknownPlan(site, id)))
-            .Requires(AccessRole.Operator).WithName("DiscardPlan").WithTags("Plans");
+        site.MapDelete("/plans/{id}", DiscardPlanAsync).Requires(AccessRole.Operator).WithName("DiscardPlan").WithTags("Plans");
         site.MapPost("/plans/{id}/apply", ApplyPlanAsync).Requires(AccessRole.Operator).WithName("ApplyPlan").WithTags("Plans");
     }
 
@@ -179,7 +192,7 @@ internal static class Commands
             return Problems.SiteNotFound(site);
         }
 
-        var (command, read, problem) = await route.ReadAsync(context, ct).ConfigureAwait(false);
+        var (request, command, read, problem) = await route.ReadAsync(context, ct).ConfigureAwait(false);
         if (command is null)
         {
             return problem!;
@@ -194,14 +207,17 @@ internal static class Commands
             return Problems.Refused([.. read, .. plan.Findings], plan.Revision);
         }
 
-        var capacity = command is ApplySpec apply ? SiteSpecs.CapacityAfter(apply.Spec, plan) : null;
-        var stored = plans.Add(site, route.Name, context.User.Identity?.Name, plan, capacity);
+        var stored = await plans.AddAsync(site, route.Name, context.User.Identity?.Name, plan, CapacityAfter(command, plan), request!, ct).ConfigureAwait(false);
         context.Response.Headers.ETag = Api.ETag(plan.Revision);
         var document = stored.Document();
         context.Response.Headers.Location = $"/api/v1/sites/{site}/plans/{stored.Id}";
         return TypedResults.Json(document with { Plan = document.Plan with { Findings = [.. read, .. document.Plan.Findings] } },
             ServerJson.Default.PlanDocument, statusCode: StatusCodes.Status201Created);
     }
+
+    private static async Task<IResult> DiscardPlanAsync(string site, string id, HttpContext context, PlanRegistry plans, CancellationToken ct) =>
+        await plans.FindAsync(site, id, ct).ConfigureAwait(false) is not { } plan ? UnknownPlan(site, id)
+        : NotTheirs(plan, context) ?? (await plans.TakeAsync(plan, ct).ConfigureAwait(false) ? TypedResults.NoContent() : UnknownPlan(site, id));
 
     private static async Task<IResult> ApplyPlanAsync(string site, string id, HttpContext context, Fleet fleet, PlanRegistry plans, CancellationToken ct)
     {
@@ -210,7 +226,7 @@ internal static class Commands
             return Problems.SiteNotFound(site);
         }
 
-        if (plans.Find(site, id) is not { } plan)
+        if (await plans.FindAsync(site, id, ct).ConfigureAwait(false) is not { } plan)
         {
             return UnknownPlan(site, id);
         }
@@ -220,16 +236,77 @@ internal static class Commands
             return forbidden;
         }
 
-        if (!plans.Remove(plan))
+        if (!await plans.TakeAsync(plan, ct).ConfigureAwait(false))
         {
             return UnknownPlan(site, id);
         }
 
-        await using var session = fleet.Open(site, write: true);
-        using var turn = await fleet.WriteTurnAsync(site, ct).ConfigureAwait(false);
-        var result = await session.Engine.CommitAsync(plan.Plan, Options(context) with { Plan = plan.Id }, ct).ConfigureAwait(false);
-        return await AnswerAsync(result, plan.Plan.Command, session, context, StatusCodes.Status409Conflict).ConfigureAwait(false);
+        if (plan.Held is { } held)
+        {
+            await using var session = fleet.Open(site, write: true);
+            using var turn = await fleet.WriteTurnAsync(site, ct).ConfigureAwait(false);
+            var result = await session.Engine.CommitAsync(held.Plan, Options(context) with { Plan = plan.Id }, ct).ConfigureAwait(false);
+            return await AnswerAsync(result, held.Plan.Command, session, context, StatusCodes.Status409Conflict).ConfigureAwait(false);
+        }
+
+        return await ApplyElsewhereAsync(plan.Shared!, context, fleet, ct).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Applies a plan another replica made (on etcd): reads the command again from the request kept with it, with the route's
+    /// own reader, and plans it again on the site; commits that plan only while it is the one the client was shown: made on the
+    /// same revision (else 409 StateChanged, as a stale plan is answered) and with the same document (else 409 PlanChanged).
+    /// </summary>
+    private static async Task<IResult> ApplyElsewhereAsync(SharedPlan shared, HttpContext context, Fleet fleet, CancellationToken ct)
+    {
+        if (All.FirstOrDefault(r => r.Name == shared.Command) is not { } route)
+        {
+            return PlanChanged(shared, $"this server has no command '{shared.Command}'");
+        }
+
+        var (command, _, problem) = route.Read(new CommandRequest(shared.Body, shared.ContentType, shared.Name));
+        if (command is null)
+        {
+            return problem!;
+        }
+
+        await context.RequestServices.GetRequiredService<FleetGovernance>().EnsureAsync(shared.Site, ct).ConfigureAwait(false);
+        await using var session = fleet.Open(shared.Site, write: true);
+        using var turn = await fleet.WriteTurnAsync(shared.Site, ct).ConfigureAwait(false);
+        var plan = await session.Engine.PlanAsync(command, ct).ConfigureAwait(false);
+        if (plan.Revision != shared.Revision)
+        {
+            return StalePlan(plan.Revision, shared.Revision);
+        }
+
+        var again = new StoredPlan(shared.Id, shared.Site, shared.Command, shared.CreatedBy, shared.ExpiresAt, plan, CapacityAfter(command, plan));
+        if (SharedPlan.DigestOf(again.Document()) != shared.Digest)
+        {
+            return PlanChanged(shared, $"planned again at revision {plan.Revision}, it would not do what it showed");
+        }
+
+        var result = await session.Engine.CommitAsync(plan, Options(context) with { Plan = shared.Id }, ct).ConfigureAwait(false);
+        return await AnswerAsync(result, command, session, context, StatusCodes.Status409Conflict).ConfigureAwait(false);
+    }
+
+    /// <summary>The capacity after an applied spec, which its plan shows; null for other commands.</summary>
+    private static CapacityReport? CapacityAfter(SiteCommand command, ChangePlan plan) =>
+        command is ApplySpec apply ? SiteSpecs.CapacityAfter(apply.Spec, plan) : null;
+
+    /// <summary>A plan made on a revision the site has left, as the Engine answers its commit (StateChanged): the same problem whichever replica holds the plan.</summary>
+    private static IResult StalePlan(long now, long planned)
+    {
+        var finding = Finding.Error("StateChanged", "revision",
+            $"The state is at revision {now}, not {planned} as when the change was planned (and shown); nothing was written.",
+            "Plan the change again to see what it would do now.");
+        return Problems.Of(StatusCodes.Status409Conflict, "The site changed", finding.Message, [finding], planned);
+    }
+
+    private static IResult PlanChanged(SharedPlan shared, string why) => Problems.Of(StatusCodes.Status409Conflict, "The plan changed",
+        $"Plan '{shared.Id}' was made on another server of this store; {why}; nothing was written, and the plan is gone.",
+        [Finding.Error("PlanChanged", "plan", $"Plan '{shared.Id}', {why}; nothing was written.",
+            $"Plan the change again (POST /api/v1/sites/{shared.Site}/plans/{shared.Command}), look at it, and apply that plan.")],
+        shared.Revision);
 
     /// <summary>A direct write: only while the site is at the revision the client's If-Match names.</summary>
     private static async Task<IResult> DirectAsync(string site, CommandRoute route, HttpContext context, Fleet fleet, CancellationToken ct)
@@ -251,7 +328,7 @@ internal static class Commands
             return Api.BadValue("If-Match", $"If-Match '{context.Request.Headers.IfMatch}' is not a list of strong entity tags.", "Send the ETag a GET of the site answered, e.g. If-Match: \"7\".");
         }
 
-        var (command, read, problem) = await route.ReadAsync(context, ct).ConfigureAwait(false);
+        var (_, command, read, problem) = await route.ReadAsync(context, ct).ConfigureAwait(false);
         if (command is null)
         {
             return problem!;
@@ -341,7 +418,7 @@ internal static class Commands
             $"Plan the change again: POST /api/v1/sites/{site}/plans/{{command}}.")]);
 
     /// <summary>A plan is applied or discarded only by whoever made it: a plan is what its maker looked at, and the audit log names them.</summary>
-    private static IResult? NotTheirs(StoredPlan plan, HttpContext context) =>
+    private static IResult? NotTheirs(FoundPlan plan, HttpContext context) =>
         plan.CreatedBy == context.User.Identity?.Name ? null
             : Problems.Of(StatusCodes.Status403Forbidden, "Not your plan",
                 $"Plan '{plan.Id}' was made by {plan.CreatedBy ?? "an anonymous client"}; only they can apply or discard it. Make a plan of your own.");

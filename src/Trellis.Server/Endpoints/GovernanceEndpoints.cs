@@ -59,7 +59,13 @@ internal static class GovernanceEndpoints
     /// <summary>The documents of the body, read as a site's <c>policy-apply</c> reads them.</summary>
     private static async Task<IResult> ApplyAsync(FleetGovernance governance, HttpContext context, CancellationToken ct)
     {
-        var (command, read, problem) = await Commands.ReadPoliciesAsync(context, ct).ConfigureAwait(false);
+        var (request, tooLarge) = await CommandRequest.ReadAsync(context, ct).ConfigureAwait(false);
+        if (request is null)
+        {
+            return tooLarge!;
+        }
+
+        var (command, read, problem) = Commands.ReadPolicies(request);
         return command is null ? problem! : await ChangeAsync(governance, command, read, context, ct).ConfigureAwait(false);
     }
 
