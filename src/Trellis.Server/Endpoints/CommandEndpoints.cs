@@ -207,7 +207,13 @@ internal static class Commands
             return Problems.Refused([.. read, .. plan.Findings], plan.Revision);
         }
 
-        var stored = await plans.AddAsync(site, route.Name, context.User.Identity?.Name, plan, CapacityAfter(command, plan), request!, ct).ConfigureAwait(false);
+        if (await plans.AddAsync(site, route.Name, context.User.Identity?.Name, plan, CapacityAfter(command, plan), request!, ct).ConfigureAwait(false) is not { } stored)
+        {
+            return Problems.Of(StatusCodes.Status413PayloadTooLarge, "Plan too large to share",
+                $"The plan, with the request it was made from, is larger than the etcd store takes in one request, so the other servers could not see it; nothing was kept. "
+                + $"Make the change directly: {Direct(site, route.Name)} with If-Match.");
+        }
+
         context.Response.Headers.ETag = Api.ETag(plan.Revision);
         var document = stored.Document();
         context.Response.Headers.Location = $"/api/v1/sites/{site}/plans/{stored.Id}";
@@ -307,6 +313,14 @@ internal static class Commands
         [Finding.Error("PlanChanged", "plan", $"Plan '{shared.Id}', {why}; nothing was written.",
             $"Plan the change again (POST /api/v1/sites/{shared.Site}/plans/{shared.Command}), look at it, and apply that plan.")],
         shared.Revision);
+
+    /// <summary>The request of <paramref name="command"/>'s direct write on <paramref name="site"/>, e.g. <c>PUT /api/v1/sites/lab/spec</c>.</summary>
+    private static string Direct(string site, string command) => command switch
+    {
+        "apply" => $"PUT /api/v1/sites/{site}/spec",
+        "delete-site" => $"DELETE /api/v1/sites/{site}?name=…",
+        _ => $"POST /api/v1/sites/{site}/commands/{command}",
+    };
 
     /// <summary>A direct write: only while the site is at the revision the client's If-Match names.</summary>
     private static async Task<IResult> DirectAsync(string site, CommandRoute route, HttpContext context, Fleet fleet, CancellationToken ct)

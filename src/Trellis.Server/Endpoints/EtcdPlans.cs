@@ -59,7 +59,8 @@ internal sealed class EtcdPlans(EtcdConnection etcd)
 {
     private readonly string _plans = etcd.Location.Root + "plans/";
 
-    public async Task PutAsync(SharedPlan plan, TimeSpan lifetime, CancellationToken cancellationToken)
+    /// <summary>Writes <paramref name="plan"/> on a lease of <paramref name="lifetime"/>; false when etcd refuses it as larger than a request may be.</summary>
+    public async Task<bool> PutAsync(SharedPlan plan, TimeSpan lifetime, CancellationToken cancellationToken)
     {
         var ttl = (long)Math.Max(1, Math.Ceiling(lifetime.TotalSeconds));
         var grant = await etcd.CallAsync(ct => etcd.Client.LeaseGrantAsync(new LeaseGrantRequest { TTL = ttl }, cancellationToken: ct),
@@ -70,7 +71,16 @@ internal sealed class EtcdPlans(EtcdConnection etcd)
             Value = ByteString.CopyFrom(JsonSerializer.SerializeToUtf8Bytes(plan, SharedPlanJson.Default.SharedPlan)),
             Lease = grant.ID,
         };
-        await etcd.CallAsync(ct => etcd.Client.PutAsync(put, cancellationToken: ct), $"store plan {plan.Id}", cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await etcd.CallAsync(ct => etcd.Client.PutAsync(put, cancellationToken: ct), $"store plan {plan.Id}", cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (FleetStoreException e) when (e.InnerException is Grpc.Core.RpcException { StatusCode: Grpc.Core.StatusCode.InvalidArgument or Grpc.Core.StatusCode.ResourceExhausted })
+        {
+            // Over etcd's --max-request-bytes (InvalidArgument), or over its gRPC limit beyond that; the lease, holding no key, runs out by itself.
+            return false;
+        }
     }
 
     /// <summary>Plan <paramref name="id"/> and its key's mod revision; nulls when there is none (or its value is not a plan).</summary>

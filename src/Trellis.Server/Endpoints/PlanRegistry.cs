@@ -39,15 +39,18 @@ internal sealed class PlanRegistry(ServerOptions options, EtcdConnection? etcd =
 
     public int Count => _plans.Count;
 
-    /// <summary>Keeps a new plan of <paramref name="request"/>; on etcd its record is written first, so that every replica finds it.</summary>
-    public async Task<StoredPlan> AddAsync(string site, string command, string? createdBy, ChangePlan plan, CapacityReport? capacity, CommandRequest request,
+    /// <summary>
+    /// Keeps a new plan of <paramref name="request"/>; on etcd its record is written first, so that every replica finds it.
+    /// Null when etcd refuses the record as too large: nothing is kept then.
+    /// </summary>
+    public async Task<StoredPlan?> AddAsync(string site, string command, string? createdBy, ChangePlan plan, CapacityReport? capacity, CommandRequest request,
         CancellationToken cancellationToken)
     {
         var now = options.Time.GetUtcNow();
         var stored = new StoredPlan(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), site, command, createdBy, now + options.PlanLifetime, plan, capacity);
-        if (_shared is not null)
+        if (_shared is not null && !await _shared.PutAsync(SharedPlan.Of(stored, request), options.PlanLifetime, cancellationToken).ConfigureAwait(false))
         {
-            await _shared.PutAsync(SharedPlan.Of(stored, request), options.PlanLifetime, cancellationToken).ConfigureAwait(false);
+            return null;
         }
 
         lock (_gate)

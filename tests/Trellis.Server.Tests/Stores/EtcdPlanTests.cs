@@ -250,6 +250,28 @@ public sealed class EtcdPlanTests(EtcdFleetFixture etcd) : IClassFixture<EtcdFle
     }
 
     [Fact]
+    public async Task A_plan_larger_than_etcd_takes_in_one_request_is_413_and_kept_nowhere()
+    {
+        await using var replicas = await ReplicasAsync();
+        var (store, onA) = (replicas.Store, replicas.OnA);
+        var spec = await File.ReadAllTextAsync(Path.Combine(Trellis.TestSupport.ExampleState.ExamplesDirectory, "worked-example.yaml"));
+        // etcd's default limit is 1.5 MiB a request (refused by etcd), and its gRPC server takes 512 KiB more (refused by gRPC).
+        foreach (var padding in new[] { 1_300_000, 3_000_000 })
+        {
+            var padded = spec + "\n# " + new string('x', padding) + "\n";
+            var problem = await AnswerAsync(await onA.PostAsync(At($"api/v1/sites/{Site}/plans/apply"), new StringContent(padded, Encoding.UTF8, "application/yaml")),
+                HttpStatusCode.RequestEntityTooLarge);
+            Assert.Contains($"PUT /api/v1/sites/{Site}/spec", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        }
+
+        var location = EtcdFleetFixture.Location(store);
+        using var client = location.Connect();
+        Assert.Equal(0, (await client.GetRangeAsync(location.Root + "plans/")).Count);
+        // A plan of ordinary size is kept as ever.
+        Assert.NotNull((await KeyAsync(store, await PlanAsync(onA, new StringContent(spec, Encoding.UTF8, "application/yaml"), "apply"))).Value);
+    }
+
+    [Fact]
     public async Task A_plan_past_its_lifetime_is_unknown_on_every_replica_and_its_lease_removes_the_key()
     {
         await using var replicas = await ReplicasAsync(o => o with { PlanLifetime = TimeSpan.FromSeconds(2) });
