@@ -428,7 +428,7 @@ internal static class Commands
 
     private static IResult UnknownPlan(string site, string id) => Problems.Of(StatusCodes.Status404NotFound, "No such plan",
         $"Site '{site}' has no plan '{id}'.",
-        [Finding.Error("UnknownPlan", "id", $"Site '{site}' has no plan '{id}': it was applied or discarded, it expired, or the server restarted since it was made.",
+        [Finding.Error("UnknownPlan", "id", $"Site '{site}' has no plan '{id}': it was applied or discarded, it expired, or (on a folder store, where plans live in the server's memory) the server restarted since it was made.",
             $"Plan the change again: POST /api/v1/sites/{site}/plans/{{command}}.")]);
 
     /// <summary>A plan is applied or discarded only by whoever made it: a plan is what its maker looked at, and the audit log names them.</summary>
