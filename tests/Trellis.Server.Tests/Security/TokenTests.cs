@@ -51,7 +51,9 @@ public sealed class TokenTests
         Assert.Null((await store.AuthenticateAsync(forged, CancellationToken.None)).Token);
         Assert.DoesNotContain(await store.ListAsync(CancellationToken.None), t2 => t2.ToString().Contains(token, StringComparison.Ordinal));
         var bytes = File.ReadAllBytes(store.Path).Concat(File.Exists(store.Path + "-wal") ? File.ReadAllBytes(store.Path + "-wal") : []).ToArray();
-        var secret = token[(token.LastIndexOf('_') + 1)..];
+        // trl_<id>_<secret>: the secret is base64url, which may itself hold '_'.
+        var secret = token.Split('_', 3)[2];
+        Assert.Equal(43, secret.Length);
         Assert.Equal(-1, System.Text.Encoding.ASCII.GetString(bytes).IndexOf(secret, StringComparison.Ordinal));
         if (!OperatingSystem.IsWindows())
         {
