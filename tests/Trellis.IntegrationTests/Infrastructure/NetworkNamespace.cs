@@ -60,13 +60,8 @@ internal sealed class NetworkNamespace : IDisposable
     /// <summary>Connects this namespace to <paramref name="other"/> with a veth pair (never to the host namespace).</summary>
     public void Link(NetworkNamespace other, string here, string there)
     {
-        var hostSide = $"tt{Guid.NewGuid().ToString("N")[..10]}";
-        var otherSide = $"tt{Guid.NewGuid().ToString("N")[..10]}";
-        Check(Tools.Run(Ip, "link", "add", hostSide, "type", "veth", "peer", "name", otherSide), "create a veth pair");
-        Check(Tools.Run(Ip, "link", "set", hostSide, "netns", Name), "move veth");
-        Check(Tools.Run(Ip, "link", "set", otherSide, "netns", other.Name), "move veth");
-        Exec("ip", "link", "set", hostSide, "name", here);
-        other.Exec("ip", "link", "set", otherSide, "name", there);
+        // Made inside this namespace with its peer put straight into the other: the pair never exists in the host's.
+        Check(Tools.Run(Ip, "-n", Name, "link", "add", here, "type", "veth", "peer", "name", there, "netns", other.Name), "create a veth pair");
         Exec("ip", "link", "set", here, "up");
         other.Exec("ip", "link", "set", there, "up");
     }
