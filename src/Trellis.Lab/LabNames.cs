@@ -1,0 +1,90 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Trellis.Engine.Contracts;
+
+namespace Trellis.Lab;
+
+/// <summary>
+/// The names of one lab's network namespaces and interfaces: <c>PREFIX LAB-fabric</c> for the fabric, <c>PREFIX LAB-nINDEX</c>
+/// for node VM number INDEX. Only names that start with <see cref="Prefix"/> are ever made or removed; tests use
+/// <see cref="TestPrefix"/>, so that they never touch a lab a person runs on the same machine.
+/// </summary>
+public sealed partial record LabNames
+{
+    /// <summary>What every namespace of a lab is named after, unless told otherwise (issue 16: only <c>trellis-lab-*</c>).</summary>
+    public const string DefaultPrefix = "trellis-lab-";
+
+    /// <summary>The prefix of the project's own tests: they may only make <c>trellis-test-*</c> namespaces.</summary>
+    public const string TestPrefix = "trellis-test-lab-";
+
+    /// <summary>The longest lab name: namespace names stay readable, and the name is a DNS label like a site's.</summary>
+    public const int MaxLabLength = 40;
+
+    /// <summary>The node VM's own interface, inside its namespace.</summary>
+    public const string NodeInterface = "eth0";
+
+    public LabNames(string prefix, string lab)
+    {
+        Prefix = prefix;
+        Lab = lab;
+    }
+
+    public string Prefix { get; }
+
+    public string Lab { get; }
+
+    /// <summary>The namespace that holds the vSwitches (bridges) and the gateways.</summary>
+    public string Fabric => $"{Prefix}{Lab}-fabric";
+
+    /// <summary>The namespace of node VM number <paramref name="index"/> (from 1).</summary>
+    public string Node(int index) => $"{Prefix}{Lab}-n{index.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>The node VM's port on its vSwitch, in the fabric namespace (interface names hold 15 characters at most).</summary>
+    public static string NodePort(int index) => $"p{index.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>The bridge of vSwitch number <paramref name="index"/> (from 0), in the fabric namespace.</summary>
+    public static string Bridge(int index) => $"br{index.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>The gateway of network number <paramref name="index"/>: a router interface in the fabric namespace.</summary>
+    public static string Gateway(int index) => $"gw{index.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>The vSwitch port the gateway of network number <paramref name="index"/> is plugged into.</summary>
+    public static string GatewayPort(int index) => $"r{index.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>The index of a node namespace of this lab, or null when <paramref name="name"/> is not one.</summary>
+    public int? NodeIndex(string name)
+    {
+        var head = $"{Prefix}{Lab}-n";
+        return name.StartsWith(head, StringComparison.Ordinal) && name.Length > head.Length && name[head.Length..].All(char.IsAsciiDigit)
+            && name[head.Length] != '0' && int.TryParse(name[head.Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var i)
+            ? i
+            : null;
+    }
+
+    /// <summary>Whether <paramref name="name"/> is one of this lab's namespaces (its fabric or one of its nodes).</summary>
+    public bool Owns(string name) => name == Fabric || NodeIndex(name) is not null;
+
+    /// <summary>The lab a fabric namespace named <paramref name="name"/> belongs to, under <paramref name="prefix"/>; null when it is none.</summary>
+    public static string? LabOfFabric(string prefix, string name) =>
+        name.StartsWith(prefix, StringComparison.Ordinal) && name.EndsWith("-fabric", StringComparison.Ordinal) && name.Length > prefix.Length + "-fabric".Length
+            ? name[prefix.Length..^"-fabric".Length]
+            : null;
+
+    /// <summary>LabNameInvalid unless <paramref name="lab"/> is a DNS label of at most <see cref="MaxLabLength"/> characters.</summary>
+    public static Finding? CheckLab(string lab) => lab.Length is > 0 and <= MaxLabLength && LabName().IsMatch(lab)
+        ? null
+        : Finding.Error("LabNameInvalid", "name", $"'{lab}' cannot name a lab.",
+            $"Use lower-case letters, digits and '-' (not first or last), at most {MaxLabLength} characters, e.g. the site's name.");
+
+    /// <summary>LabPrefixInvalid unless <paramref name="prefix"/> is a name start that ends in '-' (only <c>trellis-</c> names are made).</summary>
+    public static Finding? CheckPrefix(string prefix) => prefix.StartsWith("trellis-", StringComparison.Ordinal) && prefix.EndsWith('-') && prefix.Length <= 40 && PrefixName().IsMatch(prefix)
+        ? null
+        : Finding.Error("LabPrefixInvalid", "prefix", $"'{prefix}' cannot start the lab's namespace names.",
+            $"Use '{DefaultPrefix}' (or '{TestPrefix}' in tests): lower-case letters, digits and '-', starting with 'trellis-' and ending in '-'.");
+
+    [GeneratedRegex("^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")]
+    private static partial Regex LabName();
+
+    [GeneratedRegex("^[a-z0-9-]+$")]
+    private static partial Regex PrefixName();
+}

@@ -1,0 +1,229 @@
+using System.Globalization;
+using System.Text.Json;
+using Trellis.Engine.Contracts;
+
+namespace Trellis.Lab;
+
+/// <summary>What <see cref="LabNetwork.UpAsync"/> did: the namespaces it made, or the findings that say why it made none.</summary>
+public sealed record LabUpResult(string Lab, IReadOnlyList<string> Namespaces, IReadOnlyList<Finding> Findings);
+
+/// <summary>What <see cref="LabNetwork.DownAsync"/> removed: the namespaces, and the processes it killed in them first.</summary>
+public sealed record LabDownResult(IReadOnlyList<string> Removed, IReadOnlyList<int> Killed);
+
+/// <summary>
+/// One lab as a live network: a fabric namespace with a bridge per vSwitch and the networks' gateways, and a namespace per
+/// node VM plugged into its vSwitch. Everything it makes is named by <see cref="LabNames"/>; it makes nothing in the host's
+/// own namespace (<see cref="LabCommands"/>).
+/// </summary>
+public sealed class LabNetwork(LabNames names, LabCommands? commands = null)
+{
+    private readonly LabCommands ip = commands ?? new LabCommands();
+
+    public LabNames Names => names;
+
+    /// <summary>
+    /// Brings <paramref name="plan"/> up. Refused, with nothing made: not root (LabNeedsRoot), a bad lab name or prefix, or a
+    /// namespace name the lab would make already exists (LabNameTaken). A command that fails midway (LabCommandFailed, or
+    /// LabVlanUnsupported where the kernel has no VLAN filtering) removes every namespace this call made.
+    /// </summary>
+    public async Task<LabUpResult> UpAsync(LabPlan plan, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var refused = new[] { LabNames.CheckPrefix(names.Prefix), LabNames.CheckLab(names.Lab) }.OfType<Finding>().ToList();
+        if (refused.Count > 0)
+        {
+            return new(names.Lab, [], refused);
+        }
+
+        if (!LabCommands.IsRoot)
+        {
+            return new(names.Lab, [], [NeedsRoot()]);
+        }
+
+        var wanted = new[] { names.Fabric }.Concat(plan.Nodes.Select(n => names.Node(n.Index))).ToList();
+        var existing = (await ip.NamespacesAsync(cancellationToken).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
+        if (wanted.Where(existing.Contains).ToList() is { Count: > 0 } taken)
+        {
+            return new(names.Lab, [], [Finding.Error("LabNameTaken", "name", $"Namespace{(taken.Count > 1 ? "s" : "")} {string.Join(", ", taken)} already exist{(taken.Count > 1 ? "" : "s")}: lab '{names.Lab}' is up, or was left behind.",
+                $"Probe it (trellis lab probe --name {names.Lab}), take it down first (trellis lab down --name {names.Lab}), or choose another name with --name.")]);
+        }
+
+        var made = new List<string>();
+        try
+        {
+            await BuildAsync(plan, made, cancellationToken).ConfigureAwait(false);
+            return new(names.Lab, made, []);
+        }
+        catch (Exception e) when (e is LabCommandException or OperationCanceledException)
+        {
+            await RemoveAsync(made, CancellationToken.None).ConfigureAwait(false);
+            if (e is OperationCanceledException)
+            {
+                throw;
+            }
+
+            var run = ((LabCommandException)e).Run;
+            var vlan = run.Command.Contains("vlan_filtering", StringComparison.Ordinal) || run.Command.StartsWith("bridge", StringComparison.Ordinal);
+            return new(names.Lab, [], [vlan
+                ? Finding.Error("LabVlanUnsupported", "vlan", $"The kernel refused VLAN filtering on the lab's vSwitch ('{run.Command}': {run.Error.Trim()}); nothing was left behind.",
+                    "Run the lab on a kernel with bridge VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING), or bring up a cluster whose network has no vlanID.")
+                : Finding.Error("LabCommandFailed", "lab", $"'{run.Command}' failed: {run.Error.Trim()}; every namespace this lab had made was removed.",
+                    "Check that iproute2 is installed and the kernel has veth and bridge support; then bring the lab up again.")]);
+        }
+    }
+
+    private async Task BuildAsync(LabPlan plan, List<string> made, CancellationToken ct)
+    {
+        var fabric = names.Fabric;
+        await ip.AddNamespaceAsync(fabric, ct).ConfigureAwait(false);
+        made.Add(fabric);
+        await ip.IpAsync(fabric, ["link", "set", "lo", "up"], ct).ConfigureAwait(false);
+        // The fabric routes between the lab's networks as their gateways would; it has no link out of the lab.
+        await CheckAsync(await ip.ExecAsync(fabric, "sysctl", ["-q", "-w", "net.ipv4.ip_forward=1"], ct).ConfigureAwait(false)).ConfigureAwait(false);
+
+        var vswitches = plan.Networks.Select(s => s.VSwitch).Distinct(StringComparer.Ordinal).ToList();
+        for (var i = 0; i < vswitches.Count; i++)
+        {
+            var bridge = LabNames.Bridge(i);
+            await ip.IpAsync(fabric, ["link", "add", bridge, "type", "bridge"], ct).ConfigureAwait(false);
+            if (plan.Networks.Any(s => s.VSwitch == vswitches[i] && s.Vlan is not null))
+            {
+                await ip.IpAsync(fabric, ["link", "set", bridge, "type", "bridge", "vlan_filtering", "1"], ct).ConfigureAwait(false);
+            }
+
+            await ip.IpAsync(fabric, ["link", "set", bridge, "alias", vswitches[i]], ct).ConfigureAwait(false);
+            await ip.IpAsync(fabric, ["link", "set", bridge, "up"], ct).ConfigureAwait(false);
+        }
+
+        string BridgeOf(string vswitch) => LabNames.Bridge(vswitches.IndexOf(vswitch));
+
+        for (var i = 0; i < plan.Networks.Count; i++)
+        {
+            var segment = plan.Networks[i];
+            if (segment.Gateway is not { } gateway)
+            {
+                continue;
+            }
+
+            // The gateway is a router interface plugged into an access port of its vSwitch, so that each VLAN has its own.
+            var (router, port) = (LabNames.Gateway(i), LabNames.GatewayPort(i));
+            await ip.IpAsync(fabric, ["link", "add", router, "type", "veth", "peer", "name", port], ct).ConfigureAwait(false);
+            await PlugAsync(port, BridgeOf(segment.VSwitch), segment.Vlan, $"gateway of {segment.Network}", ct).ConfigureAwait(false);
+            await ip.IpAsync(fabric, ["addr", "add", $"{gateway}/{System.Net.IPNetwork.Parse(segment.Prefix).PrefixLength.ToString(CultureInfo.InvariantCulture)}", "dev", router], ct).ConfigureAwait(false);
+            await ip.IpAsync(fabric, ["link", "set", router, "alias", $"gateway {segment.Network}"], ct).ConfigureAwait(false);
+            await ip.IpAsync(fabric, ["link", "set", router, "up"], ct).ConfigureAwait(false);
+        }
+
+        foreach (var node in plan.Nodes)
+        {
+            var ns = names.Node(node.Index);
+            await ip.AddNamespaceAsync(ns, ct).ConfigureAwait(false);
+            made.Add(ns);
+            await ip.IpAsync(ns, ["link", "set", "lo", "up"], ct).ConfigureAwait(false);
+            // Made inside the fabric, its peer moved straight into the node's namespace: the host's namespace never holds either end.
+            var port = LabNames.NodePort(node.Index);
+            await ip.IpAsync(fabric, ["link", "add", port, "type", "veth", "peer", "name", LabNames.NodeInterface, "netns", ns], ct).ConfigureAwait(false);
+            await PlugAsync(port, BridgeOf(node.VSwitch), node.Vlan, node.Owner, ct).ConfigureAwait(false);
+            await ip.IpAsync(ns, ["link", "set", LabNames.NodeInterface, "alias", node.Owner], ct).ConfigureAwait(false);
+            await ip.IpAsync(ns, ["addr", "add", $"{node.Address}/{node.PrefixLength.ToString(CultureInfo.InvariantCulture)}", "dev", LabNames.NodeInterface], ct).ConfigureAwait(false);
+            await ip.IpAsync(ns, ["link", "set", LabNames.NodeInterface, "up"], ct).ConfigureAwait(false);
+            if (node.Gateway is { } gateway)
+            {
+                await ip.IpAsync(ns, ["route", "add", "default", "via", gateway, "dev", LabNames.NodeInterface], ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Makes <paramref name="port"/> a port of <paramref name="bridge"/>, an access port of <paramref name="vlan"/> when there is one (PVID, untagged).</summary>
+    private async Task PlugAsync(string port, string bridge, int? vlan, string alias, CancellationToken ct)
+    {
+        var fabric = names.Fabric;
+        await ip.IpAsync(fabric, ["link", "set", port, "master", bridge], ct).ConfigureAwait(false);
+        if (vlan is { } v)
+        {
+            var id = v.ToString(CultureInfo.InvariantCulture);
+            await ip.BridgeAsync(fabric, ["vlan", "add", "dev", port, "vid", id, "pvid", "untagged"], ct).ConfigureAwait(false);
+            if (v != 1)
+            {
+                await ip.BridgeAsync(fabric, ["vlan", "del", "dev", port, "vid", "1"], ct).ConfigureAwait(false);
+            }
+        }
+
+        await ip.IpAsync(fabric, ["link", "set", port, "alias", alias], ct).ConfigureAwait(false);
+        await ip.IpAsync(fabric, ["link", "set", port, "up"], ct).ConfigureAwait(false);
+    }
+
+    private static Task CheckAsync(CommandRun run) => run.Succeeded ? Task.CompletedTask : throw new LabCommandException(run);
+
+    /// <summary>
+    /// Removes every namespace of this lab (its fabric and its nodes), killing the processes in each first. Nothing there:
+    /// nothing removed, no error (down is idempotent).
+    /// </summary>
+    public async Task<LabDownResult> DownAsync(CancellationToken cancellationToken = default)
+    {
+        var mine = (await ip.NamespacesAsync(cancellationToken).ConfigureAwait(false)).Where(names.Owns).ToList();
+        return await RemoveAsync(mine, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Removes every namespace whose name starts with <paramref name="prefix"/>: every lab, also those a crash left behind.</summary>
+    public static async Task<LabDownResult> DownAllAsync(string prefix, LabCommands? commands = null, CancellationToken cancellationToken = default)
+    {
+        if (LabNames.CheckPrefix(prefix) is not null)
+        {
+            throw new ArgumentException($"'{prefix}' is not a lab prefix.", nameof(prefix));
+        }
+
+        var ip = commands ?? new LabCommands();
+        var all = (await ip.NamespacesAsync(cancellationToken).ConfigureAwait(false)).Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+        return await new LabNetwork(new LabNames(prefix, "all"), ip).RemoveAsync(all, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The labs that are up under <paramref name="prefix"/>, by their fabric namespaces.</summary>
+    public static async Task<IReadOnlyList<string>> ListAsync(string prefix, LabCommands? commands = null, CancellationToken cancellationToken = default) =>
+        [.. (await (commands ?? new LabCommands()).NamespacesAsync(cancellationToken).ConfigureAwait(false))
+            .Select(n => LabNames.LabOfFabric(prefix, n)).OfType<string>().Order(StringComparer.Ordinal)];
+
+    /// <summary>Kills the processes in each namespace, then deletes it; the nodes first, the fabric last. One that is gone already is skipped.</summary>
+    private async Task<LabDownResult> RemoveAsync(IReadOnlyList<string> namespaces, CancellationToken ct)
+    {
+        var removed = new List<string>();
+        var killed = new List<int>();
+        var existing = (await ip.NamespacesAsync(ct).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
+        foreach (var ns in namespaces.Where(existing.Contains).OrderBy(n => n.EndsWith("-fabric", StringComparison.Ordinal) ? 1 : 0).ThenBy(n => n, StringComparer.Ordinal))
+        {
+            foreach (var pid in await ip.PidsAsync(ns, ct).ConfigureAwait(false))
+            {
+                if (Kill(pid))
+                {
+                    killed.Add(pid);
+                }
+            }
+
+            await ip.DeleteNamespaceAsync(ns, ct).ConfigureAwait(false);
+            removed.Add(ns);
+        }
+
+        return new(removed, killed);
+    }
+
+    private static bool Kill(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            process.Kill();
+            process.WaitForExit(TimeSpan.FromSeconds(5));
+            return true;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            return false;
+        }
+    }
+
+    public static Finding NeedsRoot() => Finding.Error("LabNeedsRoot", "lab", "The lab makes and removes network namespaces, which only root may do.",
+        "Run trellis lab as root (sudo trellis lab …).");
+
+    /// <summary>Reads a JSON answer of <c>ip -j</c>.</summary>
+    internal static JsonElement Json(string text) => string.IsNullOrWhiteSpace(text) ? default : JsonDocument.Parse(text).RootElement.Clone();
+}

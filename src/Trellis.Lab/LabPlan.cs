@@ -1,0 +1,137 @@
+using System.Net;
+using System.Net.Sockets;
+using Trellis.Core.Ipam;
+using Trellis.Core.Model;
+using Trellis.Engine;
+using Finding = Trellis.Engine.Contracts.Finding;
+
+namespace Trellis.Lab;
+
+/// <summary>One network the lab's node VMs are on: its vSwitch (a bridge in the fabric), its VLAN, and its gateway.</summary>
+/// <param name="Prefix">The network's prefix, e.g. <c>172.16.0.0/24</c>.</param>
+/// <param name="Gateway">The gateway the lab puts on the fabric; null when the network has none (its nodes get no default route).</param>
+/// <param name="Vlan">The VLAN the vSwitch port of each VM on this network carries (its PVID); null: untagged.</param>
+public sealed record LabSegment(string Network, string VSwitch, int? Vlan, string Prefix, string? Gateway);
+
+/// <summary>One node VM of the plan: the namespace number <paramref name="Index"/> holds it with its planned address.</summary>
+/// <param name="Node">The Kubernetes node name, e.g. <c>control-plane-1</c>, <c>linuxpool-2</c>.</param>
+/// <param name="Owner">The allocation's owner, e.g. <c>cluster/b/control-plane-1</c>.</param>
+public sealed record LabNode(int Index, string Cluster, string Node, string Owner, string Network, string Address, int PrefixLength, string? Gateway, int? Vlan, string VSwitch);
+
+/// <summary>The lab of a stored site (or of one of its clusters): its networks and its node VMs, in namespace order.</summary>
+public sealed record LabPlan(string Site, string? Cluster, IReadOnlyList<LabSegment> Networks, IReadOnlyList<LabNode> Nodes)
+{
+    /// <summary>
+    /// The node VMs of the stored site, or of <paramref name="cluster"/>, each at the address the site's plan allocated it,
+    /// with its network's prefix length, gateway and VLAN. Refused with findings: no site, an unknown cluster, a stored site
+    /// that cannot be resolved, a DHCP network (LabDhcpNotBuilt: the lab leases nothing from Kea yet), no node VM, or two
+    /// networks whose prefixes overlap (one fabric cannot route both).
+    /// </summary>
+    public static LabPlanAnswer From(SiteState state, string? cluster)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (SiteViews.RequireSite(state) is { Count: > 0 } missing)
+        {
+            return new(null, missing);
+        }
+
+        if (SiteViews.CheckCluster(state, cluster) is { Count: > 0 } unknown)
+        {
+            return new(null, unknown);
+        }
+
+        if (SiteViews.Findings(state).Where(f => f.Severity == Engine.Contracts.Severity.Error).ToList() is { Count: > 0 } unresolved)
+        {
+            return new(null, unresolved);
+        }
+
+        var networks = SiteViews.Networks(state).ToDictionary(n => n.Name, StringComparer.Ordinal);
+        var settings = new[] { SiteViews.HostConfig(state)?.Vnet }.Concat(SiteViews.ClusterNetworks(state)).OfType<NetworkSetting>()
+            .GroupBy(s => s.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        var clusters = SiteViews.Clusters(state, cluster);
+        var dhcp = clusters.Where(c => networks.TryGetValue(c.Network, out var n) && n.Method == nameof(IpAllocationMethod.Dhcp)).ToList();
+        if (dhcp.Count > 0)
+        {
+            return new(null, [.. dhcp.Select(c => Finding.Error("LabDhcpNotBuilt", "cluster",
+                $"Cluster '{c.Name}' is on DHCP network '{c.Network}': its node VMs lease their addresses, and the lab does not run Kea yet.",
+                cluster is null ? "Bring up a cluster on a static network with --cluster, or wait for the lab's Kea part (docs/lab.md)." : "Only static networks can be brought up in this version of the lab (docs/lab.md)."))]);
+        }
+
+        var order = clusters.Select((c, i) => (c.Name, i)).ToDictionary(x => x.Name, x => x.i, StringComparer.Ordinal);
+        var held = new List<(string Cluster, NodeVm Owner, string Network, IPAddress Address)>();
+        foreach (var allocation in SiteViews.Allocations(state, cluster))
+        {
+            if (Owner.TryParse(allocation.Owner, out var owner) && owner is NodeVm node && order.ContainsKey(node.ClusterName)
+                && PoolId.TryParse(allocation.Pool, out var pool) && pool is NetworkPool network && IPAddress.TryParse(allocation.Address, out var address))
+            {
+                held.Add((node.ClusterName, node, network.Network, address));
+            }
+        }
+
+        if (held.Count == 0)
+        {
+            return new(null, [Finding.Error("LabNoNodes", "cluster",
+                cluster is null ? "The stored site has no node VM with a planned address." : $"Cluster '{cluster}' has no node VM with a planned address.",
+                "Apply a site whose clusters have node VMs on a static network (trellis apply), then bring the lab up.")]);
+        }
+
+        var segments = new List<LabSegment>();
+        var findings = new List<Finding>();
+        foreach (var name in held.Select(h => h.Network).Distinct(StringComparer.Ordinal))
+        {
+            if (!networks.TryGetValue(name, out var row))
+            {
+                findings.Add(Finding.Error("LabUnknownNetwork", "network", $"Node VMs hold addresses of network '{name}', which the stored site does not have.", "Apply the site again (trellis apply) so that its allocations match its networks."));
+                continue;
+            }
+
+            var vswitch = settings.TryGetValue(name, out var setting) && !string.IsNullOrEmpty(setting.VswitchName) ? setting.VswitchName : name;
+            segments.Add(new LabSegment(name, vswitch, row.Vlan, row.Prefix, row.Gateway));
+        }
+
+        foreach (var (a, b) in segments.SelectMany((a, i) => segments.Skip(i + 1).Select(b => (a, b))))
+        {
+            var (pa, pb) = (IPNetwork.Parse(a.Prefix), IPNetwork.Parse(b.Prefix));
+            if (pa.Contains(pb.BaseAddress) || pb.Contains(pa.BaseAddress))
+            {
+                findings.Add(Finding.Error("LabNetworksOverlap", "network", $"Networks '{a.Network}' ({a.Prefix}) and '{b.Network}' ({b.Prefix}) overlap: one lab fabric cannot route both.",
+                    "Bring up one cluster at a time with --cluster, each as a lab of its own name (--name)."));
+            }
+        }
+
+        if (findings.Count > 0)
+        {
+            return new(null, findings);
+        }
+
+        var bySegment = segments.ToDictionary(s => s.Network, StringComparer.Ordinal);
+        var nodes = held
+            .OrderBy(h => order[h.Cluster])
+            .ThenBy(h => h.Address.AddressFamily == AddressFamily.InterNetwork ? 0 : 1)
+            .ThenBy(h => Number(h.Address))
+            .Select((h, i) =>
+            {
+                var segment = bySegment[h.Network];
+                return new LabNode(i + 1, h.Cluster, h.Owner.NodeName, h.Owner.ToString(), h.Network, h.Address.ToString(),
+                    IPNetwork.Parse(segment.Prefix).PrefixLength, segment.Gateway, segment.Vlan, segment.VSwitch);
+            })
+            .ToList();
+        return new(new LabPlan(state.SiteName!, cluster, segments, nodes), []);
+    }
+
+    private static UInt128 Number(IPAddress address)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        address.TryWriteBytes(bytes, out var written);
+        var value = UInt128.Zero;
+        foreach (var b in bytes[..written])
+        {
+            value = (value << 8) | b;
+        }
+
+        return value;
+    }
+}
+
+/// <summary>The lab's plan, or the findings that say why there is none.</summary>
+public sealed record LabPlanAnswer(LabPlan? Plan, IReadOnlyList<Finding> Findings);
