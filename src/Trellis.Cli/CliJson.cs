@@ -27,4 +27,5 @@ namespace Trellis.Cli;
 [JsonSerializable(typeof(CheckOutput))]
 [JsonSerializable(typeof(TraceOutput))]
 [JsonSerializable(typeof(MigrationResult))]
+[JsonSerializable(typeof(LabOutput))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

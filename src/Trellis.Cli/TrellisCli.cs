@@ -50,6 +50,7 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
         root.Subcommands.Add(TraceCommand());
         root.Subcommands.Add(GovernanceCommand());
         root.Subcommands.Add(MigrateCommand());
+        root.Subcommands.Add(LabCommand());
         foreach (var command in root.Subcommands.SelectMany(c => c.Subcommands.Count > 0 ? c.Subcommands : [c])
                      .Where(c => c.Name is not ("render" or "deploy-script" or "matrix" or "diff")))
         {

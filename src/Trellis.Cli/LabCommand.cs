@@ -1,0 +1,194 @@
+using System.CommandLine;
+using Spectre.Console;
+using Trellis.Engine;
+using Trellis.Engine.Contracts;
+using Trellis.Lab;
+
+namespace Trellis.Cli;
+
+/// <summary>What a lab command did, as a JSON or YAML document: one of plan, probe or down, and what the lab does not do yet.</summary>
+public sealed record LabOutput(string? Lab, string Prefix, LabPlan? Plan, IReadOnlyList<string> Namespaces, LabProbeResult? Probe, LabDownResult? Down,
+    IReadOnlyList<Finding> Findings, string Does, IReadOnlyList<string> NotYetBuilt);
+
+/// <summary>trellis lab: the stored site as a live network of namespaces on this machine (docs/lab.md).</summary>
+public sealed partial class TrellisCli
+{
+    /// <summary>The lab's findings name these options.</summary>
+    private static readonly Dictionary<string, string> LabFlags = new(StringComparer.Ordinal)
+    {
+        ["cluster"] = "--cluster",
+        ["name"] = "--name",
+        ["site"] = "--state",
+        ["prefix"] = "TRELLIS_LAB_PREFIX",
+    };
+
+    private Command LabCommand()
+    {
+        var lab = new Command("lab", "The stored site as a live network of namespaces on this machine (node VMs on static networks only, for now; docs/lab.md)");
+        var name = new Option<string?>("--name") { Description = "The lab's name (its namespaces are trellis-lab-NAME-…). Default for up: the site's name; for probe and down: the one lab that is up" };
+        var cluster = new Option<string?>("--cluster") { Description = "Only this cluster's node VMs" };
+        var all = new Option<bool>("--all") { Description = "Remove every lab's namespaces (trellis-lab-*), also those a crash left behind" };
+
+        var up = new Command("up", "Make a namespace per node VM with its planned address and gateway, on a fabric namespace with a bridge per vSwitch") { cluster, name };
+        up.SetAction(async (p, ct) =>
+        {
+            var output = OutputFor(p);
+            var prefix = LabPrefix();
+            await using var store = OpenStore(p, write: false);
+            var state = await store.Engine.ReadAsync(ct).ConfigureAwait(false);
+            var answer = LabPlan.From(state, p.GetValue(cluster));
+            if (answer.Plan is not { } plan)
+            {
+                return LabReport(output, new LabOutput(p.GetValue(name), prefix, null, [], null, null, answer.Findings, LabScope.Does, LabScope.NotYetBuilt));
+            }
+
+            var labName = p.GetValue(name) ?? plan.Site;
+            var result = await new LabNetwork(new LabNames(prefix, labName)).UpAsync(plan, ct).ConfigureAwait(false);
+            return LabReport(output, new LabOutput(labName, prefix, plan, result.Namespaces, null, null, result.Findings, LabScope.Does, LabScope.NotYetBuilt));
+        });
+
+        var probe = new Command("probe", "Ping from every node VM to every other node VM and to its gateway (count 1, timeout 1 s); list what is unreachable") { name };
+        probe.SetAction(async (p, ct) =>
+        {
+            var output = OutputFor(p);
+            var prefix = LabPrefix();
+            var (labName, findings) = await LabNameAsync(prefix, p.GetValue(name), ct).ConfigureAwait(false);
+            if (labName is null)
+            {
+                return LabReport(output, new LabOutput(null, prefix, null, [], null, null, findings, LabScope.Does, LabScope.NotYetBuilt));
+            }
+
+            var result = await LabProbe.RunAsync(new LabNames(prefix, labName), cancellationToken: ct).ConfigureAwait(false);
+            return LabReport(output, new LabOutput(labName, prefix, null, [], result, null, result.Findings, LabScope.Does, LabScope.NotYetBuilt));
+        });
+
+        var down = new Command("down", "Remove a lab's namespaces, killing what runs in them first; --all: every lab's") { name, all };
+        down.Validators.Add(r =>
+        {
+            if (r.GetResult(name) is not null && r.GetResult(all) is { Implicit: false })
+            {
+                r.AddError("--name and --all both say what to remove; give one of them.");
+            }
+        });
+        down.SetAction(async (p, ct) =>
+        {
+            var output = OutputFor(p);
+            var prefix = LabPrefix();
+            if (!LabCommands.IsRoot)
+            {
+                return LabReport(output, new LabOutput(p.GetValue(name), prefix, null, [], null, null, [LabNetwork.NeedsRoot()], LabScope.Does, LabScope.NotYetBuilt));
+            }
+
+            if (p.GetValue(all))
+            {
+                var everything = await LabNetwork.DownAllAsync(prefix, cancellationToken: ct).ConfigureAwait(false);
+                return LabReport(output, new LabOutput(null, prefix, null, [], null, everything, [], LabScope.Does, LabScope.NotYetBuilt));
+            }
+
+            var labs = await LabNetwork.ListAsync(prefix, cancellationToken: ct).ConfigureAwait(false);
+            var labName = p.GetValue(name) ?? (labs.Count == 1 ? labs[0] : null);
+            if (labName is null && labs.Count > 1)
+            {
+                return LabReport(output, new LabOutput(null, prefix, null, [], null, null, [SeveralLabs(labs)], LabScope.Does, LabScope.NotYetBuilt));
+            }
+
+            if (labName is not null && LabNames.CheckLab(labName) is { } bad)
+            {
+                return LabReport(output, new LabOutput(labName, prefix, null, [], null, null, [bad], LabScope.Does, LabScope.NotYetBuilt));
+            }
+
+            var removed = labName is null ? new LabDownResult([], []) : await new LabNetwork(new LabNames(prefix, labName)).DownAsync(ct).ConfigureAwait(false);
+            return LabReport(output, new LabOutput(labName, prefix, null, [], null, removed, [], LabScope.Does, LabScope.NotYetBuilt));
+        });
+
+        lab.Subcommands.Add(up);
+        lab.Subcommands.Add(probe);
+        lab.Subcommands.Add(down);
+        return lab;
+    }
+
+    private static Finding SeveralLabs(IReadOnlyList<string> labs) =>
+        Finding.Error("LabNameNeeded", "name", $"Several labs are up: {string.Join(", ", labs)}.", "Name one with --name (or remove every lab with trellis lab down --all).");
+
+    /// <summary>The namespaces' prefix: trellis-lab- unless TRELLIS_LAB_PREFIX names another trellis-… one (the tests' trellis-test-lab-).</summary>
+    private string LabPrefix()
+    {
+        var prefix = _host.Environment("TRELLIS_LAB_PREFIX") is { Length: > 0 } set ? set : LabNames.DefaultPrefix;
+        return LabNames.CheckPrefix(prefix) is { } bad ? throw new UsageException($"TRELLIS_LAB_PREFIX: {bad.Message} {bad.Hint}") : prefix;
+    }
+
+    /// <summary>The lab a probe is about: the one named, else the one lab that is up under <paramref name="prefix"/>.</summary>
+    private static async Task<(string? Lab, IReadOnlyList<Finding> Findings)> LabNameAsync(string prefix, string? named, CancellationToken ct)
+    {
+        if (named is not null)
+        {
+            return LabNames.CheckLab(named) is { } bad ? (null, [bad]) : (named, []);
+        }
+
+        if (!LabCommands.IsRoot)
+        {
+            return (null, [LabNetwork.NeedsRoot()]);
+        }
+
+        var labs = await LabNetwork.ListAsync(prefix, cancellationToken: ct).ConfigureAwait(false);
+        return labs.Count switch
+        {
+            1 => (labs[0], []),
+            0 => (null, [Finding.Error("LabNotUp", "name", "No lab is up.", "Bring one up with trellis lab up.")]),
+            _ => (null, [SeveralLabs(labs)]),
+        };
+    }
+
+    private int LabReport(Output output, LabOutput result)
+    {
+        result = result with { Findings = InOptionWords(result.Findings, LabFlags) };
+        var unreachable = result.Probe?.Unreachable ?? [];
+        if (output.Format != OutputFormat.Table)
+        {
+            output.Document(result, CliJsonContext.Default.LabOutput);
+        }
+        else
+        {
+            output.Findings(result.Findings);
+            LabTables(output, result, unreachable);
+            output.Console.MarkupLine($"[grey]{Markup.Escape(LabScope.Does)} Not built yet (issue 16):[/]");
+            foreach (var missing in LabScope.NotYetBuilt)
+            {
+                output.Console.MarkupLine($"[grey]  - {Markup.Escape(missing)}[/]");
+            }
+        }
+
+        return result.Findings.HasErrors() || unreachable.Count > 0 ? ExitCodes.Findings : ExitCodes.Ok;
+    }
+
+    private static void LabTables(Output output, LabOutput result, IReadOnlyList<LabProbePair> unreachable)
+    {
+        if (result.Plan is { } plan && result.Namespaces.Count > 0)
+        {
+            output.Console.MarkupLine($"[green]Lab '{Markup.Escape(result.Lab ?? "")}' is up[/]: {plan.Nodes.Count} node VMs of site {Markup.Escape(plan.Site)}{(plan.Cluster is { } c ? $", cluster {Markup.Escape(c)}" : "")}; fabric namespace {Markup.Escape(new LabNames(result.Prefix, result.Lab!).Fabric)}.");
+            output.Rows(["Namespace", "Node VM", "Address", "Gateway", "VLAN", "vSwitch"], plan.Nodes.Select(n => new[]
+            {
+                new LabNames(result.Prefix, result.Lab!).Node(n.Index), n.Owner, $"{n.Address}/{n.PrefixLength}", n.Gateway, n.Vlan?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "untagged", n.VSwitch,
+            }));
+        }
+
+        if (result.Probe is { Findings.Count: 0 } probe)
+        {
+            output.Rows(["From", "To", "Address", "Result"], probe.Pairs.Select(x => new[] { x.From, x.To, x.Address, x.Reachable ? "reachable" : "UNREACHABLE" }));
+            output.Console.MarkupLine(unreachable.Count == 0
+                ? $"[green]Every pair reachable[/]: {probe.Pairs.Count} pings from {probe.Nodes.Count} node VMs."
+                : $"[red]{unreachable.Count} of {probe.Pairs.Count} pairs unreachable[/]:");
+            foreach (var pair in unreachable)
+            {
+                output.Console.MarkupLine($"  [red]{Markup.Escape(pair.From)} -> {Markup.Escape(pair.To)} ({Markup.Escape(pair.Address)})[/]");
+            }
+        }
+
+        if (result.Down is { } down)
+        {
+            output.Console.MarkupLine(down.Removed.Count == 0
+                ? "Nothing to remove: no namespace of that lab exists."
+                : $"Removed {down.Removed.Count} namespaces ({string.Join(", ", down.Removed)}){(down.Killed.Count > 0 ? $", after killing {down.Killed.Count} processes in them" : "")}.");
+        }
+    }
+}
