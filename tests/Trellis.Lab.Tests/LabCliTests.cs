@@ -1,0 +1,98 @@
+using System.Text.Json;
+using Trellis.Cli;
+
+namespace Trellis.Lab.Tests;
+
+/// <summary>trellis lab up, probe and down as a person runs them, in-process, under a prefix of this test class's own.</summary>
+public sealed class LabCliTests(StoredSite site) : IClassFixture<StoredSite>, IAsyncLifetime
+{
+    private readonly string prefix = $"{LabNames.TestPrefix}{Guid.NewGuid():N}"[..(LabNames.TestPrefix.Length + 6)] + "-";
+
+    private CliHost Host => new() { Environment = v => v == "TRELLIS_LAB_PREFIX" ? prefix : null, InputIsTerminal = () => false, ReadLine = () => null };
+
+    private async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var code = await new TrellisCli(stdout, stderr, Host).RunAsync([.. args, "--state", site.StatePath]);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    public Task InitializeAsync()
+    {
+        Assert.True(LabCommands.IsRoot, Kernel.RootNeeded);
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (LabCommands.IsRoot)
+        {
+            await LabNetwork.DownAllAsync(prefix);
+        }
+    }
+
+    [Fact]
+    public async Task UpProbeDown_ClusterB_SaysWhatItMadeWhatItSawAndWhatIsNotBuiltYet()
+    {
+        var up = await RunAsync("lab", "up", "--cluster", "b");
+
+        Assert.True(up.Code == 0, up.Out + up.Err);
+        Assert.Contains("Lab 'jane' is up", up.Out, StringComparison.Ordinal);
+        Assert.Contains($"{prefix}jane-n4", up.Out, StringComparison.Ordinal);
+        Assert.Contains("Not built yet", up.Out, StringComparison.Ordinal);
+        Assert.All(LabScope.NotYetBuilt, missing => Assert.Contains(missing, up.Out, StringComparison.Ordinal));
+
+        var probe = await RunAsync("lab", "probe");
+
+        Assert.True(probe.Code == 0, probe.Out + probe.Err);
+        Assert.Contains("Every pair reachable: 16 pings from 4 node VMs.", probe.Out, StringComparison.Ordinal);
+
+        var json = await RunAsync("lab", "probe", "--name", "jane", "-o", "json");
+
+        using var document = JsonDocument.Parse(json.Out);
+        Assert.Equal(16, document.RootElement.GetProperty("probe").GetProperty("pairs").GetArrayLength());
+        Assert.Equal(0, document.RootElement.GetProperty("probe").GetProperty("unreachable").GetArrayLength());
+        Assert.Equal(LabScope.NotYetBuilt.Count, document.RootElement.GetProperty("notYetBuilt").GetArrayLength());
+
+        var again = await RunAsync("lab", "up", "--cluster", "b");
+
+        Assert.Equal(ExitCodes.Findings, again.Code);
+        Assert.Contains("LabNameTaken", again.Out, StringComparison.Ordinal);
+
+        var down = await RunAsync("lab", "down", "--name", "jane");
+
+        Assert.True(down.Code == 0, down.Out + down.Err);
+        Assert.Contains("Removed 5 namespaces", down.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain(Kernel.Namespaces(), n => n.StartsWith(prefix, StringComparison.Ordinal));
+        Assert.Contains("Nothing to remove", (await RunAsync("lab", "down", "--name", "jane")).Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Up_DhcpSite_IsRefusedWithAFindingAndNoStackTrace()
+    {
+        using var dhcp = await StoredSite.ApplyAsync("dhcp-site.yaml");
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+
+        var code = await new TrellisCli(stdout, stderr, Host).RunAsync(["lab", "up", "--state", dhcp.StatePath]);
+
+        Assert.Equal(ExitCodes.Findings, code);
+        Assert.Contains("LabDhcpNotBuilt", stdout.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stdout.ToString() + stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain(Kernel.Namespaces(), n => n.StartsWith(prefix, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Down_NameAndAll_IsAUsageError() =>
+        Assert.Equal(ExitCodes.Usage, (await RunAsync("lab", "down", "--name", "x", "--all")).Code);
+
+    [Fact]
+    public async Task Probe_NoLabUp_SaysSo()
+    {
+        var probe = await RunAsync("lab", "probe");
+
+        Assert.Equal(ExitCodes.Findings, probe.Code);
+        Assert.Contains("LabNotUp", probe.Out, StringComparison.Ordinal);
+    }
+}
