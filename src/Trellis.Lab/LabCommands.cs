@@ -11,10 +11,13 @@ public sealed record CommandRun(string Command, int ExitCode, string Output, str
 }
 
 /// <summary>A command the lab ran failed: which one, and what it said.</summary>
-public sealed class LabCommandException(CommandRun run) : Exception($"'{run.Command}' failed (exit {run.ExitCode}): {run.Error.Trim()}")
+public class LabCommandException(CommandRun run) : Exception($"'{run.Command}' failed (exit {run.ExitCode}): {run.Error.Trim()}")
 {
     public CommandRun Run { get; } = run;
 }
+
+/// <summary>A command of the lab's VLAN filtering failed: the kernel may have none.</summary>
+public sealed class LabVlanException(CommandRun run) : LabCommandException(run);
 
 /// <summary>
 /// The only way the lab changes the machine: iproute2 run as a program (no shell). Every change is made inside a named

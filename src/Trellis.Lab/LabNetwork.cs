@@ -63,8 +63,7 @@ public sealed class LabNetwork(LabNames names, LabCommands? commands = null)
             }
 
             var run = ((LabCommandException)e).Run;
-            var vlan = run.Command.Contains("vlan_filtering", StringComparison.Ordinal) || run.Command.StartsWith("bridge", StringComparison.Ordinal);
-            return new(names.Lab, [], [vlan
+            return new(names.Lab, [], [e is LabVlanException
                 ? Finding.Error("LabVlanUnsupported", "vlan", $"The kernel refused VLAN filtering on the lab's vSwitch ('{run.Command}': {run.Error.Trim()}); nothing was left behind.",
                     "Run the lab on a kernel with bridge VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING), or bring up a cluster whose network has no vlanID.")
                 : Finding.Error("LabCommandFailed", "lab", $"'{run.Command}' failed: {run.Error.Trim()}; every namespace this lab had made was removed.",
@@ -88,7 +87,7 @@ public sealed class LabNetwork(LabNames names, LabCommands? commands = null)
             await ip.IpAsync(fabric, ["link", "add", bridge, "type", "bridge"], ct).ConfigureAwait(false);
             if (plan.Networks.Any(s => s.VSwitch == vswitches[i] && s.Vlan is not null))
             {
-                await ip.IpAsync(fabric, ["link", "set", bridge, "type", "bridge", "vlan_filtering", "1"], ct).ConfigureAwait(false);
+                await VlanStepAsync(ip.IpAsync(fabric, ["link", "set", bridge, "type", "bridge", "vlan_filtering", "1"], ct)).ConfigureAwait(false);
             }
 
             await ip.IpAsync(fabric, ["link", "set", bridge, "alias", vswitches[i]], ct).ConfigureAwait(false);
@@ -142,15 +141,28 @@ public sealed class LabNetwork(LabNames names, LabCommands? commands = null)
         if (vlan is { } v)
         {
             var id = v.ToString(CultureInfo.InvariantCulture);
-            await ip.BridgeAsync(fabric, ["vlan", "add", "dev", port, "vid", id, "pvid", "untagged"], ct).ConfigureAwait(false);
+            await VlanStepAsync(ip.BridgeAsync(fabric, ["vlan", "add", "dev", port, "vid", id, "pvid", "untagged"], ct)).ConfigureAwait(false);
             if (v != 1)
             {
-                await ip.BridgeAsync(fabric, ["vlan", "del", "dev", port, "vid", "1"], ct).ConfigureAwait(false);
+                await VlanStepAsync(ip.BridgeAsync(fabric, ["vlan", "del", "dev", port, "vid", "1"], ct)).ConfigureAwait(false);
             }
         }
 
         await ip.IpAsync(fabric, ["link", "set", port, "alias", alias], ct).ConfigureAwait(false);
         await ip.IpAsync(fabric, ["link", "set", port, "up"], ct).ConfigureAwait(false);
+    }
+
+    /// <summary>A step of VLAN filtering: its failure is the kernel's missing VLAN support more than anything else.</summary>
+    private static async Task VlanStepAsync(Task step)
+    {
+        try
+        {
+            await step.ConfigureAwait(false);
+        }
+        catch (LabCommandException e)
+        {
+            throw new LabVlanException(e.Run);
+        }
     }
 
     private static Task CheckAsync(CommandRun run) => run.Succeeded ? Task.CompletedTask : throw new LabCommandException(run);
@@ -225,5 +237,14 @@ public sealed class LabNetwork(LabNames names, LabCommands? commands = null)
         "Run trellis lab as root (sudo trellis lab …).");
 
     /// <summary>Reads a JSON answer of <c>ip -j</c>.</summary>
-    internal static JsonElement Json(string text) => string.IsNullOrWhiteSpace(text) ? default : JsonDocument.Parse(text).RootElement.Clone();
+    internal static JsonElement Json(string text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return default;
+        }
+
+        using var document = JsonDocument.Parse(text);
+        return document.RootElement.Clone();
+    }
 }
