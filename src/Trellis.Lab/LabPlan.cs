@@ -1,7 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using Trellis.Core.Ipam;
-using Trellis.Core.Model;
 using Trellis.Engine;
 using Finding = Trellis.Engine.Contracts.Finding;
 
@@ -21,6 +19,9 @@ public sealed record LabNode(int Index, string Cluster, string Node, string Owne
 /// <summary>The lab of a stored site (or of one of its clusters): its networks and its node VMs, in namespace order.</summary>
 public sealed record LabPlan(string Site, string? Cluster, IReadOnlyList<LabSegment> Networks, IReadOnlyList<LabNode> Nodes)
 {
+    /// <summary>A DHCP network's method, as <see cref="SiteViews.Networks"/> names it.</summary>
+    private const string DhcpMethod = "Dhcp";
+
     /// <summary>
     /// The node VMs of the stored site, or of <paramref name="cluster"/>, each at the address the site's plan allocated it,
     /// with its network's prefix length, gateway and VLAN. Refused with findings: no site, an unknown cluster, a stored site
@@ -49,7 +50,7 @@ public sealed record LabPlan(string Site, string? Cluster, IReadOnlyList<LabSegm
         var settings = new[] { SiteViews.HostConfig(state)?.Vnet }.Concat(SiteViews.ClusterNetworks(state)).OfType<NetworkSetting>()
             .GroupBy(s => s.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         var clusters = SiteViews.Clusters(state, cluster);
-        var dhcp = clusters.Where(c => networks.TryGetValue(c.Network, out var n) && n.Method == nameof(IpAllocationMethod.Dhcp)).ToList();
+        var dhcp = clusters.Where(c => networks.TryGetValue(c.Network, out var n) && n.Method == DhcpMethod).ToList();
         if (dhcp.Count > 0)
         {
             return new(null, [.. dhcp.Select(c => Finding.Error("LabDhcpNotBuilt", "cluster",
@@ -58,15 +59,7 @@ public sealed record LabPlan(string Site, string? Cluster, IReadOnlyList<LabSegm
         }
 
         var order = clusters.Select((c, i) => (c.Name, i)).ToDictionary(x => x.Name, x => x.i, StringComparer.Ordinal);
-        var held = new List<(string Cluster, NodeVm Owner, string Network, IPAddress Address)>();
-        foreach (var allocation in SiteViews.Allocations(state, cluster))
-        {
-            if (Owner.TryParse(allocation.Owner, out var owner) && owner is NodeVm node && order.ContainsKey(node.ClusterName)
-                && PoolId.TryParse(allocation.Pool, out var pool) && pool is NetworkPool network && IPAddress.TryParse(allocation.Address, out var address))
-            {
-                held.Add((node.ClusterName, node, network.Network, address));
-            }
-        }
+        var held = SiteViews.NodeAddresses(state, cluster).Where(n => order.ContainsKey(n.Cluster)).Select(n => (Row: n, Address: IPAddress.Parse(n.Address))).ToList();
 
         if (held.Count == 0)
         {
@@ -77,7 +70,7 @@ public sealed record LabPlan(string Site, string? Cluster, IReadOnlyList<LabSegm
 
         var segments = new List<LabSegment>();
         var findings = new List<Finding>();
-        foreach (var name in held.Select(h => h.Network).Distinct(StringComparer.Ordinal))
+        foreach (var name in held.Select(h => h.Row.Network).Distinct(StringComparer.Ordinal))
         {
             if (!networks.TryGetValue(name, out var row))
             {
@@ -106,13 +99,13 @@ public sealed record LabPlan(string Site, string? Cluster, IReadOnlyList<LabSegm
 
         var bySegment = segments.ToDictionary(s => s.Network, StringComparer.Ordinal);
         var nodes = held
-            .OrderBy(h => order[h.Cluster])
+            .OrderBy(h => order[h.Row.Cluster])
             .ThenBy(h => h.Address.AddressFamily == AddressFamily.InterNetwork ? 0 : 1)
             .ThenBy(h => Number(h.Address))
             .Select((h, i) =>
             {
-                var segment = bySegment[h.Network];
-                return new LabNode(i + 1, h.Cluster, h.Owner.NodeName, h.Owner.ToString(), h.Network, h.Address.ToString(),
+                var segment = bySegment[h.Row.Network];
+                return new LabNode(i + 1, h.Row.Cluster, h.Row.Node, h.Row.Owner, h.Row.Network, h.Row.Address,
                     IPNetwork.Parse(segment.Prefix).PrefixLength, segment.Gateway, segment.Vlan, segment.VSwitch);
             })
             .ToList();

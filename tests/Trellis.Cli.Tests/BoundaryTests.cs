@@ -17,13 +17,21 @@ public sealed class BoundaryTests
     }
 
     [Fact]
-    public void TheCliProject_CompilesAgainstTheEngineAndThePresentationOnly()
+    public void TheCliProject_CompilesAgainstTheEngineThePresentationAndTheLabOnly()
     {
         var project = XDocument.Load(Path.Combine(SourceRoot(), "src", "Trellis.Cli", "Trellis.Cli.csproj"));
 
         Assert.Equal("true", project.Descendants("DisableTransitiveProjectReferences").Single().Value);
-        Assert.Equal(["Trellis.Engine", "Trellis.Presentation"],
+        Assert.Equal(["Trellis.Engine", "Trellis.Lab", "Trellis.Presentation"],
             project.Descendants("ProjectReference").Select(r => Path.GetFileNameWithoutExtension(r.Attribute("Include")!.Value)).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void TheLab_SeesTheEngineOnly()
+    {
+        var referenced = typeof(Trellis.Lab.LabPlan).Assembly.GetReferencedAssemblies().Select(a => a.Name).ToList();
+
+        Assert.DoesNotContain(referenced, name => Layers.Contains(name));
     }
 
     [Fact]
