@@ -36,8 +36,10 @@ internal static class Kernel
             .SelectMany(l => l.GetProperty("addr_info").EnumerateArray())
             .Select(a => $"{a.GetProperty("local").GetString()}/{a.GetProperty("prefixlen").GetInt32()}")];
 
-    /// <summary>The host namespace's links and routes: the lab must leave both as they were.</summary>
-    public static string HostLinksAndRoutes() =>
-        string.Join("\n", JsonDocument.Parse(Run("ip", "-j", "link", "show")).RootElement.EnumerateArray().Select(l => l.GetProperty("ifname").GetString()).Order(StringComparer.Ordinal))
-        + "\n" + Run("ip", "route", "show", "table", "all");
+    /// <summary>The names of the host namespace's links.</summary>
+    public static IReadOnlySet<string> HostLinks() =>
+        JsonDocument.Parse(Run("ip", "-j", "link", "show")).RootElement.EnumerateArray().Select(l => l.GetProperty("ifname").GetString()!).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>The host namespace's IPv4 routes in every table (other test projects' short-lived veths hold no IPv4 address, so these stay put).</summary>
+    public static string HostRoutes() => Run("ip", "-4", "route", "show", "table", "all");
 }

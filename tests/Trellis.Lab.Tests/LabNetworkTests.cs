@@ -38,7 +38,7 @@ public sealed class LabNetworkTests(StoredSite site) : IClassFixture<StoredSite>
     [Fact]
     public async Task Up_ClusterB_EveryNodeHasItsPlannedAddressAndReachesEveryOtherNodeAndTheGateway()
     {
-        var host = Kernel.HostLinksAndRoutes();
+        var (links, routes) = (Kernel.HostLinks(), Kernel.HostRoutes());
 
         var up = await new LabNetwork(names).UpAsync(PlanB);
 
@@ -51,7 +51,9 @@ public sealed class LabNetworkTests(StoredSite site) : IClassFixture<StoredSite>
             Assert.Equal([$"{node.Address}/24"], Kernel.Addresses(names.Node(node.Index), LabNames.NodeInterface));
         }
 
-        Assert.Equal(host, Kernel.HostLinksAndRoutes());
+        // Other test projects make veths in the host namespace for a moment: only links named as the lab names its own would be the lab's.
+        Assert.DoesNotContain(Kernel.HostLinks().Except(links), l => System.Text.RegularExpressions.Regex.IsMatch(l, "^(p|br|gw|r)[0-9]+$") || l == LabNames.NodeInterface);
+        Assert.Equal(routes, Kernel.HostRoutes());
 
         var probe = await LabProbe.RunAsync(names);
 
