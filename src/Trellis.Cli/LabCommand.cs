@@ -8,7 +8,11 @@ namespace Trellis.Cli;
 
 /// <summary>What a lab command did, as a JSON or YAML document: one of plan, probe or down, and what the lab does not do yet.</summary>
 public sealed record LabOutput(string? Lab, string Prefix, LabPlan? Plan, IReadOnlyList<string> Namespaces, LabProbeResult? Probe, LabDownResult? Down,
-    IReadOnlyList<Finding> Findings, string Does, IReadOnlyList<string> NotYetBuilt);
+    IReadOnlyList<Finding> Findings, string Does, IReadOnlyList<string> NotYetBuilt)
+{
+    /// <summary>What <c>lab trace</c> captured beside what the plan says.</summary>
+    public LabTraceResult? Trace { get; init; }
+}
 
 /// <summary>trellis lab: the stored site as a live network of namespaces on this machine (docs/lab.md).</summary>
 public sealed partial class TrellisCli
@@ -101,10 +105,62 @@ public sealed partial class TrellisCli
             return LabReport(output, new LabOutput(labName, prefix, null, [], null, removed, [], LabScope.Does, LabScope.NotYetBuilt));
         });
 
+        var fromPod = new Option<string>("--from") { Description = "The probe pod that sends, e.g. n1-p0", Required = true };
+        var toPod = new Option<string>("--to") { Description = "The probe pod that answers, on another node, e.g. n2-p0", Required = true };
+        var traceCluster = new Option<string?>("--cluster") { Description = "The cluster the lab was brought up with (lab up --cluster); default: the source pod's" };
+        var trace = new Command("trace", "Capture one ping between two probe pods on the source node's eth0 (tcpdump, VXLAN's UDP port) and compare the encapsulation with the plan") { fromPod, toPod, name, traceCluster };
+        trace.SetAction(async (p, ct) =>
+        {
+            var output = OutputFor(p);
+            var prefix = LabPrefix();
+            var (labName, findings) = await LabNameAsync(prefix, p.GetValue(name), ct).ConfigureAwait(false);
+            if (labName is null)
+            {
+                return LabReport(output, new LabOutput(null, prefix, null, [], null, null, findings, LabScope.Does, LabScope.NotYetBuilt));
+            }
+
+            await using var store = OpenStore(p, write: false);
+            var state = await store.Engine.ReadAsync(ct).ConfigureAwait(false);
+            var names = new LabNames(prefix, labName);
+            var plan = await TracePlanAsync(state, names, p.GetValue(traceCluster), p.GetValue(fromPod)!, ct).ConfigureAwait(false);
+            if (plan.Plan is null)
+            {
+                return LabReport(output, new LabOutput(labName, prefix, null, [], null, null, plan.Findings, LabScope.Does, LabScope.NotYetBuilt));
+            }
+
+            var result = await LabTrace.RunAsync(names, plan.Plan, p.GetValue(fromPod)!, p.GetValue(toPod)!, cancellationToken: ct).ConfigureAwait(false);
+            return LabReport(output, new LabOutput(labName, prefix, null, [], null, null, result.Findings, LabScope.Does, LabScope.NotYetBuilt) { Trace = result });
+        });
+
         lab.Subcommands.Add(up);
         lab.Subcommands.Add(probe);
         lab.Subcommands.Add(down);
+        lab.Subcommands.Add(trace);
         return lab;
+    }
+
+    /// <summary>
+    /// The plan a running lab was brought up from: the named cluster's, else the one in which the node behind the source pod
+    /// is the node VM its namespace's alias names (the source pod's cluster first, then the whole site).
+    /// </summary>
+    private static async Task<LabPlanAnswer> TracePlanAsync(SiteState state, LabNames names, string? cluster, string from, CancellationToken ct)
+    {
+        if (cluster is not null || LabNames.PodOfLabel(from) is not { } index)
+        {
+            return LabPlan.From(state, cluster);
+        }
+
+        var alias = await LabNetwork.NodeOwnerAsync(names, index, cancellationToken: ct).ConfigureAwait(false) ?? "";
+
+        var candidates = new List<string?>();
+        if (alias.Split('/') is [_, var c, ..])
+        {
+            candidates.Add(c);
+        }
+
+        candidates.Add(null);
+        var answers = candidates.Select(c => LabPlan.From(state, c)).ToList();
+        return answers.FirstOrDefault(a => a.Plan?.Nodes.Any(n => n.Index == index && n.Owner == alias) == true) ?? answers[^1];
     }
 
     private static Finding SeveralLabs(IReadOnlyList<string> labs) =>
@@ -170,13 +226,42 @@ public sealed partial class TrellisCli
             {
                 new LabNames(result.Prefix, result.Lab!).Node(n.Index), n.Owner, $"{n.Address}/{n.PrefixLength}", n.Gateway, n.Vlan?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "untagged", n.VSwitch,
             }));
+            foreach (var o in plan.Overlays)
+            {
+                output.Console.MarkupLine($"Overlay of cluster {Markup.Escape(o.Cluster)}: pod CIDR {Markup.Escape(o.PodCidr)} in /{o.SubnetLength} blocks, flannel.1 VNI {o.Vni} on UDP {o.Port}, MTU {o.Mtu}.{(o.WindowsNodes ? " Its Windows nodes are emulated by Linux namespaces (VNI 4096, UDP 4789 as Windows needs)." : "")}");
+            }
+
+            output.Rows(["Pod", "Node VM", "Pod block", "cni0", "Pod address", "flannel.1", "flannel.1 MAC"], plan.Pods.Select(p => new[]
+            {
+                LabNames.PodLabel(p.Index), plan.Nodes.Single(n => n.Index == p.Index).Owner, p.Block, p.Bridge, p.Address, $"{p.Vtep}/32", LabPlan.VxlanMac(result.Lab!, p.Index),
+            }));
+        }
+
+        if (result.Trace is { Planned: { } planned } trace)
+        {
+            var seen = trace.Captured;
+            output.Console.MarkupLine($"Trace {Markup.Escape(trace.From)} -> {Markup.Escape(trace.To)} on the source node's eth0:");
+            output.Rows(["", "Outer source", "Outer destination", "UDP port", "VNI", "Inner source", "Inner destination"],
+            [
+                ["planned", planned.OuterSource, planned.OuterDestination, $"{planned.Port}", $"{planned.Vni}", planned.InnerSource, planned.InnerDestination],
+                ["captured", seen?.OuterSource ?? "-", seen?.OuterDestination ?? "-", seen is null ? "-" : $"{seen.Port}", seen is null ? "-" : $"{seen.Vni}", seen?.InnerSource ?? "-", seen?.InnerDestination ?? "-"],
+            ]);
+            if (trace.WindowsNodes)
+            {
+                output.Console.MarkupLine("The cluster's Windows nodes are emulated by Linux namespaces: the same VNI 4096 and UDP 4789 Windows needs, not Windows' HNS.");
+            }
+
+            if (seen is not null && trace.Findings.Count == 0)
+            {
+                output.Console.MarkupLine("[green]The encapsulation is as planned.[/]");
+            }
         }
 
         if (result.Probe is { Findings.Count: 0 } probe)
         {
-            output.Rows(["From", "To", "Address", "Result"], probe.Pairs.Select(x => new[] { x.From, x.To, x.Address, x.Reachable ? "reachable" : "UNREACHABLE" }));
+            output.Rows(["From", "To", "Address", "Path", "Result"], probe.Pairs.Select(x => new[] { x.From, x.To, x.Address, x.Overlay ? "VXLAN overlay" : "node network", x.Reachable ? "reachable" : "UNREACHABLE" }));
             output.Console.MarkupLine(unreachable.Count == 0
-                ? $"[green]Every pair reachable[/]: {probe.Pairs.Count} pings from {probe.Nodes.Count} node VMs."
+                ? $"[green]Every pair reachable[/]: {probe.Pairs.Count} pings from {probe.Nodes.Count} node VMs and {probe.Pods.Count} pods ({probe.Pairs.Count(x => x.Overlay)} across the overlay)."
                 : $"[red]{unreachable.Count} of {probe.Pairs.Count} pairs unreachable[/]:");
             foreach (var pair in unreachable)
             {

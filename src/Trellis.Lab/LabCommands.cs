@@ -70,7 +70,7 @@ public sealed class LabCommands
         return run.Output;
     }
 
-    /// <summary><c>bridge -n NS ARGS</c>: VLANs of the bridge ports inside namespace <paramref name="ns"/>; a failure throws.</summary>
+    /// <summary><c>bridge -n NS ARGS</c>: VLANs of the bridge ports, or the VXLAN device's FDB, inside namespace <paramref name="ns"/>; a failure throws.</summary>
     public async Task BridgeAsync(string ns, IReadOnlyList<string> args, CancellationToken cancellationToken) =>
         Check(await RunAsync("bridge", ["-n", ns, .. args], cancellationToken).ConfigureAwait(false));
 

@@ -23,6 +23,15 @@ public sealed partial record LabNames
     /// <summary>The node VM's own interface, inside its namespace.</summary>
     public const string NodeInterface = "eth0";
 
+    /// <summary>The pods' bridge in a node VM's namespace, as Flannel's CNI names it.</summary>
+    public const string PodBridge = "cni0";
+
+    /// <summary>The VXLAN device in a node VM's namespace, as Flannel's VXLAN backend names it.</summary>
+    public const string Vxlan = "flannel.1";
+
+    /// <summary>The node's end of the probe pod's veth, a port of <see cref="PodBridge"/>.</summary>
+    public const string PodPort = "vethp0";
+
     public LabNames(string prefix, string lab)
     {
         Prefix = prefix;
@@ -38,6 +47,21 @@ public sealed partial record LabNames
 
     /// <summary>The namespace of node VM number <paramref name="index"/> (from 1).</summary>
     public string Node(int index) => $"{Prefix}{Lab}-n{index.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>The namespace of the probe pod of node VM number <paramref name="index"/>: <c>PREFIX LAB-nINDEX-p0</c>.</summary>
+    public string Pod(int index) => $"{Node(index)}-p0";
+
+    /// <summary>The short name of a probe pod, as <c>lab trace</c> takes it: <c>nINDEX-p0</c>.</summary>
+    public static string PodLabel(int index) => $"n{index.ToString(CultureInfo.InvariantCulture)}-p0";
+
+    /// <summary>The node index of a probe pod's short name (<c>n2-p0</c>), or null when <paramref name="label"/> is not one.</summary>
+    public static int? PodOfLabel(string label) =>
+        label.StartsWith('n') && label.EndsWith("-p0", StringComparison.Ordinal) && label.Length > 4 && label[1..^3].All(char.IsAsciiDigit) && label[1] != '0'
+            && int.TryParse(label[1..^3], NumberStyles.None, CultureInfo.InvariantCulture, out var i) ? i : null;
+
+    /// <summary>The node index of a probe pod namespace of this lab, or null when <paramref name="name"/> is not one.</summary>
+    public int? PodIndex(string name) =>
+        name.StartsWith($"{Prefix}{Lab}-", StringComparison.Ordinal) ? PodOfLabel(name[$"{Prefix}{Lab}-".Length..]) : null;
 
     /// <summary>The node VM's port on its vSwitch, in the fabric namespace (interface names hold 15 characters at most).</summary>
     public static string NodePort(int index) => $"p{index.ToString(CultureInfo.InvariantCulture)}";
@@ -61,8 +85,8 @@ public sealed partial record LabNames
             : null;
     }
 
-    /// <summary>Whether <paramref name="name"/> is one of this lab's namespaces (its fabric or one of its nodes).</summary>
-    public bool Owns(string name) => name == Fabric || NodeIndex(name) is not null;
+    /// <summary>Whether <paramref name="name"/> is one of this lab's namespaces (its fabric, one of its nodes or their pods).</summary>
+    public bool Owns(string name) => name == Fabric || NodeIndex(name) is not null || PodIndex(name) is not null;
 
     /// <summary>The lab a fabric namespace named <paramref name="name"/> belongs to, under <paramref name="prefix"/>; null when it is none.</summary>
     public static string? LabOfFabric(string prefix, string name) =>

@@ -40,7 +40,7 @@ public sealed class LabNetwork(LabNames names, LabCommands? commands = null)
             return new(names.Lab, [], [NeedsRoot()]);
         }
 
-        var wanted = new[] { names.Fabric }.Concat(plan.Nodes.Select(n => names.Node(n.Index))).ToList();
+        var wanted = new[] { names.Fabric }.Concat(plan.Nodes.Select(n => names.Node(n.Index))).Concat(plan.Pods.Select(p => names.Pod(p.Index))).ToList();
         var existing = (await ip.NamespacesAsync(cancellationToken).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
         if (wanted.Where(existing.Contains).ToList() is { Count: > 0 } taken)
         {
@@ -131,6 +131,66 @@ public sealed class LabNetwork(LabNames names, LabCommands? commands = null)
                 await ip.IpAsync(ns, ["route", "add", "default", "via", gateway, "dev", LabNames.NodeInterface], ct).ConfigureAwait(false);
             }
         }
+
+        foreach (var pod in plan.Pods)
+        {
+            await PodAsync(pod, plan.Overlays.Single(o => o.Cluster == pod.Cluster), made, ct).ConfigureAwait(false);
+        }
+
+        foreach (var pod in plan.Pods)
+        {
+            await VxlanAsync(pod, plan.Overlays.Single(o => o.Cluster == pod.Cluster), plan.Pods.Where(p => p.Cluster == pod.Cluster && p.Index != pod.Index), ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The node's pod bridge <c>cni0</c> with its block's first address, and one pod namespace on it with the block's second
+    /// address and a default route via <c>cni0</c>; the veth is made in the node and its peer moved straight into the pod.
+    /// </summary>
+    private async Task PodAsync(LabPod pod, LabOverlay overlay, List<string> made, CancellationToken ct)
+    {
+        var (node, ns) = (names.Node(pod.Index), names.Pod(pod.Index));
+        var length = overlay.SubnetLength.ToString(CultureInfo.InvariantCulture);
+        var mtu = overlay.Mtu.ToString(CultureInfo.InvariantCulture);
+        await CheckAsync(await ip.ExecAsync(node, "sysctl", ["-q", "-w", "net.ipv4.ip_forward=1"], ct).ConfigureAwait(false)).ConfigureAwait(false);
+        await ip.IpAsync(node, ["link", "add", LabNames.PodBridge, "type", "bridge"], ct).ConfigureAwait(false);
+        await ip.IpAsync(node, ["link", "set", LabNames.PodBridge, "mtu", mtu], ct).ConfigureAwait(false);
+        await ip.IpAsync(node, ["addr", "add", $"{pod.Bridge}/{length}", "dev", LabNames.PodBridge], ct).ConfigureAwait(false);
+        await ip.IpAsync(node, ["link", "set", LabNames.PodBridge, "up"], ct).ConfigureAwait(false);
+
+        await ip.AddNamespaceAsync(ns, ct).ConfigureAwait(false);
+        made.Add(ns);
+        await ip.IpAsync(ns, ["link", "set", "lo", "up"], ct).ConfigureAwait(false);
+        await ip.IpAsync(node, ["link", "add", LabNames.PodPort, "mtu", mtu, "type", "veth", "peer", "name", LabNames.NodeInterface, "mtu", mtu, "netns", ns], ct).ConfigureAwait(false);
+        await ip.IpAsync(node, ["link", "set", LabNames.PodPort, "master", LabNames.PodBridge], ct).ConfigureAwait(false);
+        await ip.IpAsync(node, ["link", "set", LabNames.PodPort, "up"], ct).ConfigureAwait(false);
+        await ip.IpAsync(ns, ["link", "set", LabNames.NodeInterface, "alias", $"pod {LabNames.PodLabel(pod.Index)} of cluster/{pod.Cluster}"], ct).ConfigureAwait(false);
+        await ip.IpAsync(ns, ["addr", "add", $"{pod.Address}/{length}", "dev", LabNames.NodeInterface], ct).ConfigureAwait(false);
+        await ip.IpAsync(ns, ["link", "set", LabNames.NodeInterface, "up"], ct).ConfigureAwait(false);
+        await ip.IpAsync(ns, ["route", "add", "default", "via", pod.Bridge, "dev", LabNames.NodeInterface], ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Flannel's VXLAN backend in the node: <c>flannel.1</c> (the cluster's VNI and port, the node's address as its local
+    /// end, no learning, the overlay MTU, a MAC the plan derives) with the block's network address /32; for every other
+    /// node of the cluster a permanent neighbour (its VTEP address → its MAC), an FDB entry (its MAC → its node address)
+    /// and a route to its block via its VTEP address, onlink.
+    /// </summary>
+    private async Task VxlanAsync(LabPod pod, LabOverlay overlay, IEnumerable<LabPod> others, CancellationToken ct)
+    {
+        var node = names.Node(pod.Index);
+        await ip.IpAsync(node, ["link", "add", LabNames.Vxlan, "type", "vxlan", "id", overlay.Vni.ToString(CultureInfo.InvariantCulture), "dstport", overlay.Port.ToString(CultureInfo.InvariantCulture),
+            "local", pod.NodeAddress, "dev", LabNames.NodeInterface, "nolearning"], ct).ConfigureAwait(false);
+        await ip.IpAsync(node, ["link", "set", LabNames.Vxlan, "address", LabPlan.VxlanMac(names.Lab, pod.Index), "mtu", overlay.Mtu.ToString(CultureInfo.InvariantCulture)], ct).ConfigureAwait(false);
+        await ip.IpAsync(node, ["addr", "add", $"{pod.Vtep}/32", "dev", LabNames.Vxlan], ct).ConfigureAwait(false);
+        await ip.IpAsync(node, ["link", "set", LabNames.Vxlan, "up"], ct).ConfigureAwait(false);
+        foreach (var other in others)
+        {
+            var mac = LabPlan.VxlanMac(names.Lab, other.Index);
+            await ip.IpAsync(node, ["neigh", "replace", other.Vtep, "lladdr", mac, "dev", LabNames.Vxlan, "nud", "permanent"], ct).ConfigureAwait(false);
+            await ip.BridgeAsync(node, ["fdb", "append", mac, "dev", LabNames.Vxlan, "dst", other.NodeAddress], ct).ConfigureAwait(false);
+            await ip.IpAsync(node, ["route", "add", other.Block, "via", other.Vtep, "dev", LabNames.Vxlan, "onlink"], ct).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Makes <paramref name="port"/> a port of <paramref name="bridge"/>, an access port of <paramref name="vlan"/> when there is one (PVID, untagged).</summary>
@@ -195,7 +255,7 @@ public sealed class LabNetwork(LabNames names, LabCommands? commands = null)
         [.. (await (commands ?? new LabCommands()).NamespacesAsync(cancellationToken).ConfigureAwait(false))
             .Select(n => LabNames.LabOfFabric(prefix, n)).OfType<string>().Order(StringComparer.Ordinal)];
 
-    /// <summary>Kills the processes in each namespace, then deletes it; the nodes first, the fabric last. One that is gone already is skipped.</summary>
+    /// <summary>Kills the processes in each namespace, then deletes it; the pods and nodes first, the fabric last. One that is gone already is skipped.</summary>
     private async Task<LabDownResult> RemoveAsync(IReadOnlyList<string> namespaces, CancellationToken ct)
     {
         var removed = new List<string>();
@@ -230,6 +290,21 @@ public sealed class LabNetwork(LabNames names, LabCommands? commands = null)
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
         {
             return false;
+        }
+    }
+
+    /// <summary>The owner node VM number <paramref name="index"/> of a running lab stands for (its <c>eth0</c>'s alias); null when there is no such node.</summary>
+    public static async Task<string?> NodeOwnerAsync(LabNames names, int index, LabCommands? commands = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        try
+        {
+            var link = Json(await (commands ?? new LabCommands()).IpAsync(names.Node(index), ["-j", "link", "show", "dev", LabNames.NodeInterface], cancellationToken).ConfigureAwait(false));
+            return link.ValueKind == JsonValueKind.Array && link.GetArrayLength() > 0 && link[0].TryGetProperty("ifalias", out var alias) ? alias.GetString() : null;
+        }
+        catch (LabCommandException)
+        {
+            return null;
         }
     }
 

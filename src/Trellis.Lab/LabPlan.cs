@@ -17,7 +17,7 @@ public sealed record LabSegment(string Network, string VSwitch, int? Vlan, strin
 public sealed record LabNode(int Index, string Cluster, string Node, string Owner, string Network, string Address, int PrefixLength, string? Gateway, int? Vlan, string VSwitch);
 
 /// <summary>The lab of a stored site (or of one of its clusters): its networks and its node VMs, in namespace order.</summary>
-public sealed record LabPlan(string Site, string? Cluster, IReadOnlyList<LabSegment> Networks, IReadOnlyList<LabNode> Nodes)
+public sealed partial record LabPlan(string Site, string? Cluster, IReadOnlyList<LabSegment> Networks, IReadOnlyList<LabNode> Nodes)
 {
     /// <summary>A DHCP network's method, as <see cref="SiteViews.Networks"/> names it.</summary>
     private const string DhcpMethod = "Dhcp";
@@ -109,7 +109,10 @@ public sealed record LabPlan(string Site, string? Cluster, IReadOnlyList<LabSegm
                     IPNetwork.Parse(segment.Prefix).PrefixLength, segment.Gateway, segment.Vlan, segment.VSwitch);
             })
             .ToList();
-        return new(new LabPlan(state.SiteName!, cluster, segments, nodes), []);
+        var (overlays, pods, refused) = PlanOverlay(SiteViews.Overlays(state, cluster), nodes);
+        return refused.Count > 0
+            ? new(null, refused)
+            : new(new LabPlan(state.SiteName!, cluster, segments, nodes) { Overlays = overlays, Pods = pods }, []);
     }
 
     private static UInt128 Number(IPAddress address)

@@ -6,9 +6,14 @@ namespace Trellis.Lab;
 /// <summary>A node VM of a running lab, as its namespace says: read from the kernel, not from the store.</summary>
 public sealed record LabProbeNode(string Namespace, string Owner, string Address, string? Gateway);
 
-/// <summary>One ping from a node VM's namespace to another node's address or to its gateway.</summary>
-/// <param name="To">The other node's owner, or <c>gateway</c>.</param>
-public sealed record LabProbePair(string From, string To, string Address, bool Reachable);
+/// <summary>A probe pod of a running lab, as its namespace says: its short name (<c>n2-p0</c>), its node's namespace, cluster and address.</summary>
+public sealed record LabProbePod(string Namespace, string Pod, string Node, string Cluster, string Address);
+
+/// <summary>One ping from a node VM's namespace to another node's address or to its gateway, or from a probe pod to another.</summary>
+/// <param name="From">The node's owner, or the pod's short name (<c>n1-p0</c>).</param>
+/// <param name="To">The other node's owner, <c>gateway</c>, or the other pod's short name.</param>
+/// <param name="Overlay">Whether the ping crossed the VXLAN overlay: from a pod to a pod on another node.</param>
+public sealed record LabProbePair(string From, string To, string Address, bool Reachable, bool Overlay = false);
 
 /// <summary>
 /// What <see cref="LabProbe.RunAsync"/> saw: every node, every pair with whether a ping got through, and the unreachable
@@ -16,12 +21,16 @@ public sealed record LabProbePair(string From, string To, string Address, bool R
 /// </summary>
 public sealed record LabProbeResult(string Lab, IReadOnlyList<LabProbeNode> Nodes, IReadOnlyList<LabProbePair> Pairs, IReadOnlyList<Finding> Findings)
 {
+    /// <summary>The probe pods, one per node VM of a cluster with an overlay.</summary>
+    public IReadOnlyList<LabProbePod> Pods { get; init; } = [];
+
     public IReadOnlyList<LabProbePair> Unreachable => [.. Pairs.Where(p => !p.Reachable)];
 }
 
 /// <summary>
 /// Probes a running lab: from every node VM's namespace, one ping (count 1, timeout 1 s) to every other node's address and
-/// to the node's gateway. The nodes and their addresses are read from the namespaces, so the probe tests what is running.
+/// to the node's gateway; from every probe pod, one ping to every other probe pod of its cluster (across the VXLAN overlay).
+/// The nodes, pods and their addresses are read from the namespaces, so the probe tests what is running.
 /// </summary>
 public static class LabProbe
 {
@@ -54,23 +63,44 @@ public static class LabProbe
                 route.ValueKind == JsonValueKind.Object && route.TryGetProperty("gateway", out var gw) ? gw.GetString() : null));
         }
 
-        var pairs = nodes.SelectMany(from => nodes.Where(to => to != from && to.Address.Length > 0).Select(to => (from, To: to.Owner, to.Address))
-            .Concat(from.Gateway is { } g ? [(from, "gateway", g)] : [])).ToList();
+        var pods = await PodsAsync(names, ip, namespaces, nodes, cancellationToken).ConfigureAwait(false);
+        var pairs = nodes.SelectMany(from => nodes.Where(to => to != from && to.Address.Length > 0).Select(to => (From: from.Namespace, FromName: from.Owner, To: to.Owner, to.Address, Overlay: false))
+            .Concat(from.Gateway is { } g ? [(from.Namespace, from.Owner, "gateway", g, false)] : []))
+            .Concat(pods.SelectMany(from => pods.Where(to => to != from && to.Cluster == from.Cluster && to.Address.Length > 0)
+                .Select(to => (From: from.Namespace, FromName: from.Pod, To: to.Pod, to.Address, Overlay: to.Node != from.Node))))
+            .ToList();
         using var slots = new SemaphoreSlim(Parallel);
         var results = await Task.WhenAll(pairs.Select(async pair =>
         {
             await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                var run = await ip.ExecAsync(pair.from.Namespace, "ping", ["-c", "1", "-W", "1", "-n", "-q", pair.Address], cancellationToken).ConfigureAwait(false);
-                return new LabProbePair(pair.from.Owner, pair.To, pair.Address, run.Succeeded);
+                var run = await ip.ExecAsync(pair.From, "ping", ["-c", "1", "-W", "1", "-n", "-q", pair.Address], cancellationToken).ConfigureAwait(false);
+                return new LabProbePair(pair.FromName, pair.To, pair.Address, run.Succeeded, pair.Overlay);
             }
             finally
             {
                 slots.Release();
             }
         })).ConfigureAwait(false);
-        return new(names.Lab, nodes, results, []);
+        return new(names.Lab, nodes, results, []) { Pods = pods };
+    }
+
+    /// <summary>The probe pods of the lab, read from their namespaces: the address on their <c>eth0</c>, their cluster from their node's alias.</summary>
+    internal static async Task<IReadOnlyList<LabProbePod>> PodsAsync(LabNames names, LabCommands ip, IReadOnlyList<string> namespaces, IReadOnlyList<LabProbeNode> nodes, CancellationToken cancellationToken)
+    {
+        var pods = new List<LabProbePod>();
+        foreach (var (ns, index) in namespaces.Select(n => (n, names.PodIndex(n))).Where(x => x.Item2 is not null).OrderBy(x => x.Item2))
+        {
+            var node = names.Node(index!.Value);
+            var address = First(await ip.IpAsync(ns, ["-j", "-4", "addr", "show", "dev", LabNames.NodeInterface], cancellationToken).ConfigureAwait(false))
+                .GetProperty("addr_info").EnumerateArray().Select(a => a.GetProperty("local").GetString()).FirstOrDefault();
+            var owner = nodes.FirstOrDefault(n => n.Namespace == node)?.Owner ?? "";
+            var cluster = owner.Split('/') is [_, var c, ..] ? c : "";
+            pods.Add(new LabProbePod(ns, LabNames.PodLabel(index.Value), node, cluster, address ?? ""));
+        }
+
+        return pods;
     }
 
     internal static Finding NoLab(LabNames names) => Finding.Error("LabNotUp", "name", $"No lab '{names.Lab}' is up (no namespace {names.Fabric}).",

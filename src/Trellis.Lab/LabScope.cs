@@ -7,16 +7,15 @@ namespace Trellis.Lab;
 public static class LabScope
 {
     /// <summary>What the lab does now, in one sentence.</summary>
-    public const string Does = "The lab runs the site's node VMs on static networks (a namespace each, its planned address and gateway, its vSwitch and VLAN) and pings between them.";
+    public const string Does = "The lab runs the site's node VMs on static networks (a namespace each, its planned address and gateway, its vSwitch and VLAN), one probe pod per node on a Flannel-style VXLAN overlay, pings between nodes and between pods, and traces a ping's encapsulation.";
 
     public static IReadOnlyList<string> NotYetBuilt { get; } =
     [
-        "pods (namespaces on a bridge in each node, with their planned pod addresses)",
-        "the VXLAN overlay (VNI, UDP port, MTU, routes and FDB entries for the other nodes' pod ranges)",
+        "the workloads' pods (the lab runs one probe pod per node)",
         "load balancer VMs running HAProxy and keepalived on the rendered files, and LoadBalancer VIPs",
         "DHCP networks (node addresses leased from Kea)",
         "Services: ClusterIPs and NodePorts in nftables, listeners on the manifests' ports",
         "network policy compiled to nftables and the observed matrix beside the engine's prediction",
-        "lab trace (tcpdump on the VXLAN device) and Windows node emulation",
+        "Windows nodes beyond the overlay's VNI and port (they run as Linux namespaces, without HNS's pod block layout)",
     ];
 }

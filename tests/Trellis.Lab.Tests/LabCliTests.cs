@@ -46,14 +46,20 @@ public sealed class LabCliTests(StoredSite site) : IClassFixture<StoredSite>, IA
         var probe = await RunAsync("lab", "probe");
 
         Assert.True(probe.Code == 0, probe.Out + probe.Err);
-        Assert.Contains("Every pair reachable: 16 pings from 4 node VMs.", probe.Out, StringComparison.Ordinal);
+        Assert.Contains("Every pair reachable: 28 pings from 4 node VMs and 4 pods (12 across the overlay).", probe.Out, StringComparison.Ordinal);
 
         var json = await RunAsync("lab", "probe", "--name", "jane", "-o", "json");
 
         using var document = JsonDocument.Parse(json.Out);
-        Assert.Equal(16, document.RootElement.GetProperty("probe").GetProperty("pairs").GetArrayLength());
+        Assert.Equal(28, document.RootElement.GetProperty("probe").GetProperty("pairs").GetArrayLength());
         Assert.Equal(0, document.RootElement.GetProperty("probe").GetProperty("unreachable").GetArrayLength());
         Assert.Equal(LabScope.NotYetBuilt.Count, document.RootElement.GetProperty("notYetBuilt").GetArrayLength());
+
+        var trace = await RunAsync("lab", "trace", "--from", "n2-p0", "--to", "n4-p0");
+
+        Assert.True(trace.Code == 0, trace.Out + trace.Err);
+        Assert.Contains("The encapsulation is as planned.", trace.Out, StringComparison.Ordinal);
+        Assert.Contains("4096", trace.Out, StringComparison.Ordinal);
 
         var again = await RunAsync("lab", "up", "--cluster", "b");
 
@@ -63,7 +69,7 @@ public sealed class LabCliTests(StoredSite site) : IClassFixture<StoredSite>, IA
         var down = await RunAsync("lab", "down", "--name", "jane");
 
         Assert.True(down.Code == 0, down.Out + down.Err);
-        Assert.Contains("Removed 5 namespaces", down.Out, StringComparison.Ordinal);
+        Assert.Contains("Removed 9 namespaces", down.Out, StringComparison.Ordinal);
         Assert.DoesNotContain(Kernel.Namespaces(), n => n.StartsWith(prefix, StringComparison.Ordinal));
         Assert.Contains("Nothing to remove", (await RunAsync("lab", "down", "--name", "jane")).Out, StringComparison.Ordinal);
     }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using Trellis.Engine.Contracts;
 
 namespace Trellis.Lab.Tests;
@@ -59,9 +60,60 @@ public sealed class LabNetworkTests(StoredSite site) : IClassFixture<StoredSite>
 
         Assert.Empty(probe.Findings);
         Assert.Equal(PlanB.Nodes.Select(n => n.Owner), probe.Nodes.Select(n => n.Owner));
-        Assert.Equal(4 * 3 + 4, probe.Pairs.Count);
+        Assert.Equal(4 * 3 + 4 + 4 * 3, probe.Pairs.Count);
         Assert.Empty(probe.Unreachable);
+        Assert.Equal(PlanB.Pods.Select(p => p.Address), probe.Pods.Select(p => p.Address));
+        Assert.Equal(4 * 3, probe.Pairs.Count(p => p.Overlay));
         Assert.Equal(4, probe.Pairs.Count(p => p.To == "gateway" && p.Address == "172.16.0.1"));
+    }
+
+    [Fact]
+    public async Task Up_ClusterB_VxlanDevicesAreAsPlannedAndTraceSeesThePlannedEncapsulation()
+    {
+        Assert.Empty((await new LabNetwork(names).UpAsync(PlanB)).Findings);
+        var overlay = Assert.Single(PlanB.Overlays);
+
+        foreach (var pod in PlanB.Pods)
+        {
+            var node = names.Node(pod.Index);
+            using var link = JsonDocument.Parse(Kernel.Run("ip", "-n", node, "-j", "-d", "link", "show", "dev", LabNames.Vxlan));
+            var device = link.RootElement[0];
+            var data = device.GetProperty("linkinfo").GetProperty("info_data");
+            Assert.Equal("vxlan", device.GetProperty("linkinfo").GetProperty("info_kind").GetString());
+            Assert.Equal(overlay.Vni, data.GetProperty("id").GetInt32());
+            Assert.Equal(overlay.Port, data.GetProperty("port").GetInt32());
+            Assert.Equal(pod.NodeAddress, data.GetProperty("local").GetString());
+            Assert.False(data.GetProperty("learning").GetBoolean());
+            Assert.Equal(overlay.Mtu, device.GetProperty("mtu").GetInt32());
+            Assert.Equal(LabPlan.VxlanMac(names.Lab, pod.Index), device.GetProperty("address").GetString());
+            Assert.Equal([$"{pod.Vtep}/32"], Kernel.Addresses(node, LabNames.Vxlan));
+            Assert.Equal([$"{pod.Address}/{overlay.SubnetLength}"], Kernel.Addresses(names.Pod(pod.Index), LabNames.NodeInterface));
+            var fdb = Kernel.Run("bridge", "-n", node, "fdb", "show", "dev", LabNames.Vxlan);
+            Assert.All(PlanB.Pods.Where(p => p.Index != pod.Index), other =>
+            {
+                Assert.Contains($"{LabPlan.VxlanMac(names.Lab, other.Index)} dst {other.NodeAddress}", fdb, StringComparison.Ordinal);
+                Assert.Contains($"{other.Block} via {other.Vtep} dev {LabNames.Vxlan} onlink", Kernel.Run("ip", "-n", node, "route", "show"), StringComparison.Ordinal);
+            });
+        }
+
+        var trace = await LabTrace.RunAsync(names, PlanB, "n1-p0", "n3-p0");
+
+        Assert.Empty(trace.Findings);
+        var (from, to) = (PlanB.Pods.Single(p => p.Index == 1), PlanB.Pods.Single(p => p.Index == 3));
+        Assert.Equal(new LabEncapsulation(from.NodeAddress, to.NodeAddress, overlay.Port, overlay.Vni, from.Address, to.Address), trace.Captured);
+        Assert.Equal(trace.Planned, trace.Captured);
+    }
+
+    [Fact]
+    public async Task Trace_VniChangedUnderThePlan_IsAFinding()
+    {
+        Assert.Empty((await new LabNetwork(names).UpAsync(PlanB)).Findings);
+        var other = PlanB with { Overlays = [.. PlanB.Overlays.Select(o => o with { Vni = o.Vni + 1 })] };
+
+        var trace = await LabTrace.RunAsync(names, other, "n2-p0", "n1-p0");
+
+        Assert.Equal("LabTraceMismatch", Assert.Single(trace.Findings).Code);
+        Assert.Contains("VNI", trace.Findings[0].Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -73,9 +125,10 @@ public sealed class LabNetworkTests(StoredSite site) : IClassFixture<StoredSite>
         var probe = await LabProbe.RunAsync(names);
 
         var cut = PlanB.Nodes.Single(n => n.Index == 2);
-        Assert.Equal(3 + 3 + 1, probe.Unreachable.Count);
-        Assert.All(probe.Unreachable, p => Assert.True(p.From == cut.Owner || p.To == cut.Owner, $"{p.From} -> {p.To}"));
-        Assert.Equal(probe.Pairs.Count - 7, probe.Pairs.Count(p => p.Reachable));
+        // Its node's pings, and its pod's across the overlay (which runs over the node's cut link).
+        Assert.Equal(3 + 3 + 1 + 3 + 3, probe.Unreachable.Count);
+        Assert.All(probe.Unreachable, p => Assert.True(p.From == cut.Owner || p.To == cut.Owner || p.From == "n2-p0" || p.To == "n2-p0", $"{p.From} -> {p.To}"));
+        Assert.Equal(probe.Pairs.Count - 13, probe.Pairs.Count(p => p.Reachable));
     }
 
     [Fact]
@@ -120,7 +173,8 @@ public sealed class LabNetworkTests(StoredSite site) : IClassFixture<StoredSite>
 
         var down = await new LabNetwork(names).DownAsync();
 
-        Assert.Equal(PlanB.Nodes.Count + 1, down.Removed.Count);
+        Assert.Equal(PlanB.Nodes.Count + PlanB.Pods.Count + 1, down.Removed.Count);
+        Assert.Contains(names.Pod(1), down.Removed);
         Assert.Contains(sleeper.Id, down.Killed);
         Assert.Contains(fabricSleeper.Id, down.Killed);
         Assert.True(sleeper.WaitForExit(5000), "the process in the node's namespace still runs");
@@ -147,7 +201,7 @@ public sealed class LabNetworkTests(StoredSite site) : IClassFixture<StoredSite>
 
         var down = await LabNetwork.DownAllAsync(allPrefix);
 
-        Assert.Equal(3 + PlanB.Nodes.Count + 1, down.Removed.Count);
+        Assert.Equal(3 + PlanB.Nodes.Count + PlanB.Pods.Count + 1, down.Removed.Count);
         Assert.DoesNotContain(Kernel.Namespaces(), n => n.StartsWith(allPrefix, StringComparison.Ordinal));
         Assert.Empty((await LabNetwork.DownAllAsync(allPrefix)).Removed);
     }

@@ -95,4 +95,90 @@ public sealed class LabPlanTests(StoredSite site) : IClassFixture<StoredSite>
         Assert.Equal("x-n1", LabNames.LabOfFabric(LabNames.TestPrefix, "trellis-test-lab-x-n1-fabric"));
         Assert.All(new[] { LabNames.NodePort(99999), LabNames.Bridge(99), LabNames.Gateway(99), LabNames.GatewayPort(99), LabNames.NodeInterface }, n => Assert.True(n.Length <= 15));
     }
+
+    [Fact]
+    public void From_WorkedExampleClusterB_GivesEachNodeAFlannelBlockOfThePodCidrAndTheClustersVxlan()
+    {
+        var plan = LabPlan.From(site.State, "b").Plan!;
+
+        var overlay = Assert.Single(plan.Overlays);
+        var cluster = Assert.Single(Engine.SiteViews.Clusters(site.State, "b"));
+        // The worked example's clusters run Calico: each node's block is Calico's /26, the block the site's plan gives each node.
+        Assert.Equal("calico", cluster.NetworkPlugin);
+        Assert.Equal(new LabOverlay("b", cluster.PodCidr, 26, 4096, 4789, 1500 - 50, false), overlay);
+        Assert.Equal(cluster.Mtu, overlay.Mtu);
+        Assert.Equal([1, 2, 3, 4], plan.Pods.Select(p => p.Index));
+        Assert.Equal(["10.244.0.0/26", "10.244.0.64/26", "10.244.0.128/26", "10.244.0.192/26"], plan.Pods.Select(p => p.Block));
+        var second = plan.Pods[1];
+        Assert.Equal(("10.244.0.65", "10.244.0.66", "10.244.0.64"), (second.Bridge, second.Address, second.Vtep));
+        Assert.Equal(plan.Nodes.Select(n => n.Address), plan.Pods.Select(p => p.NodeAddress));
+    }
+
+    [Fact]
+    public void From_WholeSite_EachClusterHasItsOwnOverlayAndBlocksFromItsFirst()
+    {
+        var plan = LabPlan.From(site.State, null).Plan!;
+
+        Assert.Equal(["a", "b"], plan.Overlays.Select(o => o.Cluster));
+        Assert.Equal(plan.Nodes.Count, plan.Pods.Count);
+        Assert.All(plan.Overlays, o => Assert.Equal(IPNetwork.Parse(o.PodCidr).BaseAddress.ToString(), plan.Pods.First(p => p.Cluster == o.Cluster).Vtep));
+    }
+
+    [Fact]
+    public void PodBlocks_SplitsThePodCidrInOrder()
+    {
+        var (blocks, refusal) = LabPlan.PodBlocks("c", "10.42.0.0/16", 26, 5);
+
+        Assert.Null(refusal);
+        Assert.Equal(["10.42.0.0/26", "10.42.0.64/26", "10.42.0.128/26", "10.42.0.192/26", "10.42.1.0/26"], blocks.Select(b => b.ToString()));
+    }
+
+    [Fact]
+    public void PodBlocks_MoreNodesThanBlocks_IsRefusedWithItsCode()
+    {
+        var (blocks, refusal) = LabPlan.PodBlocks("c", "10.244.0.0/22", 24, 5);
+
+        Assert.Empty(blocks);
+        Assert.Equal("LabPodBlocksExhausted", refusal!.Code);
+        Assert.Contains("only 4 blocks", refusal.Message, StringComparison.Ordinal);
+        Assert.Null(LabPlan.PodBlocks("c", "10.244.0.0/22", 24, 4).Refusal);
+    }
+
+    [Fact]
+    public void VxlanMac_IsLocallyAdministeredUnicastAndDiffersPerNodeAndLab()
+    {
+        var mac = LabPlan.VxlanMac("jane", 1);
+
+        Assert.Matches("^0e(:[0-9a-f]{2}){5}$", mac);
+        Assert.EndsWith(":00:01", mac, StringComparison.Ordinal);
+        Assert.NotEqual(mac, LabPlan.VxlanMac("jane", 2));
+        Assert.NotEqual(mac, LabPlan.VxlanMac("john", 1));
+        Assert.Equal(mac, LabPlan.VxlanMac("jane", 1));
+    }
+
+    [Fact]
+    public void TraceParse_ReadsTcpdumpsVxlanLines()
+    {
+        const string Line = "19:01:02.000000 IP 172.16.0.5.41234 > 172.16.0.7.4789: VXLAN, flags [I] (0x08), vni 4096\n"
+            + "IP 10.244.0.2 > 10.244.2.2: ICMP echo request, id 7, seq 1, length 64\n";
+
+        Assert.Equal(new LabEncapsulation("172.16.0.5", "172.16.0.7", 4789, 4096, "10.244.0.2", "10.244.2.2"), LabTrace.Parse(Line));
+        Assert.Null(LabTrace.Parse("IP 172.16.0.5.41234 > 172.16.0.7.4789: UDP, length 98"));
+    }
+
+    [Fact]
+    public async Task From_FlannelClusterWithWindowsPool_TakesFlannelsSubnetLenAndWindowsVxlan()
+    {
+        using var contoso = await StoredSite.ApplyAsync("contoso-multicluster.yaml");
+
+        var answer = LabPlan.From(contoso.State, "legacy");
+
+        Assert.Empty(answer.Findings);
+        var overlay = Assert.Single(answer.Plan!.Overlays);
+        var cluster = Assert.Single(Engine.SiteViews.Clusters(contoso.State, "legacy"));
+        Assert.Equal(new LabOverlay("legacy", cluster.PodCidr, 24, 4096, 4789, cluster.Mtu, true), overlay);
+        var first = IPNetwork.Parse(cluster.PodCidr).BaseAddress;
+        Assert.Equal($"{first}/24", answer.Plan.Pods[0].Block);
+        Assert.Equal(answer.Plan.Nodes.Count, answer.Plan.Pods.Count);
+    }
 }
