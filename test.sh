@@ -11,8 +11,8 @@ fi
 # The real components the integration tests run (DESIGN.md): installed from Debian when missing.
 # clang and zlib1g-dev build the CLI as a native AOT binary (./trellis), which a test runs next to the managed one.
 # etcd-server and etcd-client (etcd, etcdctl): the etcd store's tests start a real 3-member cluster on loopback ports.
-# iputils-ping: trellis lab probe pings between the lab's namespaces.
-packages=(haproxy keepalived kea-dhcp4-server isc-dhcp-client iproute2 iputils-ping python3 procps psmisc chromium clang zlib1g-dev etcd-server etcd-client)
+# iputils-ping: trellis lab probe pings between the lab's namespaces; tcpdump: trellis lab trace captures a VXLAN packet.
+packages=(haproxy keepalived kea-dhcp4-server isc-dhcp-client iproute2 iputils-ping tcpdump python3 procps psmisc chromium clang zlib1g-dev etcd-server etcd-client)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
