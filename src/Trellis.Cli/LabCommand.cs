@@ -28,12 +28,12 @@ public sealed partial class TrellisCli
 
     private Command LabCommand()
     {
-        var lab = new Command("lab", "The stored site as a live network of namespaces on this machine (node VMs on static networks only, for now; docs/lab.md)");
+        var lab = new Command("lab", "The stored site as a live network of namespaces on this machine (node VMs on static networks and a probe pod each on the VXLAN overlay, for now; docs/lab.md)");
         var name = new Option<string?>("--name") { Description = "The lab's name (its namespaces are trellis-lab-NAME-…). Default for up: the site's name; for probe and down: the one lab that is up" };
         var cluster = new Option<string?>("--cluster") { Description = "Only this cluster's node VMs" };
         var all = new Option<bool>("--all") { Description = "Remove every lab's namespaces (trellis-lab-*), also those a crash left behind" };
 
-        var up = new Command("up", "Make a namespace per node VM with its planned address and gateway, on a fabric namespace with a bridge per vSwitch") { cluster, name };
+        var up = new Command("up", "Make a namespace per node VM with its planned address and gateway, on a fabric namespace with a bridge per vSwitch, and a probe pod per node on a Flannel-style VXLAN overlay") { cluster, name };
         up.SetAction(async (p, ct) =>
         {
             var output = OutputFor(p);
@@ -51,7 +51,7 @@ public sealed partial class TrellisCli
             return LabReport(output, new LabOutput(labName, prefix, plan, result.Namespaces, null, null, result.Findings, LabScope.Does, LabScope.NotYetBuilt));
         });
 
-        var probe = new Command("probe", "Ping from every node VM to every other node VM and to its gateway (count 1, timeout 1 s); list what is unreachable") { name };
+        var probe = new Command("probe", "Ping from every node VM to every other node VM and to its gateway, and from every pod to every other pod of its cluster (count 1, timeout 1 s); list what is unreachable") { name };
         probe.SetAction(async (p, ct) =>
         {
             var output = OutputFor(p);
