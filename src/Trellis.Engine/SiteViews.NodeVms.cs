@@ -1,20 +1,36 @@
 using Trellis.Core.Ipam;
+using Trellis.Core.Planning;
 
 namespace Trellis.Engine;
 
-/// <summary>A node VM's address on its network, as the site's plan allocated it from the network's pool.</summary>
+/// <summary>A node VM's address on its network, and its pod subnet, as the site's plan allocated them.</summary>
 /// <param name="Node">The Kubernetes node name, e.g. <c>control-plane-1</c>, <c>linuxpool-2</c>.</param>
 /// <param name="Owner">The allocation's owner in its text form, e.g. <c>cluster/b/control-plane-1</c>.</param>
-public sealed record NodeAddressRow(string Cluster, string Node, string Owner, string Network, string Address);
+/// <param name="PodSubnet">
+/// The node's pod subnet from the cluster's pod CIDR (Flannel's node subnet, or Calico's first IPAM block), or null when the
+/// state holds none for it.
+/// </param>
+public sealed record NodeAddressRow(string Cluster, string Node, string Owner, string Network, string Address, string? PodSubnet = null);
 
 public static partial class SiteViews
 {
     /// <summary>
     /// The address of every node VM (control plane VMs and workers) of the site, or of <paramref name="cluster"/>, on its
-    /// network, in the stored order: what a lab needs to stand the node VMs up, decided by the typed owner and pool.
+    /// network, in the stored order, with the pod subnet the plan gave it: what a lab needs to stand the node VMs and their
+    /// pods up, decided by the typed owners and pools.
     /// </summary>
-    public static IReadOnlyList<NodeAddressRow> NodeAddresses(SiteState state, string? cluster = null) =>
-        [.. state.Allocations
+    public static IReadOnlyList<NodeAddressRow> NodeAddresses(SiteState state, string? cluster = null)
+    {
+        var pods = state.Allocations
+            .Where(a => a.Owner is PodCidr or PodBlock { Index: 1 })
+            .ToLookup(a => a.Owner switch { PodCidr p => p.Node, PodBlock b => b.Node, _ => null });
+        return [.. state.Allocations
             .Where(a => a.Owner is NodeVm node && (cluster is null || node.ClusterName == cluster) && a.Pool is NetworkPool)
-            .Select(a => new NodeAddressRow(((NodeVm)a.Owner).ClusterName, ((NodeVm)a.Owner).NodeName, a.Owner.ToString(), ((NetworkPool)a.Pool).Network, a.Address))];
+            .Select(a =>
+            {
+                var node = (NodeVm)a.Owner;
+                var podSubnet = pods[node].FirstOrDefault(p => p.Pool == PoolIds.Pods(node.ClusterName))?.Address;
+                return new NodeAddressRow(node.ClusterName, node.NodeName, a.Owner.ToString(), ((NetworkPool)a.Pool).Network, a.Address, podSubnet);
+            })];
+    }
 }

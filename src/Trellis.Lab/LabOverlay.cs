@@ -30,7 +30,8 @@ public sealed partial record LabPlan
 
     /// <summary>
     /// The pod CIDR split into blocks of <paramref name="subnetLength"/>, Flannel-style: the <paramref name="count"/> first
-    /// ones, the K-th node of a cluster taking block K−1. LabPodBlocksExhausted when the CIDR holds fewer blocks than nodes;
+    /// ones, the K-th node of a cluster taking block K−1 (for a state that holds no node pod subnets; the site's plan's
+    /// own are used where it does). LabPodBlocksExhausted when the CIDR holds fewer blocks than nodes;
     /// LabOverlayNotIpv4 for an IPv6 pod CIDR (the lab's overlay is IPv4, as Flannel's VXLAN backend).
     /// </summary>
     public static (IReadOnlyList<IPNetwork> Blocks, Finding? Refusal) PodBlocks(string cluster, string podCidr, int subnetLength, int count)
@@ -70,7 +71,12 @@ public sealed partial record LabPlan
         return string.Create(CultureInfo.InvariantCulture, $"0e:{(hash >> 16) & 0xff:x2}:{(hash >> 8) & 0xff:x2}:{hash & 0xff:x2}:{(index >> 8) & 0xff:x2}:{index & 0xff:x2}");
     }
 
-    private static (IReadOnlyList<LabOverlay>, IReadOnlyList<LabPod>, IReadOnlyList<Finding>) PlanOverlay(IReadOnlyList<ClusterOverlayRow> rows, IReadOnlyList<LabNode> nodes)
+    /// <summary>
+    /// Each cluster's overlay and one pod per node, in the pod subnet the site's plan gave the node (<paramref name="planned"/>,
+    /// by owner); a cluster whose nodes the state gives no pod subnet takes the CIDR's blocks in order (<see cref="PodBlocks"/>).
+    /// </summary>
+    private static (IReadOnlyList<LabOverlay>, IReadOnlyList<LabPod>, IReadOnlyList<Finding>) PlanOverlay(
+        IReadOnlyList<ClusterOverlayRow> rows, IReadOnlyList<LabNode> nodes, IReadOnlyDictionary<string, string?> planned)
     {
         var overlays = new List<LabOverlay>();
         var pods = new List<LabPod>();
@@ -83,7 +89,9 @@ public sealed partial record LabPlan
                 continue;
             }
 
-            var (blocks, refusal) = PodBlocks(row.Cluster, row.PodCidr, row.PodSubnetLength, members.Count);
+            var (blocks, refusal) = members.All(n => planned.GetValueOrDefault(n.Owner) is not null)
+                ? ([.. members.Select(n => IPNetwork.Parse(planned[n.Owner]!))], null)
+                : PodBlocks(row.Cluster, row.PodCidr, row.PodSubnetLength, members.Count);
             if (refusal is not null)
             {
                 refused.Add(refusal);

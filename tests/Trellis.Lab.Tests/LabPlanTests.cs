@@ -108,9 +108,16 @@ public sealed class LabPlanTests(StoredSite site) : IClassFixture<StoredSite>
         Assert.Equal(new LabOverlay("b", cluster.PodCidr, 26, 4096, 4789, 1500 - 50, false), overlay);
         Assert.Equal(cluster.Mtu, overlay.Mtu);
         Assert.Equal([1, 2, 3, 4], plan.Pods.Select(p => p.Index));
-        Assert.Equal(["10.244.0.0/26", "10.244.0.64/26", "10.244.0.128/26", "10.244.0.192/26"], plan.Pods.Select(p => p.Block));
+        // Each node's pods live in the block the site's plan allocated to that node (its first Calico block), not in one the
+        // lab picks: the routes and FDB entries then say what the plan says.
+        var allocated = Engine.SiteViews.Allocations(site.State, "b").ToDictionary(a => a.Owner, a => a.Address);
+        Assert.Equal(plan.Nodes.Select(n => allocated[$"node/b/{n.Node}/block-1"]), plan.Pods.Select(p => p.Block));
+        Assert.All(plan.Pods, p => Assert.StartsWith("10.244.", p.Block, StringComparison.Ordinal));
+        Assert.Equal(4, plan.Pods.Select(p => p.Block).Distinct().Count());
         var second = plan.Pods[1];
-        Assert.Equal(("10.244.0.65", "10.244.0.66", "10.244.0.64"), (second.Bridge, second.Address, second.Vtep));
+        var block = IPNetwork.Parse(second.Block).BaseAddress.GetAddressBytes();
+        Assert.Equal(((byte)(block[3] + 1), (byte)(block[3] + 2), (byte)block[3]),
+            (IPAddress.Parse(second.Bridge).GetAddressBytes()[3], IPAddress.Parse(second.Address).GetAddressBytes()[3], IPAddress.Parse(second.Vtep).GetAddressBytes()[3]));
         Assert.Equal(plan.Nodes.Select(n => n.Address), plan.Pods.Select(p => p.NodeAddress));
     }
 
