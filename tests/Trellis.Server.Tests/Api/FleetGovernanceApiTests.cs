@@ -162,7 +162,11 @@ public sealed class FleetGovernanceApiTests
     public async Task A_damaged_site_does_not_keep_the_fleets_assignments_from_the_others()
     {
         await using var server = await TestServer.StartAsync(Sites);
-        await File.WriteAllTextAsync(Path.Combine(server.DataDirectory, "sites", "broken.db"), "not a SQLite database, but long enough to be read as a header of one........");
+        // Put in place whole (written beside, then renamed): the server lists and opens its sites meanwhile, and an empty
+        // broken.db it opened would be an empty database whose WAL then stands in for the damaged page.
+        var damaged = Path.Combine(server.DataDirectory, "broken.tmp");
+        await File.WriteAllTextAsync(damaged, "not a SQLite database, but long enough to be read as a header of one........");
+        File.Move(damaged, Path.Combine(server.DataDirectory, "sites", "broken.db"));
         using var admin = server.Client();
         var stored = await JsonAsync(await PostFleetAsync(admin, await File.ReadAllTextAsync(EndpointExamples.PoliciesFile)));
         var sites = stored["sites"]!.AsArray().ToDictionary(s => s!["site"]!.GetValue<string>());

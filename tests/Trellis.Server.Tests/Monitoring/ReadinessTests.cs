@@ -26,7 +26,10 @@ public sealed class ReadinessTests
     public async Task Not_ready_when_a_site_file_is_not_a_state_file_and_the_answer_names_no_site()
     {
         await using var server = await TestServer.StartAsync(Worked);
-        await File.WriteAllTextAsync(Path.Combine(server.DataDirectory, "sites", "garbled.db"), "this is not a SQLite database, and it is long enough to have a header");
+        // Put in place whole, as in FleetGovernanceApiTests: an empty garbled.db the server opened meanwhile would be a database.
+        var garbled = Path.Combine(server.DataDirectory, "garbled.tmp");
+        await File.WriteAllTextAsync(garbled, "this is not a SQLite database, and it is long enough to have a header");
+        File.Move(garbled, Path.Combine(server.DataDirectory, "sites", "garbled.db"));
         using var client = server.Client();
         var response = await client.GetAsync(new Uri("readyz", UriKind.Relative));
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
