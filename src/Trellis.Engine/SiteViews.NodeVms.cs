@@ -1,3 +1,4 @@
+using Trellis.Core.Addressing;
 using Trellis.Core.Ipam;
 using Trellis.Core.Planning;
 
@@ -10,7 +11,14 @@ namespace Trellis.Engine;
 /// The node's pod subnet from the cluster's pod CIDR (Flannel's node subnet, or Calico's first IPAM block), or null when the
 /// state holds none for it.
 /// </param>
-public sealed record NodeAddressRow(string Cluster, string Node, string Owner, string Network, string Address, string? PodSubnet = null);
+public sealed record NodeAddressRow(string Cluster, string Node, string Owner, string Network, string Address, string? PodSubnet = null)
+{
+    /// <summary>The pods' gateway on the node (<c>cni0</c>'s address): the pod subnet's first address (<see cref="OverlayFacts.Gateway"/>); null without a pod subnet.</summary>
+    public string? PodGateway { get; init; }
+
+    /// <summary>The first address a pod of the node takes, after the gateway (<see cref="OverlayFacts.SourceVip"/>); null without a pod subnet.</summary>
+    public string? FirstPodAddress { get; init; }
+}
 
 public static partial class SiteViews
 {
@@ -30,7 +38,12 @@ public static partial class SiteViews
             {
                 var node = (NodeVm)a.Owner;
                 var podSubnet = pods[node].FirstOrDefault(p => p.Pool == PoolIds.Pods(node.ClusterName))?.Address;
-                return new NodeAddressRow(node.ClusterName, node.NodeName, a.Owner.ToString(), ((NetworkPool)a.Pool).Network, a.Address, podSubnet);
+                var prefix = podSubnet is null ? (Prefix?)null : Prefix.Parse(podSubnet);
+                return new NodeAddressRow(node.ClusterName, node.NodeName, a.Owner.ToString(), ((NetworkPool)a.Pool).Network, a.Address, podSubnet)
+                {
+                    PodGateway = prefix is { } g ? OverlayFacts.Gateway(g).ToString() : null,
+                    FirstPodAddress = prefix is { } f ? OverlayFacts.SourceVip(f).ToString() : null,
+                };
             })];
     }
 }

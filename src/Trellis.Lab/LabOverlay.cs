@@ -29,33 +29,6 @@ public sealed partial record LabPlan
     public IReadOnlyList<LabPod> Pods { get; init; } = [];
 
     /// <summary>
-    /// The pod CIDR split into blocks of <paramref name="subnetLength"/>, Flannel-style: the <paramref name="count"/> first
-    /// ones, the K-th node of a cluster taking block K−1 (for a state that holds no node pod subnets; the site's plan's
-    /// own are used where it does). LabPodBlocksExhausted when the CIDR holds fewer blocks than nodes;
-    /// LabOverlayNotIpv4 for an IPv6 pod CIDR (the lab's overlay is IPv4, as Flannel's VXLAN backend).
-    /// </summary>
-    public static (IReadOnlyList<IPNetwork> Blocks, Finding? Refusal) PodBlocks(string cluster, string podCidr, int subnetLength, int count)
-    {
-        var cidr = IPNetwork.Parse(podCidr);
-        if (cidr.BaseAddress.AddressFamily != AddressFamily.InterNetwork || subnetLength is < 1 or > 30 || subnetLength < cidr.PrefixLength)
-        {
-            return ([], Finding.Error("LabOverlayNotIpv4", "cluster", $"Cluster '{cluster}''s pod CIDR {podCidr} cannot be split into /{subnetLength} IPv4 blocks.",
-                "The lab's overlay is Flannel's IPv4 VXLAN: use an IPv4 pod CIDR shorter than the pod subnet length."));
-        }
-
-        var available = 1L << (subnetLength - cidr.PrefixLength);
-        if (count > available)
-        {
-            return ([], Finding.Error("LabPodBlocksExhausted", "cluster", $"Cluster '{cluster}' has {count} node VMs, but its pod CIDR {podCidr} holds only {available} blocks of /{subnetLength}.",
-                "Give the cluster a larger podCidr, or a longer flannelSubnetLen in the site's settings."));
-        }
-
-        var first = ToNumber(cidr.BaseAddress);
-        var size = 1u << (32 - subnetLength);
-        return ([.. Enumerable.Range(0, count).Select(i => new IPNetwork(ToAddress(first + ((uint)i * size)), subnetLength))], null);
-    }
-
-    /// <summary>
     /// The MAC address of node VM number <paramref name="index"/>'s <c>flannel.1</c> in lab <paramref name="lab"/>: locally
     /// administered (<c>0e:</c>), then three bytes of the lab name's FNV-1a hash and the node number, so that every node knows every other's.
     /// </summary>
@@ -73,10 +46,11 @@ public sealed partial record LabPlan
 
     /// <summary>
     /// Each cluster's overlay and one pod per node, in the pod subnet the site's plan gave the node (<paramref name="planned"/>,
-    /// by owner); a cluster whose nodes the state gives no pod subnet takes the CIDR's blocks in order (<see cref="PodBlocks"/>).
+    /// by owner): <c>cni0</c> on its gateway, the probe pod on the address after it, the VTEP on its network address.
+    /// Refused: a node VM the state gives no pod subnet (LabNoPodSubnet), or a pod subnet that is not IPv4 (LabOverlayNotIpv4).
     /// </summary>
     private static (IReadOnlyList<LabOverlay>, IReadOnlyList<LabPod>, IReadOnlyList<Finding>) PlanOverlay(
-        IReadOnlyList<ClusterOverlayRow> rows, IReadOnlyList<LabNode> nodes, IReadOnlyDictionary<string, string?> planned)
+        IReadOnlyList<ClusterOverlayRow> rows, IReadOnlyList<LabNode> nodes, IReadOnlyDictionary<string, NodeAddressRow> planned)
     {
         var overlays = new List<LabOverlay>();
         var pods = new List<LabPod>();
@@ -89,31 +63,25 @@ public sealed partial record LabPlan
                 continue;
             }
 
-            var (blocks, refusal) = members.All(n => planned.GetValueOrDefault(n.Owner) is not null)
-                ? ([.. members.Select(n => IPNetwork.Parse(planned[n.Owner]!))], null)
-                : PodBlocks(row.Cluster, row.PodCidr, row.PodSubnetLength, members.Count);
-            if (refusal is not null)
+            if (members.Where(n => planned[n.Owner].PodSubnet is null).Select(n => n.Owner).ToList() is { Count: > 0 } none)
             {
-                refused.Add(refusal);
+                refused.Add(Finding.Error("LabNoPodSubnet", "cluster", $"The stored plan gives node VM{(none.Count > 1 ? "s" : "")} {string.Join(", ", none)} of cluster '{row.Cluster}' no pod subnet: the lab would have to invent the overlay's routes.",
+                    "Apply the site again (trellis apply) so that every node VM holds its pod subnet, then bring the lab up."));
+                continue;
+            }
+
+            if (members.Select(n => planned[n.Owner]).FirstOrDefault(r => IPNetwork.Parse(r.PodSubnet!).BaseAddress.AddressFamily != AddressFamily.InterNetwork) is { } v6)
+            {
+                refused.Add(Finding.Error("LabOverlayNotIpv4", "cluster", $"Cluster '{row.Cluster}''s pod subnet {v6.PodSubnet} of node VM {v6.Owner} is not IPv4.",
+                    "The lab's overlay is Flannel's IPv4 VXLAN: bring up a cluster with an IPv4 pod CIDR."));
                 continue;
             }
 
             overlays.Add(new LabOverlay(row.Cluster, row.PodCidr, row.PodSubnetLength, row.Vni, row.Port, row.Mtu, row.WindowsNodes));
-            pods.AddRange(members.Zip(blocks, (n, b) =>
-            {
-                var first = ToNumber(b.BaseAddress);
-                return new LabPod(n.Index, n.Cluster, n.Address, b.ToString(), ToAddress(first + 1).ToString(), ToAddress(first + 2).ToString(), b.BaseAddress.ToString());
-            }));
+            pods.AddRange(members.Select(n => planned[n.Owner]).Select((r, i) => new LabPod(members[i].Index, members[i].Cluster, members[i].Address, r.PodSubnet!,
+                r.PodGateway!, r.FirstPodAddress!, IPNetwork.Parse(r.PodSubnet!).BaseAddress.ToString())));
         }
 
         return (overlays, [.. pods.OrderBy(p => p.Index)], refused);
     }
-
-    private static uint ToNumber(IPAddress address)
-    {
-        var b = address.GetAddressBytes();
-        return ((uint)b[0] << 24) | ((uint)b[1] << 16) | ((uint)b[2] << 8) | b[3];
-    }
-
-    private static IPAddress ToAddress(uint value) => new([(byte)(value >> 24), (byte)(value >> 16), (byte)(value >> 8), (byte)value]);
 }

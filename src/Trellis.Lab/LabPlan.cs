@@ -109,7 +109,7 @@ public sealed partial record LabPlan(string Site, string? Cluster, IReadOnlyList
                     IPNetwork.Parse(segment.Prefix).PrefixLength, segment.Gateway, segment.Vlan, segment.VSwitch);
             })
             .ToList();
-        var planned = held.ToDictionary(h => h.Row.Owner, h => h.Row.PodSubnet, StringComparer.Ordinal);
+        var planned = held.ToDictionary(h => h.Row.Owner, h => h.Row, StringComparer.Ordinal);
         var (overlays, pods, refused) = PlanOverlay(SiteViews.Overlays(state, cluster), nodes, planned);
         return refused.Count > 0
             ? new(null, refused)

@@ -132,23 +132,45 @@ public sealed class LabPlanTests(StoredSite site) : IClassFixture<StoredSite>
     }
 
     [Fact]
-    public void PodBlocks_SplitsThePodCidrInOrder()
+    public async Task From_NodeVmsWithoutPodSubnetInTheState_IsRefusedWithItsCode()
     {
-        var (blocks, refusal) = LabPlan.PodBlocks("c", "10.42.0.0/16", 26, 5);
+        using var stored = await StoredSite.ApplyAsync("worked-example.yaml");
+        // A state whose cluster b holds no pod subnets (as one written before they were planned): the lab invents none.
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={stored.StatePath};Pooling=False"))
+        {
+            connection.Open();
+            using var delete = connection.CreateCommand();
+            delete.CommandText = "DELETE FROM kv WHERE key LIKE 'alloc/cluster/b/pods/%'";
+            Assert.True(delete.ExecuteNonQuery() > 0);
+        }
 
-        Assert.Null(refusal);
-        Assert.Equal(["10.42.0.0/26", "10.42.0.64/26", "10.42.0.128/26", "10.42.0.192/26", "10.42.1.0/26"], blocks.Select(b => b.ToString()));
+        await using var session = Engine.EngineSession.OpenSqlite(stored.StatePath, write: false);
+        var state = await session.Engine.ReadAsync();
+
+        var answer = LabPlan.From(state, "b");
+
+        Assert.Null(answer.Plan);
+        var finding = Assert.Single(answer.Findings);
+        Assert.Equal("LabNoPodSubnet", finding.Code);
+        Assert.Contains("cluster/b/control-plane-1", finding.Message, StringComparison.Ordinal);
+        Assert.Empty(LabPlan.From(state, "a").Findings);
     }
 
     [Fact]
-    public void PodBlocks_MoreNodesThanBlocks_IsRefusedWithItsCode()
+    public void From_PodsTakeTheGatewayAndFirstAddressTheEngineGivesTheirNode()
     {
-        var (blocks, refusal) = LabPlan.PodBlocks("c", "10.244.0.0/22", 24, 5);
+        var plan = LabPlan.From(site.State, "b").Plan!;
+        var rows = Engine.SiteViews.NodeAddresses(site.State, "b").ToDictionary(r => r.Address);
 
-        Assert.Empty(blocks);
-        Assert.Equal("LabPodBlocksExhausted", refusal!.Code);
-        Assert.Contains("only 4 blocks", refusal.Message, StringComparison.Ordinal);
-        Assert.Null(LabPlan.PodBlocks("c", "10.244.0.0/22", 24, 4).Refusal);
+        Assert.All(plan.Pods, p =>
+        {
+            var row = rows[p.NodeAddress];
+            Assert.Equal(row.PodSubnet, p.Block);
+            Assert.Equal(row.PodGateway, p.Bridge);
+            Assert.Equal(row.FirstPodAddress, p.Address);
+            var block = IPNetwork.Parse(p.Block);
+            Assert.Equal(block.BaseAddress.GetAddressBytes()[3] + 1, IPAddress.Parse(p.Bridge).GetAddressBytes()[3]);
+        });
     }
 
     [Fact]
