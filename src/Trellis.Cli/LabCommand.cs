@@ -12,6 +12,9 @@ public sealed record LabOutput(string? Lab, string Prefix, LabPlan? Plan, IReadO
 {
     /// <summary>What <c>lab trace</c> captured beside what the plan says.</summary>
     public LabTraceResult? Trace { get; init; }
+
+    /// <summary>The addresses the node VMs on DHCP networks leased from the lab's Kea (<c>lab up</c>).</summary>
+    public IReadOnlyList<LabLease> Leases { get; init; } = [];
 }
 
 /// <summary>trellis lab: the stored site as a live network of namespaces on this machine (docs/lab.md).</summary>
@@ -28,12 +31,12 @@ public sealed partial class TrellisCli
 
     private Command LabCommand()
     {
-        var lab = new Command("lab", "The stored site as a live network of namespaces on this machine (node VMs on static networks and a probe pod each on the VXLAN overlay, for now; docs/lab.md)");
+        var lab = new Command("lab", "The stored site as a live network of namespaces on this machine (node VMs, with Kea on DHCP networks, and a probe pod each on the VXLAN overlay, for now; docs/lab.md)");
         var name = new Option<string?>("--name") { Description = "The lab's name (its namespaces are trellis-lab-NAME-…). Default for up: the site's name; for probe and down: the one lab that is up" };
         var cluster = new Option<string?>("--cluster") { Description = "Only this cluster's node VMs" };
         var all = new Option<bool>("--all") { Description = "Remove every lab's namespaces (trellis-lab-*), also those a crash left behind" };
 
-        var up = new Command("up", "Make a namespace per node VM with its planned address and gateway, on a fabric namespace with a bridge per vSwitch, and a probe pod per node on a Flannel-style VXLAN overlay") { cluster, name };
+        var up = new Command("up", "Make a namespace per node VM with its planned address and gateway (leased from real Kea on a DHCP network), on a fabric namespace with a bridge per vSwitch, and a probe pod per node on a Flannel-style VXLAN overlay") { cluster, name };
         up.SetAction(async (p, ct) =>
         {
             var output = OutputFor(p);
@@ -48,7 +51,7 @@ public sealed partial class TrellisCli
 
             var labName = p.GetValue(name) ?? plan.Site;
             var result = await new LabNetwork(new LabNames(prefix, labName)).UpAsync(plan, ct).ConfigureAwait(false);
-            return LabReport(output, new LabOutput(labName, prefix, plan, result.Namespaces, null, null, result.Findings, LabScope.Does, LabScope.NotYetBuilt));
+            return LabReport(output, new LabOutput(labName, prefix, plan, result.Namespaces, null, null, result.Findings, LabScope.Does, LabScope.NotYetBuilt) { Leases = result.Leases });
         });
 
         var probe = new Command("probe", "Ping from every node VM to every other node VM and to its gateway, and from every pod to every other pod of its cluster (count 1, timeout 1 s); list what is unreachable") { name };
@@ -222,9 +225,18 @@ public sealed partial class TrellisCli
         if (result.Plan is { } plan && result.Namespaces.Count > 0)
         {
             output.Console.MarkupLine($"[green]Lab '{Markup.Escape(result.Lab ?? "")}' is up[/]: {plan.Nodes.Count} node VMs of site {Markup.Escape(plan.Site)}{(plan.Cluster is { } c ? $", cluster {Markup.Escape(c)}" : "")}; fabric namespace {Markup.Escape(new LabNames(result.Prefix, result.Lab!).Fabric)}.");
+            var names = new LabNames(result.Prefix, result.Lab!);
+            foreach (var d in plan.DhcpServers)
+            {
+                output.Console.MarkupLine($"DHCP network {Markup.Escape(d.Network)}: Kea (kea-dhcp4 on the rendered file) in {Markup.Escape(names.Dhcp(d.Index))} at {Markup.Escape(d.Address)}, scope {Markup.Escape(d.Scope)}{(d.VipPool is { } v ? $", VIP pool {Markup.Escape(v)} excluded" : "")}.");
+            }
+
+            var leased = result.Leases.ToDictionary(l => l.Index);
             output.Rows(["Namespace", "Node VM", "Address", "Gateway", "VLAN", "vSwitch"], plan.Nodes.Select(n => new[]
             {
-                new LabNames(result.Prefix, result.Lab!).Node(n.Index), n.Owner, $"{n.Address}/{n.PrefixLength}", n.Gateway, n.Vlan?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "untagged", n.VSwitch,
+                names.Node(n.Index), n.Owner,
+                leased.TryGetValue(n.Index, out var l) ? $"{l.Address}/{l.PrefixLength} (leased; plan expects {l.Planned})" : $"{n.Address}/{n.PrefixLength}",
+                leased.TryGetValue(n.Index, out var r) ? r.Router : n.Gateway, n.Vlan?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "untagged", n.VSwitch,
             }));
             foreach (var o in plan.Overlays)
             {

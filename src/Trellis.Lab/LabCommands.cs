@@ -78,6 +78,15 @@ public sealed class LabCommands
     public Task<CommandRun> ExecAsync(string ns, string program, IReadOnlyList<string> args, CancellationToken cancellationToken) =>
         RunAsync("ip", ["netns", "exec", ns, program, .. args], cancellationToken);
 
+    /// <summary>
+    /// Starts <paramref name="program"/> in namespace <paramref name="ns"/> in the background (a daemon of the lab: Kea, HAProxy,
+    /// a listener), its output and errors appended to <paramref name="log"/>, its input /dev/null; returns once it is started.
+    /// A fixed <c>sh</c> script does the redirection and takes every value as an argument, never as script text.
+    /// <c>lab down</c> kills it with everything else in the namespace.
+    /// </summary>
+    public async Task StartAsync(string ns, string log, string program, IReadOnlyList<string> args, CancellationToken cancellationToken) =>
+        Check(await RunAsync("ip", ["netns", "exec", ns, "sh", "-c", "log=$1; shift; \"$@\" >>\"$log\" 2>&1 </dev/null &", "sh", log, program, .. args], cancellationToken).ConfigureAwait(false));
+
     private static void Check(CommandRun run)
     {
         if (!run.Succeeded)

@@ -63,6 +63,21 @@ public sealed partial record LabNames
     public int? PodIndex(string name) =>
         name.StartsWith($"{Prefix}{Lab}-", StringComparison.Ordinal) ? PodOfLabel(name[$"{Prefix}{Lab}-".Length..]) : null;
 
+    /// <summary>The namespace of the DHCP server (Kea) of DHCP network number <paramref name="index"/>: <c>PREFIX LAB-dhcpINDEX</c>.</summary>
+    public string Dhcp(int index) => $"{Prefix}{Lab}-dhcp{index.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>The DHCP server's port on its vSwitch, in the fabric namespace.</summary>
+    public static string DhcpPort(int index) => $"d{index.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>Where the lab's daemons keep their files (configurations, leases, logs): removed by <c>lab down</c>.</summary>
+    public string RunDirectory => Path.Combine(RunRoot, $"{Prefix}{Lab}");
+
+    /// <summary>The directory every lab's run directory is in.</summary>
+    public const string RunRoot = "/run/trellis-lab";
+
+    /// <summary>The index of a DHCP server namespace of this lab, or null when <paramref name="name"/> is not one.</summary>
+    public int? DhcpIndex(string name) => Numbered(name, $"{Prefix}{Lab}-dhcp");
+
     /// <summary>The node VM's port on its vSwitch, in the fabric namespace (interface names hold 15 characters at most).</summary>
     public static string NodePort(int index) => $"p{index.ToString(CultureInfo.InvariantCulture)}";
 
@@ -76,17 +91,17 @@ public sealed partial record LabNames
     public static string GatewayPort(int index) => $"r{index.ToString(CultureInfo.InvariantCulture)}";
 
     /// <summary>The index of a node namespace of this lab, or null when <paramref name="name"/> is not one.</summary>
-    public int? NodeIndex(string name)
-    {
-        var head = $"{Prefix}{Lab}-n";
-        return name.StartsWith(head, StringComparison.Ordinal) && name.Length > head.Length && name[head.Length..].All(char.IsAsciiDigit)
+    public int? NodeIndex(string name) => Numbered(name, $"{Prefix}{Lab}-n");
+
+    /// <summary>N when <paramref name="name"/> is <paramref name="head"/> followed by a number N ≥ 1 (no leading zero); else null.</summary>
+    private static int? Numbered(string name, string head) =>
+        name.StartsWith(head, StringComparison.Ordinal) && name.Length > head.Length && name[head.Length..].All(char.IsAsciiDigit)
             && name[head.Length] != '0' && int.TryParse(name[head.Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var i)
             ? i
             : null;
-    }
 
-    /// <summary>Whether <paramref name="name"/> is one of this lab's namespaces (its fabric, one of its nodes or their pods).</summary>
-    public bool Owns(string name) => name == Fabric || NodeIndex(name) is not null || PodIndex(name) is not null;
+    /// <summary>Whether <paramref name="name"/> is one of this lab's namespaces (its fabric, one of its nodes or their pods, a DHCP server).</summary>
+    public bool Owns(string name) => name == Fabric || NodeIndex(name) is not null || PodIndex(name) is not null || DhcpIndex(name) is not null;
 
     /// <summary>The lab a fabric namespace named <paramref name="name"/> belongs to, under <paramref name="prefix"/>; null when it is none.</summary>
     public static string? LabOfFabric(string prefix, string name) =>

@@ -5,7 +5,11 @@ using Trellis.Engine.Contracts;
 namespace Trellis.Lab;
 
 /// <summary>What <see cref="LabNetwork.UpAsync"/> did: the namespaces it made, or the findings that say why it made none.</summary>
-public sealed record LabUpResult(string Lab, IReadOnlyList<string> Namespaces, IReadOnlyList<Finding> Findings);
+public sealed record LabUpResult(string Lab, IReadOnlyList<string> Namespaces, IReadOnlyList<Finding> Findings)
+{
+    /// <summary>The addresses the node VMs on DHCP networks leased from the lab's Kea, in the nodes' order.</summary>
+    public IReadOnlyList<LabLease> Leases { get; init; } = [];
+}
 
 /// <summary>What <see cref="LabNetwork.DownAsync"/> removed: the namespaces, and the processes it killed in them first.</summary>
 public sealed record LabDownResult(IReadOnlyList<string> Removed, IReadOnlyList<int> Killed);
@@ -40,7 +44,8 @@ public sealed class LabNetwork(LabNames names, LabCommands? commands = null)
             return new(names.Lab, [], [NeedsRoot()]);
         }
 
-        var wanted = new[] { names.Fabric }.Concat(plan.Nodes.Select(n => names.Node(n.Index))).Concat(plan.Pods.Select(p => names.Pod(p.Index))).ToList();
+        var wanted = new[] { names.Fabric }.Concat(plan.DhcpServers.Select(d => names.Dhcp(d.Index))).Concat(plan.Nodes.Select(n => names.Node(n.Index)))
+            .Concat(plan.Pods.Select(p => names.Pod(p.Index))).ToList();
         var existing = (await ip.NamespacesAsync(cancellationToken).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
         if (wanted.Where(existing.Contains).ToList() is { Count: > 0 } taken)
         {
@@ -51,19 +56,23 @@ public sealed class LabNetwork(LabNames names, LabCommands? commands = null)
         var made = new List<string>();
         try
         {
-            await BuildAsync(plan, made, cancellationToken).ConfigureAwait(false);
-            return new(names.Lab, made, []);
+            var leases = await BuildAsync(plan, made, cancellationToken).ConfigureAwait(false);
+            return new(names.Lab, made, []) { Leases = leases };
         }
         catch (Exception e) when (e is LabCommandException or OperationCanceledException)
         {
             await RemoveAsync(made, CancellationToken.None).ConfigureAwait(false);
+            RemoveRunDirectories(names.RunDirectory);
             if (e is OperationCanceledException)
             {
                 throw;
             }
 
             var run = ((LabCommandException)e).Run;
-            return new(names.Lab, [], [e is LabVlanException
+            return new(names.Lab, [], [e is LabDhcpException dhcp
+                ? Finding.Error("LabDhcpFailed", "network", $"DHCP on network '{dhcp.Network}' failed ('{run.Command}': {run.Error.Trim()}); every namespace this lab had made was removed.",
+                    "Check that kea-dhcp4 (Debian kea-dhcp4-server) and dhclient (isc-dhcp-client) are installed, and read what Kea said above; then bring the lab up again.")
+                : e is LabVlanException
                 ? Finding.Error("LabVlanUnsupported", "vlan", $"The kernel refused VLAN filtering on the lab's vSwitch ('{run.Command}': {run.Error.Trim()}); nothing was left behind.",
                     "Run the lab on a kernel with bridge VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING), or bring up a cluster whose network has no vlanID.")
                 : Finding.Error("LabCommandFailed", "lab", $"'{run.Command}' failed: {run.Error.Trim()}; every namespace this lab had made was removed.",
@@ -71,7 +80,7 @@ public sealed class LabNetwork(LabNames names, LabCommands? commands = null)
         }
     }
 
-    private async Task BuildAsync(LabPlan plan, List<string> made, CancellationToken ct)
+    private async Task<IReadOnlyList<LabLease>> BuildAsync(LabPlan plan, List<string> made, CancellationToken ct)
     {
         var fabric = names.Fabric;
         await ip.AddNamespaceAsync(fabric, ct).ConfigureAwait(false);
@@ -113,23 +122,31 @@ public sealed class LabNetwork(LabNames names, LabCommands? commands = null)
             await ip.IpAsync(fabric, ["link", "set", router, "up"], ct).ConfigureAwait(false);
         }
 
+        if (plan.DhcpServers.Count > 0)
+        {
+            Directory.CreateDirectory(names.RunDirectory);
+        }
+
+        foreach (var server in plan.DhcpServers)
+        {
+            // Kea's own VM on the network: the rendered file's interface is eth0, as in every VM of the lab.
+            var ns = names.Dhcp(server.Index);
+            await VmAsync(ns, LabNames.DhcpPort(server.Index), BridgeOf(server.VSwitch), server.Vlan, $"dhcp {server.Network}", $"{server.Address}/{server.PrefixLength.ToString(CultureInfo.InvariantCulture)}", null, made, ct).ConfigureAwait(false);
+            await LabDhcp.StartKeaAsync(ip, ns, server, names.RunDirectory, ct).ConfigureAwait(false);
+        }
+
         foreach (var node in plan.Nodes)
         {
-            var ns = names.Node(node.Index);
-            await ip.AddNamespaceAsync(ns, ct).ConfigureAwait(false);
-            made.Add(ns);
-            await ip.IpAsync(ns, ["link", "set", "lo", "up"], ct).ConfigureAwait(false);
-            // Made inside the fabric, its peer moved straight into the node's namespace: the host's namespace never holds either end.
-            var port = LabNames.NodePort(node.Index);
-            await ip.IpAsync(fabric, ["link", "add", port, "type", "veth", "peer", "name", LabNames.NodeInterface, "netns", ns], ct).ConfigureAwait(false);
-            await PlugAsync(port, BridgeOf(node.VSwitch), node.Vlan, node.Owner, ct).ConfigureAwait(false);
-            await ip.IpAsync(ns, ["link", "set", LabNames.NodeInterface, "alias", node.Owner], ct).ConfigureAwait(false);
-            await ip.IpAsync(ns, ["addr", "add", $"{node.Address}/{node.PrefixLength.ToString(CultureInfo.InvariantCulture)}", "dev", LabNames.NodeInterface], ct).ConfigureAwait(false);
-            await ip.IpAsync(ns, ["link", "set", LabNames.NodeInterface, "up"], ct).ConfigureAwait(false);
-            if (node.Gateway is { } gateway)
-            {
-                await ip.IpAsync(ns, ["route", "add", "default", "via", gateway, "dev", LabNames.NodeInterface], ct).ConfigureAwait(false);
-            }
+            await VmAsync(names.Node(node.Index), LabNames.NodePort(node.Index), BridgeOf(node.VSwitch), node.Vlan, node.Owner,
+                node.Dhcp ? null : $"{node.Address}/{node.PrefixLength.ToString(CultureInfo.InvariantCulture)}", node.Gateway, made, ct).ConfigureAwait(false);
+        }
+
+        // Every node on a DHCP network asks at once, as VMs booting together do; each waits for its own answer.
+        var leases = await Task.WhenAll(plan.Nodes.Where(n => n.Dhcp).Select(n => LabDhcp.LeaseAsync(ip, names.Node(n.Index), n, names.RunDirectory, ct))).ConfigureAwait(false);
+        var addresses = plan.Nodes.ToDictionary(n => n.Index, n => n.Address);
+        foreach (var lease in leases)
+        {
+            addresses[lease.Index] = lease.Address;
         }
 
         foreach (var pod in plan.Pods)
@@ -139,7 +156,34 @@ public sealed class LabNetwork(LabNames names, LabCommands? commands = null)
 
         foreach (var pod in plan.Pods)
         {
-            await VxlanAsync(pod, plan.Overlays.Single(o => o.Cluster == pod.Cluster), plan.Pods.Where(p => p.Cluster == pod.Cluster && p.Index != pod.Index), ct).ConfigureAwait(false);
+            await VxlanAsync(pod, plan.Overlays.Single(o => o.Cluster == pod.Cluster), plan.Pods.Where(p => p.Cluster == pod.Cluster && p.Index != pod.Index), addresses, ct).ConfigureAwait(false);
+        }
+
+        return leases;
+    }
+
+    /// <summary>
+    /// A VM's namespace <paramref name="ns"/> plugged into <paramref name="bridge"/> by <paramref name="port"/>: its <c>eth0</c>
+    /// with <paramref name="alias"/>, and, unless it leases them, its address and default route. The veth is made inside the
+    /// fabric and its peer moved straight into the VM's namespace: the host's namespace never holds either end.
+    /// </summary>
+    private async Task VmAsync(string ns, string port, string bridge, int? vlan, string alias, string? address, string? gateway, List<string> made, CancellationToken ct)
+    {
+        await ip.AddNamespaceAsync(ns, ct).ConfigureAwait(false);
+        made.Add(ns);
+        await ip.IpAsync(ns, ["link", "set", "lo", "up"], ct).ConfigureAwait(false);
+        await ip.IpAsync(names.Fabric, ["link", "add", port, "type", "veth", "peer", "name", LabNames.NodeInterface, "netns", ns], ct).ConfigureAwait(false);
+        await PlugAsync(port, bridge, vlan, alias, ct).ConfigureAwait(false);
+        await ip.IpAsync(ns, ["link", "set", LabNames.NodeInterface, "alias", alias], ct).ConfigureAwait(false);
+        if (address is not null)
+        {
+            await ip.IpAsync(ns, ["addr", "add", address, "dev", LabNames.NodeInterface], ct).ConfigureAwait(false);
+        }
+
+        await ip.IpAsync(ns, ["link", "set", LabNames.NodeInterface, "up"], ct).ConfigureAwait(false);
+        if (address is not null && gateway is not null)
+        {
+            await ip.IpAsync(ns, ["route", "add", "default", "via", gateway, "dev", LabNames.NodeInterface], ct).ConfigureAwait(false);
         }
     }
 
@@ -174,13 +218,13 @@ public sealed class LabNetwork(LabNames names, LabCommands? commands = null)
     /// Flannel's VXLAN backend in the node: <c>flannel.1</c> (the cluster's VNI and port, the node's address as its local
     /// end, no learning, the overlay MTU, a MAC the plan derives) with the block's network address /32; for every other
     /// node of the cluster a permanent neighbour (its VTEP address → its MAC), an FDB entry (its MAC → its node address)
-    /// and a route to its block via its VTEP address, onlink.
+    /// and a route to its block via its VTEP address, onlink. Node addresses are the ones the nodes hold: planned, or leased.
     /// </summary>
-    private async Task VxlanAsync(LabPod pod, LabOverlay overlay, IEnumerable<LabPod> others, CancellationToken ct)
+    private async Task VxlanAsync(LabPod pod, LabOverlay overlay, IEnumerable<LabPod> others, IReadOnlyDictionary<int, string> addresses, CancellationToken ct)
     {
         var node = names.Node(pod.Index);
         await ip.IpAsync(node, ["link", "add", LabNames.Vxlan, "type", "vxlan", "id", overlay.Vni.ToString(CultureInfo.InvariantCulture), "dstport", overlay.Port.ToString(CultureInfo.InvariantCulture),
-            "local", pod.NodeAddress, "dev", LabNames.NodeInterface, "nolearning"], ct).ConfigureAwait(false);
+            "local", addresses[pod.Index], "dev", LabNames.NodeInterface, "nolearning"], ct).ConfigureAwait(false);
         await ip.IpAsync(node, ["link", "set", LabNames.Vxlan, "address", LabPlan.VxlanMac(names.Lab, pod.Index), "mtu", overlay.Mtu.ToString(CultureInfo.InvariantCulture)], ct).ConfigureAwait(false);
         await ip.IpAsync(node, ["addr", "add", $"{pod.Vtep}/32", "dev", LabNames.Vxlan], ct).ConfigureAwait(false);
         await ip.IpAsync(node, ["link", "set", LabNames.Vxlan, "up"], ct).ConfigureAwait(false);
@@ -188,7 +232,7 @@ public sealed class LabNetwork(LabNames names, LabCommands? commands = null)
         {
             var mac = LabPlan.VxlanMac(names.Lab, other.Index);
             await ip.IpAsync(node, ["neigh", "replace", other.Vtep, "lladdr", mac, "dev", LabNames.Vxlan, "nud", "permanent"], ct).ConfigureAwait(false);
-            await ip.BridgeAsync(node, ["fdb", "append", mac, "dev", LabNames.Vxlan, "dst", other.NodeAddress], ct).ConfigureAwait(false);
+            await ip.BridgeAsync(node, ["fdb", "append", mac, "dev", LabNames.Vxlan, "dst", addresses[other.Index]], ct).ConfigureAwait(false);
             await ip.IpAsync(node, ["route", "add", other.Block, "via", other.Vtep, "dev", LabNames.Vxlan, "onlink"], ct).ConfigureAwait(false);
         }
     }
@@ -234,7 +278,18 @@ public sealed class LabNetwork(LabNames names, LabCommands? commands = null)
     public async Task<LabDownResult> DownAsync(CancellationToken cancellationToken = default)
     {
         var mine = (await ip.NamespacesAsync(cancellationToken).ConfigureAwait(false)).Where(names.Owns).ToList();
-        return await RemoveAsync(mine, cancellationToken).ConfigureAwait(false);
+        var removed = await RemoveAsync(mine, cancellationToken).ConfigureAwait(false);
+        RemoveRunDirectories(names.RunDirectory);
+        return removed;
+    }
+
+    /// <summary>Removes the run directories (daemons' files) named, once the processes that wrote them are gone.</summary>
+    private static void RemoveRunDirectories(params IEnumerable<string> directories)
+    {
+        foreach (var directory in directories.Where(Directory.Exists))
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     /// <summary>Removes every namespace whose name starts with <paramref name="prefix"/>: every lab, also those a crash left behind.</summary>
@@ -247,7 +302,9 @@ public sealed class LabNetwork(LabNames names, LabCommands? commands = null)
 
         var ip = commands ?? new LabCommands();
         var all = (await ip.NamespacesAsync(cancellationToken).ConfigureAwait(false)).Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).ToList();
-        return await new LabNetwork(new LabNames(prefix, "all"), ip).RemoveAsync(all, cancellationToken).ConfigureAwait(false);
+        var removed = await new LabNetwork(new LabNames(prefix, "all"), ip).RemoveAsync(all, cancellationToken).ConfigureAwait(false);
+        RemoveRunDirectories(Directory.Exists(LabNames.RunRoot) ? Directory.EnumerateDirectories(LabNames.RunRoot, $"{prefix}*") : []);
+        return removed;
     }
 
     /// <summary>The labs that are up under <paramref name="prefix"/>, by their fabric namespaces.</summary>

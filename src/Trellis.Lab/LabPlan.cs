@@ -9,24 +9,36 @@ namespace Trellis.Lab;
 /// <param name="Prefix">The network's prefix, e.g. <c>172.16.0.0/24</c>.</param>
 /// <param name="Gateway">The gateway the lab puts on the fabric; null when the network has none (its nodes get no default route).</param>
 /// <param name="Vlan">The VLAN the vSwitch port of each VM on this network carries (its PVID); null: untagged.</param>
-public sealed record LabSegment(string Network, string VSwitch, int? Vlan, string Prefix, string? Gateway);
+public sealed record LabSegment(string Network, string VSwitch, int? Vlan, string Prefix, string? Gateway)
+{
+    /// <summary>Whether the network's node VMs lease their addresses: from the lab's Kea on the network's rendered file.</summary>
+    public bool Dhcp { get; init; }
+}
 
 /// <summary>One node VM of the plan: the namespace number <paramref name="Index"/> holds it with its planned address.</summary>
 /// <param name="Node">The Kubernetes node name, e.g. <c>control-plane-1</c>, <c>linuxpool-2</c>.</param>
 /// <param name="Owner">The allocation's owner, e.g. <c>cluster/b/control-plane-1</c>.</param>
-public sealed record LabNode(int Index, string Cluster, string Node, string Owner, string Network, string Address, int PrefixLength, string? Gateway, int? Vlan, string VSwitch);
+/// <param name="Address">The planned address; on a DHCP network the lease the plan expects, while the lab's node leases its own from Kea.</param>
+public sealed record LabNode(int Index, string Cluster, string Node, string Owner, string Network, string Address, int PrefixLength, string? Gateway, int? Vlan, string VSwitch)
+{
+    /// <summary>Whether the node leases its address from its network's Kea (<see cref="LabPlan.DhcpServers"/>) instead of taking <see cref="Address"/>.</summary>
+    public bool Dhcp { get; init; }
+}
 
 /// <summary>The lab of a stored site (or of one of its clusters): its networks and its node VMs, in namespace order.</summary>
 public sealed partial record LabPlan(string Site, string? Cluster, IReadOnlyList<LabSegment> Networks, IReadOnlyList<LabNode> Nodes)
 {
+    /// <summary>A Kea server per DHCP network of the plan, in the networks' order.</summary>
+    public IReadOnlyList<LabDhcpServer> DhcpServers { get; init; } = [];
+
     /// <summary>A DHCP network's method, as <see cref="SiteViews.Networks"/> names it.</summary>
     private const string DhcpMethod = "Dhcp";
 
     /// <summary>
     /// The node VMs of the stored site, or of <paramref name="cluster"/>, each at the address the site's plan allocated it,
     /// with its network's prefix length, gateway and VLAN. Refused with findings: no site, an unknown cluster, a stored site
-    /// that cannot be resolved, a DHCP network (LabDhcpNotBuilt: the lab leases nothing from Kea yet), no node VM, or two
-    /// networks whose prefixes overlap (one fabric cannot route both).
+    /// that cannot be resolved, no node VM, two networks whose prefixes overlap (one fabric cannot route both), or a DHCP
+    /// network the lab cannot serve (<see cref="LabDhcp.Plan"/>). A DHCP network gets a Kea server of its own.
     /// </summary>
     public static LabPlanAnswer From(SiteState state, string? cluster)
     {
@@ -50,14 +62,6 @@ public sealed partial record LabPlan(string Site, string? Cluster, IReadOnlyList
         var settings = new[] { SiteViews.HostConfig(state)?.Vnet }.Concat(SiteViews.ClusterNetworks(state)).OfType<NetworkSetting>()
             .GroupBy(s => s.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         var clusters = SiteViews.Clusters(state, cluster);
-        var dhcp = clusters.Where(c => networks.TryGetValue(c.Network, out var n) && n.Method == DhcpMethod).ToList();
-        if (dhcp.Count > 0)
-        {
-            return new(null, [.. dhcp.Select(c => Finding.Error("LabDhcpNotBuilt", "cluster",
-                $"Cluster '{c.Name}' is on DHCP network '{c.Network}': its node VMs lease their addresses, and the lab does not run Kea yet.",
-                cluster is null ? "Bring up a cluster on a static network with --cluster, or wait for the lab's Kea part (docs/lab.md)." : "Only static networks can be brought up in this version of the lab (docs/lab.md)."))]);
-        }
-
         var order = clusters.Select((c, i) => (c.Name, i)).ToDictionary(x => x.Name, x => x.i, StringComparer.Ordinal);
         var held = SiteViews.NodeAddresses(state, cluster).Where(n => order.ContainsKey(n.Cluster)).Select(n => (Row: n, Address: IPAddress.Parse(n.Address))).ToList();
 
@@ -79,7 +83,7 @@ public sealed partial record LabPlan(string Site, string? Cluster, IReadOnlyList
             }
 
             var vswitch = settings.TryGetValue(name, out var setting) && !string.IsNullOrEmpty(setting.VswitchName) ? setting.VswitchName : name;
-            segments.Add(new LabSegment(name, vswitch, row.Vlan, row.Prefix, row.Gateway));
+            segments.Add(new LabSegment(name, vswitch, row.Vlan, row.Prefix, row.Gateway) { Dhcp = row.Method == DhcpMethod });
         }
 
         foreach (var (a, b) in segments.SelectMany((a, i) => segments.Skip(i + 1).Select(b => (a, b))))
@@ -106,14 +110,15 @@ public sealed partial record LabPlan(string Site, string? Cluster, IReadOnlyList
             {
                 var segment = bySegment[h.Row.Network];
                 return new LabNode(i + 1, h.Row.Cluster, h.Row.Node, h.Row.Owner, h.Row.Network, h.Row.Address,
-                    IPNetwork.Parse(segment.Prefix).PrefixLength, segment.Gateway, segment.Vlan, segment.VSwitch);
+                    IPNetwork.Parse(segment.Prefix).PrefixLength, segment.Gateway, segment.Vlan, segment.VSwitch) { Dhcp = segment.Dhcp };
             })
             .ToList();
         var planned = held.ToDictionary(h => h.Row.Owner, h => h.Row, StringComparer.Ordinal);
         var (overlays, pods, refused) = PlanOverlay(SiteViews.Overlays(state, cluster), nodes, planned);
-        return refused.Count > 0
-            ? new(null, refused)
-            : new(new LabPlan(state.SiteName!, cluster, segments, nodes) { Overlays = overlays, Pods = pods }, []);
+        var (servers, noServer) = LabDhcp.Plan(state, cluster, segments, networks);
+        return refused.Count + noServer.Count > 0
+            ? new(null, [.. refused, .. noServer])
+            : new(new LabPlan(state.SiteName!, cluster, segments, nodes) { Overlays = overlays, Pods = pods, DhcpServers = servers }, []);
     }
 
     private static UInt128 Number(IPAddress address)

@@ -56,8 +56,7 @@ public static class LabProbe
         foreach (var (ns, _) in namespaces.Select(n => (n, names.NodeIndex(n))).Where(x => x.Item2 is not null).OrderBy(x => x.Item2))
         {
             var link = First(await ip.IpAsync(ns, ["-j", "link", "show", "dev", LabNames.NodeInterface], cancellationToken).ConfigureAwait(false));
-            var address = First(await ip.IpAsync(ns, ["-j", "-4", "addr", "show", "dev", LabNames.NodeInterface], cancellationToken).ConfigureAwait(false))
-                .GetProperty("addr_info").EnumerateArray().Select(a => a.GetProperty("local").GetString()).FirstOrDefault();
+            var address = await AddressAsync(ip, ns, cancellationToken).ConfigureAwait(false);
             var route = First(await ip.IpAsync(ns, ["-j", "route", "show", "default"], cancellationToken).ConfigureAwait(false));
             nodes.Add(new LabProbeNode(ns, link.TryGetProperty("ifalias", out var alias) ? alias.GetString() ?? ns : ns, address ?? "",
                 route.ValueKind == JsonValueKind.Object && route.TryGetProperty("gateway", out var gw) ? gw.GetString() : null));
@@ -93,8 +92,7 @@ public static class LabProbe
         foreach (var (ns, index) in namespaces.Select(n => (n, names.PodIndex(n))).Where(x => x.Item2 is not null).OrderBy(x => x.Item2))
         {
             var node = names.Node(index!.Value);
-            var address = First(await ip.IpAsync(ns, ["-j", "-4", "addr", "show", "dev", LabNames.NodeInterface], cancellationToken).ConfigureAwait(false))
-                .GetProperty("addr_info").EnumerateArray().Select(a => a.GetProperty("local").GetString()).FirstOrDefault();
+            var address = await AddressAsync(ip, ns, cancellationToken).ConfigureAwait(false);
             var owner = nodes.FirstOrDefault(n => n.Namespace == node)?.Owner ?? "";
             var cluster = owner.Split('/') is [_, var c, ..] ? c : "";
             pods.Add(new LabProbePod(ns, LabNames.PodLabel(index.Value), node, cluster, address ?? ""));
@@ -102,6 +100,11 @@ public static class LabProbe
 
         return pods;
     }
+
+    /// <summary>The first IPv4 address on <c>eth0</c> in namespace <paramref name="ns"/>, as the kernel holds it; null when it has none.</summary>
+    internal static async Task<string?> AddressAsync(LabCommands ip, string ns, CancellationToken cancellationToken) =>
+        First(await ip.IpAsync(ns, ["-j", "-4", "addr", "show", "dev", LabNames.NodeInterface], cancellationToken).ConfigureAwait(false))
+            .GetProperty("addr_info").EnumerateArray().Select(a => a.GetProperty("local").GetString()).FirstOrDefault();
 
     internal static Finding NoLab(LabNames names) => Finding.Error("LabNotUp", "name", $"No lab '{names.Lab}' is up (no namespace {names.Fabric}).",
         "Bring it up with trellis lab up, or name a lab that is up with --name.");

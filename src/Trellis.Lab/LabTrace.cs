@@ -48,7 +48,11 @@ public static partial class LabTrace
         }
 
         var overlay = plan.Overlays.Single(o => o.Cluster == source.Cluster);
-        var planned = new LabEncapsulation(source.NodeAddress, target.NodeAddress, overlay.Port, overlay.Vni, source.Address, target.Address);
+        // A node on a DHCP network holds the address Kea leased it, which the plan only expects: its outer address is the leased one.
+        async Task<string> OuterAsync(LabPod pod) => plan.Nodes.Single(n => n.Index == pod.Index).Dhcp
+            ? await LabProbe.AddressAsync(ip, names.Node(pod.Index), cancellationToken).ConfigureAwait(false) ?? pod.NodeAddress
+            : pod.NodeAddress;
+        var planned = new LabEncapsulation(await OuterAsync(source).ConfigureAwait(false), await OuterAsync(target).ConfigureAwait(false), overlay.Port, overlay.Vni, source.Address, target.Address);
         var port = overlay.Port.ToString(CultureInfo.InvariantCulture);
         var capture = ip.ExecAsync(names.Node(source.Index), "timeout", [CaptureSeconds.ToString(CultureInfo.InvariantCulture), "tcpdump", "-nn", "-l", "-c", "1", "-T", "vxlan", "-i", LabNames.NodeInterface, "udp", "port", port], cancellationToken);
         // tcpdump says nothing when it is ready: ping until it has its packet or gives up.

@@ -10,11 +10,13 @@ public sealed class LabCliTests(StoredSite site) : IClassFixture<StoredSite>, IA
 
     private CliHost Host => new() { Environment = v => v == "TRELLIS_LAB_PREFIX" ? prefix : null, InputIsTerminal = () => false, ReadLine = () => null };
 
-    private async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
+    private Task<(int Code, string Out, string Err)> RunAsync(params string[] args) => RunOnAsync(site.StatePath, args);
+
+    private async Task<(int Code, string Out, string Err)> RunOnAsync(string state, params string[] args)
     {
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
-        var code = await new TrellisCli(stdout, stderr, Host).RunAsync([.. args, "--state", site.StatePath]);
+        var code = await new TrellisCli(stdout, stderr, Host).RunAsync([.. args, "--state", state]);
         return (code, stdout.ToString(), stderr.ToString());
     }
 
@@ -75,17 +77,18 @@ public sealed class LabCliTests(StoredSite site) : IClassFixture<StoredSite>, IA
     }
 
     [Fact]
-    public async Task Up_DhcpSite_IsRefusedWithAFindingAndNoStackTrace()
+    public async Task Up_DhcpSite_LeasesEveryNodeFromKeaAndSaysWhatItLeased()
     {
-        using var dhcp = await StoredSite.ApplyAsync("dhcp-site.yaml");
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
+        using var dhcp = await StoredSite.DhcpWithoutVlanAsync();
 
-        var code = await new TrellisCli(stdout, stderr, Host).RunAsync(["lab", "up", "--state", dhcp.StatePath]);
+        var up = await RunOnAsync(dhcp.StatePath, "lab", "up", "--name", "branch");
 
-        Assert.Equal(ExitCodes.Findings, code);
-        Assert.Contains("LabDhcpNotBuilt", stdout.ToString(), StringComparison.Ordinal);
-        Assert.DoesNotContain("   at ", stdout.ToString() + stderr, StringComparison.Ordinal);
+        Assert.True(up.Code == 0, up.Out + up.Err);
+        Assert.Contains("Kea (kea-dhcp4 on the rendered file)", up.Out, StringComparison.Ordinal);
+        Assert.Equal(6, System.Text.RegularExpressions.Regex.Count(up.Out, @"\(leased; plan expects 10\.12\.0\.\d+\)"));
+        Assert.DoesNotContain("DHCP networks", up.Out, StringComparison.Ordinal);
+        var down = await RunAsync("lab", "down", "--name", "branch");
+        Assert.True(down.Code == 0, down.Out + down.Err);
         Assert.DoesNotContain(Kernel.Namespaces(), n => n.StartsWith(prefix, StringComparison.Ordinal));
     }
 

@@ -52,16 +52,55 @@ public sealed class LabPlanTests(StoredSite site) : IClassFixture<StoredSite>
     }
 
     [Fact]
-    public async Task From_DhcpSite_IsRefusedWithLabDhcpNotBuilt()
+    public async Task From_DhcpSite_PlansAKeaServerOnTheRenderedFileAndLeasingNodes()
     {
         using var dhcp = await StoredSite.ApplyAsync("dhcp-site.yaml");
 
         var answer = LabPlan.From(dhcp.State, null);
 
+        Assert.Empty(answer.Findings);
+        var plan = answer.Plan!;
+        var server = Assert.Single(plan.DhcpServers);
+        Assert.Equal(("branchvnet", 12, "10.12.0.10-10.12.0.250", "10.12.0.200-10.12.0.239"), (server.Network, server.Vlan, server.Scope, server.VipPool));
+        // The highest address of 10.12.0.0/24 outside the scope: the broadcast address is not one, 10.12.0.251 to .254 are free.
+        Assert.Equal("10.12.0.254", server.Address);
+        var rendered = Engine.SiteViews.Render(dhcp.State, ["kea"], null, null).Files.Single(f => f.Path == LabDhcp.KeaPath("branchvnet"));
+        Assert.Equal(rendered.Content, server.KeaConfig);
+        Assert.True(Assert.Single(plan.Networks).Dhcp);
+        Assert.Equal(6, plan.Nodes.Count);
+        Assert.All(plan.Nodes, n => Assert.True(n.Dhcp));
+        Assert.Equal(plan.Nodes.Count, plan.Pods.Count);
+    }
+
+    [Fact]
+    public void DhcpServerAddress_SkipsTheScopeGatewayAndHeldAddresses_AndIsNullWhenNoneIsLeft()
+    {
+        var prefix = IPNetwork.Parse("10.0.0.0/29");
+
+        Assert.Equal("10.0.0.6", LabDhcp.ServerAddress(prefix, LabDhcp.Range("10.0.0.2-10.0.0.4"), "10.0.0.1", new HashSet<string>()));
+        Assert.Equal("10.0.0.5", LabDhcp.ServerAddress(prefix, LabDhcp.Range("10.0.0.2-10.0.0.4"), "10.0.0.1", new HashSet<string> { "10.0.0.6" }));
+        Assert.Null(LabDhcp.ServerAddress(prefix, LabDhcp.Range("10.0.0.2-10.0.0.6"), "10.0.0.1", new HashSet<string>()));
+    }
+
+    [Fact]
+    public async Task From_DhcpScopeFillingThePrefix_IsRefusedWithLabDhcpNoServerAddress()
+    {
+        using var dhcp = await StoredSite.ApplyChangedAsync("dhcp-site.yaml", text => text.Replace("start: 10.12.0.10", "start: 10.12.0.2", StringComparison.Ordinal)
+            .Replace("end: 10.12.0.250", "end: 10.12.0.254", StringComparison.Ordinal));
+
+        var answer = LabPlan.From(dhcp.State, null);
+
         Assert.Null(answer.Plan);
-        var finding = Assert.Single(answer.Findings.DistinctBy(f => f.Code));
-        Assert.Equal("LabDhcpNotBuilt", finding.Code);
-        Assert.Contains("Kea", finding.Message, StringComparison.Ordinal);
+        Assert.Equal("LabDhcpNoServerAddress", Assert.Single(answer.Findings).Code);
+    }
+
+    [Fact]
+    public void ParseLease_ReadsTheLastLeasesAddressMaskAndRouter()
+    {
+        const string Leases = "lease {\n  interface \"eth0\";\n  fixed-address 10.12.0.20;\n}\nlease {\n  interface \"eth0\";\n  fixed-address 10.12.0.21;\n  option subnet-mask 255.255.255.0;\n  option routers 10.12.0.1;\n}\n";
+
+        Assert.Equal(("10.12.0.21", "255.255.255.0", "10.12.0.1"), LabDhcp.ParseLease(Leases));
+        Assert.Null(LabDhcp.ParseLease(""));
     }
 
     [Fact]

@@ -1,0 +1,103 @@
+using System.Diagnostics;
+
+namespace Trellis.Lab.Tests;
+
+/// <summary>
+/// The DHCP example as a live lab: real kea-dhcp4 on the file Trellis renders for the network, and every node VM leasing
+/// its address from it with the real ISC dhclient. The example without its VLAN, so that it runs on kernels without
+/// bridge VLAN filtering; the VLAN's own path is LabNetworkTests'.
+/// </summary>
+public sealed class LabDhcpTests : IAsyncLifetime
+{
+    private readonly LabNames names = new(LabNames.TestPrefix, $"d{Guid.NewGuid():N}"[..9]);
+    private StoredSite? site;
+
+    private StoredSite Site => site!;
+
+    public async Task InitializeAsync()
+    {
+        Assert.True(LabCommands.IsRoot, Kernel.RootNeeded);
+        site = await StoredSite.DhcpWithoutVlanAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (LabCommands.IsRoot)
+        {
+            await new LabNetwork(names).DownAsync();
+        }
+
+        site?.Dispose();
+    }
+
+    [Fact]
+    public async Task Up_DhcpSite_EveryNodeLeasesFromKeaInTheScopeNeverFromTheVipPool_AndEveryPairIsReachable()
+    {
+        var plan = LabPlan.From(Site.State, null).Plan!;
+        var server = Assert.Single(plan.DhcpServers);
+
+        var up = await new LabNetwork(names).UpAsync(plan);
+
+        Assert.Empty(up.Findings);
+        Assert.Contains(names.Dhcp(1), up.Namespaces);
+        Assert.Equal(plan.Nodes.Select(n => n.Owner), up.Leases.Select(l => l.Owner));
+        Assert.Equal(up.Leases.Count, up.Leases.Select(l => l.Address).Distinct().Count());
+        var vips = Engine.SiteViews.Allocations(Site.State, null).Where(a => a.Pool.EndsWith("/vips", StringComparison.Ordinal)).Select(a => a.Address).ToHashSet();
+        Assert.NotEmpty(vips);
+        foreach (var lease in up.Leases)
+        {
+            Assert.True(LabDhcp.InRange(lease.Address, server.Scope), $"{lease.Owner} leased {lease.Address}, outside the scope {server.Scope}");
+            Assert.False(LabDhcp.InRange(lease.Address, server.VipPool!), $"{lease.Owner} leased {lease.Address} from the VIP pool {server.VipPool}");
+            Assert.DoesNotContain(lease.Address, vips);
+            Assert.NotEqual("10.12.0.12", lease.Address); // the jumphost's reservation
+            Assert.Equal(("10.12.0.1", 24), (lease.Router, lease.PrefixLength));
+            // The kernel holds what Kea granted, and Kea's own lease file says it granted it.
+            Assert.Equal([$"{lease.Address}/24"], Kernel.Addresses(names.Node(lease.Index), LabNames.NodeInterface));
+        }
+
+        var keaLeases = await File.ReadAllTextAsync(Path.Combine(names.RunDirectory, "kea-branchvnet-leases4.csv"));
+        Assert.All(up.Leases, l => Assert.Contains($"{l.Address},", keaLeases, StringComparison.Ordinal));
+        Assert.NotEmpty(Pids(names.Dhcp(1), "kea-dhcp4"));
+
+        var probe = await LabProbe.RunAsync(names);
+
+        Assert.Empty(probe.Findings);
+        Assert.Empty(probe.Unreachable);
+        Assert.Equal(up.Leases.Select(l => l.Address), probe.Nodes.Select(n => n.Address));
+        Assert.Equal(6 * 5, probe.Pairs.Count(p => probe.Pods.Any(x => x.Pod == p.From)));
+        Assert.Equal(6, probe.Pairs.Count(p => p.To == "gateway" && p.Address == "10.12.0.1"));
+
+        // The trace's outer addresses are the leased ones the nodes hold.
+        var trace = await LabTrace.RunAsync(names, plan, LabNames.PodLabel(1), LabNames.PodLabel(2));
+        Assert.Empty(trace.Findings);
+        Assert.Equal((up.Leases[0].Address, up.Leases[1].Address), (trace.Captured!.OuterSource, trace.Captured.OuterDestination));
+
+        var down = await new LabNetwork(names).DownAsync();
+
+        Assert.Contains(names.Dhcp(1), down.Removed);
+        Assert.DoesNotContain(Kernel.Namespaces(), names.Owns);
+        Assert.False(Directory.Exists(names.RunDirectory));
+        Assert.All(down.Killed, pid => Assert.Throws<ArgumentException>(() => Process.GetProcessById(pid)));
+    }
+
+    [Fact]
+    public async Task Up_KeaThatCannotStart_IsLabDhcpFailedWithWhatKeaSaid_AndLeavesNothing()
+    {
+        var plan = LabPlan.From(Site.State, null).Plan!;
+        var broken = plan with { DhcpServers = [plan.DhcpServers[0] with { KeaConfig = plan.DhcpServers[0].KeaConfig.Replace("\"subnet4\"", "\"subnet4-typo\"", StringComparison.Ordinal) }] };
+
+        var up = await new LabNetwork(names).UpAsync(broken);
+
+        var finding = Assert.Single(up.Findings);
+        Assert.Equal("LabDhcpFailed", finding.Code);
+        Assert.Contains("subnet4-typo", finding.Message, StringComparison.Ordinal);
+        Assert.Empty(up.Namespaces);
+        Assert.DoesNotContain(Kernel.Namespaces(), names.Owns);
+        Assert.False(Directory.Exists(names.RunDirectory));
+    }
+
+    /// <summary>The pids of <paramref name="comm"/> processes in namespace <paramref name="ns"/>.</summary>
+    private static IReadOnlyList<int> Pids(string ns, string comm) =>
+        [.. Kernel.Run("ip", "netns", "pids", ns).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(int.Parse).Where(pid => File.Exists($"/proc/{pid}/comm") && File.ReadAllText($"/proc/{pid}/comm").Trim() == comm)];
+}
