@@ -240,12 +240,12 @@ public sealed partial class TrellisCli
             }));
             foreach (var o in plan.Overlays)
             {
-                output.Console.MarkupLine($"Overlay of cluster {Markup.Escape(o.Cluster)}: pod CIDR {Markup.Escape(o.PodCidr)} in /{o.SubnetLength} blocks, flannel.1 VNI {o.Vni} on UDP {o.Port}, MTU {o.Mtu}.{(o.WindowsNodes ? " Its Windows nodes are emulated by Linux namespaces (VNI 4096, UDP 4789 as Windows needs)." : "")}");
+                output.Console.MarkupLine($"Overlay of cluster {Markup.Escape(o.Cluster)}: pod CIDR {Markup.Escape(o.PodCidr)} in /{o.SubnetLength} blocks, flannel.1 VNI {o.Vni} on UDP {o.Port}, MTU {o.Mtu}.{(o.WindowsNodes ? " Its Windows nodes are emulated by Linux namespaces that keep Windows' overlay constraints: VNI 4096, UDP 4789, and the pod block layout (gateway, kube-proxy's source VIP on cni0, pods after it)." : "")}");
             }
 
             output.Rows(["Pod", "Node VM", "Pod block", "cni0", "Pod address", "flannel.1", "flannel.1 MAC"], plan.Pods.Select(p => new[]
             {
-                LabNames.PodLabel(p.Index), plan.Nodes.Single(n => n.Index == p.Index).Owner, p.Block, p.Bridge, p.Address, $"{p.Vtep}/32", LabPlan.VxlanMac(result.Lab!, p.Index),
+                LabNames.PodLabel(p.Index), plan.Nodes.Single(n => n.Index == p.Index).Owner, p.Block, p.SourceVip is { } vip ? $"{p.Bridge} + source VIP {vip}" : p.Bridge, p.Address, $"{p.Vtep}/32", LabPlan.VxlanMac(result.Lab!, p.Index),
             }));
         }
 

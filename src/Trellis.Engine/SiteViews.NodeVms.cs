@@ -1,5 +1,6 @@
 using Trellis.Core.Addressing;
 using Trellis.Core.Ipam;
+using Trellis.Core.Model;
 using Trellis.Core.Planning;
 
 namespace Trellis.Engine;
@@ -16,8 +17,14 @@ public sealed record NodeAddressRow(string Cluster, string Node, string Owner, s
     /// <summary>The pods' gateway on the node (<c>cni0</c>'s address): the pod subnet's first address (<see cref="OverlayFacts.Gateway"/>); null without a pod subnet.</summary>
     public string? PodGateway { get; init; }
 
-    /// <summary>The first address a pod of the node takes, after the gateway (<see cref="OverlayFacts.SourceVip"/>); null without a pod subnet.</summary>
+    /// <summary>The first address a pod of the node takes (<see cref="OverlayFacts.FirstPodAddress"/>: after the gateway, and on Windows after the source VIP); null without a pod subnet.</summary>
     public string? FirstPodAddress { get; init; }
+
+    /// <summary>Whether the node is a worker of a Windows node pool.</summary>
+    public bool Windows { get; init; }
+
+    /// <summary>A Windows node's kube-proxy source VIP: its pod subnet's second address (<see cref="OverlayFacts.SourceVip"/>); null on Linux or without a pod subnet.</summary>
+    public string? SourceVip { get; init; }
 }
 
 public static partial class SiteViews
@@ -32,6 +39,7 @@ public static partial class SiteViews
         var pods = state.Allocations
             .Where(a => a.Owner is PodCidr or PodBlock { Index: 1 })
             .ToLookup(a => a.Owner switch { PodCidr p => p.Node, PodBlock b => b.Node, _ => null });
+        var windowsPools = Resolve(state)?.Clusters.SelectMany(c => c.Spec.NodePools.Where(p => p.OsType == OsType.Windows).Select(p => (c.Name, p.Name))).ToHashSet() ?? [];
         return [.. state.Allocations
             .Where(a => a.Owner is NodeVm node && (cluster is null || node.ClusterName == cluster) && a.Pool is NetworkPool)
             .Select(a =>
@@ -39,10 +47,13 @@ public static partial class SiteViews
                 var node = (NodeVm)a.Owner;
                 var podSubnet = pods[node].FirstOrDefault(p => p.Pool == PoolIds.Pods(node.ClusterName))?.Address;
                 var prefix = podSubnet is null ? (Prefix?)null : Prefix.Parse(podSubnet);
+                var windows = node is WorkerVm w && windowsPools.Contains((w.ClusterName, w.NodePool));
                 return new NodeAddressRow(node.ClusterName, node.NodeName, a.Owner.ToString(), ((NetworkPool)a.Pool).Network, a.Address, podSubnet)
                 {
                     PodGateway = prefix is { } g ? OverlayFacts.Gateway(g).ToString() : null,
-                    FirstPodAddress = prefix is { } f ? OverlayFacts.SourceVip(f).ToString() : null,
+                    FirstPodAddress = prefix is { } f ? OverlayFacts.FirstPodAddress(f, windows).ToString() : null,
+                    Windows = windows,
+                    SourceVip = windows && prefix is { } v ? OverlayFacts.SourceVip(v).ToString() : null,
                 };
             })];
     }

@@ -188,8 +188,9 @@ public sealed class LabNetwork(LabNames names, LabCommands? commands = null)
     }
 
     /// <summary>
-    /// The node's pod bridge <c>cni0</c> with its block's first address, and one pod namespace on it with the block's second
-    /// address and a default route via <c>cni0</c>; the veth is made in the node and its peer moved straight into the pod.
+    /// The node's pod bridge <c>cni0</c> with its block's gateway address (and on an emulated Windows node kube-proxy's source
+    /// VIP), and one pod namespace on it with the block's first pod address and a default route via <c>cni0</c>; the veth is
+    /// made in the node and its peer moved straight into the pod.
     /// </summary>
     private async Task PodAsync(LabPod pod, LabOverlay overlay, List<string> made, CancellationToken ct)
     {
@@ -200,6 +201,12 @@ public sealed class LabNetwork(LabNames names, LabCommands? commands = null)
         await ip.IpAsync(node, ["link", "add", LabNames.PodBridge, "type", "bridge"], ct).ConfigureAwait(false);
         await ip.IpAsync(node, ["link", "set", LabNames.PodBridge, "mtu", mtu], ct).ConfigureAwait(false);
         await ip.IpAsync(node, ["addr", "add", $"{pod.Bridge}/{length}", "dev", LabNames.PodBridge], ct).ConfigureAwait(false);
+        if (pod.SourceVip is { } sourceVip)
+        {
+            // An emulated Windows node: kube-proxy's source VIP, which HNS holds on the node, keeps the block's second address from the pods.
+            await ip.IpAsync(node, ["addr", "add", $"{sourceVip}/32", "dev", LabNames.PodBridge], ct).ConfigureAwait(false);
+        }
+
         await ip.IpAsync(node, ["link", "set", LabNames.PodBridge, "up"], ct).ConfigureAwait(false);
 
         await ip.AddNamespaceAsync(ns, ct).ConfigureAwait(false);

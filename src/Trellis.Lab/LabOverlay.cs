@@ -16,9 +16,16 @@ public sealed record LabOverlay(string Cluster, string PodCidr, int SubnetLength
 /// <summary>Node VM number <paramref name="Index"/>'s pod block and the one probe pod in it.</summary>
 /// <param name="Block">The node's pod subnet, e.g. <c>10.244.1.0/24</c>.</param>
 /// <param name="Bridge">The address of the node's <c>cni0</c>: the block's first address, the pod's gateway.</param>
-/// <param name="Address">The probe pod's address: the block's second address.</param>
 /// <param name="Vtep">The address of the node's <c>flannel.1</c>: the block's network address (/32).</param>
-public sealed record LabPod(int Index, string Cluster, string NodeAddress, string Block, string Bridge, string Address, string Vtep);
+/// <param name="Address">The probe pod's address: the block's first pod address (the second address on Linux, the third on Windows).</param>
+public sealed record LabPod(int Index, string Cluster, string NodeAddress, string Block, string Bridge, string Address, string Vtep)
+{
+    /// <summary>
+    /// On an emulated Windows node, kube-proxy's source VIP (the block's second address), which the lab puts on <c>cni0</c>
+    /// as HNS holds it on the node, so that the block keeps Windows' layout; null on Linux.
+    /// </summary>
+    public string? SourceVip { get; init; }
+}
 
 public sealed partial record LabPlan
 {
@@ -46,7 +53,8 @@ public sealed partial record LabPlan
 
     /// <summary>
     /// Each cluster's overlay and one pod per node, in the pod subnet the site's plan gave the node (<paramref name="planned"/>,
-    /// by owner): <c>cni0</c> on its gateway, the probe pod on the address after it, the VTEP on its network address.
+    /// by owner): <c>cni0</c> on its gateway, the probe pod on the first pod address (on a Windows node after kube-proxy's
+    /// source VIP, as the Engine lays the block out), the VTEP on its network address.
     /// Refused: a node VM the state gives no pod subnet (LabNoPodSubnet), or a pod subnet that is not IPv4 (LabOverlayNotIpv4).
     /// </summary>
     private static (IReadOnlyList<LabOverlay>, IReadOnlyList<LabPod>, IReadOnlyList<Finding>) PlanOverlay(
@@ -79,7 +87,7 @@ public sealed partial record LabPlan
 
             overlays.Add(new LabOverlay(row.Cluster, row.PodCidr, row.PodSubnetLength, row.Vni, row.Port, row.Mtu, row.WindowsNodes));
             pods.AddRange(members.Select(n => planned[n.Owner]).Select((r, i) => new LabPod(members[i].Index, members[i].Cluster, members[i].Address, r.PodSubnet!,
-                r.PodGateway!, r.FirstPodAddress!, IPNetwork.Parse(r.PodSubnet!).BaseAddress.ToString())));
+                r.PodGateway!, r.FirstPodAddress!, IPNetwork.Parse(r.PodSubnet!).BaseAddress.ToString()) { SourceVip = r.SourceVip }));
         }
 
         return (overlays, [.. pods.OrderBy(p => p.Index)], refused);

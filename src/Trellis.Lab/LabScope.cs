@@ -7,7 +7,7 @@ namespace Trellis.Lab;
 public static class LabScope
 {
     /// <summary>What the lab does now, in one sentence.</summary>
-    public const string Does = "The lab runs the site's node VMs (a namespace each, its planned address and gateway or one leased from real Kea on the network's rendered file, its vSwitch and VLAN), one probe pod per node on a Flannel-style VXLAN overlay, pings between nodes and between pods, and traces a ping's encapsulation.";
+    public const string Does = "The lab runs the site's node VMs (a namespace each, its planned address and gateway or one leased from real Kea on the network's rendered file, its vSwitch and VLAN), one probe pod per node on a Flannel-style VXLAN overlay (Windows nodes emulated with Windows' VNI, port and pod block layout), pings between nodes and between pods, and traces a ping's encapsulation.";
 
     public static IReadOnlyList<string> NotYetBuilt { get; } =
     [
@@ -15,6 +15,5 @@ public static class LabScope
         "load balancer VMs running HAProxy and keepalived on the rendered files, and LoadBalancer VIPs",
         "Services: ClusterIPs and NodePorts in nftables, listeners on the manifests' ports",
         "network policy compiled to nftables and the observed matrix beside the engine's prediction",
-        "Windows nodes beyond the overlay's VNI and port (they run as Linux namespaces, without HNS's pod block layout)",
     ];
 }

@@ -59,6 +59,15 @@ public sealed class LabDhcpTests : IAsyncLifetime
         Assert.All(up.Leases, l => Assert.Contains($"{l.Address},", keaLeases, StringComparison.Ordinal));
         Assert.NotEmpty(Pids(names.Dhcp(1), "kea-dhcp4"));
 
+        // The Windows pool's nodes keep Windows' block layout: kube-proxy's source VIP on cni0, the pod after it.
+        var windowsPods = plan.Pods.Where(p => p.SourceVip is not null).ToList();
+        Assert.Equal(2, windowsPods.Count);
+        Assert.All(windowsPods, p =>
+        {
+            Assert.Contains($"{p.SourceVip}/32", Kernel.Addresses(names.Node(p.Index), LabNames.PodBridge));
+            Assert.Equal([$"{p.Address}/26"], Kernel.Addresses(names.Pod(p.Index), LabNames.NodeInterface));
+        });
+
         var probe = await LabProbe.RunAsync(names);
 
         Assert.Empty(probe.Findings);

@@ -135,13 +135,14 @@ public sealed class LabNetworkTests(StoredSite site) : IClassFixture<StoredSite>
     public async Task Up_SameNameTwice_IsRefusedAndChangesNothing()
     {
         Assert.Empty((await new LabNetwork(names).UpAsync(PlanB)).Findings);
-        var before = (Kernel.Namespaces(), PlanB.Nodes.Select(n => Kernel.Addresses(names.Node(n.Index), LabNames.NodeInterface)).ToList(), Kernel.Run("ip", "-n", names.Fabric, "-br", "link"));
+        // Only this lab's namespaces: other test classes make and remove labs of their own meanwhile.
+        var before = (Kernel.Namespaces().Where(names.Owns).ToList(), PlanB.Nodes.Select(n => Kernel.Addresses(names.Node(n.Index), LabNames.NodeInterface)).ToList(), Kernel.Run("ip", "-n", names.Fabric, "-br", "link"));
 
         var again = await new LabNetwork(names).UpAsync(PlanB);
 
         Assert.Equal("LabNameTaken", Assert.Single(again.Findings).Code);
         Assert.Empty(again.Namespaces);
-        Assert.Equal(before.Item1.Order(StringComparer.Ordinal), Kernel.Namespaces().Order(StringComparer.Ordinal));
+        Assert.Equal(before.Item1.Order(StringComparer.Ordinal), Kernel.Namespaces().Where(names.Owns).Order(StringComparer.Ordinal));
         Assert.Equal(before.Item2, PlanB.Nodes.Select(n => Kernel.Addresses(names.Node(n.Index), LabNames.NodeInterface)).ToList());
         Assert.Equal(before.Item3, Kernel.Run("ip", "-n", names.Fabric, "-br", "link"));
     }

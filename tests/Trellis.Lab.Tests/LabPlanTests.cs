@@ -248,5 +248,19 @@ public sealed class LabPlanTests(StoredSite site) : IClassFixture<StoredSite>
         var first = IPNetwork.Parse(cluster.PodCidr).BaseAddress;
         Assert.Equal($"{first}/24", answer.Plan.Pods[0].Block);
         Assert.Equal(answer.Plan.Nodes.Count, answer.Plan.Pods.Count);
+
+        // Windows' pod block layout: network, gateway, kube-proxy's source VIP, then pods; Linux pods follow the gateway.
+        var windows = answer.Plan.Nodes.Where(n => n.Node.StartsWith("iis-", StringComparison.Ordinal)).Select(n => n.Index).ToHashSet();
+        Assert.Equal(2, windows.Count);
+        Assert.All(answer.Plan.Pods, p =>
+        {
+            var offset = IPAddress.Parse(p.Address).GetAddressBytes()[3] - IPNetwork.Parse(p.Block).BaseAddress.GetAddressBytes()[3];
+            Assert.Equal(windows.Contains(p.Index) ? 3 : 2, offset);
+            Assert.Equal(windows.Contains(p.Index), p.SourceVip is not null);
+            if (p.SourceVip is { } vip)
+            {
+                Assert.Equal(2, IPAddress.Parse(vip).GetAddressBytes()[3] - IPNetwork.Parse(p.Block).BaseAddress.GetAddressBytes()[3]);
+            }
+        });
     }
 }

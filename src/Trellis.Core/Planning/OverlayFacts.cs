@@ -74,4 +74,11 @@ public static class OverlayFacts
 
     /// <summary>kube-proxy's source VIP on a Windows VXLAN node: the second address of the node's pod block (10.0.0.0/26 -> 10.0.0.2).</summary>
     public static IPAddress SourceVip(Prefix podSubnet) => IpNumber.ToAddress(podSubnet.First + 2, podSubnet.Family);
+
+    /// <summary>
+    /// The first address a pod of the node takes: after the gateway on Linux (10.0.0.0/26 -> 10.0.0.2); on a Windows node
+    /// after the gateway and kube-proxy's source VIP (-> 10.0.0.3), the block's network, gateway, source VIP and broadcast
+    /// addresses being the 4 a Windows-owned block reserves.
+    /// </summary>
+    public static IPAddress FirstPodAddress(Prefix podSubnet, bool windows) => IpNumber.ToAddress(podSubnet.First + (windows ? 3u : 2u), podSubnet.Family);
 }
