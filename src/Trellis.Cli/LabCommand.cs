@@ -36,7 +36,8 @@ public sealed partial class TrellisCli
         var cluster = new Option<string?>("--cluster") { Description = "Only this cluster's node VMs" };
         var all = new Option<bool>("--all") { Description = "Remove every lab's namespaces (trellis-lab-*), also those a crash left behind" };
 
-        var up = new Command("up", "Make a namespace per node VM with its planned address and gateway (leased from real Kea on a DHCP network), on a fabric namespace with a bridge per vSwitch, and a probe pod per node on a Flannel-style VXLAN overlay") { cluster, name };
+        var upFiles = LabManifestOption();
+        var up = new Command("up", "Make a namespace per node VM with its planned address and gateway (leased from real Kea on a DHCP network), on a fabric namespace with a bridge per vSwitch, and a probe pod per node on a Flannel-style VXLAN overlay; with -f, a pod per workload and the Services") { cluster, name, upFiles };
         up.SetAction(async (p, ct) =>
         {
             var output = OutputFor(p);
@@ -49,12 +50,21 @@ public sealed partial class TrellisCli
                 return LabReport(output, new LabOutput(p.GetValue(name), prefix, null, [], null, null, answer.Findings, LabScope.Does, LabScope.NotYetBuilt));
             }
 
+            var (withWorkloads, loaded) = await LabWorkloadPlanAsync(p, upFiles, p.GetValue(cluster), plan, state, ct).ConfigureAwait(false);
+            if (withWorkloads is null)
+            {
+                return LabReport(output, new LabOutput(p.GetValue(name), prefix, null, [], null, null, loaded, LabScope.Does, LabScope.NotYetBuilt));
+            }
+
+            plan = withWorkloads;
             var labName = p.GetValue(name) ?? plan.Site;
             var result = await new LabNetwork(new LabNames(prefix, labName)).UpAsync(plan, ct).ConfigureAwait(false);
-            return LabReport(output, new LabOutput(labName, prefix, plan, result.Namespaces, null, null, result.Findings, LabScope.Does, LabScope.NotYetBuilt) { Leases = result.Leases });
+            return LabReport(output, new LabOutput(labName, prefix, plan, result.Namespaces, null, null, [.. loaded, .. result.Findings], LabScope.Does, LabScope.NotYetBuilt) { Leases = result.Leases });
         });
 
-        var probe = new Command("probe", "Ping from every node VM to every other node VM and to its gateway, and from every pod to every other pod of its cluster (count 1, timeout 1 s); list what is unreachable") { name };
+        var probeFiles = LabManifestOption();
+        var probeCluster = new Option<string?>("--cluster") { Description = "The cluster the manifests run in (default: the site's only one)" };
+        var probe = new Command("probe", "Ping from every node VM to every other node VM and to its gateway, and from every pod to every other pod of its cluster (count 1, timeout 1 s); list what is unreachable. With -f: connect every workload pod to every other's ports and compare with the engine's matrix") { name, probeFiles, probeCluster };
         probe.SetAction(async (p, ct) =>
         {
             var output = OutputFor(p);
@@ -65,8 +75,14 @@ public sealed partial class TrellisCli
                 return LabReport(output, new LabOutput(null, prefix, null, [], null, null, findings, LabScope.Does, LabScope.NotYetBuilt));
             }
 
-            var result = await LabProbe.RunAsync(new LabNames(prefix, labName), cancellationToken: ct).ConfigureAwait(false);
-            return LabReport(output, new LabOutput(labName, prefix, null, [], result, null, result.Findings, LabScope.Does, LabScope.NotYetBuilt));
+            var (manifests, loaded) = await LabManifestsAsync(p, probeFiles, p.GetValue(probeCluster), ct).ConfigureAwait(false);
+            if (loaded.HasErrors())
+            {
+                return LabReport(output, new LabOutput(labName, prefix, null, [], null, null, loaded, LabScope.Does, LabScope.NotYetBuilt));
+            }
+
+            var result = await LabProbe.RunAsync(new LabNames(prefix, labName), manifests, cancellationToken: ct).ConfigureAwait(false);
+            return LabReport(output, new LabOutput(labName, prefix, null, [], result, null, [.. loaded, .. result.Findings], LabScope.Does, LabScope.NotYetBuilt));
         });
 
         var down = new Command("down", "Remove a lab's namespaces, killing what runs in them first; --all: every lab's") { name, all };
@@ -217,7 +233,7 @@ public sealed partial class TrellisCli
             }
         }
 
-        return result.Findings.HasErrors() || unreachable.Count > 0 ? ExitCodes.Findings : ExitCodes.Ok;
+        return result.Findings.HasErrors() || unreachable.Count > 0 || result.Probe?.Matrix?.Disagreements.Count > 0 ? ExitCodes.Findings : ExitCodes.Ok;
     }
 
     private static void LabTables(Output output, LabOutput result, IReadOnlyList<LabProbePair> unreachable)
@@ -269,7 +285,8 @@ public sealed partial class TrellisCli
             }
         }
 
-        if (result.Probe is { Findings.Count: 0 } probe)
+        LabWorkloadTables(output, result);
+        if (result.Probe is { } probe && !probe.Findings.HasErrors())
         {
             output.Rows(["From", "To", "Address", "Path", "Result"], probe.Pairs.Select(x => new[] { x.From, x.To, x.Address, x.Overlay ? "VXLAN overlay" : "node network", x.Reachable ? "reachable" : "UNREACHABLE" }));
             output.Console.MarkupLine(unreachable.Count == 0

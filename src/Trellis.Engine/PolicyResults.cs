@@ -3,6 +3,7 @@ using Trellis.Core.Ipam;
 using Trellis.Core.Planning;
 using Trellis.Engine.Contracts;
 using Allocation = Trellis.Core.Ipam.Allocation;
+using Trellis.Policy;
 using Trellis.Policy.Connectivity;
 using Trellis.Policy.Manifests;
 
@@ -125,6 +126,18 @@ public readonly struct Connections : IEquatable<Connections>
     public bool IsAll => Openness == Openness.All;
 
     public bool IsEmpty => Openness == Openness.None;
+
+    /// <summary>Whether these connections include <paramref name="protocol"/> (TCP, UDP, SCTP) to port <paramref name="port"/>.</summary>
+    public bool Allows(string protocol, int port) =>
+        Protocol.TryParse(protocol, out var p) && (_set ?? ConnectionSet.None).For(p).Contains(port);
+
+    /// <summary>The connections made of exactly these protocol and port pairs (an observed matrix's cell), printed as the matrix prints its own.</summary>
+    public static Connections Of(IEnumerable<(string Protocol, int Port)> ports)
+    {
+        ArgumentNullException.ThrowIfNull(ports);
+        var parsed = ports.Select(x => (Ok: Protocol.TryParse(x.Protocol, out var p), Protocol: p, x.Port)).Where(x => x.Ok).ToList();
+        return new(ConnectionSet.Create(parsed.GroupBy(x => x.Protocol).Select(g => (g.Key, IntervalSet.FromRanges(g.Select(x => (x.Port, x.Port))))), false));
+    }
 
     public override string ToString() => (_set ?? ConnectionSet.None).ToString();
 

@@ -86,6 +86,59 @@ public sealed class LabCommands
     /// </summary>
     public async Task StartAsync(string ns, string log, string program, IReadOnlyList<string> args, CancellationToken cancellationToken) =>
         Check(await RunAsync("ip", ["netns", "exec", ns, "sh", "-c", "log=$1; shift; \"$@\" >>\"$log\" 2>&1 </dev/null &", "sh", log, program, .. args], cancellationToken).ConfigureAwait(false));
+    /// <c>ip netns exec NS PROGRAM ARGS</c> left running in namespace <paramref name="ns"/> (a pod's listener): its first lines
+    /// of output up to the one that is <paramref name="ready"/>. Exit code 0 when that line came; the program's own when it
+    /// ended first; 124 (and the program killed) when it said nothing of the kind within <see cref="Timeout"/>. Once ready it
+    /// runs on, until <c>lab down</c> kills what runs in the namespace.
+    /// </summary>
+    public async Task<CommandRun> StartUntilReadyAsync(string ns, string program, IReadOnlyList<string> args, string ready, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        foreach (var arg in (string[])["netns", "exec", ns, program, .. args])
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        var text = $"ip netns exec {ns} {program} {(args.Count > 0 ? args[0] : "")} …";
+        using var process = new Process { StartInfo = start };
+        try
+        {
+            process.Start();
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            return new CommandRun(text, 127, "", $"ip could not be started: {e.Message}");
+        }
+
+        process.StandardInput.Close();
+        var lines = new List<string>();
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(Timeout);
+        try
+        {
+            while (await process.StandardOutput.ReadLineAsync(limit.Token).ConfigureAwait(false) is { } line)
+            {
+                lines.Add(line);
+                if (line == ready)
+                {
+                    return new CommandRun(text, 0, string.Join('\n', lines), "");
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            if (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+
+            return new CommandRun(text, 124, string.Join('\n', lines), $"not ready after {Timeout.TotalSeconds:0} s");
+        }
+
+        await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+        return new CommandRun(text, process.ExitCode == 0 ? 1 : process.ExitCode, string.Join('\n', lines), await process.StandardError.ReadToEndAsync(CancellationToken.None).ConfigureAwait(false));
+    }
 
     private static void Check(CommandRun run)
     {

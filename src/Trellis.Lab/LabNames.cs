@@ -77,6 +77,23 @@ public sealed partial record LabNames
 
     /// <summary>The index of a DHCP server namespace of this lab, or null when <paramref name="name"/> is not one.</summary>
     public int? DhcpIndex(string name) => Numbered(name, $"{Prefix}{Lab}-dhcp");
+    /// <summary>The namespace of workload pod number <paramref name="slot"/> (from 1) on node VM number <paramref name="node"/>: <c>PREFIX LAB-nNODE-wSLOT</c>.</summary>
+    public string WorkloadPod(int node, int slot) => $"{Node(node)}-w{slot.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>The node's end of workload pod number <paramref name="slot"/>'s veth, a port of <see cref="PodBridge"/>.</summary>
+    public static string WorkloadPort(int slot) => $"vethw{slot.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>The node and slot of a workload pod namespace of this lab, or null when <paramref name="name"/> is not one.</summary>
+    public (int Node, int Slot)? WorkloadIndex(string name)
+    {
+        var head = $"{Prefix}{Lab}-n";
+        var rest = name.StartsWith(head, StringComparison.Ordinal) ? name[head.Length..] : "";
+        return rest.Split("-w") is [var n, var w] && Number(n) is { } node && Number(w) is { } slot ? (node, slot) : null;
+
+        static int? Number(string text) => text.Length is > 0 and < 6 && text.All(char.IsAsciiDigit) && text[0] != '0'
+            ? int.Parse(text, NumberStyles.None, CultureInfo.InvariantCulture)
+            : null;
+    }
 
     /// <summary>The node VM's port on its vSwitch, in the fabric namespace (interface names hold 15 characters at most).</summary>
     public static string NodePort(int index) => $"p{index.ToString(CultureInfo.InvariantCulture)}";
@@ -100,8 +117,8 @@ public sealed partial record LabNames
             ? i
             : null;
 
-    /// <summary>Whether <paramref name="name"/> is one of this lab's namespaces (its fabric, one of its nodes or their pods, a DHCP server).</summary>
-    public bool Owns(string name) => name == Fabric || NodeIndex(name) is not null || PodIndex(name) is not null || DhcpIndex(name) is not null;
+    /// <summary>Whether <paramref name="name"/> is one of this lab's namespaces (its fabric, one of its nodes, their probe pods or workload pods, a DHCP server).</summary>
+    public bool Owns(string name) => name == Fabric || NodeIndex(name) is not null || PodIndex(name) is not null || WorkloadIndex(name) is not null || DhcpIndex(name) is not null;
 
     /// <summary>The lab a fabric namespace named <paramref name="name"/> belongs to, under <paramref name="prefix"/>; null when it is none.</summary>
     public static string? LabOfFabric(string prefix, string name) =>

@@ -19,7 +19,7 @@ public sealed record LabDownResult(IReadOnlyList<string> Removed, IReadOnlyList<
 /// node VM plugged into its vSwitch. Everything it makes is named by <see cref="LabNames"/>; it makes nothing in the host's
 /// own namespace (<see cref="LabCommands"/>).
 /// </summary>
-public sealed class LabNetwork(LabNames names, LabCommands? commands = null)
+public sealed partial class LabNetwork(LabNames names, LabCommands? commands = null)
 {
     private readonly LabCommands ip = commands ?? new LabCommands();
 
@@ -45,7 +45,7 @@ public sealed class LabNetwork(LabNames names, LabCommands? commands = null)
         }
 
         var wanted = new[] { names.Fabric }.Concat(plan.DhcpServers.Select(d => names.Dhcp(d.Index))).Concat(plan.Nodes.Select(n => names.Node(n.Index)))
-            .Concat(plan.Pods.Select(p => names.Pod(p.Index))).ToList();
+            .Concat(plan.Pods.Select(p => names.Pod(p.Index))).Concat(plan.Workloads.Select(w => names.WorkloadPod(w.Node, w.Slot))).ToList();
         var existing = (await ip.NamespacesAsync(cancellationToken).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
         if (wanted.Where(existing.Contains).ToList() is { Count: > 0 } taken)
         {
@@ -54,10 +54,11 @@ public sealed class LabNetwork(LabNames names, LabCommands? commands = null)
         }
 
         var made = new List<string>();
+        var warnings = new List<Finding>();
         try
         {
-            var leases = await BuildAsync(plan, made, cancellationToken).ConfigureAwait(false);
-            return new(names.Lab, made, []) { Leases = leases };
+            var leases = await BuildAsync(plan, made, warnings, cancellationToken).ConfigureAwait(false);
+            return new(names.Lab, made, warnings) { Leases = leases };
         }
         catch (Exception e) when (e is LabCommandException or OperationCanceledException)
         {
@@ -80,7 +81,7 @@ public sealed class LabNetwork(LabNames names, LabCommands? commands = null)
         }
     }
 
-    private async Task<IReadOnlyList<LabLease>> BuildAsync(LabPlan plan, List<string> made, CancellationToken ct)
+    private async Task<IReadOnlyList<LabLease>> BuildAsync(LabPlan plan, List<string> made, List<Finding> warnings, CancellationToken ct)
     {
         var fabric = names.Fabric;
         await ip.AddNamespaceAsync(fabric, ct).ConfigureAwait(false);
@@ -159,6 +160,7 @@ public sealed class LabNetwork(LabNames names, LabCommands? commands = null)
             await VxlanAsync(pod, plan.Overlays.Single(o => o.Cluster == pod.Cluster), plan.Pods.Where(p => p.Cluster == pod.Cluster && p.Index != pod.Index), addresses, ct).ConfigureAwait(false);
         }
 
+        await WorkloadsAsync(plan, made, warnings, ct).ConfigureAwait(false);
         return leases;
     }
 
@@ -209,16 +211,26 @@ public sealed class LabNetwork(LabNames names, LabCommands? commands = null)
 
         await ip.IpAsync(node, ["link", "set", LabNames.PodBridge, "up"], ct).ConfigureAwait(false);
 
+        await PlugPodAsync(node, ns, LabNames.PodPort, $"{pod.Address}/{length}", mtu, pod.Bridge, $"pod {LabNames.PodLabel(pod.Index)} of cluster/{pod.Cluster}", made, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A pod namespace <paramref name="ns"/> on <paramref name="node"/>'s <c>cni0</c>: the veth is made in the node (its end
+    /// <paramref name="port"/>, a port of the bridge) and its peer moved straight into the pod as <c>eth0</c>, with the
+    /// address, the alias, and a default route via <c>cni0</c>'s address <paramref name="gateway"/>.
+    /// </summary>
+    private async Task PlugPodAsync(string node, string ns, string port, string address, string mtu, string gateway, string alias, List<string> made, CancellationToken ct)
+    {
         await ip.AddNamespaceAsync(ns, ct).ConfigureAwait(false);
         made.Add(ns);
         await ip.IpAsync(ns, ["link", "set", "lo", "up"], ct).ConfigureAwait(false);
-        await ip.IpAsync(node, ["link", "add", LabNames.PodPort, "mtu", mtu, "type", "veth", "peer", "name", LabNames.NodeInterface, "mtu", mtu, "netns", ns], ct).ConfigureAwait(false);
-        await ip.IpAsync(node, ["link", "set", LabNames.PodPort, "master", LabNames.PodBridge], ct).ConfigureAwait(false);
-        await ip.IpAsync(node, ["link", "set", LabNames.PodPort, "up"], ct).ConfigureAwait(false);
-        await ip.IpAsync(ns, ["link", "set", LabNames.NodeInterface, "alias", $"pod {LabNames.PodLabel(pod.Index)} of cluster/{pod.Cluster}"], ct).ConfigureAwait(false);
-        await ip.IpAsync(ns, ["addr", "add", $"{pod.Address}/{length}", "dev", LabNames.NodeInterface], ct).ConfigureAwait(false);
+        await ip.IpAsync(node, ["link", "add", port, "mtu", mtu, "type", "veth", "peer", "name", LabNames.NodeInterface, "mtu", mtu, "netns", ns], ct).ConfigureAwait(false);
+        await ip.IpAsync(node, ["link", "set", port, "master", LabNames.PodBridge], ct).ConfigureAwait(false);
+        await ip.IpAsync(node, ["link", "set", port, "up"], ct).ConfigureAwait(false);
+        await ip.IpAsync(ns, ["link", "set", LabNames.NodeInterface, "alias", alias], ct).ConfigureAwait(false);
+        await ip.IpAsync(ns, ["addr", "add", address, "dev", LabNames.NodeInterface], ct).ConfigureAwait(false);
         await ip.IpAsync(ns, ["link", "set", LabNames.NodeInterface, "up"], ct).ConfigureAwait(false);
-        await ip.IpAsync(ns, ["route", "add", "default", "via", pod.Bridge, "dev", LabNames.NodeInterface], ct).ConfigureAwait(false);
+        await ip.IpAsync(ns, ["route", "add", "default", "via", gateway, "dev", LabNames.NodeInterface], ct).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -24,6 +24,9 @@ public sealed record LabProbeResult(string Lab, IReadOnlyList<LabProbeNode> Node
     /// <summary>The probe pods, one per node VM of a cluster with an overlay.</summary>
     public IReadOnlyList<LabProbePod> Pods { get; init; } = [];
 
+    /// <summary>The workload pods' connections and the observed matrix beside the engine's, when the probe was given the manifests.</summary>
+    public LabMatrixResult? Matrix { get; init; }
+
     public IReadOnlyList<LabProbePair> Unreachable => [.. Pairs.Where(p => !p.Reachable)];
 }
 
@@ -37,7 +40,11 @@ public static class LabProbe
     /// <summary>Pings at once at most: each waits at most a second, and the machine may be small.</summary>
     public const int Parallel = 8;
 
-    public static async Task<LabProbeResult> RunAsync(LabNames names, LabCommands? commands = null, CancellationToken cancellationToken = default)
+    public static Task<LabProbeResult> RunAsync(LabNames names, LabCommands? commands = null, CancellationToken cancellationToken = default) =>
+        RunAsync(names, null, commands, cancellationToken);
+
+    /// <summary>The pings; with <paramref name="manifests"/>, also the workload pods' connections and the observed matrix beside the prediction (<see cref="LabConnections"/>).</summary>
+    public static async Task<LabProbeResult> RunAsync(LabNames names, Engine.ManifestSet? manifests, LabCommands? commands = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(names);
         if (!LabCommands.IsRoot)
@@ -82,7 +89,8 @@ public static class LabProbe
                 slots.Release();
             }
         })).ConfigureAwait(false);
-        return new(names.Lab, nodes, results, []) { Pods = pods };
+        var (matrix, findings) = manifests is null ? (null, []) : await LabConnections.RunAsync(names, ip, namespaces, nodes, manifests, cancellationToken).ConfigureAwait(false);
+        return new(names.Lab, nodes, results, findings) { Pods = pods, Matrix = matrix };
     }
 
     /// <summary>The probe pods of the lab, read from their namespaces: the address on their <c>eth0</c>, their cluster from their node's alias.</summary>
@@ -109,7 +117,7 @@ public static class LabProbe
     internal static Finding NoLab(LabNames names) => Finding.Error("LabNotUp", "name", $"No lab '{names.Lab}' is up (no namespace {names.Fabric}).",
         "Bring it up with trellis lab up, or name a lab that is up with --name.");
 
-    private static JsonElement First(string json)
+    internal static JsonElement First(string json)
     {
         var root = LabNetwork.Json(json);
         return root.ValueKind == JsonValueKind.Array && root.GetArrayLength() > 0 ? root[0] : default;
