@@ -93,7 +93,7 @@ public sealed partial class TrellisCli
             var disagreements = matrix.Disagreements;
             output.Console.MarkupLine(disagreements.Count == 0
                 ? "[green]The observed matrix is the predicted one.[/]"
-                : $"[red]{disagreements.Count} connections disagree with the prediction[/] (the lab enforces no network policy until per-pod firewalls are loaded):");
+                : $"[red]{disagreements.Count} connection{(disagreements.Count == 1 ? " disagrees" : "s disagree")} with the prediction[/] (the lab enforces no network policy until per-pod firewalls are loaded):");
             foreach (var c in disagreements)
             {
                 output.Console.MarkupLine($"  [red]{(c.Connected ? "connected, predicted denied" : "refused, predicted allowed")}[/]: {Markup.Escape(c.Path)}");

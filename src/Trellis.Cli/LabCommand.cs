@@ -27,6 +27,7 @@ public sealed partial class TrellisCli
         ["name"] = "--name",
         ["site"] = "--state",
         ["prefix"] = "TRELLIS_LAB_PREFIX",
+        ["manifests"] = "--file",
     };
 
     private Command LabCommand()
@@ -285,7 +286,6 @@ public sealed partial class TrellisCli
             }
         }
 
-        LabWorkloadTables(output, result);
         if (result.Probe is { } probe && !probe.Findings.HasErrors())
         {
             output.Rows(["From", "To", "Address", "Path", "Result"], probe.Pairs.Select(x => new[] { x.From, x.To, x.Address, x.Overlay ? "VXLAN overlay" : "node network", x.Reachable ? "reachable" : "UNREACHABLE" }));
@@ -298,6 +298,7 @@ public sealed partial class TrellisCli
             }
         }
 
+        LabWorkloadTables(output, result);
         if (result.Down is { } down)
         {
             output.Console.MarkupLine(down.Removed.Count == 0

@@ -210,7 +210,7 @@ public sealed class LabWorkloadTests(LabWorkloadTests.Site site) : IClassFixture
         var probe = await CliAsync(["lab", "probe", "--cluster", "w", "-f", .. files]);
 
         Assert.True(probe.Code == 1, probe.Out + probe.Err);
-        Assert.Contains("1 connections disagree with the prediction", probe.Out, StringComparison.Ordinal);
+        Assert.Contains("1 connection disagrees with the prediction", probe.Out, StringComparison.Ordinal);
 
         var result = await LabProbe.RunAsync(Names, await LoadAsync("shop.yaml", "deny-web.yaml"));
 
