@@ -75,7 +75,11 @@ public sealed partial class TrellisCli
             })));
         }
 
-        if (result.Probe?.Matrix is { } matrix)
+        if (result.Probe?.Matrix is { Connections.Count: 0 })
+        {
+            output.Console.MarkupLine("No connection was probed: no two workload pods of the manifests run in the lab (bring it up with lab up -f).");
+        }
+        else if (result.Probe?.Matrix is { } matrix)
         {
             output.Console.MarkupLine($"Workload connections: {matrix.Connections.Count} probed, {matrix.Connections.Count(c => c.Connected)} connected.");
             output.Console.MarkupLine("Observed (netpol matrix lines, probed ports only):");

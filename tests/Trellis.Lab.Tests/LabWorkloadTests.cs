@@ -168,21 +168,19 @@ public sealed class LabWorkloadTests(LabWorkloadTests.Site site) : IClassFixture
         Assert.True(Connects(apiPod, "tcp", third.Address, webService.Ports[0].NodePort!.Value), $"api -> {third.Node}:{webService.Ports[0].NodePort}");
         Assert.False(Connects(apiPod, "tcp", web.Address, 8444), "nothing listens on 8444");
 
-        var probe = await CliAsync("lab", "probe", "--cluster", "w", "-f", shop);
+        var probe = await CliAsync("lab", "probe", "--cluster", "w", "-f", shop, "-o", "json");
 
         Assert.True(probe.Code == 0, probe.Out + probe.Err);
-        Assert.Contains("The observed matrix is the predicted one.", probe.Out, StringComparison.Ordinal);
-        Assert.Contains("shop/dns[Deployment] => shop/web[Deployment] : TCP 8443", probe.Out, StringComparison.Ordinal);
-
-        var result = await LabProbe.RunAsync(Names, await LoadAsync("shop.yaml"));
-
-        var matrix = result.Matrix!;
-        Assert.Equal(6, matrix.Connections.Count);
-        Assert.All(matrix.Connections, c => Assert.True(c.Connected, c.Path));
-        Assert.Empty(matrix.Disagreements);
-        Assert.Equal(matrix.Predicted, matrix.Observed);
-        Assert.Equal(6, matrix.Observed.Count);
-        Assert.Contains(result.Findings, f => f.Code == "LabSctpUnsupported");
+        using var probed = JsonDocument.Parse(probe.Out);
+        var matrix = probed.RootElement.GetProperty("probe").GetProperty("matrix");
+        Assert.Equal(6, matrix.GetProperty("connections").GetArrayLength());
+        Assert.All(matrix.GetProperty("connections").EnumerateArray(), c => Assert.True(c.GetProperty("connected").GetBoolean(), c.GetProperty("path").GetString()));
+        Assert.Equal(0, matrix.GetProperty("disagreements").GetArrayLength());
+        var observed = matrix.GetProperty("observed").EnumerateArray().Select(l => l.GetString()).ToList();
+        Assert.Equal(matrix.GetProperty("predicted").EnumerateArray().Select(l => l.GetString()), observed);
+        Assert.Equal(6, observed.Count);
+        Assert.Contains("shop/dns[Deployment] => shop/web[Deployment] : TCP 8443", observed);
+        Assert.Contains(probed.RootElement.GetProperty("findings").EnumerateArray(), f => f.GetProperty("code").GetString() == "LabSctpUnsupported");
 
         var down = await new LabNetwork(Names).DownAsync();
         Assert.Equal(3, down.Killed.Count);
@@ -211,14 +209,42 @@ public sealed class LabWorkloadTests(LabWorkloadTests.Site site) : IClassFixture
 
         Assert.True(probe.Code == 1, probe.Out + probe.Err);
         Assert.Contains("1 connection disagrees with the prediction", probe.Out, StringComparison.Ordinal);
+        var (observed, predicted) = (probe.Out[probe.Out.IndexOf("Observed", StringComparison.Ordinal)..probe.Out.IndexOf("Predicted", StringComparison.Ordinal)],
+            probe.Out[probe.Out.IndexOf("Predicted", StringComparison.Ordinal)..probe.Out.IndexOf("1 connection disagrees", StringComparison.Ordinal)]);
+        Assert.Contains("shop/dns[Deployment] => shop/web[Deployment] : TCP 8443", observed, StringComparison.Ordinal);
+        Assert.DoesNotContain("shop/dns[Deployment] => shop/web[Deployment]", predicted, StringComparison.Ordinal);
+        // The one disagreement, with the packet's path: dns's pod, its node, the overlay, web's node and pod, the port.
+        var wrong = probe.Out[probe.Out.IndexOf("connected, predicted denied: ", StringComparison.Ordinal)..];
+        // (A line of the console may wrap between any two words.)
+        Assert.Matches(@"^connected, predicted denied: shop/dns\[Deployment\] \(\S+-n\d-w1 [0-9.]+\) -> node cluster/w/node/linuxpool-1 \([0-9.]+\) -> VXLAN overlay -> node cluster/w/node/linuxpool-2 \([0-9.]+\) -> shop/web\[Deployment\]".Replace(" ", @"\s+", StringComparison.Ordinal), wrong);
+        Assert.Contains("tcp/8443", wrong, StringComparison.Ordinal);
+    }
 
-        var result = await LabProbe.RunAsync(Names, await LoadAsync("shop.yaml", "deny-web.yaml"));
+    /// <summary>The policy compiler's hook: a pod's <see cref="LabWorkloadPod.Firewall"/> is loaded in its namespace, and the probe sees what it drops.</summary>
+    [Fact]
+    public async Task Up_AFirewallOfAPod_IsLoadedInItsNamespace_AndTheProbeReportsWhatItDrops()
+    {
+        Assert.True(LabCommands.IsRoot, Kernel.RootNeeded);
+        var plan = await PlanAsync("shop.yaml");
+        const string DropHttps = """
+            table inet trellis_pod {
+              chain input {
+                type filter hook input priority 0; policy accept;
+                tcp dport 8443 drop
+              }
+            }
+            """;
+        plan = plan with { Workloads = [.. plan.Workloads.Select(w => w.Workload == "shop/web[Deployment]" ? w with { Firewall = DropHttps } : w)] };
 
-        var wrong = Assert.Single(result.Matrix!.Disagreements);
-        Assert.Equal(("shop/dns[Deployment]", "shop/web[Deployment]", "TCP", 8443, true, false), (wrong.From, wrong.To, wrong.Protocol, wrong.Port, wrong.Connected, wrong.Predicted));
-        Assert.Contains("VXLAN overlay", wrong.Path, StringComparison.Ordinal);
-        Assert.DoesNotContain("shop/dns[Deployment] => shop/web[Deployment]", result.Matrix.Predicted);
-        Assert.Contains("shop/dns[Deployment] => shop/web[Deployment] : TCP 8443", result.Matrix.Observed);
+        Assert.DoesNotContain((await new LabNetwork(Names).UpAsync(plan)).Findings, f => f.Severity == Trellis.Engine.Contracts.Severity.Error);
+        var web = plan.Workloads.Single(w => w.Workload == "shop/web[Deployment]");
+
+        Assert.Contains("tcp dport 8443 drop", Kernel.Run("ip", "netns", "exec", Names.WorkloadPod(web.Node, web.Slot), "nft", "list", "ruleset"), StringComparison.Ordinal);
+        var result = await LabProbe.RunAsync(Names, await LoadAsync("shop.yaml"));
+
+        var dropped = result.Matrix!.Disagreements;
+        Assert.Equal(2, dropped.Count);
+        Assert.All(dropped, c => Assert.Equal(("shop/web[Deployment]", 8443, false, true), (c.To, c.Port, c.Connected, c.Predicted)));
     }
 
     /// <summary>One TCP connection (or one UDP datagram echoed back) from inside <paramref name="ns"/>, 1 s at most.</summary>
