@@ -34,6 +34,9 @@ public static class LabConnections
     /// <summary>Pods that send at once (each runs up to 8 connections at a time).</summary>
     public const int Parallel = 4;
 
+    /// <summary>Connections one client process makes: at 8 at a time and 1 s each at most, it ends within 8 s.</summary>
+    public const int Batch = 64;
+
     internal static async Task<(LabMatrixResult? Matrix, IReadOnlyList<Finding> Findings)> RunAsync(LabNames names, LabCommands ip, IReadOnlyList<string> namespaces,
         IReadOnlyList<LabProbeNode> nodes, ManifestSet manifests, CancellationToken ct)
     {
@@ -59,19 +62,23 @@ public static class LabConnections
                 return [];
             }
 
+            var ok = new HashSet<string>(StringComparer.Ordinal);
             await slots.WaitAsync(ct).ConfigureAwait(false);
-            CommandRun run;
             try
             {
-                run = await ip.ExecAsync(from.Namespace, "python3", ["-c", LabPodProgram.Script, "connect", .. wanted.Select(x => Spec(x.Port, x.To.Address))], ct).ConfigureAwait(false);
+                // Batches of Batch connections, 8 at a time, 1 s each at most: a batch ends well within a command's 20 s.
+                foreach (var batch in wanted.Chunk(Batch))
+                {
+                    var run = await ip.ExecAsync(from.Namespace, "python3", ["-c", LabPodProgram.Script, "connect", .. batch.Select(x => Spec(x.Port, x.To.Address))], ct).ConfigureAwait(false);
+                    ok.UnionWith(run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                        .Where(l => l.EndsWith(" ok", StringComparison.Ordinal)).Select(l => l[..^3]));
+                }
             }
             finally
             {
                 slots.Release();
             }
 
-            var ok = run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                .Where(l => l.EndsWith(" ok", StringComparison.Ordinal)).Select(l => l[..^3]).ToHashSet(StringComparer.Ordinal);
             return wanted.Select(x =>
             {
                 var cell = index.TryGetValue(from.Workload, out var i) && index.TryGetValue(x.To.Workload, out var j) ? matrix.Cell(i, j) : null;
