@@ -10,7 +10,8 @@ public sealed partial class LabNetwork
     /// loaded with <c>nft -f</c> in the pod), a listener in each on the ports it declares, and the Services in every node VM
     /// of their cluster (<see cref="LabNft.Services"/>). SCTP ports where the kernel has no SCTP: LabSctpUnsupported, a warning each.
     /// </summary>
-    private async Task WorkloadsAsync(LabPlan plan, List<string> made, List<Finding> warnings, CancellationToken ct)
+    /// <param name="addresses">The address each node VM holds, by its number: planned, or leased on a DHCP network.</param>
+    private async Task WorkloadsAsync(LabPlan plan, IReadOnlyDictionary<int, string> addresses, List<string> made, List<Finding> warnings, CancellationToken ct)
     {
         if (plan.Workloads.Count == 0 && plan.Services.Count == 0)
         {
@@ -52,7 +53,7 @@ public sealed partial class LabNetwork
             var ns = names.Node(node.Index);
             // Same-node answers of a DNATed connection cross cni0 as a bridge: its netfilter hooks un-DNAT them (where br_netfilter is loaded).
             await ip.ExecAsync(ns, "sysctl", ["-q", "-w", "net.bridge.bridge-nf-call-iptables=1"], ct).ConfigureAwait(false);
-            await NftAsync(ns, LabNft.Services(plan.Services.Where(s => s.Cluster == node.Cluster), node.Address, sctp), ct).ConfigureAwait(false);
+            await NftAsync(ns, LabNft.Services(plan.Services.Where(s => s.Cluster == node.Cluster), addresses[node.Index], sctp), ct).ConfigureAwait(false);
         }
     }
 

@@ -160,7 +160,7 @@ public sealed partial class LabNetwork(LabNames names, LabCommands? commands = n
             await VxlanAsync(pod, plan.Overlays.Single(o => o.Cluster == pod.Cluster), plan.Pods.Where(p => p.Cluster == pod.Cluster && p.Index != pod.Index), addresses, ct).ConfigureAwait(false);
         }
 
-        await WorkloadsAsync(plan, made, warnings, ct).ConfigureAwait(false);
+        await WorkloadsAsync(plan, addresses, made, warnings, ct).ConfigureAwait(false);
         return leases;
     }
 

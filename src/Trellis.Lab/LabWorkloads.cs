@@ -107,15 +107,16 @@ public sealed partial record LabPlan
             var block = plan.Pods.Single(p => p.Index == node.Index);
             var network = IPNetwork.Parse(block.Block);
             var slot = slots.GetValueOrDefault(node.Index) + 1;
-            // The block's network address, cni0 (first), the probe pod (second), then the workload pods; never the broadcast address.
-            if (2 + slot >= (1L << (32 - network.PrefixLength)) - 1)
+            // The block's network address, cni0, (on Windows kube-proxy's source VIP,) the probe pod, then the workload pods; never the broadcast address.
+            var probe = Offset(block.Address, 0) - Offset(network.BaseAddress.ToString(), 0);
+            if (probe + slot >= (1L << (32 - network.PrefixLength)) - 1)
             {
                 findings.Add(NotRun(w.Id, $"node VM {node.Owner}'s pod block {block.Block} has no address left after {slot - 1} workload pods"));
                 continue;
             }
 
             slots[node.Index] = slot;
-            pods.Add(new LabWorkloadPod(w.Id, cluster, node.Index, slot, node.Address, Offset(network.BaseAddress, 2 + slot).ToString(), network.PrefixLength, block.Bridge, w.Os,
+            pods.Add(new LabWorkloadPod(w.Id, cluster, node.Index, slot, node.Address, Address(Offset(block.Address, slot)).ToString(), network.PrefixLength, block.Bridge, w.Os,
                 [.. w.Ports.Select(p => new LabPort(p.Name, p.Port, p.Protocol)).Distinct()]));
         }
 
@@ -156,10 +157,12 @@ public sealed partial record LabPlan
     private static Finding NotRun(string workload, string why) => Finding.Warning("LabWorkloadNotRun", "manifests",
         $"Workload {workload} gets no pod in the lab: {why}.", "The lab probes the other workloads; this one is left out of the observed matrix.");
 
-    private static IPAddress Offset(IPAddress network, int offset)
+    /// <summary>The IPv4 address <paramref name="offset"/> after <paramref name="address"/>, as a number.</summary>
+    private static uint Offset(string address, int offset)
     {
-        var b = network.GetAddressBytes();
-        var value = (((uint)b[0] << 24) | ((uint)b[1] << 16) | ((uint)b[2] << 8) | b[3]) + (uint)offset;
-        return new IPAddress([(byte)(value >> 24), (byte)(value >> 16), (byte)(value >> 8), (byte)value]);
+        var b = IPAddress.Parse(address).GetAddressBytes();
+        return (((uint)b[0] << 24) | ((uint)b[1] << 16) | ((uint)b[2] << 8) | b[3]) + (uint)offset;
     }
+
+    private static IPAddress Address(uint value) => new([(byte)(value >> 24), (byte)(value >> 16), (byte)(value >> 8), (byte)value]);
 }

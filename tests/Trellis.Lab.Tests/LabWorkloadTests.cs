@@ -84,8 +84,11 @@ public sealed class LabWorkloadTests(LabWorkloadTests.Site site) : IClassFixture
             var block = plan.Pods.Single(p => p.Index == w.Node);
             Assert.Equal(1, w.Slot);
             Assert.Equal(block.Bridge, w.Gateway);
-            // The block's first address is cni0's, the second the probe pod's: the workload pod takes the third.
-            Assert.Equal(System.Net.IPNetwork.Parse(block.Block).BaseAddress.GetAddressBytes()[3] + 3, System.Net.IPAddress.Parse(w.Address).GetAddressBytes()[3]);
+            // cni0 takes the block's first address and the probe pod the next free one (the second; the third on a Windows
+            // node, after kube-proxy's source VIP): the workload pod takes the one after it.
+            var first = System.Net.IPNetwork.Parse(block.Block).BaseAddress.GetAddressBytes()[3];
+            Assert.Equal(first + (w.Os == "windows" ? 4 : 3), System.Net.IPAddress.Parse(w.Address).GetAddressBytes()[3]);
+            Assert.Equal(w.Os == "windows", block.SourceVip is not null);
             Assert.Null(w.Firewall);
         });
         Assert.Equal([new LabPort("dns", 53, "UDP"), new LabPort("assoc", 9899, "SCTP")], dns.Ports);
