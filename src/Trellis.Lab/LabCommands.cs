@@ -80,12 +80,21 @@ public sealed class LabCommands
 
     /// <summary>
     /// Starts <paramref name="program"/> in namespace <paramref name="ns"/> in the background (a daemon of the lab: Kea, HAProxy,
-    /// a listener), its output and errors appended to <paramref name="log"/>, its input /dev/null; returns once it is started.
-    /// A fixed <c>sh</c> script does the redirection and takes every value as an argument, never as script text.
-    /// <c>lab down</c> kills it with everything else in the namespace.
+    /// keepalived, a listener) in a session of its own (<c>setsid</c>), its output and errors appended to <paramref name="log"/>,
+    /// its input /dev/null; returns its process id once it is started, without waiting for it. A fixed <c>sh</c> script does
+    /// the redirection and takes every value as an argument, never as script text. <c>lab down</c> kills it with everything
+    /// else in the namespace (<c>ip netns pids</c>).
     /// </summary>
-    public async Task StartAsync(string ns, string log, string program, IReadOnlyList<string> args, CancellationToken cancellationToken) =>
-        Check(await RunAsync("ip", ["netns", "exec", ns, "sh", "-c", "log=$1; shift; \"$@\" >>\"$log\" 2>&1 </dev/null &", "sh", log, program, .. args], cancellationToken).ConfigureAwait(false));
+    public async Task<int> StartAsync(string ns, string log, string program, IReadOnlyList<string> args, CancellationToken cancellationToken)
+    {
+        var run = await RunAsync("ip", ["netns", "exec", ns, "sh", "-c", "log=$1; shift; setsid \"$@\" >>\"$log\" 2>&1 </dev/null & echo $!", "sh", log, program, .. args], cancellationToken).ConfigureAwait(false);
+        Check(run);
+        return int.TryParse(run.Output.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid) && pid > 0
+            ? pid
+            : throw new LabCommandException(run with { ExitCode = 1, Error = $"no process id in '{run.Output.Trim()}'" });
+    }
+
+    /// <summary>
     /// <c>ip netns exec NS PROGRAM ARGS</c> left running in namespace <paramref name="ns"/> (a pod's listener): its first lines
     /// of output up to the one that is <paramref name="ready"/>. Exit code 0 when that line came; the program's own when it
     /// ended first; 124 (and the program killed) when it said nothing of the kind within <see cref="Timeout"/>. Once ready it

@@ -117,8 +117,8 @@ public sealed partial record LabNames
             ? i
             : null;
 
-    /// <summary>Whether <paramref name="name"/> is one of this lab's namespaces (its fabric, one of its nodes, their probe pods or workload pods, a DHCP server).</summary>
-    public bool Owns(string name) => name == Fabric || NodeIndex(name) is not null || PodIndex(name) is not null || WorkloadIndex(name) is not null || DhcpIndex(name) is not null;
+    /// <summary>Whether <paramref name="name"/> is one of this lab's namespaces (its fabric, one of its nodes, their probe pods or workload pods, a DHCP server, its load balancer VMs or its client).</summary>
+    public bool Owns(string name) => name == Fabric || NodeIndex(name) is not null || PodIndex(name) is not null || WorkloadIndex(name) is not null || DhcpIndex(name) is not null || BalancerIndex(name) is not null || name == Client;
 
     /// <summary>The lab a fabric namespace named <paramref name="name"/> belongs to, under <paramref name="prefix"/>; null when it is none.</summary>
     public static string? LabOfFabric(string prefix, string name) =>

@@ -45,7 +45,7 @@ public sealed partial class LabNetwork(LabNames names, LabCommands? commands = n
         }
 
         var wanted = new[] { names.Fabric }.Concat(plan.DhcpServers.Select(d => names.Dhcp(d.Index))).Concat(plan.Nodes.Select(n => names.Node(n.Index)))
-            .Concat(plan.Pods.Select(p => names.Pod(p.Index))).Concat(plan.Workloads.Select(w => names.WorkloadPod(w.Node, w.Slot))).ToList();
+            .Concat(plan.Pods.Select(p => names.Pod(p.Index))).Concat(plan.Workloads.Select(w => names.WorkloadPod(w.Node, w.Slot))).Concat(LabBalancers.Namespaces(names, plan)).ToList();
         var existing = (await ip.NamespacesAsync(cancellationToken).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
         if (wanted.Where(existing.Contains).ToList() is { Count: > 0 } taken)
         {
@@ -161,15 +161,20 @@ public sealed partial class LabNetwork(LabNames names, LabCommands? commands = n
         }
 
         await WorkloadsAsync(plan, addresses, made, warnings, ct).ConfigureAwait(false);
+        await new LabBalancers(names, ip).BuildAsync(plan, this, made, ct).ConfigureAwait(false);
         return leases;
     }
+
+    /// <summary>The fabric's bridge of <paramref name="vswitch"/>: one per vSwitch of the plan, in the order of its networks.</summary>
+    internal static string BridgeOfVSwitch(LabPlan plan, string vswitch) =>
+        LabNames.Bridge(plan.Networks.Select(s => s.VSwitch).Distinct(StringComparer.Ordinal).ToList().IndexOf(vswitch));
 
     /// <summary>
     /// A VM's namespace <paramref name="ns"/> plugged into <paramref name="bridge"/> by <paramref name="port"/>: its <c>eth0</c>
     /// with <paramref name="alias"/>, and, unless it leases them, its address and default route. The veth is made inside the
     /// fabric and its peer moved straight into the VM's namespace: the host's namespace never holds either end.
     /// </summary>
-    private async Task VmAsync(string ns, string port, string bridge, int? vlan, string alias, string? address, string? gateway, List<string> made, CancellationToken ct)
+    internal async Task VmAsync(string ns, string port, string bridge, int? vlan, string alias, string? address, string? gateway, List<string> made, CancellationToken ct)
     {
         await ip.AddNamespaceAsync(ns, ct).ConfigureAwait(false);
         made.Add(ns);

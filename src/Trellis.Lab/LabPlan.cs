@@ -118,7 +118,7 @@ public sealed partial record LabPlan(string Site, string? Cluster, IReadOnlyList
         var (servers, noServer) = LabDhcp.Plan(state, cluster, segments, networks);
         return refused.Count + noServer.Count > 0
             ? new(null, [.. refused, .. noServer])
-            : new(new LabPlan(state.SiteName!, cluster, segments, nodes) { Overlays = overlays, Pods = pods, DhcpServers = servers }, []);
+            : WithBalancers(new LabPlan(state.SiteName!, cluster, segments, nodes) { Overlays = overlays, Pods = pods, DhcpServers = servers }, state, cluster);
     }
 
     private static UInt128 Number(IPAddress address)
