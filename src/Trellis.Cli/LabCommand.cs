@@ -15,6 +15,12 @@ public sealed record LabOutput(string? Lab, string Prefix, LabPlan? Plan, IReadO
 
     /// <summary>The addresses the node VMs on DHCP networks leased from the lab's Kea (<c>lab up</c>).</summary>
     public IReadOnlyList<LabLease> Leases { get; init; } = [];
+
+    /// <summary>What <c>lab probe</c> reached through the VIPs of the load balancer VMs, from the outside client.</summary>
+    public LabVipProbeResult? Vips { get; init; }
+
+    /// <summary>What <c>lab failover</c> did and saw.</summary>
+    public LabFailoverResult? Failover { get; init; }
 }
 
 /// <summary>trellis lab: the stored site as a live network of namespaces on this machine (docs/lab.md).</summary>
@@ -83,7 +89,8 @@ public sealed partial class TrellisCli
             }
 
             var result = await LabProbe.RunAsync(new LabNames(prefix, labName), manifests, cancellationToken: ct).ConfigureAwait(false);
-            return LabReport(output, new LabOutput(labName, prefix, null, [], result, null, [.. loaded, .. result.Findings], LabScope.Does, LabScope.NotYetBuilt));
+            var vips = result.Findings.Count == 0 ? await new LabBalancerProbe(new LabNames(prefix, labName)).RunAsync(cancellationToken: ct).ConfigureAwait(false) : null;
+            return LabReport(output, new LabOutput(labName, prefix, null, [], result, null, [.. loaded, .. result.Findings, .. vips?.Findings ?? []], LabScope.Does, LabScope.NotYetBuilt) { Vips = vips });
         });
 
         var down = new Command("down", "Remove a lab's namespaces, killing what runs in them first; --all: every lab's") { name, all };
@@ -156,6 +163,7 @@ public sealed partial class TrellisCli
         lab.Subcommands.Add(probe);
         lab.Subcommands.Add(down);
         lab.Subcommands.Add(trace);
+        lab.Subcommands.Add(LabFailoverCommand(name));
         return lab;
     }
 
@@ -219,6 +227,7 @@ public sealed partial class TrellisCli
     {
         result = result with { Findings = InOptionWords(result.Findings, LabFlags) };
         var unreachable = result.Probe?.Unreachable ?? [];
+        var failed = (result.Vips?.Unreached.Count ?? 0) + (result.Failover is { Findings.Count: 0, AnsweredAfterMove: 0 } ? 1 : 0);
         if (output.Format != OutputFormat.Table)
         {
             output.Document(result, CliJsonContext.Default.LabOutput);
@@ -234,7 +243,7 @@ public sealed partial class TrellisCli
             }
         }
 
-        return result.Findings.HasErrors() || unreachable.Count > 0 || result.Probe?.Matrix?.Disagreements.Count > 0 ? ExitCodes.Findings : ExitCodes.Ok;
+        return result.Findings.HasErrors() || unreachable.Count > 0 || result.Probe?.Matrix?.Disagreements.Count > 0 || failed > 0 ? ExitCodes.Findings : ExitCodes.Ok;
     }
 
     private static void LabTables(Output output, LabOutput result, IReadOnlyList<LabProbePair> unreachable)
@@ -299,6 +308,7 @@ public sealed partial class TrellisCli
         }
 
         LabWorkloadTables(output, result);
+        LabBalancerTables(output, result);
         if (result.Down is { } down)
         {
             output.Console.MarkupLine(down.Removed.Count == 0
