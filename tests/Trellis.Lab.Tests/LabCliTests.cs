@@ -49,6 +49,7 @@ public sealed class LabCliTests(StoredSite site) : IClassFixture<StoredSite>, IA
 
         Assert.True(probe.Code == 0, probe.Out + probe.Err);
         Assert.Contains("Every pair reachable: 28 pings from 4 node VMs and 4 pods (12 across the overlay).", probe.Out, StringComparison.Ordinal);
+        Assert.Contains("Every VIP port reached", probe.Out, StringComparison.Ordinal);
 
         var json = await RunAsync("lab", "probe", "--name", "jane", "-o", "json");
 
@@ -71,7 +72,7 @@ public sealed class LabCliTests(StoredSite site) : IClassFixture<StoredSite>, IA
         var down = await RunAsync("lab", "down", "--name", "jane");
 
         Assert.True(down.Code == 0, down.Out + down.Err);
-        Assert.Contains("Removed 9 namespaces", down.Out, StringComparison.Ordinal);
+        Assert.Contains("Removed 11 namespaces", down.Out, StringComparison.Ordinal);
         Assert.DoesNotContain(Kernel.Namespaces(), n => n.StartsWith(prefix, StringComparison.Ordinal));
         Assert.Contains("Nothing to remove", (await RunAsync("lab", "down", "--name", "jane")).Out, StringComparison.Ordinal);
     }

@@ -174,7 +174,7 @@ public sealed class LabNetworkTests(StoredSite site) : IClassFixture<StoredSite>
 
         var down = await new LabNetwork(names).DownAsync();
 
-        Assert.Equal(PlanB.Nodes.Count + PlanB.Pods.Count + 1, down.Removed.Count);
+        Assert.Equal(PlanB.Nodes.Count + PlanB.Pods.Count + LabBalancers.Namespaces(names, PlanB).Count() + 1, down.Removed.Count);
         Assert.Contains(names.Pod(1), down.Removed);
         Assert.Contains(sleeper.Id, down.Killed);
         Assert.Contains(fabricSleeper.Id, down.Killed);
@@ -202,7 +202,7 @@ public sealed class LabNetworkTests(StoredSite site) : IClassFixture<StoredSite>
 
         var down = await LabNetwork.DownAllAsync(allPrefix);
 
-        Assert.Equal(3 + PlanB.Nodes.Count + PlanB.Pods.Count + 1, down.Removed.Count);
+        Assert.Equal(3 + PlanB.Nodes.Count + PlanB.Pods.Count + LabBalancers.Namespaces(other, PlanB).Count() + 1, down.Removed.Count);
         Assert.DoesNotContain(Kernel.Namespaces(), n => n.StartsWith(allPrefix, StringComparison.Ordinal));
         Assert.Empty((await LabNetwork.DownAllAsync(allPrefix)).Removed);
     }
@@ -214,6 +214,7 @@ public sealed class LabNetworkTests(StoredSite site) : IClassFixture<StoredSite>
         {
             Networks = [.. PlanB.Networks.Select(s => s with { Vlan = 12 })],
             Nodes = [.. PlanB.Nodes.Select(n => n with { Vlan = 12 })],
+            Balancers = [.. PlanB.Balancers.Select(b => b with { Vlan = 12 })],
         };
 
         var up = await new LabNetwork(names).UpAsync(tagged);

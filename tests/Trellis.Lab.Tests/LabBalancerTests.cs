@@ -1,0 +1,191 @@
+using Trellis.Engine;
+
+namespace Trellis.Lab.Tests;
+
+/// <summary>The worked example with cluster b's load balancer scaled to two VMs (trellis scale --load-balancer default --count 2) and its workers to two, as stored.</summary>
+public sealed class PairedBalancersSite : IAsyncLifetime, IDisposable
+{
+    private readonly StoredSite site = new();
+
+    public SiteState State { get; private set; } = SiteState.Empty;
+
+    public async Task InitializeAsync()
+    {
+        await site.InitializeAsync();
+        await using var session = EngineSession.OpenSqlite(site.StatePath, write: true);
+        // The worked example's node pool is exactly full: a worker of b makes room for the second load balancer VM.
+        var fewer = await session.Engine.ExecuteAsync(new ScaleNodePool("b", "linuxpool", 2));
+        Assert.True(fewer.Applied, string.Join("\n", fewer.Findings));
+        var scaled = await session.Engine.ExecuteAsync(new ScaleLoadBalancer("b", "default", 2));
+        Assert.True(scaled.Applied, string.Join("\n", scaled.Findings));
+        State = await session.Engine.ReadAsync();
+    }
+
+    public Task DisposeAsync()
+    {
+        Dispose();
+        return Task.CompletedTask;
+    }
+
+    public void Dispose() => site.Dispose();
+}
+
+/// <summary>
+/// Load balancer VMs in the lab: real HAProxy and keepalived on the rendered files in namespaces of their own, the outside
+/// client's connections through the VIPs, and the VIPs moving when the VRRP master's HAProxy dies. Every test removes its lab.
+/// </summary>
+public sealed class LabBalancerTests(PairedBalancersSite paired, StoredSite single) : IClassFixture<PairedBalancersSite>, IClassFixture<StoredSite>, IAsyncLifetime
+{
+    private readonly LabNames names = new(LabNames.TestPrefix, $"t{Guid.NewGuid():N}"[..9]);
+
+    private LabPlan PairB => LabPlan.From(paired.State, "b").Plan!;
+
+    public Task InitializeAsync()
+    {
+        Assert.True(LabCommands.IsRoot, Kernel.RootNeeded);
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (LabCommands.IsRoot)
+        {
+            await new LabNetwork(names).DownAsync();
+        }
+    }
+
+    [Fact]
+    public void Plan_ClusterA_HasItsLoadBalancerVmWithTheFilesTrellisRenderRendersAndEveryVipPort()
+    {
+        var plan = LabPlan.From(single.State, "a").Plan!;
+
+        var balancer = Assert.Single(plan.Balancers);
+        var rendered = SiteViews.Render(single.State, ["haproxy", "keepalived"], "a", balancer.Vm).Files;
+        Assert.Equal(rendered.Single(f => f.Path.EndsWith("/haproxy.cfg", StringComparison.Ordinal)).Content, balancer.HaProxyConfig);
+        Assert.Equal(rendered.Single(f => f.Path.EndsWith("/keepalived.conf", StringComparison.Ordinal)).Content, balancer.KeepalivedConfig);
+        Assert.Equal("mgmtvnet", balancer.Network);
+        Assert.DoesNotContain(plan.Nodes, n => n.Address == balancer.Address);
+        // The API server and the services' ports: web1 and db share a VIP (443 and 80), web2 and web3 have their own.
+        var api = Assert.Single(plan.Vips, v => v.ApiServer);
+        Assert.Equal(["control-plane-1", "control-plane-2", "control-plane-3"], api.Backends);
+        Assert.Equal(4, plan.Vips.Count(v => !v.ApiServer));
+        Assert.All(plan.Vips.Where(v => !v.ApiServer), v => Assert.True(v.TargetPort >= 30000, $"{v.Service} -> {v.TargetPort}"));
+        Assert.Equal(3, plan.ApiListeners.Count);
+        Assert.NotNull(plan.Client);
+    }
+
+    [Fact]
+    public async Task Up_TwoLoadBalancerVms_RunHaProxyAndKeepalived_TheApiVipReachesTheControlPlane_DownLeavesNothing()
+    {
+        var plan = PairB;
+        Assert.Equal(2, plan.Balancers.Count);
+
+        var up = await new LabNetwork(names).UpAsync(plan);
+
+        Assert.Empty(up.Findings);
+        var probe = new LabBalancerProbe(names);
+        var pids = new List<int>();
+        foreach (var b in plan.Balancers)
+        {
+            var ns = names.Balancer(b.Index);
+            Assert.Contains($"{b.Address}/24", Kernel.Addresses(ns, LabNames.NodeInterface));
+            var haproxy = await probe.ProcessesAsync(ns, "haproxy");
+            var keepalived = await probe.ProcessesAsync(ns, "keepalived");
+            Assert.Single(haproxy);
+            Assert.NotEmpty(keepalived);
+            pids.AddRange([.. haproxy, .. keepalived]);
+            Assert.Equal(b.HaProxyConfig, await File.ReadAllTextAsync(Path.Combine(LabBalancers.BalancerDirectory(names.RunDirectory, b.Index), "haproxy.cfg")));
+            Assert.Equal(b.KeepalivedConfig, await File.ReadAllTextAsync(Path.Combine(LabBalancers.BalancerDirectory(names.RunDirectory, b.Index), "keepalived.conf")));
+        }
+
+        var listener = Assert.Single(plan.ApiListeners);
+        pids.AddRange(Kernel.Run("ip", "netns", "pids", names.Node(listener.NodeIndex)).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse));
+        Assert.Equal(pids.Count, pids.Distinct().Count());
+
+        var vips = await probe.RunAsync();
+
+        Assert.Empty(vips.Findings);
+        var api = Assert.Single(vips.Vips);
+        Assert.True(api.Reached, $"{api.Outcome}: {api.Detail}");
+        Assert.Equal("control-plane-1", api.Detail);
+        Assert.Contains(api.Holder, plan.Balancers.Select(b => b.Vm));
+        Assert.Single(plan.Balancers, b => Kernel.Addresses(names.Balancer(b.Index), LabNames.NodeInterface).Contains($"{api.Vip}/24"));
+
+        var down = await new LabNetwork(names).DownAsync();
+
+        Assert.Equal(plan.Nodes.Count + plan.Pods.Count + plan.Balancers.Count + 2, down.Removed.Count);
+        Assert.DoesNotContain(Kernel.Namespaces(), names.Owns);
+        Assert.All(pids, pid => Assert.False(Directory.Exists($"/proc/{pid}"), $"process {pid} of the lab still runs"));
+        Assert.False(Directory.Exists(names.RunDirectory));
+    }
+
+    [Fact]
+    public async Task Failover_MastersHaProxyKilled_TheVipMovesWithinTheBoundAndConnectionsContinue()
+    {
+        var plan = PairB;
+        Assert.Empty((await new LabNetwork(names).UpAsync(plan)).Findings);
+
+        var failover = await new LabBalancerProbe(names).FailoverAsync();
+
+        Assert.Empty(failover.Findings);
+        Assert.Equal("b", failover.Cluster);
+        Assert.NotNull(failover.To);
+        Assert.NotEqual(failover.From, failover.To);
+        Assert.InRange(failover.MovedAfter!.Value, 0, LabBalancerProbe.FailoverBound.TotalSeconds);
+        Assert.True(failover.AnsweredAfterMove > 0, string.Join("\n", failover.Connections));
+        Assert.Equal("answered", failover.Connections[^1].Outcome);
+        Assert.Equal("control-plane-1", failover.Connections[^1].Detail);
+        var to = plan.Balancers.Single(b => b.Vm == failover.To);
+        var from = plan.Balancers.Single(b => b.Vm == failover.From);
+        Assert.Contains($"{failover.Vip}/24", Kernel.Addresses(names.Balancer(to.Index), LabNames.NodeInterface));
+        Assert.DoesNotContain($"{failover.Vip}/24", Kernel.Addresses(names.Balancer(from.Index), LabNames.NodeInterface));
+        Assert.True(failover.Restarted);
+        Assert.Single(await new LabBalancerProbe(names).ProcessesAsync(names.Balancer(from.Index), "haproxy"));
+    }
+
+    [Fact]
+    public async Task Failover_OneLoadBalancerVm_IsNotPossible_AndAVipNobodyHolds_IsAFinding()
+    {
+        var plan = LabPlan.From(single.State, "b").Plan!;
+        var balancer = Assert.Single(plan.Balancers);
+        Assert.Empty((await new LabNetwork(names).UpAsync(plan)).Findings);
+        var probe = new LabBalancerProbe(names);
+
+        var failover = await probe.FailoverAsync();
+
+        Assert.Equal("LabFailoverNotPossible", Assert.Single(failover.Findings).Code);
+
+        // Its HAProxy killed, the one VM's keepalived gives the VIP up (its check fails: FAULT), and no other VM takes it.
+        var vip = Assert.Single(plan.Vips).Address;
+        var ns = names.Balancer(balancer.Index);
+        Assert.NotNull(await WaitAsync(() => Kernel.Addresses(ns, LabNames.NodeInterface).Contains($"{vip}/24"), TimeSpan.FromSeconds(20)));
+        foreach (var pid in await probe.ProcessesAsync(ns, "haproxy"))
+        {
+            Kernel.Run("kill", "-9", pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        Assert.NotNull(await WaitAsync(() => !Kernel.Addresses(ns, LabNames.NodeInterface).Contains($"{vip}/24"), TimeSpan.FromSeconds(10)));
+
+        var vips = await probe.RunAsync(TimeSpan.FromSeconds(1));
+
+        Assert.Equal("LabVipNotHeld", Assert.Single(vips.Findings).Code);
+        var api = Assert.Single(vips.Unreached);
+        Assert.Null(api.Holder);
+    }
+
+    private static async Task<TimeSpan?> WaitAsync(Func<bool> condition, TimeSpan bound)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (watch.Elapsed < bound)
+        {
+            if (condition())
+            {
+                return watch.Elapsed;
+            }
+
+            await Task.Delay(200);
+        }
+
+        return null;
+    }
+}
