@@ -38,7 +38,7 @@ public sealed partial class TrellisCli
 
     private Command LabCommand()
     {
-        var lab = new Command("lab", "The stored site as a live network of namespaces on this machine (node VMs, with Kea on DHCP networks, and a probe pod each on the VXLAN overlay, for now; docs/lab.md)");
+        var lab = new Command("lab", "The stored site as a live network of namespaces on this machine (node VMs, with Kea on DHCP networks, a probe pod each on the VXLAN overlay, and load balancer VMs running HAProxy and keepalived, for now; docs/lab.md)");
         var name = new Option<string?>("--name") { Description = "The lab's name (its namespaces are trellis-lab-NAME-…). Default for up: the site's name; for probe and down: the one lab that is up" };
         var cluster = new Option<string?>("--cluster") { Description = "Only this cluster's node VMs" };
         var all = new Option<bool>("--all") { Description = "Remove every lab's namespaces (trellis-lab-*), also those a crash left behind" };
@@ -71,7 +71,7 @@ public sealed partial class TrellisCli
 
         var probeFiles = LabManifestOption();
         var probeCluster = new Option<string?>("--cluster") { Description = "The cluster the manifests run in (default: the site's only one)" };
-        var probe = new Command("probe", "Ping from every node VM to every other node VM and to its gateway, and from every pod to every other pod of its cluster (count 1, timeout 1 s); list what is unreachable. With -f: connect every workload pod to every other's ports and compare with the engine's matrix") { name, probeFiles, probeCluster };
+        var probe = new Command("probe", "Ping from every node VM to every other node VM and to its gateway, and from every pod to every other pod of its cluster (count 1, timeout 1 s); list what is unreachable. With -f: connect every workload pod to every other's ports and compare with the engine's matrix; connect from the outside client through every VIP") { name, probeFiles, probeCluster };
         probe.SetAction(async (p, ct) =>
         {
             var output = OutputFor(p);

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using Trellis.Cli;
 using Trellis.Engine;
 
 namespace Trellis.Lab.Tests;
@@ -124,22 +126,30 @@ public sealed class LabBalancerTests(PairedBalancersSite paired, StoredSite sing
     {
         var plan = PairB;
         Assert.Empty((await new LabNetwork(names).UpAsync(plan)).Findings);
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var host = new CliHost { Environment = v => v == "TRELLIS_LAB_PREFIX" ? names.Prefix : null, InputIsTerminal = () => false, ReadLine = () => null };
 
-        var failover = await new LabBalancerProbe(names).FailoverAsync();
+        var code = await new TrellisCli(stdout, stderr, host).RunAsync(["lab", "failover", "--name", names.Lab, "-o", "json"]);
 
-        Assert.Empty(failover.Findings);
-        Assert.Equal("b", failover.Cluster);
-        Assert.NotNull(failover.To);
-        Assert.NotEqual(failover.From, failover.To);
-        Assert.InRange(failover.MovedAfter!.Value, 0, LabBalancerProbe.FailoverBound.TotalSeconds);
-        Assert.True(failover.AnsweredAfterMove > 0, string.Join("\n", failover.Connections));
-        Assert.Equal("answered", failover.Connections[^1].Outcome);
-        Assert.Equal("control-plane-1", failover.Connections[^1].Detail);
-        var to = plan.Balancers.Single(b => b.Vm == failover.To);
-        var from = plan.Balancers.Single(b => b.Vm == failover.From);
-        Assert.Contains($"{failover.Vip}/24", Kernel.Addresses(names.Balancer(to.Index), LabNames.NodeInterface));
-        Assert.DoesNotContain($"{failover.Vip}/24", Kernel.Addresses(names.Balancer(from.Index), LabNames.NodeInterface));
-        Assert.True(failover.Restarted);
+        Assert.True(code == ExitCodes.Ok, stdout.ToString() + stderr);
+        using var document = JsonDocument.Parse(stdout.ToString());
+        var failover = document.RootElement.GetProperty("failover");
+        Assert.Equal(0, failover.GetProperty("findings").GetArrayLength());
+        Assert.Equal("b", failover.GetProperty("cluster").GetString());
+        var (fromVm, toVm) = (failover.GetProperty("from").GetString(), failover.GetProperty("to").GetString());
+        Assert.NotNull(toVm);
+        Assert.NotEqual(fromVm, toVm);
+        Assert.InRange(failover.GetProperty("movedAfter").GetDouble(), 0, LabBalancerProbe.FailoverBound.TotalSeconds);
+        var connections = failover.GetProperty("connections").EnumerateArray().Select(c => (Outcome: c.GetProperty("outcome").GetString(), Detail: c.GetProperty("detail").GetString())).ToList();
+        Assert.True(failover.GetProperty("answeredAfterMove").GetInt32() > 0, string.Join("\n", connections));
+        Assert.Equal(("answered", "control-plane-1"), connections[^1]);
+        var vip = failover.GetProperty("vip").GetString();
+        var to = plan.Balancers.Single(b => b.Vm == toVm);
+        var from = plan.Balancers.Single(b => b.Vm == fromVm);
+        Assert.Contains($"{vip}/24", Kernel.Addresses(names.Balancer(to.Index), LabNames.NodeInterface));
+        Assert.DoesNotContain($"{vip}/24", Kernel.Addresses(names.Balancer(from.Index), LabNames.NodeInterface));
+        Assert.True(failover.GetProperty("restarted").GetBoolean());
         Assert.Single(await new LabBalancerProbe(names).ProcessesAsync(names.Balancer(from.Index), "haproxy"));
     }
 
