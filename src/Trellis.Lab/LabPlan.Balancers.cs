@@ -63,12 +63,15 @@ public sealed partial record LabPlan
 
     /// <summary>
     /// <paramref name="plan"/> with the load balancer VMs of its clusters (SiteViews.LoadBalancers: clusters with HAProxy
-    /// VMs), each with its haproxy.cfg and keepalived.conf rendered by the Engine (SiteViews.Render, as <c>trellis render</c>),
-    /// the VIP ports they serve and the client that probes them. A file the Engine refuses to render refuses the lab with its findings.
+    /// VMs) on static networks, each with its haproxy.cfg and keepalived.conf rendered by the Engine (SiteViews.Render, as
+    /// <c>trellis render</c>), the VIP ports they serve and the client that probes them. A file the Engine refuses to render refuses the lab with its findings.
     /// </summary>
     private static LabPlanAnswer WithBalancers(LabPlan plan, SiteState state, string? cluster)
     {
-        var rows = SiteViews.LoadBalancers(state, cluster).Where(r => plan.Nodes.Any(n => n.Cluster == r.Cluster)).ToList();
+        // On a DHCP network the rendered files name the addresses the plan expects the VMs to lease, which the network's Kea
+        // does not reserve for them and may lease to a node VM: such load balancer VMs are not brought up (docs/lab.md).
+        var rows = SiteViews.LoadBalancers(state, cluster)
+            .Where(r => plan.Nodes.Any(n => n.Cluster == r.Cluster) && plan.Networks.Any(s => s.Network == r.Network && !s.Dhcp)).ToList();
         if (rows.Count == 0)
         {
             return new(plan, []);

@@ -77,6 +77,19 @@ public sealed class LabBalancerTests(PairedBalancersSite paired, StoredSite sing
     }
 
     [Fact]
+    public async Task Plan_DhcpSite_BringsUpNoLoadBalancerVm_WhoseRenderedAddressesAreOnlyExpectedLeases()
+    {
+        using var dhcp = await StoredSite.ApplyAsync("dhcp-site.yaml");
+
+        var plan = LabPlan.From(dhcp.State, null).Plan!;
+
+        Assert.NotEmpty(Assert.Single(SiteViews.LoadBalancers(dhcp.State)).Vms);
+        Assert.Empty(plan.Balancers);
+        Assert.Empty(plan.Vips);
+        Assert.Null(plan.Client);
+    }
+
+    [Fact]
     public async Task Up_TwoLoadBalancerVms_RunHaProxyAndKeepalived_TheApiVipReachesTheControlPlane_DownLeavesNothing()
     {
         var plan = PairB;
