@@ -95,7 +95,7 @@ public sealed class LabBalancerProbe(LabNames names, LabCommands? commands = nul
             var reached = v.ApiServer ? outcome == "answered" : outcome is "answered" or "open" or "closed";
             if (!v.ApiServer && outcome == "closed" && detail.Length == 0)
             {
-                detail = $"HAProxy accepted and closed: nothing answered on NodePort {v.TargetPort.ToString(CultureInfo.InvariantCulture)}";
+                detail = $"closed without a byte: HAProxy found nothing on NodePort {v.TargetPort.ToString(CultureInfo.InvariantCulture)}, or what answered there closed at once";
             }
 
             return new LabVipProbe(v.Cluster, v.Address, v.Port, v.Service, v.TargetPort, holders.GetValueOrDefault(v.Address), outcome, detail, reached);
