@@ -113,7 +113,8 @@ public sealed partial record LabPlan
             }
 
             var workers = row.Nodes.Where(n => !n.ControlPlane).Select(n => n.Node).ToList();
-            vips.AddRange(row.ServicePorts.Select(p => new LabVip(row.Cluster, p.Vip, p.Port, p.Protocol, $"{p.Namespace}/{p.Service}", p.NodePort, workers)));
+            // The rendered HAProxy proxies TCP only (a UDP or SCTP port is a comment in its file): those ports have no VIP path to probe.
+            vips.AddRange(row.ServicePorts.Where(p => string.Equals(p.Protocol, "TCP", StringComparison.OrdinalIgnoreCase)).Select(p => new LabVip(row.Cluster, p.Vip, p.Port, p.Protocol, $"{p.Namespace}/{p.Service}", p.NodePort, workers)));
         }
 
         if (findings.Count > 0)
