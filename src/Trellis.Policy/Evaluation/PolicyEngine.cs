@@ -65,6 +65,12 @@ public sealed class PolicyEngine
 
     internal IReadOnlyList<CompiledEndpoint> Compiled => _endpoints;
 
+    /// <summary>Every net of every network set with the set's identity (the lab's nftables compiler resolves selectors over them).</summary>
+    internal IReadOnlyList<(Net Net, Identity Identity)> SetNets => _setNets;
+
+    /// <summary>The index of a workload in <see cref="Compiled"/>, by its id; -1 when there is none.</summary>
+    internal int IndexOf(Workload workload) => _byId.TryGetValue(workload.Id, out var i) ? i : -1;
+
     public static PolicyEngine Compile(PolicySet set, PolicyOptions? options = null) => new(set, options ?? PolicyOptions.Calico);
 
     /// <summary>A workload's endpoint by <c>namespace/name[Kind]</c> or <c>namespace/name</c>; null when there is none.</summary>
