@@ -67,12 +67,12 @@ internal sealed class RuleTranslator(PolicyEngine engine, IReadOnlyList<LabPod> 
                 return null;
             }
 
-            common.AddRange(Icmp(icmp));
+            common.AddRange(Icmp(icmp, protocolKnown: rule.Protocol is not null));
         }
 
         if (rule.NotIcmp is { } notIcmp && rule.Protocol is not { IsIcmp: false })
         {
-            guards.Add(Icmp(notIcmp));
+            guards.Add(Icmp(notIcmp, protocolKnown: false));
         }
 
         var selfIsSource = direction == Direction.Egress;
@@ -84,7 +84,7 @@ internal sealed class RuleTranslator(PolicyEngine engine, IReadOnlyList<LabPod> 
             var addressField = destination ? "daddr" : "saddr";
             if (entity.Ports.Length > 0)
             {
-                var alternatives = PortAlternatives(entity.Ports, rule.Protocol, isSelf ? self : null, addressField, portField);
+                var alternatives = PortAlternatives(entity.Ports, rule.Protocol, isSelf ? self : null, addressField, portField, guard: false);
                 if (alternatives.Count == 0)
                 {
                     return null;
@@ -95,7 +95,7 @@ internal sealed class RuleTranslator(PolicyEngine engine, IReadOnlyList<LabPod> 
 
             if (entity.NotPorts.Length > 0)
             {
-                guards.AddRange(PortAlternatives(entity.NotPorts, rule.Protocol, isSelf ? self : null, addressField, portField));
+                guards.AddRange(PortAlternatives(entity.NotPorts, rule.Protocol, isSelf ? self : null, addressField, portField, guard: true));
             }
 
             if (!(isSelf ? SelfPeer(entity, rule.Protocol, self, common) : OtherPeer(entity, rule.Protocol, addressField, common)))
@@ -114,10 +114,11 @@ internal sealed class RuleTranslator(PolicyEngine engine, IReadOnlyList<LabPod> 
         return new NftRule(product.ToList(), guards);
     }
 
-    private static List<string> Icmp(IcmpMatch icmp)
+    /// <summary>A guard runs on its own, so it always names the protocol; a rule's match does when the rule does not.</summary>
+    private static List<string> Icmp(IcmpMatch icmp, bool protocolKnown)
     {
         // The type and code are the first two bytes of the ICMP header, for ICMP and ICMPv6 alike (the engine tests both the same way).
-        var parts = new List<string> { NftText.ProtocolIn([1, 58]) };
+        var parts = protocolKnown ? new List<string>() : [NftText.ProtocolIn([1, 58])];
         if (icmp.Type is { } type)
         {
             parts.Add($"@th,0,8 {NftText.Number(type, 0, 255)}");
@@ -135,7 +136,7 @@ internal sealed class RuleTranslator(PolicyEngine engine, IReadOnlyList<LabPod> 
     /// Packets whose port is in <paramref name="ports"/>: numeric ranges for every protocol with ports, and named ports as
     /// the owner declares them — the pod itself (protocol.port pairs), or every lab pod at its address (triples).
     /// </summary>
-    private List<IReadOnlyList<string>> PortAlternatives(PortMatch[] ports, Protocol? ruleProtocol, LabPod? self, string addressField, string portField)
+    private List<IReadOnlyList<string>> PortAlternatives(PortMatch[] ports, Protocol? ruleProtocol, LabPod? self, string addressField, string portField, bool guard)
     {
         byte[] protocols = ruleProtocol is { } p ? (p.HasPorts ? [p.Number] : []) : NftText.PortProtocols;
         var alternatives = new List<IReadOnlyList<string>>();
@@ -147,7 +148,9 @@ internal sealed class RuleTranslator(PolicyEngine engine, IReadOnlyList<LabPod> 
         var ranges = ports.Where(m => !m.IsNamed).Select(m => (m.First, m.Last)).ToList();
         if (ranges.Count > 0)
         {
-            alternatives.Add([NftText.ProtocolIn(protocols), $"th {portField} {NftText.PortSet(ranges)}"]);
+            // th reads the ports of any transport header: the protocol test comes first (the rule's own when it has one).
+            var port = $"th {portField} {NftText.PortSet(ranges)}";
+            alternatives.Add(ruleProtocol is null || guard ? [NftText.ProtocolIn(protocols), port] : [port]);
         }
 
         var names = ports.Where(m => m.IsNamed).Select(m => m.Name!).ToHashSet(StringComparer.Ordinal);

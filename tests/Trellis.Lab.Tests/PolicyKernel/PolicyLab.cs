@@ -83,6 +83,9 @@ internal sealed class PolicyLab : IAsyncDisposable
         print(json.dumps(results))
         """;
 
+    /// <summary>Debian's python3 itself: a version manager's shim on PATH can take most of a second to start.</summary>
+    private static readonly string Python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+
     private readonly LabCommands ip = new();
     private readonly string run = $"pk{Guid.NewGuid():N}"[..8];
     private readonly List<string> namespaces = [];
@@ -162,7 +165,7 @@ internal sealed class PolicyLab : IAsyncDisposable
     {
         // Only stdin is a pipe (read by nobody but the listener, to see this process end); it says it is ready with a file.
         var start = new ProcessStartInfo("ip") { RedirectStandardInput = true, UseShellExecute = false };
-        foreach (var arg in (string[])["netns", "exec", pod, "python3", "-c", Listener, ReadyFile(pod)])
+        foreach (var arg in (string[])["netns", "exec", pod, Python, "-c", Listener, ReadyFile(pod)])
         {
             start.ArgumentList.Add(arg);
         }
@@ -204,7 +207,7 @@ internal sealed class PolicyLab : IAsyncDisposable
         {
             var list = group.ToList();
             var json = JsonSerializer.Serialize(list.Select(p => new object[] { Pods[p.To].Address.ToString(), p.Protocol.Name.ToLowerInvariant(), p.Port }));
-            var answer = await ip.ExecAsync(PodNamespaces[group.Key], "python3", ["-c", Prober, json, ProbeTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)], CancellationToken.None);
+            var answer = await ip.ExecAsync(PodNamespaces[group.Key], Python, ["-c", Prober, json, ProbeTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)], CancellationToken.None);
             Assert.True(answer.Succeeded, $"the prober in {group.Key} failed: {answer.Error}");
             var seen = JsonSerializer.Deserialize<string[]>(answer.Output)!;
             return list.Zip(seen);
