@@ -36,7 +36,9 @@ public static class PodFirewall
     /// <summary>
     /// One script per entry of <paramref name="addresses"/>: the key is the engine's endpoint id (<c>namespace/name[Kind]</c>
     /// or <c>namespace/name</c>), the value the pod's IPv4 address in the lab. Endpoints missing from the map are not in the
-    /// lab: no selector resolves to them. Load a script with <c>nft -f FILE</c> inside that pod's network namespace.
+    /// lab: no selector resolves to them. Load a script with <c>nft -f FILE</c> inside that pod's network namespace. The
+    /// engine's prediction for a probe is <c>engine.Check</c> on <c>Endpoint.Of(workload, labAddress)</c>: nets and
+    /// ipBlocks are tested on the lab's addresses, as the kernel tests them.
     /// </summary>
     public static PodFirewalls Compile(PolicyEngine engine, IReadOnlyDictionary<string, IPAddress> addresses)
     {

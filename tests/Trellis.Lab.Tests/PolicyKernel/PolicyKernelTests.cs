@@ -105,11 +105,24 @@ public sealed class PolicyKernelTests(PolicyLabFixture fixture) : IClassFixture<
                       from port in lab.Pods[target].Workload.Ports
                       where port.Protocol == Protocol.Tcp || port.Protocol == Protocol.Udp
                       select new PolicyProbe(source, target, port.Protocol, port.Port)).Distinct().ToList();
-        var observed = await lab.ProbeAsync(probes);
+        var predicted = probes.ToDictionary(p => p, p => engine.Check(new Flow(engine.FindEndpoint(p.From)!, engine.FindEndpoint(p.To)!, p.Protocol, p.Port)));
+        var observed = new Dictionary<PolicyProbe, string>(await lab.ProbeAsync(probes));
+
+        // On a loaded machine an allowed connection can take longer than the probe's second: disagreements are probed
+        // once more with a longer timeout. A disagreement of policy stays.
+        var doubtful = probes.Where(p => predicted[p].Allowed != (observed[p] == "open")).ToList();
+        if (doubtful.Count > 0)
+        {
+            foreach (var (probe, seen) in await lab.ProbeAsync(doubtful, TimeSpan.FromSeconds(3)))
+            {
+                observed[probe] = seen;
+            }
+        }
+
         var wrong = new List<string>();
         foreach (var probe in probes)
         {
-            var verdict = engine.Check(new Flow(engine.FindEndpoint(probe.From)!, engine.FindEndpoint(probe.To)!, probe.Protocol, probe.Port));
+            var verdict = predicted[probe];
             var seen = observed[probe];
             Assert.True(seen is "open" or "timeout" or "dropped-locally", $"{probe}: the probe saw '{seen}', which no policy causes (the listener or the lab is broken)");
             if (verdict.Allowed != (seen == "open"))

@@ -200,14 +200,15 @@ internal sealed class PolicyLab : IAsyncDisposable
     }
 
     /// <summary>Runs every probe, each pod's probes at once from inside its namespace; what each saw ("open", "timeout", …).</summary>
-    public async Task<IReadOnlyDictionary<PolicyProbe, string>> ProbeAsync(IReadOnlyList<PolicyProbe> probes)
+    public async Task<IReadOnlyDictionary<PolicyProbe, string>> ProbeAsync(IReadOnlyList<PolicyProbe> probes, TimeSpan? timeout = null)
     {
+        var seconds = (timeout ?? ProbeTimeout).TotalSeconds.ToString(CultureInfo.InvariantCulture);
         var results = new Dictionary<PolicyProbe, string>();
         var perPod = await Task.WhenAll(probes.GroupBy(p => p.From).Select(async group =>
         {
             var list = group.ToList();
             var json = JsonSerializer.Serialize(list.Select(p => new object[] { Pods[p.To].Address.ToString(), p.Protocol.Name.ToLowerInvariant(), p.Port }));
-            var answer = await ip.ExecAsync(PodNamespaces[group.Key], Python, ["-c", Prober, json, ProbeTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)], CancellationToken.None);
+            var answer = await ip.ExecAsync(PodNamespaces[group.Key], Python, ["-c", Prober, json, seconds], CancellationToken.None);
             Assert.True(answer.Succeeded, $"the prober in {group.Key} failed: {answer.Error}");
             var seen = JsonSerializer.Deserialize<string[]>(answer.Output)!;
             return list.Zip(seen);
