@@ -12,6 +12,7 @@ fi
 # clang and zlib1g-dev build the CLI as a native AOT binary (./trellis), which a test runs next to the managed one.
 # etcd-server and etcd-client (etcd, etcdctl): the etcd store's tests start a real 3-member cluster on loopback ports.
 # iputils-ping: trellis lab probe pings between the lab's namespaces; tcpdump: trellis lab trace captures a VXLAN packet.
+# nftables: the lab's pod firewalls (network policy compiled to nft, loaded and probed by the policy kernel test).
 # curl: the rendered keepalived.conf checks HAProxy with /usr/bin/curl (the lab's load balancer VMs run it as rendered).
 packages=(haproxy keepalived curl kea-dhcp4-server isc-dhcp-client iproute2 iputils-ping tcpdump nftables python3 procps psmisc chromium clang zlib1g-dev etcd-server etcd-client)
 missing=()
