@@ -285,6 +285,44 @@ internal static class PolicyCases
                   protocol: TCP
                   destination: { nets: [10.244.3.12/32], notPorts: [80] }
             """],
+        ["calico-services"] = ["""
+            apiVersion: v1
+            kind: Service
+            metadata: { name: web, namespace: y }
+            spec:
+              selector: { pod: a }
+              ports: [ { port: 8080, targetPort: serve-80-tcp }, { port: 53, protocol: UDP, targetPort: 81 } ]
+            ---
+            apiVersion: projectcalico.org/v3
+            kind: NetworkPolicy
+            metadata: { name: to-web, namespace: x }
+            spec:
+              selector: pod == 'b'
+              types: [Egress]
+              egress:
+                - action: Allow
+                  destination: { services: { name: web, namespace: y } }
+            ---
+            apiVersion: projectcalico.org/v3
+            kind: NetworkPolicy
+            metadata: { name: from-web, namespace: z }
+            spec:
+              selector: all()
+              types: [Ingress]
+              ingress:
+                - action: Allow
+                  source: { services: { name: web, namespace: y } }
+            ---
+            apiVersion: projectcalico.org/v3
+            kind: NetworkPolicy
+            metadata: { name: web-ingress, namespace: y }
+            spec:
+              selector: pod == 'a'
+              types: [Ingress]
+              ingress:
+                - action: Allow
+                  destination: { services: { name: web } }
+            """],
         ["admin-priority-pass-baseline"] = ["""
             apiVersion: policy.networking.k8s.io/v1alpha1
             kind: AdminNetworkPolicy

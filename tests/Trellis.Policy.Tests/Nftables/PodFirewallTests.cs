@@ -353,6 +353,37 @@ public sealed class PodFirewallTests
     }
 
     [Fact]
+    public void Services_ResolveToTheirPodsAndTargetPorts()
+    {
+        string[] manifests = ["""
+            apiVersion: v1
+            kind: Service
+            metadata: { name: web, namespace: y }
+            spec:
+              selector: { pod: a }
+              ports: [ { port: 8080, targetPort: serve-80-tcp }, { port: 53, protocol: UDP, targetPort: 81 } ]
+            ---
+            apiVersion: projectcalico.org/v3
+            kind: GlobalNetworkPolicy
+            metadata: { name: web }
+            spec:
+              selector: has(pod)
+              egress: [ { action: Allow, destination: { services: { name: web, namespace: y } } } ]
+              ingress:
+                - { action: Allow, source: { services: { name: web, namespace: y } } }
+                - { action: Allow, destination: { services: { name: web, namespace: y } } }
+            """];
+
+        var client = ScriptOf("x/b", manifests);
+        var web = ScriptOf("y/a", manifests);
+
+        Assert.Contains("ip daddr . meta l4proto . th dport { 10.244.2.10 . 6 . 80, 10.244.2.10 . 17 . 81 } accept comment \"GlobalNetworkPolicy web spec.egress[0] Allow\"", Chain(client, "egress-t0"));
+        Assert.Contains("ip saddr { 10.244.2.10 } accept comment \"GlobalNetworkPolicy web spec.ingress[0] Allow\"", Chain(client, "ingress-t0"));
+        Assert.Contains("# GlobalNetworkPolicy web spec.ingress[1] Allow: matches no packet of this pod", Chain(client, "ingress-t0"));
+        Assert.Contains("meta l4proto . th dport { 6 . 80, 17 . 81 } accept comment \"GlobalNetworkPolicy web spec.ingress[1] Allow\"", Chain(web, "ingress-t0"));
+    }
+
+    [Fact]
     public void SelfSide_IsDecidedForThePod()
     {
         // An egress rule whose source is another pod can never match this pod's own packets.
