@@ -97,7 +97,7 @@ public sealed partial class TrellisCli
             var disagreements = matrix.Disagreements;
             output.Console.MarkupLine(disagreements.Count == 0
                 ? "[green]The observed matrix is the predicted one.[/]"
-                : $"[red]{disagreements.Count} connection{(disagreements.Count == 1 ? " disagrees" : "s disagree")} with the prediction[/] (the lab enforces no network policy until per-pod firewalls are loaded):");
+                : $"[red]{disagreements.Count} connection{(disagreements.Count == 1 ? " disagrees" : "s disagree")} with the prediction[/] (the kernel, running the policy compiled for each pod, and the engine decided differently; each is a finding about one or the other):");
             foreach (var c in disagreements)
             {
                 output.Console.MarkupLine($"  [red]{(c.Connected ? "connected, predicted denied" : "refused, predicted allowed")}[/]: {Markup.Escape(c.Path)}");

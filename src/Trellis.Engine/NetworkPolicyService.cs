@@ -160,6 +160,21 @@ public static class NetworkPolicyService
         return new(new CheckAnswer(verdict.Flow.ToString(), verdict.Allowed, verdict.Enforced, verdict.Note, Answer(verdict.Egress), Answer(verdict.Ingress)), findings.ToContract());
     }
 
+    /// <summary>
+    /// The network policy of <paramref name="manifests"/> compiled into one nftables script per pod of a lab
+    /// (<see cref="Trellis.Policy.Nftables.PodFirewall"/>): <paramref name="addresses"/> maps each workload that runs (its
+    /// matrix id, <c>namespace/name[Kind]</c>) to its pod's IPv4 address. The kernel then decides every packet with the
+    /// engine's semantics; a pod that could not be compiled has no script and a LabPolicyNotCompiled finding.
+    /// </summary>
+    public static (IReadOnlyDictionary<string, string> Scripts, IReadOnlyList<Contracts.Finding> Findings) PodFirewalls(ManifestSet manifests, IReadOnlyDictionary<string, string> addresses)
+    {
+        ArgumentNullException.ThrowIfNull(manifests);
+        ArgumentNullException.ThrowIfNull(addresses);
+        var compiled = Trellis.Policy.Nftables.PodFirewall.Compile(PolicyEngine.Compile(manifests.Set, Options(manifests)),
+            addresses.ToDictionary(a => a.Key, a => System.Net.IPAddress.Parse(a.Value), StringComparer.Ordinal));
+        return (compiled.Scripts, compiled.Findings.ToContract());
+    }
+
     /// <summary>The whole matrix, for views that need its cells (the heatmap); <see cref="WriteMatrix"/> writes a matrix of any size.</summary>
     public static PolicyMatrix Matrix(ManifestSet manifests) => new(ConnectivityAnalyzer.Matrix(manifests.Set, Options(manifests)));
 

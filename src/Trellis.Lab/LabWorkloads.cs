@@ -22,9 +22,9 @@ public sealed record LabPort(string? Name, int Port, string Protocol)
 public sealed record LabWorkloadPod(string Workload, string Cluster, int Node, int Slot, string NodeAddress, string Address, int PrefixLength, string Gateway, string Os, IReadOnlyList<LabPort> Ports)
 {
     /// <summary>
-    /// The pod's firewall: an nftables script that <c>lab up</c> loads with <c>nft -f</c> inside the pod's namespace, or
-    /// null for none. Nothing fills it yet: this is where the policy compiler's per-pod ruleset goes, so that the lab's
-    /// observed matrix shows the policies enforced.
+    /// The pod's firewall: the manifests' network policy compiled for this pod (<see cref="NetworkPolicyService.PodFirewalls"/>),
+    /// an nftables script that <c>lab up</c> loads with <c>nft -f</c> inside the pod's namespace before anything listens;
+    /// null for none (no policy was compiled for it).
     /// </summary>
     public string? Firewall { get; init; }
 }
@@ -143,6 +143,10 @@ public sealed partial record LabPlan
             services.Add(new LabService(cluster, row.Namespace, row.Name, clusterIp, ports));
         }
 
+        // The manifests' network policy, compiled per pod at the addresses the lab gives the pods: the kernel enforces it.
+        var (firewalls, notCompiled) = NetworkPolicyService.PodFirewalls(manifests, pods.ToDictionary(p => p.Workload, p => p.Address, StringComparer.Ordinal));
+        findings.AddRange(notCompiled);
+        pods = [.. pods.Select(p => p with { Firewall = firewalls.GetValueOrDefault(p.Workload) })];
         return (plan with { Workloads = pods, Services = services }, findings);
     }
 
