@@ -90,11 +90,11 @@ public static partial class LabDhcp
             return null;
         }
 
-        var first = Number(prefix.BaseAddress);
+        var first = LabIpv4.Number(prefix.BaseAddress);
         var last = first | (uint)((1UL << (32 - prefix.PrefixLength)) - 1);
         for (var n = last - 1; n > first; n--)
         {
-            var text = Address(n).ToString();
+            var text = LabIpv4.Address(n).ToString();
             if ((n < scope.First || n > scope.Last) && text != gateway && !held.Contains(text))
             {
                 return text;
@@ -108,15 +108,15 @@ public static partial class LabDhcp
     public static (uint First, uint Last) Range(string range)
     {
         var parts = range.Split('-', 2);
-        var first = Number(IPAddress.Parse(parts[0]));
-        return (first, parts.Length == 2 ? Number(IPAddress.Parse(parts[1])) : first);
+        var first = LabIpv4.Number(IPAddress.Parse(parts[0]));
+        return (first, parts.Length == 2 ? LabIpv4.Number(IPAddress.Parse(parts[1])) : first);
     }
 
     /// <summary>Whether <paramref name="address"/> lies in <paramref name="range"/> (<c>FIRST-LAST</c>).</summary>
     public static bool InRange(string address, string range)
     {
         var (first, last) = Range(range);
-        var n = Number(IPAddress.Parse(address));
+        var n = LabIpv4.Number(IPAddress.Parse(address));
         return n >= first && n <= last;
     }
 
@@ -214,17 +214,9 @@ public static partial class LabDhcp
         return (address.Groups[1].Value, mask.Success ? mask.Groups[1].Value : null, router.Success ? router.Groups[1].Value : null);
     }
 
-    private static int MaskLength(string mask) => System.Numerics.BitOperations.PopCount(Number(IPAddress.Parse(mask)));
+    private static int MaskLength(string mask) => System.Numerics.BitOperations.PopCount(LabIpv4.Number(IPAddress.Parse(mask)));
 
     private static string Tail(string text) => text.Length <= 2000 ? text : text[^2000..];
-
-    private static uint Number(IPAddress address)
-    {
-        var b = address.GetAddressBytes();
-        return ((uint)b[0] << 24) | ((uint)b[1] << 16) | ((uint)b[2] << 8) | b[3];
-    }
-
-    private static IPAddress Address(uint value) => new([(byte)(value >> 24), (byte)(value >> 16), (byte)(value >> 8), (byte)value]);
 
     [GeneratedRegex(@"fixed-address ([0-9.]+);")]
     private static partial Regex FixedAddress();

@@ -116,7 +116,7 @@ public sealed partial record LabPlan
             }
 
             slots[node.Index] = slot;
-            pods.Add(new LabWorkloadPod(w.Id, cluster, node.Index, slot, node.Address, Address(Offset(block.Address, slot)).ToString(), network.PrefixLength, block.Bridge, w.Os,
+            pods.Add(new LabWorkloadPod(w.Id, cluster, node.Index, slot, node.Address, LabIpv4.Address(Offset(block.Address, slot)).ToString(), network.PrefixLength, block.Bridge, w.Os,
                 [.. w.Ports.Select(p => new LabPort(p.Name, p.Port, p.Protocol)).Distinct()]));
         }
 
@@ -162,11 +162,5 @@ public sealed partial record LabPlan
         $"Workload {workload} gets no pod in the lab: {why}.", "The lab probes the other workloads; this one is left out of the observed matrix.");
 
     /// <summary>The IPv4 address <paramref name="offset"/> after <paramref name="address"/>, as a number.</summary>
-    private static uint Offset(string address, int offset)
-    {
-        var b = IPAddress.Parse(address).GetAddressBytes();
-        return (((uint)b[0] << 24) | ((uint)b[1] << 16) | ((uint)b[2] << 8) | b[3]) + (uint)offset;
-    }
-
-    private static IPAddress Address(uint value) => new([(byte)(value >> 24), (byte)(value >> 16), (byte)(value >> 8), (byte)value]);
+    private static uint Offset(string address, int offset) => LabIpv4.Number(IPAddress.Parse(address)) + (uint)offset;
 }
