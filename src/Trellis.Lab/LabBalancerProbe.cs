@@ -11,7 +11,8 @@ namespace Trellis.Lab;
 /// <param name="Detail">What answered: the control plane node's name behind the API server VIP; else the first bytes, or the error.</param>
 /// <param name="Reached">
 /// Whether the path ended somewhere: for the API server VIP, a control plane node's listener answered through HAProxy; for a
-/// LoadBalancer service, HAProxy accepted the connection on the VIP (what lies behind the NodePort is the Services' part of the lab).
+/// LoadBalancer service, HAProxy accepted the connection on the VIP; with the service's workloads running, the answer is the
+/// workload's id, said by its pod's listener behind the NodePort.
 /// </param>
 public sealed record LabVipProbe(string Cluster, string Vip, int Port, string Service, int TargetPort, string? Holder, string Outcome, string Detail, bool Reached);
 

@@ -42,7 +42,7 @@ public sealed partial class LabNetwork
                 continue;
             }
 
-            var run = await ip.StartUntilReadyAsync(names.WorkloadPod(pod.Node, pod.Slot), "python3", ["-c", LabPodProgram.Script, "listen", .. ports.Select(Spec)], "ready", ct).ConfigureAwait(false);
+            var run = await ip.StartUntilReadyAsync(names.WorkloadPod(pod.Node, pod.Slot), "python3", ["-c", LabPodProgram.Script, "listen", "--name", pod.Workload, .. ports.Select(Spec)], "ready", ct).ConfigureAwait(false);
             await CheckAsync(run).ConfigureAwait(false);
             warnings.AddRange(run.Output.Split('\n').Where(l => l.StartsWith("nosctp ", StringComparison.Ordinal))
                 .Select(l => SctpUnsupported(pod.Workload, int.Parse(l["nosctp ".Length..], NumberStyles.None, CultureInfo.InvariantCulture))));

@@ -90,6 +90,52 @@ public sealed class LabBalancerTests(PairedBalancersSite paired, StoredSite sing
     }
 
     [Fact]
+    public async Task Probe_ServiceVip_TheOutsideClientReachesTheServicesPod_ThroughKeepalivedHaProxyAndTheNodePort()
+    {
+        const string Shop = """
+            apiVersion: v1
+            kind: Namespace
+            metadata: { name: shop }
+            ---
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: { name: web1, namespace: shop }
+            spec:
+              replicas: 1
+              selector: { matchLabels: { app: web1 } }
+              template:
+                metadata: { labels: { app: web1 } }
+                spec:
+                  containers: [{ name: web, image: web, ports: [{ name: https, containerPort: 8443 }] }]
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: { name: web1, namespace: shop }
+            spec:
+              type: LoadBalancer
+              selector: { app: web1 }
+              ports: [{ port: 443, targetPort: https }]
+            """;
+        await using var session = EngineSession.OpenSqlite(single.StatePath, write: false);
+        var context = (await session.Engine.PolicyContextAsync("a")).Answer!;
+        var manifests = NetworkPolicyService.Load([new ManifestText("shop.yaml", Shop)], context);
+        var (plan, findings) = LabPlan.WithWorkloads(LabPlan.From(single.State, "a").Plan!, single.State, manifests, "a");
+        Assert.Empty(findings);
+        var web1 = Assert.Single(plan.Workloads);
+        Assert.Single(plan.Balancers);
+        Assert.Empty((await new LabNetwork(names).UpAsync(plan)).Findings);
+
+        var vips = await new LabBalancerProbe(names).RunAsync();
+
+        // The client -> the VIP on the load balancer VM keepalived gave it -> HAProxy -> a node's NodePort -> the Services
+        // table's DNAT -> web1's pod, whose listener says which workload it is.
+        var vip = Assert.Single(vips.Vips, v => v.Service.Contains("web1", StringComparison.Ordinal));
+        Assert.True(vip.Reached, $"{vip.Outcome}: {vip.Detail}");
+        Assert.Equal(("answered", web1.Workload), (vip.Outcome, vip.Detail));
+        Assert.Equal(plan.Balancers[0].Vm, vip.Holder);
+    }
+
+    [Fact]
     public async Task Up_TwoLoadBalancerVms_RunHaProxyAndKeepalived_TheApiVipReachesTheControlPlane_DownLeavesNothing()
     {
         var plan = PairB;

@@ -1,6 +1,7 @@
 # The lab's workload pod program (docs/lab.md), run inside a pod's namespace by trellis lab:
-#   listen PROTO:PORT ...        bind every port (TCP and SCTP: accept and close; UDP: echo each datagram), print
-#                                "nosctp PORT" for an SCTP port the kernel cannot open, then "ready"; serve until killed.
+#   listen [--name NAME] PROTO:PORT ...  bind every port (TCP and SCTP: accept, say NAME and a newline, close; UDP: echo
+#                                each datagram), print "nosctp PORT" for an SCTP port the kernel cannot open, then
+#                                "ready"; serve until killed.
 #   connect PROTO:ADDRESS:PORT ...  one connection each (TCP/SCTP connect, UDP one datagram echoed back), 1 s timeout,
 #                                at most 8 at a time; print "PROTO:ADDRESS:PORT ok" or "... fail" for each.
 import os
@@ -21,11 +22,15 @@ def kind(proto):
     return socket.SOCK_STREAM, socket.IPPROTO_TCP
 
 
-def serve_stream(s):
+def serve_stream(s, name):
     while True:
         try:
             c, _ = s.accept()
-            c.close()
+            try:
+                if name:
+                    c.sendall((name + "\n").encode())
+            finally:
+                c.close()
         except OSError:
             pass
 
@@ -40,6 +45,9 @@ def serve_datagram(s):
 
 
 def listen(specs):
+    name = ""
+    if len(specs) >= 2 and specs[0] == "--name":
+        name, specs = specs[1], specs[2:]
     threads = []
     for spec in specs:
         proto, port = spec.split(":")
@@ -55,7 +63,7 @@ def listen(specs):
         s.bind(("0.0.0.0", int(port)))
         if socktype == socket.SOCK_STREAM:
             s.listen(64)
-            threads.append(threading.Thread(target=serve_stream, args=(s,), daemon=True))
+            threads.append(threading.Thread(target=serve_stream, args=(s, name), daemon=True))
         else:
             threads.append(threading.Thread(target=serve_datagram, args=(s,), daemon=True))
     for t in threads:
@@ -100,5 +108,5 @@ if __name__ == "__main__":
     elif len(sys.argv) >= 2 and sys.argv[1] == "connect":
         connect(sys.argv[2:])
     else:
-        print("usage: listen PROTO:PORT ... | connect PROTO:ADDRESS:PORT ...", file=sys.stderr)
+        print("usage: listen [--name NAME] PROTO:PORT ... | connect PROTO:ADDRESS:PORT ...", file=sys.stderr)
         sys.exit(2)
