@@ -170,7 +170,8 @@ public static class NetworkPolicyService
     {
         ArgumentNullException.ThrowIfNull(manifests);
         ArgumentNullException.ThrowIfNull(addresses);
-        var compiled = Trellis.Policy.Nftables.PodFirewall.Compile(PolicyEngine.Compile(manifests.Set, Options(manifests)),
+        // The engine compiled with the pods at the lab's addresses, as the kernel will see them.
+        var compiled = Trellis.Policy.Nftables.PodFirewall.Compile(PolicyEngine.Compile(manifests.WithAddresses(addresses).Set, Options(manifests)),
             addresses.ToDictionary(a => a.Key, a => System.Net.IPAddress.Parse(a.Value), StringComparer.Ordinal));
         return (compiled.Scripts, compiled.Findings.ToContract());
     }

@@ -81,6 +81,21 @@ public sealed class ManifestSet
 
     internal PolicySet Set { get; }
 
+    /// <summary>
+    /// The same manifests with the workloads named in <paramref name="addresses"/> (by matrix id, <c>namespace/name[Kind]</c>)
+    /// at the one IPv4 or IPv6 address given instead of their own: how a lab, whose pods take addresses of its own, asks
+    /// the questions (ipBlocks then match the pods at the addresses the kernel sees). The others keep theirs.
+    /// </summary>
+    public ManifestSet WithAddresses(IReadOnlyDictionary<string, string> addresses)
+    {
+        ArgumentNullException.ThrowIfNull(addresses);
+        var moved = Set with
+        {
+            Workloads = [.. Set.Workloads.Select(w => addresses.TryGetValue(w.Id, out var a) ? w with { Addresses = [System.Net.IPAddress.Parse(a)] } : w)],
+        };
+        return new ManifestSet(moved, Context, Choices);
+    }
+
     /// <summary>The cluster the manifests were placed in, if any: the questions asked of them are asked there.</summary>
     public PolicyContext? Context { get; }
 

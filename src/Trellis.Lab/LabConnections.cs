@@ -27,7 +27,7 @@ public sealed record LabMatrixResult(IReadOnlyList<LabConnection> Connections, I
 /// Real connections between a running lab's workload pods: from every pod to every other pod of the cluster, on every port
 /// the destination's workload declares (TCP connect, UDP one datagram echoed; SCTP where the kernel has it), each with a
 /// 1 s timeout, at most <see cref="Parallel"/> pods sending at once and 8 connections each; then the observed matrix beside
-/// <see cref="NetworkPolicyService.Matrix"/>'s.
+/// <see cref="NetworkPolicyService.Matrix"/>'s, asked with the pods at the lab's addresses (<see cref="ManifestSet.WithAddresses"/>).
 /// </summary>
 public static class LabConnections
 {
@@ -51,7 +51,8 @@ public static class LabConnections
         }
 
         var targets = pods.ToDictionary(p => p.Namespace, p => workloads[p.Workload].Ports.Where(x => sctp || x.Protocol != "SCTP").Select(x => new LabPort(x.Name, x.Port, x.Protocol)).Distinct().ToList(), StringComparer.Ordinal);
-        var matrix = NetworkPolicyService.Matrix(manifests);
+        // The prediction with the pods at the addresses the lab gave them (ipBlocks match what the kernel sees).
+        var matrix = NetworkPolicyService.Matrix(manifests.WithAddresses(pods.ToDictionary(p => p.Workload, p => p.Address, StringComparer.Ordinal)));
         var index = matrix.Nodes.Select((n, i) => (n.Name, i)).Where(x => !matrix.Nodes[x.i].IsExternal).ToDictionary(x => x.Name, x => x.i, StringComparer.Ordinal);
         using var slots = new SemaphoreSlim(Parallel);
         var connections = (await Task.WhenAll(pods.Select(async from =>

@@ -197,6 +197,38 @@ public sealed class LabWorkloadTests(LabWorkloadTests.Site site) : IClassFixture
     /// must then be the predicted one.
     /// </summary>
     [Fact]
+    public async Task Probe_IpBlockNamingAPodsLabAddress_IsPredictedAtTheLabsAddresses_AndAgrees()
+    {
+        Assert.True(LabCommands.IsRoot, Kernel.RootNeeded);
+        var dns = (await PlanAsync("shop.yaml")).Workloads.Single(w => w.Workload == "shop/dns[Deployment]");
+        using var folder = new TempFolder();
+        // web takes connections only from dns's lab address: the engine must decide the ipBlock where the kernel does.
+        var policy = Path.Combine(folder.Path, "web-from-dns-address.yaml");
+        await System.IO.File.WriteAllTextAsync(policy, $$"""
+            apiVersion: networking.k8s.io/v1
+            kind: NetworkPolicy
+            metadata: { name: web-from-dns-address, namespace: shop }
+            spec:
+              podSelector: { matchLabels: { app: web } }
+              policyTypes: [Ingress]
+              ingress:
+                - from: [{ ipBlock: { cidr: {{dns.Address}}/32 } }]
+            """);
+
+        var up = await CliAsync(["lab", "up", "--cluster", "w", "-f", File("shop.yaml"), policy]);
+        Assert.True(up.Code == 0, up.Out + up.Err);
+        var probe = await CliAsync(["lab", "probe", "--cluster", "w", "-f", File("shop.yaml"), policy, "-o", "json"]);
+
+        Assert.True(probe.Code == 0, probe.Out + probe.Err);
+        using var json = JsonDocument.Parse(probe.Out);
+        var connections = json.RootElement.GetProperty("probe").GetProperty("matrix").GetProperty("connections").EnumerateArray()
+            .Where(c => c.GetProperty("to").GetString() == "shop/web[Deployment]" && c.GetProperty("protocol").GetString() == "TCP").ToList();
+        Assert.Equal(2, connections.Count);
+        Assert.All(connections, c => Assert.Equal(c.GetProperty("from").GetString() == "shop/dns[Deployment]", c.GetProperty("connected").GetBoolean()));
+        Assert.All(connections, c => Assert.Equal(c.GetProperty("connected").GetBoolean(), c.GetProperty("predicted").GetBoolean()));
+    }
+
+    [Fact]
     public async Task Probe_WithPolicy_TheKernelEnforcesTheCompiledPolicy_AndTheObservedMatrixIsThePredictedOne()
     {
         Assert.True(LabCommands.IsRoot, Kernel.RootNeeded);
