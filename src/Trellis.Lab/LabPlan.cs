@@ -23,6 +23,9 @@ public sealed record LabNode(int Index, string Cluster, string Node, string Owne
 {
     /// <summary>Whether the node leases its address from its network's Kea (<see cref="LabPlan.DhcpServers"/>) instead of taking <see cref="Address"/>.</summary>
     public bool Dhcp { get; init; }
+
+    /// <summary>Whether the node is a worker of a Windows node pool (<see cref="NodeAddressRow.Windows"/>), which the lab emulates.</summary>
+    public bool Windows { get; init; }
 }
 
 /// <summary>The lab of a stored site (or of one of its clusters): its networks and its node VMs, in namespace order.</summary>
@@ -110,7 +113,7 @@ public sealed partial record LabPlan(string Site, string? Cluster, IReadOnlyList
             {
                 var segment = bySegment[h.Row.Network];
                 return new LabNode(i + 1, h.Row.Cluster, h.Row.Node, h.Row.Owner, h.Row.Network, h.Row.Address,
-                    IPNetwork.Parse(segment.Prefix).PrefixLength, segment.Gateway, segment.Vlan, segment.VSwitch) { Dhcp = segment.Dhcp };
+                    IPNetwork.Parse(segment.Prefix).PrefixLength, segment.Gateway, segment.Vlan, segment.VSwitch) { Dhcp = segment.Dhcp, Windows = h.Row.Windows };
             })
             .ToList();
         var planned = held.ToDictionary(h => h.Row.Owner, h => h.Row, StringComparer.Ordinal);

@@ -64,8 +64,6 @@ public sealed partial record LabPlan
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(manifests);
         var findings = new List<Finding>();
-        var windowsPools = SiteViews.NodePools(state, cluster).Where(p => string.Equals(p.OsType, "Windows", StringComparison.OrdinalIgnoreCase))
-            .Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
         var nodes = plan.Nodes.Where(n => n.Cluster == cluster && plan.Pods.Any(p => p.Index == n.Index)).ToList();
         var workers = nodes.Where(IsWorker).ToList();
         if (workers.Count == 0)
@@ -73,7 +71,7 @@ public sealed partial record LabPlan
             workers = nodes;
         }
 
-        string OsOf(LabNode n) => IsWorker(n) && n.Node.LastIndexOf('-') is > 0 and var dash && windowsPools.Contains(n.Node[..dash]) ? "windows" : "linux";
+        static string OsOf(LabNode n) => n.Windows ? "windows" : "linux";
 
         var cursors = new Dictionary<string, int>(StringComparer.Ordinal);
         var slots = new Dictionary<int, int>();
