@@ -11,8 +11,9 @@ namespace Trellis.Lab;
 /// <param name="Detail">What answered: the control plane node's name behind the API server VIP; else the first bytes, or the error.</param>
 /// <param name="Reached">
 /// Whether the path ended somewhere: for the API server VIP, a control plane node's listener answered through HAProxy; for a
-/// LoadBalancer service, HAProxy accepted the connection on the VIP; with the service's workloads running, the answer is the
-/// workload's id, said by its pod's listener behind the NodePort.
+/// LoadBalancer service, HAProxy accepted the connection on the VIP; with the manifests' workloads running (<see cref="LabVip.Workloads"/>),
+/// the answer must be the id of a workload the service selects, said by its pod's listener behind the NodePort (else
+/// <paramref name="Detail"/> says what answered instead).
 /// </param>
 public sealed record LabVipProbe(string Cluster, string Vip, int Port, string Service, int TargetPort, string? Holder, string Outcome, string Detail, bool Reached);
 
@@ -99,9 +100,20 @@ public sealed class LabBalancerProbe(LabNames names, LabCommands? commands = nul
                 detail = $"closed without a byte: HAProxy found nothing on NodePort {v.TargetPort.ToString(CultureInfo.InvariantCulture)}, or what answered there closed at once";
             }
 
+            if (v.Workloads.Count > 0 && reached && !Selected(v, outcome, detail))
+            {
+                // With the manifests' workloads running, only one the service selects may answer: its listener says its id first.
+                reached = false;
+                detail = $"{(outcome == "answered" ? $"'{detail}' answered" : "no workload answered")}, but {v.Service} selects {string.Join(", ", v.Workloads)}";
+            }
+
             return new LabVipProbe(v.Cluster, v.Address, v.Port, v.Service, v.TargetPort, holders.GetValueOrDefault(v.Address), outcome, detail, reached);
         })], findings);
     }
+
+    /// <summary>Whether what answered behind <paramref name="vip"/> is a workload its service selects: the listener's first word is that workload's id.</summary>
+    public static bool Selected(LabVip vip, string outcome, string detail) =>
+        outcome == "answered" && detail.Split((char[]?)null, 2, StringSplitOptions.RemoveEmptyEntries) is [var first, ..] && vip.Workloads.Contains(first, StringComparer.Ordinal);
 
     /// <summary>
     /// Kills HAProxy on the VRRP master of <paramref name="cluster"/> (by default the first cluster with two load balancer

@@ -83,7 +83,7 @@ public sealed class LabBalancers(LabNames names, LabCommands? commands = null, T
         var run = names.RunDirectory;
         Directory.CreateDirectory(run);
         await File.WriteAllTextAsync(Path.Combine(run, StateFile),
-            JsonSerializer.Serialize(new LabBalancerState(plan.Balancers, plan.Vips, plan.ApiListeners, plan.Client), LabBalancerJson.Default.LabBalancerState), ct).ConfigureAwait(false);
+            JsonSerializer.Serialize(new LabBalancerState(plan.Balancers, plan.VipsWithWorkloads(), plan.ApiListeners, plan.Client), LabBalancerJson.Default.LabBalancerState), ct).ConfigureAwait(false);
 
         foreach (var b in plan.Balancers)
         {

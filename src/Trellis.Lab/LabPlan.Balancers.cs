@@ -30,6 +30,13 @@ public sealed record LabVip(string Cluster, string Address, int Port, string Pro
 {
     /// <summary>Whether this is the API server's VIP port, whose path ends at the control plane nodes' listeners.</summary>
     public bool ApiServer => Service == LabPlan.ApiServerService;
+
+    /// <summary>
+    /// The workloads of <c>lab up -f</c>'s manifests that the service's selector picks and that run in the lab (the
+    /// endpoints of its port in <see cref="LabPlan.Services"/>), by id: the only answers behind this VIP port that reach the
+    /// service; empty without manifests, or for the API server.
+    /// </summary>
+    public IReadOnlyList<string> Workloads { get; init; } = [];
 }
 
 /// <summary>A control plane node VM (namespace number <paramref name="NodeIndex"/>) that runs the lab's stand-in for its API server on 6443.</summary>
@@ -60,6 +67,17 @@ public sealed partial record LabPlan
 
     /// <summary>The outside client; null when the plan has no load balancer VM (there is no VIP to probe).</summary>
     public LabClient? Client { get; init; }
+
+    /// <summary>
+    /// The VIP ports of <paramref name="plan"/>, each service port with the workloads that answer behind it: the endpoints of
+    /// the cluster's Service of the same name and port in <see cref="Services"/> (none without manifests).
+    /// </summary>
+    public IReadOnlyList<LabVip> VipsWithWorkloads() => [.. Vips.Select(v => v.ApiServer ? v : v with
+    {
+        Workloads = [.. Services.Where(s => s.Cluster == v.Cluster && s.Id == v.Service)
+            .SelectMany(s => s.Ports.Where(p => p.Port == v.Port && string.Equals(p.Protocol, v.Protocol, StringComparison.OrdinalIgnoreCase)))
+            .SelectMany(p => p.Endpoints.Select(e => e.Workload)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)],
+    })];
 
     /// <summary>
     /// <paramref name="plan"/> with the load balancer VMs of its clusters (SiteViews.LoadBalancers: clusters with HAProxy

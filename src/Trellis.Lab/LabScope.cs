@@ -13,6 +13,5 @@ public static class LabScope
     [
         "more than one pod per workload (the lab runs one, on the node the first replica would take)",
         "load balancer VMs on a DHCP network (their rendered keepalived.conf names leases the rendered Kea file does not reserve; docs/lab.md)",
-        "a check in lab probe that the workload answering behind a LoadBalancer VIP is one the service selects (it prints the answer)",
     ];
 }

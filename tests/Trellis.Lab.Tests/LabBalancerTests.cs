@@ -90,9 +90,27 @@ public sealed class LabBalancerTests(PairedBalancersSite paired, StoredSite sing
     }
 
     [Fact]
-    public async Task Probe_ServiceVip_TheOutsideClientReachesTheServicesPod_ThroughKeepalivedHaProxyAndTheNodePort()
+    public async Task Plan_WithWorkloads_EachServiceVipPortNamesTheWorkloadsItsServiceSelects_TheProbeAcceptsOnlyThoseAnswers()
     {
-        const string Shop = """
+        await using var session = EngineSession.OpenSqlite(single.StatePath, write: false);
+        var context = (await session.Engine.PolicyContextAsync("a")).Answer!;
+        var manifests = NetworkPolicyService.Load([new ManifestText("shop.yaml", Shop)], context);
+        var (plan, _) = LabPlan.WithWorkloads(LabPlan.From(single.State, "a").Plan!, single.State, manifests, "a");
+
+        var vips = plan.VipsWithWorkloads();
+
+        var web1 = Assert.Single(vips, v => v.Service == "shop/web1");
+        Assert.Equal(["shop/web1[Deployment]"], web1.Workloads);
+        // No manifest runs db, web2 or web3, and the API server's path ends at the control plane's stand-ins.
+        Assert.All(vips.Where(v => v.Service != "shop/web1"), v => Assert.Empty(v.Workloads));
+        Assert.True(LabBalancerProbe.Selected(web1, "answered", "shop/web1[Deployment]"));
+        Assert.True(LabBalancerProbe.Selected(web1, "answered", "shop/web1[Deployment] pod 2"));
+        Assert.False(LabBalancerProbe.Selected(web1, "answered", "shop/web2[Deployment]"));
+        Assert.False(LabBalancerProbe.Selected(web1, "answered", "shop/web1[Deployment]x"));
+        Assert.False(LabBalancerProbe.Selected(web1, "open", ""));
+    }
+
+    private const string Shop = """
             apiVersion: v1
             kind: Namespace
             metadata: { name: shop }
@@ -116,6 +134,10 @@ public sealed class LabBalancerTests(PairedBalancersSite paired, StoredSite sing
               selector: { app: web1 }
               ports: [{ port: 443, targetPort: https }]
             """;
+
+    [Fact]
+    public async Task Probe_ServiceVip_TheOutsideClientReachesTheServicesPod_ThroughKeepalivedHaProxyAndTheNodePort()
+    {
         await using var session = EngineSession.OpenSqlite(single.StatePath, write: false);
         var context = (await session.Engine.PolicyContextAsync("a")).Answer!;
         var manifests = NetworkPolicyService.Load([new ManifestText("shop.yaml", Shop)], context);
@@ -124,6 +146,9 @@ public sealed class LabBalancerTests(PairedBalancersSite paired, StoredSite sing
         var web1 = Assert.Single(plan.Workloads);
         Assert.Single(plan.Balancers);
         Assert.Empty((await new LabNetwork(names).UpAsync(plan)).Findings);
+
+        // What lab up recorded: the probe's verdict requires web1's workload behind web1's VIP port.
+        Assert.Equal([web1.Workload], Assert.Single(LabBalancers.ReadState(names)!.Vips, v => v.Service == "shop/web1").Workloads);
 
         var vips = await new LabBalancerProbe(names).RunAsync();
 
