@@ -89,7 +89,7 @@ public sealed partial class TrellisCli
             }
 
             var result = await LabProbe.RunAsync(new LabNames(prefix, labName), manifests, cancellationToken: ct).ConfigureAwait(false);
-            var vips = result.Findings.Count == 0 ? await new LabBalancerProbe(new LabNames(prefix, labName)).RunAsync(cancellationToken: ct).ConfigureAwait(false) : null;
+            var vips = !result.Findings.HasErrors() ? await new LabBalancerProbe(new LabNames(prefix, labName)).RunAsync(cancellationToken: ct).ConfigureAwait(false) : null;
             return LabReport(output, new LabOutput(labName, prefix, null, [], result, null, [.. loaded, .. result.Findings, .. vips?.Findings ?? []], LabScope.Does, LabScope.NotYetBuilt) { Vips = vips });
         });
 

@@ -89,6 +89,10 @@ public sealed partial class LabNetwork(LabNames names, LabCommands? commands = n
         await ip.IpAsync(fabric, ["link", "set", "lo", "up"], ct).ConfigureAwait(false);
         // The fabric routes between the lab's networks as their gateways would; it has no link out of the lab.
         await CheckAsync(await ip.ExecAsync(fabric, "sysctl", ["-q", "-w", "net.ipv4.ip_forward=1"], ct).ConfigureAwait(false)).ConfigureAwait(false);
+        if (await LabNeighbours.ReadAsync(ip, fabric, ct).ConfigureAwait(false) is { } table && LabNeighbours.TooSmall(table, LabNeighbours.Estimate(plan)) is { } small)
+        {
+            warnings.Add(small);
+        }
 
         var vswitches = plan.Networks.Select(s => s.VSwitch).Distinct(StringComparer.Ordinal).ToList();
         for (var i = 0; i < vswitches.Count; i++)

@@ -75,6 +75,7 @@ public static class LabProbe
             .Concat(pods.SelectMany(from => pods.Where(to => to != from && to.Cluster == from.Cluster && to.Address.Length > 0)
                 .Select(to => (From: from.Namespace, FromName: from.Pod, To: to.Pod, to.Address, Overlay: to.Node != from.Node))))
             .ToList();
+        var before = await LabNeighbours.ReadAsync(ip, names.Fabric, cancellationToken).ConfigureAwait(false);
         using var slots = new SemaphoreSlim(Parallel);
         var results = await Task.WhenAll(pairs.Select(async pair =>
         {
@@ -89,7 +90,9 @@ public static class LabProbe
                 slots.Release();
             }
         })).ConfigureAwait(false);
-        var (matrix, findings) = manifests is null ? (null, []) : await LabConnections.RunAsync(names, ip, namespaces, nodes, manifests, cancellationToken).ConfigureAwait(false);
+        var (matrix, connected) = manifests is null ? (null, []) : await LabConnections.RunAsync(names, ip, namespaces, nodes, manifests, cancellationToken).ConfigureAwait(false);
+        var after = await LabNeighbours.ReadAsync(ip, names.Fabric, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<Finding> findings = before is not null && after is not null && LabNeighbours.Overflowed(before, after) is { } full ? [.. connected, full] : connected;
         return new(names.Lab, nodes, results, findings) { Pods = pods, Matrix = matrix };
     }
 
