@@ -25,6 +25,13 @@ public sealed record NodeAddressRow(string Cluster, string Node, string Owner, s
 
     /// <summary>A Windows node's kube-proxy source VIP: its pod subnet's second address (<see cref="OverlayFacts.SourceVip"/>); null on Linux or without a pod subnet.</summary>
     public string? SourceVip { get; init; }
+
+    /// <summary>
+    /// The MAC address of the DHCP reservation that pins the node's VM at its address (one named <c>CLUSTER-NODE</c>, see
+    /// <see cref="VmReservations"/>), colon-separated upper-case hex as <c>ip link set address</c> takes it
+    /// (<c>02:1E:2B:78:00:01</c>; the spec's dashed form with colons); null when no reservation pins it.
+    /// </summary>
+    public string? MacAddress { get; init; }
 }
 
 public static partial class SiteViews
@@ -39,7 +46,9 @@ public static partial class SiteViews
         var pods = state.Allocations
             .Where(a => a.Owner is PodCidr or PodBlock { Index: 1 })
             .ToLookup(a => a.Owner switch { PodCidr p => p.Node, PodBlock b => b.Node, _ => null });
-        var windowsPools = Resolve(state)?.Clusters.SelectMany(c => c.Spec.NodePools.Where(p => p.OsType == OsType.Windows).Select(p => (c.Name, p.Name))).ToHashSet() ?? [];
+        var site = Resolve(state);
+        var pinned = site is null ? new Dictionary<Owner, ResolvedReservation>() : VmReservations.Of(site);
+        var windowsPools = site?.Clusters.SelectMany(c => c.Spec.NodePools.Where(p => p.OsType == OsType.Windows).Select(p => (c.Name, p.Name))).ToHashSet() ?? [];
         return [.. state.Allocations
             .Where(a => a.Owner is NodeVm node && (cluster is null || node.ClusterName == cluster) && a.Pool is NetworkPool)
             .Select(a =>
@@ -54,6 +63,7 @@ public static partial class SiteViews
                     FirstPodAddress = prefix is { } f ? OverlayFacts.FirstPodAddress(f, windows).ToString() : null,
                     Windows = windows,
                     SourceVip = windows && prefix is { } v ? OverlayFacts.SourceVip(v).ToString() : null,
+                    MacAddress = pinned.TryGetValue(node, out var r) ? VmReservations.ColonMac(r) : null,
                 };
             })];
     }

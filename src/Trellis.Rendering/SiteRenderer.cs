@@ -129,8 +129,20 @@ public static class SiteRenderer
     /// <summary>Why some of the files asked for cannot be rendered (errors) or would be incomplete (warnings).</summary>
     public static IReadOnlyList<Finding> Findings(ResolvedSite site, IReadOnlyCollection<string>? components = null, string? cluster = null)
     {
-        var dhcp = components is null || components.Count == 0 || components.Contains("kea") || components.Contains("windows-dhcp");
-        return dhcp ? DhcpNetworks(site, cluster).SelectMany(n => DhcpScopeOptions.Findings(site, n)).ToList() : [];
+        bool Wanted(string c) => components is null || components.Count == 0 || components.Contains(c);
+        var findings = new List<Finding>();
+        if (Wanted("kea") || Wanted("windows-dhcp"))
+        {
+            findings.AddRange(DhcpNetworks(site, cluster).SelectMany(n => DhcpScopeOptions.Findings(site, n)));
+        }
+
+        if (Wanted("haproxy") || Wanted("keepalived"))
+        {
+            // The files name the VMs' expected leases: a warning for each VM no DHCP reservation pins there.
+            findings.AddRange(DhcpLeaseRules.Check(site.Spec, site.Clusters, cluster));
+        }
+
+        return findings;
     }
 
     private static IEnumerable<ResolvedNetwork> DhcpNetworks(ResolvedSite site, string? cluster) =>

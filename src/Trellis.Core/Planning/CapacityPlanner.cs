@@ -139,11 +139,13 @@ public static class CapacityPlanner
             }
         }
 
+        // A reservation named after a VM is that VM's address, counted with the cluster's VMs below.
+        var pinning = new HashSet<object>(VmReservations.Of(site).Values, ReferenceEqualityComparer.Instance);
         foreach (var n in site.Networks)
         {
-            if (n.Dhcp is { Reservations.Count: > 0 } d)
+            if (n.Dhcp is { Reservations.Count: > 0 } d && d.Reservations.Count(r => !pinning.Contains(r)) is var own and > 0)
             {
-                lines.Add(new($"network {n.Name}", PoolIds.Dhcp(n.Name), "DHCP reservations", d.Reservations.Count));
+                lines.Add(new($"network {n.Name}", PoolIds.Dhcp(n.Name), "DHCP reservations", own));
             }
         }
 

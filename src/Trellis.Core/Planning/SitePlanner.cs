@@ -206,9 +206,12 @@ public static class SitePlanner
             claims.Add(new Claim(PoolIds.Infra(host.Name), PoolIds.CloudAgent, IpNumber.ToNumber(agent)));
         }
 
+        // A reservation named after a VM is that VM's claim (ClusterClaims), not one of its own: one address, one holder.
+        var pinned = VmReservations.Of(site);
+        var pinning = new HashSet<object>(pinned.Values, ReferenceEqualityComparer.Instance);
         foreach (var n in site.Networks)
         {
-            foreach (var r in n.Dhcp?.Reservations ?? [])
+            foreach (var r in (n.Dhcp?.Reservations ?? []).Where(r => !pinning.Contains(r)))
             {
                 claims.Add(new Claim(PoolIds.Dhcp(n.Name), PoolIds.Reservation(r.Name), IpNumber.ToNumber(r.Address), $"mac {r.MacAddress}"));
             }
@@ -216,30 +219,23 @@ public static class SitePlanner
 
         foreach (var c in site.Clusters)
         {
-            ClusterClaims(site, c, claims);
+            ClusterClaims(site, c, pinned, claims);
         }
 
         return claims;
     }
 
-    private static void ClusterClaims(ResolvedSite site, ResolvedCluster c, List<Claim> claims)
+    private static void ClusterClaims(ResolvedSite site, ResolvedCluster c, IReadOnlyDictionary<Owner, ResolvedReservation> pinned, List<Claim> claims)
     {
         var n = c.Network;
         var nodePool = NodeAddressPool(n);
         var lease = n.Dhcp?.LeaseDuration;
-        foreach (var (_, owner, _) in KubernetesNodes(c).Where(k => k.Owner is ControlPlaneVm))
+        foreach (var (vm, _) in VmReservations.AddressedVms(c))
         {
-            claims.Add(new Claim(nodePool, owner, Lease: lease));
-        }
-
-        for (var i = 1; i <= c.LoadBalancerVmCount; i++)
-        {
-            claims.Add(new Claim(nodePool, PoolIds.LoadBalancerVm(c.Name, i), Lease: lease));
-        }
-
-        foreach (var (_, owner, _) in KubernetesNodes(c).Where(k => k.Owner is WorkerVm))
-        {
-            claims.Add(new Claim(nodePool, owner, Lease: lease));
+            // A VM that a reservation names holds the reserved address, which does not expire; the others expect a lease.
+            claims.Add(pinned.TryGetValue(vm, out var r)
+                ? new Claim(nodePool, vm, IpNumber.ToNumber(r.Address), $"mac {r.MacAddress}, reservation {r.Name}")
+                : new Claim(nodePool, vm, Lease: lease));
         }
 
         if (n.Method == IpAllocationMethod.Static)

@@ -367,6 +367,11 @@ public static class SiteValidator
         OverlaysDisjointFromSite(v, spec, networks.Values);
         VirtualRouterIds(v, spec, resolutions.Where(r => r.LoadBalancerKnown).Select(r => r.Cluster).ToList());
         SharedNetworkWarnings(v, spec, counted);
+        foreach (var finding in DhcpLeaseRules.Check(spec, counted))
+        {
+            v.Add(finding);
+        }
+
         DeploymentVms(v, spec, counted);
         return new ClusterSet(counted, resolutions.SelectMany(r => r.Unjudged).ToHashSet());
     }
