@@ -34,9 +34,12 @@ public sealed partial class TrellisCli
         {
             var names = new LabNames(result.Prefix, result.Lab!);
             output.Console.MarkupLine($"Load balancer VMs: HAProxy and keepalived on their rendered files (in {Markup.Escape(names.RunDirectory)}):");
+            var leased = result.BalancerLeases.ToDictionary(l => l.Index);
             output.Rows(["Namespace", "Load balancer VM", "Address", "Gateway", "vSwitch"], plan.Balancers.Select(b => new[]
             {
-                names.Balancer(b.Index), b.Owner, $"{b.Address}/{b.PrefixLength}", b.Gateway, b.VSwitch,
+                names.Balancer(b.Index), b.Owner,
+                leased.TryGetValue(b.Index, out var lease) ? $"{lease.Address}/{lease.PrefixLength} (leased; planned {b.Address}{(b.MacAddress is null ? "" : $", reserved for {b.MacAddress}")})" : $"{b.Address}/{b.PrefixLength}",
+                leased.TryGetValue(b.Index, out var l) ? l.Router : b.Gateway, b.VSwitch,
             }));
             output.Rows(["Cluster", "VIP", "Port", "Service", "To"], plan.Vips.Select(v => new[]
             {

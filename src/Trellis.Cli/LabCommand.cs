@@ -16,6 +16,9 @@ public sealed record LabOutput(string? Lab, string Prefix, LabPlan? Plan, IReadO
     /// <summary>The addresses the node VMs on DHCP networks leased from the lab's Kea (<c>lab up</c>).</summary>
     public IReadOnlyList<LabLease> Leases { get; init; } = [];
 
+    /// <summary>What the load balancer VMs on DHCP networks leased, by the VMs' numbers.</summary>
+    public IReadOnlyList<LabLease> BalancerLeases { get; init; } = [];
+
     /// <summary>What <c>lab probe</c> reached through the VIPs of the load balancer VMs, from the outside client.</summary>
     public LabVipProbeResult? Vips { get; init; }
 
@@ -66,7 +69,7 @@ public sealed partial class TrellisCli
             plan = withWorkloads;
             var labName = p.GetValue(name) ?? plan.Site;
             var result = await new LabNetwork(new LabNames(prefix, labName)).UpAsync(plan, ct).ConfigureAwait(false);
-            return LabReport(output, new LabOutput(labName, prefix, plan, result.Namespaces, null, null, [.. loaded, .. result.Findings], LabScope.Does, LabScope.NotYetBuilt) { Leases = result.Leases });
+            return LabReport(output, new LabOutput(labName, prefix, plan, result.Namespaces, null, null, [.. loaded, .. result.Findings], LabScope.Does, LabScope.NotYetBuilt) { Leases = result.Leases, BalancerLeases = result.BalancerLeases });
         });
 
         var probeFiles = LabManifestOption();

@@ -72,11 +72,11 @@ public sealed class LabBalancers(LabNames names, LabCommands? commands = null, T
     /// when the plan has no load balancer VM. A program that refuses its file (<c>haproxy -c</c>, <c>keepalived -t</c>) or
     /// dies at once fails the step with its output, as a failing command does.
     /// </summary>
-    internal async Task BuildAsync(LabPlan plan, LabNetwork network, List<string> made, CancellationToken ct)
+    internal async Task<IReadOnlyList<LabLease>> BuildAsync(LabPlan plan, LabNetwork network, List<string> made, CancellationToken ct)
     {
         if (plan.Balancers.Count == 0)
         {
-            return;
+            return [];
         }
 
         // The lab's run directory, which the DHCP servers may share: lab down and a failing lab up remove it.
@@ -85,10 +85,17 @@ public sealed class LabBalancers(LabNames names, LabCommands? commands = null, T
         await File.WriteAllTextAsync(Path.Combine(run, StateFile),
             JsonSerializer.Serialize(new LabBalancerState(plan.Balancers, plan.VipsWithWorkloads(), plan.ApiListeners, plan.Client), LabBalancerJson.Default.LabBalancerState), ct).ConfigureAwait(false);
 
+        var leases = new List<LabLease>();
         foreach (var b in plan.Balancers)
         {
             await network.VmAsync(names.Balancer(b.Index), LabNames.BalancerPort(b.Index), LabNetwork.BridgeOfVSwitch(plan, b.VSwitch), b.Vlan, b.Owner,
-                $"{b.Address}/{b.PrefixLength.ToString(CultureInfo.InvariantCulture)}", b.Gateway, made, ct).ConfigureAwait(false);
+                b.Dhcp ? null : $"{b.Address}/{b.PrefixLength.ToString(CultureInfo.InvariantCulture)}", b.Gateway, made, ct, b.MacAddress).ConfigureAwait(false);
+            if (b.Dhcp)
+            {
+                // After the node VMs: a load balancer VM boots with its cluster, and asks Kea as they did.
+                leases.Add(await LabDhcp.LeaseAsync(ip, names.Balancer(b.Index), $"lb{b.Index.ToString(CultureInfo.InvariantCulture)}",
+                    new LabLease(b.Index, b.Owner, b.Address, b.PrefixLength, b.Gateway, b.Address), b.Network, run, ct).ConfigureAwait(false));
+            }
         }
 
         if (plan.Client is { } client)
@@ -134,6 +141,8 @@ public sealed class LabBalancers(LabNames names, LabCommands? commands = null, T
                 throw new LabCommandException(new CommandRun($"{command} in {ns}", 1, "", $"it exited at once: {(said.Length > 600 ? said[^600..] : said)}"));
             }
         }
+
+        return leases;
     }
 
     /// <summary>

@@ -165,13 +165,15 @@ public static partial class LabDhcp
     }
 
     /// <summary>
-    /// Leases <paramref name="node"/>'s address with the real ISC dhclient on its <c>eth0</c> (which stays running and renews,
-    /// as on a VM): <c>-sf /bin/true</c> learns the lease without dhclient configuring anything, then the lab puts the granted
-    /// address, with the lease's mask, and a default route via its router on <c>eth0</c>.
+    /// Leases the address of the VM in namespace <paramref name="ns"/> (<paramref name="node"/>: its number, owner and the
+    /// planned address, the lease the plan expects) with the real ISC dhclient on its <c>eth0</c> (which stays running and
+    /// renews, as on a VM; its files in <paramref name="directory"/> named by <paramref name="tag"/>): <c>-sf /bin/true</c>
+    /// learns the lease without dhclient configuring anything, then the lab puts the granted address, with the lease's mask,
+    /// and a default route via its router on <c>eth0</c>. The answer is <paramref name="node"/> with what was granted.
     /// </summary>
-    internal static async Task<LabLease> LeaseAsync(LabCommands ip, string ns, LabNode node, string directory, CancellationToken ct)
+    internal static async Task<LabLease> LeaseAsync(LabCommands ip, string ns, string tag, LabLease node, string network, string directory, CancellationToken ct)
     {
-        var prefix = Path.Combine(directory, $"dhclient-n{node.Index.ToString(CultureInfo.InvariantCulture)}");
+        var prefix = Path.Combine(directory, $"dhclient-{tag}");
         var (conf, leases, pid) = (prefix + ".conf", prefix + ".leases", prefix + ".pid");
         await File.WriteAllTextAsync(conf, DhclientConfig, ct).ConfigureAwait(false);
         await File.WriteAllTextAsync(leases, "", ct).ConfigureAwait(false);
@@ -179,7 +181,7 @@ public static partial class LabDhcp
         var granted = ParseLease(await File.ReadAllTextAsync(leases, ct).ConfigureAwait(false));
         if (!run.Succeeded || granted is null)
         {
-            throw new LabDhcpException(run with { Error = $"{node.Owner} got no lease: {run.Error.Trim()}" }, node.Network);
+            throw new LabDhcpException(run with { Error = $"{node.Owner} got no lease: {run.Error.Trim()}" }, network);
         }
 
         var length = granted.Value.Mask is { } mask ? MaskLength(mask) : node.PrefixLength;
@@ -189,7 +191,7 @@ public static partial class LabDhcp
             await ip.IpAsync(ns, ["route", "add", "default", "via", router, "dev", LabNames.NodeInterface], ct).ConfigureAwait(false);
         }
 
-        return new LabLease(node.Index, node.Owner, granted.Value.Address, length, granted.Value.Router, node.Address);
+        return node with { Address = granted.Value.Address, PrefixLength = length, Router = granted.Value.Router };
     }
 
     /// <summary>The last lease of a dhclient lease file: its fixed address, subnet mask and first router; null when it holds none.</summary>

@@ -9,6 +9,9 @@ public sealed record LabUpResult(string Lab, IReadOnlyList<string> Namespaces, I
 {
     /// <summary>The addresses the node VMs on DHCP networks leased from the lab's Kea, in the nodes' order.</summary>
     public IReadOnlyList<LabLease> Leases { get; init; } = [];
+
+    /// <summary>The addresses the load balancer VMs on DHCP networks leased from the lab's Kea, in the VMs' order (<see cref="LabLease.Index"/> is the VM's number).</summary>
+    public IReadOnlyList<LabLease> BalancerLeases { get; init; } = [];
 }
 
 /// <summary>What <see cref="LabNetwork.DownAsync"/> removed: the namespaces, and the processes it killed in them first.</summary>
@@ -57,8 +60,8 @@ public sealed partial class LabNetwork(LabNames names, LabCommands? commands = n
         var warnings = new List<Finding>();
         try
         {
-            var leases = await BuildAsync(plan, made, warnings, cancellationToken).ConfigureAwait(false);
-            return new(names.Lab, made, warnings) { Leases = leases };
+            var (leases, balancers) = await BuildAsync(plan, made, warnings, cancellationToken).ConfigureAwait(false);
+            return new(names.Lab, made, warnings) { Leases = leases, BalancerLeases = balancers };
         }
         catch (Exception e) when (e is LabCommandException or OperationCanceledException)
         {
@@ -81,7 +84,7 @@ public sealed partial class LabNetwork(LabNames names, LabCommands? commands = n
         }
     }
 
-    private async Task<IReadOnlyList<LabLease>> BuildAsync(LabPlan plan, List<string> made, List<Finding> warnings, CancellationToken ct)
+    private async Task<(IReadOnlyList<LabLease> Nodes, IReadOnlyList<LabLease> Balancers)> BuildAsync(LabPlan plan, List<string> made, List<Finding> warnings, CancellationToken ct)
     {
         var fabric = names.Fabric;
         await ip.AddNamespaceAsync(fabric, ct).ConfigureAwait(false);
@@ -143,11 +146,12 @@ public sealed partial class LabNetwork(LabNames names, LabCommands? commands = n
         foreach (var node in plan.Nodes)
         {
             await VmAsync(names.Node(node.Index), LabNames.NodePort(node.Index), BridgeOf(node.VSwitch), node.Vlan, node.Owner,
-                node.Dhcp ? null : $"{node.Address}/{node.PrefixLength.ToString(CultureInfo.InvariantCulture)}", node.Gateway, made, ct).ConfigureAwait(false);
+                node.Dhcp ? null : $"{node.Address}/{node.PrefixLength.ToString(CultureInfo.InvariantCulture)}", node.Gateway, made, ct, node.MacAddress).ConfigureAwait(false);
         }
 
         // Every node on a DHCP network asks at once, as VMs booting together do; each waits for its own answer.
-        var leases = await Task.WhenAll(plan.Nodes.Where(n => n.Dhcp).Select(n => LabDhcp.LeaseAsync(ip, names.Node(n.Index), n, names.RunDirectory, ct))).ConfigureAwait(false);
+        var leases = await Task.WhenAll(plan.Nodes.Where(n => n.Dhcp).Select(n => LabDhcp.LeaseAsync(ip, names.Node(n.Index), $"n{n.Index.ToString(CultureInfo.InvariantCulture)}",
+            new LabLease(n.Index, n.Owner, n.Address, n.PrefixLength, n.Gateway, n.Address), n.Network, names.RunDirectory, ct))).ConfigureAwait(false);
         var addresses = plan.Nodes.ToDictionary(n => n.Index, n => n.Address);
         foreach (var lease in leases)
         {
@@ -165,8 +169,9 @@ public sealed partial class LabNetwork(LabNames names, LabCommands? commands = n
         }
 
         await WorkloadsAsync(plan, addresses, made, warnings, ct).ConfigureAwait(false);
-        await new LabBalancers(names, ip).BuildAsync(plan, this, made, ct).ConfigureAwait(false);
-        return leases;
+        var balancerLeases = await new LabBalancers(names, ip).BuildAsync(plan, this, made, ct).ConfigureAwait(false);
+        warnings.AddRange(LabLeases.NotPlanned(plan, leases, balancerLeases));
+        return (leases, balancerLeases);
     }
 
     /// <summary>The fabric's bridge of <paramref name="vswitch"/>: one per vSwitch of the plan, in the order of its networks.</summary>
@@ -178,7 +183,7 @@ public sealed partial class LabNetwork(LabNames names, LabCommands? commands = n
     /// with <paramref name="alias"/>, and, unless it leases them, its address and default route. The veth is made inside the
     /// fabric and its peer moved straight into the VM's namespace: the host's namespace never holds either end.
     /// </summary>
-    internal async Task VmAsync(string ns, string port, string bridge, int? vlan, string alias, string? address, string? gateway, List<string> made, CancellationToken ct)
+    internal async Task VmAsync(string ns, string port, string bridge, int? vlan, string alias, string? address, string? gateway, List<string> made, CancellationToken ct, string? mac = null)
     {
         await ip.AddNamespaceAsync(ns, ct).ConfigureAwait(false);
         made.Add(ns);
@@ -186,6 +191,12 @@ public sealed partial class LabNetwork(LabNames names, LabCommands? commands = n
         await ip.IpAsync(names.Fabric, ["link", "add", port, "type", "veth", "peer", "name", LabNames.NodeInterface, "netns", ns], ct).ConfigureAwait(false);
         await PlugAsync(port, bridge, vlan, alias, ct).ConfigureAwait(false);
         await ip.IpAsync(ns, ["link", "set", LabNames.NodeInterface, "alias", alias], ct).ConfigureAwait(false);
+        if (mac is not null)
+        {
+            // A DHCP reservation's MAC: the VM's DHCP client sends it, and Kea leases the reserved address to it.
+            await ip.IpAsync(ns, ["link", "set", LabNames.NodeInterface, "address", mac], ct).ConfigureAwait(false);
+        }
+
         if (address is not null)
         {
             await ip.IpAsync(ns, ["addr", "add", address, "dev", LabNames.NodeInterface], ct).ConfigureAwait(false);

@@ -20,6 +20,12 @@ public sealed record LabBalancer(int Index, string Cluster, string Vm, string Ow
     /// <summary>The VM's keepalived.conf, as <c>trellis render keepalived</c> writes it.</summary>
     [JsonIgnore]
     public string KeepalivedConfig { get; init; } = "";
+
+    /// <summary>Whether the VM leases its address from its network's Kea, as the node VMs there do, instead of taking <see cref="Address"/> (then the lease the plan expects).</summary>
+    public bool Dhcp { get; init; }
+
+    /// <summary>On a DHCP network, the MAC address of the reservation that pins the VM (<see cref="LoadBalancerVmRow.MacAddress"/>), given to its <c>eth0</c>; null when none does.</summary>
+    public string? MacAddress { get; init; }
 }
 
 /// <summary>A VIP port the load balancer VMs serve: the API server's (to the control plane nodes' 6443) or a LoadBalancer service's (to the workers' NodePort).</summary>
@@ -81,15 +87,14 @@ public sealed partial record LabPlan
 
     /// <summary>
     /// <paramref name="plan"/> with the load balancer VMs of its clusters (SiteViews.LoadBalancers: clusters with HAProxy
-    /// VMs) on static networks, each with its haproxy.cfg and keepalived.conf rendered by the Engine (SiteViews.Render, as
+    /// VMs; on a DHCP network they lease their addresses as the node VMs do), each with its haproxy.cfg and keepalived.conf rendered by the Engine (SiteViews.Render, as
     /// <c>trellis render</c>), the VIP ports they serve and the client that probes them. A file the Engine refuses to render refuses the lab with its findings.
     /// </summary>
     private static LabPlanAnswer WithBalancers(LabPlan plan, SiteState state, string? cluster)
     {
-        // On a DHCP network the rendered files name the addresses the plan expects the VMs to lease, which the network's Kea
-        // does not reserve for them and may lease to a node VM: such load balancer VMs are not brought up (docs/lab.md).
-        var rows = SiteViews.LoadBalancers(state, cluster)
-            .Where(r => plan.Nodes.Any(n => n.Cluster == r.Cluster) && plan.Networks.Any(s => s.Network == r.Network && !s.Dhcp)).ToList();
+        // On a DHCP network the VMs lease their addresses from the network's Kea like the node VMs; the rendered files name the
+        // addresses the plan expects, which are theirs only where a reservation pins them (LabLeases.NotPlanned says where not).
+        var rows = SiteViews.LoadBalancers(state, cluster).Where(r => plan.Nodes.Any(n => n.Cluster == r.Cluster)).ToList();
         if (rows.Count == 0)
         {
             return new(plan, []);
@@ -118,6 +123,8 @@ public sealed partial record LabPlan
                 {
                     HaProxyConfig = files.GetValueOrDefault(dir + "haproxy.cfg", ""),
                     KeepalivedConfig = files.GetValueOrDefault(dir + "keepalived.conf", ""),
+                    Dhcp = segment.Dhcp,
+                    MacAddress = segment.Dhcp ? vm.MacAddress : null,
                 });
             }
 

@@ -26,6 +26,12 @@ public sealed record LabNode(int Index, string Cluster, string Node, string Owne
 
     /// <summary>Whether the node is a worker of a Windows node pool (<see cref="NodeAddressRow.Windows"/>), which the lab emulates.</summary>
     public bool Windows { get; init; }
+
+    /// <summary>
+    /// On a DHCP network, the MAC address of the reservation that pins the node (<see cref="NodeAddressRow.MacAddress"/>):
+    /// the lab gives its <c>eth0</c> that address, so that Kea leases it the reserved one; null when none does.
+    /// </summary>
+    public string? MacAddress { get; init; }
 }
 
 /// <summary>The lab of a stored site (or of one of its clusters): its networks and its node VMs, in namespace order.</summary>
@@ -113,7 +119,7 @@ public sealed partial record LabPlan(string Site, string? Cluster, IReadOnlyList
             {
                 var segment = bySegment[h.Row.Network];
                 return new LabNode(i + 1, h.Row.Cluster, h.Row.Node, h.Row.Owner, h.Row.Network, h.Row.Address,
-                    IPNetwork.Parse(segment.Prefix).PrefixLength, segment.Gateway, segment.Vlan, segment.VSwitch) { Dhcp = segment.Dhcp, Windows = h.Row.Windows };
+                    IPNetwork.Parse(segment.Prefix).PrefixLength, segment.Gateway, segment.Vlan, segment.VSwitch) { Dhcp = segment.Dhcp, Windows = h.Row.Windows, MacAddress = segment.Dhcp ? h.Row.MacAddress : null };
             })
             .ToList();
         var planned = held.ToDictionary(h => h.Row.Owner, h => h.Row, StringComparer.Ordinal);

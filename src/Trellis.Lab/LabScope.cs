@@ -12,6 +12,5 @@ public static class LabScope
     public static IReadOnlyList<string> NotYetBuilt { get; } =
     [
         "more than one pod per workload (the lab runs one, on the node the first replica would take)",
-        "load balancer VMs on a DHCP network (their rendered keepalived.conf names leases the rendered Kea file does not reserve; docs/lab.md)",
     ];
 }

@@ -77,16 +77,19 @@ public sealed class LabBalancerTests(PairedBalancersSite paired, StoredSite sing
     }
 
     [Fact]
-    public async Task Plan_DhcpSite_BringsUpNoLoadBalancerVm_WhoseRenderedAddressesAreOnlyExpectedLeases()
+    public async Task Plan_DhcpSite_ItsLoadBalancerVmLeasesItsAddress_NoReservationPinsIt()
     {
         using var dhcp = await StoredSite.ApplyAsync("dhcp-site.yaml");
 
         var plan = LabPlan.From(dhcp.State, null).Plan!;
 
-        Assert.NotEmpty(Assert.Single(SiteViews.LoadBalancers(dhcp.State)).Vms);
-        Assert.Empty(plan.Balancers);
-        Assert.Empty(plan.Vips);
-        Assert.Null(plan.Client);
+        var row = Assert.Single(Assert.Single(SiteViews.LoadBalancers(dhcp.State)).Vms);
+        var balancer = Assert.Single(plan.Balancers);
+        Assert.True(balancer.Dhcp);
+        Assert.Null(balancer.MacAddress);
+        Assert.Equal(row.Address, balancer.Address);
+        Assert.Contains(plan.Vips, v => v.ApiServer);
+        Assert.NotNull(plan.Client);
     }
 
     [Fact]
