@@ -11,9 +11,26 @@ public sealed partial class TrellisCli
 {
     private static Option<string[]> LabManifestOption() => new("--file", "-f")
     {
-        Description = "Manifest file or folder (as netpol matrix -f reads them): up runs a pod per workload with a listener on its ports, and the site's Services; probe connects every pair and compares with the engine's matrix",
+        Description = "Manifest file or folder (as netpol matrix -f reads them): up runs a pod per replica of each workload with a listener on its ports, and the site's Services; probe connects every pair and compares with the engine's matrix",
         AllowMultipleArgumentsPerToken = true,
     };
+
+    private static Option<int> LabMaxReplicasOption()
+    {
+        var option = new Option<int>("--max-replicas")
+        {
+            Description = $"Pods run of one workload at most (its replicas; a DaemonSet's pods, one per worker): more is a LabReplicasCapped warning. Default {LabPlan.DefaultMaxReplicas}",
+            DefaultValueFactory = _ => LabPlan.DefaultMaxReplicas,
+        };
+        option.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 1)
+            {
+                r.AddError("--max-replicas is at least 1.");
+            }
+        });
+        return option;
+    }
 
     /// <summary>
     /// The manifests given with -f, loaded in the stored site's cluster as <c>netpol matrix --cluster</c> loads them (the
@@ -40,7 +57,7 @@ public sealed partial class TrellisCli
     }
 
     /// <summary><paramref name="plan"/> with the manifests' workload pods and the cluster's Services, or the findings that refuse them.</summary>
-    private async Task<(LabPlan? Plan, IReadOnlyList<Finding> Findings)> LabWorkloadPlanAsync(ParseResult p, Option<string[]> files, string? cluster, LabPlan plan, SiteState state, CancellationToken ct)
+    private async Task<(LabPlan? Plan, IReadOnlyList<Finding> Findings)> LabWorkloadPlanAsync(ParseResult p, Option<string[]> files, string? cluster, int maxReplicas, LabPlan plan, SiteState state, CancellationToken ct)
     {
         var (set, findings) = await LabManifestsAsync(p, files, cluster ?? (plan.Overlays.Count == 1 ? plan.Overlays[0].Cluster : null), ct).ConfigureAwait(false);
         if (set is null)
@@ -48,7 +65,7 @@ public sealed partial class TrellisCli
             return (p.GetValue(files) is { Length: > 0 } ? null : plan, findings);
         }
 
-        var (withWorkloads, placed) = LabPlan.WithWorkloads(plan, state, set, set.Context!.Cluster);
+        var (withWorkloads, placed) = LabPlan.WithWorkloads(plan, state, set, set.Context!.Cluster, maxReplicas);
         return (withWorkloads, [.. findings, .. placed]);
     }
 
@@ -57,7 +74,7 @@ public sealed partial class TrellisCli
         if (result.Plan is { } plan && result.Namespaces.Count > 0 && plan.Workloads.Count > 0)
         {
             var names = new LabNames(result.Prefix, result.Lab!);
-            output.Console.MarkupLine($"{plan.Workloads.Count} workload pods (one per workload), each listening on the ports it declares:");
+            output.Console.MarkupLine($"{plan.Workloads.Count} workload pods ({plan.Workloads.Select(w => w.Workload).Distinct().Count()} workloads, their replicas), each listening on the ports it declares:");
             output.Rows(["Namespace", "Workload", "Node VM", "Address", "Ports"], plan.Workloads.Select(w => new[]
             {
                 names.WorkloadPod(w.Node, w.Slot), w.Workload, plan.Nodes.Single(n => n.Index == w.Node).Owner + (w.Os == "windows" ? " (Windows, emulated)" : ""),
@@ -101,6 +118,12 @@ public sealed partial class TrellisCli
             foreach (var c in disagreements)
             {
                 output.Console.MarkupLine($"  [red]{(c.Connected ? "connected, predicted denied" : "refused, predicted allowed")}[/]: {Markup.Escape(c.Path)}");
+            }
+
+            // A cell is observed allowed only when every replica pair connected: name the pairs of a cell whose replicas disagree.
+            foreach (var split in matrix.ReplicaSplits)
+            {
+                output.Console.MarkupLine($"[yellow]Replicas disagree[/] on {Markup.Escape($"{split.From} => {split.To} : {split.Protocol} {split.Port}")}: connected {Markup.Escape(string.Join(", ", split.Connected))}; refused {Markup.Escape(string.Join(", ", split.Refused))}");
             }
         }
     }

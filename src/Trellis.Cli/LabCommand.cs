@@ -47,7 +47,8 @@ public sealed partial class TrellisCli
         var all = new Option<bool>("--all") { Description = "Remove every lab's namespaces (trellis-lab-*), also those a crash left behind" };
 
         var upFiles = LabManifestOption();
-        var up = new Command("up", "Make a namespace per node VM with its planned address and gateway (leased from real Kea on a DHCP network), on a fabric namespace with a bridge per vSwitch, and a probe pod per node on a Flannel-style VXLAN overlay; with -f, a pod per workload and the Services") { cluster, name, upFiles };
+        var maxReplicas = LabMaxReplicasOption();
+        var up = new Command("up", "Make a namespace per node VM with its planned address and gateway (leased from real Kea on a DHCP network), on a fabric namespace with a bridge per vSwitch, and a probe pod per node on a Flannel-style VXLAN overlay; with -f, a pod per replica of each workload (up to --max-replicas) and the Services") { cluster, name, upFiles, maxReplicas };
         up.SetAction(async (p, ct) =>
         {
             var output = OutputFor(p);
@@ -60,7 +61,7 @@ public sealed partial class TrellisCli
                 return LabReport(output, new LabOutput(p.GetValue(name), prefix, null, [], null, null, answer.Findings, LabScope.Does, LabScope.NotYetBuilt));
             }
 
-            var (withWorkloads, loaded) = await LabWorkloadPlanAsync(p, upFiles, p.GetValue(cluster), plan, state, ct).ConfigureAwait(false);
+            var (withWorkloads, loaded) = await LabWorkloadPlanAsync(p, upFiles, p.GetValue(cluster), p.GetValue(maxReplicas), plan, state, ct).ConfigureAwait(false);
             if (withWorkloads is null)
             {
                 return LabReport(output, new LabOutput(p.GetValue(name), prefix, null, [], null, null, loaded, LabScope.Does, LabScope.NotYetBuilt));

@@ -176,6 +176,20 @@ public static class NetworkPolicyService
         return (compiled.Scripts, compiled.Findings.ToContract());
     }
 
+    /// <summary>
+    /// <see cref="PodFirewalls(ManifestSet, IReadOnlyDictionary{string, string})"/> for a lab that runs several pods of a
+    /// workload: <paramref name="replicas"/> maps each workload that runs to its pods' IPv4 addresses, and the scripts are
+    /// keyed by the pod's address.
+    /// </summary>
+    public static (IReadOnlyDictionary<string, string> Scripts, IReadOnlyList<Contracts.Finding> Findings) PodFirewalls(ManifestSet manifests, IReadOnlyDictionary<string, IReadOnlyList<string>> replicas)
+    {
+        ArgumentNullException.ThrowIfNull(manifests);
+        ArgumentNullException.ThrowIfNull(replicas);
+        var compiled = Trellis.Policy.Nftables.PodFirewall.CompileReplicas(PolicyEngine.Compile(manifests.WithAddresses(replicas).Set, Options(manifests)),
+            replicas.ToDictionary(a => a.Key, IReadOnlyList<System.Net.IPAddress> (a) => [.. a.Value.Select(System.Net.IPAddress.Parse)], StringComparer.Ordinal));
+        return (compiled.Scripts, compiled.Findings.ToContract());
+    }
+
     /// <summary>The whole matrix, for views that need its cells (the heatmap); <see cref="WriteMatrix"/> writes a matrix of any size.</summary>
     public static PolicyMatrix Matrix(ManifestSet manifests) => new(ConnectivityAnalyzer.Matrix(manifests.Set, Options(manifests)));
 

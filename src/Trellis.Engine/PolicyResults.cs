@@ -96,6 +96,20 @@ public sealed class ManifestSet
         return new ManifestSet(moved, Context, Choices);
     }
 
+    /// <summary>
+    /// The same manifests with the workloads named in <paramref name="addresses"/> at the addresses of their pods in a lab
+    /// that runs several pods of a workload (its replicas), one address each, instead of their own.
+    /// </summary>
+    public ManifestSet WithAddresses(IReadOnlyDictionary<string, IReadOnlyList<string>> addresses)
+    {
+        ArgumentNullException.ThrowIfNull(addresses);
+        var moved = Set with
+        {
+            Workloads = [.. Set.Workloads.Select(w => addresses.TryGetValue(w.Id, out var a) ? w with { Addresses = [.. a.Select(System.Net.IPAddress.Parse)] } : w)],
+        };
+        return new ManifestSet(moved, Context, Choices);
+    }
+
     /// <summary>The cluster the manifests were placed in, if any: the questions asked of them are asked there.</summary>
     public PolicyContext? Context { get; }
 

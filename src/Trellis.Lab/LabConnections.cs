@@ -11,7 +11,20 @@ public sealed record LabWorkloadProbePod(string Namespace, string Workload, stri
 public sealed record LabConnection(string From, string To, string Protocol, int Port, string Address, bool Connected, bool Predicted, string Path)
 {
     public bool Agrees => Connected == Predicted;
+
+    /// <summary>The namespace of the pod it was sent from (one replica of <see cref="From"/>).</summary>
+    public string FromPod { get; init; } = "";
+
+    /// <summary>The namespace of the pod it was sent to (one replica of <see cref="To"/>).</summary>
+    public string ToPod { get; init; } = "";
 }
+
+/// <summary>
+/// A cell of the matrix (a workload's port seen from another workload) that some pairs of their replicas connect on and
+/// others do not: the engine predicts per workload, so replicas that disagree are a finding of their own
+/// (LabReplicasDisagree). The pairs are <c>FROM-POD -> TO-POD</c>, by namespace.
+/// </summary>
+public sealed record LabReplicaSplit(string From, string To, string Protocol, int Port, IReadOnlyList<string> Connected, IReadOnlyList<string> Refused);
 
 /// <summary>
 /// The observed matrix of a running lab's workload pods beside the engine's prediction, both as <c>netpol matrix</c> lines
@@ -21,13 +34,22 @@ public sealed record LabConnection(string From, string To, string Protocol, int 
 public sealed record LabMatrixResult(IReadOnlyList<LabConnection> Connections, IReadOnlyList<string> Observed, IReadOnlyList<string> Predicted, bool Enforced)
 {
     public IReadOnlyList<LabConnection> Disagreements => [.. Connections.Where(c => !c.Agrees)];
+
+    /// <summary>The cells whose replicas disagree: neither observed allowed (only a cell every replica pair connects on is) nor wholly blocked.</summary>
+    public IReadOnlyList<LabReplicaSplit> ReplicaSplits => [.. Connections.GroupBy(c => (c.From, c.To, c.Protocol, c.Port))
+        .Where(g => g.Any(c => c.Connected) && g.Any(c => !c.Connected))
+        .Select(g => new LabReplicaSplit(g.Key.From, g.Key.To, g.Key.Protocol, g.Key.Port,
+            [.. g.Where(c => c.Connected).Select(c => $"{c.FromPod} -> {c.ToPod}")], [.. g.Where(c => !c.Connected).Select(c => $"{c.FromPod} -> {c.ToPod}")]))];
 }
 
 /// <summary>
-/// Real connections between a running lab's workload pods: from every pod to every other pod of the cluster, on every port
-/// the destination's workload declares (TCP connect, UDP one datagram echoed; SCTP where the kernel has it), each with a
-/// 1 s timeout, at most <see cref="Parallel"/> pods sending at once and 8 connections each; then the observed matrix beside
-/// <see cref="NetworkPolicyService.Matrix"/>'s, asked with the pods at the lab's addresses (<see cref="ManifestSet.WithAddresses"/>).
+/// Real connections between a running lab's workload pods: from every pod (every replica) to every pod of the cluster's
+/// other workloads, on every port the destination's workload declares (TCP connect, UDP one datagram echoed; SCTP where
+/// the kernel has it), each with a 1 s timeout, at most <see cref="Parallel"/> pods sending at once and 8 connections
+/// each; then the observed matrix beside <see cref="NetworkPolicyService.Matrix"/>'s, asked with every pod at its lab
+/// address (<see cref="ManifestSet.WithAddresses(IReadOnlyDictionary{string, IReadOnlyList{string}})"/>). A cell is
+/// observed allowed when every pair of the two workloads' replicas connected; one where only some did is a
+/// <see cref="LabReplicaSplit"/> (LabReplicasDisagree, a warning naming the pairs).
 /// </summary>
 public static class LabConnections
 {
@@ -47,17 +69,18 @@ public static class LabConnections
         var sctp = !workloads.Values.Any(w => w.Ports.Any(p => p.Protocol == "SCTP")) || await new LabNetwork(names, ip).SctpAsync(names.Fabric, ct).ConfigureAwait(false);
         if (!sctp)
         {
-            findings.AddRange(pods.SelectMany(p => workloads[p.Workload].Ports.Where(x => x.Protocol == "SCTP").Select(x => LabNetwork.SctpUnsupported(p.Workload, x.Port))));
+            findings.AddRange(pods.Select(p => p.Workload).Distinct().SelectMany(w => workloads[w].Ports.Where(x => x.Protocol == "SCTP").Select(x => LabNetwork.SctpUnsupported(w, x.Port))));
         }
 
         var targets = pods.ToDictionary(p => p.Namespace, p => workloads[p.Workload].Ports.Where(x => sctp || x.Protocol != "SCTP").Select(x => new LabPort(x.Name, x.Port, x.Protocol)).Distinct().ToList(), StringComparer.Ordinal);
         // The prediction with the pods at the addresses the lab gave them (ipBlocks match what the kernel sees).
-        var matrix = NetworkPolicyService.Matrix(manifests.WithAddresses(pods.ToDictionary(p => p.Workload, p => p.Address, StringComparer.Ordinal)));
+        var matrix = NetworkPolicyService.Matrix(manifests.WithAddresses(LabPlan.ReplicaAddresses(pods.Select(p => (p.Workload, p.Address)))));
         var index = matrix.Nodes.Select((n, i) => (n.Name, i)).Where(x => !matrix.Nodes[x.i].IsExternal).ToDictionary(x => x.Name, x => x.i, StringComparer.Ordinal);
         using var slots = new SemaphoreSlim(Parallel);
         var connections = (await Task.WhenAll(pods.Select(async from =>
         {
-            var wanted = pods.Where(to => to != from).SelectMany(to => targets[to.Namespace].Select(port => (To: to, Port: port))).ToList();
+            // Replicas of one workload are one cell of the matrix (its diagonal): they are not probed against each other.
+            var wanted = pods.Where(to => to.Workload != from.Workload).SelectMany(to => targets[to.Namespace].Select(port => (To: to, Port: port))).ToList();
             if (wanted.Count == 0)
             {
                 return [];
@@ -84,18 +107,25 @@ public static class LabConnections
             {
                 var cell = index.TryGetValue(from.Workload, out var i) && index.TryGetValue(x.To.Workload, out var j) ? matrix.Cell(i, j) : null;
                 return new LabConnection(from.Workload, x.To.Workload, x.Port.Protocol, x.Port.Port, x.To.Address, ok.Contains(Spec(x.Port, x.To.Address)),
-                    cell?.Allows(x.Port.Protocol, x.Port.Port) ?? false, Path(from, x.To, x.Port));
+                    cell?.Allows(x.Port.Protocol, x.Port.Port) ?? false, Path(from, x.To, x.Port)) { FromPod = from.Namespace, ToPod = x.To.Namespace };
             }).ToArray();
         })).ConfigureAwait(false)).SelectMany(c => c).ToList();
 
         var order = matrix.Nodes.Select(n => n.Name).ToList();
         var pairs = connections.GroupBy(c => (c.From, c.To)).OrderBy(g => order.IndexOf(g.Key.From)).ThenBy(g => order.IndexOf(g.Key.To)).ToList();
+        // A port is in a cell's line when every replica pair's connection on it says so.
         IReadOnlyList<string> Lines(Func<LabConnection, bool> allowed) => [.. pairs
-            .Select(g => (g.Key, Connections: Connections.Of(g.Where(allowed).Select(c => (c.Protocol, c.Port)))))
+            .Select(g => (g.Key, Connections: Connections.Of(g.GroupBy(c => (c.Protocol, c.Port)).Where(p => p.All(allowed)).Select(p => p.Key))))
             .Where(x => !x.Connections.IsEmpty)
             .Select(x => new MatrixLine(x.Key.From, x.Key.To, x.Connections).ToString())];
-        return (new LabMatrixResult(connections, Lines(c => c.Connected), Lines(c => c.Predicted), matrix.Enforced), findings);
+        var result = new LabMatrixResult(connections, Lines(c => c.Connected), Lines(c => c.Predicted), matrix.Enforced);
+        findings.AddRange(result.ReplicaSplits.Select(ReplicasDisagree));
+        return (result, findings);
     }
+
+    private static Finding ReplicasDisagree(LabReplicaSplit split) => Finding.Warning("LabReplicasDisagree", "probe.matrix",
+        $"Replicas of {split.From} and {split.To} disagree on {split.Protocol} {split.Port}: connected {string.Join(", ", split.Connected)}; refused {string.Join(", ", split.Refused)}.",
+        "The engine predicts per workload, so one decision holds for every replica: look at the refused pods' firewalls (nft list ruleset in their namespaces) and at ipBlocks that hold some replicas' addresses only.");
 
     /// <summary>The client's PROTO:ADDRESS:PORT, as it prints it back with ok or fail.</summary>
     private static string Spec(LabPort port, string address) => $"{LabNft.Protocol(port.Protocol)}:{LabNft.Address(address)}:{LabNft.Port(port.Port)}";

@@ -6,7 +6,7 @@ namespace Trellis.Lab;
 public sealed partial class LabNetwork
 {
     /// <summary>
-    /// The workload pods (each on its node's <c>cni0</c> like the probe pod), their firewalls (<see cref="LabWorkloadPod.Firewall"/>,
+    /// The workload pods, every replica (each on its node's <c>cni0</c> like the probe pod), their firewalls (<see cref="LabWorkloadPod.Firewall"/>,
     /// loaded with <c>nft -f</c> in the pod), a listener in each on the ports it declares, and the Services in every node VM
     /// of their cluster (<see cref="LabNft.Services"/>). SCTP ports where the kernel has no SCTP: LabSctpUnsupported, a warning each.
     /// </summary>
@@ -36,7 +36,8 @@ public sealed partial class LabNetwork
         foreach (var pod in plan.Workloads.Where(p => p.Ports.Count > 0))
         {
             var ports = pod.Ports.Where(p => sctp || !IsSctp(p)).ToList();
-            warnings.AddRange(pod.Ports.Where(p => !sctp && IsSctp(p)).Select(p => SctpUnsupported(pod.Workload, p.Port)));
+            // One warning per workload, not per replica.
+            warnings.AddRange(pod.Ports.Where(p => !sctp && IsSctp(p) && pod.Replica == 0).Select(p => SctpUnsupported(pod.Workload, p.Port)));
             if (ports.Count == 0)
             {
                 continue;
@@ -44,7 +45,7 @@ public sealed partial class LabNetwork
 
             var run = await ip.StartUntilReadyAsync(names.WorkloadPod(pod.Node, pod.Slot), "python3", ["-c", LabPodProgram.Script, "listen", "--name", pod.Workload, .. ports.Select(Spec)], "ready", ct).ConfigureAwait(false);
             await CheckAsync(run).ConfigureAwait(false);
-            warnings.AddRange(run.Output.Split('\n').Where(l => l.StartsWith("nosctp ", StringComparison.Ordinal))
+            warnings.AddRange(run.Output.Split('\n').Where(l => pod.Replica == 0 && l.StartsWith("nosctp ", StringComparison.Ordinal))
                 .Select(l => SctpUnsupported(pod.Workload, int.Parse(l["nosctp ".Length..], NumberStyles.None, CultureInfo.InvariantCulture))));
         }
 

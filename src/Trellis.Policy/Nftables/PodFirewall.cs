@@ -42,12 +42,28 @@ public static class PodFirewall
     /// </summary>
     public static PodFirewalls Compile(PolicyEngine engine, IReadOnlyDictionary<string, IPAddress> addresses)
     {
-        ArgumentNullException.ThrowIfNull(engine);
         ArgumentNullException.ThrowIfNull(addresses);
+        return Compile(engine, addresses.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => (a.Key, a.Value)), byAddress: false);
+    }
+
+    /// <summary>
+    /// One script per pod of a lab that runs several pods of a workload (its replicas): <paramref name="replicas"/> maps
+    /// each endpoint id to the IPv4 addresses of its pods in the lab. The scripts are keyed by the pod's address (as
+    /// <see cref="IPAddress.ToString"/> prints it); a selector resolves to every replica's address.
+    /// </summary>
+    public static PodFirewalls CompileReplicas(PolicyEngine engine, IReadOnlyDictionary<string, IReadOnlyList<IPAddress>> replicas)
+    {
+        ArgumentNullException.ThrowIfNull(replicas);
+        return Compile(engine, replicas.OrderBy(a => a.Key, StringComparer.Ordinal).SelectMany(a => a.Value.Select(address => (a.Key, address))), byAddress: true);
+    }
+
+    private static PodFirewalls Compile(PolicyEngine engine, IEnumerable<(string Key, IPAddress Address)> addresses, bool byAddress)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
         var findings = new List<Finding>();
         var pods = new List<LabPod>();
         var taken = new Dictionary<UInt128, string>();
-        foreach (var (key, address) in addresses.OrderBy(a => a.Key, StringComparer.Ordinal))
+        foreach (var (key, address) in addresses)
         {
             var path = $"lab.pods[{key}]";
             if (engine.FindEndpoint(key)?.Workload is not { } workload)
@@ -83,7 +99,7 @@ public static class PodFirewall
         var scripts = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var pod in pods)
         {
-            scripts[pod.Key] = Script(engine, translator, pod);
+            scripts[byAddress ? pod.Address.ToString() : pod.Key] = Script(engine, translator, pod);
         }
 
         return new PodFirewalls(scripts, findings);
