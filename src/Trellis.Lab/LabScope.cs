@@ -7,10 +7,9 @@ namespace Trellis.Lab;
 public static class LabScope
 {
     /// <summary>What the lab does now, in one sentence.</summary>
-    public const string Does = "The lab runs the site's node VMs (a namespace each, its planned address and gateway or one leased from real Kea on the network's rendered file, its vSwitch and VLAN), one probe pod per node on a Flannel-style VXLAN overlay (Windows nodes emulated with Windows' VNI, port and pod block layout), pings between nodes and between pods, and traces a ping's encapsulation; with -f, a pod per workload with listeners on its ports and the manifests' network policy compiled to nftables in its namespace, the Services' ClusterIPs and NodePorts in nftables, and real connections between the workloads beside the engine's matrix; its load balancer VMs run real HAProxy and keepalived on the rendered files, an outside client connects through every VIP, and lab failover moves a cluster's VIPs by killing its master's HAProxy.";
+    public const string Does = "The lab runs the site's node VMs (a namespace each, its planned address and gateway or one leased from real Kea on the network's rendered file, its vSwitch and VLAN), one probe pod per node on a Flannel-style VXLAN overlay (Windows nodes emulated with Windows' VNI, port and pod block layout), pings between nodes and between pods, and traces a ping's encapsulation; with -f, a pod per replica of each workload (up to --max-replicas) with listeners on its ports and the manifests' network policy compiled to nftables in its namespace, the Services' ClusterIPs and NodePorts in nftables, and real connections between the workloads beside the engine's matrix; its load balancer VMs run real HAProxy and keepalived on the rendered files, an outside client connects through every VIP, and lab failover moves a cluster's VIPs by killing its master's HAProxy.";
 
     public static IReadOnlyList<string> NotYetBuilt { get; } =
     [
-        "more than one pod per workload (the lab runs one, on the node the first replica would take)",
     ];
 }

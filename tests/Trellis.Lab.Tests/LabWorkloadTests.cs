@@ -11,7 +11,7 @@ namespace Trellis.Lab.Tests;
 /// a Windows worker, and a shop of three workloads and two Services): placement, listeners, Services in nftables, and
 /// the observed matrix beside the engine's. Every lab is made under a prefix of this test's own and removed whatever happens.
 /// </summary>
-public sealed class LabWorkloadTests(LabWorkloadTests.Site site) : IClassFixture<LabWorkloadTests.Site>, IAsyncLifetime
+public sealed partial class LabWorkloadTests(LabWorkloadTests.Site site) : IClassFixture<LabWorkloadTests.Site>, IAsyncLifetime
 {
     private readonly string prefix = $"{LabNames.TestPrefix}{Guid.NewGuid():N}"[..(LabNames.TestPrefix.Length + 6)] + "-";
 
