@@ -443,6 +443,42 @@ public sealed class PodFirewallTests
         Assert.Equal(["lab.pods[w/nobody]", "lab.pods[x/b]", "lab.pods[x/c]", "options.allowSelfTraffic"], firewalls.Findings.Select(f => f.Path));
     }
 
+    [Fact]
+    public void Replicas_EachPodHasAScriptAtItsAddress_AndASelectorIsEveryReplicasAddress()
+    {
+        var engine = PolicyEngine.Compile(With("""
+            apiVersion: networking.k8s.io/v1
+            kind: NetworkPolicy
+            metadata: { name: pods, namespace: x }
+            spec:
+              podSelector: { matchLabels: { pod: a } }
+              ingress:
+                - from: [ { podSelector: { matchLabels: { pod: b } } } ]
+            """));
+        var replicas = new Dictionary<string, IReadOnlyList<IPAddress>>
+        {
+            ["x/a[Pod]"] = [IPAddress.Parse("10.244.1.10"), IPAddress.Parse("10.244.2.10")],
+            ["x/b[Pod]"] = [IPAddress.Parse("10.244.1.11"), IPAddress.Parse("10.244.2.11"), IPAddress.Parse("10.244.3.11")],
+        };
+
+        var firewalls = PodFirewall.CompileReplicas(engine, replicas);
+
+        Assert.Empty(firewalls.Findings);
+        Assert.Equal(["10.244.1.10", "10.244.1.11", "10.244.2.10", "10.244.2.11", "10.244.3.11"], firewalls.Scripts.Keys.Order(StringComparer.Ordinal));
+        foreach (var a in replicas["x/a[Pod]"])
+        {
+            var script = firewalls.Scripts[a.ToString()];
+            Assert.StartsWith($"# Trellis network policy of x/a[Pod] at {a} on eth0", script, StringComparison.Ordinal);
+            Assert.Contains(Chain(script, "ingress-t0"), l => l.StartsWith("ip saddr { 10.244.1.11, 10.244.2.11, 10.244.3.11 } accept", StringComparison.Ordinal));
+        }
+
+        Assert.Contains("lab.pods[x/b[Pod]]", PodFirewall.CompileReplicas(engine, new Dictionary<string, IReadOnlyList<IPAddress>>
+        {
+            ["x/a[Pod]"] = [IPAddress.Parse("10.244.1.10")],
+            ["x/b[Pod]"] = [IPAddress.Parse("10.244.1.10")],
+        }).Findings.Select(f => f.Path));
+    }
+
     [Theory]
     [InlineData("plain name-1.2", "plain name-1.2")]
     [InlineData("quote\" brace} semi; hash# nl\n", "quote_ brace_ semi_ hash_ nl_")]
