@@ -19,11 +19,11 @@ public sealed partial class TrellisCli
             var (labName, findings) = await LabNameAsync(prefix, p.GetValue(name), ct).ConfigureAwait(false);
             if (labName is null)
             {
-                return LabReport(output, new LabOutput(null, prefix, null, [], null, null, findings, LabScope.Does, LabScope.NotYetBuilt));
+                return LabReport(output, new LabOutput(null, prefix, null, [], null, null, findings, LabScope.Does, LabScope.Limits));
             }
 
             var result = await new LabBalancerProbe(new LabNames(prefix, labName)).FailoverAsync(p.GetValue(cluster), ct).ConfigureAwait(false);
-            return LabReport(output, new LabOutput(labName, prefix, null, [], null, null, result.Findings, LabScope.Does, LabScope.NotYetBuilt) { Failover = result });
+            return LabReport(output, new LabOutput(labName, prefix, null, [], null, null, result.Findings, LabScope.Does, LabScope.Limits) { Failover = result });
         });
         return failover;
     }

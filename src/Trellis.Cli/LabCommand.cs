@@ -8,7 +8,7 @@ namespace Trellis.Cli;
 
 /// <summary>What a lab command did, as a JSON or YAML document: one of plan, probe or down, and what the lab does not do yet.</summary>
 public sealed record LabOutput(string? Lab, string Prefix, LabPlan? Plan, IReadOnlyList<string> Namespaces, LabProbeResult? Probe, LabDownResult? Down,
-    IReadOnlyList<Finding> Findings, string Does, IReadOnlyList<string> NotYetBuilt)
+    IReadOnlyList<Finding> Findings, string Does, IReadOnlyList<string> Limits)
 {
     /// <summary>What <c>lab trace</c> captured beside what the plan says.</summary>
     public LabTraceResult? Trace { get; init; }
@@ -41,7 +41,7 @@ public sealed partial class TrellisCli
 
     private Command LabCommand()
     {
-        var lab = new Command("lab", "The stored site as a live network of namespaces on this machine (node VMs, with Kea on DHCP networks, a probe pod each on the VXLAN overlay, and load balancer VMs running HAProxy and keepalived, for now; docs/lab.md)");
+        var lab = new Command("lab", "The stored site as a live network of namespaces on this machine (node VMs, with Kea on DHCP networks, a probe pod each on the VXLAN overlay, with the workloads of -f's manifests, their Services and network policy, and load balancer VMs running HAProxy and keepalived; docs/lab.md)");
         var name = new Option<string?>("--name") { Description = "The lab's name (its namespaces are trellis-lab-NAME-…). Default for up: the site's name; for probe and down: the one lab that is up" };
         var cluster = new Option<string?>("--cluster") { Description = "Only this cluster's node VMs" };
         var all = new Option<bool>("--all") { Description = "Remove every lab's namespaces (trellis-lab-*), also those a crash left behind" };
@@ -58,19 +58,19 @@ public sealed partial class TrellisCli
             var answer = LabPlan.From(state, p.GetValue(cluster));
             if (answer.Plan is not { } plan)
             {
-                return LabReport(output, new LabOutput(p.GetValue(name), prefix, null, [], null, null, answer.Findings, LabScope.Does, LabScope.NotYetBuilt));
+                return LabReport(output, new LabOutput(p.GetValue(name), prefix, null, [], null, null, answer.Findings, LabScope.Does, LabScope.Limits));
             }
 
             var (withWorkloads, loaded) = await LabWorkloadPlanAsync(p, upFiles, p.GetValue(cluster), p.GetValue(maxReplicas), plan, state, ct).ConfigureAwait(false);
             if (withWorkloads is null)
             {
-                return LabReport(output, new LabOutput(p.GetValue(name), prefix, null, [], null, null, loaded, LabScope.Does, LabScope.NotYetBuilt));
+                return LabReport(output, new LabOutput(p.GetValue(name), prefix, null, [], null, null, loaded, LabScope.Does, LabScope.Limits));
             }
 
             plan = withWorkloads;
             var labName = p.GetValue(name) ?? plan.Site;
             var result = await new LabNetwork(new LabNames(prefix, labName)).UpAsync(plan, ct).ConfigureAwait(false);
-            return LabReport(output, new LabOutput(labName, prefix, plan, result.Namespaces, null, null, [.. loaded, .. result.Findings], LabScope.Does, LabScope.NotYetBuilt) { Leases = result.Leases, BalancerLeases = result.BalancerLeases });
+            return LabReport(output, new LabOutput(labName, prefix, plan, result.Namespaces, null, null, [.. loaded, .. result.Findings], LabScope.Does, LabScope.Limits) { Leases = result.Leases, BalancerLeases = result.BalancerLeases });
         });
 
         var probeFiles = LabManifestOption();
@@ -83,18 +83,18 @@ public sealed partial class TrellisCli
             var (labName, findings) = await LabNameAsync(prefix, p.GetValue(name), ct).ConfigureAwait(false);
             if (labName is null)
             {
-                return LabReport(output, new LabOutput(null, prefix, null, [], null, null, findings, LabScope.Does, LabScope.NotYetBuilt));
+                return LabReport(output, new LabOutput(null, prefix, null, [], null, null, findings, LabScope.Does, LabScope.Limits));
             }
 
             var (manifests, loaded) = await LabManifestsAsync(p, probeFiles, p.GetValue(probeCluster), ct).ConfigureAwait(false);
             if (loaded.HasErrors())
             {
-                return LabReport(output, new LabOutput(labName, prefix, null, [], null, null, loaded, LabScope.Does, LabScope.NotYetBuilt));
+                return LabReport(output, new LabOutput(labName, prefix, null, [], null, null, loaded, LabScope.Does, LabScope.Limits));
             }
 
             var result = await LabProbe.RunAsync(new LabNames(prefix, labName), manifests, cancellationToken: ct).ConfigureAwait(false);
             var vips = !result.Findings.HasErrors() ? await new LabBalancerProbe(new LabNames(prefix, labName)).RunAsync(cancellationToken: ct).ConfigureAwait(false) : null;
-            return LabReport(output, new LabOutput(labName, prefix, null, [], result, null, [.. loaded, .. result.Findings, .. vips?.Findings ?? []], LabScope.Does, LabScope.NotYetBuilt) { Vips = vips });
+            return LabReport(output, new LabOutput(labName, prefix, null, [], result, null, [.. loaded, .. result.Findings, .. vips?.Findings ?? []], LabScope.Does, LabScope.Limits) { Vips = vips });
         });
 
         var down = new Command("down", "Remove a lab's namespaces, killing what runs in them first; --all: every lab's") { name, all };
@@ -111,29 +111,29 @@ public sealed partial class TrellisCli
             var prefix = LabPrefix();
             if (!LabCommands.IsRoot)
             {
-                return LabReport(output, new LabOutput(p.GetValue(name), prefix, null, [], null, null, [LabNetwork.NeedsRoot()], LabScope.Does, LabScope.NotYetBuilt));
+                return LabReport(output, new LabOutput(p.GetValue(name), prefix, null, [], null, null, [LabNetwork.NeedsRoot()], LabScope.Does, LabScope.Limits));
             }
 
             if (p.GetValue(all))
             {
                 var everything = await LabNetwork.DownAllAsync(prefix, cancellationToken: ct).ConfigureAwait(false);
-                return LabReport(output, new LabOutput(null, prefix, null, [], null, everything, [], LabScope.Does, LabScope.NotYetBuilt));
+                return LabReport(output, new LabOutput(null, prefix, null, [], null, everything, [], LabScope.Does, LabScope.Limits));
             }
 
             var labs = await LabNetwork.ListAsync(prefix, cancellationToken: ct).ConfigureAwait(false);
             var labName = p.GetValue(name) ?? (labs.Count == 1 ? labs[0] : null);
             if (labName is null && labs.Count > 1)
             {
-                return LabReport(output, new LabOutput(null, prefix, null, [], null, null, [SeveralLabs(labs)], LabScope.Does, LabScope.NotYetBuilt));
+                return LabReport(output, new LabOutput(null, prefix, null, [], null, null, [SeveralLabs(labs)], LabScope.Does, LabScope.Limits));
             }
 
             if (labName is not null && LabNames.CheckLab(labName) is { } bad)
             {
-                return LabReport(output, new LabOutput(labName, prefix, null, [], null, null, [bad], LabScope.Does, LabScope.NotYetBuilt));
+                return LabReport(output, new LabOutput(labName, prefix, null, [], null, null, [bad], LabScope.Does, LabScope.Limits));
             }
 
             var removed = labName is null ? new LabDownResult([], []) : await new LabNetwork(new LabNames(prefix, labName)).DownAsync(ct).ConfigureAwait(false);
-            return LabReport(output, new LabOutput(labName, prefix, null, [], null, removed, [], LabScope.Does, LabScope.NotYetBuilt));
+            return LabReport(output, new LabOutput(labName, prefix, null, [], null, removed, [], LabScope.Does, LabScope.Limits));
         });
 
         var fromPod = new Option<string>("--from") { Description = "The probe pod that sends, e.g. n1-p0", Required = true };
@@ -147,7 +147,7 @@ public sealed partial class TrellisCli
             var (labName, findings) = await LabNameAsync(prefix, p.GetValue(name), ct).ConfigureAwait(false);
             if (labName is null)
             {
-                return LabReport(output, new LabOutput(null, prefix, null, [], null, null, findings, LabScope.Does, LabScope.NotYetBuilt));
+                return LabReport(output, new LabOutput(null, prefix, null, [], null, null, findings, LabScope.Does, LabScope.Limits));
             }
 
             await using var store = OpenStore(p, write: false);
@@ -156,11 +156,11 @@ public sealed partial class TrellisCli
             var plan = await TracePlanAsync(state, names, p.GetValue(traceCluster), p.GetValue(fromPod)!, ct).ConfigureAwait(false);
             if (plan.Plan is null)
             {
-                return LabReport(output, new LabOutput(labName, prefix, null, [], null, null, plan.Findings, LabScope.Does, LabScope.NotYetBuilt));
+                return LabReport(output, new LabOutput(labName, prefix, null, [], null, null, plan.Findings, LabScope.Does, LabScope.Limits));
             }
 
             var result = await LabTrace.RunAsync(names, plan.Plan, p.GetValue(fromPod)!, p.GetValue(toPod)!, cancellationToken: ct).ConfigureAwait(false);
-            return LabReport(output, new LabOutput(labName, prefix, null, [], null, null, result.Findings, LabScope.Does, LabScope.NotYetBuilt) { Trace = result });
+            return LabReport(output, new LabOutput(labName, prefix, null, [], null, null, result.Findings, LabScope.Does, LabScope.Limits) { Trace = result });
         });
 
         lab.Subcommands.Add(up);
@@ -240,8 +240,8 @@ public sealed partial class TrellisCli
         {
             output.Findings(result.Findings);
             LabTables(output, result, unreachable);
-            output.Console.MarkupLine($"[grey]{Markup.Escape(LabScope.Does)} Not built yet (issue 16):[/]");
-            foreach (var missing in LabScope.NotYetBuilt)
+            output.Console.MarkupLine($"[grey]{Markup.Escape(LabScope.Does)} Limits:[/]");
+            foreach (var missing in LabScope.Limits)
             {
                 output.Console.MarkupLine($"[grey]  - {Markup.Escape(missing)}[/]");
             }

@@ -35,15 +35,16 @@ public sealed class LabCliTests(StoredSite site) : IClassFixture<StoredSite>, IA
     }
 
     [Fact]
-    public async Task UpProbeDown_ClusterB_SaysWhatItMadeWhatItSawAndWhatIsNotBuiltYet()
+    public async Task UpProbeDown_ClusterB_SaysWhatItMadeWhatItSawAndItsLimits()
     {
         var up = await RunAsync("lab", "up", "--cluster", "b");
 
         Assert.True(up.Code == 0, up.Out + up.Err);
         Assert.Contains("Lab 'jane' is up", up.Out, StringComparison.Ordinal);
         Assert.Contains($"{prefix}jane-n4", up.Out, StringComparison.Ordinal);
-        Assert.Contains("Not built yet", up.Out, StringComparison.Ordinal);
-        Assert.All(LabScope.NotYetBuilt, missing => Assert.Contains(missing, up.Out, StringComparison.Ordinal));
+        Assert.Contains("Limits:", up.Out, StringComparison.Ordinal);
+        Assert.NotEmpty(LabScope.Limits);
+        Assert.All(LabScope.Limits, missing => Assert.Contains(missing, up.Out, StringComparison.Ordinal));
 
         var probe = await RunAsync("lab", "probe");
 
@@ -56,7 +57,7 @@ public sealed class LabCliTests(StoredSite site) : IClassFixture<StoredSite>, IA
         using var document = JsonDocument.Parse(json.Out);
         Assert.Equal(28, document.RootElement.GetProperty("probe").GetProperty("pairs").GetArrayLength());
         Assert.Equal(0, document.RootElement.GetProperty("probe").GetProperty("unreachable").GetArrayLength());
-        Assert.Equal(LabScope.NotYetBuilt.Count, document.RootElement.GetProperty("notYetBuilt").GetArrayLength());
+        Assert.Equal(LabScope.Limits.Count, document.RootElement.GetProperty("limits").GetArrayLength());
 
         var trace = await RunAsync("lab", "trace", "--from", "n2-p0", "--to", "n4-p0");
 
