@@ -93,7 +93,7 @@ public static class LabConnections
                 // Batches of Batch connections, 8 at a time, 1 s each at most: a batch ends well within a command's 20 s.
                 foreach (var batch in wanted.Chunk(Batch))
                 {
-                    var run = await ip.ExecAsync(from.Namespace, "python3", ["-c", LabPodProgram.Script, "connect", .. batch.Select(x => Spec(x.Port, x.To.Address))], ct).ConfigureAwait(false);
+                    var run = await ip.ExecAsync(from.Namespace, LabScripts.Python, ["-c", LabPodProgram.Script, "connect", .. batch.Select(x => Spec(x.Port, x.To.Address))], ct).ConfigureAwait(false);
                     ok.UnionWith(run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                         .Where(l => l.EndsWith(" ok", StringComparison.Ordinal)).Select(l => l[..^3]));
                 }

@@ -43,7 +43,7 @@ public sealed partial class LabNetwork
                 continue;
             }
 
-            var run = await ip.StartUntilReadyAsync(names.WorkloadPod(pod.Node, pod.Slot), "python3", ["-c", LabPodProgram.Script, "listen", "--name", pod.Workload, .. ports.Select(Spec)], "ready", ct).ConfigureAwait(false);
+            var run = await ip.StartUntilReadyAsync(names.WorkloadPod(pod.Node, pod.Slot), LabScripts.Python, ["-c", LabPodProgram.Script, "listen", "--name", pod.Workload, .. ports.Select(Spec)], "ready", ct).ConfigureAwait(false);
             await CheckAsync(run).ConfigureAwait(false);
             warnings.AddRange(run.Output.Split('\n').Where(l => pod.Replica == 0 && l.StartsWith("nosctp ", StringComparison.Ordinal))
                 .Select(l => SctpUnsupported(pod.Workload, int.Parse(l["nosctp ".Length..], NumberStyles.None, CultureInfo.InvariantCulture))));
@@ -75,7 +75,7 @@ public sealed partial class LabNetwork
 
     /// <summary>Whether the kernel opens SCTP sockets (asked inside a lab namespace).</summary>
     internal async Task<bool> SctpAsync(string ns, CancellationToken ct) =>
-        (await ip.ExecAsync(ns, "python3", ["-c", "import socket; socket.socket(socket.AF_INET, socket.SOCK_STREAM, 132).close()"], ct).ConfigureAwait(false)).Succeeded;
+        (await ip.ExecAsync(ns, LabScripts.Python, ["-c", "import socket; socket.socket(socket.AF_INET, socket.SOCK_STREAM, 132).close()"], ct).ConfigureAwait(false)).Succeeded;
 
     private static bool IsSctp(LabPort port) => IsSctp(port.Protocol);
 
