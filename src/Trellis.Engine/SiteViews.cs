@@ -9,7 +9,11 @@ using Finding = Trellis.Core.Validation.Finding;
 
 namespace Trellis.Engine;
 
-public sealed record NetworkRow(string Name, string Kind, string Method, string Prefix, string? Gateway, int? Vlan, string? NodeIpPool, string? VipPool, string? DhcpScope, IReadOnlyList<string> DhcpExclusions);
+public sealed record NetworkRow(string Name, string Kind, string Method, string Prefix, string? Gateway, int? Vlan, string? NodeIpPool, string? VipPool, string? DhcpScope, IReadOnlyList<string> DhcpExclusions)
+{
+    /// <summary>The virtual switch the network's VMs are plugged into (<c>vswitchName</c>, or an AKS Arc logical network's <c>vmSwitchName</c>); null when the spec names none.</summary>
+    public string? VSwitch { get; init; }
+}
 
 public sealed record ClusterRow(string Name, string Network, string KubernetesVersion, string NetworkPlugin, int ControlPlaneNodeCount, int WorkerCount,
     string LoadBalancerSku, int LoadBalancerCount, string PodCidr, string ServiceCidr, string? ApiServerVip, string? UpgradeTarget, int? Vni, int? VxlanPort, int Mtu);
@@ -86,7 +90,8 @@ public static partial class SiteViews
             n.NodePool?.ToString(),
             n.VipPool?.ToString(),
             n.Dhcp?.Range.ToString(),
-            SitePlanner.DhcpExclusions(site, n).Select(r => r.ToString()).ToList())).ToList();
+            SitePlanner.DhcpExclusions(site, n).Select(r => r.ToString()).ToList())
+        { VSwitch = string.IsNullOrEmpty(n.VswitchName) ? null : n.VswitchName }).ToList();
     }
 
     public static IReadOnlyList<ClusterRow> Clusters(SiteState state, string? cluster = null)

@@ -68,8 +68,6 @@ public sealed partial record LabPlan(string Site, string? Cluster, IReadOnlyList
         }
 
         var networks = SiteViews.Networks(state).ToDictionary(n => n.Name, StringComparer.Ordinal);
-        var settings = new[] { SiteViews.HostConfig(state)?.Vnet }.Concat(SiteViews.ClusterNetworks(state)).OfType<NetworkSetting>()
-            .GroupBy(s => s.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         var clusters = SiteViews.Clusters(state, cluster);
         var order = clusters.Select((c, i) => (c.Name, i)).ToDictionary(x => x.Name, x => x.i, StringComparer.Ordinal);
         var held = SiteViews.NodeAddresses(state, cluster).Where(n => order.ContainsKey(n.Cluster)).Select(n => (Row: n, Address: IPAddress.Parse(n.Address))).ToList();
@@ -91,7 +89,7 @@ public sealed partial record LabPlan(string Site, string? Cluster, IReadOnlyList
                 continue;
             }
 
-            var vswitch = settings.TryGetValue(name, out var setting) && !string.IsNullOrEmpty(setting.VswitchName) ? setting.VswitchName : name;
+            var vswitch = row.VSwitch ?? name;
             segments.Add(new LabSegment(name, vswitch, row.Vlan, row.Prefix, row.Gateway) { Dhcp = row.Method == DhcpMethod });
         }
 

@@ -155,3 +155,58 @@ public sealed class LabContosoTests(ContosoSite contoso) : IClassFixture<Contoso
         Assert.True(table.TableFulls >= 0);
     }
 }
+
+/// <summary>
+/// The AKS Arc example's cluster a (three control plane VMs and five Linux workers on the logical network, MetalLB in ARP
+/// mode for its services) as a live lab, without the logical network's VLAN 32, so that it runs on kernels without bridge
+/// VLAN filtering: brought up, probed and removed.
+/// </summary>
+public sealed class LabAksArcTests : IAsyncLifetime
+{
+    private readonly LabNames names = new(LabNames.TestPrefix, $"r{Guid.NewGuid():N}"[..9]);
+    private StoredSite? site;
+
+    public async Task InitializeAsync()
+    {
+        Assert.True(LabCommands.IsRoot, Kernel.RootNeeded);
+        site = await StoredSite.ApplyChangedAsync("aksarc-site.yaml", text =>
+        {
+            var changed = System.Text.RegularExpressions.Regex.Replace(text, @"(?m)^\s*vlan: 32\s*$\n", "");
+            Assert.NotEqual(text, changed);
+            return changed;
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (LabCommands.IsRoot)
+        {
+            await new LabNetwork(names).DownAsync();
+        }
+
+        site?.Dispose();
+    }
+
+    [Fact]
+    public async Task ClusterA_Up_EveryNodeAndPodReachable_NoHaProxyVm_DownLeavesNothing()
+    {
+        var plan = LabPlan.From(site!.State, "a").Plan!;
+        Assert.Equal(8, plan.Nodes.Count);
+        Assert.All(plan.Nodes, n => Assert.Equal(("aks-lnet", "ConvergedSwitch"), (n.Network, n.VSwitch)));
+        // MetalLB and the control plane IP (kube-vip) are the cluster's own load balancing: there is no HAProxy VM to run.
+        Assert.Empty(plan.Balancers);
+        Assert.Null(plan.Client);
+
+        var up = await new LabNetwork(names).UpAsync(plan);
+
+        Assert.DoesNotContain(up.Findings, f => f.Code != "LabNeighbourTableSmall");
+        var probe = await LabProbe.RunAsync(names);
+        Assert.Empty(probe.Findings);
+        Assert.Empty(probe.Unreachable);
+        Assert.Equal((8 * 8) + (8 * 7), probe.Pairs.Count);
+        Assert.Equal(8, probe.Pairs.Count(p => p.To == "gateway" && p.Address == "10.220.32.1"));
+
+        await new LabNetwork(names).DownAsync();
+        Assert.DoesNotContain(Kernel.Namespaces(), names.Owns);
+    }
+}
