@@ -23,8 +23,8 @@ public static partial class LabNeighbours
     /// <summary>
     /// The entries a lab of <paramref name="plan"/> needs at most once probed: on each network, every VM (node, load balancer,
     /// DHCP server) and the gateway learn one another (k² for k of them); each node VM holds a permanent entry on its VXLAN
-    /// device for every other node of its cluster; each pod (probe and workload) and its node's <c>cni0</c> learn each other;
-    /// and the outside client and its router.
+    /// device for every other node of its cluster; the pods of a node (its probe pod and its workload pods) share its
+    /// <c>cni0</c>'s segment, so they and <c>cni0</c> learn one another (q² for q of them); and the outside client and its router.
     /// </summary>
     public static int Estimate(LabPlan plan)
     {
@@ -40,7 +40,12 @@ public static partial class LabNeighbours
             var m = plan.Nodes.Count(n => n.Cluster == o.Cluster);
             return m * (m - 1);
         });
-        return segments + overlays + (2 * (plan.Pods.Count + plan.Workloads.Count)) + (plan.Client is null ? 0 : 2);
+        var pods = plan.Nodes.Sum(n =>
+        {
+            var q = plan.Pods.Count(p => p.Index == n.Index) + plan.Workloads.Count(w => w.Node == n.Index) + 1;
+            return q * q;
+        });
+        return segments + overlays + pods + (plan.Client is null ? 0 : 2);
     }
 
     /// <summary>The table as <c>ip -s ntable show name arp_cache</c> printed it (its first, table-wide block), or null when it says none.</summary>

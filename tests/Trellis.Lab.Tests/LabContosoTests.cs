@@ -127,6 +127,17 @@ public sealed class LabContosoTests(ContosoSite contoso) : IClassFixture<Contoso
         // What other namespaces hold counts too.
         Assert.NotNull(LabNeighbours.TooSmall(defaults with { Entries = 1000 }, LabNeighbours.Estimate(payments)));
         Assert.Contains("gc_thresh3=2048", LabNeighbours.TooSmall(defaults, LabNeighbours.Estimate(whole))!.Hint, StringComparison.Ordinal);
+
+        // The pods of a node share its cni0's segment and learn one another: 100 workload pods over payments' 10 workers
+        // (the benchmark's size) need more than the default table, though the nodes alone do not.
+        var workers = payments.Nodes.Where(n => !n.Node.StartsWith("control-plane-", StringComparison.Ordinal)).ToList();
+        var crowded = payments with
+        {
+            Workloads = [.. Enumerable.Range(0, 100).Select(i => new LabWorkloadPod($"bench/w{i}[Deployment]", "payments", workers[i % workers.Count].Index, (i / workers.Count) + 1,
+                workers[i % workers.Count].Address, $"10.0.{i / 200}.{(i % 200) + 2}", 24, "10.0.0.1", "linux", []))],
+        };
+        Assert.True(LabNeighbours.Estimate(crowded) >= LabNeighbours.Estimate(payments) + (10 * ((12 * 12) - (2 * 2))), LabNeighbours.Estimate(crowded).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.NotNull(LabNeighbours.TooSmall(defaults, LabNeighbours.Estimate(crowded)));
     }
 
     [Fact]
