@@ -503,7 +503,7 @@ public sealed partial class TrellisCli(TextWriter stdout, TextWriter stderr, Cli
             {
                 case "networks":
                     var networks = SiteViews.Networks(state, only);
-                    if (table) { output.Rows(["Name", "Kind", "Method", "Prefix", "Gateway", "VLAN", "Node IP pool", "VIP pool", "DHCP scope", "DHCP exclusions"], networks.Select(n => new[] { n.Name, n.Kind, n.Method, n.Prefix, n.Gateway, n.Vlan?.ToString(System.Globalization.CultureInfo.InvariantCulture), n.NodeIpPool, n.VipPool, n.DhcpScope, string.Join(" ", n.DhcpExclusions) })); }
+                    if (table) { output.Rows(["Name", "Kind", "Method", "Prefix", "Gateway", "vSwitch", "VLAN", "Node IP pool", "VIP pool", "DHCP scope", "DHCP exclusions"], networks.Select(n => new[] { n.Name, n.Kind, n.Method, n.Prefix, n.Gateway, n.VSwitch, n.Vlan?.ToString(System.Globalization.CultureInfo.InvariantCulture), n.NodeIpPool, n.VipPool, n.DhcpScope, string.Join(" ", n.DhcpExclusions) })); }
                     else { output.Document(networks, CliJsonContext.Default.IReadOnlyListNetworkRow); }
                     break;
                 case "clusters":

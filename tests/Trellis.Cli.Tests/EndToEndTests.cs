@@ -85,6 +85,22 @@ public sealed class EndToEndTests
     }
 
     [Fact]
+    public async Task Get_networks_names_each_networks_virtual_switch_an_arc_logical_networks_vmSwitchName_too()
+    {
+        using var ws = new Workspace();
+        var apply = await ws.RunIn("apply", "-f", Specs.Example("aksarc-site.yaml"));
+        Assert.True(apply.ExitCode == 0, apply.ToString());
+
+        var table = await ws.RunIn("get", "networks");
+        var json = Json.Parse(await ws.RunIn("get", "networks", "-o", "json"));
+
+        Assert.Contains("vSwitch", table.Stdout, StringComparison.Ordinal);
+        Assert.Contains("ConvergedSwitch", table.Stdout, StringComparison.Ordinal);
+        var network = Assert.Single(json.EnumerateArray());
+        Assert.Equal(("aks-lnet", "ConvergedSwitch"), (network.GetProperty("name").GetString(), network.GetProperty("vSwitch").GetString()));
+    }
+
+    [Fact]
     public async Task Apply_of_a_broken_spec_exits_1_and_writes_nothing()
     {
         using var ws = new Workspace();
