@@ -162,24 +162,11 @@ public static class NetworkPolicyService
 
     /// <summary>
     /// The network policy of <paramref name="manifests"/> compiled into one nftables script per pod of a lab
-    /// (<see cref="Trellis.Policy.Nftables.PodFirewall"/>): <paramref name="addresses"/> maps each workload that runs (its
-    /// matrix id, <c>namespace/name[Kind]</c>) to its pod's IPv4 address. The kernel then decides every packet with the
-    /// engine's semantics; a pod that could not be compiled has no script and a LabPolicyNotCompiled finding.
-    /// </summary>
-    public static (IReadOnlyDictionary<string, string> Scripts, IReadOnlyList<Contracts.Finding> Findings) PodFirewalls(ManifestSet manifests, IReadOnlyDictionary<string, string> addresses)
-    {
-        ArgumentNullException.ThrowIfNull(manifests);
-        ArgumentNullException.ThrowIfNull(addresses);
-        // The engine compiled with the pods at the lab's addresses, as the kernel will see them.
-        var compiled = Trellis.Policy.Nftables.PodFirewall.Compile(PolicyEngine.Compile(manifests.WithAddresses(addresses).Set, Options(manifests)),
-            addresses.ToDictionary(a => a.Key, a => System.Net.IPAddress.Parse(a.Value), StringComparer.Ordinal));
-        return (compiled.Scripts, compiled.Findings.ToContract());
-    }
-
-    /// <summary>
-    /// <see cref="PodFirewalls(ManifestSet, IReadOnlyDictionary{string, string})"/> for a lab that runs several pods of a
-    /// workload: <paramref name="replicas"/> maps each workload that runs to its pods' IPv4 addresses, and the scripts are
-    /// keyed by the pod's address.
+    /// (<see cref="Trellis.Policy.Nftables.PodFirewall"/>): <paramref name="replicas"/> maps each workload that runs (its
+    /// matrix id, <c>namespace/name[Kind]</c>) to its pods' IPv4 addresses, one per replica, and the scripts are keyed by the
+    /// pod's address. The engine compiles with the pods at those addresses, as the kernel will see them, and the kernel then
+    /// decides every packet with the engine's semantics; a pod that could not be compiled has no script and a
+    /// LabPolicyNotCompiled finding.
     /// </summary>
     public static (IReadOnlyDictionary<string, string> Scripts, IReadOnlyList<Contracts.Finding> Findings) PodFirewalls(ManifestSet manifests, IReadOnlyDictionary<string, IReadOnlyList<string>> replicas)
     {

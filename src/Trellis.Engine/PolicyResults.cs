@@ -83,22 +83,8 @@ public sealed class ManifestSet
 
     /// <summary>
     /// The same manifests with the workloads named in <paramref name="addresses"/> (by matrix id, <c>namespace/name[Kind]</c>)
-    /// at the one IPv4 or IPv6 address given instead of their own: how a lab, whose pods take addresses of its own, asks
-    /// the questions (ipBlocks then match the pods at the addresses the kernel sees). The others keep theirs.
-    /// </summary>
-    public ManifestSet WithAddresses(IReadOnlyDictionary<string, string> addresses)
-    {
-        ArgumentNullException.ThrowIfNull(addresses);
-        var moved = Set with
-        {
-            Workloads = [.. Set.Workloads.Select(w => addresses.TryGetValue(w.Id, out var a) ? w with { Addresses = [System.Net.IPAddress.Parse(a)] } : w)],
-        };
-        return new ManifestSet(moved, Context, Choices);
-    }
-
-    /// <summary>
-    /// The same manifests with the workloads named in <paramref name="addresses"/> at the addresses of their pods in a lab
-    /// that runs several pods of a workload (its replicas), one address each, instead of their own.
+    /// at the addresses of their pods in a lab, one per replica, instead of their own: how a lab, whose pods take addresses
+    /// of its own, asks the questions (ipBlocks then match the pods at the addresses the kernel sees). The others keep theirs.
     /// </summary>
     public ManifestSet WithAddresses(IReadOnlyDictionary<string, IReadOnlyList<string>> addresses)
     {
